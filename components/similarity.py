@@ -1,0 +1,33 @@
+"""Cosine similarity between sentence vectors, and orderings that make a heatmap readable."""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy.cluster.hierarchy import leaves_list, linkage, optimal_leaf_ordering
+from scipy.spatial.distance import squareform
+
+
+def normalize_rows(vectors: np.ndarray) -> np.ndarray:
+    """(n, dim) -> (n, dim) with unit L2 rows; zero rows stay zero."""
+    norms = np.linalg.norm(vectors, axis=1, keepdims=True)
+    return vectors / np.where(norms == 0, 1.0, norms)
+
+
+def cosine_similarity_matrix(vectors: np.ndarray) -> np.ndarray:
+    """(n, dim) -> (n, n) cosine similarities (== sentence_transformers.util.cos_sim)."""
+    unit = normalize_rows(np.asarray(vectors, dtype=np.float32))
+    return np.clip(unit @ unit.T, -1.0, 1.0)
+
+
+def cluster_order(similarity: np.ndarray) -> list[int]:
+    """Row order that puts similar sentences next to each other (average-linkage clustering)."""
+    n = similarity.shape[0]
+    if n < 3:
+        return list(range(n))
+    distance = np.clip(1.0 - similarity, 0.0, 2.0).astype(np.float64)
+    np.fill_diagonal(distance, 0.0)
+    condensed = squareform((distance + distance.T) / 2, checks=False)
+    tree = linkage(condensed, method="average")
+    if n <= 500:  # optimal leaf ordering is O(n^3): only where it is cheap
+        tree = optimal_leaf_ordering(tree, condensed)
+    return leaves_list(tree).tolist()

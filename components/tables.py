@@ -1,0 +1,24 @@
+"""Tables of vectors for display and download."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+
+
+def vectors_table(
+    texts: Sequence[str], labels: Sequence[str], vectors: np.ndarray, max_dims: int | None = None
+) -> pd.DataFrame:
+    """One row per sentence: text, label, then the vector's components dim_0, dim_1, …
+
+    Args:
+        vectors: (n, dim).
+        max_dims: keep only the first dimensions (for a preview).
+    """
+    dims = vectors.shape[1] if max_dims is None else min(max_dims, vectors.shape[1])
+    table = pd.DataFrame(vectors[:, :dims], columns=[f"dim_{i}" for i in range(dims)])
+    table.insert(0, "label", list(labels))
+    table.insert(0, "text", list(texts))
+    return table

@@ -1,0 +1,106 @@
+"""UI pieces every page shares: the sidebar model picker, persistent widgets, messages."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+import streamlit as st
+
+from components import backend
+from components.encoder import DEFAULT_MODEL, ModelLoadError
+from components.texts import Message
+
+CUSTOM_CHOICE = "Another model…"
+_LOADED_KEY = "loaded_model_names"  # custom names this session has loaded successfully
+_ERROR_KEY = "model_error"
+
+
+def persist(key: str, default: Any) -> str:
+    """Keep a widget's value when the user visits another page and comes back.
+
+    Streamlit forgets the state of widgets that a page does not draw; this keeps a copy under
+    `_key` and puts it back before the widget is drawn. Use: `st.text_area(..., key=persist(k, d))`.
+    """
+    store = f"_{key}"
+    if store not in st.session_state:
+        st.session_state[store] = default
+    if key in st.session_state:
+        st.session_state[store] = st.session_state[key]
+    st.session_state[key] = st.session_state[store]
+    return key
+
+
+def show_messages(messages: Iterable[Message]) -> None:
+    for message in messages:
+        {"info": st.info, "warning": st.warning, "error": st.error}[message.level](message.text)
+
+
+def _model_label(name: str) -> str:
+    if name == DEFAULT_MODEL:
+        return "all-MiniLM-L6-v2 (packaged, offline)"
+    return name
+
+
+def _choose_model() -> None:
+    choice = st.session_state["model_choice"]
+    if choice != CUSTOM_CHOICE:
+        st.session_state[backend.MODEL_NAME_KEY] = choice
+        st.session_state[_ERROR_KEY] = ""
+
+
+def _load_custom_model() -> None:
+    name = st.session_state.get("model_custom_name", "").strip()
+    try:
+        backend.get_model(name)
+    except ModelLoadError as error:
+        st.session_state[_ERROR_KEY] = str(error)
+        return
+    st.session_state[_ERROR_KEY] = ""
+    loaded = st.session_state.setdefault(_LOADED_KEY, [])
+    if name not in loaded:
+        loaded.append(name)
+    st.session_state["model_choice"] = name
+    st.session_state[backend.MODEL_NAME_KEY] = name
+
+
+def model_sidebar() -> backend.ActiveModel:
+    """Draw the model picker in the sidebar and return the model this session uses.
+
+    A failed load shows its message and leaves the previous model in use.
+    """
+    session_models = list(st.session_state.get(backend.SESSION_MODELS_KEY, {}))
+    options = [DEFAULT_MODEL, *st.session_state.get(_LOADED_KEY, []), *session_models]
+    options.append(CUSTOM_CHOICE)
+    current = st.session_state.get(backend.MODEL_NAME_KEY, DEFAULT_MODEL)
+    if current not in options:
+        current = st.session_state[backend.MODEL_NAME_KEY] = DEFAULT_MODEL
+    if st.session_state.get("model_choice") not in (current, CUSTOM_CHOICE):
+        st.session_state["model_choice"] = current  # e.g. after visiting another page
+    with st.sidebar:
+        st.subheader("Model")
+        choice = st.selectbox(
+            "Sentence encoder",
+            options,
+            format_func=_model_label,
+            key="model_choice",
+            on_change=_choose_model,
+            help="The packaged all-MiniLM-L6-v2 works offline. Another model loads from a local "
+            "folder, or from the Hugging Face hub when this machine has internet.",
+        )
+        if choice == CUSTOM_CHOICE:
+            st.text_input(
+                "Model name or folder",
+                key="model_custom_name",
+                placeholder="sentence-transformers/all-mpnet-base-v2",
+                help="A Hugging Face id or a folder on this machine. Remote code is never run.",
+            )
+            st.button("Load model", key="model_load", on_click=_load_custom_model)
+        if st.session_state.get(_ERROR_KEY):
+            st.error(st.session_state[_ERROR_KEY])
+        active = backend.active_model()
+        st.caption(
+            f"In use: **{_model_label(active.info.name)}** · {active.info.dimension}-d vectors · "
+            f"window {active.info.max_tokens} tokens · {active.info.source}"
+        )
+    return active
