@@ -21,8 +21,8 @@ from components.encoder import (
     load_model,
     model_info,
 )
-from components.tables import vectors_table
 from components.projection import ProjectionResult, project
+from components.tables import vectors_table
 
 # Heavy CPU work (encoding, UMAP, training) from concurrent sessions runs one job at a time:
 # on 2 cores, torch, numba and BLAS thread pools from two jobs only thrash each other.

@@ -101,7 +101,11 @@ def projection_scatter(
         point = coords[highlight]
         ring = {
             "mode": "markers",
-            "marker": {"size": 18, "color": "rgba(0,0,0,0)", "line": {"width": 3, "color": "black"}},
+            "marker": {
+                "size": 18,
+                "color": "rgba(0,0,0,0)",
+                "line": {"width": 3, "color": "black"},
+            },
             "name": "selected",
             "hoverinfo": "skip",
             "showlegend": False,

@@ -20,6 +20,7 @@ DEFAULT_MODEL = "sentence-transformers/all-MiniLM-L6-v2"
 _DEFAULT_ALIASES = {DEFAULT_MODEL, "all-MiniLM-L6-v2", "all-minilm-l6-v2"}
 _HUB_HOST = ("huggingface.co", 443)
 
+
 class ModelLoadError(RuntimeError):
     """A model could not be loaded; the message is meant for the user."""
 
@@ -112,7 +113,9 @@ def embed(
 
     Returns:
         float32 array (n, dim); L2-normalised rows when `normalize` (equal to
-        `model.encode(texts, normalize_embeddings=True)` within 1e-5).
+        `model.encode(texts, normalize_embeddings=True)` within 1e-5). With `normalize=False` it is
+        whatever the model's own pipeline outputs (all-MiniLM-L6-v2 ends in a Normalize module,
+        so its vectors are unit length either way).
     """
     texts = list(texts)
     if not texts:
@@ -145,9 +148,9 @@ def tokenize(model: SentenceTransformer, text: str) -> TokenizedText:
     """The pieces the model actually sees for one text (truncated at its window)."""
     tokenizer = model.tokenizer
     full = tokenizer(text, add_special_tokens=True, truncation=False)["input_ids"]
-    ids = tokenizer(text, add_special_tokens=True, truncation=True, max_length=model.max_seq_length)[
-        "input_ids"
-    ]
+    ids = tokenizer(
+        text, add_special_tokens=True, truncation=True, max_length=model.max_seq_length
+    )["input_ids"]
     special_ids = set(tokenizer.all_special_ids)
     return TokenizedText(
         tokens=tokenizer.convert_ids_to_tokens(ids),
@@ -165,8 +168,11 @@ def token_embeddings(
     Returns:
         token_embeddings (batch, tokens, dim) and attention_mask (batch, tokens).
     """
-    features = model.tokenize(list(texts))
-    features = {key: value.to(model.device) for key, value in features.items()}
+    features = model.preprocess(list(texts))
+    features = {
+        key: value.to(model.device) if isinstance(value, torch.Tensor) else value
+        for key, value in features.items()
+    }
     with torch.no_grad():
         output = model[0](features)  # the Transformer module
     return output["token_embeddings"], features["attention_mask"]

@@ -49,10 +49,14 @@ def decode_upload(data: bytes, filename: str = "upload") -> tuple[str, list[Mess
         raise InputError(f"`{filename}` is larger than {MAX_UPLOAD_MB} MB.")
     for signature, kind in _BINARY_SIGNATURES.items():
         if data.startswith(signature):
-            raise InputError(f"`{filename}` looks like {kind}, not text. Upload a .txt or .csv file.")
+            raise InputError(
+                f"`{filename}` looks like {kind}, not text. Upload a .txt or .csv file."
+            )
     head = data[:8192]
     if b"\x00" in head and not head.startswith((b"\xff\xfe", b"\xfe\xff")):
-        raise InputError(f"`{filename}` looks like a binary file, not text (it contains NUL bytes).")
+        raise InputError(
+            f"`{filename}` looks like a binary file, not text (it contains NUL bytes)."
+        )
     for encoding in ("utf-8-sig", "utf-16"):
         if encoding == "utf-16" and not head.startswith((b"\xff\xfe", b"\xfe\xff")):
             continue
@@ -124,8 +128,9 @@ def read_csv(text: str) -> pd.DataFrame:
     if not text.strip():
         raise InputError("The CSV file is empty.")
     try:
-        table = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, sep=None,
-                            engine="python")
+        table = pd.read_csv(
+            io.StringIO(text), dtype=str, keep_default_na=False, sep=None, engine="python"
+        )
     except (pd.errors.ParserError, pd.errors.EmptyDataError, ValueError) as error:
         raise InputError(f"Could not read the CSV: {str(error).splitlines()[0]}") from error
     if table.shape[1] == 0 or table.shape[0] == 0:

@@ -50,8 +50,12 @@ if "_explore_text" not in st.session_state:  # first visit: the default preset, 
     st.session_state["explore_labels"] = dict(zip(default.texts, default.labels, strict=False))
 
 st.header("1 · Your sentences")
-source = st.radio("Where the sentences come from", [TYPE, UPLOAD], horizontal=True,
-                  key=persist("explore_source", TYPE))
+source = st.radio(
+    "Where the sentences come from",
+    [TYPE, UPLOAD],
+    horizontal=True,
+    key=persist("explore_source", TYPE),
+)
 messages = []
 if source == TYPE:
     st.selectbox(
@@ -86,7 +90,9 @@ else:
             columns = list(table.columns)
             left, right = st.columns(2)
             text_column = left.selectbox(
-                "Text column", columns, index=columns.index(guess_text_column(table)),
+                "Text column",
+                columns,
+                index=columns.index(guess_text_column(table)),
                 key="explore_text_column",
             )
             label_column = right.selectbox(
@@ -136,14 +142,19 @@ metric_columns[3].metric("Mean cosine (pairs)", f"{off_diagonal.mean():.3f}" if 
 # ---------------------------------------------------------------- 2. Heatmap
 st.header("2 · Cosine similarity of every pair")
 order_choice = st.radio(
-    "Order", ["Input order", "Clustered"], horizontal=True, key=persist("explore_order", "Clustered"),
+    "Order",
+    ["Input order", "Clustered"],
+    horizontal=True,
+    key=persist("explore_order", "Clustered"),
     help="Clustered puts sentences that are similar to each other next to each other, so topics "
     "show up as blocks along the diagonal.",
 )
 shown = np.arange(min(n, HEATMAP_MAX))
 if n > HEATMAP_MAX:
-    st.caption(f"The heatmap shows the first {HEATMAP_MAX} of {n:,} sentences; the map and the "
-               "neighbour search below use all of them.")
+    st.caption(
+        f"The heatmap shows the first {HEATMAP_MAX} of {n:,} sentences; the map and the "
+        "neighbour search below use all of them."
+    )
 if order_choice == "Clustered":
     shown = shown[cluster_order(similarity[np.ix_(shown, shown)])]
 st.plotly_chart(
@@ -166,28 +177,42 @@ st.caption(
 )
 controls = st.columns([2, 1, 3])
 method = controls[0].radio(
-    "Method", list(METHOD_NAMES)[:3], format_func=METHOD_NAMES.get, horizontal=True,
+    "Method",
+    list(METHOD_NAMES)[:3],
+    format_func=METHOD_NAMES.get,
+    horizontal=True,
     key=persist("explore_method", "umap"),
     help="UMAP keeps local neighbourhoods and some global shape; PCA is a linear, exact rotation "
     "(fast, but crowds clusters); t-SNE separates clusters well but distorts distances between them.",
 )
-dims = controls[1].radio("View", [2, 3], format_func=lambda d: f"{d}D", horizontal=True,
-                         key=persist("explore_dims", 2))
+dims = controls[1].radio(
+    "View", [2, 3], format_func=lambda d: f"{d}D", horizontal=True, key=persist("explore_dims", 2)
+)
 params: dict[str, float] = {}
 with controls[2]:
     if method == "umap":
         slider_columns = st.columns(2)
         params["n_neighbors"] = slider_columns[0].slider(
-            "Neighbours", 2, 100, key=persist("explore_n_neighbors", 15),
+            "Neighbours",
+            2,
+            100,
+            key=persist("explore_n_neighbors", 15),
             help="How many neighbours UMAP looks at: small = local detail, large = global shape.",
         )
         params["min_dist"] = slider_columns[1].slider(
-            "Min distance", 0.0, 0.99, step=0.01, key=persist("explore_min_dist", 0.1),
+            "Min distance",
+            0.0,
+            0.99,
+            step=0.01,
+            key=persist("explore_min_dist", 0.1),
             help="How tightly UMAP may pack points together.",
         )
     elif method == "tsne":
         params["perplexity"] = st.slider(
-            "Perplexity", 2, 100, key=persist("explore_perplexity", 30),
+            "Perplexity",
+            2,
+            100,
+            key=persist("explore_perplexity", 30),
             help="Roughly, the number of neighbours each point cares about.",
         )
     else:
@@ -202,8 +227,9 @@ if projection.note:
 
 # A click on the map picks the sentence whose neighbours are listed below.
 selection = (st.session_state.get("explore_scatter") or {}).get("selection", {})
-points = tuple(int(point["customdata"][0]) for point in selection.get("points", [])
-               if point.get("customdata"))
+points = tuple(
+    int(point["customdata"][0]) for point in selection.get("points", []) if point.get("customdata")
+)
 if points and points != st.session_state.get("_explore_applied_points"):
     st.session_state["_explore_applied_points"] = points
     if points[0] < n:
@@ -218,8 +244,10 @@ st.plotly_chart(
     on_select="rerun",
     selection_mode="points",
 )
-st.caption(f"{METHOD_NAMES[projection.method_used]} projection · hover a point to read it · "
-           "click a point to list its nearest neighbours below.")
+st.caption(
+    f"{METHOD_NAMES[projection.method_used]} projection · hover a point to read it · "
+    "click a point to list its nearest neighbours below."
+)
 
 # ---------------------------------------------------------------- 4. Neighbours
 st.header("4 · Nearest neighbours")
@@ -242,8 +270,11 @@ else:
     )
     st.dataframe(
         pd.DataFrame(
-            {"neighbour": [texts[i] for i in indices], "label": [labels[i] for i in indices],
-             "cosine": scores}
+            {
+                "neighbour": [texts[i] for i in indices],
+                "label": [labels[i] for i in indices],
+                "cosine": scores,
+            }
         ),
         hide_index=True,
         width="stretch",
@@ -256,8 +287,11 @@ st.caption(
     f"Each row is one sentence's {vectors.shape[1]}-d vector (unit length, so cosine = dot "
     "product). Individual dimensions mean nothing on their own; only directions do."
 )
-st.dataframe(vectors_table(texts[:50], labels[:50], vectors[:50], max_dims=12), hide_index=True,
-             width="stretch")
+st.dataframe(
+    vectors_table(texts[:50], labels[:50], vectors[:50], max_dims=12),
+    hide_index=True,
+    width="stretch",
+)
 st.download_button(
     f"Download all {n:,} vectors (CSV)",
     backend.embeddings_csv(active.key, tuple(texts), tuple(labels), vectors),

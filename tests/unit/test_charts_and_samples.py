@@ -1,0 +1,58 @@
+from __future__ import annotations
+
+import numpy as np
+
+from components import charts
+from components.samples import PRESETS, load_preset, load_table
+from components.tables import vectors_table
+
+
+def test_hover_text_escapes_html_and_wraps():
+    text = charts.hover_text("<script>alert('x')</script> " + "word " * 30)
+    assert "<script>" not in text and "&lt;script&gt;" in text and "<br>" in text
+
+
+def test_heatmap_carries_the_matrix_and_full_sentences():
+    similarity = np.array([[1.0, 0.25], [0.25, 1.0]])
+    figure = charts.similarity_heatmap(similarity, ["<b>a</b>", "b"], show_values=True)
+    heatmap = figure.data[0]
+    np.testing.assert_allclose(np.array(heatmap.z), similarity)
+    assert heatmap.texttemplate and "&lt;b&gt;a&lt;/b&gt;" in heatmap.customdata[0][1]
+
+
+def test_scatter_has_one_trace_per_label_with_row_ids():
+    coords = np.arange(8, dtype=float).reshape(4, 2)
+    figure = charts.projection_scatter(coords, list("abcd"), ["x", "y", "x", "y"], highlight=1)
+    groups = {
+        trace.name: [int(row) for row in trace.customdata[:, 0]]
+        for trace in figure.data
+        if trace.customdata is not None
+    }
+    assert groups == {"x": [0, 2], "y": [1, 3]}
+    ring = figure.data[-1]
+    assert ring.name == "selected" and (ring.x[0], ring.y[0]) == (2.0, 3.0)
+
+
+def test_scatter_3d_and_webgl_for_big_sets():
+    assert charts.projection_scatter(np.zeros((3, 3)), list("abc")).data[0].type == "scatter3d"
+    big = charts.projection_scatter(np.zeros((1500, 2)), [str(i) for i in range(1500)])
+    assert big.data[0].type == "scattergl"
+
+
+def test_presets_load_with_labels():
+    topics = load_preset("Eight topics, 240 sentences")
+    assert len(topics.texts) >= 200 and len(set(topics.labels)) == 8
+    triplets = load_preset("Reference triplets: anchor / positive / negative")
+    assert triplets.texts[:3] == [
+        "How do I sort a list in Python?",
+        "Python list sort methods?",
+        "What is the GDP of Canada?",
+    ]
+    assert triplets.labels[:3] == ["anchor", "positive", "negative"]
+    for preset in PRESETS.values():
+        assert not load_table(preset.filename).empty
+
+
+def test_vectors_table_preview():
+    table = vectors_table(["a", "b"], ["x", "y"], np.ones((2, 384)), max_dims=4)
+    assert list(table.columns) == ["text", "label", "dim_0", "dim_1", "dim_2", "dim_3"]

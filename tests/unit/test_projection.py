@@ -1,0 +1,89 @@
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from sklearn.decomposition import PCA
+
+from components.encoder import embed
+from components.projection import project
+from components.samples import DEFAULT_PRESET, load_preset
+
+
+@pytest.fixture(scope="module")
+def vectors(model):
+    return embed(model, load_preset(DEFAULT_PRESET).texts)  # (240, 384)
+
+
+def random_vectors(n: int) -> np.ndarray:
+    return np.random.default_rng(n).normal(size=(n, 384)).astype(np.float32)
+
+
+@pytest.mark.parametrize("n", [1, 2, 3, 5])
+@pytest.mark.parametrize("method", ["umap", "pca", "tsne"])
+@pytest.mark.parametrize("n_components", [2, 3])
+def test_small_n_always_gives_finite_coordinates(n, method, n_components):
+    result = project(random_vectors(n), method, n_components)
+    assert result.coords.shape == (n, n_components)
+    assert np.isfinite(result.coords).all()
+
+
+def test_one_point_explains_why_there_is_no_map():
+    result = project(random_vectors(1), "umap")
+    assert result.method_used == "none" and "at least one more" in result.note
+
+
+@pytest.mark.parametrize("method", ["umap", "tsne"])
+def test_too_few_points_fall_back_to_pca_and_say_so(method):
+    result = project(random_vectors(3), method)
+    assert result.method_used == "pca" and "PCA is shown" in result.note
+
+
+def test_two_points_have_one_direction():
+    result = project(random_vectors(2), "pca", 2)
+    assert np.allclose(result.coords[:, 1], 0) and "1 direction" in result.note
+
+
+def test_five_points_run_umap_with_clamped_neighbours():
+    result = project(random_vectors(5), "umap", n_neighbors=15)
+    assert result.method_used == "umap" and "n_neighbors lowered to 4" in result.note
+
+
+def test_no_points_is_fine():
+    assert project(np.zeros((0, 384)), "pca").coords.shape == (0, 2)
+
+
+def test_unknown_method_is_refused():
+    with pytest.raises(ValueError):
+        project(random_vectors(10), "lda")
+
+
+def test_pca_equals_sklearn(vectors):
+    result = project(vectors, "pca", 3)
+    np.testing.assert_allclose(
+        np.abs(result.coords), np.abs(PCA(3).fit_transform(vectors.astype(np.float64))), atol=1e-5
+    )
+    assert result.note == ""
+
+
+@pytest.mark.parametrize("method", ["umap", "tsne", "pca"])
+def test_real_sentences_project_with_the_method_asked(vectors, method):
+    result = project(vectors, method, 2)
+    assert result.method_used == method and result.coords.shape == (240, 2)
+    assert np.isfinite(result.coords).all() and result.coords.std() > 0
+
+
+def test_umap_on_500_points_is_reproducible():
+    data = random_vectors(500)
+    first, second = project(data, "umap", 3), project(data, "umap", 3)
+    assert first.coords.shape == (500, 3)
+    np.testing.assert_allclose(first.coords, second.coords)
+
+
+def test_umap_keeps_topics_together(vectors):
+    """Neighbours on the UMAP map mostly share their topic label (a real, falsifiable claim)."""
+    labels = np.array(load_preset(DEFAULT_PRESET).labels)
+    coords = project(vectors, "umap", 2).coords
+    distances = np.linalg.norm(coords[:, None] - coords[None], axis=-1)
+    np.fill_diagonal(distances, np.inf)
+    nearest = distances.argmin(axis=1)
+    assert (labels[nearest] == labels).mean() > 0.7
