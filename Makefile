@@ -21,14 +21,16 @@ $(VENV)/.dev: $(VENV)/.runtime requirements-dev.txt
 run: $(VENV)/.runtime
 	$(VENV)/bin/streamlit run app.py --server.port $(PORT)
 
-# Debian's chromium for the browser tests: installed when missing and we are root, else explained.
+# Debian's chromium (and an emoji font for honest screenshots) for the browser tests:
+# installed when missing and we are root, else explained.
+BROWSER_PACKAGES := chromium fonts-noto-color-emoji
 browser:
-	@if command -v chromium >/dev/null 2>&1; then exit 0; fi; \
+	@if command -v chromium >/dev/null 2>&1 && [ -d /usr/share/fonts/truetype/noto ]; then exit 0; fi; \
 	if [ "$$(id -u)" = 0 ]; then \
-		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(BROWSER_PACKAGES); \
 	else \
-		echo "chromium is missing: run 'sudo apt-get install chromium' for the browser tests" \
-		     "(they are skipped without it, unless REQUIRE_BROWSER=1)."; \
+		echo "chromium is missing: run 'sudo apt-get install $(BROWSER_PACKAGES)' for the browser" \
+		     "tests (they are skipped without it, unless REQUIRE_BROWSER=1)."; \
 	fi
 
 test: $(VENV)/.dev browser

@@ -2,13 +2,9 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import streamlit as st
 
-from components.widgets import model_sidebar
-
-HERE = Path(__file__).resolve().parent
+from components.widgets import LABS, ROOT, model_sidebar
 
 st.set_page_config(page_title="Sentence Embedding Lab", page_icon="🧭", layout="wide")
 
@@ -41,35 +37,12 @@ pipeline[3].markdown(
 )
 
 st.subheader("The labs")
-LABS = [
-    (
-        "pages/1_Explore.py",
-        "🔭 Explore",
-        "Encode your sentences: similarity heatmap, 2D/3D map (UMAP, PCA, t-SNE), nearest "
-        "neighbours, the reference demo's real numbers.",
-    ),
-    (
-        "pages/2_Tokens_and_Pooling.py",
-        "🧩 Tokens & pooling",
-        "Sub-word pieces, contextual token vectors, and five ways to pool them into one vector.",
-    ),
-    (
-        "pages/3_Loss_Lab.py",
-        "🎯 Loss lab",
-        "Cosine-margin, triplet and InfoNCE losses on your own triplets, and live fine-tuning.",
-    ),
-    (
-        "pages/4_Search_Long_Text.py",
-        "🔎 Long text & search",
-        "Chunk long documents, build an index, search and re-rank; book vectors vs chunk vectors.",
-    ),
-]
 columns = st.columns(2)
 for number, (path, title, blurb) in enumerate(LABS):
     with columns[number % 2].container(border=True):
         st.markdown(f"#### {title}")
         st.caption(blurb)
-        if (HERE / path).exists():
+        if (ROOT / path).exists():
             st.page_link(path, label=f"Open {title}", icon="➡️")
         else:
             st.caption("Coming soon.")

@@ -12,6 +12,7 @@ from plotly.colors import qualitative
 
 PALETTE = qualitative.Safe + qualitative.Vivid  # colour-blind friendly first
 BIG_SCATTER = 1_000  # above this many points, WebGL (Scattergl) keeps the browser responsive
+TEXT_LABELS_MAX = 25  # up to this many points, each carries its sentence as a label
 
 
 def hover_text(text: str, width: int = 60, max_chars: int = 400) -> str:
@@ -32,12 +33,17 @@ def similarity_heatmap(
     texts: Sequence[str],
     *,
     show_values: bool,
+    numbers: Sequence[int] | None = None,
     title: str = "",
 ) -> go.Figure:
-    """Cosine heatmap (n, n) with the full sentences on hover."""
+    """Cosine heatmap (n, n) with the full sentences on hover.
+
+    `numbers` label each row (e.g. its line number in the input when rows are reordered).
+    """
     n = len(texts)
-    # Tick labels must be unique for plotly categories: prefix the row number.
-    labels = [f"{i + 1}. {short_label(text)}" for i, text in enumerate(texts)]
+    numbers = list(numbers) if numbers is not None else list(range(1, n + 1))
+    # Tick labels must be unique for plotly categories: the number makes them so.
+    labels = [f"{number}. {short_label(text)}" for number, text in zip(numbers, texts, strict=True)]
     hovers = [hover_text(text, 50, 200) for text in texts]
     hover_matrix = np.array(
         [[f"{hovers[i]}<br>—<br>{hovers[j]}" for j in range(n)] for i in range(n)], dtype=object
@@ -84,7 +90,10 @@ def projection_scatter(
         marker = {"size": 9 if n_dims == 2 else 5, "color": PALETTE[number % len(PALETTE)]}
         common = {
             "name": html.escape(group) or "sentences",
-            "mode": "markers",
+            "mode": "markers+text" if n <= TEXT_LABELS_MAX else "markers",
+            "text": [short_label(texts[i], 28) for i in rows] if n <= TEXT_LABELS_MAX else None,
+            "textposition": "top center",
+            "textfont": {"size": 11},
             "marker": marker,
             "customdata": np.column_stack([rows, [hover_text(texts[i]) for i in rows]]),
             "hovertemplate": "%{customdata[1]}<extra>%{fullData.name}</extra>",
@@ -124,6 +133,9 @@ def projection_scatter(
     if n_dims == 2:
         figure.update_xaxes(showticklabels=False, title=None)
         figure.update_yaxes(showticklabels=False, title=None, scaleanchor="x")
+    else:  # projected axes have no units: ticks would only suggest they mean something
+        hidden = {"showticklabels": False, "title": ""}
+        figure.update_layout(scene={"xaxis": hidden, "yaxis": hidden, "zaxis": hidden})
     return figure
 
 

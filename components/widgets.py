@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from pathlib import Path
 from typing import Any
 
 import streamlit as st
@@ -10,6 +11,20 @@ import streamlit as st
 from components import backend
 from components.encoder import DEFAULT_MODEL, ModelLoadError
 from components.texts import Message
+
+# Every page of the lab: (script path, title, one-line summary). The sidebar and home page use it.
+LABS = [
+    ("pages/1_Explore.py", "🔭 Explore",
+     "Encode your sentences: similarity heatmap, 2D/3D map (UMAP, PCA, t-SNE), nearest "
+     "neighbours, the reference demo's real numbers."),
+    ("pages/2_Tokens_and_Pooling.py", "🧩 Tokens & pooling",
+     "Sub-word pieces, contextual token vectors, and five ways to pool them into one vector."),
+    ("pages/3_Loss_Lab.py", "🎯 Loss lab",
+     "Cosine-margin, triplet and InfoNCE losses on your own triplets, and live fine-tuning."),
+    ("pages/4_Search_Long_Text.py", "🔎 Long text & search",
+     "Chunk long documents, build an index, search and re-rank; book vectors vs chunk vectors."),
+]  # fmt: skip
+ROOT = Path(__file__).resolve().parent.parent
 
 CUSTOM_CHOICE = "Another model…"
 _LOADED_KEY = "loaded_model_names"  # custom names this session has loaded successfully
@@ -65,7 +80,7 @@ def _load_custom_model() -> None:
 
 
 def model_sidebar() -> backend.ActiveModel:
-    """Draw the model picker in the sidebar and return the model this session uses.
+    """Draw the sidebar (lab navigation, model picker) and return the model this session uses.
 
     A failed load shows its message and leaves the previous model in use.
     """
@@ -78,6 +93,11 @@ def model_sidebar() -> backend.ActiveModel:
     if st.session_state.get("model_choice") not in (current, CUSTOM_CHOICE):
         st.session_state["model_choice"] = current  # e.g. after visiting another page
     with st.sidebar:
+        st.page_link("app.py", label="Home", icon="🧭")
+        for path, title, _ in LABS:
+            if (ROOT / path).exists():
+                st.page_link(path, label=title)
+        st.divider()
         st.subheader("Model")
         choice = st.selectbox(
             "Sentence encoder",

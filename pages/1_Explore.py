@@ -112,6 +112,8 @@ texts = parsed.texts
 if not texts:
     st.stop()
 labels = parsed.labels or [""] * len(texts)
+if set(labels) == {"typed"}:  # nothing from a preset left: one colour, no legend
+    labels = [""] * len(texts)
 if len(set(labels)) > MAX_COLOURS:
     st.warning(
         f"The labels have {len(set(labels))} different values; colours are only readable up to "
@@ -159,7 +161,10 @@ if order_choice == "Clustered":
     shown = shown[cluster_order(similarity[np.ix_(shown, shown)])]
 st.plotly_chart(
     charts.similarity_heatmap(
-        similarity[np.ix_(shown, shown)], [texts[i] for i in shown], show_values=n <= VALUES_MAX
+        similarity[np.ix_(shown, shown)],
+        [texts[i] for i in shown],
+        show_values=n <= VALUES_MAX,
+        numbers=(shown + 1).tolist(),
     ),
     width="stretch",
     key="explore_heatmap",
