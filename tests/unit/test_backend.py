@@ -1,0 +1,32 @@
+"""The cached backend, called outside a Streamlit run (caches work in bare mode)."""
+
+from __future__ import annotations
+
+import io
+
+import numpy as np
+import pandas as pd
+
+from components import backend
+from components.encoder import DEFAULT_MODEL, embed, model_info
+
+
+def test_embed_texts_in_chunks_equals_embed(model):
+    active = backend.ActiveModel(model, DEFAULT_MODEL, model_info(model, DEFAULT_MODEL))
+    texts = [f"sentence number {i} about topic {i % 7}" for i in range(backend.EMBED_CHUNK + 5)]
+    np.testing.assert_allclose(backend.embed_texts(active, texts), embed(model, texts), atol=1e-5)
+    assert backend.embed_texts(active, []).shape == (0, 384)
+
+
+def test_embeddings_csv_round_trips_exactly(model):
+    texts = ('a, quoted "text"', "<b>html</b>", "ünïcode")
+    vectors = embed(model, list(texts))
+    data = backend.embeddings_csv(DEFAULT_MODEL, texts, ("x", "y", "z"), vectors)
+    table = pd.read_csv(io.BytesIO(data), keep_default_na=False)
+    assert table["text"].tolist() == list(texts) and table["label"].tolist() == ["x", "y", "z"]
+    np.testing.assert_allclose(table.filter(like="dim_").to_numpy(), vectors, atol=1e-7)
+    assert table.shape == (3, 2 + 384)
+
+
+def test_shared_model_is_loaded_once_and_reused():
+    assert backend.get_model(DEFAULT_MODEL) is backend.get_model(DEFAULT_MODEL)
