@@ -232,7 +232,10 @@ def similarity_heatmaps(matrices: dict[str, np.ndarray], texts: Sequence[str]) -
             row=1,
             col=column,
         )
-        figure.update_yaxes(autorange="reversed", row=1, col=column, showticklabels=column == 1)
+        figure.update_yaxes(
+            autorange="reversed", type="category", row=1, col=column, showticklabels=column == 1
+        )
+        figure.update_xaxes(type="category", row=1, col=column)
     figure.update_layout(height=330, margin={"l": 10, "r": 10, "t": 30, "b": 10})
     return figure
 

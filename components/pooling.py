@@ -30,11 +30,25 @@ SENTENCE_TRANSFORMERS_MODE = {
 }
 MODE_DESCRIPTIONS = {
     "cls": "the vector of the first token, [CLS], alone",
-    "mean": "the average of all token vectors (what all-MiniLM-L6-v2 was trained with)",
+    "mean": "the average of all token vectors",
     "max": "for each of the dimensions, the largest value any token has there",
     "mean_sqrt_len": "the sum of the token vectors divided by √(number of tokens)",
     "attention": "a weighted average; a small learned layer scores each token",
 }
+
+
+def trained_pooling_mode(model) -> PoolingMode | None:
+    """The pooling a sentence-transformers model was built (and so trained) with, in our names.
+
+    None when its pipeline has no Pooling module or pools in a way this lab does not show.
+    """
+    from sentence_transformers.sentence_transformer.modules import Pooling
+
+    for module in model:
+        if isinstance(module, Pooling) and isinstance(module.pooling_mode, str):
+            ours = {value: key for key, value in SENTENCE_TRANSFORMERS_MODE.items()}
+            return ours.get(module.pooling_mode)
+    return None
 
 
 class AttentionPoolingHead(nn.Module):

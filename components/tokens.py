@@ -103,7 +103,8 @@ def token_view(tokenizer, text: str, window: int) -> TokenView:
 
 _CHIP_STYLE = """
 <style>
-.tok-view{display:flex;flex-wrap:wrap;gap:6px 8px;align-items:flex-start;font-family:monospace}
+.tok-view{display:flex;flex-wrap:wrap;gap:6px 8px;align-items:flex-start;font-family:monospace;
+     max-height:430px;overflow-y:auto;padding:2px}
 .tok-word{display:inline-flex;border-radius:6px;outline:1px solid #c9ced6}
 .tok{display:inline-flex;flex-direction:column;align-items:center;padding:2px 6px;
      background:#eef4fb;min-width:1.6em}
@@ -116,7 +117,7 @@ _CHIP_STYLE = """
 .tok .id{font-size:0.7em;color:#6b7280}
 .tok-cut{align-self:stretch;display:flex;align-items:center;padding:2px 8px;border-left:3px solid
      #d62728;color:#d62728;font-weight:bold;font-family:sans-serif;font-size:0.85em}
-.tok-beyond{opacity:0.35}
+.tok-beyond,.tok-beyond .tok,.tok-beyond .tok-word{opacity:0.45}
 </style>
 """
 

@@ -17,6 +17,7 @@ from components.pooling import (
     pool,
     token_shares,
     train_attention_head,
+    trained_pooling_mode,
 )
 from components.projection import METHOD_NAMES, project
 from components.quality import (
@@ -218,7 +219,9 @@ else:
     else:
         vectors = np.stack([occurrence.vector for occurrence in occurrences])  # (k, dim)
         labels = [
-            f"{occurrence.word} ({' '.join(occurrence.pieces)}) · {context[occurrence.sentence]}"
+            occurrence.word
+            + (f" ({' '.join(occurrence.pieces)})" if len(occurrence.pieces) > 1 else "")
+            + f" · {context[occurrence.sentence]}"
             for occurrence in occurrences
         ]
         st.plotly_chart(
@@ -266,12 +269,23 @@ else:
 
 # ---------------------------------------------------------------- 3. Pooling comparison
 st.header("3 · Pooling: five ways to turn token vectors into one vector")
-st.markdown(
-    "\n".join(f"- **{mode}**: {MODE_DESCRIPTIONS[mode]}" for mode in MODES)
-    + "\n\nall-MiniLM-L6-v2 was trained with **mean** pooling: its token vectors were shaped so "
-    "that their *average* is a good sentence vector. Nothing trained its [CLS] vector or its "
-    "per-dimension maxima to be one; section 4 measures what that costs."
-)
+model_name = active.info.name.split("/")[-1]
+trained_mode = trained_pooling_mode(active.model)
+if trained_mode == "mean":
+    trained_note = (
+        f"**{model_name}** was trained with **mean** pooling: its token vectors were shaped so "
+        "that their *average* is a good sentence vector. Nothing trained its [CLS] vector or its "
+        "per-dimension maxima to be one; section 4 measures what that costs."
+    )
+elif trained_mode:
+    trained_note = (
+        f"**{model_name}** was trained with **{trained_mode}** pooling: the other modes read "
+        "token vectors that were never shaped for them; section 4 measures what that costs."
+    )
+else:
+    trained_note = f"**{model_name}** pools in its own way; section 4 measures each mode."
+st.markdown("\n".join(f"- **{mode}**: {MODE_DESCRIPTIONS[mode]}" for mode in MODES))
+st.markdown(trained_note)
 head = session_head(active)
 pooling_text = st.text_area(
     "Sentences to pool (one per line)",
@@ -305,13 +319,13 @@ else:
         width="stretch",
         key="pooling_shares",
     )
-    trained_note = "trained in section 5" if st.session_state[HEAD_KEY]["losses"] else "untrained"
+    head_state = "trained in section 5" if st.session_state[HEAD_KEY]["losses"] else "untrained"
     st.caption(
         "Share of the sentence vector each token contributes. mean: uniform. cls: all on "
         "[CLS]. max: the fraction of the dimensions whose maximum this token holds. "
         "mean_sqrt_len: the same shares as mean, but the sum is divided by √n instead of n, so "
         "longer sentences get longer vectors (cosine ignores length, so its similarities equal "
-        f"mean's). attention: the softmax weights of this session's head ({trained_note})."
+        f"mean's). attention: the softmax weights of this session's head ({head_state})."
     )
     matrices = {
         mode: cosine_similarity_matrix(pool(tokens, mask, mode, head)) for mode in MODES
@@ -382,9 +396,14 @@ st.markdown(
     "mean_sqrt_len ties with mean exactly: it only rescales the vector and cosine ignores length. "
     f"**Triplet accuracy** is the share of the {len(triplets)} triplets (the lesson's two and "
     "`sample_data/pooling_triplets.csv`) whose anchor is closer to its positive than to its "
-    "negative. The model was trained with mean pooling, so its [CLS] vector is only a by-product: "
-    "it still carries meaning (self-attention mixes every token into it) but was never asked to "
-    "summarise the sentence."
+    "negative."
+    + (
+        " The model was trained with mean pooling, so its [CLS] vector is only a by-product: it "
+        "still carries meaning (self-attention mixes every token into it) but was never asked to "
+        "summarise the sentence."
+        if trained_mode == "mean"
+        else ""
+    )
 )
 with st.expander(f"The {len(pairs.first)} scored pairs and their mean-pooling cosines"):
     pooled = pool(pair_tokens, pair_mask, "mean")
@@ -497,7 +516,12 @@ else:
         "The learned weights for the sentence inspected in section 3 are the *attention* row "
         "of its share chart. With this few triplets the head quickly learns to lean on a few "
         "telltale tokens; more steps or a higher learning rate overfit and the pair Spearman "
-        "drops. The encoder was trained for mean pooling, so mean is a hard baseline to beat."
+        "drops."
+        + (
+            " The encoder was trained for mean pooling, so mean is a hard baseline to beat."
+            if trained_mode == "mean"
+            else ""
+        )
     )
     if pooled_texts:
         st.plotly_chart(

@@ -19,6 +19,7 @@ from components.pooling import (
     pool,
     token_shares,
     train_attention_head,
+    trained_pooling_mode,
 )
 
 SENTENCES = [
@@ -216,3 +217,8 @@ def test_training_lowers_the_loss_and_touches_only_the_head(model):
     assert all(torch.equal(before[name], value) for name, value in model.state_dict().items())
     weights = token_shares(*parts[0], "attention", head)
     assert np.abs(weights - token_shares(*parts[0], "mean")).max() > 0.01  # no longer uniform
+
+
+def test_the_packaged_model_was_built_with_mean_pooling(model):
+    assert trained_pooling_mode(model) == "mean"
+    assert trained_pooling_mode([torch.nn.Identity()]) is None
