@@ -198,3 +198,66 @@ def test_inputs_survive_a_visit_to_another_page():
     app.switch_page(PAGE).run()
     assert app.text_area(key="pooling_text").value == "my own text"
     assert app.text_area(key="pooling_sentences").value == "one\ntwo"
+
+
+@pytest.fixture(scope="module")
+def sentencepiece_model_folder(tmp_path_factory) -> str:
+    """A tiny sentence-transformers model with a SentencePiece-style tokenizer, built here.
+
+    The tokenizer is a Unigram model with the `▁` word marker trained on the project's sentences;
+    the encoder is a 2-layer, 32-d BERT with random weights. No download.
+    """
+    from sentence_transformers import SentenceTransformer
+    from sentence_transformers.base.modules.transformer import Transformer
+    from sentence_transformers.sentence_transformer.modules import Pooling
+    from tokenizers import Tokenizer, decoders, models, pre_tokenizers, processors, trainers
+    from transformers import BertConfig, BertModel, PreTrainedTokenizerFast
+
+    from components.samples import load_preset
+
+    root = tmp_path_factory.mktemp("sentencepiece_model")
+    tokenizer = Tokenizer(models.Unigram())
+    tokenizer.pre_tokenizer = pre_tokenizers.Metaspace()
+    tokenizer.decoder = decoders.Metaspace()
+    tokenizer.train_from_iterator(
+        load_preset("Eight topics, 240 sentences").texts,
+        trainers.UnigramTrainer(
+            vocab_size=600, special_tokens=["<s>", "</s>", "<unk>", "<pad>"], unk_token="<unk>"
+        ),
+    )
+    tokenizer.post_processor = processors.TemplateProcessing(
+        single="<s> $A </s>", special_tokens=[("<s>", 0), ("</s>", 1)]
+    )
+    fast = PreTrainedTokenizerFast(
+        tokenizer_object=tokenizer, bos_token="<s>", eos_token="</s>", unk_token="<unk>",
+        pad_token="<pad>", model_max_length=64,
+    )  # fmt: skip
+    fast.save_pretrained(root / "hf")
+    config = BertConfig(
+        vocab_size=fast.vocab_size, hidden_size=32, num_hidden_layers=2, num_attention_heads=2,
+        intermediate_size=64, max_position_embeddings=64, pad_token_id=fast.pad_token_id,
+    )  # fmt: skip
+    BertModel(config).save_pretrained(root / "hf")
+    model = SentenceTransformer(
+        modules=[Transformer(str(root / "hf"), max_seq_length=64), Pooling(32, "mean")]
+    )
+    model.save(str(root / "st"))
+    return str(root / "st")
+
+
+def test_a_sentencepiece_model_from_the_sidebar_shows_its_pieces(sentencepiece_model_folder):
+    app = open_page(PAGE)
+    app.selectbox(key="model_choice").select("Another model…").run()
+    app.text_input(key="model_custom_name").input(sentencepiece_model_folder).run()
+    app.button(key="model_load").click().run()
+    assert not app.exception and not app.error
+    assert metrics(app)["Tokenizer"] == "SentencePiece"
+    assert metrics(app)["Pieces (with specials)"].endswith("/ 64")
+    assert ">▁" in chips(app) and "&lt;s&gt;" in chips(app)
+    assert "This model's tokenizer is **SentencePiece**" in texts_of(app.markdown)
+    # Every other section works with a 32-d model whose pooling head and random copy are new.
+    shares = np.array(charts(app)["pooling_shares"]["data"][0]["z"])
+    np.testing.assert_allclose(shares.sum(axis=1), 1.0, atol=1e-6)
+    app.button(key="pooling_train").click().run()
+    assert not app.exception and "pooling_loss_curve" in charts(app)
+    assert "W: 64 × 32" in texts_of(app.markdown)
