@@ -186,7 +186,8 @@ st.header("2 · Contextual token vectors: the same word, different meanings")
 st.caption(
     "Before the transformer, every occurrence of *bank* is the same vector from the vocabulary "
     "table (cosine 1.000 with itself). After six layers of self-attention, each occurrence has "
-    "absorbed its neighbours: a river bank and a bank loan drift apart."
+    "absorbed its neighbours, so two river banks should agree more with each other than with a "
+    "bank loan. Measure it below; the word vectors move less than you might think."
 )
 left, right = st.columns([1, 2])
 words_text = left.text_input(
@@ -233,7 +234,9 @@ else:
         )
         st.caption(
             "Cosine between the token vectors of each occurrence (a word cut into several pieces "
-            "uses the mean of its pieces). Same sense → higher cosine."
+            "uses the mean of its pieces). Same sense → higher cosine, but every *bank* stays "
+            "far closer to every other *bank* than to a different word: the piece's own identity "
+            "still dominates its vector."
         )
 
     st.subheader("All token vectors of these sentences, on a map")
@@ -335,10 +338,14 @@ else:
         width="stretch",
         key="pooling_mode_heatmaps",
     )
-    st.caption(
-        "The same sentences under each pooling, numbered in input order (hover a cell for the "
-        "sentences). max and cls make everything look alike: their cosines crowd near 1."
-    )
+    if len(pooled_texts) > 1:
+        off_diagonal = ~np.eye(len(pooled_texts), dtype=bool)
+        spread = ", ".join(f"{mode} {matrices[mode][off_diagonal].mean():.2f}" for mode in MODES)
+        st.caption(
+            "The same sentences under each pooling, numbered in input order (hover a cell for "
+            f"the sentences). Mean cosine between different sentences: {spread}. A pooling "
+            "whose cosines are all high separates unrelated sentences poorly."
+        )
 
 # ---------------------------------------------------------------- 4. Measured quality
 st.header("4 · Measured quality of each pooling")
