@@ -37,6 +37,14 @@ st.set_page_config(
 )
 active = model_sidebar()
 window = active.info.max_tokens
+if not hasattr(active.model[0], "auto_model") or not getattr(
+    active.model.tokenizer, "is_fast", False
+):
+    st.error(
+        f"This lab looks inside a transformer: `{active.info.name}` has no transformer module with "
+        "a fast tokenizer as its first step. Pick another model in the sidebar."
+    )
+    st.stop()
 
 MAX_CHARS = 50_000  # the tokenizer view reads at most this much text
 CONTEXT_MAX = 12  # sentences in the contextual-vector section
@@ -302,6 +310,8 @@ if not pooled_texts:
     st.info("Type one sentence per line to compare the pooling modes.")
 else:
     tokens, mask = backend.token_vectors(active.key, tuple(pooled_texts), active.model)
+    if st.session_state.get("pooling_focus") not in pooled_texts:
+        st.session_state["pooling_focus"] = pooled_texts[0]
     focus = st.selectbox(
         "Sentence to look inside",
         pooled_texts,
