@@ -206,11 +206,13 @@ def test_training_lowers_the_loss_and_touches_only_the_head(model):
     before = {name: value.clone() for name, value in model.state_dict().items()}
     head = AttentionPoolingHead(384)
     initial = [p.detach().clone() for p in head.parameters()]
+    threads_before = torch.get_num_threads()
     seen = []
     run = train_attention_head(
         head, *parts, steps=40, learning_rate=3e-3, on_step=lambda step, loss: seen.append(step)
     )
     assert seen == list(range(1, 41)) and len(run.losses) == 40
+    assert torch.get_num_threads() == threads_before  # the one-thread setting is undone
     assert run.losses[-1] < run.losses[0]
     assert any(not torch.equal(a, b) for a, b in zip(initial, head.parameters(), strict=True))
     assert all(torch.equal(f, t) for f, (t, _) in zip(frozen, parts, strict=True))
