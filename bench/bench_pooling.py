@@ -2,7 +2,25 @@
 
 from __future__ import annotations
 
+import statistics
+import time
+from collections.abc import Callable
+
 from bench.common import Row, median_time, print_rows
+
+
+def interleaved_medians(
+    ours: Callable[[], object], baseline: Callable[[], object], repeat: int = 3
+) -> tuple[float, float]:
+    """Median times of two functions run alternately, so machine load hits both alike."""
+    ours(), baseline()  # warm-up
+    times: tuple[list[float], list[float]] = ([], [])
+    for _ in range(repeat):
+        for function, bucket in ((ours, times[0]), (baseline, times[1])):
+            start = time.perf_counter()
+            function()
+            bucket.append(time.perf_counter() - start)
+    return statistics.median(times[0]), statistics.median(times[1])
 
 
 def five_hundred_sentences() -> list[str]:
@@ -27,10 +45,9 @@ def run() -> None:
 
     model = load_model()
     texts = five_hundred_sentences()
-    ours = median_time(lambda: batched_token_embeddings(model, texts), repeat=3)
-    reference = median_time(
+    ours, reference = interleaved_medians(
+        lambda: batched_token_embeddings(model, texts),
         lambda: model.encode(texts, output_value="token_embeddings", show_progress_bar=False),
-        repeat=3,
     )
 
     tokens, mask = batched_token_embeddings(model, texts)  # (500, tokens, 384)
@@ -44,8 +61,7 @@ def run() -> None:
         for module in modules.values():
             module({"token_embeddings": tokens, "attention_mask": mask})
 
-    pool_ours = median_time(ours_pool, repeat=7)
-    pool_theirs = median_time(their_pool, repeat=7)
+    pool_ours, pool_theirs = interleaved_medians(ours_pool, their_pool, repeat=7)
 
     triplets = load_triplets()
     parts = [
