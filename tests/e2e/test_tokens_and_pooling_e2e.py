@@ -19,6 +19,7 @@ def plot_traces(page, key: str) -> list[dict]:
 
 def section_shot(page, key: str, name: str) -> None:
     page.locator(f".st-key-{key}").scroll_into_view_if_needed()
+    page.mouse.move(5, 5)  # no hover: Plotly's toolbar would cover the chart titles
     page.wait_for_timeout(300)
     shot(page, name)
 
