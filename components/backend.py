@@ -120,3 +120,25 @@ def embeddings_csv(
 ) -> bytes:
     """All vectors as CSV (text, label, dim_0 … dim_{d-1}), built once per (model, texts)."""
     return vectors_table(texts, labels, _vectors).to_csv(index=False).encode("utf-8")
+
+
+# ---------------------------------------------------------------- Tokens & pooling lab (issue 4)
+@st.cache_data(max_entries=32, show_spinner=False)
+def token_vectors(
+    model_key: str, texts: tuple[str, ...], _model: SentenceTransformer
+) -> tuple[np.ndarray, np.ndarray]:
+    """Contextual token vectors (n, tokens, dim) and attention mask (n, tokens) per (model, texts)."""
+    from components.tokens import batched_token_embeddings
+
+    with HEAVY_WORK:
+        tokens, mask = batched_token_embeddings(_model, texts)
+    return tokens.numpy(), mask.numpy()
+
+
+@st.cache_resource(max_entries=2, show_spinner="Building a randomly initialised copy…")
+def untrained_model(model_key: str, seed: int, _model: SentenceTransformer) -> SentenceTransformer:
+    """The model's architecture with random weights (fixed seed), shared read-only like get_model."""
+    from components.quality import untrained_copy
+
+    with HEAVY_WORK:
+        return untrained_copy(_model, seed)

@@ -161,3 +161,164 @@ def neighbor_bars(texts: Sequence[str], scores: Sequence[float]) -> go.Figure:
         xaxis={"range": [min(-0.1, min(scores, default=0) - 0.1), 1.1], "title": "cosine"},
     )
     return figure
+
+
+# ---------------------------------------------------------------- Tokens & pooling lab (issue 4)
+def token_share_heatmap(
+    shares: np.ndarray, row_names: Sequence[str], pieces: Sequence[str]
+) -> go.Figure:
+    """Which tokens each pooling mode draws from: rows = modes, columns = tokens, shares in [0, 1].
+
+    Args:
+        shares: (modes, tokens), each row sums to 1.
+    """
+    columns = [f"{position}·{html.escape(piece)}" for position, piece in enumerate(pieces)]
+    figure = go.Figure(
+        go.Heatmap(
+            z=shares,
+            x=columns,
+            y=list(row_names),
+            colorscale="Blues",
+            zmin=0,
+            zmax=max(0.05, float(np.max(shares)) if np.size(shares) else 1.0),
+            texttemplate="%{z:.2f}" if len(pieces) <= 24 else None,
+            hovertemplate="%{y} · token %{x}<br><b>share %{z:.3f}</b><extra></extra>",
+            colorbar={"title": {"text": "share"}},
+        )
+    )
+    figure.update_layout(
+        height=90 + 46 * len(row_names),
+        margin={"l": 10, "r": 10, "t": 10, "b": 10},
+        yaxis={"autorange": "reversed"},
+        xaxis={"tickangle": -45, "side": "bottom"},
+    )
+    return figure
+
+
+def similarity_heatmaps(matrices: dict[str, np.ndarray], texts: Sequence[str]) -> go.Figure:
+    """The same sentences' cosine heatmap under several poolings, side by side, one colour scale."""
+    from plotly.subplots import make_subplots
+
+    names = list(matrices)
+    n = len(texts)
+    numbers = [str(i) for i in range(1, n + 1)]
+    hovers = [hover_text(text, 50, 200) for text in texts]
+    hover_matrix = np.array(
+        [[f"{hovers[i]}<br>—<br>{hovers[j]}" for j in range(n)] for i in range(n)], dtype=object
+    )
+    figure = make_subplots(
+        rows=1, cols=len(names), subplot_titles=[html.escape(name) for name in names],
+        horizontal_spacing=0.02,
+    )  # fmt: skip
+    for column, name in enumerate(names, start=1):
+        figure.add_trace(
+            go.Heatmap(
+                z=matrices[name],
+                x=numbers,
+                y=numbers,
+                customdata=hover_matrix,
+                hovertemplate=f"<b>{html.escape(name)}</b><br>%{{customdata}}<br>"
+                "<b>cosine %{z:.3f}</b><extra></extra>",
+                colorscale="RdBu",
+                reversescale=True,
+                zmin=-1,
+                zmax=1,
+                showscale=column == len(names),
+                colorbar={"title": {"text": "cosine"}},
+                texttemplate="%{z:.2f}" if n <= 8 else None,
+                textfont={"size": 9},
+                name=name,
+            ),
+            row=1,
+            col=column,
+        )
+        figure.update_yaxes(
+            autorange="reversed", type="category", row=1, col=column, showticklabels=column == 1
+        )
+        figure.update_xaxes(type="category", row=1, col=column)
+    figure.update_layout(height=330, margin={"l": 10, "r": 10, "t": 30, "b": 10})
+    return figure
+
+
+def quality_bars(
+    names: Sequence[str],
+    values: Sequence[float],
+    *,
+    axis_title: str,
+    value_range: tuple[float, float] = (0.0, 1.0),
+    colors: Sequence[str] | None = None,
+    title: str = "",
+) -> go.Figure:
+    """Vertical bars, one per pooling mode (or model), the value printed on each bar."""
+    figure = go.Figure(
+        go.Bar(
+            x=[html.escape(name) for name in names],
+            y=list(values),
+            marker_color=list(colors) if colors else PALETTE[0],
+            texttemplate="%{y:.3f}",
+            textposition="outside",
+            hovertemplate="%{x}<br><b>%{y:.4f}</b><extra></extra>",
+        )
+    )
+    figure.update_layout(
+        title=title or None,
+        height=320,
+        margin={"l": 10, "r": 10, "t": 40 if title else 10, "b": 10},
+        yaxis={"range": [value_range[0], value_range[1] * 1.12], "title": axis_title},
+    )
+    return figure
+
+
+def loss_curve(losses: Sequence[float], title: str = "") -> go.Figure:
+    """Training loss per step (log scale when it falls over orders of magnitude)."""
+    positive = [loss for loss in losses if loss > 0]
+    log = bool(positive) and max(positive) / max(min(positive), 1e-12) > 50
+    figure = go.Figure(
+        go.Scatter(
+            x=list(range(1, len(losses) + 1)),
+            y=list(losses),
+            mode="lines",
+            hovertemplate="step %{x}<br><b>loss %{y:.5f}</b><extra></extra>",
+        )
+    )
+    figure.update_layout(
+        title=title or None,
+        height=280,
+        margin={"l": 10, "r": 10, "t": 40 if title else 10, "b": 10},
+        xaxis={"title": "step"},
+        yaxis={"title": "loss", "type": "log" if log else "linear"},
+    )
+    return figure
+
+
+def token_scatter(
+    coords: np.ndarray, pieces: Sequence[str], sentence_of: Sequence[int], sentences: Sequence[str]
+) -> go.Figure:
+    """2D map of token vectors, one colour per sentence, each point labelled with its piece."""
+    figure = go.Figure()
+    for index, sentence in enumerate(sentences):
+        rows = [i for i, owner in enumerate(sentence_of) if owner == index]
+        if not rows:
+            continue
+        figure.add_trace(
+            go.Scatter(
+                x=coords[rows, 0],
+                y=coords[rows, 1],
+                mode="markers+text",
+                text=[html.escape(pieces[i]) for i in rows],
+                textposition="top center",
+                textfont={"size": 11, "color": PALETTE[index % len(PALETTE)]},
+                marker={"size": 8, "color": PALETTE[index % len(PALETTE)]},
+                name=f"{index + 1}. {short_label(sentence, 40)}",
+                customdata=[hover_text(sentence) for _ in rows],
+                hovertemplate="<b>%{text}</b><br>%{customdata}<extra></extra>",
+            )
+        )
+    figure.update_layout(
+        height=520,
+        margin={"l": 10, "r": 10, "t": 10, "b": 10},
+        legend={"orientation": "h", "yanchor": "top", "y": -0.02},
+    )
+    figure.update_xaxes(showticklabels=False)
+    figure.update_yaxes(showticklabels=False, scaleanchor="x")
+    return figure

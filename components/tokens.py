@@ -1,0 +1,264 @@
+"""Sub-word pieces as the model sees them, and the contextual vectors the encoder gives them.
+
+Tokenizer-agnostic: pieces are grouped into words with the fast tokenizer's `word_ids`, so the
+same code shows WordPiece's `quantum ##ness` and SentencePiece's `▁quant um`.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+import numpy as np
+import torch
+from sentence_transformers import SentenceTransformer
+
+PieceKind = Literal["special", "unknown", "start", "continuation"]
+TokenizerStyle = Literal["WordPiece", "SentencePiece", "byte-level BPE", "other"]
+
+EXAMPLES = {
+    "Unseen word: quantumness": "quantumness",
+    "A long word: superconductivity": "Superconductivity appears below a critical temperature.",
+    "A typo": "I did not recieve the pakage yesterday.",
+    "A name": "Arnold Schwarzenegger met Chimamanda Ngozi Adichie in Reykjavík.",
+    "Emoji": "Launch day 🚀🔥 went great 👍",
+    "Chinese and Japanese (CJK)": "机器学习 is machine learning; 東京 is Tokyo.",
+    "The lesson's sentence": "Superconductors expel magnetic fields below a critical temperature.",
+}
+
+
+@dataclass(frozen=True)
+class Piece:
+    text: str  # the piece as the vocabulary spells it ("##ness", "▁quant", "[CLS]")
+    id: int
+    kind: PieceKind
+    word: int | None  # index of the word it belongs to (None for special tokens)
+    in_window: bool  # False past the model's window: the model never sees it
+
+
+@dataclass(frozen=True)
+class TokenView:
+    pieces: list[Piece]  # every piece of the text, past the window too
+    window: int  # the model's max_seq_length
+    n_tokens: int  # pieces including specials, before truncation
+    style: TokenizerStyle
+
+    @property
+    def truncated(self) -> bool:
+        return self.n_tokens > self.window
+
+    @property
+    def n_unknown(self) -> int:
+        return sum(piece.kind == "unknown" for piece in self.pieces)
+
+
+def tokenizer_style(tokenizer) -> TokenizerStyle:
+    """Which sub-word scheme the tokenizer uses, judged by the pieces it makes of a long word."""
+    pieces = tokenizer.tokenize("superconductivity quantumness")
+    if any(piece.startswith("##") for piece in pieces):
+        return "WordPiece"
+    if any(piece.startswith("▁") for piece in pieces):
+        return "SentencePiece"
+    if any(piece.startswith("Ġ") for piece in pieces):
+        return "byte-level BPE"
+    return "other"
+
+
+def token_view(tokenizer, text: str, window: int) -> TokenView:
+    """All pieces of `text` (special tokens added, no truncation), marked with what they are.
+
+    Args:
+        tokenizer: a Hugging Face *fast* tokenizer (`model.tokenizer`).
+        window: the model's max_seq_length; pieces past it are marked `in_window=False`, and the
+            closing special token is the one the model sees at position window - 1.
+    """
+    encoding = tokenizer(text, add_special_tokens=True, truncation=False)
+    ids = list(encoding["input_ids"])
+    word_ids = encoding.word_ids()
+    pieces_text = tokenizer.convert_ids_to_tokens(ids)
+    special_ids = set(tokenizer.all_special_ids)
+    unknown_id = tokenizer.unk_token_id
+    pieces: list[Piece] = []
+    previous_word = None
+    for position, (piece, token_id, word) in enumerate(
+        zip(pieces_text, ids, word_ids, strict=True)
+    ):
+        if token_id == unknown_id:
+            kind: PieceKind = "unknown"
+        elif token_id in special_ids or word is None:
+            kind = "special"
+        elif word == previous_word:
+            kind = "continuation"
+        else:
+            kind = "start"
+        # Past the window the model keeps window - 1 pieces and its own closing special token.
+        in_window = len(ids) <= window or position < window - 1 or position == len(ids) - 1
+        pieces.append(Piece(piece, int(token_id), kind, word, in_window))
+        previous_word = word
+    return TokenView(pieces, window, len(ids), tokenizer_style(tokenizer))
+
+
+_CHIP_STYLE = """
+<style>
+.tok-view{display:flex;flex-wrap:wrap;gap:6px 8px;align-items:flex-start;font-family:monospace;
+     max-height:430px;overflow-y:auto;padding:2px}
+.tok-word{display:inline-flex;border-radius:6px;outline:1px solid #c9ced6}
+.tok{display:inline-flex;flex-direction:column;align-items:center;padding:2px 6px;
+     background:#eef4fb;min-width:1.6em}
+.tok-word .tok:first-child{border-radius:6px 0 0 6px}
+.tok-word .tok:last-child{border-radius:0 6px 6px 0}
+.tok-word .tok+.tok{border-left:1px dashed #9aa5b1}
+.tok.cont{background:#fff4e0}
+.tok.special{background:#e6e6e6;color:#555;border-radius:6px;outline:1px solid #bbb}
+.tok.unknown{background:#fde2e1;color:#a11;border-radius:6px;outline:1px solid #e99}
+.tok .id{font-size:0.7em;color:#6b7280}
+.tok-cut{align-self:stretch;display:flex;align-items:center;padding:2px 8px;border-left:3px solid
+     #d62728;color:#d62728;font-weight:bold;font-family:sans-serif;font-size:0.85em}
+.tok-beyond,.tok-beyond .tok,.tok-beyond .tok-word{opacity:0.45}
+</style>
+"""
+
+
+def _chip(piece: Piece) -> str:
+    css = {"special": "tok special", "unknown": "tok unknown", "continuation": "tok cont"}
+    return (
+        f'<span class="{css.get(piece.kind, "tok")}" title="id {piece.id} · {piece.kind}">'
+        f"<span>{html.escape(piece.text)}</span><span class='id'>{piece.id}</span></span>"
+    )
+
+
+def chips_html(view: TokenView, beyond_shown: int = 20) -> str:
+    """The pieces as HTML chips: pieces of one word share a box, specials are grey, [UNK] red.
+
+    Past the window, a red marker says how many pieces the model never sees; the first
+    `beyond_shown` of them are drawn faded. All text is HTML-escaped.
+    """
+    parts = [_CHIP_STYLE, '<div class="tok-view">']
+    seen = [piece for piece in view.pieces if piece.in_window]
+    dropped = [piece for piece in view.pieces if not piece.in_window]
+    closing = seen.pop() if view.truncated else None
+
+    def words(pieces: Sequence[Piece]) -> list[str]:
+        out: list[str] = []
+        group: list[Piece] = []
+        for piece in [*pieces, None]:
+            if group and (
+                piece is None or piece.kind != "continuation" or piece.word != group[0].word
+            ):
+                if len(group) == 1 and group[0].kind in ("special", "unknown"):
+                    out.append(_chip(group[0]))
+                else:
+                    out.append('<span class="tok-word">' + "".join(map(_chip, group)) + "</span>")
+                group = []
+            if piece is not None:
+                group.append(piece)
+        return out
+
+    parts.extend(words(seen))
+    if closing is not None:
+        parts.append(_chip(closing))
+        parts.append(
+            f'<span class="tok-cut">✂ window of {view.window} tokens ends here · '
+            f"{len(dropped):,} more pieces are cut off</span>"
+        )
+        parts.append('<span class="tok-beyond" style="display:contents">')
+        parts.extend(words(dropped[:beyond_shown]))
+        parts.append("</span>")
+        if len(dropped) > beyond_shown:
+            parts.append(f"<span class='tok-beyond'>… {len(dropped) - beyond_shown:,} more</span>")
+    parts.append("</div>")
+    return "".join(parts)
+
+
+def batched_token_embeddings(
+    model: SentenceTransformer, texts: Sequence[str], batch_size: int = 32
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """Contextual token vectors of many texts, batched by length like `model.encode`.
+
+    Texts are sorted by length so each batch pads little, run through the model's Transformer
+    module without gradients, then put back in input order and padded to the longest text.
+
+    Returns:
+        token_embeddings (n, tokens, dim) and attention_mask (n, tokens) (0 past each text's end).
+    """
+    texts = list(texts)
+    dimension = int(model.get_embedding_dimension())
+    if not texts:
+        return torch.zeros((0, 0, dimension)), torch.zeros((0, 0), dtype=torch.long)
+    order = np.argsort([-len(text) for text in texts], kind="stable")
+    outputs: list[tuple[torch.Tensor, torch.Tensor]] = [None] * len(texts)  # type: ignore[list-item]
+    with torch.no_grad():
+        for start in range(0, len(texts), batch_size):
+            rows = order[start : start + batch_size]
+            features = model.preprocess([texts[i] for i in rows])
+            features = {
+                key: value.to(model.device) if isinstance(value, torch.Tensor) else value
+                for key, value in features.items()
+            }
+            batch = model[0](features)["token_embeddings"]  # (b, t, dim)
+            mask = features["attention_mask"]  # (b, t)
+            for row, vectors, row_mask in zip(rows, batch, mask, strict=True):
+                length = int(row_mask.sum())
+                outputs[row] = (vectors[:length], length)
+    longest = max(length for _, length in outputs)
+    embeddings = torch.zeros((len(texts), longest, outputs[0][0].shape[-1]))
+    attention_mask = torch.zeros((len(texts), longest), dtype=torch.long)
+    for row, (vectors, length) in enumerate(outputs):
+        embeddings[row, :length] = vectors
+        attention_mask[row, :length] = 1
+    return embeddings, attention_mask
+
+
+@dataclass(frozen=True)
+class WordInContext:
+    sentence: int  # index of the sentence
+    word: str  # the word as written in the sentence
+    pieces: list[str]  # its sub-word pieces
+    vector: np.ndarray  # (dim,) mean of its pieces' contextual vectors
+
+
+def find_word_vectors(
+    tokenizer,
+    window: int,
+    sentences: Sequence[str],
+    words: Sequence[str],
+    token_embeddings: torch.Tensor | np.ndarray,
+) -> list[WordInContext]:
+    """The contextual vector of each target word in each sentence (first occurrence per word).
+
+    A word split into several pieces gets the mean of its pieces' vectors. Matching is whole-word
+    and case-insensitive; occurrences past the model's window are skipped.
+
+    Args:
+        tokenizer: the model's fast tokenizer.
+        window: the model's max_seq_length.
+        token_embeddings: (n, tokens, dim) of `sentences`, e.g. from `batched_token_embeddings`.
+    """
+    words = [word.strip() for word in words if word.strip()]
+    vectors = np.asarray(token_embeddings)
+    found: list[WordInContext] = []
+    for index, sentence in enumerate(sentences):
+        encoding = tokenizer(
+            sentence, truncation=True, max_length=window, return_offsets_mapping=True
+        )
+        offsets = encoding["offset_mapping"]
+        pieces = tokenizer.convert_ids_to_tokens(encoding["input_ids"])
+        for word in words:
+            match = re.search(rf"(?<!\w){re.escape(word)}(?!\w)", sentence, flags=re.IGNORECASE)
+            if match is None:
+                continue
+            positions = [
+                position
+                for position, (start, end) in enumerate(offsets)
+                if end > start and start < match.end() and end > match.start()
+            ]
+            if not positions:
+                continue
+            vector = vectors[index, positions].mean(axis=0)  # (dim,)
+            found.append(
+                WordInContext(index, match.group(0), [pieces[p] for p in positions], vector)
+            )
+    return found
