@@ -23,9 +23,9 @@ run: $(VENV)/.runtime
 
 # Debian's chromium (and an emoji font for honest screenshots) for the browser tests:
 # installed when missing and we are root, else explained.
-BROWSER_PACKAGES := chromium fonts-noto-color-emoji
+BROWSER_PACKAGES := chromium fonts-noto-color-emoji fonts-noto-cjk
 browser:
-	@if command -v chromium >/dev/null 2>&1 && [ -d /usr/share/fonts/truetype/noto ]; then exit 0; fi; \
+	@if command -v chromium >/dev/null 2>&1 && [ -d /usr/share/fonts/opentype/noto ]; then exit 0; fi; \
 	if [ "$$(id -u)" = 0 ]; then \
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(BROWSER_PACKAGES); \
 	else \
