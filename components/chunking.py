@@ -129,34 +129,46 @@ def chunk_text(text: str, tokenizer: Any, max_tokens: int, overlap: int = 0) -> 
         reach[i] = max(reach[i], reach[i - 1])
     cuts = _cut_positions(encoding.word_ids(), max_tokens)
 
-    def span(first: int, stop: int) -> tuple[int, int]:
-        return token_starts[first], reach[stop - 1]
+    def make(first: int, stop: int) -> Chunk:
+        start, end = token_starts[first], reach[stop - 1]
+        piece = text[start:end]
+        return Chunk(piece, start, end, count_content_tokens(tokenizer, [piece])[0])
+
+    def longest_from(first: int) -> tuple[int, Chunk]:
+        """The longest chunk starting at token `first` that re-tokenises within the window."""
+        position = bisect.bisect_right(cuts, first + max_tokens) - 1
+        while cuts[position] > first:
+            chunk = make(first, cuts[position])
+            if chunk.n_tokens <= max_tokens:
+                return cuts[position], chunk
+            position -= 1
+        # No word boundary works (a piece of a word re-tokenised differently): cut inside it.
+        for stop in range(min(first + max_tokens, n), first, -1):
+            chunk = make(first, stop)
+            if chunk.n_tokens <= max_tokens:
+                return stop, chunk
+        raise ValueError(
+            "A piece of the text cannot fit in the window even on its own; use a larger window."
+        )
 
     chunks: list[Chunk] = []
     first = 0
+    stop, chunk = longest_from(first)
     while True:
-        # The furthest cut within the window, then shrink until the chunk re-tokenises to fit.
-        position = bisect.bisect_right(cuts, first + max_tokens) - 1
-        while True:
-            stop = cuts[position]
-            if stop <= first:
-                raise ValueError(
-                    "A piece of the text cannot fit in the window even on its own; "
-                    "use a larger window."
-                )
-            start, end = span(first, stop)
-            n_tokens = count_content_tokens(tokenizer, [text[start:end]])[0]
-            if n_tokens <= max_tokens:
-                break
-            position -= 1
-        chunks.append(Chunk(text[start:end], start, end, n_tokens))
+        chunks.append(chunk)
         if stop >= n:
             return chunks
-        # Next chunk: the last cut at or before `stop - overlap` that is after `first` ...
-        index = bisect.bisect_right(cuts, stop - overlap) - 1
-        if cuts[index] > first and overlap > 0:
-            first = cuts[index]
-        elif overlap == 0:
-            first = stop
-        else:  # ... or, when the chunk is one word, the next cut after `first`.
-            first = cuts[bisect.bisect_right(cuts, first)]
+        # Next start: the last cut at or before `stop - overlap` (overlap as asked), else the
+        # earliest later cut (less overlap), else `stop` itself (none) -- the first that yields
+        # a chunk reaching past `stop`, so every chunk ends later than the one before.
+        inside = cuts[bisect.bisect_right(cuts, first) : bisect.bisect_left(cuts, stop)]
+        wanted = [c for c in inside if c <= stop - overlap] if overlap else []
+        options = ([wanted[-1]] if wanted else []) + [c for c in inside if c > stop - overlap]
+        next_cut = cuts[bisect.bisect_right(cuts, stop)] if stop < n else n
+        for candidate in [*(options if overlap else []), stop]:
+            if candidate != stop and next_cut > candidate + max_tokens:
+                continue  # its window cannot reach the next boundary after `stop`
+            candidate_stop, candidate_chunk = longest_from(candidate)
+            if candidate_stop > stop or candidate == stop:
+                break
+        first, stop, chunk = candidate, candidate_stop, candidate_chunk
