@@ -174,8 +174,9 @@ if window > WINDOW:
 metrics = st.columns(4)
 metrics[0].metric("Documents", len(documents))
 metrics[1].metric("Chunks", f"{len(chunks):,}")
-metrics[2].metric("Tokens per chunk", f"{token_counts.mean():.0f} avg", f"max {token_counts.max()}",
-                  delta_color="off")  # fmt: skip
+metrics[2].metric(
+    "Tokens per chunk (mean / max)", f"{token_counts.mean():.0f} / {token_counts.max()}"
+)
 metrics[3].metric("Chunks over the model window", too_long)
 
 shown = st.selectbox(
@@ -191,7 +192,7 @@ st.caption(
 )
 shown_chunks = [chunk for chunk, owner in zip(chunks, owners) if owner == shown]
 with st.container(height=360, key="search_chunk_view"):
-    st.markdown(chunk_map_html(documents[shown].text, shown_chunks), unsafe_allow_html=True)
+    st.html(chunk_map_html(documents[shown].text, shown_chunks))
 with st.expander(f"Table of the {len(shown_chunks)} chunks of {names[shown]}"):
     st.dataframe(
         pd.DataFrame(
@@ -295,10 +296,7 @@ if query_ok:
     for rank, (i, score) in enumerate(zip(hits, hit_scores), start=1):
         chunk = chunks[i]
         with st.expander(f"{rank}. {names[owners[i]]} · cosine {score:.3f}", expanded=rank == 1):
-            st.markdown(
-                context_html(documents[owners[i]].text, chunk.start, chunk.end),
-                unsafe_allow_html=True,
-            )
+            st.html(context_html(documents[owners[i]].text, chunk.start, chunk.end))
     coords = search_charts.project_with_query(vectors, query_vec)
     st.plotly_chart(
         search_charts.query_map(coords, chunk_texts, [names[o] for o in owners], hits, query),
@@ -404,16 +402,17 @@ else:
                     "text": preview(chunk_texts[index]),
                 }
             )
-        st.dataframe(
-            pd.DataFrame(rows[: max(k, 10)]),
-            hide_index=True,
-            width="stretch",
-            key="search_rerank_table",
-            column_config={
-                "re-rank score": st.column_config.NumberColumn(format="%.4f"),
-                "cosine": st.column_config.NumberColumn(format="%.4f"),
-            },
-        )
+        with st.container(key="search_rerank"):
+            st.dataframe(
+                pd.DataFrame(rows[: max(k, 10)]),
+                hide_index=True,
+                width="stretch",
+                key="search_rerank_table",
+                column_config={
+                    "re-rank score": st.column_config.NumberColumn(format="%.4f"),
+                    "cosine": st.column_config.NumberColumn(format="%.4f"),
+                },
+            )
         moved = sum(1 for row in rows[:k] if row["change"] != "=")
         st.caption(f"{moved} of the top {min(k, len(rows))} changed place after re-ranking.")
 

@@ -17,6 +17,10 @@ def lab():
     return open_page(PAGE)
 
 
+def html_of(app) -> str:
+    return "\n".join(str(element.proto.body) for element in app.get("html"))
+
+
 def metric(app, label: str) -> str:
     return next(str(m.value) for m in app.metric if m.label == label)
 
@@ -39,11 +43,11 @@ def test_samples_load_chunk_index_and_answer_the_default_query(lab, model):
     )
     assert metric(lab, "Chunks") == f"{expected:,}"
     assert metric(lab, "Chunks over the model window") == "0"
-    assert "overlap of chunks 1 and 2" in texts_of(lab.markdown)  # the highlighted chunk view
+    assert "overlap of chunks 1 and 2" in html_of(lab)  # the highlighted chunk view
     results = table(lab, "search_results")
     assert len(results) == 5 and results["cosine"].is_monotonic_decreasing
     assert "Fresnel" in " ".join(results["text"].head(3))
-    assert "<mark" in texts_of(lab.markdown)  # each hit shown in context
+    assert "<mark" in html_of(lab)  # each hit shown in context
     query_map = next(s for s in chart_specs(lab) if any(t.get("name") == "your query"
                                                          for t in s["data"]))  # fmt: skip
     assert sum(len(t["x"]) for t in query_map["data"] if t["name"] not in
