@@ -123,7 +123,7 @@ def embeddings_csv(
 
 
 # ---------------------------------------------------------------- Long text & search (issue 6)
-SEARCH_BATCH = 16  # chunks per cache entry; the progress bar advances per batch
+SEARCH_BATCH = 32  # chunks per cache entry (= model.encode batch); the bar advances per batch
 
 
 @st.cache_data(max_entries=32, show_spinner=False)

@@ -16,7 +16,7 @@ import numpy as np
 from components.search import recall_at_k, top_k
 from components.similarity import normalize_rows
 
-DEFAULT_NEIGHBOURS = 32  # HNSW "M": graph links per vector
+DEFAULT_NEIGHBOURS = 16  # HNSW "M": graph links per vector (faiss examples use 16-64)
 DEFAULT_EF_SEARCH = 64  # candidates kept while walking the graph: higher = better recall, slower
 
 
