@@ -193,3 +193,14 @@ def search_cross_encoder(name: str) -> object:
     from components.rerank import load_cross_encoder
 
     return load_cross_encoder(name)
+
+
+@st.cache_data(max_entries=16, show_spinner="Reading the file…")
+def search_read_upload(data: bytes, filename: str) -> object:
+    """An uploaded file as a document (PDF text extraction runs once per file, not per rerun).
+
+    Raises `InputError` (not cached) when the file cannot be used.
+    """
+    from components.documents import from_upload
+
+    return from_upload(data, filename)

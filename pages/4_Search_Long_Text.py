@@ -17,7 +17,6 @@ from components.documents import (
     Document,
     from_sample,
     from_text,
-    from_upload,
     sample_names,
     sample_title,
     section_at,
@@ -96,7 +95,7 @@ if pasted.strip():
     documents.append(loaded.document)
 for upload in uploads or []:
     try:
-        loaded = from_upload(upload.getvalue(), upload.name)
+        loaded = backend.search_read_upload(upload.getvalue(), upload.name)
     except InputError as error:
         st.error(str(error))
         continue
