@@ -241,7 +241,8 @@ k = right.slider(
     help="How many chunks a search returns.",
 )  # fmt: skip
 if k > len(chunks):
-    st.info(f"There are only {len(chunks)} chunks: every search returns all of them.")
+    only = "is only 1 chunk" if len(chunks) == 1 else f"are only {len(chunks)} chunks"
+    st.info(f"There {only}: every search returns all of them.")
 timing_rows = np.linspace(0, len(chunks) - 1, min(TIMING_QUERIES, len(chunks))).astype(int)
 comparison = compare(index, vectors, vectors[timing_rows], k, ef_search)
 metrics = st.columns(3)

@@ -142,6 +142,6 @@ def test_own_short_text_and_k_larger_than_the_chunks(lab):
     lab.text_area(key="search_paste").input("A lighthouse keeper wrote in the log. " * 20).run()
     assert not lab.exception
     assert metric(lab, "Documents") == "1" and metric(lab, "Chunks") == "1"
-    assert "only 1 chunks" in texts_of(lab.info)
+    assert "There is only 1 chunk" in texts_of(lab.info)
     assert len(table(lab, "search_results")) == 1
     assert "at least two documents" in texts_of(lab.info)
