@@ -142,3 +142,87 @@ def untrained_model(model_key: str, seed: int, _model: SentenceTransformer) -> S
 
     with HEAVY_WORK:
         return untrained_copy(_model, seed)
+
+
+# ---------------------------------------------------------------- Long text & search (issue 6)
+SEARCH_BATCH = 32  # chunks per cache entry (= model.encode batch); the bar advances per batch
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def search_chunks(
+    model_key: str, text: str, max_tokens: int, overlap: int, _tokenizer: object
+) -> list:
+    """`chunk_text` cached per (model, text, window, overlap)."""
+    from components.chunking import chunk_text
+
+    return chunk_text(text, _tokenizer, max_tokens, overlap)
+
+
+@st.cache_data(max_entries=4096, show_spinner=False)
+def _search_embed_batch(
+    model_key: str, texts: tuple[str, ...], _model: SentenceTransformer
+) -> np.ndarray:
+    with HEAVY_WORK:
+        return embed(_model, list(texts))
+
+
+def search_embed_chunks(active: ActiveModel, texts: list[str]) -> np.ndarray:
+    """Chunk vectors (n, dim) with a progress bar, cached per batch of SEARCH_BATCH chunks."""
+    if not texts:
+        return np.zeros((0, active.info.dimension), dtype=np.float32)
+    batches = [tuple(texts[i : i + SEARCH_BATCH]) for i in range(0, len(texts), SEARCH_BATCH)]
+    bar = st.progress(0.0, text=f"Encoding {len(texts):,} chunks…")
+    parts = []
+    for number, batch in enumerate(batches, start=1):
+        parts.append(_search_embed_batch(active.key, batch, active.model))
+        done = min(number * SEARCH_BATCH, len(texts))
+        bar.progress(number / len(batches), text=f"Encoded {done:,} / {len(texts):,} chunks")
+    bar.empty()
+    return np.concatenate(parts)  # (n, dim)
+
+
+@st.cache_resource(max_entries=8, show_spinner=False)
+def search_hnsw_index(model_key: str, fingerprint: str, _vectors: np.ndarray) -> object:
+    """The faiss HNSW index of one set of chunk vectors (read-only once built)."""
+    from components.index import HnswIndex
+
+    with HEAVY_WORK:
+        return HnswIndex(_vectors)
+
+
+@st.cache_resource(max_entries=8, show_spinner=False)
+def search_bm25(fingerprint: str, _texts: tuple[str, ...]) -> object:
+    """The BM25 index of one set of chunk texts (read-only once built)."""
+    from components.rerank import Bm25
+
+    return Bm25(_texts)
+
+
+@st.cache_data(max_entries=256, show_spinner=False)
+def search_token_vectors(
+    model_key: str, texts: tuple[str, ...], _model: SentenceTransformer
+) -> list[np.ndarray]:
+    """Unit token vectors of each text (specials removed), for late interaction."""
+    from components.rerank import token_vectors
+
+    with HEAVY_WORK:
+        return token_vectors(_model, list(texts))
+
+
+@st.cache_resource(max_entries=2, show_spinner="Loading the cross-encoder…")
+def search_cross_encoder(name: str) -> object:
+    """A cross-encoder, shared read-only by all sessions. Errors are not cached."""
+    from components.rerank import load_cross_encoder
+
+    return load_cross_encoder(name)
+
+
+@st.cache_data(max_entries=16, show_spinner="Reading the file…")
+def search_read_upload(data: bytes, filename: str) -> object:
+    """An uploaded file as a document (PDF text extraction runs once per file, not per rerun).
+
+    Raises `InputError` (not cached) when the file cannot be used.
+    """
+    from components.documents import from_upload
+
+    return from_upload(data, filename)

@@ -1,0 +1,87 @@
+"""An approximate nearest-neighbour index (faiss HNSW) next to exact numpy search.
+
+HNSW (hierarchical navigable small-world graph) links every vector to a few near neighbours on
+several layers and answers a query by walking the graph greedily: it looks at a small part of
+the corpus, so it is fast on millions of vectors, and it can miss a true neighbour (recall < 1).
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+import faiss
+import numpy as np
+
+from components.search import recall_at_k, top_k
+from components.similarity import normalize_rows
+
+DEFAULT_NEIGHBOURS = 16  # HNSW "M": graph links per vector (faiss examples use 16-64)
+DEFAULT_EF_SEARCH = 64  # candidates kept while walking the graph: higher = better recall, slower
+
+
+class HnswIndex:
+    """Cosine search with faiss `IndexHNSWFlat` (inner product on unit vectors).
+
+    Args:
+        vectors: (n, dim) corpus; normalised here, so cosine = inner product.
+        neighbours: graph links per vector (faiss M).
+        ef_construction: candidates kept while building.
+    """
+
+    def __init__(
+        self, vectors: np.ndarray, neighbours: int = DEFAULT_NEIGHBOURS, ef_construction: int = 64
+    ) -> None:
+        corpus = np.ascontiguousarray(normalize_rows(np.asarray(vectors, dtype=np.float32)))
+        self.size, self.dimension = corpus.shape
+        self.index = faiss.IndexHNSWFlat(self.dimension, neighbours, faiss.METRIC_INNER_PRODUCT)
+        self.index.hnsw.efConstruction = ef_construction
+        self.index.add(corpus)  # (n, dim)
+
+    def search(
+        self, query_vecs: np.ndarray, k: int, ef_search: int = DEFAULT_EF_SEARCH
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Approximate top_k: same shapes and conventions as `components.search.top_k`."""
+        single = np.ndim(query_vecs) == 1
+        queries = np.atleast_2d(np.asarray(query_vecs, dtype=np.float32))  # (q, dim)
+        queries = np.ascontiguousarray(normalize_rows(queries))
+        k = max(0, min(int(k), self.size))
+        if k == 0:
+            empty = np.zeros((queries.shape[0], 0))
+            return (empty[0], empty[0]) if single else (empty.astype(np.int64), empty)
+        parameters = faiss.SearchParametersHNSW(efSearch=max(int(ef_search), k))
+        scores, indices = self.index.search(queries, k, params=parameters)  # (q, k) each
+        indices = indices.astype(np.int64)
+        if single:
+            return indices[0], scores[0]
+        return indices, scores
+
+
+@dataclass(frozen=True)
+class Comparison:
+    exact_ms: float  # mean time of one exact query
+    approximate_ms: float  # mean time of one approximate query
+    recall: float  # recall@k of the approximate index against exact search
+    k: int
+
+
+def compare(
+    index: HnswIndex, corpus: np.ndarray, queries: np.ndarray, k: int, ef_search: int
+) -> Comparison:
+    """Time exact and approximate search on the same queries and score the approximate one.
+
+    Args:
+        index: built from `corpus`.
+        corpus: (n, dim) unit vectors.
+        queries: (q, dim) unit vectors.
+    """
+    queries = np.atleast_2d(queries)
+    k = max(1, min(int(k), corpus.shape[0]))
+    start = time.perf_counter()
+    exact = np.stack([top_k(query, corpus, k, normalized=True)[0] for query in queries])
+    exact_s = time.perf_counter() - start
+    start = time.perf_counter()
+    found = np.stack([index.search(query, k, ef_search)[0] for query in queries])
+    approximate_s = time.perf_counter() - start
+    n = len(queries)
+    return Comparison(1000 * exact_s / n, 1000 * approximate_s / n, recall_at_k(found, exact), k)
