@@ -90,8 +90,10 @@ def model_sidebar() -> backend.ActiveModel:
     current = st.session_state.get(backend.MODEL_NAME_KEY, DEFAULT_MODEL)
     if current not in options:
         current = st.session_state[backend.MODEL_NAME_KEY] = DEFAULT_MODEL
-    if st.session_state.get("model_choice") not in (current, CUSTOM_CHOICE):
-        st.session_state["model_choice"] = current  # e.g. after visiting another page
+    if st.session_state.get("model_choice") != CUSTOM_CHOICE:
+        # Always re-assert: after a page switch the picker is a new widget that would otherwise
+        # start at its first option while another model (e.g. a fine-tuned copy) is in use.
+        st.session_state["model_choice"] = current
     with st.sidebar:
         st.page_link("app.py", label="Home", icon="🧭")
         for path, title, _ in LABS:
