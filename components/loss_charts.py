@@ -14,6 +14,7 @@ from plotly.subplots import make_subplots
 from components.charts import hover_text, short_label
 
 ROLE_COLOURS = {"anchor": "#332288", "positive": "#117733", "negative": "#CC6677"}
+LABELS_MAX = 30  # up to this many sentences, the movement map writes each one next to its dot
 CLASS_SYMBOLS = {"easy": "circle", "semi-hard": "diamond", "hard": "x"}
 
 
@@ -75,7 +76,7 @@ def loss_landscape(
         height=380,
         margin={"l": 10, "r": 10, "t": 40, "b": 10},
         xaxis={"title": "cos(a, p)", "range": [-1, 1], "constrain": "domain"},
-        yaxis={"title": "cos(a, n)", "range": [-1, 1], "scaleanchor": "x"},
+        yaxis={"title": "cos(a, n)", "range": [-1, 1], "scaleanchor": "x", "constrain": "domain"},
     )
     return figure
 
@@ -222,11 +223,15 @@ def movement_map(
                 legendgroup=role, showlegend=False,
             )
         )  # fmt: skip
+        labelled = len(texts) <= LABELS_MAX
         figure.add_trace(
             go.Scatter(
                 x=after[rows, 0],
                 y=after[rows, 1],
-                mode="markers",
+                mode="markers+text" if labelled else "markers",
+                text=[short_label(texts[i], 26) for i in rows] if labelled else None,
+                textposition="top center",
+                textfont={"size": 10, "color": colour},
                 name=role,
                 marker={"color": colour, "size": 9},
                 customdata=[hover_text(texts[i], 50, 200) for i in rows],

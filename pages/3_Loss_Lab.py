@@ -135,8 +135,9 @@ edited = st.data_editor(
 )
 ss["_loss_table_edited"] = edited
 st.caption(
-    "Edit any cell, add rows at the bottom, select rows and press Delete to remove them. "
-    "The row numbers below refer to this table (first row = 1)."
+    "Double-click a cell to edit it, add rows at the bottom, select rows (click left of a row) "
+    "and press Delete to remove them. The `row` column in the tables below counts this table's "
+    "rows from the top (first row = 1)."
 )
 st.download_button(
     "Download the table (CSV)",
@@ -313,8 +314,7 @@ st.caption(
     "touched) and runs a few epochs on your triplets. Afterwards the copy appears in the sidebar "
     "as **fine-tuned copy** and every page of this session uses it; Reset drops it."
 )
-controls = st.columns([3, 2, 2, 2, 2])
-loss_name = controls[0].radio(
+loss_name = st.radio(
     "Loss to train with",
     list(LOSS_NAMES),
     format_func=LOSS_NAMES.get,
@@ -324,15 +324,16 @@ loss_name = controls[0].radio(
     "TripletLoss(COSINE) and MultipleNegativesRankingLoss; cosine-margin is ours, tested against "
     "its formula.",
 )
-epochs = controls[1].slider(
+controls = st.columns(4)
+epochs = controls[0].slider(
     "Epochs", 1, MAX_EPOCHS, key=persist("loss_epochs", 3),
     help=f"Passes over the training triplets (at most {MAX_EPOCHS}).",
 )  # fmt: skip
-batch_size = controls[2].slider(
+batch_size = controls[1].slider(
     "Batch size", 2, 32, key=persist("loss_batch", 8),
     help="Triplets per step. For InfoNCE a bigger batch means more in-batch negatives.",
 )  # fmt: skip
-learning_rate = controls[3].select_slider(
+learning_rate = controls[2].select_slider(
     "Learning rate", LEARNING_RATES, format_func=lambda v: f"{v:.0e}",
     key=persist("loss_lr", 5e-5),
     help="AdamW step size. Large rates learn these few triplets fast, and forget other things.",
@@ -340,7 +341,7 @@ learning_rate = controls[3].select_slider(
 max_held_out = len(triplets) // 2
 held_out_key = persist("loss_held_out", len(triplets) // 4)
 ss[held_out_key] = min(ss[held_out_key], max_held_out)  # the table may have shrunk
-held_out_count = controls[4].slider(
+held_out_count = controls[3].slider(
     "Held-out triplets", 0, max(1, max_held_out), key=held_out_key, disabled=max_held_out == 0,
     help="Triplets kept out of training (picked at random, always the same ones for the same "
     "table) to check whether what the model learned carries over to new sentences.",
@@ -453,12 +454,16 @@ st.subheader("Result of the last run")
 summary = st.columns(4)
 summary[0].metric("Loss", LOSS_NAMES[config.loss])
 summary[1].metric("Training time", f"{history.seconds:.1f} s")
-summary[2].metric("Steps", f"{len(history.step_losses)} ({config.epochs} epochs)")
+summary[2].metric(
+    "Steps", f"{len(history.step_losses)} ({config.epochs} epoch{'s' if config.epochs > 1 else ''})"
+)
 means = history.epoch_means()
 summary[3].metric(
-    "Mean loss, last epoch", f"{means[-1]:.4f}", delta=f"{means[-1] - means[0]:+.4f} vs epoch 1",
+    "Mean loss, last epoch",
+    f"{means[-1]:.4f}",
+    delta=f"{means[-1] - means[0]:+.4f} vs epoch 1" if len(means) > 1 else None,
     delta_color="inverse",
-)  # fmt: skip
+)
 st.plotly_chart(
     loss_charts.loss_curve(history.step_losses, history.step_epochs, "Training loss per step"),
     width="stretch",
