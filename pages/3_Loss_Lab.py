@@ -360,8 +360,8 @@ if loss_name == "info_nce" and len(train_set) == 1 and not use_negatives:
 st.caption(
     f"{len(train_set)} triplets to train on, {len(held_out)} held out: "
     f"{epochs} epoch{'s' if epochs > 1 else ''} × {-(-len(train_set) // batch_size)} step"
-    f"{'s' if -(-len(train_set) // batch_size) > 1 else ''}. About 1 s per step of 8 triplets "
-    "on 2 CPU cores."
+    f"{'s' if -(-len(train_set) // batch_size) > 1 else ''}. A step of 8 triplets takes about "
+    "0.3–1 s on 2 free CPU cores, longer when the server is busy."
 )
 buttons = st.columns([1, 1, 4])
 train_clicked = buttons[0].button("Train", key="loss_train", type="primary")
