@@ -91,6 +91,8 @@ def test_loss_lab_main_flow(page, app_url, tmp_path):
     assert {t["type"] for t in plot_traces(page, "loss_movement")} == {"scatter"}
     page.get_by_text("Result of the last run").scroll_into_view_if_needed()
     shot(page, "loss_5_after_training")
+    page.locator(".st-key-loss_shift").scroll_into_view_if_needed()
+    shot(page, "loss_6_cosines_before_after")
     page.locator(".st-key-loss_movement").scroll_into_view_if_needed()
     shot(page, "loss_6_movement")
 
