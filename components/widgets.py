@@ -90,8 +90,10 @@ def model_sidebar() -> backend.ActiveModel:
     current = st.session_state.get(backend.MODEL_NAME_KEY, DEFAULT_MODEL)
     if current not in options:
         current = st.session_state[backend.MODEL_NAME_KEY] = DEFAULT_MODEL
-    if st.session_state.get("model_choice") not in (current, CUSTOM_CHOICE):
-        st.session_state["model_choice"] = current  # e.g. after visiting another page
+    if st.session_state.get("model_choice") != CUSTOM_CHOICE:
+        # Always re-assert: after a page switch the picker is a new widget that would otherwise
+        # start at its first option while another model (e.g. a fine-tuned copy) is in use.
+        st.session_state["model_choice"] = current
     with st.sidebar:
         st.page_link("app.py", label="Home", icon="🧭")
         for path, title, _ in LABS:
@@ -121,6 +123,7 @@ def model_sidebar() -> backend.ActiveModel:
         active = backend.active_model()
         st.caption(
             f"In use: **{_model_label(active.info.name)}** · {active.info.dimension}-d vectors · "
-            f"window {active.info.max_tokens} tokens · {active.info.source}"
+            f"window {active.info.max_tokens} tokens · "
+            + ("this session only" if active.key.startswith("session:") else active.info.source)
         )
     return active

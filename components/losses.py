@@ -1,0 +1,213 @@
+"""The three contrastive losses of the lesson, per example, for numpy arrays or torch tensors.
+
+Each loss takes anchor, positive and negative vectors (batch, dim) and returns one loss per row
+(batch,). Vectors need not be unit length: every similarity here is a cosine. Torch input gives a
+torch output that gradients flow through; numpy input gives a float64 numpy output.
+
+    cosine_margin_loss  max(0, m - cos(a,p)) + max(0, cos(a,n) - m)
+    triplet_loss        max(0, cos(a,n) - cos(a,p) + alpha)
+    info_nce_loss       -log softmax over the batch of cos(a, candidate) / tau, where the candidates
+                        are every positive of the batch (+ every explicit negative)
+
+Reference implementations they are tested against (tests/unit/test_losses.py):
+mean(triplet_loss) == sentence_transformers TripletLoss(distance_metric=COSINE, triplet_margin=alpha)
+mean(info_nce_loss) == MultipleNegativesRankingLoss(scale=1/tau) on (a, p) or (a, p, n).
+"""
+
+from __future__ import annotations
+
+from typing import Literal, TypeVar
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+Array = TypeVar("Array", np.ndarray, torch.Tensor)
+TripletClass = Literal["easy", "semi-hard", "hard"]
+
+LOSS_NAMES = {
+    "cosine_margin": "Cosine-margin",
+    "triplet": "Triplet",
+    "info_nce": "InfoNCE",
+}
+
+
+def _as_tensors(
+    *arrays: np.ndarray | torch.Tensor | None,
+) -> tuple[list[torch.Tensor | None], bool]:
+    """Torch tensors of the inputs, and whether the caller gave numpy (then we answer in numpy)."""
+    numpy_in = not any(isinstance(array, torch.Tensor) for array in arrays)
+    tensors: list[torch.Tensor | None] = []
+    for array in arrays:
+        if array is None:
+            tensors.append(None)
+        elif isinstance(array, torch.Tensor):
+            tensors.append(array)
+        else:
+            tensors.append(torch.from_numpy(np.asarray(array, dtype=np.float64)))
+    if not numpy_in:  # mixed input: follow the first tensor's dtype and device
+        reference = next(t for t in tensors if t is not None and isinstance(t, torch.Tensor))
+        tensors = [
+            None if t is None else t.to(dtype=reference.dtype, device=reference.device)
+            for t in tensors
+        ]
+    return tensors, numpy_in
+
+
+def _check_shapes(**named: torch.Tensor | None) -> int:
+    shapes = {name: tuple(t.shape) for name, t in named.items() if t is not None}
+    for name, shape in shapes.items():
+        if len(shape) != 2:
+            raise ValueError(f"`{name}` must be a (batch, dim) matrix, got shape {shape}")
+    if len(set(shapes.values())) > 1:
+        raise ValueError(f"anchor, positive and negative must have the same shape, got {shapes}")
+    return next(iter(shapes.values()))[0]
+
+
+def _output(losses: torch.Tensor, numpy_in: bool) -> np.ndarray | torch.Tensor:
+    return losses.detach().cpu().numpy() if numpy_in else losses
+
+
+def pairwise_cosine(
+    a: np.ndarray | torch.Tensor, b: np.ndarray | torch.Tensor
+) -> np.ndarray | torch.Tensor:
+    """cos(a[i], b[i]) for each row: (batch, dim), (batch, dim) -> (batch,)."""
+    (ta, tb), numpy_in = _as_tensors(a, b)
+    _check_shapes(a=ta, b=tb)
+    return _output(_pairwise_cos(ta, tb), numpy_in)
+
+
+def _pairwise_cos(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
+    # Same normalisation as sentence_transformers.util.pairwise_cos_sim (F.normalize, eps 1e-12).
+    return (F.normalize(a, p=2, dim=-1) * F.normalize(b, p=2, dim=-1)).sum(dim=-1)  # (batch,)
+
+
+def cosine_margin_loss(
+    a: Array, p: Array, n: Array, margin: float = 0.5
+) -> np.ndarray | torch.Tensor:
+    """Cosine-margin (Siamese) loss per triplet: max(0, m - cos(a,p)) + max(0, cos(a,n) - m).
+
+    Pushes every positive above the margin and every negative below it, each on its own.
+
+    Args:
+        a, p, n: anchors, positives, negatives (batch, dim).
+        margin: m, in [-1, 1].
+
+    Returns:
+        (batch,) losses in [0, 2] for m in [-1, 1].
+    """
+    (ta, tp, tn), numpy_in = _as_tensors(a, p, n)
+    _check_shapes(anchor=ta, positive=tp, negative=tn)
+    cos_ap, cos_an = _pairwise_cos(ta, tp), _pairwise_cos(ta, tn)
+    return _output(cosine_margin_from_cosines(cos_ap, cos_an, margin), numpy_in)
+
+
+def triplet_loss(a: Array, p: Array, n: Array, alpha: float = 0.2) -> np.ndarray | torch.Tensor:
+    """Triplet loss per triplet: max(0, cos(a,n) - cos(a,p) + alpha).
+
+    The positive must beat the negative by at least alpha; by how much it wins beyond that does
+    not matter. Equal to sentence-transformers' TripletLoss with the COSINE distance (1 - cos) and
+    triplet_margin=alpha, which averages these values.
+
+    Args:
+        a, p, n: anchors, positives, negatives (batch, dim).
+        alpha: the margin α (0.2 in the lesson).
+
+    Returns:
+        (batch,) losses in [0, 2 + alpha] for alpha >= 0.
+    """
+    (ta, tp, tn), numpy_in = _as_tensors(a, p, n)
+    _check_shapes(anchor=ta, positive=tp, negative=tn)
+    cos_ap, cos_an = _pairwise_cos(ta, tp), _pairwise_cos(ta, tn)
+    return _output(triplet_from_cosines(cos_ap, cos_an, alpha), numpy_in)
+
+
+def info_nce_loss(
+    a: Array, p: Array, n: Array | None = None, tau: float = 0.05
+) -> np.ndarray | torch.Tensor:
+    """InfoNCE / NT-Xent per anchor, with in-batch negatives (and the explicit negatives).
+
+    Anchor i scores every candidate j by s_ij = cos(a_i, c_j) / tau, where the candidates are all
+    positives of the batch, then (when given) all negatives of the batch. Its loss is
+    -log softmax_j(s_i)[i] = logsumexp_j(s_ij) - s_ii, computed with log-sum-exp so tiny tau
+    does not overflow. Equal to MultipleNegativesRankingLoss(scale=1/tau), which averages these.
+
+    Args:
+        a: anchors (batch, dim).
+        p: positives (batch, dim); p[i] belongs to a[i], the others are in-batch negatives.
+        n: explicit negatives (batch, dim) or None.
+        tau: temperature > 0 (the library's scale is 1 / tau).
+
+    Returns:
+        (batch,) losses >= 0. With one anchor and no negatives the loss is 0: the softmax has a
+        single candidate, so there is nothing to learn.
+    """
+    if not tau > 0:
+        raise ValueError(f"the temperature tau must be > 0, got {tau}")
+    (ta, tp, tn), numpy_in = _as_tensors(a, p, n)
+    batch = _check_shapes(anchor=ta, positive=tp, negative=tn)
+    logits = info_nce_logits(ta, tp, tn, tau)  # (batch, batch or 2 * batch)
+    rows = torch.arange(batch, device=logits.device)
+    losses = torch.logsumexp(logits, dim=1) - logits[rows, rows]  # (batch,)
+    return _output(losses, numpy_in)
+
+
+def info_nce_logits(
+    a: torch.Tensor, p: torch.Tensor, n: torch.Tensor | None, tau: float
+) -> torch.Tensor:
+    """cos(a_i, c_j) / tau for every anchor and candidate: (batch, candidates).
+
+    Candidates are the positives, then the negatives: column i is anchor i's own positive.
+    """
+    candidates = p if n is None else torch.cat([p, n], dim=0)  # (candidates, dim)
+    return F.normalize(a, p=2, dim=-1) @ F.normalize(candidates, p=2, dim=-1).T / tau
+
+
+def info_nce_softmax(
+    a: np.ndarray, p: np.ndarray, n: np.ndarray | None, tau: float, anchor: int
+) -> np.ndarray:
+    """The softmax of one anchor over all candidates (positives, then negatives): (candidates,)."""
+    (ta, tp, tn), _ = _as_tensors(a, p, n)
+    logits = info_nce_logits(ta, tp, tn, tau)[anchor]  # (candidates,)
+    return torch.softmax(logits, dim=0).numpy()
+
+
+# ---------------------------------------------------------------- from cosines (landscapes)
+def cosine_margin_from_cosines(cos_ap: Array, cos_an: Array, margin: float) -> Array:
+    """max(0, m - cos_ap) + max(0, cos_an - m), elementwise."""
+    if isinstance(cos_ap, torch.Tensor):
+        return torch.relu(margin - cos_ap) + torch.relu(cos_an - margin)
+    return np.maximum(0.0, margin - cos_ap) + np.maximum(0.0, cos_an - margin)
+
+
+def triplet_from_cosines(cos_ap: Array, cos_an: Array, alpha: float) -> Array:
+    """max(0, cos_an - cos_ap + alpha), elementwise."""
+    if isinstance(cos_ap, torch.Tensor):
+        return torch.relu(cos_an - cos_ap + alpha)
+    return np.maximum(0.0, cos_an - cos_ap + alpha)
+
+
+def info_nce_two_candidates(cos_ap: np.ndarray, cos_an: np.ndarray, tau: float) -> np.ndarray:
+    """InfoNCE of one anchor whose softmax holds its positive and one negative, elementwise.
+
+    -log(e^(cos_ap/tau) / (e^(cos_ap/tau) + e^(cos_an/tau))) = softplus((cos_an - cos_ap) / tau),
+    computed stably (np.logaddexp) for any tau > 0.
+    """
+    return np.logaddexp(0.0, (np.asarray(cos_an) - np.asarray(cos_ap)) / tau)
+
+
+def classify(cos_ap: np.ndarray, cos_an: np.ndarray, alpha: float) -> list[TripletClass]:
+    """FaceNet's triplet classes by the triplet margin alpha.
+
+    easy: the positive wins by alpha or more (zero triplet loss); semi-hard: the positive wins, but
+    by less than alpha; hard: the negative is as close as the positive or closer.
+    """
+    classes: list[TripletClass] = []
+    for ap, an in zip(np.asarray(cos_ap), np.asarray(cos_an), strict=True):
+        if an - ap + alpha <= 0:
+            classes.append("easy")
+        elif ap > an:
+            classes.append("semi-hard")
+        else:
+            classes.append("hard")
+    return classes

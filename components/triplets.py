@@ -1,0 +1,247 @@
+"""Anchor / positive / negative tables: presets, CSV in and out, cleaning with messages.
+
+The user's table is never changed here: cleaning returns the usable triplets and what was left
+out (and why) as `Message`s for the UI.
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from components.samples import SAMPLE_DIR
+from components.texts import InputError, Message, decode_upload, read_csv
+
+COLUMNS = ("anchor", "positive", "negative")
+MAX_TRIPLETS = 200  # rows used for losses and charts; more are left out with a message
+MAX_TABLE_ROWS = 1_000  # rows kept in the editor from an upload; more are cut with a message
+
+PRESETS = {
+    "The lesson's two triplets": ("reference_triplets.csv",),
+    "24 project triplets (some hard)": ("loss_triplets.csv",),
+    "All 26": ("reference_triplets.csv", "loss_triplets.csv"),
+}
+DEFAULT_PRESET = "All 26"
+
+
+@dataclass
+class Triplets:
+    anchors: list[str]
+    positives: list[str]
+    negatives: list[str]
+    rows: list[int]  # the 0-based row of the user's table each triplet came from
+    messages: list[Message] = field(default_factory=list)
+
+    def __len__(self) -> int:
+        return len(self.anchors)
+
+    def texts(self) -> list[str]:
+        """Every distinct sentence, in order of first appearance (anchor, positive, negative...)."""
+        seen: dict[str, None] = {}
+        for triplet in zip(self.anchors, self.positives, self.negatives, strict=True):
+            for text in triplet:
+                seen.setdefault(text, None)
+        return list(seen)
+
+    def subset(self, indices: list[int]) -> Triplets:
+        pick = [int(i) for i in indices]
+        return Triplets(
+            [self.anchors[i] for i in pick],
+            [self.positives[i] for i in pick],
+            [self.negatives[i] for i in pick],
+            [self.rows[i] for i in pick],
+        )
+
+
+def empty_table() -> pd.DataFrame:
+    return pd.DataFrame({column: pd.Series([], dtype=str) for column in COLUMNS})
+
+
+def load_preset(name: str) -> pd.DataFrame:
+    """The preset as an editable table (columns anchor, positive, negative)."""
+    parts = [
+        pd.read_csv(SAMPLE_DIR / filename, dtype=str, keep_default_na=False)
+        for filename in PRESETS[name]
+    ]
+    return pd.concat(parts, ignore_index=True)[list(COLUMNS)]
+
+
+def _rows_text(rows: list[int], limit: int = 8) -> str:
+    shown = ", ".join(str(row + 1) for row in rows[:limit])
+    return shown + (" …" if len(rows) > limit else "")
+
+
+def clean_triplets(table: pd.DataFrame, max_triplets: int = MAX_TRIPLETS) -> Triplets:
+    """The usable triplets of an edited table, and messages about the rest.
+
+    Fully blank rows (e.g. a row just added in the editor) are skipped quietly; a row with some
+    cells empty is skipped with a warning; identical anchor and positive (or negative) are kept
+    with a note, because they teach the model nothing (or something impossible).
+    """
+    messages: list[Message] = []
+    missing = [column for column in COLUMNS if column not in table.columns]
+    if missing:
+        return Triplets([], [], [], [], [Message("error", _missing_columns_text(table, missing))])
+    cells = table[list(COLUMNS)].fillna("").astype(str)
+    cells = cells.apply(lambda column: column.str.strip())
+    anchors, positives, negatives, rows = [], [], [], []
+    incomplete, same_positive, same_negative = [], [], []
+    for row, (anchor, positive, negative) in enumerate(cells.itertuples(index=False)):
+        filled = [bool(anchor), bool(positive), bool(negative)]
+        if not any(filled):
+            continue
+        if not all(filled):
+            incomplete.append(row)
+            continue
+        if anchor == positive:
+            same_positive.append(row)
+        if anchor == negative:
+            same_negative.append(row)
+        anchors.append(anchor)
+        positives.append(positive)
+        negatives.append(negative)
+        rows.append(row)
+    if incomplete:
+        messages.append(
+            Message(
+                "warning",
+                f"Row{'s' if len(incomplete) > 1 else ''} {_rows_text(incomplete)} "
+                f"{'have' if len(incomplete) > 1 else 'has'} an empty cell and "
+                f"{'are' if len(incomplete) > 1 else 'is'} left out: a triplet needs an anchor, "
+                "a positive and a negative.",
+            )
+        )
+    if same_positive:
+        messages.append(
+            Message(
+                "info",
+                f"Row {_rows_text(same_positive)}: the positive is the anchor itself, so "
+                "cos(a,p) = 1 and the pair teaches the model nothing. Use a paraphrase instead.",
+            )
+        )
+    if same_negative:
+        messages.append(
+            Message(
+                "warning",
+                f"Row {_rows_text(same_negative)}: the negative is the anchor itself, so "
+                "cos(a,n) = 1: the loss can never reach zero for it.",
+            )
+        )
+    if len(anchors) > max_triplets:
+        messages.append(
+            Message(
+                "warning",
+                f"{len(anchors):,} triplets is over the cap of {max_triplets:,}: the losses and "
+                f"charts use the first {max_triplets:,}. Your table is kept as it is.",
+            )
+        )
+        anchors, positives, negatives, rows = (
+            anchors[:max_triplets],
+            positives[:max_triplets],
+            negatives[:max_triplets],
+            rows[:max_triplets],
+        )
+    if not anchors:
+        messages.append(
+            Message(
+                "error", "No complete triplet yet: fill in an anchor, a positive and a negative."
+            )
+        )
+    return Triplets(anchors, positives, negatives, rows, messages)
+
+
+def _missing_columns_text(table: pd.DataFrame, missing: list[str]) -> str:
+    found = ", ".join(f"`{column}`" for column in table.columns) or "none"
+    return (
+        "A triplet CSV needs the columns `anchor`, `positive` and `negative` (in the first line); "
+        f"this one lacks {', '.join(f'`{column}`' for column in missing)}. Its columns: {found}."
+    )
+
+
+def read_triplet_csv(
+    data: bytes, filename: str = "upload.csv"
+) -> tuple[pd.DataFrame, list[Message]]:
+    """An uploaded CSV -> an editable table (anchor, positive, negative) and messages.
+
+    Column names are matched without regard to case or spaces; other columns are dropped.
+
+    Raises:
+        InputError: not text, not a CSV, or without the three columns.
+    """
+    text, messages = decode_upload(data, filename)
+    table = read_csv(text)
+    renames = {column: column.strip().lower() for column in table.columns}
+    table = table.rename(columns=renames)
+    missing = [column for column in COLUMNS if column not in table.columns]
+    if missing:
+        raise InputError(_missing_columns_text(table, missing))
+    extra = [column for column in table.columns if column not in COLUMNS]
+    if extra:
+        messages.append(
+            Message("info", "Columns left out: " + ", ".join(f"`{c}`" for c in extra) + ".")
+        )
+    table = table[list(COLUMNS)].fillna("").astype(str).reset_index(drop=True)
+    if len(table) > MAX_TABLE_ROWS:
+        messages.append(
+            Message(
+                "warning",
+                f"`{filename}` has {len(table):,} rows: the editor keeps the first "
+                f"{MAX_TABLE_ROWS:,} (the losses use at most {MAX_TRIPLETS:,}, training fewer).",
+            )
+        )
+        table = table.iloc[:MAX_TABLE_ROWS].reset_index(drop=True)
+    return table, messages
+
+
+def parse_pasted(text: str) -> pd.DataFrame:
+    """Rows pasted from a spreadsheet (tab-separated) or CSV text -> table of the three columns.
+
+    A first line naming the columns is used as the header; otherwise the columns are taken in the
+    order anchor, positive, negative.
+
+    Raises:
+        InputError: nothing to read, or a line with more than three cells.
+    """
+    lines = [line for line in text.splitlines() if line.strip()]
+    if not lines:
+        raise InputError(
+            "Nothing to paste: one triplet per line, cells separated by tabs or commas."
+        )
+    separator = "\t" if "\t" in lines[0] else ","
+    try:
+        table = pd.read_csv(
+            io.StringIO("\n".join(lines)), sep=separator, header=None, dtype=str,
+            keep_default_na=False, skipinitialspace=True,
+        )  # fmt: skip
+    except (pd.errors.ParserError, ValueError) as error:
+        raise InputError(
+            f"Could not read the pasted rows: {str(error).splitlines()[0]}. Put one triplet per "
+            'line with three cells (a comma inside a sentence needs "quotes", or use tabs).'
+        ) from error
+    if table.shape[1] > len(COLUMNS):
+        raise InputError(
+            f"The pasted rows have {table.shape[1]} cells per line; a triplet has three (anchor, "
+            'positive, negative). A comma inside a sentence needs "quotes", or paste with tabs.'
+        )
+    header = [str(cell).strip().lower() for cell in table.iloc[0]]
+    if header[: len(COLUMNS)] == list(COLUMNS)[: len(header)]:
+        table = table.iloc[1:]
+    table = table.reindex(columns=range(len(COLUMNS)), fill_value="").fillna("")
+    table.columns = list(COLUMNS)
+    return table.astype(str).reset_index(drop=True)
+
+
+def table_csv(table: pd.DataFrame) -> bytes:
+    """The table as UTF-8 CSV with the columns anchor, positive, negative."""
+    return table.reindex(columns=list(COLUMNS)).fillna("").to_csv(index=False).encode("utf-8")
+
+
+def held_out_indices(n: int, held_out: int, seed: int = 0) -> list[int]:
+    """Which of n triplets are kept out of training (sorted), picked at random but reproducibly."""
+    held_out = max(0, min(held_out, n - 1))
+    if held_out == 0:
+        return []
+    return sorted(np.random.default_rng(seed).choice(n, size=held_out, replace=False).tolist())

@@ -1,0 +1,138 @@
+from __future__ import annotations
+
+import copy
+import io
+import zipfile
+
+import numpy as np
+import pytest
+import torch
+from sentence_transformers import SentenceTransformer
+
+from components.encoder import embed
+from components.finetune import (
+    CopyLimitError,
+    CopyRegistry,
+    CosineMarginLoss,
+    TrainConfig,
+    fine_tune,
+    make_loss,
+    model_zip,
+    triplet_loader,
+)
+from components.losses import cosine_margin_loss
+from components.triplets import load_preset
+
+TABLE = load_preset("24 project triplets (some hard)").iloc[:6]
+ANCHORS, POSITIVES, NEGATIVES = (TABLE[c].tolist() for c in ("anchor", "positive", "negative"))
+
+
+def weights(model) -> torch.Tensor:
+    return torch.cat([p.detach().flatten() for p in model.parameters()])
+
+
+@pytest.mark.parametrize(
+    "config",
+    [
+        TrainConfig(loss="triplet", epochs=2, batch_size=4, alpha=0.3),
+        TrainConfig(loss="info_nce", epochs=1, batch_size=3, tau=0.1),
+        TrainConfig(loss="cosine_margin", epochs=1, batch_size=6, margin=0.4),
+    ],
+    ids=lambda config: config.loss,
+)
+def test_fine_tune_gives_the_weights_of_the_librarys_old_fit(model, config):
+    """Our loop (which reports every step) against sentence-transformers' own training loop."""
+    ours, theirs = copy.deepcopy(model), copy.deepcopy(model)
+    steps = []
+    history = fine_tune(
+        ours, ANCHORS, POSITIVES, NEGATIVES, config, on_step=lambda *args: steps.append(args)
+    )
+    loader = triplet_loader(ANCHORS, POSITIVES, NEGATIVES, config.batch_size, config.seed)
+    loss = make_loss(theirs, config.loss, margin=config.margin, alpha=config.alpha, tau=config.tau)
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(config.seed)  # same dropout masks
+        theirs.old_fit(
+            [(loader, loss)],
+            epochs=config.epochs,
+            scheduler="constantlr",
+            optimizer_params={"lr": config.learning_rate},
+            weight_decay=config.weight_decay,
+            max_grad_norm=config.max_grad_norm,
+            show_progress_bar=False,
+        )
+    theirs.eval()
+    batches = -(-len(ANCHORS) // config.batch_size)
+    assert len(history.step_losses) == len(steps) == batches * config.epochs
+    assert steps[-1][:3] == (batches * config.epochs, batches * config.epochs, config.epochs)
+    assert not torch.equal(weights(ours), weights(model))  # it did train ...
+    torch.testing.assert_close(weights(ours), weights(theirs), atol=1e-6, rtol=0)  # ... the same
+    np.testing.assert_allclose(embed(ours, ANCHORS), embed(theirs, ANCHORS), atol=1e-5)
+    assert not ours.training
+
+
+def test_training_lowers_the_loss_and_leaves_the_original_alone(model):
+    before = weights(model).clone()
+    trained = copy.deepcopy(model)
+    config = TrainConfig(loss="triplet", epochs=3, batch_size=6, alpha=0.5, learning_rate=1e-4)
+    history = fine_tune(trained, ANCHORS, POSITIVES, NEGATIVES, config)
+    assert torch.equal(weights(model), before)
+    assert len(history.epoch_means()) == 3 and history.seconds > 0
+
+    def mean_margin(m):
+        a, p, n = (embed(m, texts) for texts in (ANCHORS, POSITIVES, NEGATIVES))
+        return float(np.mean(np.sum(a * p, 1) - np.sum(a * n, 1)))
+
+    assert mean_margin(trained) > mean_margin(model) + 0.02
+
+
+def test_cosine_margin_loss_module_equals_the_formula(model):
+    loss = CosineMarginLoss(model, margin=0.3)
+    a, p, n = (torch.from_numpy(embed(model, t)) for t in (ANCHORS, POSITIVES, NEGATIVES))
+    value = loss.compute_loss_from_embeddings([a, p, n], torch.zeros(len(a)))
+    cos_ap, cos_an = (a * p).sum(1), (a * n).sum(1)
+    expected = (torch.relu(0.3 - cos_ap) + torch.relu(cos_an - 0.3)).mean()
+    assert float(value) == pytest.approx(float(expected), abs=1e-6)
+    assert float(value) == pytest.approx(float(cosine_margin_loss(a, p, n, 0.3).mean()))
+    assert loss.get_config_dict() == {"margin": 0.3}
+
+
+def test_info_nce_without_negatives_ignores_the_third_column(model):
+    features = [model.preprocess(texts) for texts in (ANCHORS, POSITIVES, NEGATIVES)]
+    labels = torch.zeros(len(ANCHORS))
+    with torch.no_grad():
+        pairs_only = make_loss(model, "info_nce", tau=0.05, use_negatives=False)(features, labels)
+        reference = make_loss(model, "info_nce", tau=0.05)(features[:2], labels)
+    assert float(pairs_only) == pytest.approx(float(reference), abs=1e-6)
+
+
+def test_registry_caps_copies_and_never_reuses_an_id(model):
+    registry = CopyRegistry(limit=2)
+    first = registry.fresh_copy(model)
+    second = registry.fresh_copy(model)
+    assert first is not model and registry.live() == 2
+    with pytest.raises(CopyLimitError, match="cap is 2"):
+        registry.fresh_copy(model)
+    # Replacing one's own copy is allowed, and the new copy has a never-seen id.
+    ids = {id(first), id(second)}
+    for _ in range(4):
+        replacement = registry.fresh_copy(model, replacing=second)
+        assert id(replacement) not in ids
+        ids.add(id(replacement))
+        second = replacement
+    del first
+    import gc
+
+    gc.collect()
+    assert registry.live() == 1  # a dropped copy frees its slot
+    registry.release(second)
+    assert registry.live() == 0
+
+
+def test_model_zip_loads_back_as_the_same_model(model, tmp_path):
+    data = model_zip(model)
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        names = archive.namelist()
+        assert "modules.json" in names and "model.safetensors" in names
+        archive.extractall(tmp_path)
+    loaded = SentenceTransformer(str(tmp_path), device="cpu", local_files_only=True)
+    np.testing.assert_allclose(embed(loaded, ANCHORS), embed(model, ANCHORS), atol=1e-6)
