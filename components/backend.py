@@ -7,6 +7,7 @@ that fine-tunes works on its own copy and registers it with `register_session_mo
 from __future__ import annotations
 
 import threading
+import uuid
 from dataclasses import dataclass
 
 import numpy as np
@@ -33,6 +34,8 @@ PROGRESS_MIN_TEXTS = 300  # below this, encoding is quick enough for a spinner
 
 MODEL_NAME_KEY = "model_name"  # session_state: the name of the model this session uses
 SESSION_MODELS_KEY = "session_models"  # session_state: label -> SentenceTransformer of this session
+SESSION_MODEL_KEYS = "session_model_keys"  # session_state: label -> its unique cache key
+SESSION_KEY_PREFIX = "session:"
 
 
 @dataclass(frozen=True)
@@ -51,8 +54,18 @@ def get_model(name: str = DEFAULT_MODEL) -> SentenceTransformer:
 
 
 def register_session_model(label: str, model: SentenceTransformer) -> None:
-    """Offer a per-session model (e.g. a fine-tuned copy) in the sidebar model picker."""
+    """Offer a per-session model (e.g. a fine-tuned copy) in the sidebar model picker.
+
+    Each registration gets a never-used cache key, so a retrained copy under the same label is
+    never served the previous copy's cached embeddings (an `id()` could be reused).
+    """
     st.session_state.setdefault(SESSION_MODELS_KEY, {})[label] = model
+    key = f"{SESSION_KEY_PREFIX}{uuid.uuid4().hex}"
+    st.session_state.setdefault(SESSION_MODEL_KEYS, {})[label] = key
+
+
+def is_session_model(active: ActiveModel) -> bool:
+    return active.key.startswith(SESSION_KEY_PREFIX)
 
 
 def active_model() -> ActiveModel:
@@ -61,34 +74,42 @@ def active_model() -> ActiveModel:
     session_models = st.session_state.get(SESSION_MODELS_KEY, {})
     if name in session_models:
         model = session_models[name]
-        return ActiveModel(model, f"session:{id(model)}", model_info(model, name))
+        key = st.session_state[SESSION_MODEL_KEYS][name]
+        return ActiveModel(model, key, model_info(model, name, source="this session only"))
     model = get_model(name)
     return ActiveModel(model, name, model_info(model, name))
 
 
-@st.cache_data(max_entries=512, show_spinner=False)
+@st.cache_data(max_entries=2048, show_spinner=False)
 def _embed_chunk(model_key: str, texts: tuple[str, ...], _model: SentenceTransformer) -> np.ndarray:
     with HEAVY_WORK:
         return embed(_model, list(texts))
 
 
-def embed_texts(active: ActiveModel, texts: list[str]) -> np.ndarray:
-    """Normalised sentence vectors (n, dim), cached per (model, chunk of texts).
+def embed_texts(
+    active: ActiveModel,
+    texts: list[str],
+    *,
+    chunk: int = EMBED_CHUNK,
+    noun: str = "sentences",
+    progress_min: int = PROGRESS_MIN_TEXTS,
+) -> np.ndarray:
+    """Normalised vectors (n, dim), cached per (model, slice of `chunk` texts).
 
-    More than PROGRESS_MIN_TEXTS texts show a progress bar; cached chunks are not re-encoded.
+    More than `progress_min` texts show a progress bar; cached slices are not re-encoded.
     """
     if not texts:
         return np.zeros((0, active.info.dimension), dtype=np.float32)
-    chunks = [tuple(texts[i : i + EMBED_CHUNK]) for i in range(0, len(texts), EMBED_CHUNK)]
+    slices = [tuple(texts[i : i + chunk]) for i in range(0, len(texts), chunk)]
     bar = None
-    if len(texts) > PROGRESS_MIN_TEXTS:
-        bar = st.progress(0.0, text=f"Encoding {len(texts):,} sentences…")
+    if len(texts) > progress_min:
+        bar = st.progress(0.0, text=f"Encoding {len(texts):,} {noun}…")
     parts = []
-    for number, chunk in enumerate(chunks, start=1):
-        parts.append(_embed_chunk(active.key, chunk, active.model))
+    for number, part in enumerate(slices, start=1):
+        parts.append(_embed_chunk(active.key, part, active.model))
         if bar is not None:
-            done = min(number * EMBED_CHUNK, len(texts))
-            bar.progress(number / len(chunks), text=f"Encoded {done:,} / {len(texts):,} sentences")
+            done = min(number * chunk, len(texts))
+            bar.progress(number / len(slices), text=f"Encoded {done:,} / {len(texts):,} {noun}")
     if bar is not None:
         bar.empty()
     return np.concatenate(parts)  # (n, dim)
@@ -145,7 +166,8 @@ def untrained_model(model_key: str, seed: int, _model: SentenceTransformer) -> S
 
 
 # ---------------------------------------------------------------- Long text & search (issue 6)
-SEARCH_BATCH = 32  # chunks per cache entry (= model.encode batch); the bar advances per batch
+SEARCH_BATCH = 32  # chunks per embedding cache entry (= model.encode's batch): long chunks
+# gain nothing from larger slices, and the progress bar moves often
 
 
 @st.cache_data(max_entries=32, show_spinner=False)
@@ -156,29 +178,6 @@ def search_chunks(
     from components.chunking import chunk_text
 
     return chunk_text(text, _tokenizer, max_tokens, overlap)
-
-
-@st.cache_data(max_entries=4096, show_spinner=False)
-def _search_embed_batch(
-    model_key: str, texts: tuple[str, ...], _model: SentenceTransformer
-) -> np.ndarray:
-    with HEAVY_WORK:
-        return embed(_model, list(texts))
-
-
-def search_embed_chunks(active: ActiveModel, texts: list[str]) -> np.ndarray:
-    """Chunk vectors (n, dim) with a progress bar, cached per batch of SEARCH_BATCH chunks."""
-    if not texts:
-        return np.zeros((0, active.info.dimension), dtype=np.float32)
-    batches = [tuple(texts[i : i + SEARCH_BATCH]) for i in range(0, len(texts), SEARCH_BATCH)]
-    bar = st.progress(0.0, text=f"Encoding {len(texts):,} chunks…")
-    parts = []
-    for number, batch in enumerate(batches, start=1):
-        parts.append(_search_embed_batch(active.key, batch, active.model))
-        done = min(number * SEARCH_BATCH, len(texts))
-        bar.progress(number / len(batches), text=f"Encoded {done:,} / {len(texts):,} chunks")
-    bar.empty()
-    return np.concatenate(parts)  # (n, dim)
 
 
 @st.cache_resource(max_entries=8, show_spinner=False)

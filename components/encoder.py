@@ -7,9 +7,10 @@ from __future__ import annotations
 
 import os
 import socket
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
 import numpy as np
 import torch
@@ -19,6 +20,7 @@ DEFAULT_MODEL = "sentence-transformers/all-MiniLM-L6-v2"
 # Names under which the packaged offline copy is offered.
 _DEFAULT_ALIASES = {DEFAULT_MODEL, "all-MiniLM-L6-v2", "all-minilm-l6-v2"}
 _HUB_HOST = ("huggingface.co", 443)
+T = TypeVar("T")
 
 
 class ModelLoadError(RuntimeError):
@@ -56,8 +58,7 @@ def load_model(name: str = DEFAULT_MODEL, device: str = "cpu") -> SentenceTransf
     """Load a sentence-transformers model on the CPU.
 
     The default model comes from the packaged copy, offline. Any other name is a local folder or a
-    hub id: a hub id is taken from the local cache when it is there, else downloaded when the hub
-    can be reached. Remote code is never trusted.
+    hub id (see `load_by_name`). Remote code is never trusted.
 
     Raises:
         ModelLoadError: with a message for the user (never a bare library traceback).
@@ -67,33 +68,48 @@ def load_model(name: str = DEFAULT_MODEL, device: str = "cpu") -> SentenceTransf
         raise ModelLoadError("Type a model name: a Hugging Face id or a local folder.")
     if is_default_model(name):
         return SentenceTransformer(packaged_model_path(), device=device, local_files_only=True)
-    if Path(name).expanduser().exists():
+    return load_by_name(SentenceTransformer, name, "model", device)
+
+
+def load_by_name(factory: Callable[..., T], name: str, kind: str, device: str = "cpu") -> T:
+    """Load `name` with `factory` (SentenceTransformer, CrossEncoder, ...), offline first.
+
+    A local folder loads from disk; a hub id comes from the local cache when it is there, else is
+    downloaded when the hub can be reached. Offline, this fails at once with a message, instead
+    of the hub client's ~70 s of retries.
+
+    Raises:
+        ModelLoadError: with a message for the user.
+    """
+    folder = Path(name).expanduser()
+    if folder.exists():
         try:
-            return SentenceTransformer(str(Path(name).expanduser()), device=device)
+            return factory(str(folder), device=device)
         except Exception as error:  # noqa: BLE001 - any failure becomes a user message
-            raise ModelLoadError(f"The folder `{name}` is not a loadable model: {error}") from error
+            raise ModelLoadError(
+                f"The folder `{name}` is not a loadable {kind}: {error}"
+            ) from error
     try:  # already downloaded once?
-        return SentenceTransformer(name, device=device, local_files_only=True)
+        return factory(name, device=device, local_files_only=True)
     except Exception:  # noqa: BLE001 - not cached: fall through to the hub
         pass
     if os.environ.get("HF_HUB_OFFLINE") == "1" or not _hub_reachable():
         raise ModelLoadError(
             f"Cannot load `{name}`: it is not on this machine and the Hugging Face hub cannot be "
-            "reached (no internet). The default model stays loaded."
+            f"reached (no internet), so this {kind} is unavailable."
         )
     try:
-        return SentenceTransformer(name, device=device)
+        return factory(name, device=device)
     except Exception as error:  # noqa: BLE001
         raise ModelLoadError(f"Cannot load `{name}`: {str(error).splitlines()[0]}") from error
 
 
-def model_info(model: SentenceTransformer, name: str) -> ModelInfo:
-    if is_default_model(name):
+def model_info(model: SentenceTransformer, name: str, source: str | None = None) -> ModelInfo:
+    """Name, vector size, window and where the model came from (`source` overrides the guess)."""
+    if source is None and is_default_model(name):
         source = "packaged offline copy"
-    elif Path(name).expanduser().exists():
-        source = "local folder"
-    else:
-        source = "Hugging Face hub"
+    elif source is None:
+        source = "local folder" if Path(name).expanduser().exists() else "Hugging Face hub"
     return ModelInfo(
         name=name,
         dimension=int(model.get_embedding_dimension()),

@@ -225,15 +225,12 @@ class CopyRegistry:
     """Hands out deep copies of a model, at most `limit` alive in this process at once.
 
     A copy counts while anything holds it (weak references: a session that is gone frees its
-    slot once garbage-collected). Every copy gets an `id()` no earlier copy had: the app's
-    embedding cache is keyed by `session:{id(model)}`, and a reused id would serve a previous
-    copy's vectors.
+    slot once garbage-collected).
     """
 
     def __init__(self, limit: int = MAX_COPIES) -> None:
         self.limit = limit
         self._live: weakref.WeakSet[SentenceTransformer] = weakref.WeakSet()
-        self._used_ids: set[int] = set()
         self._lock = threading.Lock()
 
     def live(self) -> int:
@@ -264,13 +261,7 @@ class CopyRegistry:
                     f"(the cap is {self.limit}, to keep memory bounded). Try again in a few "
                     "minutes, when other sessions have ended or pressed Reset."
                 )
-            held = []  # copies whose id was used before stay alive until we have a new id
             fresh = copy.deepcopy(model)
-            while id(fresh) in self._used_ids:
-                held.append(fresh)
-                fresh = copy.deepcopy(model)
-            del held
-            self._used_ids.add(id(fresh))
             self._live.add(fresh)
             return fresh
 

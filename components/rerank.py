@@ -7,18 +7,21 @@ returns the candidates in a new order with the score that decided it.
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from pathlib import Path
 
 import bm25s
 import numpy as np
 import torch
 from sentence_transformers import CrossEncoder, SentenceTransformer
 
-from components.encoder import ModelLoadError, _hub_reachable, is_default_model, packaged_model_path
+from components.encoder import (
+    ModelLoadError,
+    is_default_model,
+    load_by_name,
+    packaged_model_path,
+)
 from components.similarity import normalize_rows
 
 RRF_K = 60  # the constant of Cormack et al. (2009): 1 / (60 + rank)
@@ -218,24 +221,7 @@ def load_cross_encoder(name: str) -> CrossEncoder:
             f"`{name}` is a bi-encoder, not a cross-encoder. Choose the local demo cross-encoder "
             "or name a real one."
         )
-    if Path(name).expanduser().exists():
-        try:
-            return CrossEncoder(str(Path(name).expanduser()), device="cpu")
-        except Exception as error:  # noqa: BLE001 - any failure becomes a user message
-            raise ModelLoadError(f"The folder `{name}` is not a loadable cross-encoder: {error}")
-    try:  # already downloaded once?
-        return CrossEncoder(name, device="cpu", local_files_only=True)
-    except Exception:  # noqa: BLE001 - not cached: fall through to the hub
-        pass
-    if os.environ.get("HF_HUB_OFFLINE") == "1" or not _hub_reachable():
-        raise ModelLoadError(
-            f"Cross-encoder `{name}` is unavailable: it is not on this machine and the Hugging "
-            "Face hub cannot be reached (no internet)."
-        )
-    try:
-        return CrossEncoder(name, device="cpu")
-    except Exception as error:  # noqa: BLE001
-        raise ModelLoadError(f"Cannot load `{name}`: {str(error).splitlines()[0]}") from error
+    return load_by_name(CrossEncoder, name, "cross-encoder")
 
 
 def cross_encode(

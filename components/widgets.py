@@ -123,7 +123,6 @@ def model_sidebar() -> backend.ActiveModel:
         active = backend.active_model()
         st.caption(
             f"In use: **{_model_label(active.info.name)}** · {active.info.dimension}-d vectors · "
-            f"window {active.info.max_tokens} tokens · "
-            + ("this session only" if active.key.startswith("session:") else active.info.source)
+            f"window {active.info.max_tokens} tokens · {active.info.source}"
         )
     return active

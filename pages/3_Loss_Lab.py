@@ -371,7 +371,7 @@ if train_clicked:
     session_models = ss.get(backend.SESSION_MODELS_KEY, {})
     base_name = (
         ss.get("loss_base_model", DEFAULT_MODEL)
-        if active.key.startswith("session:")
+        if backend.is_session_model(active)
         else active.info.name
     )
     base = backend.get_model(base_name)

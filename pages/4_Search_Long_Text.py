@@ -217,7 +217,9 @@ if cached is not None and cached["fingerprint"] == fingerprint:
     st.caption(f"✅ {len(chunks):,} chunk vectors reused: nothing was encoded on this run.")
 else:
     started = time.perf_counter()
-    vectors = backend.search_embed_chunks(active, chunk_texts)  # (chunks, dim), unit length
+    vectors = backend.embed_texts(  # (chunks, dim), unit length
+        active, chunk_texts, chunk=backend.SEARCH_BATCH, noun="chunks", progress_min=0
+    )
     seconds = time.perf_counter() - started
     st.session_state["_search_index"] = {"fingerprint": fingerprint, "vectors": vectors}
     st.caption(
