@@ -30,3 +30,24 @@ def test_embeddings_csv_round_trips_exactly(model):
 
 def test_shared_model_is_loaded_once_and_reused():
     assert backend.get_model(DEFAULT_MODEL) is backend.get_model(DEFAULT_MODEL)
+
+
+def test_many_sentences_show_a_progress_bar_that_reaches_the_end(model, monkeypatch):
+    updates: list[float] = []
+
+    class FakeBar:  # records what the page's progress bar would show
+        def progress(self, value, text=""):
+            updates.append(value)
+
+        def empty(self):
+            updates.append(-1.0)
+
+    monkeypatch.setattr(backend.st, "progress", lambda value, text="": FakeBar())
+    active = backend.ActiveModel(model, DEFAULT_MODEL, model_info(model, DEFAULT_MODEL))
+    texts = [f"progress check sentence {i}" for i in range(backend.PROGRESS_MIN_TEXTS + 1)]
+    backend.embed_texts(active, texts)
+    slices = -(-len(texts) // backend.EMBED_CHUNK)
+    assert len(updates) == slices + 1 and updates[-2] == 1.0 and updates[-1] == -1.0
+    updates.clear()
+    backend.embed_texts(active, texts[:10])  # a few sentences: no bar
+    assert updates == []
