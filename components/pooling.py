@@ -19,6 +19,8 @@ import numpy as np
 import torch
 from torch import nn
 
+from components.losses import info_nce_loss
+
 PoolingMode = Literal["cls", "mean", "max", "mean_sqrt_len", "attention"]
 MODES: tuple[PoolingMode, ...] = ("cls", "mean", "max", "mean_sqrt_len", "attention")
 # Our mode name -> the name sentence-transformers' Pooling module uses for the same computation.
@@ -191,24 +193,6 @@ def token_shares(
     return shares.cpu().numpy()
 
 
-def info_nce(
-    anchor: torch.Tensor, positive: torch.Tensor, negative: torch.Tensor, tau: float = 0.05
-) -> torch.Tensor:
-    """The lesson's InfoNCE loss, mean over anchors.
-
-    Each anchor must pick its own positive among all positives and all negatives of the batch:
-    `-log softmax(cos(a_i, [p; n]) / tau)[i]`. Equal to sentence-transformers'
-    MultipleNegativesRankingLoss(scale=1/tau) on (anchor, positive, negative) embeddings.
-
-    Args:
-        anchor, positive, negative: (batch, dim).
-    """
-    candidates = torch.cat([positive, negative])  # (2 * batch, dim)
-    scores = nn.functional.normalize(anchor, dim=-1) @ nn.functional.normalize(candidates, dim=-1).T
-    labels = torch.arange(anchor.shape[0])
-    return nn.functional.cross_entropy(scores / tau, labels)
-
-
 @dataclass
 class TrainingRun:
     losses: list[float]  # one per step
@@ -254,7 +238,7 @@ def train_attention_head(
         for step in range(1, steps + 1):
             optimizer.zero_grad()
             pooled = [head(tokens, mask) for tokens, mask in frozen]  # 3 x (batch, dim)
-            loss = info_nce(*pooled, tau=tau)
+            loss = info_nce_loss(*pooled, tau=tau).mean()
             loss.backward()
             optimizer.step()
             losses.append(float(loss.detach()))

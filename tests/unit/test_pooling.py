@@ -7,7 +7,6 @@ import pytest
 import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from sentence_transformers.sentence_transformer.losses import MultipleNegativesRankingLoss
 from sentence_transformers.sentence_transformer.modules import Pooling
 
 from components.encoder import embed, token_embeddings
@@ -15,7 +14,6 @@ from components.pooling import (
     MODES,
     SENTENCE_TRANSFORMERS_MODE,
     AttentionPoolingHead,
-    info_nce,
     pool,
     token_shares,
     train_attention_head,
@@ -183,14 +181,6 @@ def test_token_shares_per_mode(padded_batch):
         winners = tokens[row][: real[row].sum()].argmax(dim=0).numpy()  # real tokens come first
         counts = np.bincount(winners, minlength=tokens.shape[1]) / tokens.shape[-1]
         np.testing.assert_allclose(max_shares[row], counts)
-
-
-def test_info_nce_equals_multiple_negatives_ranking_loss(model):
-    generator = torch.Generator().manual_seed(0)
-    a, p, n = (torch.randn(6, 384, generator=generator) for _ in range(3))
-    reference = MultipleNegativesRankingLoss(model, scale=1 / 0.05)
-    expected = reference.compute_loss_from_embeddings([a, p, n], labels=None)
-    torch.testing.assert_close(info_nce(a, p, n, tau=0.05), expected, atol=1e-5, rtol=1e-5)
 
 
 def test_training_lowers_the_loss_and_touches_only_the_head(model):
