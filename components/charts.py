@@ -269,21 +269,43 @@ def quality_bars(
     return figure
 
 
-def loss_curve(losses: Sequence[float], title: str = "") -> go.Figure:
-    """Training loss per step (log scale when it falls over orders of magnitude)."""
-    positive = [loss for loss in losses if loss > 0]
-    log = bool(positive) and max(positive) / max(min(positive), 1e-12) > 50
+def loss_curve(
+    losses: Sequence[float], title: str = "", epochs: Sequence[int] | None = None
+) -> go.Figure:
+    """Training loss per step: a line, plus markers coloured by epoch when `epochs` is given.
+
+    The y axis turns logarithmic when the loss falls over orders of magnitude.
+    """
+    steps = np.arange(1, len(losses) + 1)
+    values = np.asarray(losses, dtype=float)
+    positive = values[values > 0]
+    log = positive.size > 0 and positive.max() / max(positive.min(), 1e-12) > 50
     figure = go.Figure(
         go.Scatter(
-            x=list(range(1, len(losses) + 1)),
-            y=list(losses),
+            x=steps,
+            y=values,
             mode="lines",
+            line={"color": "#bbbbbb"} if epochs is not None else {},
             hovertemplate="step %{x}<br><b>loss %{y:.5f}</b><extra></extra>",
+            showlegend=False,
         )
     )
+    if epochs is not None:
+        epoch_of_step = np.asarray(epochs)
+        for epoch in sorted(set(epoch_of_step.tolist())):
+            rows = epoch_of_step == epoch
+            figure.add_trace(
+                go.Scatter(
+                    x=steps[rows],
+                    y=values[rows],
+                    mode="markers",
+                    name=f"epoch {epoch}",
+                    hovertemplate="step %{x}<br>loss %{y:.4f}<extra>%{fullData.name}</extra>",
+                )
+            )
     figure.update_layout(
         title=title or None,
-        height=280,
+        height=300,
         margin={"l": 10, "r": 10, "t": 40 if title else 10, "b": 10},
         xaxis={"title": "step"},
         yaxis={"title": "loss", "type": "log" if log else "linear"},

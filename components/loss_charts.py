@@ -118,38 +118,6 @@ def softmax_bars(
     return figure
 
 
-def loss_curve(step_losses: Sequence[float], step_epochs: Sequence[int], title: str) -> go.Figure:
-    """Training loss per step, coloured by epoch."""
-    figure = go.Figure()
-    steps = np.arange(1, len(step_losses) + 1)
-    epochs = np.asarray(step_epochs)
-    figure.add_trace(
-        go.Scatter(
-            x=steps, y=list(step_losses), mode="lines", line={"color": "#bbbbbb"},
-            hoverinfo="skip", showlegend=False,
-        )
-    )  # fmt: skip
-    for epoch in sorted(set(step_epochs)):
-        rows = epochs == epoch
-        figure.add_trace(
-            go.Scatter(
-                x=steps[rows],
-                y=np.asarray(step_losses)[rows],
-                mode="markers",
-                name=f"epoch {epoch}",
-                hovertemplate="step %{x}<br>loss %{y:.4f}<extra>%{fullData.name}</extra>",
-            )
-        )
-    figure.update_layout(
-        title={"text": title, "font": {"size": 14}},
-        height=300,
-        margin={"l": 10, "r": 10, "t": 40, "b": 10},
-        xaxis={"title": "step", "rangemode": "tozero"},
-        yaxis={"title": "training loss", "rangemode": "tozero"},
-    )
-    return figure
-
-
 def cosine_shift(
     before: tuple[np.ndarray, np.ndarray],
     after: tuple[np.ndarray, np.ndarray],

@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from components import backend, loss_charts
+from components import backend, charts, loss_charts
 from components import triplets as tri
 from components.encoder import DEFAULT_MODEL, embed
 from components.finetune import (
@@ -396,7 +396,7 @@ if train_clicked:
                 step / total, text=f"Epoch {epoch}/{epochs} · step {step}/{total} · loss {loss:.4f}"
             )
             live_curve.plotly_chart(
-                loss_charts.loss_curve(losses_so_far, epochs_so_far, "Training loss (live)"),
+                charts.loss_curve(losses_so_far, "Training loss (live)", epochs=epochs_so_far),
                 width="stretch",
             )
 
@@ -465,7 +465,7 @@ summary[3].metric(
     delta_color="inverse",
 )
 st.plotly_chart(
-    loss_charts.loss_curve(history.step_losses, history.step_epochs, "Training loss per step"),
+    charts.loss_curve(history.step_losses, "Training loss per step", epochs=history.step_epochs),
     width="stretch",
     key="loss_curve",
 )

@@ -56,3 +56,11 @@ def test_presets_load_with_labels():
 def test_vectors_table_preview():
     table = vectors_table(["a", "b"], ["x", "y"], np.ones((2, 384)), max_dims=4)
     assert list(table.columns) == ["text", "label", "dim_0", "dim_1", "dim_2", "dim_3"]
+
+
+def test_loss_curve_line_epoch_markers_and_log_scale():
+    figure = charts.loss_curve([1.0, 0.1, 0.001, 0.0005], "loss", epochs=[1, 1, 2, 2])
+    assert list(figure.data[0].y) == [1.0, 0.1, 0.001, 0.0005]
+    assert [trace.name for trace in figure.data[1:]] == ["epoch 1", "epoch 2"]
+    assert figure.layout.yaxis.type == "log"
+    assert charts.loss_curve([0.5, 0.4]).layout.yaxis.type == "linear"
