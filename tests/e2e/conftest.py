@@ -18,6 +18,7 @@ from tests.conftest import ROOT
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 SCREENSHOTS = ROOT / "test-artifacts" / "screenshots"
 IDLE = "[data-testid='stApp'][data-test-script-state='notRunning']"
+STALE = "[data-stale='true']"  # an element of the previous run, kept until the new one is drawn
 
 
 def pytest_collection_modifyitems(items):
@@ -92,6 +93,9 @@ def settle(page, timeout: float = 180_000) -> None:
     """Wait until the script has finished its run (and the page has drawn)."""
     page.wait_for_timeout(400)  # let a rerun that was just triggered start
     page.wait_for_selector(IDLE, timeout=timeout)
+    # Streamlit may keep a faded copy of an element from the previous run for a moment; two
+    # elements with one key would make `.st-key-…` locators ambiguous.
+    page.wait_for_function(f"!document.querySelector({STALE!r})", timeout=30_000)
     page.wait_for_timeout(600)  # plotly draws after the script ends
 
 
