@@ -19,6 +19,19 @@ def cosine_similarity_matrix(vectors: np.ndarray) -> np.ndarray:
     return np.clip(unit @ unit.T, -1.0, 1.0)
 
 
+def mean_pairwise_cosine(vectors: np.ndarray) -> float:
+    """Mean cosine over all pairs of different rows, without building the (n, n) matrix.
+
+    For unit rows, sum_{i != j} v_i . v_j = |sum_i v_i|^2 - n.
+    """
+    n = vectors.shape[0]
+    if n < 2:
+        return float("nan")
+    unit = normalize_rows(np.asarray(vectors, dtype=np.float64))
+    total = unit.sum(axis=0)  # (dim,)
+    return float((total @ total - (unit * unit).sum()) / (n * (n - 1)))
+
+
 def cluster_order(similarity: np.ndarray) -> list[int]:
     """Row order that puts similar sentences next to each other (average-linkage clustering)."""
     n = similarity.shape[0]

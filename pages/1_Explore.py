@@ -10,7 +10,7 @@ from components import backend, charts
 from components.projection import METHOD_NAMES
 from components.samples import DEFAULT_PRESET, PRESETS, REFERENCE_DEMO_CLAIMS, load_preset
 from components.search import top_k
-from components.similarity import cluster_order, cosine_similarity_matrix
+from components.similarity import cluster_order, cosine_similarity_matrix, mean_pairwise_cosine
 from components.tables import vectors_table
 from components.texts import (
     InputError,
@@ -132,14 +132,14 @@ if too_long:
     )
 
 vectors = backend.embed_texts(active, texts)  # (n, dim), unit length
-similarity = cosine_similarity_matrix(vectors)  # (n, n)
 n = len(texts)
 metric_columns = st.columns(4)
 metric_columns[0].metric("Sentences", f"{n:,}")
 metric_columns[1].metric("Vector size", f"{vectors.shape[1]} d")
 metric_columns[2].metric("Longest sentence", f"{max(counts)} tokens")
-off_diagonal = similarity[~np.eye(n, dtype=bool)]
-metric_columns[3].metric("Mean cosine (pairs)", f"{off_diagonal.mean():.3f}" if n > 1 else "—")
+metric_columns[3].metric(
+    "Mean cosine (pairs)", f"{mean_pairwise_cosine(vectors):.3f}" if n > 1 else "—"
+)
 
 # ---------------------------------------------------------------- 2. Heatmap
 st.header("2 · Cosine similarity of every pair")
@@ -157,11 +157,13 @@ if n > HEATMAP_MAX:
         f"The heatmap shows the first {HEATMAP_MAX} of {n:,} sentences; the map and the "
         "neighbour search below use all of them."
     )
+similarity = cosine_similarity_matrix(vectors[shown])  # (shown, shown): never the full n x n
 if order_choice == "Clustered":
-    shown = shown[cluster_order(similarity[np.ix_(shown, shown)])]
+    order = cluster_order(similarity)
+    shown, similarity = shown[order], similarity[np.ix_(order, order)]
 st.plotly_chart(
     charts.similarity_heatmap(
-        similarity[np.ix_(shown, shown)],
+        similarity,
         [texts[i] for i in shown],
         show_values=n <= VALUES_MAX,
         numbers=(shown + 1).tolist(),

@@ -10,7 +10,7 @@ from sentence_transformers import util
 
 from components.encoder import embed
 from components.search import top_k
-from components.similarity import cluster_order, cosine_similarity_matrix
+from components.similarity import cluster_order, cosine_similarity_matrix, mean_pairwise_cosine
 
 
 def test_cosine_matrix_equals_sentence_transformers(model):
@@ -75,3 +75,11 @@ def test_top_k_batch_shape_and_k_larger_than_corpus():
     indices, scores = top_k(corpus[:2], corpus, 10)
     assert indices.shape == (2, 5) and scores.shape == (2, 5)
     assert indices[:, 0].tolist() == [0, 1]
+
+
+def test_mean_pairwise_cosine_equals_the_mean_of_the_matrix():
+    vectors = np.random.default_rng(3).normal(size=(50, 16)).astype(np.float32)
+    matrix = cosine_similarity_matrix(vectors)
+    expected = matrix[~np.eye(50, dtype=bool)].mean()
+    assert mean_pairwise_cosine(vectors) == pytest.approx(expected, abs=1e-5)
+    assert np.isnan(mean_pairwise_cosine(vectors[:1]))
