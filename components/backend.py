@@ -225,3 +225,22 @@ def search_read_upload(data: bytes, filename: str) -> object:
     from components.documents import from_upload
 
     return from_upload(data, filename)
+
+
+# ---------------------------------------------------------------- Warm-up
+@st.cache_resource(show_spinner=False)
+def warm_up_umap() -> threading.Thread:
+    """Import umap and JIT-compile its code once per process, in the background.
+
+    A cold process pays ~20 s for this on the first UMAP map (import + numba compilation); doing
+    it while the user reads the home page means the first map does not. Not under HEAVY_WORK:
+    it must not hold up encoding.
+    """
+
+    def fit_a_tiny_map() -> None:
+        points = np.random.default_rng(0).normal(size=(30, 8)).astype(np.float32)
+        project(points, "umap", 2)
+
+    thread = threading.Thread(target=fit_a_tiny_map, name="umap-warm-up", daemon=True)
+    thread.start()
+    return thread

@@ -84,6 +84,7 @@ def model_sidebar() -> backend.ActiveModel:
 
     A failed load shows its message and leaves the previous model in use.
     """
+    backend.warm_up_umap()  # once per process, in the background
     session_models = list(st.session_state.get(backend.SESSION_MODELS_KEY, {}))
     options = [DEFAULT_MODEL, *st.session_state.get(_LOADED_KEY, []), *session_models]
     options.append(CUSTOM_CHOICE)

@@ -51,3 +51,12 @@ def test_many_sentences_show_a_progress_bar_that_reaches_the_end(model, monkeypa
     updates.clear()
     backend.embed_texts(active, texts[:10])  # a few sentences: no bar
     assert updates == []
+
+
+def test_umap_warm_up_runs_once_in_the_background():
+    import sys
+
+    thread = backend.warm_up_umap()
+    assert backend.warm_up_umap() is thread  # one per process
+    thread.join(timeout=300)
+    assert not thread.is_alive() and "umap" in sys.modules
