@@ -15,6 +15,7 @@ from scipy.stats import spearmanr
 from sentence_transformers import SentenceTransformer
 from transformers import AutoModel
 
+from components.pooling import AttentionPoolingHead, PoolingMode, pool
 from components.samples import SAMPLE_DIR
 
 STS_FILE = "sts_pairs.csv"  # sentence1, sentence2, score (0 = unrelated … 5 = same meaning)
@@ -78,6 +79,34 @@ def triplet_accuracy(anchor: np.ndarray, positive: np.ndarray, negative: np.ndar
     if len(anchor) == 0:
         return 0.0
     return float(np.mean(paired_cosine(anchor, positive) > paired_cosine(anchor, negative)))
+
+
+def pooling_quality(
+    pair_tokens: np.ndarray,
+    pair_mask: np.ndarray,
+    pair_scores: np.ndarray,
+    triplet_tokens: np.ndarray,
+    triplet_mask: np.ndarray,
+    mode: PoolingMode,
+    head: AttentionPoolingHead | None = None,
+) -> tuple[float, float]:
+    """(Spearman on scored pairs, triplet accuracy) of one pooling mode over frozen token vectors.
+
+    Args:
+        pair_tokens, pair_mask: (2 * pairs, tokens, dim), (2 * pairs, tokens): all first
+            sentences, then all second sentences.
+        pair_scores: (pairs,) human-style scores.
+        triplet_tokens, triplet_mask: (3 * triplets, tokens, dim), (3 * triplets, tokens): all
+            anchors, then positives, then negatives.
+    """
+    n_pairs, n_triplets = len(pair_scores), triplet_tokens.shape[0] // 3
+    pooled = pool(pair_tokens, pair_mask, mode, head)  # (2 * pairs, dim)
+    rho = spearman(paired_cosine(pooled[:n_pairs], pooled[n_pairs:]), pair_scores)
+    pooled = pool(triplet_tokens, triplet_mask, mode, head)  # (3 * triplets, dim)
+    accuracy = triplet_accuracy(
+        pooled[:n_triplets], pooled[n_triplets : 2 * n_triplets], pooled[2 * n_triplets :]
+    )
+    return rho, accuracy
 
 
 def untrained_copy(model: SentenceTransformer, seed: int = 0) -> SentenceTransformer:

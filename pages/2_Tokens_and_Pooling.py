@@ -24,8 +24,8 @@ from components.quality import (
     load_scored_pairs,
     load_triplets,
     paired_cosine,
+    pooling_quality,
     spearman,
-    triplet_accuracy,
 )
 from components.similarity import cosine_similarity_matrix
 from components.texts import Message, clean_texts
@@ -369,14 +369,9 @@ triplet_tokens, triplet_mask = backend.token_vectors(active.key, triplet_texts, 
 
 def quality(mode: str, head: AttentionPoolingHead) -> tuple[float, float]:
     """(Spearman on the scored pairs, triplet accuracy) of one pooling mode."""
-    n_pairs, n_triplets = len(pairs.first), len(triplets)
-    pooled = pool(pair_tokens, pair_mask, mode, head)  # (2 * pairs, dim)
-    rho = spearman(paired_cosine(pooled[:n_pairs], pooled[n_pairs:]), pairs.scores)
-    pooled = pool(triplet_tokens, triplet_mask, mode, head)  # (3 * triplets, dim)
-    accuracy = triplet_accuracy(
-        pooled[:n_triplets], pooled[n_triplets : 2 * n_triplets], pooled[2 * n_triplets :]
+    return pooling_quality(
+        pair_tokens, pair_mask, pairs.scores, triplet_tokens, triplet_mask, mode, head
     )
-    return rho, accuracy
 
 
 scores = {mode: quality(mode, head) for mode in MODES}

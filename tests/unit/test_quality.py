@@ -18,6 +18,7 @@ from components.quality import (
     load_scored_pairs,
     load_triplets,
     paired_cosine,
+    pooling_quality,
     spearman,
     triplet_accuracy,
     untrained_copy,
@@ -102,3 +103,24 @@ def test_untrained_copy_is_random_reproducible_and_leaves_the_model_alone(model)
     assert all(torch.equal(before[name], value) for name, value in model.state_dict().items())
     # Random weights: every sentence points roughly the same way.
     assert float(random_vectors[0] @ random_vectors[1]) > 0.8
+
+
+def test_pooling_quality_of_mean_equals_the_library_evaluators(model):
+    pairs, triplets = load_scored_pairs(), load_triplets()
+    pair_tokens, pair_mask = batched_token_embeddings(model, pairs.first + pairs.second)
+    triplet_tokens, triplet_mask = batched_token_embeddings(
+        model, triplets.anchor + triplets.positive + triplets.negative
+    )
+    rho, accuracy = pooling_quality(
+        pair_tokens, pair_mask, pairs.scores, triplet_tokens, triplet_mask, "mean"
+    )
+    similarity = EmbeddingSimilarityEvaluator(
+        pairs.first, pairs.second, pairs.scores.tolist(), similarity_fn_names=["cosine"],
+        write_csv=False,
+    )  # fmt: skip
+    triplet = TripletEvaluator(
+        triplets.anchor, triplets.positive, triplets.negative, similarity_fn_names=["cosine"],
+        write_csv=False,
+    )  # fmt: skip
+    assert rho == pytest.approx(similarity(model)["spearman_cosine"], abs=1e-5)
+    assert accuracy == pytest.approx(triplet(model)["cosine_accuracy"], abs=1e-9)
