@@ -12,6 +12,8 @@ import bisect
 from dataclasses import dataclass
 from typing import Any
 
+from components.thread_safety import guarded
+
 MIN_MAX_TOKENS = 20  # longer than any single WordPiece (18 characters): one piece always fits
 
 
@@ -34,7 +36,7 @@ class Chunk:
 
 def special_token_count(tokenizer: Any) -> int:
     """How many special tokens ([CLS], [SEP]) the tokenizer adds to one text."""
-    return int(tokenizer.num_special_tokens_to_add(pair=False))
+    return int(guarded(tokenizer).num_special_tokens_to_add(pair=False))
 
 
 def default_max_tokens(model_window: int, tokenizer: Any) -> int:
@@ -46,7 +48,7 @@ def count_content_tokens(tokenizer: Any, texts: list[str]) -> list[int]:
     """Tokens of each text on its own, without special tokens and without truncation."""
     if not texts:
         return []
-    encoded = tokenizer(texts, add_special_tokens=False, truncation=False, verbose=False)
+    encoded = guarded(tokenizer)(texts, add_special_tokens=False, truncation=False, verbose=False)
     return [len(ids) for ids in encoded["input_ids"]]
 
 
@@ -83,7 +85,8 @@ def chunk_text(text: str, tokenizer: Any, max_tokens: int, overlap: int = 0) -> 
     Args:
         text: any unicode string.
         tokenizer: a Hugging Face *fast* tokenizer (it must give character offsets), e.g.
-            `model.tokenizer`.
+            `model.tokenizer`. Every call into it holds its lock (`components.thread_safety`),
+            so the model's shared tokenizer can be passed from any thread.
         max_tokens: window size in tokens, special tokens excluded (the model window minus 2
             for BERT-style models). At least MIN_MAX_TOKENS.
         overlap: tokens shared by consecutive chunks, 0 <= overlap < max_tokens.
@@ -109,6 +112,7 @@ def chunk_text(text: str, tokenizer: Any, max_tokens: int, overlap: int = 0) -> 
         raise ValueError("Chunking needs a fast tokenizer (one that reports character offsets).")
     if not text:
         return []
+    tokenizer = guarded(tokenizer)
     encoding = tokenizer(
         text,
         add_special_tokens=False,

@@ -16,6 +16,8 @@ import numpy as np
 import torch
 from sentence_transformers import SentenceTransformer
 
+from components.thread_safety import GuardedTokenizer, guarded, model_lock
+
 DEFAULT_MODEL = "sentence-transformers/all-MiniLM-L6-v2"
 # Names under which the packaged offline copy is offered.
 _DEFAULT_ALIASES = {DEFAULT_MODEL, "all-MiniLM-L6-v2", "all-minilm-l6-v2"}
@@ -136,19 +138,32 @@ def embed(
     texts = list(texts)
     if not texts:
         return np.zeros((0, int(model.get_embedding_dimension())), dtype=np.float32)
-    vectors = model.encode(
-        texts,
-        batch_size=batch_size,
-        normalize_embeddings=normalize,
-        convert_to_numpy=True,
-        show_progress_bar=False,
-    )
+    with model_lock(model):  # encode sets the shared tokenizer's truncation and padding
+        vectors = model.encode(
+            texts,
+            batch_size=batch_size,
+            normalize_embeddings=normalize,
+            convert_to_numpy=True,
+            show_progress_bar=False,
+        )
     return np.asarray(vectors, dtype=np.float32)  # (n, dim)
+
+
+def tokenizer_of(model: SentenceTransformer) -> GuardedTokenizer:
+    """The model's tokenizer behind its lock: use this, never `model.tokenizer`, from a page.
+
+    The tokenizer is shared by every session and changes its settings on every call; see
+    `components/thread_safety.py`.
+    """
+    return guarded(model.tokenizer)
 
 
 def count_tokens(model: SentenceTransformer, texts: Sequence[str]) -> list[int]:
     """Number of tokens of each text including [CLS]/[SEP], before truncation."""
-    encoded = model.tokenizer(list(texts), add_special_tokens=True, truncation=False)
+    texts = list(texts)
+    if not texts:
+        return []
+    encoded = tokenizer_of(model)(texts, add_special_tokens=True, truncation=False, verbose=False)
     return [len(ids) for ids in encoded["input_ids"]]
 
 
@@ -162,17 +177,19 @@ class TokenizedText:
 
 def tokenize(model: SentenceTransformer, text: str) -> TokenizedText:
     """The pieces the model actually sees for one text (truncated at its window)."""
-    tokenizer = model.tokenizer
-    full = tokenizer(text, add_special_tokens=True, truncation=False)["input_ids"]
-    ids = tokenizer(
-        text, add_special_tokens=True, truncation=True, max_length=model.max_seq_length
-    )["input_ids"]
-    special_ids = set(tokenizer.all_special_ids)
+    tokenizer = tokenizer_of(model)
+    with model_lock(model):
+        full = tokenizer(text, add_special_tokens=True, truncation=False, verbose=False)
+        ids = tokenizer(
+            text, add_special_tokens=True, truncation=True, max_length=model.max_seq_length
+        )["input_ids"]
+        special_ids = set(tokenizer.all_special_ids)
+        pieces = tokenizer.convert_ids_to_tokens(ids)
     return TokenizedText(
-        tokens=tokenizer.convert_ids_to_tokens(ids),
+        tokens=pieces,
         ids=list(ids),
         special=[i in special_ids for i in ids],
-        truncated=len(full) > len(ids),
+        truncated=len(full["input_ids"]) > len(ids),
     )
 
 
@@ -184,7 +201,8 @@ def token_embeddings(
     Returns:
         token_embeddings (batch, tokens, dim) and attention_mask (batch, tokens).
     """
-    features = model.preprocess(list(texts))
+    with model_lock(model):  # preprocess calls the shared tokenizer
+        features = model.preprocess(list(texts))
     features = {
         key: value.to(model.device) if isinstance(value, torch.Tensor) else value
         for key, value in features.items()

@@ -36,6 +36,7 @@ from torch import Tensor, nn
 from torch.utils.data import DataLoader
 
 from components.losses import cosine_margin_loss
+from components.thread_safety import model_lock, seeded
 
 LossName = Literal["cosine_margin", "triplet", "info_nce"]
 
@@ -176,8 +177,7 @@ def fine_tune(
         raise ValueError("no triplets to train on")
     started = time.perf_counter()
     history = TrainHistory()
-    with torch.random.fork_rng(devices=[]):  # seed locally: other sessions' randomness is untouched
-        torch.manual_seed(config.seed)
+    with seeded(config.seed):  # seed locally, under a lock: other sessions' randomness is untouched
         loader = triplet_loader(anchors, positives, negatives, config.batch_size, config.seed)
         loader.collate_fn = model.smart_batching_collate
         loss_model = make_loss(
@@ -261,7 +261,8 @@ class CopyRegistry:
                     f"(the cap is {self.limit}, to keep memory bounded). Try again in a few "
                     "minutes, when other sessions have ended or pressed Reset."
                 )
-            fresh = copy.deepcopy(model)
+            with model_lock(model):  # the shared tokenizer must not change while it is copied
+                fresh = copy.deepcopy(model)
             self._live.add(fresh)
             return fresh
 

@@ -10,13 +10,13 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-import torch
 from scipy.stats import spearmanr
 from sentence_transformers import SentenceTransformer
 from transformers import AutoModel
 
 from components.pooling import AttentionPoolingHead, PoolingMode, pool
 from components.samples import SAMPLE_DIR
+from components.thread_safety import model_lock, seeded
 
 STS_FILE = "sts_pairs.csv"  # sentence1, sentence2, score (0 = unrelated … 5 = same meaning)
 TRIPLET_FILES = ("reference_triplets.csv", "pooling_triplets.csv")  # anchor, positive, negative
@@ -115,10 +115,10 @@ def untrained_copy(model: SentenceTransformer, seed: int = 0) -> SentenceTransfo
     Built locally from the model's own config (no download): `AutoModel.from_config` under a fixed
     seed, so the "untrained" model is the same every time. The given model is not changed.
     """
-    untrained = copy.deepcopy(model)
+    with model_lock(model):  # copying the tokenizer while another thread calls it is unsafe
+        untrained = copy.deepcopy(model)
     config = copy.deepcopy(model[0].auto_model.config)
-    with torch.random.fork_rng():
-        torch.manual_seed(seed)
+    with seeded(seed):
         random_transformer = AutoModel.from_config(config)
     random_transformer.eval()
     untrained[0].model = random_transformer

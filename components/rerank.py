@@ -23,6 +23,7 @@ from components.encoder import (
     packaged_model_path,
 )
 from components.similarity import normalize_rows
+from components.thread_safety import guarded, model_lock, seeded
 
 RRF_K = 60  # the constant of Cormack et al. (2009): 1 / (60 + rank)
 LOCAL_CROSS_ENCODER = "local: MiniLM with an untrained scoring head"
@@ -155,10 +156,11 @@ def token_vectors(
         One (tokens_i, dim) float32 array per text (truncated at the model window, as the model
         reads it). A text with no content tokens gives a (0, dim) array.
     """
-    special_ids = torch.tensor(sorted(model.tokenizer.all_special_ids))
+    special_ids = torch.tensor(sorted(guarded(model.tokenizer).all_special_ids))
     result: list[np.ndarray] = []
     for first in range(0, len(texts), batch_size):
-        features = model.preprocess(list(texts[first : first + batch_size]))
+        with model_lock(model):  # preprocess calls the shared tokenizer
+            features = model.preprocess(list(texts[first : first + batch_size]))
         with torch.no_grad():
             output = model[0](features)["token_embeddings"]  # (batch, tokens, dim)
         keep = features["attention_mask"].bool() & ~torch.isin(features["input_ids"], special_ids)
@@ -196,8 +198,7 @@ def local_cross_encoder(seed: int = 0) -> CrossEncoder:
     Its head is untrained (random, seeded), so its scores carry no meaning: it exists to show and
     test the plumbing (pair in, one score out) without internet.
     """
-    with torch.random.fork_rng():
-        torch.manual_seed(seed)
+    with seeded(seed):
         model = CrossEncoder(
             packaged_model_path(), num_labels=1, device="cpu", local_files_only=True
         )
@@ -231,8 +232,8 @@ def cross_encode(
     the text of `candidates[i]`."""
     if not texts:
         return Reranked(np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32))
-    scores = np.asarray(
-        model.predict([(query, text) for text in texts], show_progress_bar=False), dtype=np.float32
-    ).reshape(len(texts))
+    with model_lock(model):  # a cross-encoder is shared too; predict calls its tokenizer
+        predicted = model.predict([(query, text) for text in texts], show_progress_bar=False)
+    scores = np.asarray(predicted, dtype=np.float32).reshape(len(texts))
     order = ranking(scores)
     return Reranked(np.asarray(list(candidates), dtype=np.int64)[order], scores[order])

@@ -16,6 +16,8 @@ import numpy as np
 import torch
 from sentence_transformers import SentenceTransformer
 
+from components.thread_safety import guarded, model_lock
+
 PieceKind = Literal["special", "unknown", "start", "continuation"]
 TokenizerStyle = Literal["WordPiece", "SentencePiece", "byte-level BPE", "other"]
 
@@ -57,7 +59,7 @@ class TokenView:
 
 def tokenizer_style(tokenizer) -> TokenizerStyle:
     """Which sub-word scheme the tokenizer uses, judged by the pieces it makes of a long word."""
-    pieces = tokenizer.tokenize("superconductivity quantumness")
+    pieces = guarded(tokenizer).tokenize("superconductivity quantumness")
     if any(piece.startswith("##") for piece in pieces):
         return "WordPiece"
     if any(piece.startswith("▁") for piece in pieces):
@@ -75,7 +77,8 @@ def token_view(tokenizer, text: str, window: int) -> TokenView:
         window: the model's max_seq_length; pieces past it are marked `in_window=False`, and the
             closing special token is the one the model sees at position window - 1.
     """
-    encoding = tokenizer(text, add_special_tokens=True, truncation=False)
+    tokenizer = guarded(tokenizer)
+    encoding = tokenizer(text, add_special_tokens=True, truncation=False, verbose=False)
     ids = list(encoding["input_ids"])
     word_ids = encoding.word_ids()
     pieces_text = tokenizer.convert_ids_to_tokens(ids)
@@ -193,7 +196,8 @@ def batched_token_embeddings(
     with torch.no_grad():
         for start in range(0, len(texts), batch_size):
             rows = order[start : start + batch_size]
-            features = model.preprocess([texts[i] for i in rows])
+            with model_lock(model):  # preprocess calls the shared tokenizer
+                features = model.preprocess([texts[i] for i in rows])
             features = {
                 key: value.to(model.device) if isinstance(value, torch.Tensor) else value
                 for key, value in features.items()
@@ -238,6 +242,7 @@ def find_word_vectors(
         token_embeddings: (n, tokens, dim) of `sentences`, e.g. from `batched_token_embeddings`.
     """
     words = [word.strip() for word in words if word.strip()]
+    tokenizer = guarded(tokenizer)
     vectors = np.asarray(token_embeddings)
     found: list[WordInContext] = []
     for index, sentence in enumerate(sentences):
