@@ -10,10 +10,11 @@ import io
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from components import limits
 from components.texts import MAX_UPLOAD_MB, InputError, Message, decode_upload
 
 LONG_SAMPLE_DIR = Path(__file__).resolve().parent.parent / "sample_data" / "long"
-MAX_DOCUMENT_CHARS = 1_000_000  # per document: ~1 MB of text is ~250k tokens, ~1,000 chunks
+MAX_DOCUMENT_CHARS = limits.DOCUMENT_CHARS  # ~1 MB of text is ~250k tokens, ~1,000 chunks
 TEXT_SUFFIXES = (".txt", ".md")
 
 

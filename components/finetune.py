@@ -35,14 +35,17 @@ from sentence_transformers.sentence_transformer.losses import (
 from torch import Tensor, nn
 from torch.utils.data import DataLoader
 
+from components import limits
 from components.losses import cosine_margin_loss
 from components.thread_safety import model_lock, seeded
 
 LossName = Literal["cosine_margin", "triplet", "info_nce"]
 
-MAX_COPIES = 3  # fine-tuned copies alive in this process at once (~90 MB each, more while training)
-MAX_TRAIN_TRIPLETS = 64  # triplets one training run uses
-MAX_EPOCHS = 10
+MAX_COPIES = (
+    limits.FINE_TUNED_COPIES
+)  # alive in this process at once (~90 MB each, more while training)
+MAX_TRAIN_TRIPLETS = limits.TRAIN_TRIPLETS  # triplets one training run uses
+MAX_EPOCHS = limits.EPOCHS
 NO_DECAY = ("bias", "LayerNorm.bias", "LayerNorm.weight")  # as in old_fit
 
 
