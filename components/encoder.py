@@ -16,6 +16,7 @@ import numpy as np
 import torch
 from sentence_transformers import SentenceTransformer
 
+from components import model_policy
 from components.thread_safety import GuardedTokenizer, guarded, model_lock
 
 DEFAULT_MODEL = "sentence-transformers/all-MiniLM-L6-v2"
@@ -73,26 +74,40 @@ def load_model(name: str = DEFAULT_MODEL, device: str = "cpu") -> SentenceTransf
     return load_by_name(SentenceTransformer, name, "model", device)
 
 
-def load_by_name(factory: Callable[..., T], name: str, kind: str, device: str = "cpu") -> T:
+def load_by_name(
+    factory: Callable[..., T],
+    name: str,
+    kind: str,
+    device: str = "cpu",
+    *,
+    public: bool | None = None,
+) -> T:
     """Load `name` with `factory` (SentenceTransformer, CrossEncoder, ...), offline first.
 
     A local folder loads from disk; a hub id comes from the local cache when it is there, else is
     downloaded when the hub can be reached. Offline, this fails at once with a message, instead
-    of the hub client's ~70 s of retries.
+    of the hub client's ~70 s of retries. In public mode (`model_policy.public_mode()`, or
+    `public=True`) only allow-listed hub ids load, never a folder, and a download is checked for
+    size first. Remote code is never trusted.
+
+    Args:
+        kind: "model" or "cross-encoder" (picks the allow-list, and words the messages).
 
     Raises:
         ModelLoadError: with a message for the user.
     """
+    if model_policy.public_mode() if public is None else public:
+        return _load_public(factory, name, kind, device)
     folder = Path(name).expanduser()
     if folder.exists():
         try:
-            return factory(str(folder), device=device)
+            return factory(str(folder), device=device, trust_remote_code=False)
         except Exception as error:  # noqa: BLE001 - any failure becomes a user message
             raise ModelLoadError(
                 f"The folder `{name}` is not a loadable {kind}: {error}"
             ) from error
     try:  # already downloaded once?
-        return factory(name, device=device, local_files_only=True)
+        return factory(name, device=device, local_files_only=True, trust_remote_code=False)
     except Exception:  # noqa: BLE001 - not cached: fall through to the hub
         pass
     if os.environ.get("HF_HUB_OFFLINE") == "1" or not _hub_reachable():
@@ -101,15 +116,42 @@ def load_by_name(factory: Callable[..., T], name: str, kind: str, device: str = 
             f"reached (no internet), so this {kind} is unavailable."
         )
     try:
-        return factory(name, device=device)
+        return factory(name, device=device, trust_remote_code=False)
     except Exception as error:  # noqa: BLE001
-        raise ModelLoadError(f"Cannot load `{name}`: {str(error).splitlines()[0]}") from error
+        raise ModelLoadError(f"Cannot load `{name}`: {_first_line(error)}") from error
+
+
+def _first_line(error: BaseException) -> str:
+    lines = str(error).strip().splitlines()
+    return lines[0] if lines else type(error).__name__
+
+
+def _load_public(factory: Callable[..., T], name: str, kind: str, device: str) -> T:
+    """Public mode: an allow-listed hub id, from the local cache or after a size check."""
+    try:
+        hub_id = model_policy.allowed_hub_id(name, kind)
+    except model_policy.ModelRefused as error:
+        raise ModelLoadError(str(error)) from None
+    try:  # already on this server?
+        return factory(hub_id, device=device, local_files_only=True, trust_remote_code=False)
+    except Exception:  # noqa: BLE001 - not cached: check it before downloading
+        pass
+    try:
+        model_policy.check_download(hub_id)
+    except model_policy.ModelRefused as error:
+        raise ModelLoadError(str(error)) from None
+    try:
+        return factory(hub_id, device=device, trust_remote_code=False)
+    except Exception as error:  # noqa: BLE001
+        raise ModelLoadError(f"Cannot load `{hub_id}`: {_first_line(error)}") from None
 
 
 def model_info(model: SentenceTransformer, name: str, source: str | None = None) -> ModelInfo:
     """Name, vector size, window and where the model came from (`source` overrides the guess)."""
     if source is None and is_default_model(name):
         source = "packaged offline copy"
+    elif source is None and model_policy.public_mode():
+        source = "Hugging Face hub"  # public mode never looks at the file system
     elif source is None:
         source = "local folder" if Path(name).expanduser().exists() else "Hugging Face hub"
     return ModelInfo(

@@ -64,7 +64,7 @@ CACHE_TTL_MINUTES = 60  # a cached result unused this long is dropped
 JOB_SECONDS = 180  # wall time of one heavy job (training, a big encode) before it is stopped
 TRAIN_SECONDS = 120  # wall time of one training run (fine-tuning or the pooling head)
 QUEUE_LENGTH = 40  # jobs waiting at once; more are turned away with a message
-MODEL_MB = 500  # public mode: the largest model (weights on the hub) that may be downloaded
+MODEL_MB = 150  # public mode: the largest model (weights on the hub) that may be downloaded
 
 
 @dataclass(frozen=True)
