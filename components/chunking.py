@@ -72,7 +72,9 @@ def _cut_positions(word_ids: list[int | None], max_tokens: int) -> list[int]:
     return cuts
 
 
-def chunk_text(text: str, tokenizer: Any, max_tokens: int, overlap: int = 0) -> list[Chunk]:
+def chunk_text(
+    text: str, tokenizer: Any, max_tokens: int, overlap: int = 0, max_chunks: int | None = None
+) -> list[Chunk]:
     """Cut `text` into windows of at most `max_tokens` tokens that overlap by about `overlap`.
 
     Chunks start and end at word boundaries (a word longer than the window is cut between its
@@ -90,6 +92,8 @@ def chunk_text(text: str, tokenizer: Any, max_tokens: int, overlap: int = 0) -> 
         max_tokens: window size in tokens, special tokens excluded (the model window minus 2
             for BERT-style models). At least MIN_MAX_TOKENS.
         overlap: tokens shared by consecutive chunks, 0 <= overlap < max_tokens.
+        max_chunks: stop after this many chunks (None: the whole text). A large overlap makes
+            about one chunk per word, so a caller on a shared server bounds the work here.
 
     Returns:
         Chunks in text order; `text[c.start:c.end] == c.text` and `c.n_tokens <= max_tokens`.
@@ -160,7 +164,7 @@ def chunk_text(text: str, tokenizer: Any, max_tokens: int, overlap: int = 0) -> 
     stop, chunk = longest_from(first)
     while True:
         chunks.append(chunk)
-        if stop >= n:
+        if stop >= n or (max_chunks is not None and len(chunks) >= max_chunks):
             return chunks
         # Next start: the last cut at or before `stop - overlap` (overlap as asked), else the
         # earliest later cut (less overlap), else `stop` itself (none) -- the first that yields

@@ -45,6 +45,7 @@ COPY_IDLE_MINUTES = 20  # a copy unused this long may be dropped for another ses
 DOCUMENT_CHARS = 1_000_000  # characters used per document (~250k tokens, ~1,000 chunks)
 DOCUMENTS_CHARS = 2_000_000  # characters used over all documents together
 DOCUMENTS = 8  # documents at once (shipped + pasted + uploaded)
+CHUNKS = 2_500  # chunks searched over all documents (~2 min of encoding on 2 free cores)
 UPLOADS = 5  # files uploaded at once on the search page
 UPLOADS_MB = 20  # megabytes of all files uploaded at once on the search page
 PASTE_DOCUMENT_CHARS = 1_000_000  # characters in the "paste a text" box
@@ -109,6 +110,7 @@ LIMITS: dict[str, Limit] = {
     "DOCUMENT_CHARS": Limit(DOCUMENT_CHARS, "characters", "used per document"),
     "DOCUMENTS_CHARS": Limit(DOCUMENTS_CHARS, "characters", "over all documents together"),
     "DOCUMENTS": Limit(DOCUMENTS, "documents", "searched at once"),
+    "CHUNKS": Limit(CHUNKS, "chunks", "searched over all documents"),
     "UPLOADS": Limit(UPLOADS, "files", "uploaded at once on the search page"),
     "UPLOADS_MB": Limit(UPLOADS_MB, "MB", "of uploads together on the search page"),
     "PASTE_DOCUMENT_CHARS": Limit(PASTE_DOCUMENT_CHARS, "characters", "in the paste-a-text box"),

@@ -16,6 +16,8 @@ import numpy as np
 import torch
 from sentence_transformers import SentenceTransformer
 
+from components import limits
+from components.texts import Message
 from components.thread_safety import guarded, model_lock
 
 PieceKind = Literal["special", "unknown", "start", "continuation"]
@@ -216,6 +218,45 @@ def batched_token_embeddings(
     return embeddings, attention_mask
 
 
+def words_to_follow(text: str) -> tuple[list[str], list[Message]]:
+    """The comma-separated words to follow: distinct (case-insensitive), at most
+    `limits.WORDS_TO_FOLLOW` of `limits.WORD_CHARS` characters each, with messages when cut.
+
+    `bank, ` typed 500 times is one word, not 500 (whose heatmap grew with the square).
+    """
+    seen: dict[str, str] = {}
+    long_words = 0
+    for raw in text.split(","):
+        word = " ".join(raw.split())
+        if not word:
+            continue
+        if len(word) > limits.WORD_CHARS:
+            long_words += 1
+            continue
+        seen.setdefault(word.casefold(), word)
+    words = list(seen.values())
+    messages: list[Message] = []
+    if long_words:
+        messages.append(
+            Message(
+                "warning",
+                f"{long_words} entr{'ies are' if long_words > 1 else 'y is'} longer than "
+                f"{limits.WORD_CHARS} characters and left out: type single words, "
+                "separated by commas.",
+            )
+        )
+    if len(words) > limits.WORDS_TO_FOLLOW:
+        messages.append(
+            Message(
+                "warning",
+                f"{len(words)} distinct words is over the limit of {limits.WORDS_TO_FOLLOW}: "
+                f"following the first {limits.WORDS_TO_FOLLOW}.",
+            )
+        )
+        words = words[: limits.WORDS_TO_FOLLOW]
+    return words, messages
+
+
 @dataclass(frozen=True)
 class WordInContext:
     sentence: int  # index of the sentence
@@ -241,7 +282,7 @@ def find_word_vectors(
         window: the model's max_seq_length.
         token_embeddings: (n, tokens, dim) of `sentences`, e.g. from `batched_token_embeddings`.
     """
-    words = [word.strip() for word in words if word.strip()]
+    words = list(dict.fromkeys(word.strip() for word in words if word.strip()))  # once each
     tokenizer = guarded(tokenizer)
     vectors = np.asarray(token_embeddings)
     found: list[WordInContext] = []
