@@ -64,3 +64,14 @@ def context_html(text: str, start: int, end: int, context: int = 400) -> str:
         f'<mark style="background:{HIT_COLOUR}">{hit}</mark>'
         f'<span style="color:#6b7280">{after}</span></div>'
     )
+
+
+def chunk_legend_html() -> str:
+    """What the colours of `chunk_map_html` mean, as one line of HTML."""
+    return (
+        f'<span style="{_STYLE}"><span style="background:{CHUNK_COLOURS[0]}">chunk</span> '
+        f'<span style="background:{CHUNK_COLOURS[1]}">next chunk</span> '
+        f'<span style="background:{OVERLAP_COLOUR}">overlap (in both)</span> · the dark number '
+        "marks where each chunk starts · unshaded text is only whitespace the model never sees."
+        "</span>"
+    )

@@ -1,16 +1,21 @@
-"""UI pieces every page shares: the sidebar model picker, persistent widgets, messages."""
+"""UI pieces every page shares: page setup with the model picker, persistent widgets, presets,
+uploads, number tables, progress bars, messages."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
+import pandas as pd
 import streamlit as st
 
 from components import backend
 from components.encoder import DEFAULT_MODEL, ModelLoadError
-from components.texts import Message
+from components.texts import InputError, Message
+
+T = TypeVar("T")
 
 # Every page of the lab: (script path, title, one-line summary). The sidebar and home page use it.
 LABS = [
@@ -49,6 +54,96 @@ def persist(key: str, default: Any) -> str:
 def show_messages(messages: Iterable[Message]) -> None:
     for message in messages:
         {"info": st.info, "warning": st.warning, "error": st.error}[message.level](message.text)
+
+
+def page_setup(title: str, icon: str) -> backend.ActiveModel:
+    """Configure the page (title, icon, wide layout), draw the sidebar, return the model in use."""
+    st.set_page_config(page_title=f"{title} · Sentence Embedding Lab", page_icon=icon,
+                       layout="wide")  # fmt: skip
+    return model_sidebar()
+
+
+def preset_picker(
+    label: str,
+    options: Iterable[str],
+    key: str,
+    default: str,
+    on_pick: Callable[[str], None],
+    *,
+    container: Any = st,
+    help: str | None = None,
+) -> str:
+    """A select box whose choice, when the user changes it, is handed to `on_pick` (which
+    replaces the page's text or table); its value is kept across pages."""
+    return container.selectbox(
+        label,
+        list(options),
+        key=persist(key, default),
+        on_change=lambda: on_pick(st.session_state[key]),
+        help=help,
+    )
+
+
+def or_error(read: Callable[[], T], suffix: str = "") -> T | None:
+    """`read()`, or None after showing its `InputError` as an error box (with `suffix`)."""
+    try:
+        return read()
+    except InputError as error:
+        st.error(f"{error}{suffix}")
+        return None
+
+
+def or_stop(read: Callable[[], T]) -> T:
+    """`read()`; an `InputError` is shown as an error box and stops the page there (whatever
+    the user entered stays in its widgets)."""
+    value = or_error(read)
+    if value is None:
+        st.stop()
+    return value
+
+
+def number_table(
+    data: pd.DataFrame | Mapping[str, Any],
+    formats: Mapping[str, str] | None = None,
+    *,
+    key: str | None = None,
+    hide_index: bool = True,
+    container: Any = st,
+) -> None:
+    """A read-only table across the page; `formats` maps a column to its printf format."""
+    container.dataframe(
+        pd.DataFrame(data),
+        hide_index=hide_index,
+        width="stretch",
+        key=key,
+        column_config={
+            column: st.column_config.NumberColumn(format=format)
+            for column, format in (formats or {}).items()
+        },
+    )
+
+
+@contextmanager
+def progress(text: str) -> Iterator[Callable[[float, str], None]]:
+    """A progress bar for a long job: yields `show(fraction, text)`; the bar goes at the end."""
+    bar = st.progress(0.0, text=text)
+    try:
+        yield lambda fraction, message: bar.progress(min(max(fraction, 0.0), 1.0), text=message)
+    finally:
+        bar.empty()
+
+
+def session_value(key: str, make: Callable[[], T], keep: Callable[[T], bool] | None = None) -> T:
+    """This session's value under `key`: made by `make()` when missing or when `keep` rejects it."""
+    value = st.session_state.get(key)
+    if value is None or (keep is not None and not keep(value)):
+        value = st.session_state[key] = make()
+    return value
+
+
+def plural(count: int, noun: str, plural_noun: str | None = None) -> str:
+    """`1 triplet`, `3 triplets`, `1,200 sentences`."""
+    return f"{count:,} {noun if count == 1 else plural_noun or noun + 's'}"
 
 
 def _model_label(name: str) -> str:
