@@ -107,6 +107,13 @@ class PoolingBenchmark:
             self.triplet_tokens.embeddings, self.triplet_tokens.attention_mask, mode, head,
         )  # fmt: skip
 
+    def mean_pooling_spearman(self, pair_tokens: TokenBatch | None = None) -> float:
+        """Spearman of mean pooling, on these pairs' token vectors from another model if given."""
+        tokens = self.pair_tokens if pair_tokens is None else pair_tokens
+        return pair_spearman(
+            pool(tokens.embeddings, tokens.attention_mask, "mean"), self.pairs.scores
+        )
+
     def pair_cosines(self, mode: PoolingMode = "mean") -> np.ndarray:
         """(pairs,) cosine of each scored pair under a fixed pooling mode."""
         pooled = _float64(pool(self.pair_tokens.embeddings, self.pair_tokens.attention_mask, mode))

@@ -57,6 +57,26 @@ PRESETS: dict[str, Preset] = {
 }
 DEFAULT_PRESET = "Eight topics, 240 sentences"
 
+# Sentences the Tokens & pooling lab starts with: a word in two senses, then paraphrases.
+CONTEXT_SENTENCES = (
+    "We had a picnic on the bank of the river.",
+    "The river bank was muddy after the storm.",
+    "She asked the bank for a loan.",
+    "The bank raised its interest rates again.",
+    "He swung the bat and hit the ball.",
+    "A bat flew out of the cave at dusk.",
+)
+POOLING_SENTENCES = (
+    "How do I sort a list in Python?",
+    "Python list sort methods?",
+    "What is the GDP of Canada?",
+    "Symptoms of iron-deficiency anaemia?",
+    "Signs you're low on iron",
+    "We had a picnic on the bank of the river.",
+    "She asked the bank for a loan.",
+)
+PARAPHRASE = "Entangled particles behave in ways that classical physics cannot explain."
+
 # Triplet tables of the Loss lab: name -> the files it joins.
 TRIPLET_PRESETS: dict[str, tuple[str, ...]] = {
     "The lesson's two triplets": ("reference_triplets.csv",),

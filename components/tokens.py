@@ -15,6 +15,7 @@ from typing import Literal
 import numpy as np
 
 from components.encoder import TokenBatch
+from components.texts import Message
 
 PieceKind = Literal["special", "unknown", "start", "continuation"]
 TokenizerStyle = Literal["WordPiece", "SentencePiece", "byte-level BPE", "other"]
@@ -121,6 +122,36 @@ def token_view(tokenizer, text: str, window: int) -> TokenView:
         pieces.append(Piece(piece, int(token_id), kind, word, in_window))
         previous_word = word
     return TokenView(pieces, window, len(ids), tokenizer_style(tokenizer))
+
+
+def view_messages(view: TokenView) -> list[Message]:
+    """What the view's reader should know: pieces cut off at the window, nothing but specials,
+    nothing but [UNK]."""
+    messages = []
+    real = [piece for piece in view.pieces if piece.kind != "special"]
+    if view.truncated:
+        messages.append(Message("warning",
+            f"✂ {view.n_tokens:,} pieces, but the window is {view.window}: the model reads the "
+            f"first {view.window - 1} and its closing {view.pieces[-1].text}, and silently "
+            f"ignores the other {view.n_tokens - view.window:,}. Split long text into chunks "
+            "before embedding it."))  # fmt: skip
+    if not real:
+        messages.append(Message("warning",
+            "Nothing but special tokens: the text only contains markers the tokenizer treats as "
+            "special tokens (or nothing it can read). Every sentence gets these anyway, so the "
+            "vector of this text says nothing about its content."))  # fmt: skip
+    elif view.n_unknown == len(real):
+        messages.append(Message("warning",
+            "Every piece is [UNK] (unknown): this vocabulary has no piece for these characters, "
+            "so the model sees only 'unknown' and cannot tell such texts apart."))  # fmt: skip
+    return messages
+
+
+def word_count(view: TokenView) -> int:
+    """How many words the pieces make up (special tokens are no word)."""
+    return len(
+        {piece.word for piece in view.pieces if piece.kind != "special" and piece.word is not None}
+    )
 
 
 _CHIP_STYLE = """

@@ -123,6 +123,44 @@ def number_table(
     )
 
 
+def metric_row(values: Mapping[str, Any], help: Mapping[str, str] | None = None) -> None:
+    """One `st.metric` per label, side by side."""
+    for column, (label, value) in zip(st.columns(len(values)), values.items(), strict=True):
+        column.metric(label, value, help=(help or {}).get(label))
+
+
+def replace_table(name: str, table: pd.DataFrame) -> None:
+    """Put a new table in the `table_editor` called `name` (its old edits no longer apply)."""
+    st.session_state[f"{name}_table"] = table.reset_index(drop=True)
+    version = f"{name}_editor_version"
+    st.session_state[version] = st.session_state.get(version, 0) + 1
+    st.session_state.pop(f"_{name}_table_edited", None)
+
+
+def edited_table(name: str) -> pd.DataFrame:
+    """The table of `table_editor` `name` with the user's edits of the last run."""
+    return st.session_state.get(f"_{name}_table_edited", st.session_state[f"{name}_table"])
+
+
+def table_editor(name: str, **options: Any) -> pd.DataFrame:
+    """An editable table whose edits survive a visit to another page; `replace_table` sets it.
+
+    Streamlit's data editor keeps edits as a diff against the table it was given, under its
+    key: a new table gets a new key (a version number), and the edited table is kept aside.
+    """
+    key = f"{name}_editor_{st.session_state[f'{name}_editor_version']}"
+    if key not in st.session_state and f"_{name}_table_edited" in st.session_state:
+        st.session_state[f"{name}_table"] = st.session_state[f"_{name}_table_edited"]  # came back
+    edited = st.data_editor(st.session_state[f"{name}_table"], key=key, **options)
+    st.session_state[f"_{name}_table_edited"] = edited
+    return edited
+
+
+def chart(figure: Any, key: str, container: Any = st, **options: Any) -> Any:
+    """A Plotly figure across its column, under a stable key (for tests and selections)."""
+    return container.plotly_chart(figure, width="stretch", key=key, **options)
+
+
 @contextmanager
 def progress(text: str) -> Iterator[Callable[[float, str], None]]:
     """A progress bar for a long job: yields `show(fraction, text)`; the bar goes at the end."""

@@ -10,19 +10,11 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from components import backend, charts, loss_charts
+from components import backend, charts, finetune, loss_charts
 from components import triplets as tri
 from components.backend import ActiveModel
 from components.encoder import DEFAULT_MODEL, embed
-from components.finetune import (
-    MAX_EPOCHS,
-    MAX_TRAIN_TRIPLETS,
-    REGISTRY,
-    CopyLimitError,
-    TrainConfig,
-    fine_tune,
-    model_zip,
-)
+from components.finetune import REGISTRY, TrainConfig
 from components.losses import (
     LOSS_IDS,
     LOSS_NAMES,
@@ -37,13 +29,18 @@ from components.samples import DEFAULT_TRIPLET_PRESET, TRIPLET_PRESETS, load_tri
 from components.texts import InputError, Message
 from components.training_report import TrainingResult, held_out_report, movement
 from components.widgets import (
+    chart,
+    edited_table,
+    metric_row,
     number_table,
     page_setup,
     persist,
     plural,
     preset_picker,
     progress,
+    replace_table,
     show_messages,
+    table_editor,
 )
 
 FINE_TUNED = "fine-tuned copy"  # the sidebar label of this session's trained model
@@ -63,21 +60,14 @@ class Settings:
 
 
 # ---------------------------------------------------------------- 1. Triplets
-def replace_table(table: pd.DataFrame) -> None:
-    """Put a new table in the editor (a new editor key, so its old edits do not apply)."""
-    ss["loss_table"] = table.reset_index(drop=True)
-    ss["loss_editor_version"] = ss.get("loss_editor_version", 0) + 1
-    ss.pop("_loss_table_edited", None)
-
-
 def add_pasted() -> None:
+    """Append the pasted rows to the table (an error leaves the table as it is)."""
     try:
         pasted = tri.parse_pasted(ss.get("loss_paste", ""))
     except InputError as error:
         ss["_loss_paste_message"] = Message("error", str(error))
         return
-    current = ss.get("_loss_table_edited", ss["loss_table"])
-    replace_table(pd.concat([current, pasted], ignore_index=True))
+    replace_table("loss", pd.concat([edited_table("loss"), pasted], ignore_index=True))
     ss["_loss_paste_message"] = Message("info", f"Added {len(pasted)} pasted row(s).")
     ss["loss_paste"] = ""
 
@@ -91,7 +81,7 @@ def read_upload(uploaded) -> None:
         except InputError as error:
             messages = [Message("error", f"{error} Your table is unchanged.")]
         else:
-            replace_table(table)
+            replace_table("loss", table)
         ss["_loss_upload_messages"] = messages
     show_messages(ss.get("_loss_upload_messages", []))
 
@@ -109,38 +99,15 @@ def paste_box() -> None:
             show_messages([ss.pop("_loss_paste_message")])
 
 
-def table_editor() -> pd.DataFrame:
-    editor_key = f"loss_editor_{ss['loss_editor_version']}"
-    if editor_key not in ss and "_loss_table_edited" in ss:  # back from another page: keep edits
-        ss["loss_table"] = ss["_loss_table_edited"]
-    edited = st.data_editor(
-        ss["loss_table"], key=editor_key, num_rows="dynamic", width="stretch",
-        height=min(420, 36 * (len(ss["loss_table"]) + 2)),
-        column_config={column: st.column_config.TextColumn(column, width="medium")
-                       for column in tri.COLUMNS},
-    )  # fmt: skip
-    ss["_loss_table_edited"] = edited
-    st.caption(
-        "Double-click a cell to edit it, add rows at the bottom, select rows (click left of a "
-        "row) and press Delete to remove them. The `row` column in the tables below counts this "
-        "table's rows from the top (first row = 1)."
-    )
-    st.download_button(
-        "Download the table (CSV)", tri.table_csv(edited), file_name="triplets.csv",
-        mime="text/csv", key="loss_download_csv",
-    )  # fmt: skip
-    return edited
-
-
 def triplets_section() -> tri.Triplets:
     """The usable triplets of the table; stops the page when there is none."""
     st.header("1 · Your triplets")
     if "loss_table" not in ss:  # first visit: a preset, no typing needed
-        replace_table(load_triplet_preset(DEFAULT_TRIPLET_PRESET))
+        replace_table("loss", load_triplet_preset(DEFAULT_TRIPLET_PRESET))
     left, right = st.columns([2, 3])
     preset_picker(
         "Start from a preset", TRIPLET_PRESETS, "loss_preset", DEFAULT_TRIPLET_PRESET,
-        lambda name: replace_table(load_triplet_preset(name)), container=left,
+        lambda name: replace_table("loss", load_triplet_preset(name)), container=left,
         help="Picking a preset replaces the table. The project triplets include hard ones: "
         "negatives that share words with the anchor ('bank account' / 'river bank'), positives "
         "that share none.",
@@ -152,7 +119,20 @@ def triplets_section() -> tri.Triplets:
     if uploaded is not None:
         read_upload(uploaded)
     paste_box()
-    triplets = tri.clean_triplets(table_editor())
+    edited = table_editor(
+        "loss", num_rows="dynamic", width="stretch", height=min(420, 36 * (len(ss["loss_table"]) + 2)),
+        column_config={column: st.column_config.TextColumn(column, width="medium") for column in tri.COLUMNS},
+    )  # fmt: skip
+    st.caption(
+        "Double-click a cell to edit it, add rows at the bottom, select rows (click left of a "
+        "row) and press Delete to remove them. The `row` column in the tables below counts this "
+        "table's rows from the top (first row = 1)."
+    )
+    st.download_button(
+        "Download the table (CSV)", tri.table_csv(edited), file_name="triplets.csv",
+        mime="text/csv", key="loss_download_csv",
+    )  # fmt: skip
+    triplets = tri.clean_triplets(edited)
     show_messages(triplets.messages)
     if not len(triplets):
         st.stop()
@@ -211,12 +191,13 @@ def losses_section(
             "with " + ("the row's own negative." if settings.use_negatives
                        else "itself, so its loss is 0. Add rows.")
         )  # fmt: skip
-    metrics = st.columns(4)
-    metrics[0].metric("Cosine-margin (batch mean)", f"{losses.cosine_margin.mean():.4f}")
-    metrics[1].metric("Triplet (batch mean)", f"{losses.triplet.mean():.4f}")
-    metrics[2].metric("InfoNCE (batch mean)", f"{losses.info_nce.mean():.4f}")
     counts = [losses.classes.count(name) for name in ("easy", "semi-hard", "hard")]
-    metrics[3].metric("easy / semi-hard / hard", " / ".join(map(str, counts)))
+    metric_row({
+        "Cosine-margin (batch mean)": f"{losses.cosine_margin.mean():.4f}",
+        "Triplet (batch mean)": f"{losses.triplet.mean():.4f}",
+        "InfoNCE (batch mean)": f"{losses.info_nce.mean():.4f}",
+        "easy / semi-hard / hard": " / ".join(map(str, counts)),
+    })  # fmt: skip
     number_table(
         {
             "row": [row + 1 for row in triplets.rows], "anchor": triplets.anchors,
@@ -254,11 +235,10 @@ def landscapes_section(triplets: tri.Triplets, settings: Settings, losses: Batch
                                info_nce_two_candidates(ap, an, tau)),
     }  # fmt: skip
     for column, (key, (title, surface)) in zip(st.columns(3), landscapes.items(), strict=True):
-        column.plotly_chart(
-            loss_charts.loss_landscape(GRID, surface, losses.cos_ap, losses.cos_an,
-                                       triplets.anchors, losses.classes, title),
-            width="stretch", key=key,
-        )  # fmt: skip
+        figure = loss_charts.loss_landscape(
+            GRID, surface, losses.cos_ap, losses.cos_an, triplets.anchors, losses.classes, title
+        )
+        chart(figure, key, column)
     st.caption(
         "The InfoNCE map shows one anchor whose softmax holds only its positive and its own "
         "negative: softplus((cos(a,n) − cos(a,p)) / τ). In the table above every other sentence "
@@ -277,9 +257,7 @@ def softmax_section(triplets: tri.Triplets, vectors: tuple, settings: Settings) 
     taus = sorted({1.0, 0.2, 0.05, 0.01, float(settings.tau)}, reverse=True)
     candidates = triplets.positives + (triplets.negatives if settings.use_negatives else [])
     softmaxes = {tau: info_nce_softmax(a, p, negatives, tau, focus) for tau in taus}
-    st.plotly_chart(
-        loss_charts.softmax_bars(softmaxes, candidates, focus), width="stretch", key="loss_softmax"
-    )
+    chart(loss_charts.softmax_bars(softmaxes, candidates, focus), "loss_softmax")
     count = len(triplets)
     st.caption(
         f"Bars 1–{count} are the batch's positives"
@@ -311,8 +289,8 @@ def training_controls(triplets: tri.Triplets) -> tuple[str, int, int, float, lis
     )  # fmt: skip
     controls = st.columns(4)
     epochs = controls[0].slider(
-        "Epochs", 1, MAX_EPOCHS, key=persist("loss_epochs", 3),
-        help=f"Passes over the training triplets (at most {MAX_EPOCHS}).",
+        "Epochs", 1, finetune.MAX_EPOCHS, key=persist("loss_epochs", 3),
+        help=f"Passes over the training triplets (at most {finetune.MAX_EPOCHS}).",
     )  # fmt: skip
     batch_size = controls[1].slider(
         "Batch size", 2, 32, key=persist("loss_batch", 8),
@@ -347,7 +325,7 @@ def train(active: ActiveModel, triplets: tri.Triplets, train_set: tri.Triplets,
         trained = REGISTRY.fresh_copy(
             base, replacing=ss.get(backend.SESSION_MODELS_KEY, {}).get(FINE_TUNED)
         )
-    except CopyLimitError as error:
+    except finetune.CopyLimitError as error:
         st.error(str(error))
         return
     texts = triplets.texts()
@@ -371,7 +349,7 @@ def train(active: ActiveModel, triplets: tri.Triplets, train_set: tri.Triplets,
             with backend.HEAVY_WORK:
                 show(0.0, "Training…")
                 before = embed(base, texts)  # (sentences, dim)
-                history = fine_tune(trained, *train_set.columns(), config, on_step=on_step)
+                history = finetune.fine_tune(trained, *train_set.columns(), config, on_step=on_step)
                 after = embed(trained, texts)
         except Exception as error:  # noqa: BLE001 - a failed run is a message, never a traceback
             REGISTRY.release(trained)
@@ -397,13 +375,13 @@ def finetune_section(active: ActiveModel, triplets: tri.Triplets, settings: Sett
     )
     loss_name, epochs, batch_size, learning_rate, held_out_count = training_controls(triplets)
     training, held_out, capped = tri.training_split(
-        len(triplets), held_out_count, MAX_TRAIN_TRIPLETS
+        len(triplets), held_out_count, finetune.MAX_TRAIN_TRIPLETS
     )
     if capped:
         st.warning(
             f"{len(triplets) - len(held_out)} training triplets is over the cap of "
-            f"{MAX_TRAIN_TRIPLETS} (to keep training under a minute): the first "
-            f"{MAX_TRAIN_TRIPLETS} are used."
+            f"{finetune.MAX_TRAIN_TRIPLETS} (to keep training under a minute): the first "
+            f"{finetune.MAX_TRAIN_TRIPLETS} are used."
         )
     train_set = triplets.subset(training)
     if loss_name == "info_nce" and len(train_set) == 1 and not settings.use_negatives:
@@ -441,10 +419,10 @@ def result_section(result: TrainingResult, model) -> None:
         delta=f"{means[-1] - means[0]:+.4f} vs epoch 1" if len(means) > 1 else None,
         delta_color="inverse",
     )  # fmt: skip
-    st.plotly_chart(
-        charts.loss_curve(history.step_losses, "Training loss per step", epochs=history.step_epochs),
-        width="stretch", key="loss_curve",
-    )  # fmt: skip
+    curve = charts.loss_curve(
+        history.step_losses, "Training loss per step", epochs=history.step_epochs
+    )
+    chart(curve, "loss_curve")
     if max(history.step_losses) == 0:
         st.warning(
             "The training loss was 0 at every step: all training triplets are already easy for "
@@ -456,11 +434,11 @@ def result_section(result: TrainingResult, model) -> None:
         "few triplets it falls quickly because the model is memorising them."
     )
     st.subheader("Cosines before and after")
-    st.plotly_chart(
-        loss_charts.cosine_shift(result.cosines("before"), result.cosines("after"),
-                                 result.triplets.anchors, result.held_out),
-        width="stretch", key="loss_shift",
-    )  # fmt: skip
+    before, after = result.cosines("before"), result.cosines("after")
+    chart(
+        loss_charts.cosine_shift(before, after, result.triplets.anchors, result.held_out),
+        "loss_shift",
+    )
     report = held_out_report(result)
     st.dataframe(report.table, width="stretch", key="loss_heldout_check")
     st.caption(
@@ -470,16 +448,16 @@ def result_section(result: TrainingResult, model) -> None:
     st.markdown(report.summary())
     st.subheader("Where every sentence moved")
     moved = movement(result)
-    st.plotly_chart(
+    chart(
         loss_charts.movement_map(moved.before, moved.after, result.texts, moved.roles),
-        width="stretch", key="loss_movement",
-    )  # fmt: skip
+        "loss_movement",
+    )
     st.caption(
         "One PCA of the vectors before and after training, so both share the same axes: faint "
         "dots are the original model, arrows lead to where the fine-tuned copy puts each sentence."
     )
     st.download_button(
-        "Download the fine-tuned model (.zip)", functools.partial(model_zip, model),
+        "Download the fine-tuned model (.zip)", functools.partial(finetune.model_zip, model),
         file_name="fine-tuned-model.zip", mime="application/zip", key="loss_download_model",
         on_click="ignore",
         help="The folder `model.save()` writes (about 85 MB zipped). Unzip it and load it with "
