@@ -8,7 +8,13 @@ import streamlit as st
 from components import backend, charts
 from components.backend import ActiveModel
 from components.projection import METHOD_NAMES, ProjectionResult
-from components.samples import DEFAULT_PRESET, PRESETS, REFERENCE_DEMO_CLAIMS, load_preset
+from components.samples import (
+    DEFAULT_PRESET,
+    PARAPHRASE,
+    PRESETS,
+    REFERENCE_DEMO_CLAIMS,
+    load_preset,
+)
 from components.search import top_k
 from components.similarity import cluster_order, cosine_similarity_matrix, mean_pairwise_cosine
 from components.tables import vectors_table
@@ -21,6 +27,8 @@ from components.texts import (
     texts_from_table,
 )
 from components.widgets import (
+    chart,
+    metric_row,
     number_table,
     or_stop,
     page_setup,
@@ -34,7 +42,6 @@ HEATMAP_MAX = 300  # more cells than 300 x 300 make a slow, unreadable heatmap
 VALUES_MAX = 20  # print the cosine in each cell up to this many sentences
 MAX_COLOURS = 24  # a label column with more distinct values is not used for colour
 TYPE, UPLOAD = "Type or paste", "Upload a file"
-PARAPHRASE = "Entangled particles behave in ways that classical physics cannot explain."
 
 
 def use_preset(name: str) -> None:
@@ -123,14 +130,12 @@ def encode_section(active: ActiveModel, texts: list[str]) -> np.ndarray:
             "reads only the first tokens and silently ignores the rest. Split long text into chunks."
         )
     vectors = backend.embed_texts(active, texts)  # (n, dim), unit length
-    n = len(texts)
-    columns = st.columns(4)
-    columns[0].metric("Sentences", f"{n:,}")
-    columns[1].metric("Vector size", f"{vectors.shape[1]} d")
-    columns[2].metric("Longest sentence", f"{max(counts)} tokens")
-    columns[3].metric(
-        "Mean cosine (pairs)", f"{mean_pairwise_cosine(vectors):.3f}" if n > 1 else "—"
-    )
+    metric_row({
+        "Sentences": f"{len(texts):,}",
+        "Vector size": f"{vectors.shape[1]} d",
+        "Longest sentence": f"{max(counts)} tokens",
+        "Mean cosine (pairs)": f"{mean_pairwise_cosine(vectors):.3f}" if len(texts) > 1 else "—",
+    })  # fmt: skip
     return vectors
 
 
@@ -157,7 +162,7 @@ def heatmap_section(texts: list[str], vectors: np.ndarray) -> None:
         similarity, [texts[i] for i in shown], show_values=n <= VALUES_MAX,
         numbers=(shown + 1).tolist(),
     )  # fmt: skip
-    st.plotly_chart(figure, width="stretch", key="explore_heatmap")
+    chart(figure, "explore_heatmap")
     st.caption(
         "Red: similar (cosine → 1), white: unrelated (≈ 0), blue: pointing away (< 0). Hover a "
         "cell for both sentences. The diagonal is each sentence with itself (1.000)."
@@ -234,10 +239,8 @@ def map_section(
     if projection.note:
         st.info(projection.note)
     focus = clicked_sentence(texts)
-    st.plotly_chart(
-        charts.projection_scatter(projection.coords, texts, labels, highlight=focus),
-        width="stretch", key="explore_scatter", on_select="rerun", selection_mode="points",
-    )  # fmt: skip
+    scatter = charts.projection_scatter(projection.coords, texts, labels, highlight=focus)
+    chart(scatter, "explore_scatter", on_select="rerun", selection_mode="points")
     st.caption(
         f"{METHOD_NAMES[projection.method_used]} projection · hover a point to read it · "
         "click a point to list its nearest neighbours below."
@@ -262,9 +265,7 @@ def neighbours_section(
     keep = indices != focus
     indices, scores = indices[keep][:k], scores[keep][:k]
     neighbours = [texts[i] for i in indices]
-    st.plotly_chart(
-        charts.neighbor_bars(neighbours, scores.tolist()), width="stretch", key="explore_neighbors"
-    )
+    chart(charts.neighbor_bars(neighbours, scores.tolist()), "explore_neighbors")
     number_table(
         {"neighbour": neighbours, "label": [labels[i] for i in indices], "cosine": scores},
         {"cosine": "%.4f"},

@@ -15,6 +15,7 @@ from components.similarity import cosine_similarity_matrix, mean_pairwise_cosine
 from components.texts import first_lines
 from components.widgets import (
     chart,
+    metric_row,
     number_table,
     page_setup,
     persist,
@@ -54,13 +55,15 @@ def tokenizer_section(active: ActiveModel) -> None:
             f"{MAX_CHARS:,} (the model reads far less: {window} pieces). Your text is kept."
         )
     view = tokens.token_view(get_tokenizer(active.model), text[:MAX_CHARS], window)
-    columns = st.columns(4)
-    columns[0].metric(
-        "Pieces (with specials)", f"{view.n_tokens:,} / {window}", help="Against the window."
+    metric_row(
+        {
+            "Pieces (with specials)": f"{view.n_tokens:,} / {window}",
+            "Words": f"{tokens.word_count(view):,}",
+            "Unknown pieces [UNK]": f"{view.n_unknown:,}",
+            "Tokenizer": view.style,
+        },
+        help={"Pieces (with specials)": "Against the window."},
     )
-    columns[1].metric("Words", f"{tokens.word_count(view):,}")
-    columns[2].metric("Unknown pieces [UNK]", f"{view.n_unknown:,}")
-    columns[3].metric("Tokenizer", view.style)
     show_messages(tokens.view_messages(view))
     st.html(tokens.chips_html(view))
     st.caption(

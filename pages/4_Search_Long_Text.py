@@ -35,7 +35,15 @@ from components.search_report import (
     result_rows,
 )
 from components.similarity import cosine_similarity_matrix
-from components.widgets import number_table, or_error, page_setup, persist, show_messages
+from components.widgets import (
+    chart,
+    metric_row,
+    number_table,
+    or_error,
+    page_setup,
+    persist,
+    show_messages,
+)
 
 DEFAULT_QUERY = "How does a glass lens make a lighthouse beam visible far away?"
 RERANKERS = ["MMR (diversity)", "Hybrid: BM25 + RRF", "Late interaction (MaxSim)", "Cross-encoder"]
@@ -128,11 +136,12 @@ def chunking_section(
             f"tokens): {too_long} of {len(corpus)} chunks are longer than that, and the model "
             f"will silently drop their ends. Use at most {fits}."
         )
-    metrics = st.columns(4)
-    metrics[0].metric("Documents", len(documents))
-    metrics[1].metric("Chunks", f"{len(corpus):,}")
-    metrics[2].metric("Tokens per chunk (mean / max)", f"{counts.mean():.0f} / {counts.max()}")
-    metrics[3].metric("Chunks over the model window", too_long)
+    metric_row({
+        "Documents": len(documents),
+        "Chunks": f"{len(corpus):,}",
+        "Tokens per chunk (mean / max)": f"{counts.mean():.0f} / {counts.max()}",
+        "Chunks over the model window": too_long,
+    })  # fmt: skip
     return corpus, corpus.fingerprint(active.key, window, overlap)
 
 
@@ -191,10 +200,11 @@ def index_section(active: ActiveModel, corpus: Corpus, fingerprint: str) -> tupl
     timing_rows = np.linspace(0, len(corpus) - 1, min(TIMING_QUERIES, len(corpus))).astype(int)
     index = backend.hnsw_index(active, fingerprint, vectors)
     comparison = compare(index, vectors, vectors[timing_rows], k, ef_search)
-    metrics = st.columns(3)
-    metrics[0].metric("Exact (numpy), per query", f"{comparison.exact_ms:.3f} ms")
-    metrics[1].metric("Approximate (faiss HNSW), per query", f"{comparison.approximate_ms:.3f} ms")
-    metrics[2].metric(f"Recall@{comparison.k} of HNSW", f"{comparison.recall:.3f}")
+    metric_row({
+        "Exact (numpy), per query": f"{comparison.exact_ms:.3f} ms",
+        "Approximate (faiss HNSW), per query": f"{comparison.approximate_ms:.3f} ms",
+        f"Recall@{comparison.k} of HNSW": f"{comparison.recall:.3f}",
+    })  # fmt: skip
     st.caption(
         f"Measured on {len(timing_rows)} chunk vectors used as queries. With a few hundred "
         "chunks exact search is already instant: an approximate index pays off at ~100k+ "
@@ -235,10 +245,7 @@ def query_section(
             st.html(context_html(corpus.documents[corpus.owners[hit]].text, chunk.start, chunk.end))
     coords = project_with_query(vectors, vector)
     names = [corpus.document_name(i) for i in range(len(corpus))]
-    st.plotly_chart(
-        search_charts.query_map(coords, corpus.texts, names, hits, text),
-        width="stretch", key="search_map",
-    )  # fmt: skip
+    chart(search_charts.query_map(coords, corpus.texts, names, hits, text), "search_map")
     st.caption(
         "PCA of the chunk vectors (fitted on the chunks only, so the map stays still); the query "
         "is placed with the same rotation. Ringed numbers are the top-k. Two dimensions of 384 "
@@ -358,16 +365,14 @@ def book_vectors_section(active: ActiveModel, corpus: Corpus, vectors: np.ndarra
         help="Low: the most typical chunks dominate. High: every chunk counts the same (= mean).",
     )  # fmt: skip
     books = book_vectors(vectors, corpus.owners, len(corpus.documents), pooling, temperature)
-    st.plotly_chart(
-        charts.similarity_heatmap(cosine_similarity_matrix(books), corpus.names, show_values=True),
-        width="stretch", key="search_book_heatmap",
-    )  # fmt: skip
+    similarity = cosine_similarity_matrix(books)
+    chart(
+        charts.similarity_heatmap(similarity, corpus.names, show_values=True), "search_book_heatmap"
+    )
     if pooling == "attention":
         weights = attention_weights(vectors[corpus.owners == shown], temperature)
         title = f"Attention weights of the chunks of {corpus.names[shown]}"
-        st.plotly_chart(
-            search_charts.attention_bars(weights, title), width="stretch", key="search_attention"
-        )
+        chart(search_charts.attention_bars(weights, title), "search_attention")
     st.subheader("Lesson: search with book vectors vs chunk vectors")
     questions = lesson_questions(corpus.names, query.text if query else None)
     if not questions:
