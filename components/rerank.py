@@ -10,11 +10,10 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import bm25s
 import numpy as np
-import torch
-from sentence_transformers import CrossEncoder, SentenceTransformer
 
 from components.encoder import (
     ModelLoadError,
@@ -25,6 +24,9 @@ from components.encoder import (
     token_batch,
 )
 from components.similarity import normalize_rows
+
+if TYPE_CHECKING:
+    from sentence_transformers import CrossEncoder, SentenceTransformer
 
 RRF_K = 60  # the constant of Cormack et al. (2009): 1 / (60 + rank)
 LOCAL_CROSS_ENCODER = "local: MiniLM with an untrained scoring head"
@@ -198,6 +200,9 @@ def local_cross_encoder(seed: int = 0) -> CrossEncoder:
     Its head is untrained (random, seeded), so its scores carry no meaning: it exists to show and
     test the plumbing (pair in, one score out) without internet.
     """
+    import torch
+    from sentence_transformers import CrossEncoder
+
     with torch.random.fork_rng():
         torch.manual_seed(seed)
         model = CrossEncoder(
@@ -223,6 +228,8 @@ def load_cross_encoder(name: str) -> CrossEncoder:
             f"`{name}` is a bi-encoder, not a cross-encoder. Choose the local demo cross-encoder "
             "or name a real one."
         )
+    from sentence_transformers import CrossEncoder
+
     return load_by_name(CrossEncoder, name, "cross-encoder")
 
 

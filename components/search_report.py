@@ -4,14 +4,17 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
 from components.corpus import Corpus
 from components.documents import LESSON_QUERIES, sample_title, section_at
-from components.rerank import Reranked
 from components.search import top_k
+
+if TYPE_CHECKING:
+    from components.rerank import Reranked
 
 
 def preview(text: str, width: int = 140) -> str:

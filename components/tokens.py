@@ -10,12 +10,14 @@ import html
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 
-from components.encoder import TokenBatch
 from components.texts import Message
+
+if TYPE_CHECKING:
+    from components.encoder import TokenBatch
 
 PieceKind = Literal["special", "unknown", "start", "continuation"]
 TokenizerStyle = Literal["WordPiece", "SentencePiece", "byte-level BPE", "other"]
@@ -94,7 +96,7 @@ def token_view(tokenizer, text: str, window: int) -> TokenView:
     """All pieces of `text` (special tokens added, no truncation), marked with what they are.
 
     Args:
-        tokenizer: a Hugging Face *fast* tokenizer (`model.tokenizer`).
+        tokenizer: a Hugging Face *fast* tokenizer (`encoder.get_tokenizer(model)`).
         window: the model's max_seq_length; pieces past it are marked `in_window=False`, and the
             closing special token is the one the model sees at position window - 1.
     """

@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
-from components.finetune import TrainConfig, TrainHistory
 from components.losses import pairwise_cosine
 from components.projection import project
 from components.triplets import Triplets
+
+if TYPE_CHECKING:
+    from components.finetune import TrainConfig, TrainHistory
 
 STATS = ("gap before", "gap after", "wins before", "wins after")
 

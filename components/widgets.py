@@ -13,7 +13,7 @@ import streamlit as st
 
 from components import backend
 from components.encoder import DEFAULT_MODEL, ModelLoadError
-from components.texts import InputError, Message
+from components.texts import InputError, Message, first_lines
 
 T = TypeVar("T")
 
@@ -82,6 +82,26 @@ def preset_picker(
         on_change=lambda: on_pick(st.session_state[key]),
         help=help,
     )
+
+
+def sentence_box(
+    label: str,
+    key: str,
+    default: Iterable[str],
+    cap: int,
+    *,
+    height: int,
+    container: Any = st,
+    help: str | None = None,
+) -> list[str]:
+    """A text area of one sentence per line, kept across pages; returns its first `cap`
+    distinct non-blank lines and shows what was merged or cut."""
+    text = container.text_area(
+        label, key=persist(key, "\n".join(default)), height=height, help=help
+    )
+    sentences, messages = first_lines(text, cap)
+    show_messages(messages)
+    return sentences
 
 
 def or_error(read: Callable[[], T], suffix: str = "") -> T | None:

@@ -12,7 +12,6 @@ from components.evaluation import PoolingBenchmark
 from components.pooling import MODES, HeadRecord, ModeComparison
 from components.projection import METHOD_NAMES, project
 from components.similarity import cosine_similarity_matrix, mean_pairwise_cosine
-from components.texts import first_lines
 from components.widgets import (
     chart,
     metric_row,
@@ -21,6 +20,7 @@ from components.widgets import (
     persist,
     preset_picker,
     progress,
+    sentence_box,
     session_value,
     show_messages,
 )
@@ -140,12 +140,10 @@ def context_section(active: ActiveModel) -> None:
         "Words to follow (comma-separated)", key=persist("pooling_words", "bank, bat"),
         help="Whole words, case-insensitive; the first occurrence in each sentence is used.",
     )  # fmt: skip
-    text = right.text_area(
-        "Sentences (one per line)", height=170,
-        key=persist("pooling_context", "\n".join(samples.CONTEXT_SENTENCES)),
+    context = sentence_box(
+        "Sentences (one per line)", "pooling_context", samples.CONTEXT_SENTENCES, CONTEXT_MAX,
+        height=170, container=right,
     )  # fmt: skip
-    context, messages = first_lines(text, CONTEXT_MAX)
-    show_messages(messages)
     if not context:
         st.info("Type one sentence per line to compare words in context.")
         return
@@ -176,12 +174,10 @@ def pooling_section(
     st.header("3 · Pooling: five ways to turn token vectors into one vector")
     st.markdown("\n".join(f"- **{mode}**: {pooling.MODE_DESCRIPTIONS[mode]}" for mode in MODES))
     st.markdown(trained_note(active))
-    text = st.text_area(
-        "Sentences to pool (one per line)", height=180, help=f"Up to {POOLING_MAX} sentences.",
-        key=persist("pooling_sentences", "\n".join(samples.POOLING_SENTENCES)),
+    texts = sentence_box(
+        "Sentences to pool (one per line)", "pooling_sentences", samples.POOLING_SENTENCES,
+        POOLING_MAX, height=180, help=f"Up to {POOLING_MAX} sentences.",
     )  # fmt: skip
-    texts, messages = first_lines(text, POOLING_MAX)
-    show_messages(messages)
     if not texts:
         st.info("Type one sentence per line to compare the pooling modes.")
         return texts, None, []
@@ -211,6 +207,17 @@ def pooling_section(
             "cosines are all high separates unrelated sentences poorly."
         )
     return texts, comparison, batch.pieces[focus]
+
+
+def spearman_bars(
+    values: dict[str, float], colours: list[str], title: str, key: str, container
+) -> None:
+    """Spearman ρ of a few poolings or models as bars (the axis reaches below 0 when needed)."""
+    figure = charts.quality_bars(
+        list(values), list(values.values()), axis_title="Spearman ρ", colors=colours,
+        value_range=(min(0.0, *values.values()), 1.0), title=title,
+    )  # fmt: skip
+    chart(figure, key, container)
 
 
 def quality_section(bench: PoolingBenchmark, scores: Scores, mean_trained: bool) -> None:
@@ -281,13 +288,11 @@ def head_results(record: HeadRecord, scores: Scores, n_pairs: int, mean_trained:
     chart(
         charts.loss_curve(record.losses, title="InfoNCE loss per step"), "pooling_loss_curve", left
     )
-    figure = charts.quality_bars(
-        ["mean", "attention (untrained)", "attention (trained)"],
-        [scores["mean"][0], fresh_rho, rho], axis_title="Spearman ρ",
-        colors=[COLOURS["mean"], "#bbbbbb", COLOURS["attention"]],
-        title="Spearman on the scored pairs, before and after",
+    spearman_bars(
+        {"mean": scores["mean"][0], "attention (untrained)": fresh_rho, "attention (trained)": rho},
+        [COLOURS["mean"], "#bbbbbb", COLOURS["attention"]],
+        "Spearman on the scored pairs, before and after", "pooling_head_quality", right,
     )  # fmt: skip
-    chart(figure, "pooling_head_quality", right)
     st.markdown(
         f"Trained for {len(record.losses)} steps in {record.seconds:.1f} s: loss "
         f"{record.losses[0]:.4f} → {record.losses[-1]:.4f}. Triplet accuracy "
@@ -381,12 +386,10 @@ def training_buys_section(active: ActiveModel, bench: PoolingBenchmark, texts: l
                 f"{mean_pairwise_cosine(random_vectors):.3f}. Random vectors all point roughly the "
                 "same way, so everything looks similar."
             )
-    figure = charts.quality_bars(
-        ["trained", "random weights"], [trained_rho, random_rho], axis_title="Spearman ρ",
-        value_range=(min(0.0, random_rho), 1.0), colors=[COLOURS["mean"], "#bbbbbb"],
-        title="Spearman on the scored pairs (mean pooling)",
+    spearman_bars(
+        {"trained": trained_rho, "random weights": random_rho}, [COLOURS["mean"], "#bbbbbb"],
+        "Spearman on the scored pairs (mean pooling)", "pooling_training_quality", right,
     )  # fmt: skip
-    chart(figure, "pooling_training_quality", right)
     st.markdown(
         f"The randomly initialised network ranks the {len(pairs.scores)} pairs with Spearman "
         f"**{random_rho:.3f}**, the trained one **{trained_rho:.3f}**. Whatever a random network "
