@@ -52,6 +52,7 @@ CHUNK_BATCH = 32  # chunks per embedding cache entry (= model.encode's batch): l
 MODEL_NAME_KEY = "model_name"  # session_state: the name of the model this session uses
 SESSION_MODELS_KEY = "session_models"  # session_state: label -> SentenceTransformer of this session
 SESSION_MODEL_KEYS = "session_model_keys"  # session_state: label -> its unique cache key
+SESSION_MODEL_BASES = "session_model_bases"  # session_state: label -> shared model it copies
 SESSION_KEY_PREFIX = "session:"
 CHUNK_VECTORS_KEY = "_chunk_vectors"  # session_state: the last encoded set of chunks
 
@@ -91,6 +92,39 @@ def register_session_model(label: str, model: SentenceTransformer) -> None:
 
 def is_session_model(active: ActiveModel) -> bool:
     return active.key.startswith(SESSION_KEY_PREFIX)
+
+
+def session_model(label: str) -> SentenceTransformer | None:
+    """This session's own model under `label` (None when it has none)."""
+    return st.session_state.get(SESSION_MODELS_KEY, {}).get(label)
+
+
+def base_model_name(active: ActiveModel) -> str:
+    """The shared model a new session copy starts from: the model in use or, when that is a
+    session copy itself, the shared model that copy was made from."""
+    if is_session_model(active):
+        return st.session_state.get(SESSION_MODEL_BASES, {}).get(active.info.name, DEFAULT_MODEL)
+    return active.info.name
+
+
+def use_session_model(label: str, model: SentenceTransformer, base_name: str) -> None:
+    """Register a session copy made from `base_name` and make it the model this session uses."""
+    register_session_model(label, model)
+    st.session_state.setdefault(SESSION_MODEL_BASES, {})[label] = base_name
+    st.session_state[MODEL_NAME_KEY] = label
+
+
+def drop_session_model(label: str) -> SentenceTransformer | None:
+    """Forget the session copy `label`; if it was in use, its base model is used again.
+
+    Returns:
+        The dropped model (for the caller to release), or None.
+    """
+    model = st.session_state.get(SESSION_MODELS_KEY, {}).pop(label, None)
+    base_name = st.session_state.get(SESSION_MODEL_BASES, {}).pop(label, DEFAULT_MODEL)
+    if st.session_state.get(MODEL_NAME_KEY) == label:
+        st.session_state[MODEL_NAME_KEY] = base_name
+    return model
 
 
 def active_model() -> ActiveModel:

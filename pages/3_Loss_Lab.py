@@ -13,7 +13,7 @@ import streamlit as st
 from components import backend, charts, finetune, loss_charts
 from components import triplets as tri
 from components.backend import ActiveModel
-from components.encoder import DEFAULT_MODEL, embed
+from components.encoder import embed
 from components.finetune import REGISTRY, TrainConfig
 from components.losses import (
     LOSS_IDS,
@@ -271,10 +271,8 @@ def softmax_section(triplets: tri.Triplets, vectors: tuple, settings: Settings) 
 # ---------------------------------------------------------------- 4. Fine-tuning
 def reset() -> None:
     """Drop this session's fine-tuned copy and go back to the model it started from."""
-    REGISTRY.release(ss.get(backend.SESSION_MODELS_KEY, {}).pop(FINE_TUNED, None))
+    REGISTRY.release(backend.drop_session_model(FINE_TUNED))
     ss.pop("loss_result", None)
-    if ss.get(backend.MODEL_NAME_KEY) == FINE_TUNED:
-        ss[backend.MODEL_NAME_KEY] = ss.get("loss_base_model", DEFAULT_MODEL)
     gc.collect()
 
 
@@ -315,24 +313,18 @@ def training_controls(triplets: tri.Triplets) -> tuple[str, int, int, float, lis
 def train(active: ActiveModel, triplets: tri.Triplets, train_set: tri.Triplets,
           held_out: list[int], config: TrainConfig) -> None:  # fmt: skip
     """Fine-tune a fresh copy of the base model; on success it becomes this session's model."""
-    base_name = (
-        ss.get("loss_base_model", DEFAULT_MODEL)
-        if backend.is_session_model(active)
-        else active.info.name
-    )
+    base_name = backend.base_model_name(active)
     base = backend.get_model(base_name)
     try:
-        trained = REGISTRY.fresh_copy(
-            base, replacing=ss.get(backend.SESSION_MODELS_KEY, {}).get(FINE_TUNED)
-        )
+        trained = REGISTRY.fresh_copy(base, replacing=backend.session_model(FINE_TUNED))
     except finetune.CopyLimitError as error:
         st.error(str(error))
         return
     texts = triplets.texts()
-    live_curve = st.empty()
     losses: list[float] = []
     epochs: list[int] = []
     with progress("Waiting for other heavy work to finish…") as show:
+        live_curve = st.empty()
 
         def on_step(step: int, total: int, epoch: int, loss: float) -> None:
             losses.append(loss)
@@ -355,9 +347,7 @@ def train(active: ActiveModel, triplets: tri.Triplets, train_set: tri.Triplets,
             REGISTRY.release(trained)
             st.error(f"Training failed: {error}")
             return
-    backend.register_session_model(FINE_TUNED, trained)
-    ss[backend.MODEL_NAME_KEY] = FINE_TUNED
-    ss["loss_base_model"] = base_name
+    backend.use_session_model(FINE_TUNED, trained, base_name)
     kept_out = set(held_out)
     ss["loss_result"] = TrainingResult(
         base_name, config, history, triplets.subset(range(len(triplets))),
@@ -480,7 +470,7 @@ landscapes_section(triplets, settings, losses)
 softmax_section(triplets, vectors, settings)
 finetune_section(active, triplets, settings)
 result = ss.get("loss_result")
-fine_tuned = ss.get(backend.SESSION_MODELS_KEY, {}).get(FINE_TUNED)
+fine_tuned = backend.session_model(FINE_TUNED)
 if result is None or fine_tuned is None:
     st.info("Press **Train** to fine-tune a copy of the model on the triplets above.")
 else:
