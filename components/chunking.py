@@ -87,8 +87,9 @@ def chunk_text(
     Args:
         text: any unicode string.
         tokenizer: a Hugging Face *fast* tokenizer (it must give character offsets), e.g.
-            `model.tokenizer`. Every call into it holds its lock (`components.thread_safety`),
-            so the model's shared tokenizer can be passed from any thread.
+            `encoder.get_tokenizer(model)`. Every call into it holds its lock
+            (`components.thread_safety`), so the model's shared tokenizer can be used from any
+            thread.
         max_tokens: window size in tokens, special tokens excluded (the model window minus 2
             for BERT-style models). At least MIN_MAX_TOKENS.
         overlap: tokens shared by consecutive chunks, 0 <= overlap < max_tokens.

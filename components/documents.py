@@ -8,12 +8,11 @@ from __future__ import annotations
 
 import io
 from dataclasses import dataclass, field
-from pathlib import Path
 
 from components import limits
+from components.samples import LONG_SAMPLE_DIR
 from components.texts import MAX_UPLOAD_MB, InputError, Message, decode_upload
 
-LONG_SAMPLE_DIR = Path(__file__).resolve().parent.parent / "sample_data" / "long"
 MAX_DOCUMENT_CHARS = limits.DOCUMENT_CHARS  # ~1 MB of text is ~250k tokens, ~1,000 chunks
 TEXT_SUFFIXES = (".txt", ".md")
 

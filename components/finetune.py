@@ -21,7 +21,7 @@ import zipfile
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 import torch
 from sentence_transformers import InputExample, SentenceTransformer
@@ -35,14 +35,10 @@ from torch import Tensor, nn
 from torch.utils.data import DataLoader
 
 from components import limits
-from components.losses import cosine_margin_loss
+from components.losses import LossName, cosine_margin_loss
 from components.thread_safety import model_lock, seeded
 
-LossName = Literal["cosine_margin", "triplet", "info_nce"]
-
-MAX_COPIES = (
-    limits.FINE_TUNED_COPIES
-)  # alive in this process at once (~90 MB each, more while training)
+MAX_COPIES = limits.FINE_TUNED_COPIES  # alive at once (~90 MB each, more while training)
 MAX_TRAIN_TRIPLETS = limits.TRAIN_TRIPLETS  # triplets one training run uses
 MAX_EPOCHS = limits.EPOCHS
 NO_DECAY = ("bias", "LayerNorm.bias", "LayerNorm.weight")  # as in old_fit
@@ -53,13 +49,27 @@ class CopyLimitError(RuntimeError):
 
 
 class CosineMarginLoss(nn.Module):
-    """Cosine-margin loss as a sentence-transformers loss module.
-
-    ``loss = mean(max(0, m - cos(a, p)) + max(0, cos(a, n) - m))`` over (anchor, positive,
-    negative) triplets: positives are pulled above the margin m, negatives pushed below it.
-    """
-
     def __init__(self, model: SentenceTransformer, margin: float = 0.5) -> None:
+        """Cosine-margin loss as a sentence-transformers loss module.
+
+        Given (anchor, positive, negative) triplets, pulls each positive above the margin m and
+        pushes each negative below it, each on its own:
+
+        ``loss = mean_i( max(0, m - cos(a_i, p_i)) + max(0, cos(a_i, n_i) - m) )``
+
+        The per-triplet values are `components.losses.cosine_margin_loss`.
+
+        Args:
+            model: the SentenceTransformer being trained.
+            margin: m, in [-1, 1].
+
+        References:
+            - Hadsell, Chopra & LeCun (2006), "Dimensionality Reduction by Learning an
+              Invariant Mapping", CVPR.
+
+        Requirements:
+            1. (anchor, positive, negative) triplets, no labels.
+        """
         super().__init__()
         self.model = model
         self.margin = margin

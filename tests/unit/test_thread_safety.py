@@ -15,8 +15,15 @@ import numpy as np
 import torch
 
 from components.chunking import chunk_text, count_content_tokens, default_max_tokens
-from components.encoder import count_tokens, embed, token_embeddings, tokenize, tokenizer_of
-from components.rerank import token_vectors
+from components.encoder import (
+    count_tokens,
+    embed,
+    get_tokenizer,
+    token_batch,
+    token_embeddings,
+    tokenize,
+)
+from components.rerank import content_vectors
 from components.thread_safety import (
     GuardedTokenizer,
     guarded,
@@ -25,7 +32,7 @@ from components.thread_safety import (
     tokenizer_lock,
     torch_threads,
 )
-from components.tokens import batched_token_embeddings, find_word_vectors, token_view
+from components.tokens import find_word_vectors, token_view
 
 THREADS = 12
 ROUNDS = 2
@@ -54,7 +61,7 @@ def _jobs(model) -> dict:
     window = model.max_seq_length
 
     def words_in_context():
-        vectors, _ = batched_token_embeddings(model, SHORT)
+        vectors, _ = token_embeddings(model, SHORT)
         found = find_word_vectors(tokenizer, window, SHORT, ["bank"], vectors.numpy())
         return np.stack([item.vector for item in found])
 
@@ -69,9 +76,11 @@ def _jobs(model) -> dict:
         "embed": lambda: embed(model, LONG + SHORT),
         "tokenize": lambda: (tokenize(model, LONG[3]).ids, tokenize(model, SHORT[0]).ids),
         "token_embeddings": lambda: token_embeddings(model, LONG[:3])[0].numpy(),
-        "batched_token_embeddings": lambda: batched_token_embeddings(model, LONG[:2])[0].numpy(),
+        "token_batch": lambda: token_batch(model, LONG[:2]).embeddings,
         "token_view": lambda: [piece.id for piece in token_view(tokenizer, LONG[2], window).pieces],
-        "late interaction token_vectors": lambda: np.concatenate(token_vectors(model, LONG[:3])),
+        "late interaction vectors": lambda: np.concatenate(
+            content_vectors(token_batch(model, LONG[:3]))
+        ),
         "find_word_vectors": words_in_context,
     }
 
@@ -124,13 +133,13 @@ def test_one_lock_per_tokenizer_object(model):
     assert tokenizer_lock(guarded(tokenizer)) is tokenizer_lock(tokenizer)
     assert model_lock(model) is tokenizer_lock(tokenizer)
     assert guarded(guarded(tokenizer))._target is tokenizer
-    assert isinstance(tokenizer_of(model), GuardedTokenizer)
+    assert isinstance(get_tokenizer(model), GuardedTokenizer)
     other = object()
     assert tokenizer_lock(other) is not tokenizer_lock(tokenizer)
 
 
 def test_guarded_tokenizer_behaves_like_the_tokenizer(model):
-    tokenizer, view = model.tokenizer, tokenizer_of(model)
+    tokenizer, view = model.tokenizer, get_tokenizer(model)
     text = "Quantumness and 🚀."
     assert view(text)["input_ids"] == tokenizer(text)["input_ids"]
     assert view.convert_ids_to_tokens([101, 102]) == ["[CLS]", "[SEP]"]
@@ -141,7 +150,7 @@ def test_guarded_tokenizer_behaves_like_the_tokenizer(model):
 
 def test_the_lock_is_held_during_a_call(model):
     """A second thread cannot call the tokenizer while the first holds its lock."""
-    view = tokenizer_of(model)
+    view = get_tokenizer(model)
     entered = threading.Event()
     with model_lock(model):
         thread = threading.Thread(target=lambda: (view("text"), entered.set()))
