@@ -66,7 +66,7 @@ def similarity_heatmap(
 
     Up to `limits.HEATMAP_HOVER_SENTENCES` rows, each cell's hover holds both full sentences
     (a string per cell grows with n²); above, it names the two rows by their labels. Cosines are
-    sent with 4 decimals.
+    sent with 6 decimals (exact to 1e-6).
 
     `numbers` label each row (e.g. its line number in the input when rows are reordered).
     """
@@ -85,7 +85,7 @@ def similarity_heatmap(
             "hovertemplate": "%{customdata}<br><b>cosine %{z:.3f}</b><extra></extra>",
         }
     heatmap = go.Heatmap(
-        z=np.round(np.asarray(similarity, dtype=np.float64), 4),
+        z=np.round(np.asarray(similarity, dtype=np.float64), 6),
         x=labels,
         y=labels,
         **hover,

@@ -89,6 +89,23 @@ def parse_lines(text: str, labels_by_text: dict[str, str] | None = None) -> Pars
     return clean_texts([line for line in lines if line], labels)
 
 
+def within_chars(text: str, limit: int, what: str = "The text") -> tuple[str, list[Message]]:
+    """`text` cut to `limit` characters, and a message saying so when it was longer.
+
+    Used before any work on a text box's value (the browser enforces `max_chars`, but a value
+    set otherwise, e.g. by a script, is not): the user's text itself stays as typed.
+    """
+    if len(text) <= limit:
+        return text, []
+    return text[:limit], [
+        Message(
+            "warning",
+            f"{what} has {len(text):,} characters: the first {limit:,} are used (the limit on "
+            "this shared server). Your text is kept as it is.",
+        )
+    ]
+
+
 def first_lines(text: str, cap: int) -> tuple[list[str], list[Message]]:
     """The first `cap` distinct non-blank lines, and messages about what was merged or cut."""
     parsed = clean_texts(text.splitlines())
@@ -107,10 +124,14 @@ def clean_texts(texts: list[str], labels: list[str] | None = None) -> ParsedInpu
     kept_texts: list[str] = []
     kept_labels: list[str] = []
     duplicates = 0
+    long_texts = 0
     for index, raw in enumerate(texts):
         text = str(raw).strip()
         if not text:
             continue
+        if len(text) > limits.SENTENCE_CHARS:  # the model reads ~1,000 characters at most
+            long_texts += 1
+            text = text[: limits.SENTENCE_CHARS]
         if text in seen:
             duplicates += 1
             continue
@@ -123,6 +144,15 @@ def clean_texts(texts: list[str], labels: list[str] | None = None) -> ParsedInpu
                 "info",
                 f"{duplicates} duplicate sentence{'s' if duplicates > 1 else ''} merged: each "
                 "distinct sentence is shown once (a duplicate would have cosine 1.000 with itself).",
+            )
+        )
+    if long_texts:
+        messages.append(
+            Message(
+                "info",
+                f"{long_texts:,} sentence{'s are' if long_texts > 1 else ' is'} longer than "
+                f"{limits.SENTENCE_CHARS:,} characters: only the first {limits.SENTENCE_CHARS:,} "
+                "are used (the model reads about 1,000 characters of a sentence anyway).",
             )
         )
     if len(kept_texts) > MAX_SENTENCES:

@@ -56,6 +56,7 @@ class WaitStatus:
     ahead: int  # jobs running or waiting before this one
     estimate_seconds: float  # expected wait before this job starts
     waited_seconds: float
+    ticket: int = 0  # the ticket's number (unique in the process), e.g. for widget keys
 
     def text(self) -> str:
         """`Waiting: 2 jobs ahead of yours, about 40 s (waited 5 s).`"""
@@ -177,7 +178,7 @@ class WorkQueue:
         with self._condition:
             now = self._clock()
             if ticket not in self._waiting:
-                return WaitStatus(0, 0, 0.0, now - ticket.taken)
+                return WaitStatus(0, 0, 0.0, now - ticket.taken, ticket.number)
             index = self._waiting.index(ticket)
             remaining = sum(
                 max(self._typical(t.kind) - (now - (t.started or now)), 0.0) for t in self._running
@@ -185,7 +186,7 @@ class WorkQueue:
             queued = sum(self._typical(t.kind) for t in self._waiting[:index])
             ahead = len(self._running) + index
             estimate = (remaining + queued) / max(self.workers, 1)
-            return WaitStatus(index + 1, ahead, estimate, now - ticket.taken)
+            return WaitStatus(index + 1, ahead, estimate, now - ticket.taken, ticket.number)
 
     def _typical(self, kind: str) -> float:
         return self._averages.get(kind, self._defaults.get(kind, DEFAULT_SECONDS))

@@ -34,6 +34,7 @@ def test_modules_use_the_limits():
 def test_server_config_matches_the_limits():
     config = tomllib.loads((ROOT / ".streamlit" / "config.toml").read_text())
     assert config["server"]["maxUploadSize"] == limits.UPLOAD_MB
+    assert config["server"]["maxMessageSize"] == limits.MESSAGE_MB
 
 
 def test_markdown_table_lists_every_limit():

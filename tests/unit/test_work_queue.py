@@ -63,8 +63,8 @@ def test_a_waiter_sees_its_place_and_an_estimate_from_recent_durations():
     second = queue.take("encode")
     third = queue.take("train")
     now[0] += 4.0  # the running training has 6 s left on average
-    assert queue.status(second) == WaitStatus(1, 1, pytest.approx(6.0), 4.0)
-    assert queue.status(third) == WaitStatus(2, 2, pytest.approx(8.0), 4.0)
+    assert queue.status(second) == WaitStatus(1, 1, pytest.approx(6.0), 4.0, second.number)
+    assert queue.status(third) == WaitStatus(2, 2, pytest.approx(8.0), 4.0, third.number)
     assert "2 jobs ahead" in queue.status(third).text()
     queue.finish(running)
     assert queue.typical_seconds("train") == pytest.approx(0.7 * 10 + 0.3 * 4)
