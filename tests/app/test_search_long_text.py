@@ -128,9 +128,10 @@ def test_bad_queries(lab):
     assert not lab.exception and "Type a question" in texts_of(lab.info)
     lab.text_input(key="search_query").input("quantumness " * 160).run()  # ~320 tokens
     assert "shorten it" in texts_of(lab.error) and "tokens" in texts_of(lab.error)
-    # Past max_chars (the browser stops typing there; a script may not): refused before any work.
+    # Past max_chars (the browser stops typing there; a script may not): Streamlit's server cuts
+    # the value at max_chars before the page sees it.
     lab.text_input(key="search_query").set_value("lighthouse " * 300).run()
-    assert "shorten it" in texts_of(lab.error) and "3,300 characters" in texts_of(lab.error)
+    assert not lab.exception and len(lab.text_input(key="search_query").value) == 2_000
 
 
 def test_book_vectors_heatmap_and_lesson(lab):
