@@ -15,6 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from components.samples import load_table
+from components.similarity import normalize_rows
 from components.texts import ParsedInput, clean_texts
 
 PARALLEL_COSINE = 0.9  # two axes more aligned than this draw a squashed, misleading map
@@ -55,9 +56,7 @@ def parse_pole(text: str) -> list[str]:
 
 
 def _unit_rows(vectors: np.ndarray) -> np.ndarray:
-    rows = np.atleast_2d(np.asarray(vectors, dtype=np.float64))  # (m, dim)
-    norms = np.linalg.norm(rows, axis=1, keepdims=True)
-    return rows / np.where(norms == 0, 1.0, norms)
+    return normalize_rows(np.atleast_2d(np.asarray(vectors, dtype=np.float64)))  # (m, dim)
 
 
 def pole_centre(vectors: np.ndarray) -> np.ndarray:

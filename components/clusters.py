@@ -19,6 +19,8 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
+from components.similarity import normalize_rows
+
 ClusterMethod = Literal["kmeans", "hdbscan"]
 NOISE = -1  # HDBSCAN's label for points that belong to no cluster
 NOISE_NAME = "unclustered"
@@ -73,8 +75,7 @@ def cluster_ids(
     n = data.shape[0]
     if n == 0:
         return np.zeros(0, dtype=np.int64), ""
-    norms = np.linalg.norm(data, axis=1, keepdims=True)
-    data = data / np.where(norms == 0, 1.0, norms)
+    data = normalize_rows(data)
     note = ""
     if method == "kmeans":
         clusters = max(1, int(n_clusters))

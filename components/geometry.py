@@ -16,6 +16,8 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
+from components.similarity import normalize_rows
+
 Metric = Literal["cosine", "dot", "euclidean"]
 METRICS: tuple[Metric, ...] = ("cosine", "dot", "euclidean")
 METRIC_NAMES = {"cosine": "cosine", "dot": "dot product", "euclidean": "Euclidean distance"}
@@ -54,11 +56,6 @@ def unnormalized_embed(model, texts: Sequence[str], batch_size: int = 32) -> np.
     return np.concatenate(parts).astype(np.float32)  # (n, dim)
 
 
-def _unit(vectors: np.ndarray) -> np.ndarray:
-    norms = np.linalg.norm(vectors, axis=1, keepdims=True)
-    return vectors / np.where(norms == 0, 1.0, norms)
-
-
 def scores(vectors: np.ndarray, queries: np.ndarray, metric: Metric) -> np.ndarray:
     """(q, dim) x (n, dim) -> (q, n) scores where higher = nearer.
 
@@ -67,7 +64,7 @@ def scores(vectors: np.ndarray, queries: np.ndarray, metric: Metric) -> np.ndarr
     corpus = np.asarray(vectors, dtype=np.float64)
     query = np.atleast_2d(np.asarray(queries, dtype=np.float64))
     if metric == "cosine":
-        return _unit(query) @ _unit(corpus).T
+        return normalize_rows(query) @ normalize_rows(corpus).T
     if metric == "dot":
         return query @ corpus.T
     if metric == "euclidean":
@@ -128,7 +125,7 @@ def metric_agreement(raw_vectors: np.ndarray, k: int = 10) -> pd.DataFrame:
     reference = neighbours(raw, k, "cosine")
     rows = []
     for normalised in (False, True):
-        data = _unit(raw) if normalised else raw
+        data = normalize_rows(raw) if normalised else raw
         for metric in METRICS:
             found = neighbours(data, k, metric)
             rows.append(
@@ -154,7 +151,7 @@ def metric_neighbours(
         cosine). A neighbour whose cosine rank differs from its rank moved because of the metric.
     """
     data = np.asarray(raw_vectors, dtype=np.float64)
-    data = _unit(data) if normalised else data
+    data = normalize_rows(data) if normalised else data
     n = data.shape[0]
     k = max(0, min(int(k), n - 1))
     by_cosine = _top(scores(data, data[[query]], "cosine"), np.array([query]), n - 1)[0]
@@ -183,7 +180,7 @@ def truncate(vectors: np.ndarray, dims: int) -> np.ndarray:
 
     Equal to `model.encode(texts, truncate_dim=dims, normalize_embeddings=True)`.
     """
-    return _unit(np.asarray(vectors, dtype=np.float32)[:, :dims])
+    return normalize_rows(np.asarray(vectors, dtype=np.float32)[:, :dims])
 
 
 def truncation_overlap(vectors: np.ndarray, dims: Sequence[int], k: int = 10) -> pd.DataFrame:

@@ -58,63 +58,47 @@ def map_scatter(
     groups = list(groups) if groups is not None else [""] * n
     shown = np.arange(n) if highlight is None else np.unique(np.asarray(highlight, dtype=int))
     shown = shown[(shown >= 0) & (shown < n)]
-    trace = go.Scattergl if n > BIG_SCATTER else go.Scatter
     size = 7 if n > BIG_SCATTER else 9
     extra = None
     if kept is not None:
         extra = [f"<br>kept {share:.0%} of its neighbours" for share in np.asarray(kept)]
+
+    def points(rows: np.ndarray, name: str, marker: dict, legend: bool) -> go.Scatter:
+        trace = go.Scattergl if n > BIG_SCATTER else go.Scatter
+        return trace(
+            x=coords[rows, 0],
+            y=coords[rows, 1],
+            mode="markers",
+            name=name,
+            marker=marker,
+            customdata=_hovers(texts, rows, extra),
+            hovertemplate="%{customdata[1]}<extra>%{fullData.name}</extra>",
+            showlegend=legend,
+        )
+
     figure = go.Figure()
     if highlight is not None:
         rest = np.setdiff1d(np.arange(n), shown)
-        figure.add_trace(
-            trace(
-                x=coords[rest, 0],
-                y=coords[rest, 1],
-                mode="markers",
-                name="not selected",
-                marker={"size": size - 2, "color": GREY},
-                customdata=_hovers(texts, rest, extra),
-                hovertemplate="%{customdata[1]}<extra>not selected</extra>",
-                showlegend=bool(rest.size),
-            )
-        )
+        grey = {"size": size - 2, "color": GREY}
+        figure.add_trace(points(rest, "not selected", grey, bool(rest.size)))
     if kept is not None:
-        figure.add_trace(
-            trace(
-                x=coords[shown, 0],
-                y=coords[shown, 1],
-                mode="markers",
-                name="kept share",
-                marker={
-                    "size": size,
-                    "color": np.asarray(kept, dtype=float)[shown],
-                    "colorscale": KEPT_SCALE,
-                    "cmin": 0.0,
-                    "cmax": 1.0,
-                    "colorbar": {"title": {"text": "kept"}, "tickformat": ".0%", "len": 0.8},
-                },
-                customdata=_hovers(texts, shown, extra),
-                hovertemplate="%{customdata[1]}<extra></extra>",
-                showlegend=False,
-            )
-        )
+        scale = {
+            "size": size,
+            "color": np.asarray(kept, dtype=float)[shown],
+            "colorscale": KEPT_SCALE,
+            "cmin": 0.0,
+            "cmax": 1.0,
+            "colorbar": {"title": {"text": "kept"}, "tickformat": ".0%", "len": 0.8},
+        }
+        figure.add_trace(points(shown, "kept share", scale, False))
     else:
         for number, group in enumerate(dict.fromkeys(groups)):
             rows = np.array([i for i in shown if groups[i] == group], dtype=int)
-            if not rows.size:
-                continue
-            figure.add_trace(
-                trace(
-                    x=coords[rows, 0],
-                    y=coords[rows, 1],
-                    mode="markers",
-                    name=html.escape(group) or "sentences",
-                    marker={"size": size, "color": PALETTE[number % len(PALETTE)]},
-                    customdata=_hovers(texts, rows),
-                    hovertemplate="%{customdata[1]}<extra>%{fullData.name}</extra>",
-                    showlegend=bool(group),
+            if rows.size:
+                colour = {"size": size, "color": PALETTE[number % len(PALETTE)]}
+                figure.add_trace(
+                    points(rows, html.escape(group) or "sentences", colour, bool(group))
                 )
-            )
     figure.update_layout(
         title={"text": html.escape(title), "font": {"size": 14}} if title else None,
         height=height,

@@ -214,8 +214,9 @@ def honesty(vectors: np.ndarray, coords: np.ndarray, k: int = 10) -> Honesty:
     if kept_k < 1:
         return Honesty(1.0, np.ones(n), 0, 0)
 
-    norms = np.linalg.norm(space, axis=1, keepdims=True)
-    unit = space / np.where(norms == 0, 1.0, norms)  # (n, dim)
+    from components.similarity import normalize_rows
+
+    unit = normalize_rows(space)  # (n, dim)
     squared = (space * space).sum(axis=1)  # (n,)
     kept = np.empty(n)
     penalty = 0.0
