@@ -214,16 +214,16 @@ def honesty(vectors: np.ndarray, coords: np.ndarray, k: int = 10) -> Honesty:
     if kept_k < 1:
         return Honesty(1.0, np.ones(n), 0, 0)
 
-    from components.similarity import normalize_rows
-
-    unit = normalize_rows(space)  # (n, dim)
     squared = (space * space).sum(axis=1)  # (n,)
+    norms = np.sqrt(squared)
+    norms[norms == 0] = 1.0
     kept = np.empty(n)
     penalty = 0.0
     for start in range(0, n, HONESTY_BLOCK):
         rows = np.arange(start, min(start + HONESTY_BLOCK, n))  # (b,)
         here = np.arange(rows.size)
-        cosine = unit[rows] @ unit.T  # (b, n)
+        gram = space[rows] @ space.T  # (b, n): one product serves cosine and distance
+        cosine = gram / norms[rows, None] / norms[None, :]
         cosine[here, rows] = -np.inf
         map_distance = np.zeros((rows.size, n))  # (b, n) squared Euclidean on the map
         for axis in range(flat.shape[1]):
@@ -235,7 +235,7 @@ def honesty(vectors: np.ndarray, coords: np.ndarray, k: int = 10) -> Honesty:
         kept[rows] = common.sum(axis=1) / kept_k
         if trust_k:
             # Squared Euclidean in the space as sklearn computes it (|x|^2 + |y|^2 - 2 x.y).
-            distance = squared[rows, None] + squared[None, :] - 2.0 * (space[rows] @ space.T)
+            distance = squared[rows, None] + squared[None, :] - 2.0 * gram
             distance[here, rows] = np.inf  # (b, n)
             penalty += _rank_penalty(distance, map_near[:, :trust_k], trust_k)
     trust = 1.0
