@@ -15,9 +15,11 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
+import pandas as pd
 import streamlit as st
 
 from components.chunking import Chunk, chunk_text
+from components.clusters import Clustering, ClusterMethod, cluster_sentences
 from components.documents import LoadedDocument, from_upload
 from components.encoder import (
     DEFAULT_MODEL,
@@ -31,7 +33,14 @@ from components.encoder import (
     token_batch,
     untrained_copy,
 )
-from components.projection import ProjectionResult, project
+from components.geometry import (
+    TRUNCATION_DIMS,
+    metric_agreement,
+    quantisation_overlap,
+    truncation_overlap,
+    unnormalized_embed,
+)
+from components.projection import Honesty, ProjectionResult, align, honesty, project
 from components.tables import vectors_table
 
 if TYPE_CHECKING:
@@ -282,6 +291,98 @@ def uploaded_document(data: bytes, filename: str) -> LoadedDocument:
     Raises `InputError` (not cached) when the file cannot be used.
     """
     return from_upload(data, filename)
+
+
+# ---------------------------------------------------------------- map lab
+@st.cache_data(max_entries=64, show_spinner=False, hash_funcs=MODEL_HASH)
+def map_honesty(
+    active: ActiveModel,
+    texts: tuple[str, ...],
+    method: str,
+    n_components: int,
+    params: tuple[tuple[str, float], ...],
+    k: int,
+    _vectors: np.ndarray,
+) -> Honesty:
+    """How far to trust the `projection` with these arguments (trustworthiness, kept shares)."""
+    coords = projection(active, texts, method, n_components, params, _vectors).coords
+    with HEAVY_WORK:
+        return honesty(_vectors, coords, k)
+
+
+@dataclass(frozen=True)
+class MapView:
+    """One 2D map of the sentences, turned onto the PCA map, and how far to trust it."""
+
+    method_used: str  # "pca", "umap", "tsne" (or what a small n fell back to)
+    coords: np.ndarray  # (n, 2): PCA as computed; the others aligned onto it (Procrustes)
+    honesty: Honesty  # alignment moves no neighbour: the same figures as the raw map
+    note: str  # why the method or a parameter differs from what was asked
+
+
+def map_view(
+    active: ActiveModel,
+    texts: tuple[str, ...],
+    method: str,
+    params: tuple[tuple[str, float], ...],
+    k: int,
+    vectors: np.ndarray,
+) -> MapView:
+    """A 2D map, aligned onto the PCA map of the same sentences, with its honesty figures."""
+    result = projection(active, texts, method, 2, params, vectors)
+    coords = result.coords
+    if method != "pca":
+        coords = align(projection(active, texts, "pca", 2, (), vectors).coords, coords).coords
+    figures = map_honesty(active, texts, method, 2, params, k, vectors)
+    return MapView(result.method_used, coords, figures, result.note)
+
+
+@st.cache_data(max_entries=32, show_spinner=False, hash_funcs=MODEL_HASH)
+def clustering(
+    active: ActiveModel,
+    texts: tuple[str, ...],
+    method: ClusterMethod,
+    n_clusters: int,
+    min_cluster_size: int,
+    seed: int,
+    _vectors: np.ndarray,
+) -> Clustering:
+    """Clusters of the sentence vectors, named by c-TF-IDF, per (model, texts, settings)."""
+    with HEAVY_WORK:
+        return cluster_sentences(
+            list(texts), _vectors, method, n_clusters=n_clusters,
+            min_cluster_size=min_cluster_size, seed=seed,
+        )  # fmt: skip
+
+
+@st.cache_data(max_entries=8, show_spinner=False, hash_funcs=MODEL_HASH)
+def unnormalized_vectors(active: ActiveModel, texts: tuple[str, ...]) -> np.ndarray:
+    """The model's vectors before its final Normalize module (n, dim), with their lengths."""
+    with HEAVY_WORK:
+        return unnormalized_embed(active.model, texts)
+
+
+@dataclass(frozen=True)
+class GeometryLessons:
+    raw_lengths: np.ndarray  # (n,) length of each vector before Normalize
+    metrics: pd.DataFrame  # `geometry.metric_agreement` on the raw vectors
+    truncation: pd.DataFrame  # `geometry.truncation_overlap` at `TRUNCATION_DIMS`
+    quantisation: pd.DataFrame  # `geometry.quantisation_overlap`
+
+
+@st.cache_data(max_entries=8, show_spinner=False, hash_funcs=MODEL_HASH)
+def geometry_lessons(
+    active: ActiveModel, texts: tuple[str, ...], k: int, _vectors: np.ndarray
+) -> GeometryLessons:
+    """The three geometry lessons' tables for these sentences (one n x n pass each, in blocks)."""
+    raw = unnormalized_vectors(active, texts)
+    with HEAVY_WORK:
+        return GeometryLessons(
+            raw_lengths=np.linalg.norm(raw, axis=1),
+            metrics=metric_agreement(raw, k),
+            truncation=truncation_overlap(_vectors, TRUNCATION_DIMS, k),
+            quantisation=quantisation_overlap(_vectors, k),
+        )
 
 
 # ---------------------------------------------------------------- warm-up

@@ -248,3 +248,18 @@ def truncation_line(table: pd.DataFrame, value: str) -> go.Figure:
         yaxis={"title": value, "range": [0, 1.1], "tickformat": ".0%"},
     )
     return figure
+
+
+KNOB_FORMATS = {
+    "n_neighbors": "{:.0f} neighbours",
+    "min_dist": "min dist {:.2f}",
+    "perplexity": "perplexity {:.0f}",
+}
+
+
+def map_title(method_name: str, params: dict[str, float], n: int, aligned: bool = False) -> str:
+    """What a map was computed with, in one line: 'UMAP · 15 neighbours · min dist 0.10 · 240
+    sentences'."""
+    knobs = [KNOB_FORMATS[name].format(value) for name, value in params.items()]
+    tail = [f"{n:,} sentence{'s' if n != 1 else ''}"] + (["aligned to PCA"] if aligned else [])
+    return " · ".join([method_name, *knobs, *tail])

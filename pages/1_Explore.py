@@ -7,7 +7,7 @@ import streamlit as st
 
 from components import backend, charts
 from components.backend import ActiveModel
-from components.projection import METHOD_NAMES, ProjectionResult
+from components.projection import METHOD_NAMES, ProjectionResult, honesty_reading
 from components.samples import (
     DEFAULT_PRESET,
     PARAPHRASE,
@@ -35,6 +35,7 @@ from components.widgets import (
     persist,
     plural,
     preset_picker,
+    share_sentences,
     show_messages,
 )
 
@@ -42,6 +43,7 @@ HEATMAP_MAX = 300  # more cells than 300 x 300 make a slow, unreadable heatmap
 VALUES_MAX = 20  # print the cosine in each cell up to this many sentences
 MAX_COLOURS = 24  # a label column with more distinct values is not used for colour
 TYPE, UPLOAD = "Type or paste", "Upload a file"
+HONESTY_K = 10  # neighbours per sentence judged by the honesty figures under the map
 
 
 def use_preset(name: str) -> None:
@@ -245,6 +247,17 @@ def map_section(
         f"{METHOD_NAMES[projection.method_used]} projection · hover a point to read it · "
         "click a point to list its nearest neighbours below."
     )
+    trust = backend.map_honesty(
+        active, tuple(texts), method, dims, tuple(sorted(params.items())), HONESTY_K, vectors
+    )
+    if trust.trust_k:
+        metric_row(
+            {"Trustworthiness": f"{trust.trustworthiness:.3f}",
+             f"Neighbours kept (k = {trust.k})": f"{trust.mean_kept:.0%}"},
+            help={"Trustworthiness": "1 = no sentence has a map neighbour that is far from it "
+                  "in the space (sklearn.manifold.trustworthiness)."},
+        )  # fmt: skip
+        st.caption(f"{honesty_reading(trust)} Compare the methods in the 🗺️ Map lab.")
     return focus
 
 
@@ -325,6 +338,7 @@ st.caption(
     "way: their cosine similarity is close to 1. Unrelated ones sit near 0."
 )
 texts, labels = sentences_section()
+share_sentences(texts, labels)  # the Map lab works on the same sentences
 vectors = encode_section(active, texts)
 heatmap_section(texts, vectors)
 focus = map_section(active, texts, labels, vectors)
