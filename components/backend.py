@@ -24,10 +24,12 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, TypeVar
 
 import numpy as np
+import pandas as pd
 import streamlit as st
 
 from components import limits
 from components.chunking import Chunk, chunk_text
+from components.clusters import Clustering, ClusterMethod, cluster_sentences
 from components.documents import LoadedDocument, from_upload
 from components.encoder import (
     DEFAULT_MODEL,
@@ -42,8 +44,15 @@ from components.encoder import (
     untrained_copy,
 )
 from components.finetune import REGISTRY
+from components.geometry import (
+    TRUNCATION_DIMS,
+    metric_agreement,
+    quantisation_overlap,
+    truncation_overlap,
+    unnormalized_embed,
+)
 from components.memory_cache import MemoryStore
-from components.projection import ProjectionResult, project
+from components.projection import Honesty, ProjectionResult, align, honesty, project
 from components.tables import vectors_table
 from components.texts import csv_bytes
 from components.work_queue import Job, JobCancelled, WorkQueue
@@ -75,6 +84,10 @@ _CHUNKS = STORE.cache("chunks", _TTL)
 _INDEXES = STORE.cache("indexes", _TTL)
 _UPLOADS = STORE.cache("uploaded files", _TTL)
 _MODELS = STORE.cache("random-weight models", _TTL)
+_HONESTY = STORE.cache("map honesty", _TTL)
+_CLUSTERINGS = STORE.cache("clusterings", _TTL)
+_RAW_VECTORS = STORE.cache("unnormalised vectors", _TTL)
+_GEOMETRY = STORE.cache("geometry lessons", _TTL)
 
 EMBED_CHUNK = 128  # texts per cache entry; a progress bar advances per chunk
 PROGRESS_MIN_TEXTS = 300  # below this, encoding is quick enough for a spinner
@@ -471,6 +484,105 @@ def cache_stats() -> str:
         f"Server: {stats.bytes / 2**20:,.0f} of {stats.max_bytes / 2**20:,.0f} MB of cached "
         f"results · heavy jobs: {running} running, {waiting} waiting"
     )
+
+
+# ---------------------------------------------------------------- map lab
+def _queued(cache, key: tuple, kind: str, label: str, compute: Callable[[], T]) -> T:
+    """`cache`'s value for `key`, computed as one queued heavy job when it is missing."""
+    value = cache.get(key)
+    if value is None:
+        with heavy(kind, label):
+            value = cache.get_or_compute(key, compute)
+    return value
+
+
+def map_honesty(
+    active: ActiveModel,
+    texts: tuple[str, ...],
+    method: str,
+    n_components: int,
+    params: tuple[tuple[str, float], ...],
+    k: int,
+    vectors: np.ndarray,
+) -> Honesty:
+    """How far to trust the `projection` with these arguments (trustworthiness, kept shares)."""
+    coords = projection(active, texts, method, n_components, params, vectors).coords
+    key = (active.key, digest(texts), method, n_components, params, k)
+    return _queued(_HONESTY, key, "map", f"Checking the map of {len(texts):,} points",
+                   lambda: honesty(vectors, coords, k))  # fmt: skip
+
+
+@dataclass(frozen=True)
+class MapView:
+    """One 2D map of the sentences, turned onto the PCA map, and how far to trust it."""
+
+    method_used: str  # "pca", "umap", "tsne" (or what a small n fell back to)
+    coords: np.ndarray  # (n, 2): PCA as computed; the others aligned onto it (Procrustes)
+    honesty: Honesty  # alignment moves no neighbour: the same figures as the raw map
+    note: str  # why the method or a parameter differs from what was asked
+
+
+def map_view(
+    active: ActiveModel,
+    texts: tuple[str, ...],
+    method: str,
+    params: tuple[tuple[str, float], ...],
+    k: int,
+    vectors: np.ndarray,
+) -> MapView:
+    """A 2D map, aligned onto the PCA map of the same sentences, with its honesty figures."""
+    result = projection(active, texts, method, 2, params, vectors)
+    coords = result.coords
+    if method != "pca":
+        coords = align(projection(active, texts, "pca", 2, (), vectors).coords, coords).coords
+    figures = map_honesty(active, texts, method, 2, params, k, vectors)
+    return MapView(result.method_used, coords, figures, result.note)
+
+
+def clustering(
+    active: ActiveModel,
+    texts: tuple[str, ...],
+    method: ClusterMethod,
+    n_clusters: int,
+    min_cluster_size: int,
+    seed: int,
+    vectors: np.ndarray,
+) -> Clustering:
+    """Clusters of the sentence vectors, named by c-TF-IDF, per (model, texts, settings)."""
+    key = (active.key, digest(texts), method, n_clusters, min_cluster_size, seed)
+    return _queued(_CLUSTERINGS, key, "clusters", f"Clustering {len(texts):,} sentences",
+                   lambda: cluster_sentences(list(texts), vectors, method, n_clusters=n_clusters,
+                                             min_cluster_size=min_cluster_size, seed=seed))  # fmt: skip
+
+
+def unnormalized_vectors(active: ActiveModel, texts: tuple[str, ...]) -> np.ndarray:
+    """The model's vectors before its final Normalize module (n, dim), with their lengths."""
+    return _queued(_RAW_VECTORS, (active.key, digest(texts)), "encode sentences",
+                   f"Encoding {len(texts):,} sentences without normalising",
+                   lambda: unnormalized_embed(active.model, texts))  # fmt: skip
+
+
+@dataclass(frozen=True)
+class GeometryLessons:
+    raw_lengths: np.ndarray  # (n,) length of each vector before Normalize
+    metrics: pd.DataFrame  # `geometry.metric_agreement` on the raw vectors
+    truncation: pd.DataFrame  # `geometry.truncation_overlap` at `TRUNCATION_DIMS`
+    quantisation: pd.DataFrame  # `geometry.quantisation_overlap`
+
+
+def geometry_lessons(
+    active: ActiveModel, texts: tuple[str, ...], k: int, vectors: np.ndarray
+) -> GeometryLessons:
+    """The three geometry lessons' tables for these sentences (one n x n pass each, in blocks)."""
+    raw = unnormalized_vectors(active, texts)
+    return _queued(_GEOMETRY, (active.key, digest(texts), k), "geometry",
+                   f"Geometry lessons on {len(texts):,} sentences",
+                   lambda: GeometryLessons(
+                       raw_lengths=np.linalg.norm(raw, axis=1),
+                       metrics=metric_agreement(raw, k),
+                       truncation=truncation_overlap(vectors, TRUNCATION_DIMS, k),
+                       quantisation=quantisation_overlap(vectors, k),
+                   ))  # fmt: skip
 
 
 # ---------------------------------------------------------------- warm-up

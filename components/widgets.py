@@ -14,6 +14,7 @@ import streamlit as st
 
 from components import backend, limits, model_policy
 from components.encoder import DEFAULT_MODEL, ModelLoadError
+from components.samples import DEFAULT_PRESET, load_preset
 from components.texts import InputError, Message, first_lines, within_chars
 from components.work_queue import QueueError
 
@@ -31,12 +32,16 @@ LABS = [
      "Cosine-margin, triplet and InfoNCE losses on your own triplets, and live fine-tuning."),
     ("pages/4_Search_Long_Text.py", "🔎 Long text & search",
      "Chunk long documents, build an index, search and re-rank; book vectors vs chunk vectors."),
+    ("pages/5_Map_Lab.py", "🗺️ Map lab",
+     "How far to trust a map; PCA, UMAP and t-SNE side by side; clusters with names; semantic "
+     "axes; the geometry of metrics, dimensions and quantisation; find and select."),
 ]  # fmt: skip
 ROOT = Path(__file__).resolve().parent.parent
 
 CUSTOM_CHOICE = "Another model…"
 _LOADED_KEY = "loaded_model_names"  # custom names this session has loaded successfully
 _ERROR_KEY = "model_error"
+SENTENCES_KEY = "lab_sentences"  # session_state: (texts, labels) of Explore, shared with other labs
 
 
 def persist(key: str, default: Any) -> str:
@@ -145,6 +150,30 @@ def section(name: str) -> Iterator[None]:
             f"{model_policy.shown(str(error), 200)}). The rest of the page still works; change "
             "the input and try again."
         )
+
+
+def share_sentences(texts: list[str], labels: list[str]) -> None:
+    """Offer the sentences (and colour labels) a page works on to the other labs."""
+    st.session_state[SENTENCES_KEY] = (list(texts), list(labels))
+
+
+def shared_sentences() -> tuple[list[str], list[str]]:
+    """The sentences Explore last used, so no lab asks for them twice; before any visit to
+    Explore, its default preset. Labels are "" where there are none."""
+    if SENTENCES_KEY not in st.session_state:
+        parsed = load_preset(DEFAULT_PRESET)
+        share_sentences(parsed.texts, parsed.labels or [""] * len(parsed.texts))
+    texts, labels = st.session_state[SENTENCES_KEY]
+    return list(texts), list(labels)
+
+
+def selected_rows(key: str) -> list[int]:
+    """Row ids (`customdata[0]`) of the points selected (click, box or lasso) on chart `key`."""
+    selection = (st.session_state.get(key) or {}).get("selection") or {}
+    return sorted(
+        {int(point["customdata"][0]) for point in selection.get("points", [])
+         if point.get("customdata")}
+    )  # fmt: skip
 
 
 def or_error(read: Callable[[], T], suffix: str = "") -> T | None:

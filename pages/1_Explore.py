@@ -7,7 +7,7 @@ import streamlit as st
 
 from components import backend, charts, limits
 from components.backend import ActiveModel
-from components.projection import METHOD_NAMES, ProjectionResult
+from components.projection import METHOD_NAMES, ProjectionResult, honesty_reading
 from components.samples import (
     DEFAULT_PRESET,
     PARAPHRASE,
@@ -38,6 +38,7 @@ from components.widgets import (
     plural,
     preset_picker,
     section,
+    share_sentences,
     show_messages,
 )
 
@@ -46,6 +47,7 @@ VALUES_MAX = 20  # print the cosine in each cell up to this many sentences
 MAX_COLOURS = 24  # a label column with more distinct values is not used for colour
 TYPE, UPLOAD = "Type or paste", "Upload a file"
 UPLOAD_KEY = "_explore_uploaded"  # session_state: the last good upload (name, text), kept
+HONESTY_K = 10  # neighbours per sentence judged by the honesty figures under the map
 
 
 def use_preset(name: str) -> None:
@@ -286,6 +288,17 @@ def map_section(
         f"{METHOD_NAMES[projection.method_used]} projection · hover a point to read it · "
         "click a point to list its nearest neighbours below."
     )
+    trust = backend.map_honesty(
+        active, tuple(texts), method, dims, tuple(sorted(params.items())), HONESTY_K, vectors
+    )
+    if trust.trust_k:
+        metric_row(
+            {"Trustworthiness": f"{trust.trustworthiness:.3f}",
+             f"Neighbours kept (k = {trust.k})": f"{trust.mean_kept:.0%}"},
+            help={"Trustworthiness": "1 = no sentence has a map neighbour that is far from it "
+                  "in the space (sklearn.manifold.trustworthiness)."},
+        )  # fmt: skip
+        st.caption(f"{honesty_reading(trust)} Compare the methods in the 🗺️ Map lab.")
     return focus
 
 
@@ -374,6 +387,7 @@ st.caption(
 vectors = None
 with section("sentences"):
     texts, labels = sentences_section()
+    share_sentences(texts, labels)  # the Map lab works on the same sentences
     vectors = encode_section(active, texts)
 if vectors is None:  # the sentences could not be read or encoded: the message is above
     st.stop()
