@@ -266,3 +266,14 @@ def test_two_processes_export_once_atomically_and_a_damaged_export_is_redone(tmp
     finally:
         del os.environ[CACHE_ENV]
     shutil.rmtree(tmp_path / "onnx")
+
+
+def test_long_texts_run_in_small_batches(onnx_model):
+    """The attention scores grow with batch x tokens²: long texts go a few at a time."""
+    from components.onnx_encoder import ATTENTION_BUDGET
+
+    texts = ["word " * 300] * 5 + ["short one"] * 40
+    sizes = [(len(rows), hidden.shape[1]) for rows, hidden, _ in onnx_model._batches(texts, 32)]
+    assert sum(size for size, _ in sizes) == len(texts)
+    assert all(size * tokens**2 <= ATTENTION_BUDGET or size == 1 for size, tokens in sizes)
+    assert sizes[0] == (2, 256) and sizes[-1][0] > 2  # short texts still batch up
