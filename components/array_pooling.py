@@ -99,3 +99,41 @@ def normalize_rows(vectors: np.ndarray) -> np.ndarray:
     """Rows scaled to unit L2 length, as torch's `F.normalize(p=2, eps=1e-12)` does it."""
     norms = np.linalg.norm(vectors, axis=1, keepdims=True)  # (n, 1)
     return vectors / np.maximum(norms, 1e-12)
+
+
+def attention_weights_array(
+    token_embeddings: np.ndarray,
+    attention_mask: np.ndarray,
+    dense_weight: np.ndarray,
+    dense_bias: np.ndarray,
+    score_weight: np.ndarray,
+) -> np.ndarray:
+    """The attention pooling head's token weights, `softmax_t(w · tanh(W h_t + b))` over real tokens.
+
+    The same computation as `AttentionPoolingHead.token_weights`, from its weights as arrays.
+
+    Args:
+        token_embeddings: (batch, tokens, dim).
+        attention_mask: (batch, tokens).
+        dense_weight: W (hidden, dim); dense_bias: b (hidden,); score_weight: w (1, hidden).
+
+    Returns:
+        (batch, tokens): each row sums to 1 over its real tokens; padding and empty rows get 0.
+    """
+    tokens = np.asarray(token_embeddings, dtype=np.float32)
+    real = np.asarray(attention_mask) != 0  # (batch, tokens)
+    hidden = np.tanh(tokens @ dense_weight.T + dense_bias)  # (batch, tokens, hidden)
+    scores = (hidden @ score_weight.T)[..., 0]  # (batch, tokens)
+    scores = np.where(real, scores, -np.inf)
+    top = np.max(scores, axis=1, keepdims=True, initial=-np.inf)  # (batch, 1)
+    exp = np.where(real, np.exp(scores - np.where(np.isfinite(top), top, 0.0)), 0.0)
+    total = exp.sum(axis=1, keepdims=True)
+    return np.where(total > 0, exp / np.where(total > 0, total, 1.0), 0.0).astype(np.float32)
+
+
+def attention_pool_array(
+    token_embeddings: np.ndarray, attention_mask: np.ndarray, **head_weights: np.ndarray
+) -> np.ndarray:
+    """Attention pooling `sum_t weight_t h_t` with the head's weights (see above): (batch, dim)."""
+    weights = attention_weights_array(token_embeddings, attention_mask, **head_weights)
+    return np.einsum("bt,btd->bd", weights, np.asarray(token_embeddings, dtype=np.float32))

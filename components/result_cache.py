@@ -146,9 +146,21 @@ def save_projection(
 DEFAULT_MAP = ("umap", 2, {"n_neighbors": 15, "min_dist": 0.1})
 
 
+def head_key(dimension: int, hidden: int, seed: int) -> str:
+    return entry_key("attention-head", "", [], dimension=dimension, hidden=hidden, seed=seed)
+
+
+def load_fresh_head(dimension: int, hidden: int, seed: int) -> dict[str, np.ndarray] | None:
+    """The initial weights of `AttentionPoolingHead(dimension, hidden, seed)` (drawn by torch's
+    generator, so shipped rather than drawn again): `dense_weight`, `dense_bias`, `score_weight`."""
+    entry = load(head_key(dimension, hidden, seed))
+    return None if entry is None else entry[0]
+
+
 def ship_default_preset(name: str | None = None) -> list[Path]:
-    """Compute the default preset's vectors (with sentence-transformers itself, the reference)
-    and default map, and write them into `sample_data/cache/` (run after a model change)."""
+    """Compute the default preset's vectors (with sentence-transformers itself, the reference),
+    its default map and the fresh attention head of the model's size, and write them into
+    `sample_data/cache/` (run after a model change)."""
     from components.encoder import DEFAULT_MODEL, embed, load_model
     from components.projection import project
     from components.samples import DEFAULT_PRESET, load_preset
@@ -161,7 +173,17 @@ def ship_default_preset(name: str | None = None) -> list[Path]:
     result = project(vectors, method, n_components, **params)
     for stale in SHIPPED_DIR.glob("*.npz"):
         stale.unlink()
+    from components.pooling import AttentionPoolingHead
+
+    head = AttentionPoolingHead(vectors.shape[1])
+    head_arrays = {
+        "dense_weight": head.dense.weight.detach().numpy(),
+        "dense_bias": head.dense.bias.detach().numpy(),
+        "score_weight": head.score.weight.detach().numpy(),
+    }
+    hidden = head.dense.weight.shape[0]
     written = [
+        save(head_key(vectors.shape[1], hidden, 0), head_arrays, folder=SHIPPED_DIR),
         save_vectors(fingerprint, texts, vectors, folder=SHIPPED_DIR),
         save_projection(
             fingerprint, texts, method, n_components, params, result, folder=SHIPPED_DIR

@@ -98,3 +98,36 @@ def test_normalize_rows_equals_torch_normalize():
     vectors[2] = 0.0
     reference = torch.nn.functional.normalize(torch.from_numpy(vectors), p=2, dim=1).numpy()
     np.testing.assert_allclose(normalize_rows(vectors), reference, atol=1e-7)
+
+
+def head_arrays(head) -> dict[str, np.ndarray]:
+    return {
+        "dense_weight": head.dense.weight.detach().numpy(),
+        "dense_bias": head.dense.bias.detach().numpy(),
+        "score_weight": head.score.weight.detach().numpy(),
+    }
+
+
+@pytest.mark.parametrize("scale", [1.0, 300.0])  # fresh (near-uniform) and sharp weights
+def test_attention_pooling_equals_the_torch_head(features, scale):
+    from components.array_pooling import attention_pool_array, attention_weights_array
+    from components.pooling import AttentionPoolingHead
+
+    tokens, mask = features
+    head = AttentionPoolingHead(384, seed=3)
+    with torch.no_grad():
+        head.score.weight.mul_(scale)
+    arrays = head_arrays(head)
+    with torch.no_grad():
+        reference_weights = head.token_weights(tokens, mask).numpy()
+        reference = head(tokens, mask).numpy()
+    np.testing.assert_allclose(
+        attention_weights_array(tokens.numpy(), mask.numpy(), **arrays),
+        reference_weights,
+        atol=1e-6,
+    )
+    np.testing.assert_allclose(
+        attention_pool_array(tokens.numpy(), mask.numpy(), **arrays), reference, atol=1e-5, rtol=0
+    )
+    empty = attention_pool_array(tokens.numpy(), np.zeros_like(mask.numpy()), **arrays)
+    assert np.all(empty == 0)  # no real token: zeros, no NaN

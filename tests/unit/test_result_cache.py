@@ -96,3 +96,15 @@ def test_shipped_default_preset_equals_a_fresh_computation(model, cache_dir):
     fresh = project(vectors, method, n_components, **params)
     assert (shipped.method_used, shipped.note) == (fresh.method_used, fresh.note)
     np.testing.assert_allclose(shipped.coords, fresh.coords, atol=1e-4)
+
+
+def test_shipped_fresh_head_is_the_torch_heads_initial_weights():
+    from components.pooling import AttentionPoolingHead
+
+    head = AttentionPoolingHead(384)
+    shipped = result_cache.load_fresh_head(384, 64, 0)
+    assert shipped is not None
+    np.testing.assert_array_equal(shipped["dense_weight"], head.dense.weight.detach().numpy())
+    np.testing.assert_array_equal(shipped["dense_bias"], head.dense.bias.detach().numpy())
+    np.testing.assert_array_equal(shipped["score_weight"], head.score.weight.detach().numpy())
+    assert result_cache.load_fresh_head(384, 64, 1) is None
