@@ -8,10 +8,11 @@ transformers or sentence-transformers (~400 MB of RSS, see docs/memory.md).
   the only part that imports torch), and cached on disk under `cache_root()`, keyed by the model
   name and a hash of its weights file. Writes are atomic (a temporary folder renamed into place)
   and a file lock keeps two processes from exporting at once.
-- Tokenization uses two `tokenizers.Tokenizer` objects configured once, at construction: one
-  truncates at the model window (what the model reads), one never truncates (for counting and
-  views). Neither is reconfigured per call, so threads can share them (a Hugging Face fast
-  tokenizer changes its truncation settings on every call: not safe across threads).
+- Tokenization uses `tokenizers.Tokenizer` objects configured once, at construction
+  (`components.safe_tokenizer`): one truncates at the model window (what the model reads), one
+  never truncates (for counting and views). Neither is reconfigured per call, so threads can
+  share them (a Hugging Face fast tokenizer changes its truncation settings on every call: not
+  safe across threads). `OnnxEncoder.tokenizer` answers the Hugging Face calls the lab makes.
 - Pooling and normalisation run in numpy (`components.array_pooling`).
 
 Only pipelines of the form Transformer -> Pooling (cls / mean / max / mean_sqrt_len) [-> Normalize]
@@ -37,6 +38,7 @@ import numpy as np
 
 from components.array_pooling import FixedMode, normalize_rows, pool_array
 from components.onnx_export import INFO_FILE, INPUT_NAMES, ONNX_FILE
+from components.safe_tokenizer import SafeTokenizer
 
 CACHE_ENV = "SENTENCE_EMBEDDING_LAB_CACHE"  # overrides the cache folder
 DEFAULT_CACHE = Path.home() / ".cache" / "sentence-embedding-lab"
@@ -268,21 +270,16 @@ class OnnxEncoder:
 
     def __init__(self, model_dir: str | Path, onnx_dir: str | Path, threads: int | None = None):
         import onnxruntime
-        from tokenizers import Tokenizer
 
         self.pipeline = read_pipeline(model_dir)
         self.max_seq_length = self.pipeline.max_seq_length
-        tokenizer_file = str(self.pipeline.transformer_dir / "tokenizer.json")
-        self._window_tokenizer = Tokenizer.from_file(tokenizer_file)  # what the model reads
-        self._window_tokenizer.no_padding()
-        self._window_tokenizer.enable_truncation(max_length=self.max_seq_length)
-        self._full_tokenizer = Tokenizer.from_file(tokenizer_file)  # for counting and views
-        self._full_tokenizer.no_padding()
-        self._full_tokenizer.no_truncation()
-        added = self._full_tokenizer.get_added_tokens_decoder()
-        self.special_ids = frozenset(index for index, token in added.items() if token.special)
-        padding = json.loads(Path(tokenizer_file).read_text(encoding="utf-8")).get("padding") or {}
-        self.pad_id = int(padding.get("pad_id", self._full_tokenizer.token_to_id("[PAD]") or 0))
+        self.tokenizer = SafeTokenizer(
+            self.pipeline.transformer_dir / "tokenizer.json", self.max_seq_length
+        )
+        self._window_tokenizer = self.tokenizer.backend(truncation=True)  # what the model reads
+        self._full_tokenizer = self.tokenizer.backend()  # for counting and views
+        self.special_ids = frozenset(self.tokenizer.all_special_ids)
+        self.pad_id = self.tokenizer.pad_token_id
 
         options = onnxruntime.SessionOptions()
         options.intra_op_num_threads = threads or default_threads()
