@@ -76,6 +76,7 @@ class Pipeline:
 
     transformer_dir: Path  # the folder holding config.json, the weights and tokenizer.json
     max_seq_length: int
+    dimension: int  # the size of the sentence vectors
     pooling: FixedMode
     normalize: bool  # the pipeline ends in a Normalize module
 
@@ -122,8 +123,15 @@ def read_pipeline(model_dir: str | Path) -> Pipeline:
         raise OnnxUnavailable("sentence_bert_config.json: no max_seq_length, or do_lower_case")
     if not (transformer_dir / "tokenizer.json").exists():
         raise OnnxUnavailable("no tokenizer.json (a fast tokenizer) in the model folder")
+    dimension = int(pooling_config.get("word_embedding_dimension", 0))
+    if dimension <= 0:
+        raise OnnxUnavailable("the Pooling config has no word_embedding_dimension")
     return Pipeline(
-        transformer_dir, int(settings["max_seq_length"]), modes[0], kinds[-1] == "Normalize"
+        transformer_dir,
+        int(settings["max_seq_length"]),
+        dimension,
+        modes[0],
+        kinds[-1] == "Normalize",
     )
 
 
@@ -259,20 +267,36 @@ def default_threads() -> int:
 class OnnxEncoder:
     """A sentence-transformers model's inference, without torch: tokenize, transform, pool.
 
-    Thread-safe: the onnxruntime session and both tokenizers are created once and only read
-    afterwards (`InferenceSession.run` may be called from many threads at once).
+    The tokenizer works at once; the onnxruntime session needs the model's ONNX export, made on
+    first need (`ensure_onnx`) or in the background (`prepare_in_background`), so a page that only
+    counts tokens never waits for it. `is_ready` says whether a forward pass would wait.
+
+    Thread-safe: the session and the tokenizers are created once and only read afterwards
+    (`InferenceSession.run` may be called from many threads at once); creating the session is
+    done once, under a lock.
 
     Args:
         model_dir: the sentence-transformers folder (configs, tokenizer.json).
-        onnx_dir: the export of its transformer (see `ensure_onnx`).
+        name: the model's name (part of the export's cache key).
+        random_seed: run the same architecture with random weights, as `untrained_copy` draws them.
         threads: onnxruntime intra-op threads (default: `default_threads()`).
     """
 
-    def __init__(self, model_dir: str | Path, onnx_dir: str | Path, threads: int | None = None):
-        import onnxruntime
-
+    def __init__(
+        self,
+        model_dir: str | Path,
+        name: str = PACKAGED_NAME,
+        *,
+        random_seed: int | None = None,
+        threads: int | None = None,
+    ) -> None:
+        self.model_dir = str(model_dir)
+        self.name = name
+        self.random_seed = random_seed
+        self.threads = threads or default_threads()
         self.pipeline = read_pipeline(model_dir)
         self.max_seq_length = self.pipeline.max_seq_length
+        self.dimension = self.pipeline.dimension
         self.tokenizer = SafeTokenizer(
             self.pipeline.transformer_dir / "tokenizer.json", self.max_seq_length
         )
@@ -280,21 +304,64 @@ class OnnxEncoder:
         self._full_tokenizer = self.tokenizer.backend()  # for counting and views
         self.special_ids = frozenset(self.tokenizer.all_special_ids)
         self.pad_id = self.tokenizer.pad_token_id
+        self._session = None
+        self._session_lock = threading.Lock()
+        self._preparing: threading.Thread | None = None
+        self.error: OnnxUnavailable | None = None  # set when preparing failed
+
+    # ------------------------------------------------------------------ the session
+    @property
+    def is_ready(self) -> bool:
+        """True once the onnxruntime session exists (a forward pass will not wait)."""
+        return self._session is not None
+
+    def prepare(self, on_status: Callable[[str], None] | None = None) -> None:
+        """Export (when not cached) and open the session now; idempotent, thread-safe.
+
+        Raises:
+            OnnxUnavailable: the export failed (the message says why).
+        """
+        if self._session is not None:
+            return
+        with self._session_lock:
+            if self._session is not None:
+                return
+            folder = ensure_onnx(self.model_dir, self.name, self.random_seed, on_status=on_status)
+            try:
+                self._session = self._open(folder)
+            except Exception:  # noqa: BLE001 - a damaged cache entry: export again once
+                shutil.rmtree(folder, ignore_errors=True)
+                folder = ensure_onnx(self.model_dir, self.name, self.random_seed)
+                self._session = self._open(folder)
+
+    def prepare_in_background(self) -> threading.Thread:
+        """Start `prepare` on a daemon thread (once); a failure is kept in `error`."""
+        with self._session_lock:
+            if self._preparing is None:
+
+                def run() -> None:
+                    try:
+                        self.prepare()
+                    except OnnxUnavailable as error:
+                        self.error = error
+
+                self._preparing = threading.Thread(target=run, name="onnx-prepare", daemon=True)
+                self._preparing.start()
+        return self._preparing
+
+    def _open(self, folder: Path):
+        import onnxruntime
 
         options = onnxruntime.SessionOptions()
-        options.intra_op_num_threads = threads or default_threads()
+        options.intra_op_num_threads = self.threads
         options.inter_op_num_threads = 1
         options.execution_mode = onnxruntime.ExecutionMode.ORT_SEQUENTIAL
         # Idle intra-op threads sleep instead of spinning: spinning burns CPU that a 2-core
         # server needs for other sessions (and counts as server CPU per student).
         options.add_session_config_entry("session.intra_op.allow_spinning", "0")
-        self._session = onnxruntime.InferenceSession(
-            str(Path(onnx_dir) / ONNX_FILE), options, providers=["CPUExecutionProvider"]
+        return onnxruntime.InferenceSession(
+            str(folder / ONNX_FILE), options, providers=["CPUExecutionProvider"]
         )
-        self.dimension = int(self._session.get_outputs()[0].shape[-1] or 0) or self._probe_dim()
-
-    def _probe_dim(self) -> int:
-        return int(self._forward(*self._pad([self._window_tokenizer.encode("")]))[0].shape[-1])
 
     def get_embedding_dimension(self) -> int:
         """The vector size (named like sentence-transformers' method)."""
@@ -338,6 +405,7 @@ class OnnxEncoder:
         self, input_ids: np.ndarray, attention_mask: np.ndarray, token_type_ids: np.ndarray
     ) -> tuple[np.ndarray, np.ndarray]:
         arrays = dict(zip(INPUT_NAMES, (input_ids, attention_mask, token_type_ids), strict=True))
+        self.prepare()
         hidden = self._session.run(None, arrays)[0]  # (batch, tokens, dim)
         return hidden, attention_mask
 
@@ -421,7 +489,7 @@ def load_onnx_encoder(
     threads: int | None = None,
     on_status: Callable[[str], None] | None = None,
 ) -> OnnxEncoder:
-    """An `OnnxEncoder` for a model folder (default: the packaged all-MiniLM-L6-v2).
+    """A ready `OnnxEncoder` for a model folder (default: the packaged all-MiniLM-L6-v2).
 
     Exports the transformer on first use (see `ensure_onnx`); a cached export that onnxruntime
     cannot open (e.g. damaged on disk) is removed and exported again, once.
@@ -429,13 +497,8 @@ def load_onnx_encoder(
     Args:
         random_seed: the same architecture with random weights, as `untrained_copy(model, seed)`.
     """
-    model_dir = model_dir or packaged_model_path()
-    folder = ensure_onnx(model_dir, name, random_seed, on_status=on_status)
-    try:
-        return OnnxEncoder(model_dir, folder, threads)
-    except OnnxUnavailable:
-        raise
-    except Exception:  # noqa: BLE001 - a damaged cache entry: export again once
-        shutil.rmtree(folder, ignore_errors=True)
-        folder = ensure_onnx(model_dir, name, random_seed, on_status=on_status)
-        return OnnxEncoder(model_dir, folder, threads)
+    encoder = OnnxEncoder(
+        model_dir or packaged_model_path(), name, random_seed=random_seed, threads=threads
+    )
+    encoder.prepare(on_status)
+    return encoder

@@ -277,3 +277,21 @@ def test_long_texts_run_in_small_batches(onnx_model):
     assert sum(size for size, _ in sizes) == len(texts)
     assert all(size * tokens**2 <= ATTENTION_BUDGET or size == 1 for size, tokens in sizes)
     assert sizes[0] == (2, 256) and sizes[-1][0] > 2  # short texts still batch up
+
+
+def test_tokens_need_no_export_and_the_session_opens_in_the_background(tmp_path, monkeypatch):
+    from components.onnx_encoder import OnnxEncoder
+
+    monkeypatch.setenv(CACHE_ENV, str(tmp_path))  # an empty cache: nothing exported here
+    encoder = OnnxEncoder(packaged_model_path())
+    assert not encoder.is_ready and encoder.dimension == 384
+    assert encoder.count_tokens(["hello world"]) == [4]
+    assert encoder.tokenize("quantumness").tokens == ["[CLS]", "quantum", "##ness", "[SEP]"]
+    assert not encoder.is_ready and not (tmp_path / "onnx").exists()  # no export was started
+
+    monkeypatch.delenv(CACHE_ENV)  # the usual cache, where the export already is
+    thread = encoder.prepare_in_background()
+    assert encoder.prepare_in_background() is thread  # once
+    thread.join(timeout=120)
+    assert encoder.is_ready and encoder.error is None
+    assert encoder.embed(["hello"]).shape == (1, 384)
