@@ -63,14 +63,6 @@ class OnnxUnavailable(RuntimeError):
 
 
 @dataclass(frozen=True)
-class TokenizedText:
-    tokens: list[str]  # subword pieces, special tokens included
-    ids: list[int]
-    special: list[bool]  # True for [CLS], [SEP], [PAD], [UNK] ... (the tokenizer's special tokens)
-    truncated: bool  # True when the text had more tokens than the model window
-
-
-@dataclass(frozen=True)
 class Pipeline:
     """What a sentence-transformers folder does after its transformer, read from its configs."""
 
@@ -203,11 +195,10 @@ def ensure_onnx(
     final = export_dir(model_dir, name, random_seed)
     if is_exported(final):
         return final
-    final.parent.mkdir(parents=True, exist_ok=True)
-    lock = FileLock(str(final) + ".lock")
     with _EXPORT_LOCK:
         try:
-            with lock.acquire(timeout=timeout):
+            final.parent.mkdir(parents=True, exist_ok=True)
+            with FileLock(str(final) + ".lock").acquire(timeout=timeout):
                 if is_exported(final):  # another process finished it while we waited
                     return final
                 _remove_leftovers(final)
@@ -216,6 +207,8 @@ def ensure_onnx(
                 _export_into(final, pipeline.transformer_dir, random_seed, timeout)
         except Timeout as error:
             raise OnnxUnavailable(f"waited {timeout:.0f} s for another export") from error
+        except OSError as error:  # e.g. no writable cache folder
+            raise OnnxUnavailable(f"cannot write the export to {final.parent}: {error}") from error
     return final
 
 
@@ -304,35 +297,68 @@ class OnnxEncoder:
         self._full_tokenizer = self.tokenizer.backend()  # for counting and views
         self.special_ids = frozenset(self.tokenizer.all_special_ids)
         self.pad_id = self.tokenizer.pad_token_id
-        self._session = None
+        self._run = None  # arrays -> last_hidden_state: the onnxruntime session (or the fallback)
         self._session_lock = threading.Lock()
         self._preparing: threading.Thread | None = None
-        self.error: OnnxUnavailable | None = None  # set when preparing failed
+        self.error: OnnxUnavailable | None = None  # why the ONNX path failed (then torch runs)
 
     # ------------------------------------------------------------------ the session
     @property
     def is_ready(self) -> bool:
-        """True once the onnxruntime session exists (a forward pass will not wait)."""
-        return self._session is not None
+        """True once a forward pass will not wait (the session is open)."""
+        return self._run is not None
+
+    @property
+    def runtime(self) -> str:
+        """What runs the transformer: "onnxruntime", "torch (fallback)" or "not ready"."""
+        if self._run is None:
+            return "not ready"
+        return "torch (fallback)" if self.error is not None else "onnxruntime"
 
     def prepare(self, on_status: Callable[[str], None] | None = None) -> None:
         """Export (when not cached) and open the session now; idempotent, thread-safe.
 
-        Raises:
-            OnnxUnavailable: the export failed (the message says why).
+        When the export fails (no writable cache folder, an exporter error), the same transformer
+        runs in torch instead (`error` says why): the numbers are the same within 1e-5, only the
+        memory is not.
         """
-        if self._session is not None:
+        if self._run is not None:
             return
         with self._session_lock:
-            if self._session is not None:
+            if self._run is not None:
                 return
+            try:
+                self._run = self._onnx_runner(on_status)
+            except OnnxUnavailable as error:
+                self.error = error
+                self._run = self._torch_runner()
+
+    def _onnx_runner(self, on_status: Callable[[str], None] | None):
+        folder = ensure_onnx(self.model_dir, self.name, self.random_seed, on_status=on_status)
+        try:
+            session = self._open(folder)
+        except Exception:  # noqa: BLE001 - a damaged cache entry: export again once
+            shutil.rmtree(folder, ignore_errors=True)
             folder = ensure_onnx(self.model_dir, self.name, self.random_seed, on_status=on_status)
             try:
-                self._session = self._open(folder)
-            except Exception:  # noqa: BLE001 - a damaged cache entry: export again once
-                shutil.rmtree(folder, ignore_errors=True)
-                folder = ensure_onnx(self.model_dir, self.name, self.random_seed)
-                self._session = self._open(folder)
+                session = self._open(folder)
+            except Exception as error:  # noqa: BLE001
+                raise OnnxUnavailable(f"onnxruntime cannot open the export: {error}") from error
+        return lambda arrays: session.run(None, arrays)[0]
+
+    def _torch_runner(self):
+        import torch
+
+        from components.onnx_export import load_transformer
+
+        transformer = load_transformer(str(self.pipeline.transformer_dir), self.random_seed)
+
+        def run(arrays: dict[str, np.ndarray]) -> np.ndarray:
+            with torch.no_grad():
+                inputs = {name: torch.from_numpy(array) for name, array in arrays.items()}
+                return transformer(**inputs).last_hidden_state.numpy()
+
+        return run
 
     def prepare_in_background(self) -> threading.Thread:
         """Start `prepare` on a daemon thread (once); a failure is kept in `error`."""
@@ -377,17 +403,6 @@ class OnnxEncoder:
         """Number of tokens of each text including [CLS]/[SEP], before truncation."""
         return [len(encoding.ids) for encoding in self._full_tokenizer.encode_batch(list(texts))]
 
-    def tokenize(self, text: str) -> TokenizedText:
-        """The pieces the model actually sees for one text (truncated at its window)."""
-        encoding = self._window_tokenizer.encode(text)
-        ids = list(encoding.ids)
-        return TokenizedText(
-            tokens=list(encoding.tokens),
-            ids=ids,
-            special=[index in self.special_ids for index in ids],
-            truncated=len(self._full_tokenizer.encode(text).ids) > len(ids),
-        )
-
     def _pad(self, encodings: Sequence) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """input_ids, attention_mask, token_type_ids (batch, tokens), padded to the longest."""
         longest = max(len(encoding.ids) for encoding in encodings)
@@ -406,17 +421,18 @@ class OnnxEncoder:
     ) -> tuple[np.ndarray, np.ndarray]:
         arrays = dict(zip(INPUT_NAMES, (input_ids, attention_mask, token_type_ids), strict=True))
         self.prepare()
-        hidden = self._session.run(None, arrays)[0]  # (batch, tokens, dim)
+        hidden = self._run(arrays)  # (batch, tokens, dim)
         return hidden, attention_mask
 
-    def _batches(self, texts: list[str], batch_size: int):
+    def _batches(self, texts: list[str], batch_size: int, encodings: list | None = None):
         """(rows, token vectors, mask) per batch of similar lengths, longest first.
 
         A batch holds at most `batch_size` texts and at most ATTENTION_BUDGET // tokens²: the
         attention scores (batch, heads, tokens, tokens) of 32 texts of 256 tokens took the
         process from 270 MB to 1,080 MB; two at a time stay under +40 MB and use less CPU.
         """
-        encodings = self._window_tokenizer.encode_batch(texts)
+        if encodings is None:
+            encodings = self._window_tokenizer.encode_batch(texts)
         lengths = [len(encoding.ids) for encoding in encodings]
         order = np.argsort([-length for length in lengths], kind="stable")
         start = 0
@@ -456,6 +472,18 @@ class OnnxEncoder:
             return np.zeros((0, 0, self.dimension), np.float32), np.zeros((0, 0), np.int64)
         encodings = self._window_tokenizer.encode_batch(texts)
         return self._forward(*self._pad(encodings))
+
+    def contextual_rows(
+        self, texts: Sequence[str], batch_size: int = 32
+    ) -> list[tuple[np.ndarray, list[int]]]:
+        """Each text's token vectors (tokens_i, dim) and token ids, in input order."""
+        texts = list(texts)
+        rows: list[tuple[np.ndarray, list[int]]] = [None] * len(texts)  # type: ignore[list-item]
+        encodings = self._window_tokenizer.encode_batch(texts)
+        for picked, hidden, mask in self._batches(texts, batch_size, encodings):
+            for row, vectors, length in zip(picked, hidden, mask.sum(axis=1), strict=True):
+                rows[row] = (vectors[:length], list(encodings[row].ids))
+        return rows
 
     def batched_token_embeddings(
         self, texts: Sequence[str], batch_size: int = 32

@@ -15,7 +15,14 @@ from concurrent.futures import ThreadPoolExecutor
 import numpy as np
 import pytest
 
-from components.encoder import count_tokens, embed, token_embeddings, tokenize
+from components.encoder import (
+    count_tokens,
+    embed,
+    token_batch,
+    token_embeddings,
+    tokenize,
+    untrained_copy,
+)
 from components.onnx_encoder import (
     CACHE_ENV,
     OnnxUnavailable,
@@ -27,7 +34,6 @@ from components.onnx_encoder import (
 )
 from components.onnx_export import INFO_FILE, ONNX_FILE
 from components.samples import DEFAULT_PRESET, load_preset
-from components.tokens import batched_token_embeddings
 from tests.conftest import ROOT
 
 EDGE_TEXTS = [
@@ -97,40 +103,57 @@ def test_embed_of_nothing_is_an_empty_matrix(onnx_model):
     assert onnx_model.embed([]).shape == (0, 384)
 
 
+def transformer_output(model, texts):
+    """sentence-transformers' own Transformer module on one padded batch."""
+    import torch
+
+    features = model.preprocess(list(texts))
+    with torch.no_grad():
+        output = model[0](features)
+    return output["token_embeddings"].numpy(), features["attention_mask"].numpy()
+
+
 def test_token_embeddings_equal_the_transformer_module(onnx_model, model):
     ours, our_mask = onnx_model.token_embeddings(EDGE_TEXTS)
-    reference, reference_mask = token_embeddings(model, EDGE_TEXTS)
-    np.testing.assert_array_equal(our_mask, reference_mask.numpy())
-    assert ours.shape == tuple(reference.shape)  # (batch, tokens, dim), padding included
+    reference, reference_mask = transformer_output(model, EDGE_TEXTS)
+    np.testing.assert_array_equal(our_mask, reference_mask)
+    assert ours.shape == reference.shape  # (batch, tokens, dim), padding included
     real = our_mask.astype(bool)  # (batch, tokens)
     # Every real token's vector is equal; the vectors at padding positions are what the
     # transformer computes for [PAD] (no pooling mode reads them): equal to ~1.5e-4 only.
-    np.testing.assert_allclose(ours[real], reference.numpy()[real], atol=1e-5, rtol=0)
-    np.testing.assert_allclose(ours[~real], reference.numpy()[~real], atol=1e-3, rtol=0)
+    np.testing.assert_allclose(ours[real], reference[real], atol=1e-5, rtol=0)
+    np.testing.assert_allclose(ours[~real], reference[~real], atol=1e-3, rtol=0)
 
 
-def test_batched_token_embeddings_equal_the_torch_version(onnx_model, model, texts):
-    ours, our_mask = onnx_model.batched_token_embeddings(texts[:80] + EDGE_TEXTS)
-    reference, reference_mask = batched_token_embeddings(model, texts[:80] + EDGE_TEXTS)
+def test_token_batches_equal_the_torch_model(onnx_model, model, texts):
+    """encoder.token_embeddings / token_batch give the same vectors, mask and pieces either way."""
+    sample = texts[:80] + EDGE_TEXTS
+    ours, our_mask = token_embeddings(onnx_model, sample)
+    reference, reference_mask = token_embeddings(model, sample)
     np.testing.assert_array_equal(our_mask, reference_mask.numpy())
     np.testing.assert_allclose(ours, reference.numpy(), atol=1e-5, rtol=0)
+    np.testing.assert_allclose(
+        onnx_model.batched_token_embeddings(sample)[0], reference.numpy(), atol=1e-5, rtol=0
+    )
+    batch, reference_batch = token_batch(onnx_model, sample), token_batch(model, sample)
+    assert batch.pieces == reference_batch.pieces and batch.special == reference_batch.special
+    np.testing.assert_allclose(batch.embeddings, reference_batch.embeddings, atol=1e-5, rtol=0)
 
 
 def test_count_tokens_equals_the_hf_tokenizer(onnx_model, model, texts):
     assert onnx_model.count_tokens(texts) == count_tokens(model, texts)
+    assert count_tokens(onnx_model, texts) == count_tokens(model, texts)
 
 
 def test_tokenize_equals_the_hf_tokenizer(onnx_model, model, texts):
     for text in texts:
-        ours, reference = onnx_model.tokenize(text), tokenize(model, text)
-        assert (ours.tokens, ours.ids, ours.special, ours.truncated) == (
-            reference.tokens,
-            reference.ids,
-            reference.special,
-            reference.truncated,
-        ), text
-    assert onnx_model.tokenize("word " * 400).truncated
-    assert len(onnx_model.tokenize("word " * 400).ids) == 256
+        assert tokenize(onnx_model, text) == tokenize(model, text), text
+    assert tokenize(onnx_model, "word " * 400).truncated
+    assert len(tokenize(onnx_model, "word " * 400).ids) == 256
+
+
+def test_embed_through_the_encoder_api(onnx_model, model, texts):
+    np.testing.assert_allclose(embed(onnx_model, texts), embed(model, texts), atol=1e-5, rtol=0)
 
 
 def test_twelve_threads_at_once_give_the_serial_results(onnx_model, texts):
@@ -148,7 +171,7 @@ def test_twelve_threads_at_once_give_the_serial_results(onnx_model, texts):
         if kind == "count":
             return onnx_model.count_tokens(chunk)
         if kind == "tokenize":
-            return [onnx_model.tokenize(text) for text in chunk]
+            return [tokenize(onnx_model, text) for text in chunk]
         return onnx_model.batched_token_embeddings(chunk)
 
     serial = [run(job) for job in jobs]
@@ -173,17 +196,17 @@ def test_twelve_threads_at_once_give_the_serial_results(onnx_model, texts):
             assert together == alone
 
 
-def test_random_weights_export_equals_untrained_copy(model):
+def test_random_weights_export_equals_untrained_copy(onnx_model, model):
     """The random-weights model (same seed) as the Tokens page builds it with torch."""
-    from components.quality import untrained_copy
-
     reference = untrained_copy(model, 0)
-    ours = load_onnx_encoder(random_seed=0)
+    ours = untrained_copy(onnx_model, 0)
+    ours.prepare()
+    assert ours.runtime == "onnxruntime"
     texts = load_preset(DEFAULT_PRESET).texts[:40] + EDGE_TEXTS[:8]
     np.testing.assert_allclose(
         ours.embed(texts), reference.encode(texts, normalize_embeddings=True), atol=1e-5, rtol=0
     )
-    tokens, mask = ours.token_embeddings(texts[:10])
+    tokens, mask = token_embeddings(ours, texts[:10])
     reference_tokens, reference_mask = token_embeddings(reference, texts[:10])
     np.testing.assert_array_equal(mask, reference_mask.numpy())
     np.testing.assert_allclose(tokens, reference_tokens.numpy(), atol=1e-5, rtol=0)
@@ -219,7 +242,7 @@ def test_server_side_use_never_imports_torch():
         "import sys\n"
         "from components.onnx_encoder import load_onnx_encoder\n"
         "model = load_onnx_encoder()\n"
-        "model.embed(['hello', 'world']); model.count_tokens(['a']); model.tokenize('b')\n"
+        "model.embed(['hello', 'world']); model.count_tokens(['a'])\n"
         "model.batched_token_embeddings(['c d'])\n"
         "heavy = [name for name in ('torch', 'transformers', 'sentence_transformers') if name in sys.modules]\n"
         "print(heavy)\n"
@@ -286,7 +309,7 @@ def test_tokens_need_no_export_and_the_session_opens_in_the_background(tmp_path,
     encoder = OnnxEncoder(packaged_model_path())
     assert not encoder.is_ready and encoder.dimension == 384
     assert encoder.count_tokens(["hello world"]) == [4]
-    assert encoder.tokenize("quantumness").tokens == ["[CLS]", "quantum", "##ness", "[SEP]"]
+    assert tokenize(encoder, "quantumness").tokens == ["[CLS]", "quantum", "##ness", "[SEP]"]
     assert not encoder.is_ready and not (tmp_path / "onnx").exists()  # no export was started
 
     monkeypatch.delenv(CACHE_ENV)  # the usual cache, where the export already is
@@ -295,3 +318,18 @@ def test_tokens_need_no_export_and_the_session_opens_in_the_background(tmp_path,
     thread.join(timeout=120)
     assert encoder.is_ready and encoder.error is None
     assert encoder.embed(["hello"]).shape == (1, 384)
+
+
+def test_when_the_export_fails_torch_runs_the_same_transformer(tmp_path, monkeypatch, model):
+    """No writable cache folder (or any export failure): the encoder still works, via torch."""
+    from components.onnx_encoder import OnnxEncoder
+
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("")
+    monkeypatch.setenv(CACHE_ENV, str(blocker))
+    encoder = OnnxEncoder(packaged_model_path())
+    texts = EDGE_TEXTS
+    np.testing.assert_allclose(
+        encoder.embed(texts), model.encode(texts, normalize_embeddings=True), atol=1e-5, rtol=0
+    )
+    assert encoder.runtime == "torch (fallback)" and isinstance(encoder.error, OnnxUnavailable)
