@@ -4,6 +4,11 @@ Every cached function takes the `ActiveModel` (hashed by its `key`: the model's 
 session-unique key for a session's own copy) and is named after what it returns. The cached model
 is shared by every session: nothing here (or anywhere) may change it. A session that fine-tunes
 works on its own copy and registers it with `register_session_model`.
+
+Memory (docs/memory.md): the packaged model runs on onnxruntime (`encoder.load_fast_model`), so
+the server imports torch, transformers and sentence-transformers only when a session trains
+(`trainable_model`) or picks another model. The default preset's vectors and map come from disk
+(`components.result_cache`); glibc's malloc arenas are capped when this module is imported.
 """
 
 from __future__ import annotations
@@ -17,6 +22,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 import streamlit as st
 
+from components import result_cache
+from components.allocator import limit_malloc_arenas, trim_memory
 from components.chunking import Chunk, chunk_text
 from components.documents import LoadedDocument, from_upload
 from components.encoder import (
@@ -26,6 +33,9 @@ from components.encoder import (
     count_tokens,
     embed,
     get_tokenizer,
+    is_default_model,
+    is_fast,
+    load_fast_model,
     load_model,
     model_info,
     token_batch,
@@ -37,8 +47,13 @@ from components.tables import vectors_table
 if TYPE_CHECKING:
     from sentence_transformers import CrossEncoder, SentenceTransformer
 
+    from components.encoder import Model
     from components.index import HnswIndex
     from components.rerank import Bm25
+
+# Before the sessions' threads allocate: every thread that contends for the heap would get its own
+# glibc arena (up to 8 per core), and arenas rarely give memory back (docs/memory.md).
+limit_malloc_arenas(2)
 
 # Heavy CPU work (encoding, UMAP, training) from concurrent sessions runs one job at a time:
 # on 2 cores, torch, numba and BLAS thread pools from two jobs only thrash each other.
@@ -59,7 +74,7 @@ CHUNK_VECTORS_KEY = "_chunk_vectors"  # session_state: the last encoded set of c
 
 @dataclass(frozen=True)
 class ActiveModel:
-    model: SentenceTransformer
+    model: Model  # a SentenceTransformer, or the packaged model's torch-free OnnxEncoder
     key: str  # cache key: the model name, or a session-unique key for a session's own copy
     info: ModelInfo
 
@@ -72,11 +87,43 @@ MODEL_HASH = {ActiveModel: _model_key}  # caches tell models apart by key, never
 
 
 @st.cache_resource(max_entries=4, show_spinner="Loading the model…")
-def get_model(name: str = DEFAULT_MODEL) -> SentenceTransformer:
-    """Load a model once per process (shared by all sessions; read-only). Errors are not cached."""
+def get_model(name: str = DEFAULT_MODEL) -> Model:
+    """Load a model once per process (shared by all sessions; read-only). Errors are not cached.
+
+    The packaged model is an `OnnxEncoder`: its tokenizer works at once and its onnxruntime
+    session opens in the background (exporting the model first when this machine has no export
+    yet; `wait_for_model` shows a spinner when a page needs it before it is ready).
+    """
+    fast = load_fast_model(name)
+    if fast is not None:
+        fast.prepare_in_background()
+        return fast
     model = load_model(name)
     model.eval()
     return model
+
+
+@st.cache_resource(max_entries=2, show_spinner="Loading the model in torch for training…")
+def trainable_model(name: str = DEFAULT_MODEL) -> SentenceTransformer:
+    """The torch SentenceTransformer of `name`, to copy and train (shared; never trained itself).
+
+    For the packaged model this is the first moment torch is imported into the server.
+    """
+    model = get_model(name)
+    if is_fast(model):
+        model = load_model(name)
+        model.eval()
+    return model
+
+
+def wait_for_model(model: Model) -> None:
+    """Before a forward pass: when the model is still being prepared, say so while waiting."""
+    if is_fast(model) and not model.is_ready:
+        with st.spinner(
+            "Preparing the model: opening its ONNX export (the first time on a new server, "
+            "exporting it takes ~10 s)…"
+        ):
+            model.prepare()
 
 
 def register_session_model(label: str, model: SentenceTransformer) -> None:
@@ -146,6 +193,30 @@ def _vectors_of_slice(active: ActiveModel, texts: tuple[str, ...]) -> np.ndarray
         return embed(active.model, list(texts))
 
 
+def disk_fingerprint(active: ActiveModel) -> str | None:
+    """The model's key for results kept on disk: only the packaged model's (name + weights hash)."""
+    if is_session_model(active) or not is_default_model(active.info.name):
+        return None
+    return _packaged_fingerprint()
+
+
+@st.cache_resource(show_spinner=False)
+def _packaged_fingerprint() -> str:
+    return result_cache.packaged_fingerprint(DEFAULT_MODEL)
+
+
+@st.cache_resource(show_spinner=False)
+def _default_preset_texts() -> tuple[str, ...]:
+    from components.samples import DEFAULT_PRESET, load_preset
+
+    return tuple(load_preset(DEFAULT_PRESET).texts)
+
+
+def _keep_on_disk(texts) -> bool:
+    """Results are written to disk for the default preset only (never for users' own text)."""
+    return tuple(texts) == _default_preset_texts()
+
+
 def embed_texts(
     active: ActiveModel,
     texts: list[str],
@@ -156,10 +227,18 @@ def embed_texts(
 ) -> np.ndarray:
     """Normalised vectors (n, dim), cached per (model, slice of `chunk` texts).
 
-    More than `progress_min` texts show a progress bar; cached slices are not re-encoded.
+    More than `progress_min` texts show a progress bar; cached slices are not re-encoded. The
+    packaged model's vectors of a whole text list are also looked up on disk first (the shipped
+    default preset), and written there for the default preset when it was not.
     """
     if not texts:
         return np.zeros((0, active.info.dimension), dtype=np.float32)
+    fingerprint = disk_fingerprint(active)
+    if fingerprint is not None:
+        kept = result_cache.load_vectors(fingerprint, texts)
+        if kept is not None:
+            return kept
+    wait_for_model(active.model)
     slices = [tuple(texts[i : i + chunk]) for i in range(0, len(texts), chunk)]
     bar = None
     if len(texts) > progress_min:
@@ -172,7 +251,12 @@ def embed_texts(
             bar.progress(number / len(slices), text=f"Encoded {done:,} / {len(texts):,} {noun}")
     if bar is not None:
         bar.empty()
-    return np.concatenate(parts)  # (n, dim)
+    vectors = np.concatenate(parts)  # (n, dim)
+    if fingerprint is not None and _keep_on_disk(texts):
+        result_cache.save_vectors(fingerprint, texts, vectors)
+    if len(texts) > progress_min:
+        trim_memory()  # a big job leaves freed heap pages behind
+    return vectors
 
 
 @dataclass(frozen=True)
@@ -206,9 +290,21 @@ def projection(
     params: tuple[tuple[str, float], ...],
     _vectors: np.ndarray,
 ) -> ProjectionResult:
-    """`project` cached per (model, texts, method, params); the vectors follow from the first two."""
+    """`project` cached per (model, texts, method, params); the vectors follow from the first two.
+
+    The packaged model's maps are looked up on disk first (the default preset's default map is
+    shipped) and the default preset's other maps are written there.
+    """
+    fingerprint = disk_fingerprint(active)
+    if fingerprint is not None:
+        kept = result_cache.load_projection(fingerprint, texts, method, n_components, dict(params))
+        if kept is not None:
+            return kept
     with HEAVY_WORK:
-        return project(_vectors, method, n_components, **dict(params))
+        result = project(_vectors, method, n_components, **dict(params))
+    if fingerprint is not None and _keep_on_disk(texts):
+        result_cache.save_projection(fingerprint, texts, method, n_components, dict(params), result)
+    return result
 
 
 @st.cache_data(max_entries=8, show_spinner=False, hash_funcs=MODEL_HASH)
@@ -227,18 +323,29 @@ def token_counts(active: ActiveModel, texts: tuple[str, ...]) -> list[int]:
 
 
 @st.cache_data(max_entries=256, show_spinner=False, hash_funcs=MODEL_HASH)
-def token_vectors(active: ActiveModel, texts: tuple[str, ...]) -> TokenBatch:
-    """Contextual token vectors and pieces of the texts, cached per (model, texts)."""
+def _token_vectors(active: ActiveModel, texts: tuple[str, ...]) -> TokenBatch:
     with HEAVY_WORK:
         return token_batch(active.model, texts)
+
+
+def token_vectors(active: ActiveModel, texts: tuple[str, ...]) -> TokenBatch:
+    """Contextual token vectors and pieces of the texts, cached per (model, texts)."""
+    wait_for_model(active.model)
+    return _token_vectors(active, texts)
 
 
 @st.cache_resource(max_entries=2, show_spinner="Building a randomly initialised copy…",
                    hash_funcs=MODEL_HASH)  # fmt: skip
 def untrained_model(active: ActiveModel, seed: int = 0) -> ActiveModel:
-    """The model's architecture with random weights (fixed seed), shared read-only like get_model."""
+    """The model's architecture with random weights (fixed seed), shared read-only like get_model.
+
+    For the packaged model the random transformer is built and exported to ONNX in a subprocess
+    (torch stays out of the server), once per cache folder.
+    """
     with HEAVY_WORK:
         model = untrained_copy(active.model, seed)
+        if is_fast(model):
+            model.prepare()
     info = model_info(model, active.info.name, source="random weights")
     return ActiveModel(model, f"untrained:{active.key}:{seed}", info)
 
