@@ -1,8 +1,9 @@
 """Fine-tuning a private copy of the model on a few triplets, with the library's own losses.
 
-The shared cached model is never trained: `CopyRegistry.fresh_copy` deep-copies it (and caps how
-many copies live in this process). `fine_tune` is the training loop of sentence-transformers'
-`SentenceTransformer.old_fit` (same batches, collate, AdamW parameter groups, gradient clipping,
+The shared cached model is never trained: `CopyRegistry.fresh_copy` (components/training_setup.py,
+which holds everything of fine-tuning that needs no torch) deep-copies it (and caps how
+many copies live in this process, counting each from its creation). `fine_tune` is the training
+loop of sentence-transformers' `SentenceTransformer.old_fit` (same batches, collate, AdamW parameter groups, gradient clipping,
 constant learning rate), written out so it can report every step; tests/unit/test_finetune.py
 proves it gives the same weights as `old_fit`. Triplet and InfoNCE use the library's
 `TripletLoss(COSINE)` and `MultipleNegativesRankingLoss`; cosine-margin, which the library does not
@@ -31,6 +32,7 @@ from torch import Tensor, nn
 from torch.utils.data import DataLoader
 
 from components.losses import LossName, cosine_margin_loss
+from components.thread_safety import seeded
 from components.training_setup import (  # noqa: F401 - re-exported: `finetune.TrainConfig` ...
     MAX_COPIES,
     MAX_EPOCHS,
@@ -150,8 +152,7 @@ def fine_tune(
         raise ValueError("no triplets to train on")
     started = time.perf_counter()
     history = TrainHistory()
-    with torch.random.fork_rng(devices=[]):  # seed locally: other sessions' randomness is untouched
-        torch.manual_seed(config.seed)
+    with seeded(config.seed):  # seed locally, under a lock: other sessions' randomness is untouched
         loader = triplet_loader(anchors, positives, negatives, config.batch_size, config.seed)
         loader.collate_fn = model.smart_batching_collate
         loss_model = make_loss(
@@ -195,13 +196,36 @@ def fine_tune(
     return history
 
 
+# What a downloaded model may contain: weights as safetensors (never pickle: `pytorch_model.bin`
+# can run code when loaded), JSON configs, and tokenizer vocabularies. No code (`*.py`), no model
+# card (it is regenerated on load anyway).
+SHAREABLE_SUFFIXES = (".safetensors", ".json")
+SHAREABLE_NAMES = ("vocab.txt", "merges.txt", "spiece.model", "sentencepiece.bpe.model")
+
+
+def is_shareable(relative_path: str) -> bool:
+    """True for the files a fine-tuned model download may contain (see SHAREABLE_SUFFIXES)."""
+    name = relative_path.rsplit("/", 1)[-1]
+    return name.endswith(SHAREABLE_SUFFIXES) or name in SHAREABLE_NAMES
+
+
 def model_zip(model: SentenceTransformer) -> bytes:
-    """The model saved by `model.save`, as a zip file in memory (load it with SentenceTransformer)."""
+    """The model saved by `model.save`, as a zip in memory (load it with SentenceTransformer).
+
+    Only safetensors weights, JSON configs and tokenizer vocabularies go in (`is_shareable`).
+
+    Raises:
+        RuntimeError: the saved model has no safetensors weights (it would not load back).
+    """
     buffer = io.BytesIO()
     with tempfile.TemporaryDirectory() as folder:
-        model.save(folder)
+        model.save(folder, create_model_card=False, safe_serialization=True)
+        files = [path for path in sorted(Path(folder).rglob("*")) if path.is_file()]
+        names = [path.relative_to(folder).as_posix() for path in files]
+        if not any(name.endswith(".safetensors") for name in names):
+            raise RuntimeError("The model was not saved as safetensors; nothing to download.")
         with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as archive:
-            for path in sorted(Path(folder).rglob("*")):
-                if path.is_file():
-                    archive.write(path, path.relative_to(folder).as_posix())
+            for path, name in zip(files, names, strict=True):
+                if is_shareable(name):
+                    archive.write(path, name)
     return buffer.getvalue()

@@ -389,6 +389,12 @@ class OnnxEncoder:
             str(folder / ONNX_FILE), options, providers=["CPUExecutionProvider"]
         )
 
+    def weights_bytes(self) -> int:
+        """Size of the transformer's weights file (about what its session holds in memory)."""
+        folder = self.pipeline.transformer_dir
+        files = [folder / "model.safetensors", folder / "pytorch_model.bin"]
+        return next((path.stat().st_size for path in files if path.exists()), 0)
+
     def get_embedding_dimension(self) -> int:
         """The vector size (named like sentence-transformers' method)."""
         return self.dimension
