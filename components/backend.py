@@ -9,6 +9,11 @@ together, least recently used first out, dropped after `limits.CACHE_TTL_MINUTES
 Heavy work waits its turn in one fair `WorkQueue`; a waiting session sees its place, an
 estimate and a Cancel button. A session that fine-tunes works on its own copy, owned by
 `finetune.REGISTRY` (counted from creation, evicted after `limits.COPY_IDLE_MINUTES` idle).
+
+Memory (docs/memory.md): the packaged model runs on onnxruntime (`encoder.load_fast_model`), so
+the server imports torch, transformers and sentence-transformers only when a session trains
+(`trainable_model`) or picks another model. The default preset's vectors and maps come from disk
+(`components.result_cache`); glibc's malloc arenas are capped when this module is imported.
 """
 
 from __future__ import annotations
@@ -27,7 +32,8 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from components import limits
+from components import limits, result_cache
+from components.allocator import limit_malloc_arenas, trim_memory
 from components.chunking import Chunk, chunk_text
 from components.clusters import Clustering, ClusterMethod, cluster_sentences
 from components.documents import LoadedDocument, from_upload
@@ -38,30 +44,38 @@ from components.encoder import (
     count_tokens,
     embed,
     get_tokenizer,
+    is_default_model,
+    is_fast,
+    load_fast_model,
     load_model,
     model_info,
     token_batch,
+    unnormalized_embed,
     untrained_copy,
 )
-from components.finetune import REGISTRY
 from components.geometry import (
     TRUNCATION_DIMS,
     metric_agreement,
     quantisation_overlap,
     truncation_overlap,
-    unnormalized_embed,
 )
 from components.memory_cache import MemoryStore
 from components.projection import Honesty, ProjectionResult, align, honesty, project
 from components.tables import vectors_table
 from components.texts import csv_bytes
+from components.training_setup import REGISTRY
 from components.work_queue import Job, JobCancelled, WorkQueue
 
 if TYPE_CHECKING:
     from sentence_transformers import CrossEncoder, SentenceTransformer
 
+    from components.encoder import Model
     from components.index import HnswIndex
     from components.rerank import Bm25
+
+# Before the sessions' threads allocate: every thread that contends for the heap would get its own
+# glibc arena (up to 8 per core), and arenas rarely give memory back (docs/memory.md).
+limit_malloc_arenas(2)
 
 T = TypeVar("T")
 LOG = logging.getLogger(__name__)
@@ -119,7 +133,7 @@ def digest(*parts: object) -> str:
 
 @dataclass(frozen=True)
 class ActiveModel:
-    model: SentenceTransformer
+    model: Model  # a SentenceTransformer, or the packaged model's torch-free OnnxEncoder
     key: str  # cache key: the model name, or a session-unique key for a session's own copy
     info: ModelInfo
 
@@ -210,11 +224,67 @@ def retry_button(key: str) -> None:
 
 # ---------------------------------------------------------------- models
 @st.cache_resource(max_entries=3, show_spinner="Loading the model…")
-def get_model(name: str = DEFAULT_MODEL) -> SentenceTransformer:
-    """Load a model once per process (shared by all sessions; read-only). Errors are not cached."""
+def get_model(name: str = DEFAULT_MODEL) -> Model:
+    """Load a model once per process (shared by all sessions; read-only). Errors are not cached.
+
+    The packaged model is an `OnnxEncoder`: its tokenizer works at once and its onnxruntime
+    session opens in the background (exporting the model first when this machine has no export
+    yet; `wait_for_model` shows a spinner when a page needs it before it is ready).
+    """
+    fast = load_fast_model(name)
+    if fast is not None:
+        fast.prepare_in_background()
+        return fast
     model = load_model(name)
     model.eval()
     return model
+
+
+@st.cache_resource(max_entries=2, show_spinner="Loading the model in torch for training…")
+def trainable_model(name: str = DEFAULT_MODEL) -> SentenceTransformer:
+    """The torch SentenceTransformer of `name`, to copy and train (shared; never trained itself).
+
+    For the packaged model this is the first moment torch is imported into the server.
+    """
+    model = get_model(name)
+    if is_fast(model):
+        model = load_model(name)
+        model.eval()
+    return model
+
+
+def wait_for_model(model: Model) -> None:
+    """Before a forward pass: when the model is still being prepared, say so while waiting."""
+    if is_fast(model) and not model.is_ready:
+        with st.spinner(
+            "Preparing the model: opening its ONNX export (the first time on a new server, "
+            "exporting it takes ~10 s)…"
+        ):
+            model.prepare()
+
+
+def disk_fingerprint(active: ActiveModel) -> str | None:
+    """The model's key for results kept on disk: only the packaged model's (name + weights hash)."""
+    if is_session_model(active) or not is_default_model(active.info.name):
+        return None
+    return _packaged_fingerprint()
+
+
+@st.cache_resource(show_spinner=False)
+def _packaged_fingerprint() -> str:
+    return result_cache.packaged_fingerprint(DEFAULT_MODEL)
+
+
+@st.cache_resource(show_spinner=False)
+def _default_preset_texts() -> tuple[str, ...]:
+    from components.samples import DEFAULT_PRESET, load_preset
+
+    return tuple(load_preset(DEFAULT_PRESET).texts)
+
+
+def _keep_on_disk(texts: Sequence[str]) -> bool:
+    """Results are written to disk for the default preset only (never for users' own text)."""
+    return tuple(texts) == _default_preset_texts()
 
 
 def register_session_model(label: str, model: SentenceTransformer) -> None:
@@ -295,7 +365,9 @@ def active_model() -> ActiveModel:
     return ActiveModel(model, name, model_info(model, name))
 
 
-def _parameter_bytes(model: SentenceTransformer) -> int:
+def _parameter_bytes(model: Model) -> int:
+    if is_fast(model):
+        return model.weights_bytes()
     return int(sum(p.numel() * p.element_size() for p in model.parameters()))
 
 
@@ -312,9 +384,16 @@ def embed_texts(
 
     Each slice not in the cache is one job in the queue (so sessions take turns slice by
     slice). More than `progress_min` texts show a progress bar; cached slices are not re-encoded.
+    The packaged model's vectors of a whole text list are looked up on disk first (the shipped
+    default preset), and written there for the default preset when they were not.
     """
     if not texts:
         return np.zeros((0, active.info.dimension), dtype=np.float32)
+    fingerprint = disk_fingerprint(active)
+    if fingerprint is not None:
+        kept = result_cache.load_vectors(fingerprint, texts)
+        if kept is not None:
+            return kept
     slices = [tuple(texts[i : i + chunk]) for i in range(0, len(texts), chunk)]
     bar = None
     if len(texts) > progress_min:
@@ -324,6 +403,7 @@ def embed_texts(
         key = (active.key, digest(part))
         vectors = _SENTENCE_VECTORS.get(key)
         if vectors is None:
+            wait_for_model(active.model)
             with heavy(f"encode {noun}", f"Encoding {len(texts):,} {noun}"):
                 vectors = _SENTENCE_VECTORS.get_or_compute(
                     key, lambda part=part: embed(active.model, list(part))
@@ -334,7 +414,12 @@ def embed_texts(
             bar.progress(number / len(slices), text=f"Encoded {done:,} / {len(texts):,} {noun}")
     if bar is not None:
         bar.empty()
-    return np.concatenate(parts)  # (n, dim)
+    vectors = np.concatenate(parts)  # (n, dim)
+    if fingerprint is not None and _keep_on_disk(texts):
+        result_cache.save_vectors(fingerprint, texts, vectors)
+    if len(texts) > progress_min:
+        trim_memory()  # a big job leaves freed heap pages behind
+    return vectors
 
 
 @dataclass(frozen=True)
@@ -367,14 +452,29 @@ def projection(
     params: tuple[tuple[str, float], ...],
     vectors: np.ndarray,
 ) -> ProjectionResult:
-    """`project` cached per (model, texts, method, params); the vectors follow from the first two."""
+    """`project` cached per (model, texts, method, params); the vectors follow from the first two.
+
+    The packaged model's maps are looked up on disk first (the default preset's default map is
+    shipped); the default preset's other maps are written there.
+    """
     key = (active.key, digest(texts), method, n_components, params)
     result = _PROJECTIONS.get(key)
-    if result is None:
-        with heavy("map", f"Projecting {len(texts):,} points"):
-            result = _PROJECTIONS.get_or_compute(
-                key, lambda: project(vectors, method, n_components, **dict(params))
-            )
+    if result is not None:
+        return result
+    fingerprint = disk_fingerprint(active)
+    if fingerprint is not None:
+        result = result_cache.load_projection(
+            fingerprint, texts, method, n_components, dict(params)
+        )
+        if result is not None:
+            _PROJECTIONS.put(key, result)
+            return result
+    with heavy("map", f"Projecting {len(texts):,} points"):
+        result = _PROJECTIONS.get_or_compute(
+            key, lambda: project(vectors, method, n_components, **dict(params))
+        )
+    if fingerprint is not None and _keep_on_disk(texts):
+        result_cache.save_projection(fingerprint, texts, method, n_components, dict(params), result)
     return result
 
 
@@ -401,13 +501,18 @@ def token_vectors(active: ActiveModel, texts: tuple[str, ...]) -> TokenBatch:
     key = (active.key, digest(texts))
     batch = _TOKEN_VECTORS.get(key)
     if batch is None:
+        wait_for_model(active.model)
         with heavy("token vectors", f"Token vectors of {len(texts):,} texts"):
             batch = _TOKEN_VECTORS.get_or_compute(key, lambda: token_batch(active.model, texts))
     return batch
 
 
 def untrained_model(active: ActiveModel, seed: int = 0) -> ActiveModel:
-    """The model's architecture with random weights (fixed seed), shared read-only like get_model."""
+    """The model's architecture with random weights (fixed seed), shared read-only like get_model.
+
+    For the packaged model the random transformer is built and exported to ONNX in a subprocess
+    (torch stays out of the server), once per cache folder.
+    """
     key = (active.key, seed)
     model = _MODELS.get(key)
     if model is None:
@@ -415,6 +520,8 @@ def untrained_model(active: ActiveModel, seed: int = 0) -> ActiveModel:
             model = _MODELS.get(key)
             if model is None:
                 model = untrained_copy(active.model, seed)
+                if is_fast(model):
+                    model.prepare()
                 _MODELS.put(key, model, nbytes=_parameter_bytes(model))
     info = model_info(model, active.info.name, source="random weights")
     return ActiveModel(model, f"untrained:{active.key}:{seed}", info)

@@ -174,7 +174,7 @@ def trained_note(active: ActiveModel) -> str:
 
 
 def pooling_section(
-    active: ActiveModel, head: pooling.AttentionPoolingHead, trained: str
+    active: ActiveModel, head: pooling.HeadWeights | pooling.AttentionPoolingHead, trained: str
 ) -> tuple[list[str], ModeComparison | None, list[str]]:
     """The sentences to pool, every mode on them, and the pieces of the inspected sentence."""
     st.header("3 · Pooling: five ways to turn token vectors into one vector")
@@ -320,7 +320,7 @@ def head_results(record: HeadRecord, scores: Scores, n_pairs: int, mean_trained:
 def head_section(active: ActiveModel, bench: PoolingBenchmark, record: HeadRecord, scores: Scores,
                  comparison: ModeComparison | None, pieces: list[str]) -> None:  # fmt: skip
     st.header("5 · An attention pooling head you can train")
-    hidden, dimension = record.head.dense.weight.shape
+    hidden, dimension = record.head.hidden, record.head.dimension
     st.markdown(
         "The lesson's third pooling choice: a small layer scores every token, "
         "`score_t = w · tanh(W h_t + b)`, a softmax over the real tokens turns the scores into "
@@ -425,7 +425,7 @@ st.caption(
 )
 record = session_value(
     HEAD_KEY,
-    lambda: HeadRecord(active.key, pooling.AttentionPoolingHead(active.info.dimension)),
+    lambda: HeadRecord(active.key, pooling.fresh_head(active.info.dimension)),
     keep=lambda kept: kept.model_key == active.key,
 )
 with section("tokenizer"):
