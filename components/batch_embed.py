@@ -327,12 +327,6 @@ def _combine(job: Job, key: str, ranges: list[tuple[int, int]]) -> None:
 _MODEL_LOCK = threading.Lock()  # one encode at a time per process: the tokenizer is not thread-safe
 
 
-def canonical_model_name(name: str) -> str:
-    from components.encoder import DEFAULT_MODEL, is_default_model
-
-    return DEFAULT_MODEL if is_default_model(name) else name.strip()
-
-
 @functools.cache
 def load_job_model(name: str):
     """The model, loaded once per process (every Dask worker process calls this)."""
@@ -455,6 +449,7 @@ def parse_arguments(argv: Sequence[str] | None = None) -> argparse.Namespace:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command; returns the exit status (0 done, 2 bad input or model)."""
     from components.encoder import ModelLoadError
+    from components.imported_vectors import canonical_model_name
 
     arguments = parse_arguments(argv)
     if arguments.threads:

@@ -947,3 +947,55 @@ def _split_projector_pair(
     if "meta" in first[0].lower() and "meta" not in second[0].lower():
         return second, first
     return first, second
+
+
+# ---------------------------------------------------------------- everything Explore computed
+@dataclass(frozen=True)
+class ExportFile:
+    label: str  # what the download button says
+    file_name: str
+    data: bytes
+    mime: str
+
+
+def export_table(
+    texts: Sequence[str], labels: Sequence[str], coordinates: np.ndarray | None = None
+) -> pd.DataFrame:
+    """text, label and the map's coordinates (x, y[, z]) as one table."""
+    table = pd.DataFrame({"text": list(texts), "label": list(labels)}, dtype=str)
+    if coordinates is not None:
+        for axis, name in zip(range(coordinates.shape[1]), "xyz", strict=False):
+            table[name] = np.asarray(coordinates[:, axis], dtype=np.float32)
+    return table
+
+
+def export_files(
+    texts: Sequence[str],
+    labels: Sequence[str],
+    vectors: np.ndarray,
+    coordinates: np.ndarray | None = None,
+    model: str | None = None,
+) -> list[ExportFile]:
+    """The Projector pair, Parquet, .npy + metadata CSV and CSV of the same vectors.
+
+    Args:
+        vectors: (n, d); coordinates: the map's (n, 2) or (n, 3), or None.
+        model: stored in the Parquet file, so importing it back can encode queries.
+
+    The Projector's metadata holds text and label; tabs and line breaks in them become spaces
+    there (its format cannot hold them). Every other file keeps the text exactly.
+    """
+    table = export_table(texts, labels, coordinates)
+    projector_metadata, _ = projector_safe(table[["text", "label"]])
+    vectors_tsv, metadata_tsv = write_projector_tsv(vectors, projector_metadata)
+    npy, metadata_csv = write_npy(vectors, table)
+    return [
+        ExportFile("Projector vectors (.tsv)", "vectors.tsv", vectors_tsv, "text/tab-separated-values"),
+        ExportFile("Projector metadata (.tsv)", "metadata.tsv", metadata_tsv, "text/tab-separated-values"),
+        ExportFile("Parquet (text, label, vector, map)", "embeddings.parquet",
+                   write_parquet(vectors, table, model), "application/vnd.apache.parquet"),
+        ExportFile("NumPy vectors (.npy)", "vectors.npy", npy, "application/octet-stream"),
+        ExportFile("NumPy metadata (.csv)", "metadata.csv", metadata_csv, "text/csv"),
+        ExportFile("CSV (text, label, map, dim_0 …)", "embeddings.csv",
+                   write_vectors_csv(vectors, table), "text/csv"),
+    ]  # fmt: skip

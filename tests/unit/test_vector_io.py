@@ -477,3 +477,32 @@ def test_binary_readers_on_arbitrary_bytes_never_raise_anything_but_input_error(
                 reader(blob)
             except InputError:
                 pass
+
+
+# ---------------------------------------------------------------- export of what Explore computed
+@pytest.mark.parametrize("dimension", [384, 768, 1024])
+def test_export_files_import_back_exactly(dimension):
+    vectors = unit_vectors(5, dimension)
+    coordinates = RNG.standard_normal((5, 2)).astype(np.float32)
+    texts = ["first", "a\ttab", "ünïcode 🚀", "<b>html</b>", "last"]
+    labels = ["a", "b", "", "a", "c"]
+    files = {
+        f.file_name: f.data
+        for f in vector_io.export_files(texts, labels, vectors, coordinates, "m")
+    }
+    assert set(files) == {"vectors.tsv", "metadata.tsv", "embeddings.parquet", "vectors.npy",
+                          "metadata.csv", "embeddings.csv"}  # fmt: skip
+    expected = vector_io.export_table(texts, labels, coordinates)
+    for read_vectors, metadata in (
+        read_parquet(files["embeddings.parquet"]),
+        read_npy(files["vectors.npy"], files["metadata.csv"], "metadata.csv"),
+        read_vectors_csv(files["embeddings.csv"]),
+    ):
+        assert np.array_equal(read_vectors, vectors)
+        assert metadata["text"].tolist() == texts and metadata["label"].tolist() == labels
+        assert np.array_equal(metadata[["x", "y"]].to_numpy(dtype=np.float32), coordinates)
+    assert_same_metadata(read_parquet(files["embeddings.parquet"])[1], expected)
+    assert read_parquet(files["embeddings.parquet"])[1].attrs["model"] == "m"
+    read_vectors, metadata = read_projector_tsv(files["vectors.tsv"], files["metadata.tsv"])
+    assert np.array_equal(read_vectors, vectors)
+    assert metadata["text"].tolist() == ["first", "a tab", "ünïcode 🚀", "<b>html</b>", "last"]
