@@ -32,6 +32,7 @@ import argparse
 import functools
 import hashlib
 import importlib
+import io
 import json
 import logging
 import os
@@ -120,7 +121,8 @@ def read_input(path: Path, column: str | None = None) -> tuple[list[str], pa.Tab
         table = pa.table({TEXT_COLUMN: pa.array(texts, pa.string())})
     elif suffix == ".csv":
         try:
-            frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding_errors="replace")
+            text = _decode_text_file(path.read_bytes(), path.name)
+            frame = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False)
         except (pd.errors.ParserError, pd.errors.EmptyDataError, ValueError) as error:
             raise InputError(f"Could not read `{path}`: {str(error).splitlines()[0]}") from error
         table = pa.Table.from_pandas(frame, preserve_index=False)
