@@ -13,8 +13,8 @@ from pathlib import Path
 
 from bench.common import ROOT, Row, print_rows
 
-ROWS = 2_000
-REPEAT = 3
+ROWS = 1_000
+REPEAT = 5
 
 
 def corpus_lines() -> list[str]:
