@@ -9,6 +9,8 @@ from dataclasses import dataclass
 
 from sentence_transformers import SentenceTransformer
 
+from components.encoder import get_tokenizer, trained_pooling
+
 # tokenizers' model classes -> the algorithm's usual name.
 _TOKENIZER_ALGORITHMS = {
     "WordPiece": "WordPiece",
@@ -51,21 +53,13 @@ def model_card(model: SentenceTransformer) -> ModelCard:
     Reads attributes only: the model is never changed.
     """
     modules = tuple(type(module).__name__ for module in model)
-    pooling = "unknown"
-    for module in model:
-        mode = getattr(module, "pooling_mode", None)
-        if mode is None and hasattr(module, "get_pooling_mode_str"):
-            mode = module.get_pooling_mode_str()
-        if mode is not None:
-            pooling = str(mode)
-            break
     first = model[0]
     config = getattr(getattr(first, "auto_model", None), "config", None)
-    tokenizer = model.tokenizer
+    tokenizer = get_tokenizer(model)
     return ModelCard(
         dimension=int(model.get_embedding_dimension()),
         window=int(model.max_seq_length),
-        pooling=pooling,
+        pooling=trained_pooling(model) or "unknown",
         normalized="Normalize" in modules,
         tokenizer=tokenizer_algorithm(tokenizer),
         vocabulary_size=int(len(tokenizer)),
