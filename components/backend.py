@@ -31,8 +31,11 @@ from components.encoder import (
     token_batch,
     untrained_copy,
 )
+from components.imported_vectors import first_rows
 from components.projection import ProjectionResult, project
 from components.tables import vectors_table
+from components.texts import MAX_SENTENCES
+from components.vector_io import ImportedVectors, read_uploads
 
 if TYPE_CHECKING:
     from sentence_transformers import CrossEncoder, SentenceTransformer
@@ -205,18 +208,32 @@ def projection(
     n_components: int,
     params: tuple[tuple[str, float], ...],
     _vectors: np.ndarray,
+    vectors_key: str = "",
 ) -> ProjectionResult:
-    """`project` cached per (model, texts, method, params); the vectors follow from the first two."""
+    """`project` cached per (model, texts, method, params); the vectors follow from the first two,
+    or, for vectors the user brought, from `vectors_key` (the import's fingerprint)."""
     with HEAVY_WORK:
         return project(_vectors, method, n_components, **dict(params))
 
 
 @st.cache_data(max_entries=8, show_spinner=False, hash_funcs=MODEL_HASH)
 def embeddings_csv(
-    active: ActiveModel, texts: tuple[str, ...], labels: tuple[str, ...], _vectors: np.ndarray
+    active: ActiveModel,
+    texts: tuple[str, ...],
+    labels: tuple[str, ...],
+    _vectors: np.ndarray,
+    vectors_key: str = "",
 ) -> bytes:
-    """All vectors as CSV (text, label, dim_0 … dim_{d-1}), built once per (model, texts)."""
+    """All vectors as CSV (text, label, dim_0 … dim_{d-1}), built once per (model, texts), or
+    per `vectors_key` for vectors the user brought."""
     return vectors_table(texts, labels, _vectors).to_csv(index=False).encode("utf-8")
+
+
+@st.cache_data(max_entries=4, show_spinner="Reading the vectors…")
+def imported_vectors(files: tuple[tuple[str, bytes], ...]) -> ImportedVectors:
+    """Uploaded vector files (name, bytes), read once per set of files, cut to the first
+    MAX_SENTENCES rows. Raises `InputError` (not cached) when they cannot be used."""
+    return first_rows(read_uploads(files), MAX_SENTENCES)
 
 
 # ---------------------------------------------------------------- tokens

@@ -5,11 +5,15 @@ No streamlit here.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
+import numpy as np
 import pandas as pd
 
 from components.encoder import DEFAULT_MODEL, is_default_model
+from components.similarity import normalize_rows
+from components.texts import Message
+from components.vector_io import ImportedVectors
 
 TEXT_NAMES = ("text", "sentence", "sentences", "content", "document", "title", "name", "word")
 LABEL_NAMES = ("label", "labels", "topic", "category", "class", "cluster", "group", "tag")
@@ -37,15 +41,25 @@ def text_and_label_columns(metadata: pd.DataFrame) -> tuple[str | None, str | No
 def texts_and_labels(
     metadata: pd.DataFrame, text_column: str | None, label_column: str | None
 ) -> tuple[list[str], list[str]]:
-    """One text and one label per row; rows without a text are called "row 1", "row 2", …"""
+    """One distinct text and one label per row.
+
+    Rows without a text are called "row 1", "row 2", …; a text seen before gets " (row N)", so
+    that every point can be picked by its text.
+    """
     rows = len(metadata)
-    if text_column is None:
-        texts = [f"row {i + 1}" for i in range(rows)]
-    else:
-        texts = [
-            value if value.strip() else f"row {i + 1}"
-            for i, value in enumerate(metadata[text_column].astype(str).fillna("").tolist())
-        ]
+    values = (
+        [""] * rows
+        if text_column is None
+        else metadata[text_column].astype(str).fillna("").tolist()
+    )
+    seen: set[str] = set()
+    texts = []
+    for row, value in enumerate(values, start=1):
+        text = value if value.strip() else f"row {row}"
+        if text in seen:
+            text = f"{text} (row {row})"
+        seen.add(text)
+        texts.append(text)
     labels = (
         [""] * rows
         if label_column is None
@@ -62,7 +76,7 @@ def canonical_model_name(name: str) -> str:
 class QueryCheck:
     can_encode: bool  # a typed query can be encoded and compared with the imported vectors
     reason: str  # why (not), in words for the page
-    needs_confirmation: bool = False  # the page may ask "were these made by <model>?"
+    needs_confirmation: bool = False  # only the user can say whether the model in use made them
 
 
 def query_check(
@@ -114,4 +128,36 @@ def query_check(
             f"If it was `{active}`, confirm it to search them with typed queries.",
             needs_confirmation=True,
         )
-    return QueryCheck(True, f"You confirmed that `{active}` made these vectors.")
+    return QueryCheck(
+        True, f"You confirmed that `{active}` made these vectors.", needs_confirmation=True
+    )
+
+
+def first_rows(imported: ImportedVectors, cap: int) -> ImportedVectors:
+    """The first `cap` rows (with a message saying so when there were more)."""
+    rows = len(imported.vectors)
+    if rows <= cap:
+        return imported
+    note = Message(
+        "warning",
+        f"{rows:,} vectors is over the cap of {cap:,}: using the first {cap:,}.",
+    )
+    return replace(
+        imported,
+        vectors=imported.vectors[:cap],
+        metadata=imported.metadata.iloc[:cap].reset_index(drop=True),
+        messages=[*imported.messages, note],
+    )
+
+
+def unit_vectors(vectors: np.ndarray) -> tuple[np.ndarray, Message | None]:
+    """Rows scaled to length 1 for the views (cosine only sees directions), and a message when
+    the imported lengths were not 1 already."""
+    norms = np.linalg.norm(vectors, axis=1)  # (n,)
+    if np.allclose(norms, 1.0, atol=1e-3):
+        return vectors, None
+    return normalize_rows(vectors), Message(
+        "info",
+        f"The vectors are not unit length (lengths {norms.min():.3g} to {norms.max():.3g}): "
+        "every view compares their directions (cosine); the exports keep them as imported.",
+    )

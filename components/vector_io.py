@@ -19,16 +19,17 @@ No streamlit here.
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from components.texts import InputError, decode_upload
+from components.texts import InputError, Message, decode_upload
 
 # Any single file read here, in MB (the app's upload cap, server.maxUploadSize, is the same).
 MAX_VECTOR_FILE_MB = 50
@@ -847,11 +848,12 @@ def read_parquet_path(
 # ---------------------------------------------------------------- any upload
 @dataclass
 class ImportedVectors:
-    vectors: np.ndarray  # float32 (n, d)
+    vectors: np.ndarray  # float32 (n, d), as they were in the files
     metadata: pd.DataFrame  # n rows
     source: str  # what was read, in words
+    fingerprint: str  # sha256 of the files' names and bytes: tells two imports apart
     model: str | None = None  # the model that made them, when the files say it
-    notes: list[str] = field(default_factory=list)
+    messages: list[Message] = field(default_factory=list)  # for the user (e.g. an encoding)
 
 
 FORMATS_HELP = (
@@ -876,13 +878,15 @@ def read_uploads(files: Sequence[tuple[str, bytes]]) -> ImportedVectors:
         by_suffix.setdefault(Path(name).suffix.lower(), []).append((name, bytes(data)))
     suffixes = set(by_suffix)
 
+    digest = hashlib.sha256()
+    for name, data in files:
+        digest.update(f"{len(name)}:{name}:{len(data)}:".encode())
+        digest.update(data)
+
     def result(vectors, metadata, source):
+        notes = [Message("warning", note) for note in metadata.attrs.get("notes", [])]
         return ImportedVectors(
-            vectors,
-            metadata,
-            source,
-            metadata.attrs.get("model"),
-            list(metadata.attrs.get("notes", [])),
+            vectors, metadata, source, digest.hexdigest(), metadata.attrs.get("model"), notes
         )
 
     if suffixes == {".parquet"}:
@@ -950,14 +954,6 @@ def _split_projector_pair(
 
 
 # ---------------------------------------------------------------- everything Explore computed
-@dataclass(frozen=True)
-class ExportFile:
-    label: str  # what the download button says
-    file_name: str
-    data: bytes
-    mime: str
-
-
 def export_table(
     texts: Sequence[str], labels: Sequence[str], coordinates: np.ndarray | None = None
 ) -> pd.DataFrame:
@@ -969,33 +965,59 @@ def export_table(
     return table
 
 
+def _projector_pair(table: pd.DataFrame, vectors: np.ndarray) -> tuple[bytes, bytes]:
+    """The Projector's files with text and label; tabs and line breaks become spaces there."""
+    return write_projector_tsv(vectors, projector_safe(table[["text", "label"]])[0])
+
+
+@dataclass(frozen=True)
+class ExportFormat:
+    label: str  # what the download button says
+    file_name: str
+    mime: str
+    write: Callable[[pd.DataFrame, np.ndarray, str | None], bytes]  # (table, vectors, model)
+
+    def build(
+        self,
+        texts: Sequence[str],
+        labels: Sequence[str],
+        vectors: np.ndarray,
+        coordinates: np.ndarray | None = None,
+        model: str | None = None,
+    ) -> bytes:
+        """This file's bytes for vectors (n, d), their texts, labels and map (n, 2|3)."""
+        return self.write(export_table(texts, labels, coordinates), vectors, model)
+
+
+TSV_MIME = "text/tab-separated-values"
+EXPORT_FORMATS = (
+    ExportFormat("Projector: vectors.tsv", "vectors.tsv", TSV_MIME,
+                 lambda table, vectors, model: _projector_pair(table, vectors)[0]),
+    ExportFormat("Projector: metadata.tsv", "metadata.tsv", TSV_MIME,
+                 lambda table, vectors, model: _projector_pair(table, vectors)[1]),
+    ExportFormat("Parquet: text, label, vector, map", "embeddings.parquet",
+                 "application/vnd.apache.parquet", lambda table, vectors, model: write_parquet(vectors, table, model)),
+    ExportFormat("NumPy: vectors.npy", "vectors.npy", "application/octet-stream",
+                 lambda table, vectors, model: write_npy(vectors)[0]),
+    ExportFormat("NumPy: metadata.csv (text, label, map)", "metadata.csv", "text/csv",
+                 lambda table, vectors, model: write_npy(vectors, table)[1]),
+)  # fmt: skip
+
+
 def export_files(
     texts: Sequence[str],
     labels: Sequence[str],
     vectors: np.ndarray,
     coordinates: np.ndarray | None = None,
     model: str | None = None,
-) -> list[ExportFile]:
-    """The Projector pair, Parquet, .npy + metadata CSV and CSV of the same vectors.
+) -> dict[str, bytes]:
+    """Every export format's file, by file name (the Projector pair, Parquet, .npy + CSV).
 
     Args:
         vectors: (n, d); coordinates: the map's (n, 2) or (n, 3), or None.
         model: stored in the Parquet file, so importing it back can encode queries.
-
-    The Projector's metadata holds text and label; tabs and line breaks in them become spaces
-    there (its format cannot hold them). Every other file keeps the text exactly.
     """
-    table = export_table(texts, labels, coordinates)
-    projector_metadata, _ = projector_safe(table[["text", "label"]])
-    vectors_tsv, metadata_tsv = write_projector_tsv(vectors, projector_metadata)
-    npy, metadata_csv = write_npy(vectors, table)
-    return [
-        ExportFile("Projector vectors (.tsv)", "vectors.tsv", vectors_tsv, "text/tab-separated-values"),
-        ExportFile("Projector metadata (.tsv)", "metadata.tsv", metadata_tsv, "text/tab-separated-values"),
-        ExportFile("Parquet (text, label, vector, map)", "embeddings.parquet",
-                   write_parquet(vectors, table, model), "application/vnd.apache.parquet"),
-        ExportFile("NumPy vectors (.npy)", "vectors.npy", npy, "application/octet-stream"),
-        ExportFile("NumPy metadata (.csv)", "metadata.csv", metadata_csv, "text/csv"),
-        ExportFile("CSV (text, label, map, dim_0 …)", "embeddings.csv",
-                   write_vectors_csv(vectors, table), "text/csv"),
-    ]  # fmt: skip
+    return {
+        fmt.file_name: fmt.build(texts, labels, vectors, coordinates, model)
+        for fmt in EXPORT_FORMATS
+    }
