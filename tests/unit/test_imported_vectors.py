@@ -44,3 +44,28 @@ def test_query_check_needs_the_model_that_made_the_vectors():
     assert query_check(None, 384, DEFAULT_MODEL, 384, confirmed=True).can_encode
     mismatch = query_check(DEFAULT_MODEL, 768, DEFAULT_MODEL, 384)
     assert not mismatch.can_encode and "768 dimensions" in mismatch.reason
+
+
+def test_repeated_texts_get_their_row_so_every_point_can_be_picked():
+    metadata = pd.DataFrame({"word": ["cat", "dog", "cat", "cat"]})
+    texts, _ = texts_and_labels(metadata, "word", None)
+    assert texts == ["cat", "dog", "cat (row 3)", "cat (row 4)"] and len(set(texts)) == 4
+
+
+def test_first_rows_cuts_with_a_message_and_unit_vectors_says_when_it_rescales():
+    import numpy as np
+
+    from components.imported_vectors import first_rows, unit_vectors
+    from components.vector_io import read_uploads, write_npy
+
+    vectors = np.arange(1, 21, dtype=np.float32).reshape(10, 2)
+    npy, metadata = write_npy(vectors, pd.DataFrame({"text": [str(i) for i in range(10)]}))
+    imported = read_uploads([("v.npy", npy), ("m.csv", metadata)])
+    cut = first_rows(imported, 4)
+    assert cut.vectors.shape == (4, 2) and cut.metadata["text"].tolist() == ["0", "1", "2", "3"]
+    assert "10 vectors is over the cap of 4" in cut.messages[-1].text
+    assert first_rows(imported, 10) is imported
+    unit, note = unit_vectors(cut.vectors)
+    np.testing.assert_allclose(np.linalg.norm(unit, axis=1), 1.0, atol=1e-6)
+    assert note is not None and "not unit length" in note.text
+    assert unit_vectors(unit)[1] is None

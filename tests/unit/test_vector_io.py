@@ -486,17 +486,13 @@ def test_export_files_import_back_exactly(dimension):
     coordinates = RNG.standard_normal((5, 2)).astype(np.float32)
     texts = ["first", "a\ttab", "ünïcode 🚀", "<b>html</b>", "last"]
     labels = ["a", "b", "", "a", "c"]
-    files = {
-        f.file_name: f.data
-        for f in vector_io.export_files(texts, labels, vectors, coordinates, "m")
-    }
+    files = vector_io.export_files(texts, labels, vectors, coordinates, "m")
     assert set(files) == {"vectors.tsv", "metadata.tsv", "embeddings.parquet", "vectors.npy",
-                          "metadata.csv", "embeddings.csv"}  # fmt: skip
+                          "metadata.csv"}  # fmt: skip
     expected = vector_io.export_table(texts, labels, coordinates)
     for read_vectors, metadata in (
         read_parquet(files["embeddings.parquet"]),
         read_npy(files["vectors.npy"], files["metadata.csv"], "metadata.csv"),
-        read_vectors_csv(files["embeddings.csv"]),
     ):
         assert np.array_equal(read_vectors, vectors)
         assert metadata["text"].tolist() == texts and metadata["label"].tolist() == labels
