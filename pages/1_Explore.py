@@ -346,7 +346,8 @@ def search_section(
         )
         number_table(
             {"sentence": [texts[i] for i in indices], "label": [labels[i] for i in indices],
-             "cosine": scores}, {"cosine": "%.4f"}, key="explore_query_results",
+             "cosine": scores}, {"cosine": "%.4f"},
+            container=st.container(key="explore_query_results"),
         )  # fmt: skip
 
 

@@ -140,3 +140,27 @@ def test_the_model_card_is_in_the_sidebar():
     for line in ("**pooling**: mean", "**tokenizer**: WordPiece", "**vocabulary**: 30,522 tokens",
                  "**vector size**: 384 d", "**window**: 256 tokens"):  # fmt: skip
         assert line in card
+
+
+def test_the_batch_embedders_output_and_a_datasets_parts_import_with_their_model(
+    explore, model, tmp_path
+):
+    from components.batch_embed import Job, run_local
+
+    texts = load_preset("Eight topics, 240 sentences").texts[:40]
+    (tmp_path / "corpus.txt").write_text("\n".join(texts) + "\n")
+    output = run_local(Job(tmp_path / "corpus.txt", tmp_path / "out.parquet", part_rows=16),
+                       model=model, progress=False)  # fmt: skip
+    app = bring(explore, [("out.parquet", output.read_bytes())])
+    assert "40 vectors of 384 dimensions, made by `sentence-transformers/all-MiniLM-L6-v2`" in (
+        texts_of(app.caption)
+    )
+    assert app.text_input(key="explore_query")  # the model in use made them: queries allowed
+    vectors = embed(model, texts)
+    halves = [("part.1.parquet", write_parquet(vectors[20:], pd.DataFrame({"text": texts[20:]}))),
+              ("part.0.parquet", write_parquet(vectors[:20], pd.DataFrame({"text": texts[:20]})))]  # fmt: skip
+    app = bring(explore, halves)
+    assert "Parquet (2 parts)" in texts_of(app.caption)
+    app.radio(key="explore_order").set_value("Input order").run()
+    z = np.array(charts_by_type(app)["heatmap"]["data"][0]["z"])
+    np.testing.assert_allclose(z, vectors @ vectors.T, atol=1e-5)  # parts in their order
