@@ -59,11 +59,13 @@ from components.geometry import (
     quantisation_overlap,
     truncation_overlap,
 )
+from components.imported_vectors import first_rows
 from components.memory_cache import MemoryStore
 from components.projection import Honesty, ProjectionResult, align, honesty, project
 from components.tables import vectors_table
-from components.texts import csv_bytes
+from components.texts import MAX_SENTENCES, csv_bytes
 from components.training_setup import REGISTRY
+from components.vector_io import ImportedVectors, read_uploads
 from components.work_queue import Job, JobCancelled, WorkQueue
 
 if TYPE_CHECKING:
@@ -451,17 +453,19 @@ def projection(
     n_components: int,
     params: tuple[tuple[str, float], ...],
     vectors: np.ndarray,
+    vectors_key: str = "",
 ) -> ProjectionResult:
-    """`project` cached per (model, texts, method, params); the vectors follow from the first two.
+    """`project` cached per (model, texts, method, params); the vectors follow from the first two,
+    or, for vectors the user brought, from `vectors_key` (the import's fingerprint).
 
     The packaged model's maps are looked up on disk first (the default preset's default map is
     shipped); the default preset's other maps are written there.
     """
-    key = (active.key, digest(texts), method, n_components, params)
+    key = (vectors_key or active.key, digest(texts), method, n_components, params)
     result = _PROJECTIONS.get(key)
     if result is not None:
         return result
-    fingerprint = disk_fingerprint(active)
+    fingerprint = None if vectors_key else disk_fingerprint(active)
     if fingerprint is not None:
         result = result_cache.load_projection(
             fingerprint, texts, method, n_components, dict(params)
@@ -486,6 +490,14 @@ def embeddings_csv(
     Not cached: pass it to `st.download_button` as a callable, so it runs only on a click.
     """
     return csv_bytes(vectors_table(list(texts), list(labels), vectors))
+
+
+def imported_vectors(files: tuple[tuple[str, bytes], ...]) -> ImportedVectors:
+    """Uploaded vector files (name, bytes), read once per set of files, cut to the first
+    MAX_SENTENCES rows. Raises `InputError` (not cached) when they cannot be used."""
+    key = tuple((digest(name), hashlib.blake2b(data, digest_size=16).hexdigest())
+                for name, data in files)  # fmt: skip
+    return _UPLOADS.get_or_compute(key, lambda: first_rows(read_uploads(files), MAX_SENTENCES))
 
 
 # ---------------------------------------------------------------- tokens
@@ -611,10 +623,11 @@ def map_honesty(
     params: tuple[tuple[str, float], ...],
     k: int,
     vectors: np.ndarray,
+    vectors_key: str = "",
 ) -> Honesty:
     """How far to trust the `projection` with these arguments (trustworthiness, kept shares)."""
-    coords = projection(active, texts, method, n_components, params, vectors).coords
-    key = (active.key, digest(texts), method, n_components, params, k)
+    coords = projection(active, texts, method, n_components, params, vectors, vectors_key).coords
+    key = (vectors_key or active.key, digest(texts), method, n_components, params, k)
     return _queued(_HONESTY, key, "map", f"Checking the map of {len(texts):,} points",
                    lambda: honesty(vectors, coords, k))  # fmt: skip
 

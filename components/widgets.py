@@ -14,8 +14,10 @@ import streamlit as st
 
 from components import backend, limits, model_policy
 from components.encoder import DEFAULT_MODEL, ModelLoadError
+from components.model_card import model_card
 from components.samples import DEFAULT_PRESET, load_preset
 from components.texts import InputError, Message, first_lines, within_chars
+from components.vector_io import ExportFormat
 from components.work_queue import QueueError
 
 T = TypeVar("T")
@@ -192,6 +194,52 @@ def or_stop(read: Callable[[], T]) -> T:
     if value is None:
         st.stop()
     return value
+
+
+def kept_uploads(
+    label: str, types: list[str], key: str, help: str | None = None
+) -> list[tuple[str, bytes]]:
+    """A multi-file uploader whose files (name, bytes) this session keeps under `{key}_files`,
+    so they survive a visit to another page (the uploader itself forgets them)."""
+
+    def keep() -> None:
+        files = st.session_state.get(key) or []
+        st.session_state[f"{key}_files"] = [(file.name, file.getvalue()) for file in files]
+
+    st.file_uploader(
+        label, type=types, accept_multiple_files=True, key=key, on_change=keep, help=help
+    )
+    return st.session_state.get(f"{key}_files") or []
+
+
+def column_pickers(
+    columns: list[str], text: str | None, label: str | None, key: str, no_text: str | None = None
+) -> tuple[str | None, str | None]:
+    """Side by side: the column holding each row's text (or `no_text`, when offered) and the
+    column whose values colour the map (or none). Keys: `{key}_column`, `{key}_label_column`."""
+    left, right = st.columns(2)
+    text_options = [*([no_text] if no_text else []), *columns]
+    label_options = ["(none)", *columns]
+    text = left.selectbox("Text column", text_options, index=text_options.index(text or no_text),
+                          key=f"{key}_column")  # fmt: skip
+    label = right.selectbox(
+        "Label column (colours the map)", label_options,
+        index=label_options.index(label or "(none)"), key=f"{key}_label_column",
+    )  # fmt: skip
+    return (None if text == no_text else text), (None if label == "(none)" else label)
+
+
+def download_buttons(
+    formats: Iterable[ExportFormat], key: str, columns: int = 3, **build: Any
+) -> None:
+    """One download button per export format; a file is built only when its button is clicked
+    (`format.build(**build)`, in Streamlit's download thread)."""
+    places = st.columns(columns)
+    for number, fmt in enumerate(formats):
+        places[number % columns].download_button(
+            fmt.label, lambda fmt=fmt: fmt.build(**build), file_name=fmt.file_name,
+            mime=fmt.mime, key=f"{key}_{number}", on_click="ignore",
+        )  # fmt: skip
 
 
 def number_table(
@@ -377,4 +425,18 @@ def model_sidebar() -> backend.ActiveModel:
         if public:
             st.caption("🌐 Public mode: small models only, shared server limits apply.")
         st.caption(backend.cache_stats())
+        model_card_box(active)
     return active
+
+
+def model_card_box(active: backend.ActiveModel) -> None:
+    """The model's card: what it is made of, read from the loaded model."""
+    card = model_card(active.model)
+    rows = {
+        "vector size": f"{card.dimension} d", "window": f"{card.window} tokens",
+        "pooling": card.pooling, "unit length": "yes" if card.normalized else "no",
+        "tokenizer": card.tokenizer, "vocabulary": f"{card.vocabulary_size:,} tokens",
+        "architecture": card.architecture, "modules": " → ".join(card.modules),
+    }  # fmt: skip
+    with st.expander("Model card"):
+        st.markdown("\n".join(f"- **{name}**: {value}" for name, value in rows.items()))
