@@ -140,8 +140,8 @@ def load_by_name(
     """
     if model_policy.public_mode() if public is None else public:
         return _load_public(factory, name, kind, device)
-    folder = Path(name).expanduser()
-    if folder.exists():
+    folder = _local_path(name)
+    if folder is not None:
         try:
             return factory(str(folder), device=device, trust_remote_code=False)
         except Exception as error:  # noqa: BLE001 - any failure becomes a user message
@@ -161,6 +161,16 @@ def load_by_name(
         return factory(name, device=device, trust_remote_code=False)
     except Exception as error:  # noqa: BLE001
         raise ModelLoadError(f"Cannot load `{name}`: {_first_line(error)}") from error
+
+
+def _local_path(name: str) -> Path | None:
+    """`name` as an existing local path, else None (also for names no file system accepts:
+    too long, with a NUL byte, ...)."""
+    try:
+        path = Path(name).expanduser()
+        return path if path.exists() else None
+    except (OSError, ValueError, RuntimeError):
+        return None
 
 
 def _first_line(error: BaseException) -> str:
@@ -195,7 +205,7 @@ def model_info(model: Model, name: str, source: str | None = None) -> ModelInfo:
     elif source is None and model_policy.public_mode():
         source = "Hugging Face hub"  # public mode never looks at the file system
     elif source is None:
-        source = "local folder" if Path(name).expanduser().exists() else "Hugging Face hub"
+        source = "local folder" if _local_path(name) is not None else "Hugging Face hub"
     return ModelInfo(
         name=name,
         dimension=int(model.get_embedding_dimension()),

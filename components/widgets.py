@@ -344,6 +344,12 @@ def _load_custom_model() -> None:
     except ModelLoadError as error:
         st.session_state[_ERROR_KEY] = str(error)
         return
+    except Exception as error:  # noqa: BLE001 - a model name never crashes the page
+        LOG.exception("loading model %r failed", name)
+        st.session_state[_ERROR_KEY] = (
+            f"Cannot load `{model_policy.shown(name)}`: {type(error).__name__}."
+        )
+        return
     st.session_state[_ERROR_KEY] = ""
     loaded = st.session_state.setdefault(_LOADED_KEY, [])
     if name not in loaded:
@@ -372,6 +378,14 @@ def model_sidebar() -> backend.ActiveModel:
     current = st.session_state.get(backend.MODEL_NAME_KEY, DEFAULT_MODEL)
     if current not in options:
         current = st.session_state[backend.MODEL_NAME_KEY] = DEFAULT_MODEL
+    try:  # load the picked model before the picker is drawn, so a failure can reset it
+        active = backend.active_model()
+    except ModelLoadError as error:  # e.g. an allow-listed model that cannot be downloaded
+        st.session_state[_ERROR_KEY] = str(error)
+        current = st.session_state[backend.MODEL_NAME_KEY] = DEFAULT_MODEL
+        st.session_state["model_choice"] = DEFAULT_MODEL
+        active = backend.active_model()
+    current = st.session_state.get(backend.MODEL_NAME_KEY, DEFAULT_MODEL)  # after an eviction
     if st.session_state.get("model_choice") != CUSTOM_CHOICE:
         # Always re-assert: after a page switch the picker is a new widget that would otherwise
         # start at its first option while another model (e.g. a fine-tuned copy) is in use.
@@ -409,13 +423,6 @@ def model_sidebar() -> backend.ActiveModel:
             st.button("Load model", key="model_load", on_click=_load_custom_model)
         if st.session_state.get(_ERROR_KEY):
             st.error(st.session_state[_ERROR_KEY])
-        try:
-            active = backend.active_model()
-        except ModelLoadError as error:  # e.g. an allow-listed model that cannot be downloaded
-            st.error(str(error))
-            st.session_state[backend.MODEL_NAME_KEY] = DEFAULT_MODEL
-            st.session_state["model_choice"] = DEFAULT_MODEL
-            active = backend.active_model()
         if st.session_state.get(backend.EVICTED_KEY):
             st.warning(st.session_state.pop(backend.EVICTED_KEY))
         st.caption(
