@@ -22,7 +22,8 @@ Metric = Literal["cosine", "dot", "euclidean"]
 METRICS: tuple[Metric, ...] = ("cosine", "dot", "euclidean")
 METRIC_NAMES = {"cosine": "cosine", "dot": "dot product", "euclidean": "Euclidean distance"}
 BLOCK = 256  # query rows per block
-MAX_SENTENCES = 2_000  # each variant is one n x n pass (in blocks): cheap up to here
+GEOMETRY_MAX = 2_000  # sentences: each variant is one n x n pass (in blocks), cheap up to here
+RAW_MAX = 500  # sentences re-encoded without Normalize for the metric lesson (a second pass)
 TRUNCATION_DIMS = (8, 16, 32, 64, 128, 192, 256, 384)
 
 

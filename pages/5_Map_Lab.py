@@ -20,7 +20,7 @@ from components.backend import ActiveModel, MapView
 from components.clusters import NOISE, clusters_table, inverse_purity, purity
 from components.export import csv_bytes
 from components.find import find_near, find_text
-from components.geometry import MAX_SENTENCES, PRECISIONS, metric_neighbours
+from components.geometry import GEOMETRY_MAX, PRECISIONS, RAW_MAX, metric_neighbours
 from components.projection import METHOD_NAMES, explained_variance, honesty_reading
 from components.widgets import (
     chart,
@@ -240,9 +240,10 @@ def axes_section(active: ActiveModel, texts: list[str], labels: list[str], vecto
 @st.fragment
 def geometry_section(active: ActiveModel, texts: list[str], vectors) -> None:
     st.header("4 · The geometry under the maps")
-    used = texts[:MAX_SENTENCES]
-    if len(texts) > MAX_SENTENCES:
-        st.caption(f"These lessons use the first {MAX_SENTENCES:,} of {len(texts):,} sentences.")
+    used = texts[:GEOMETRY_MAX]
+    if len(texts) > RAW_MAX:
+        st.caption(f"These lessons use the first {len(used):,} of {len(texts):,} sentences (the "
+                   f"first lesson, which encodes them again, the first {RAW_MAX:,}).")  # fmt: skip
     k = st.select_slider("Neighbours compared (k)", [1, 5, 10, 20], key=persist("maplab_gk", 10))
     lessons = backend.geometry_lessons(active, tuple(used), int(k), vectors[: len(used)])
     overlap = next(c for c in lessons.truncation.columns if c.startswith("overlap"))
@@ -259,11 +260,12 @@ def geometry_section(active: ActiveModel, texts: list[str], vectors) -> None:
         variant=lessons.metrics["metric"] + " · " + lessons.metrics["vectors"]
     )
     chart(map_charts.overlap_bars(table, "variant", overlap), "maplab_metric_bars")
-    focus = st.selectbox("One sentence's 5 nearest under each metric (raw lengths)", used,
+    raw_texts = used[:RAW_MAX]
+    focus = st.selectbox("One sentence's 5 nearest under each metric (raw lengths)", raw_texts,
                          key="maplab_metric_focus")  # fmt: skip
-    raw = backend.unnormalized_vectors(active, tuple(used))
-    ranks = metric_neighbours(raw, used.index(focus), 5)
-    ranks.insert(2, "neighbour", [used[i] for i in ranks.pop("index")])
+    raw = backend.unnormalized_vectors(active, tuple(raw_texts))
+    ranks = metric_neighbours(raw, raw_texts.index(focus), 5)
+    ranks.insert(2, "neighbour", [raw_texts[i] for i in ranks.pop("index")])
     number_table(ranks, {"score": "%.3f"}, key="maplab_metric_table")
     st.caption("Where the cosine rank differs from the rank, the metric moved that neighbour.")
 
