@@ -27,36 +27,6 @@ RAW_MAX = 500  # sentences re-encoded without Normalize for the metric lesson (a
 TRUNCATION_DIMS = (8, 16, 32, 64, 128, 192, 256, 384)
 
 
-def unnormalized_embed(model, texts: Sequence[str], batch_size: int = 32) -> np.ndarray:
-    """The model's sentence vectors before its final Normalize module (if it has one).
-
-    all-MiniLM-L6-v2 ends in Normalize, so `embed` always returns unit vectors; these are the
-    mean-pooled vectors that module receives, with their natural, unequal lengths. Normalising
-    them gives `embed`'s vectors back (tested).
-
-    Returns:
-        float32 (n, dim).
-    """
-    import torch  # only this lesson needs the model's modules one by one
-
-    texts = list(texts)
-    parts = []
-    modules = [module for module in model if type(module).__name__ != "Normalize"]
-    with torch.no_grad():
-        for start in range(0, len(texts), batch_size):
-            features = model.preprocess(texts[start : start + batch_size])
-            features = {
-                key: value.to(model.device) if isinstance(value, torch.Tensor) else value
-                for key, value in features.items()
-            }
-            for module in modules:
-                features = module(features)
-            parts.append(features["sentence_embedding"].float().cpu().numpy())
-    if not parts:
-        return np.zeros((0, int(model.get_embedding_dimension())), dtype=np.float32)
-    return np.concatenate(parts).astype(np.float32)  # (n, dim)
-
-
 def scores(vectors: np.ndarray, queries: np.ndarray, metric: Metric) -> np.ndarray:
     """(q, dim) x (n, dim) -> (q, n) scores where higher = nearer.
 

@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from components import backend, map_charts
+from components import backend, limits, map_charts
 from components.axes import (
     SUBJECT_VS_MEANING,
     AxisError,
@@ -18,10 +18,10 @@ from components.axes import (
 )
 from components.backend import ActiveModel, MapView
 from components.clusters import NOISE, clusters_table, inverse_purity, purity
-from components.export import csv_bytes
 from components.find import find_near, find_text
 from components.geometry import GEOMETRY_MAX, PRECISIONS, RAW_MAX, metric_neighbours
 from components.projection import METHOD_NAMES, explained_variance, honesty_reading
+from components.texts import csv_bytes
 from components.widgets import (
     chart,
     metric_row,
@@ -29,6 +29,7 @@ from components.widgets import (
     page_setup,
     persist,
     plural,
+    section,
     selected_rows,
     shared_sentences,
 )
@@ -189,7 +190,8 @@ def pole(active: ActiveModel, labels: list[str], vectors, kind: str, number: int
         choice = container.selectbox(title, options, key=persist(key, options[0]))
         return vectors[[i for i, label in enumerate(labels) if label == choice]], choice
     items = parse_pole(container.text_input(title, key=persist(f"maplab_pole_{number}",
-                                                               POLE_DEFAULTS[number])))  # fmt: skip
+                                                               POLE_DEFAULTS[number]),
+                                            max_chars=limits.SENTENCE_CHARS))  # fmt: skip
     return backend.embed_texts(active, items), ", ".join(items)[:40]
 
 
@@ -285,10 +287,13 @@ def geometry_section(active: ActiveModel, texts: list[str], vectors) -> None:
 def find_section(active: ActiveModel, texts: list[str], labels: list[str], vectors, views) -> None:
     st.header("5 · Find and select")
     left, middle, right = st.columns([2, 2, 1])
-    word = left.text_input("Find text", key=persist("maplab_find_text", ""), placeholder="bank")
+    word = left.text_input("Find text", key=persist("maplab_find_text", ""), placeholder="bank",
+                           max_chars=limits.SENTENCE_CHARS)  # fmt: skip
     query = middle.text_input("Find by meaning", key=persist("maplab_find_meaning", ""),
-                              placeholder="a goal in the last minute")  # fmt: skip
-    top = right.slider("Nearest", 1, min(50, len(texts)), min(10, len(texts)), key="maplab_top")
+                              placeholder="a goal in the last minute",
+                              max_chars=limits.QUERY_CHARS)  # fmt: skip
+    top = right.slider("Nearest", 1, max(2, min(50, len(texts))), min(10, len(texts)),
+                       key="maplab_top")  # fmt: skip
     found = {int(i): np.nan for i in find_text(texts, word)}
     if query.strip():
         indices, cosines = find_near(backend.embed_texts(active, [query])[0], vectors, top)
@@ -332,9 +337,18 @@ st.caption(
 texts, labels = shared_sentences()
 st.page_link("pages/1_Explore.py", label=f"The {plural(len(texts), 'sentence')} of 🔭 Explore "
              "(change them there)", icon="✏️")  # fmt: skip
-vectors = backend.embed_texts(active, texts)  # (n, dim), unit length
-views = maps_section(active, texts, labels, vectors)
-clusters_section(active, texts, labels, vectors, views)
-axes_section(active, texts, labels, vectors)
-geometry_section(active, texts, vectors)
-find_section(active, texts, labels, vectors, views)
+vectors, views = None, {}
+with section("sentences"):
+    vectors = backend.embed_texts(active, texts)  # (n, dim), unit length
+if vectors is None:  # could not be encoded: the message is above
+    st.stop()
+with section("maps"):
+    views = maps_section(active, texts, labels, vectors)
+with section("clusters"):
+    clusters_section(active, texts, labels, vectors, views)
+with section("axes"):
+    axes_section(active, texts, labels, vectors)
+with section("geometry"):
+    geometry_section(active, texts, vectors)
+with section("find"):
+    find_section(active, texts, labels, vectors, views)

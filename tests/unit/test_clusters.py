@@ -18,8 +18,9 @@ from components.clusters import (
     purity,
 )
 from components.encoder import embed
-from components.export import csv_bytes, safe_cell
 from components.samples import DEFAULT_PRESET, load_preset
+from components.texts import csv_bytes
+from components.texts import csv_safe as safe_cell
 
 
 @pytest.fixture(scope="module")

@@ -3,7 +3,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from components.encoder import embed
+from components.encoder import embed, load_fast_model, unnormalized_embed
 from components.find import find_near, find_text
 from components.geometry import (
     PRECISIONS,
@@ -20,7 +20,6 @@ from components.geometry import (
     scores,
     truncate,
     truncation_overlap,
-    unnormalized_embed,
 )
 from components.samples import DEFAULT_PRESET, load_preset
 from components.search import top_k
@@ -191,3 +190,10 @@ def test_tiny_inputs(n):
     assert len(metric_agreement(vectors, 10)) == 6
     assert len(truncation_overlap(vectors, (4, 16), 10)) == 2
     assert len(quantisation_overlap(vectors, 10)) == 4
+
+
+def test_unnormalized_vectors_of_the_onnx_encoder_equal_the_torch_model(raw_vectors):
+    """The torch-free encoder gives the same pre-Normalize vectors (the server's default path)."""
+    fast = load_fast_model()
+    assert fast is not None
+    assert np.abs(unnormalized_embed(fast, SENTENCES) - raw_vectors).max() < 1e-5
