@@ -54,6 +54,7 @@ from components.encoder import (
     untrained_copy,
 )
 from components.geometry import (
+    RAW_MAX,
     TRUNCATION_DIMS,
     metric_agreement,
     quantisation_overlap,
@@ -685,7 +686,7 @@ def unnormalized_vectors(active: ActiveModel, texts: tuple[str, ...]) -> np.ndar
 @dataclass(frozen=True)
 class GeometryLessons:
     raw_lengths: np.ndarray  # (n,) length of each vector before Normalize
-    metrics: pd.DataFrame  # `geometry.metric_agreement` on the raw vectors
+    metrics: pd.DataFrame  # `geometry.metric_agreement` on the raw vectors (first RAW_MAX)
     truncation: pd.DataFrame  # `geometry.truncation_overlap` at `TRUNCATION_DIMS`
     quantisation: pd.DataFrame  # `geometry.quantisation_overlap`
 
@@ -693,8 +694,9 @@ class GeometryLessons:
 def geometry_lessons(
     active: ActiveModel, texts: tuple[str, ...], k: int, vectors: np.ndarray
 ) -> GeometryLessons:
-    """The three geometry lessons' tables for these sentences (one n x n pass each, in blocks)."""
-    raw = unnormalized_vectors(active, texts)
+    """The three geometry lessons' tables for these sentences (one n x n pass each, in blocks);
+    the metric lesson re-encodes only the first `RAW_MAX` sentences without Normalize."""
+    raw = unnormalized_vectors(active, texts[:RAW_MAX])
     return _queued(_GEOMETRY, (active.key, digest(texts), k), "geometry",
                    f"Geometry lessons on {len(texts):,} sentences",
                    lambda: GeometryLessons(

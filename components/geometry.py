@@ -22,7 +22,8 @@ Metric = Literal["cosine", "dot", "euclidean"]
 METRICS: tuple[Metric, ...] = ("cosine", "dot", "euclidean")
 METRIC_NAMES = {"cosine": "cosine", "dot": "dot product", "euclidean": "Euclidean distance"}
 BLOCK = 256  # query rows per block
-MAX_SENTENCES = 2_000  # each variant is one n x n pass (in blocks): cheap up to here
+GEOMETRY_MAX = 2_000  # sentences: each variant is one n x n pass (in blocks), cheap up to here
+RAW_MAX = 500  # sentences re-encoded without Normalize for the metric lesson (a second pass)
 TRUNCATION_DIMS = (8, 16, 32, 64, 128, 192, 256, 384)
 
 
@@ -220,11 +221,11 @@ def hamming_neighbours(codes: np.ndarray, dim: int, k: int) -> np.ndarray:
     return neighbours(signs, k, "dot")
 
 
-PRECISIONS = {
-    "float32": "float32 (the reference)",
-    "int8 decoded": "int8, decoded to bucket middles, cosine",
-    "int8 codes": "int8 codes searched as they are, dot product",
-    "binary": "binary (1 bit per dimension), Hamming distance",
+PRECISIONS = {  # name in tables -> what it means
+    "float32": "4 bytes per number: the reference",
+    "int8 decoded": "1 byte per number, decoded to the middle of its bucket, then cosine",
+    "int8 raw codes": "1 byte per number, the codes used as they are (dot product)",
+    "binary": "1 bit per number (its sign), Hamming distance",
 }
 
 
@@ -251,18 +252,23 @@ def quantisation_overlap(vectors: np.ndarray, k: int = 10) -> pd.DataFrame:
     found = {
         "float32": reference,
         "int8 decoded": neighbours(decoded, k, "cosine"),
-        "int8 codes": neighbours(codes.astype(np.float32), k, "dot"),
+        "int8 raw codes": neighbours(codes.astype(np.float32), k, "dot"),
         "binary": hamming_neighbours(bits, dim, k),
     }
     binary_bytes = (dim + 7) // 8
-    sizes = {"float32": 4 * dim, "int8 decoded": dim, "int8 codes": dim, "binary": binary_bytes}
+    sizes = {"float32": 4 * dim, "int8 decoded": dim, "int8 raw codes": dim, "binary": binary_bytes}
     ranges_bytes = 2 * 4 * dim  # int8 keeps one min and one max per dimension for the whole set
-    extra = {"float32": 0, "int8 decoded": ranges_bytes, "int8 codes": ranges_bytes, "binary": 0}
+    extra = {
+        "float32": 0,
+        "int8 decoded": ranges_bytes,
+        "int8 raw codes": ranges_bytes,
+        "binary": 0,
+    }
     label = f"overlap@{reference.shape[1]}"
     return pd.DataFrame(
         [
             {
-                "precision": PRECISIONS[precision],
+                "precision": precision,
                 "bytes per vector": sizes[precision],
                 "bytes for all": sizes[precision] * n + extra[precision],
                 label: float(overlap_at_k(found[precision], reference).mean()) if n else 1.0,

@@ -40,7 +40,11 @@ def map_scatter(
     kept: np.ndarray | None = None,
     highlight: Sequence[int] | None = None,
     title: str = "",
+    subtitle: str = "",
     height: int = MAP_HEIGHT,
+    dragmode: str = "zoom",
+    legend_below: bool = False,
+    group_order: Sequence[str] | None = None,
 ) -> go.Figure:
     """A 2D map of sentences.
 
@@ -51,7 +55,10 @@ def map_scatter(
         kept: (n,) kept share per sentence (see `projection.honesty`): colours the points on a
             0-1 scale, dark = its map neighbours are mostly not its real neighbours.
         highlight: row indices to show; when given (even empty), every other point is greyed.
-        title: shown above the map (what it was computed with).
+        title: shown above the map, `subtitle` under it (what it was computed with).
+        dragmode: what a mouse drag does: "zoom", "select" (a box) or "lasso".
+        legend_below: legend and colour bar under the map (for narrow columns).
+        group_order: the groups in legend order (default: order of first appearance).
     """
     coords = np.asarray(coords, dtype=np.float64).reshape(-1, 2)
     n = coords.shape[0]
@@ -88,11 +95,17 @@ def map_scatter(
             "colorscale": KEPT_SCALE,
             "cmin": 0.0,
             "cmax": 1.0,
-            "colorbar": {"title": {"text": "kept"}, "tickformat": ".0%", "len": 0.8},
+            "colorbar": {"title": {"text": "kept"}, "tickformat": ".0%", "len": 0.8}
+            | (
+                {"orientation": "h", "y": -0.05, "yanchor": "top", "thickness": 12}
+                if legend_below
+                else {}
+            ),
         }
         figure.add_trace(points(shown, "kept share", scale, False))
     else:
-        for number, group in enumerate(dict.fromkeys(groups)):
+        order = dict.fromkeys([*(group_order or []), *groups])
+        for number, group in enumerate(order):
             rows = np.array([i for i in shown if groups[i] == group], dtype=int)
             if rows.size:
                 colour = {"size": size, "color": PALETTE[number % len(PALETTE)]}
@@ -100,14 +113,28 @@ def map_scatter(
                     points(rows, html.escape(group) or "sentences", colour, bool(group))
                 )
     figure.update_layout(
-        title={"text": html.escape(title), "font": {"size": 14}} if title else None,
+        title={
+            "text": html.escape(title),
+            "font": {"size": 14},
+            "subtitle": {"text": html.escape(subtitle), "font": {"size": 11}},
+        }
+        if title
+        else None,
         height=height,
-        margin={"l": 10, "r": 10, "t": 40 if title else 10, "b": 10},
-        legend={"itemsizing": "constant"},
-        dragmode="lasso" if highlight is not None else "zoom",
+        margin={"l": 10, "r": 10, "t": (55 if subtitle else 40) if title else 10, "b": 10},
+        legend={"itemsizing": "constant"}
+        | (
+            {"orientation": "h", "y": -0.02, "yanchor": "top", "font": {"size": 11}}
+            if legend_below
+            else {}
+        ),
+        dragmode=dragmode,
     )
-    figure.update_xaxes(showticklabels=False, title=None)
-    figure.update_yaxes(showticklabels=False, title=None, scaleanchor="x")
+    # Projected axes have no units: no ticks, no grid, only a frame.
+    frame = {"showticklabels": False, "title": None, "showgrid": False, "zeroline": False,
+             "showline": True, "linecolor": "#ddd", "mirror": True}  # fmt: skip
+    figure.update_xaxes(**frame)
+    figure.update_yaxes(**frame, scaleanchor="x")
     return figure
 
 
@@ -173,7 +200,11 @@ def axis_strip(
     figure.update_layout(
         height=max(220, 60 * len(names) + 100),
         margin={"l": 10, "r": 10, "t": 30, "b": 10},
-        xaxis={"title": f"{axis.name_a} ◀ position on the axis ▶ {axis.name_b}", "zeroline": True},
+        xaxis={
+            "title": f"{html.escape(axis.name_a)} ◀ position on the axis ▶ "
+            f"{html.escape(axis.name_b)}",
+            "zeroline": True,
+        },
         yaxis={
             "tickvals": list(range(len(names))),
             "ticktext": [short_label(name, 40) for name in names],
@@ -194,12 +225,9 @@ def axis_map_chart(
     figure = map_scatter(coords, texts, groups=groups, height=520)
     _pole_lines(figure, x_axis, "x")
     _pole_lines(figure, y_axis, "y")
-    figure.update_xaxes(
-        showticklabels=True, title=f"{x_axis.name_a} ◀ ▶ {x_axis.name_b}", zeroline=True
-    )
-    figure.update_yaxes(
-        showticklabels=True, title=f"{y_axis.name_a} ◀ ▶ {y_axis.name_b}", zeroline=True
-    )
+    for update, axis in ((figure.update_xaxes, x_axis), (figure.update_yaxes, y_axis)):
+        title = f"{html.escape(axis.name_a)} ◀ ▶ {html.escape(axis.name_b)}"
+        update(showticklabels=True, showgrid=True, zeroline=True, title=title)
     figure.update_layout(dragmode="zoom", legend={"orientation": "h", "y": -0.2})
     return figure
 
@@ -244,7 +272,12 @@ def truncation_line(table: pd.DataFrame, value: str) -> go.Figure:
     figure.update_layout(
         height=280,
         margin={"l": 10, "r": 10, "t": 10, "b": 10},
-        xaxis={"title": "dimensions kept (the first ones)", "type": "log"},
+        xaxis={
+            "title": "dimensions kept (the first ones)",
+            "type": "log",
+            "tickvals": table["dims"].tolist(),
+            "ticktext": [str(d) for d in table["dims"]],
+        },
         yaxis={"title": value, "range": [0, 1.1], "tickformat": ".0%"},
     )
     return figure
@@ -257,9 +290,9 @@ KNOB_FORMATS = {
 }
 
 
-def map_title(method_name: str, params: dict[str, float], n: int, aligned: bool = False) -> str:
-    """What a map was computed with, in one line: 'UMAP · 15 neighbours · min dist 0.10 · 240
-    sentences'."""
+def map_title(params: dict[str, float], n: int, aligned: bool = False) -> str:
+    """What a map was computed with, in one line: '15 neighbours · min dist 0.10 · 240 sentences
+    · aligned to PCA'."""
     knobs = [KNOB_FORMATS[name].format(value) for name, value in params.items()]
     tail = [f"{n:,} sentence{'s' if n != 1 else ''}"] + (["aligned to PCA"] if aligned else [])
-    return " · ".join([method_name, *knobs, *tail])
+    return " · ".join([*knobs, *tail])

@@ -19,7 +19,7 @@ from components.axes import (
 from components.backend import ActiveModel, MapView
 from components.clusters import NOISE, clusters_table, inverse_purity, purity
 from components.find import find_near, find_text
-from components.geometry import MAX_SENTENCES, metric_neighbours
+from components.geometry import GEOMETRY_MAX, PRECISIONS, RAW_MAX, metric_neighbours
 from components.projection import METHOD_NAMES, explained_variance, honesty_reading
 from components.texts import csv_bytes
 from components.widgets import (
@@ -96,11 +96,11 @@ def maps_section(active: ActiveModel, texts: list[str], labels: list[str], vecto
         knobs = tuple(sorted(params[method].items()))
         with st.spinner(f"{METHOD_NAMES[method]} of {len(texts):,} sentences…"):
             view = views[method] = backend.map_view(active, tuple(texts), method, knobs, k, vectors)
-        title = map_charts.map_title(METHOD_NAMES[view.method_used], params[method], len(texts),
-                                     aligned=method != "pca")  # fmt: skip
+        details = map_charts.map_title(params[method], len(texts), aligned=method != "pca")
         kept = view.honesty.kept if colour == "kept share" else None
-        figure = map_charts.map_scatter(view.coords, texts, groups=labels, kept=kept, title=title,
-                                        height=380)  # fmt: skip
+        figure = map_charts.map_scatter(view.coords, texts, groups=labels, kept=kept, height=430,
+                                        title=METHOD_NAMES[view.method_used], subtitle=details,
+                                        legend_below=True)  # fmt: skip
         chart(figure, f"maplab_map_{method}", column)
         if view.note:
             column.info(view.note)
@@ -118,6 +118,12 @@ def base_map(views: dict, key: str) -> str:
     methods = list(views)
     return st.radio("Draw on the map of", methods, format_func=METHOD_NAMES.get, horizontal=True,
                     index=methods.index("umap") if "umap" in methods else 0, key=key)  # fmt: skip
+
+
+def names_order(name: str) -> tuple[int, str]:
+    """Cluster names in id order ("0 · ...", "1 · ..."), the unclustered last."""
+    number = name.split(" · ", 1)[0]
+    return (int(number), name) if number.isdigit() else (1_000_000, name)
 
 
 @st.fragment
@@ -154,12 +160,16 @@ def clusters_section(active: ActiveModel, texts: list[str], labels: list[str], v
     })  # fmt: skip
     left, right = st.columns([3, 2])
     with left:
-        method_used = base_map(views, "maplab_cluster_map")
-        by = st.radio("Colour by", ["clusters", "your labels"], horizontal=True,
-                      disabled=not distinct, key=persist("maplab_cluster_colour", "clusters"))  # fmt: skip
+        pick_map, pick_colour = st.columns(2)
+        with pick_map:
+            method_used = base_map(views, "maplab_cluster_map")
+        by = pick_colour.radio("Colour by", ["clusters", "your labels"], horizontal=True,
+                               disabled=not distinct,
+                               key=persist("maplab_cluster_colour", "clusters"))  # fmt: skip
         names = [f"{c} · {found.names[c]}" if c != NOISE else found.names[c] for c in found.ids]
         figure = map_charts.map_scatter(views[method_used].coords, texts,
-                                        groups=labels if by == "your labels" else names)  # fmt: skip
+                                        groups=labels if by == "your labels" else names,
+                                        group_order=sorted(set(names), key=names_order))  # fmt: skip
         chart(figure, "maplab_cluster_scatter")
     sizes = pd.Series(found.ids).value_counts()
     number_table({"cluster": list(found.words), "name": [found.names[c] for c in found.words],
@@ -232,9 +242,10 @@ def axes_section(active: ActiveModel, texts: list[str], labels: list[str], vecto
 @st.fragment
 def geometry_section(active: ActiveModel, texts: list[str], vectors) -> None:
     st.header("4 · The geometry under the maps")
-    used = texts[:MAX_SENTENCES]
-    if len(texts) > MAX_SENTENCES:
-        st.caption(f"These lessons use the first {MAX_SENTENCES:,} of {len(texts):,} sentences.")
+    used = texts[:GEOMETRY_MAX]
+    if len(texts) > RAW_MAX:
+        st.caption(f"These lessons use the first {len(used):,} of {len(texts):,} sentences (the "
+                   f"first lesson, which encodes them again, the first {RAW_MAX:,}).")  # fmt: skip
     k = st.select_slider("Neighbours compared (k)", [1, 5, 10, 20], key=persist("maplab_gk", 10))
     lessons = backend.geometry_lessons(active, tuple(used), int(k), vectors[: len(used)])
     overlap = next(c for c in lessons.truncation.columns if c.startswith("overlap"))
@@ -247,17 +258,18 @@ def geometry_section(active: ActiveModel, texts: list[str], vectors) -> None:
         f"**{lessons.raw_lengths.max():.2f}**, and the metrics disagree: share of each sentence's "
         f"{k} cosine neighbours that each metric also finds:"
     )
-    left, right = st.columns([3, 2])
     table = lessons.metrics.assign(
         variant=lessons.metrics["metric"] + " · " + lessons.metrics["vectors"]
     )
-    chart(map_charts.overlap_bars(table, "variant", overlap), "maplab_metric_bars", left)
-    focus = right.selectbox("One sentence (raw lengths)", used, key="maplab_metric_focus")
-    raw = backend.unnormalized_vectors(active, tuple(used))
-    ranks = metric_neighbours(raw, used.index(focus), 5)
-    ranks.insert(2, "neighbour", [used[i] for i in ranks.pop("index")])
-    number_table(ranks, {"score": "%.3f"}, key="maplab_metric_table", container=right)
-    right.caption("A cosine rank other than the rank means the metric moved that neighbour.")
+    chart(map_charts.overlap_bars(table, "variant", overlap), "maplab_metric_bars")
+    raw_texts = used[:RAW_MAX]
+    focus = st.selectbox("One sentence's 5 nearest under each metric (raw lengths)", raw_texts,
+                         key="maplab_metric_focus")  # fmt: skip
+    raw = backend.unnormalized_vectors(active, tuple(raw_texts))
+    ranks = metric_neighbours(raw, raw_texts.index(focus), 5)
+    ranks.insert(2, "neighbour", [raw_texts[i] for i in ranks.pop("index")])
+    number_table(ranks, {"score": "%.3f"}, key="maplab_metric_table")
+    st.caption("Where the cosine rank differs from the rank, the metric moved that neighbour.")
 
     st.subheader("Fewer dimensions")
     chart(map_charts.truncation_line(lessons.truncation, overlap), "maplab_truncation")
@@ -266,10 +278,9 @@ def geometry_section(active: ActiveModel, texts: list[str], vectors) -> None:
                "to pack meaning into its first dimensions (Matryoshka training does that).")  # fmt: skip
 
     st.subheader("Quantisation: fewer bytes per number")
-    left, right = st.columns([3, 2])
-    chart(map_charts.overlap_bars(lessons.quantisation, "precision", overlap), "maplab_quant", left)
-    number_table(lessons.quantisation[["precision", "bytes per vector", "bytes for all"]],
-                 key="maplab_quant_table", container=right)  # fmt: skip
+    chart(map_charts.overlap_bars(lessons.quantisation, "precision", overlap), "maplab_quant")
+    quantised = lessons.quantisation.assign(how=lessons.quantisation["precision"].map(PRECISIONS))
+    number_table(quantised, {overlap: "%.3f", "same nearest": "%.3f"}, key="maplab_quant_table")
 
 
 @st.fragment
@@ -297,7 +308,8 @@ def find_section(active: ActiveModel, texts: list[str], labels: list[str], vecto
     searching = bool(word.strip() or query.strip())
     highlight = selected or (list(found) if searching else None)
     figure = map_charts.map_scatter(views[method].coords, texts, groups=labels, highlight=highlight,
-                                    title="Drag a box or a lasso to select sentences")  # fmt: skip
+                                    title="Drag a box (or pick the lasso above the map) to "
+                                    "select sentences", dragmode="select")  # fmt: skip
     chart(figure, "maplab_select", on_select="rerun", selection_mode=("points", "box", "lasso"))
     if selected and st.button("Clear the selection", key="maplab_clear"):
         st.session_state[SELECTED], st.session_state["_maplab_seen"] = (None, []), []
@@ -307,8 +319,9 @@ def find_section(active: ActiveModel, texts: list[str], labels: list[str], vecto
         st.caption("Type to find sentences, or drag on the map: the rest is greyed out.")
         return
     table = pd.DataFrame({"row": [i + 1 for i in rows], "text": [texts[i] for i in rows],
-                          "label": [labels[i] for i in rows],
-                          "cosine to query": [found.get(i, np.nan) for i in rows]})  # fmt: skip
+                          "label": [labels[i] for i in rows]})  # fmt: skip
+    if query.strip():
+        table["cosine to query"] = [found.get(i, np.nan) for i in rows]
     st.markdown(f"**{plural(len(rows), 'sentence')} {'selected' if selected else 'found'}**")
     number_table(table, {"cosine to query": "%.3f"}, key="maplab_selection_table")
     st.download_button("Download these sentences (CSV)", csv_bytes(table), key="maplab_csv",

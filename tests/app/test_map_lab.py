@@ -66,9 +66,13 @@ def test_three_maps_with_their_honesty_figures(lab, preset_vectors):
     assert not lab.exception and not lab.error
     figures = charts(lab)
     assert {"maplab_map_pca", "maplab_map_umap", "maplab_map_tsne"} <= set(figures)
-    title = figures["maplab_map_umap"]["layout"]["title"]["text"]
-    assert title == "UMAP · 15 neighbours · min dist 0.10 · 240 sentences · aligned to PCA"
-    assert figures["maplab_map_pca"]["layout"]["title"]["text"] == "PCA · 240 sentences"
+    title = figures["maplab_map_umap"]["layout"]["title"]
+    assert title["text"] == "UMAP"
+    assert (
+        title["subtitle"]["text"]
+        == "15 neighbours · min dist 0.10 · 240 sentences · aligned to PCA"
+    )
+    assert figures["maplab_map_pca"]["layout"]["title"]["subtitle"]["text"] == "240 sentences"
     shown = metrics(lab)
     for method in ("pca", "umap", "tsne"):  # the page's figures are honesty() of the map drawn
         expected = honesty(preset_vectors, drawn_coords(figures[f"maplab_map_{method}"]), 10)
@@ -92,7 +96,7 @@ def test_colour_by_kept_share(lab, preset_vectors):
 
 def test_settings_apply_with_the_button(lab):
     lab.slider(key="maplab_nn").set_value(5).run()
-    title = charts(lab)["maplab_map_umap"]["layout"]["title"]["text"]
+    title = charts(lab)["maplab_map_umap"]["layout"]["title"]["subtitle"]["text"]
     assert "15 neighbours" in title  # chosen, not applied: a form waits for its button
     lab.slider(key="maplab_nn").set_value(5)
     lab.slider(key="maplab_min_dist").set_value(0.5)
@@ -101,8 +105,11 @@ def test_settings_apply_with_the_button(lab):
     lab.button(key="maplab_apply").click().run()
     assert not lab.exception
     figures = charts(lab)
-    assert "5 neighbours · min dist 0.50" in figures["maplab_map_umap"]["layout"]["title"]["text"]
-    assert "perplexity 10" in figures["maplab_map_tsne"]["layout"]["title"]["text"]
+    assert (
+        "5 neighbours · min dist 0.50"
+        in figures["maplab_map_umap"]["layout"]["title"]["subtitle"]["text"]
+    )
+    assert "perplexity 10" in figures["maplab_map_tsne"]["layout"]["title"]["subtitle"]["text"]
     assert ("Kept (k = 5)", metrics(lab)[1][1]) in metrics(lab)
     lab.multiselect(key="maplab_methods").set_value(["pca"])
     lab.button(key="maplab_apply").click().run()
@@ -121,7 +128,7 @@ def test_large_inputs_wait_for_the_button(lab):
     assert not lab.exception
     maps = [k for k in charts(lab) if k.startswith("maplab_map_")]
     assert maps == ["maplab_map_pca", "maplab_map_umap"]
-    assert "520 sentences" in charts(lab)["maplab_map_umap"]["layout"]["title"]["text"]
+    assert "520 sentences" in charts(lab)["maplab_map_umap"]["layout"]["title"]["subtitle"]["text"]
 
 
 def test_the_sentences_come_from_explore():
@@ -134,10 +141,8 @@ def test_the_sentences_come_from_explore():
     assert not app.exception
     spec = charts(app)["maplab_map_umap"]
     assert rows_on(spec, "sentences") == list(range(6))
-    assert (
-        "UMAP" in spec["layout"]["title"]["text"]
-        and "6 sentences" in spec["layout"]["title"]["text"]
-    )
+    assert spec["layout"]["title"]["text"] == "UMAP"
+    assert "6 sentences" in spec["layout"]["title"]["subtitle"]["text"]
     assert any("Trustworthiness" == label for label, _ in metrics(app))
 
 
@@ -212,7 +217,8 @@ def test_find_by_text_and_meaning_then_select(lab):
     with_bank = [i for i, t in enumerate(texts) if "bank" in t.lower()]
     spec = charts(lab)["maplab_select"]
     assert rows_on(spec, "not selected") == sorted(set(range(240)) - set(with_bank))
-    assert table_with(lab, "cosine to query")["row"].tolist() == [i + 1 for i in with_bank]
+    assert table_with(lab, "row")["row"].tolist() == [i + 1 for i in with_bank]
+    assert "cosine to query" not in table_with(lab, "row").columns  # no query, no column
     lab.text_input(key="maplab_find_text").input("")
     lab.text_input(key="maplab_find_meaning").input("a goal in the last minute of the match")
     lab.slider(key="maplab_top").set_value(5).run()
@@ -225,7 +231,7 @@ def test_find_by_text_and_meaning_then_select(lab):
     points = [{"customdata": [i, ""]} for i in (3, 7, 200)]
     lab.session_state["maplab_select"] = {"selection": {"points": points}}
     lab.run()
-    assert table_with(lab, "cosine to query")["row"].tolist() == [4, 8, 201]
+    assert table_with(lab, "row")["row"].tolist() == [4, 8, 201]
     assert rows_on(charts(lab)["maplab_select"], "not selected") == sorted(
         set(range(240)) - {3, 7, 200}
     )

@@ -28,11 +28,15 @@ def test_map_has_a_trace_per_group_with_row_ids():
     figure = map_scatter(coords, list("abcdef"), groups=["x", "y", "x", "y", "x", "<b>z</b>"])
     assert rows_of(figure) == {"x": [0, 2, 4], "y": [1, 3], "&lt;b&gt;z&lt;/b&gt;": [5]}
     assert figure.data[0].type == "scatter"
+    ordered = map_scatter(coords, list("abcdef"), groups=["x", "y"] * 3, group_order=["y", "x"])
+    assert [t.name for t in ordered.data] == ["y", "x"]
 
 
 def test_highlight_greys_out_the_rest():
     coords = RNG.normal(size=(6, 2))
-    figure = map_scatter(coords, list("abcdef"), groups=["x"] * 6, highlight=[1, 4, 99])
+    figure = map_scatter(
+        coords, list("abcdef"), groups=["x"] * 6, highlight=[1, 4, 99], dragmode="lasso"
+    )
     assert rows_of(figure) == {"not selected": [0, 2, 3, 5], "x": [1, 4]}
     assert figure.data[0].marker.color == GREY and figure.layout.dragmode == "lasso"
     nothing = map_scatter(coords, list("abcdef"), highlight=[])
