@@ -137,9 +137,9 @@ def help_text(name: str) -> str:
 
 def markdown_table() -> str:
     """Every limit as a Markdown table (for the README's Limits section)."""
-    rows = ["| limit | value |", "| --- | --- |"]
+    rows = ["| limit | value | name in `components/limits.py` |", "| --- | --- | --- |"]
     rows += [
-        f"| {limit.unit} {limit.where} | {limit.value:,} |"
-        for limit in sorted(LIMITS.values(), key=lambda item: item.where)
+        f"| {limit.unit} {limit.where} | {limit.value:,} | `{name}` |"
+        for name, limit in LIMITS.items()
     ]
     return "\n".join(rows)

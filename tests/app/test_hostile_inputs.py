@@ -116,6 +116,6 @@ def test_sweep_summary(capsys):
     with capsys.disabled():
         print(
             f"\nHostile-input sweep: {len(_TRIED)} cases ({len(INPUTS)} inputs on 4 pages x "
-            f"{len(CASES)} inputs each), no exception, every chart < {limits.CHART_MB} MB."
+            f"{len(CASES)} hostile values), no exception, every chart < {limits.CHART_MB} MB."
         )
     assert len(_TRIED) == len(INPUTS) * len(CASES)

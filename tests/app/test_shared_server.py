@@ -6,7 +6,7 @@ import pytest
 
 from components import backend, limits, model_policy
 from components.encoder import DEFAULT_MODEL
-from components.widgets import CUSTOM_CHOICE
+from components.widgets import CUSTOM_CHOICE, _model_label
 from tests.app.conftest import chart_specs, open_page, texts_of
 
 EXPLORE = "pages/1_Explore.py"
@@ -20,7 +20,7 @@ def test_public_mode_offers_only_the_allow_list(monkeypatch):
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
     app = open_page(EXPLORE)
     picker = app.selectbox(key="model_choice")
-    assert picker.options == list(model_policy.ALLOWED_MODELS)
+    assert picker.options == [_model_label(name) for name in model_policy.ALLOWED_MODELS]
     assert CUSTOM_CHOICE not in picker.options and not app.text_input
     assert "Public mode" in texts_of(app.sidebar.caption)
     # An allowed model that is not on this (offline) server: a message, the packaged one stays.

@@ -40,4 +40,4 @@ def test_server_config_matches_the_limits():
 def test_markdown_table_lists_every_limit():
     table = limits.markdown_table()
     assert table.count("\n") == len(limits.LIMITS) + 1
-    assert "| sentences used on Explore (typed or uploaded) | 5,000 |" in table
+    assert "| sentences used on Explore (typed or uploaded) | 5,000 | `SENTENCES` |" in table
