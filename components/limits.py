@@ -52,6 +52,11 @@ PASTE_DOCUMENT_CHARS = 1_000_000  # characters in the "paste a text" box
 QUERY_CHARS = 2_000  # characters of a search query (it must also fit the model window)
 NAME_CHARS = 200  # characters of a model or cross-encoder name
 
+# ---------------------------------------------------------------- Map lab
+MAP_AUTO_SENTENCES = 500  # up to this many, UMAP and t-SNE maps are drawn without a button press
+GEOMETRY_SENTENCES = 2_000  # sentences the geometry lessons use (each variant is an n x n pass)
+RAW_SENTENCES = 500  # sentences encoded a second time (without Normalize) for the metric lesson
+
 # ---------------------------------------------------------------- Uploads and CSV
 UPLOAD_MB = 20  # megabytes per uploaded file (= server.maxUploadSize)
 CSV_ROWS = 50_000  # rows read from a CSV (more are counted and cut)
@@ -116,6 +121,13 @@ LIMITS: dict[str, Limit] = {
     "PASTE_DOCUMENT_CHARS": Limit(PASTE_DOCUMENT_CHARS, "characters", "in the paste-a-text box"),
     "QUERY_CHARS": Limit(QUERY_CHARS, "characters", "per search query"),
     "NAME_CHARS": Limit(NAME_CHARS, "characters", "per model name"),
+    "MAP_AUTO_SENTENCES": Limit(
+        MAP_AUTO_SENTENCES, "sentences", "mapped by UMAP and t-SNE without pressing Compute"
+    ),
+    "GEOMETRY_SENTENCES": Limit(
+        GEOMETRY_SENTENCES, "sentences", "in the map lab's geometry lessons"
+    ),
+    "RAW_SENTENCES": Limit(RAW_SENTENCES, "sentences", "in the metric lesson (encoded twice)"),
     "UPLOAD_MB": Limit(UPLOAD_MB, "MB", "per uploaded file"),
     "CSV_ROWS": Limit(CSV_ROWS, "rows", "read from a CSV"),
     "CSV_COLUMNS": Limit(CSV_COLUMNS, "columns", "read from a CSV"),

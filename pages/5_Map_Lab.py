@@ -34,7 +34,7 @@ from components.widgets import (
     shared_sentences,
 )
 
-AUTO_MAX = 500  # up to this many sentences the maps are drawn at once; beyond, on the button
+AUTO_MAX = limits.MAP_AUTO_SENTENCES  # beyond, UMAP and t-SNE wait for the button
 METHODS = ["pca", "umap", "tsne"]
 EXPLAINED_AXES = 10  # PCA axes in the explained-variance bars
 SELECTED = "_maplab_selected"  # session_state: rows picked by box or lasso on the last map
