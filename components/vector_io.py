@@ -33,6 +33,7 @@ from components.texts import InputError, Message, decode_upload
 
 # Any single file read here, in MB (the app's upload cap, server.maxUploadSize, is the same).
 MAX_VECTOR_FILE_MB = 50
+MAX_VECTOR_UPLOAD_MB = 100  # all the files of one import together (e.g. a dataset's parts)
 MIN_DIMENSION = 2  # the Projector refuses 1-d vectors too: their cosines are all +1 or -1
 FLOAT32_FORMAT = "%.9g"  # 9 significant digits: every float32 survives text and back
 
@@ -213,7 +214,8 @@ def parse_projector_vectors(text: str, name: str = "vectors.tsv") -> tuple[np.nd
     lines = [(number, line.strip(_JS_WHITESPACE)) for number, line in _lines(text)]
     if not lines:
         raise InputError(f"`{name}` is empty: it should hold one tab-separated vector a line.")
-    if "\t" not in lines[0][1] and "," in lines[0][1]:
+    first = lines[0][1]
+    if "\t" not in first and "," in first and all(_is_number(c) for c in first.split(",")):
         raise InputError(
             f"`{name}` has commas but no tabs: the Projector's vectors file is tab-separated. "
             "Upload it as CSV instead."
@@ -224,6 +226,11 @@ def parse_projector_vectors(text: str, name: str = "vectors.tsv") -> tuple[np.nd
     if labelled:
         rows = [row[1:] for row in rows]
     width = len(rows[0])
+    if labelled and width == 0:
+        raise InputError(
+            f"`{name}` holds text, not vectors: its first line has no tab-separated numbers. To "
+            "embed sentences, choose 'Type or paste' or 'Upload a file' instead."
+        )
     for (number, _), row in zip(lines, rows, strict=True):
         if len(row) != width:
             raise InputError(
@@ -856,6 +863,17 @@ class ImportedVectors:
     messages: list[Message] = field(default_factory=list)  # for the user (e.g. an encoding)
 
 
+def check_upload_size(sizes: Sequence[int]) -> None:
+    """Refuse a set of files over MAX_VECTOR_UPLOAD_MB together (each file has its own cap)."""
+    total = sum(sizes)
+    if total > MAX_VECTOR_UPLOAD_MB * 1024 * 1024:
+        raise InputError(
+            f"These {len(sizes)} files hold {total / 1024 / 1024:.0f} MB together, over the "
+            f"{MAX_VECTOR_UPLOAD_MB} MB cap for one import. Use fewer rows, or Parquet (the most "
+            "compact format)."
+        )
+
+
 FORMATS_HELP = (
     "the Embedding Projector's pair (vectors .tsv + metadata .tsv), a .csv with vector columns, "
     "a .npy with a .txt/.csv/.tsv of metadata, or .parquet (one file or a dataset's parts)"
@@ -873,6 +891,7 @@ def read_uploads(files: Sequence[tuple[str, bytes]]) -> ImportedVectors:
     """
     if not files:
         raise InputError(f"Upload vectors: {FORMATS_HELP}.")
+    check_upload_size([len(data) for _, data in files])
     by_suffix: dict[str, list[tuple[str, bytes]]] = {}
     for name, data in files:
         by_suffix.setdefault(Path(name).suffix.lower(), []).append((name, bytes(data)))

@@ -125,18 +125,36 @@ def or_stop(read: Callable[[], T]) -> T:
 
 
 def kept_uploads(
-    label: str, types: list[str], key: str, help: str | None = None
+    label: str,
+    types: list[str],
+    key: str,
+    check: Callable[[list[int]], None] | None = None,
+    help: str | None = None,
 ) -> list[tuple[str, bytes]]:
     """A multi-file uploader whose files (name, bytes) this session keeps under `{key}_files`,
-    so they survive a visit to another page (the uploader itself forgets them)."""
+    so they survive a visit to another page (the uploader itself forgets them).
+
+    Args:
+        check: called with the files' sizes before they are kept; its `InputError` is shown and
+            nothing is kept (e.g. a cap on the total size).
+    """
 
     def keep() -> None:
         files = st.session_state.get(key) or []
+        st.session_state[f"{key}_files"], st.session_state[f"{key}_error"] = [], ""
+        try:
+            if check is not None:
+                check([file.size for file in files])
+        except InputError as error:
+            st.session_state[f"{key}_error"] = str(error)
+            return
         st.session_state[f"{key}_files"] = [(file.name, file.getvalue()) for file in files]
 
     st.file_uploader(
         label, type=types, accept_multiple_files=True, key=key, on_change=keep, help=help
     )
+    if st.session_state.get(f"{key}_error"):
+        st.error(st.session_state[f"{key}_error"])
     return st.session_state.get(f"{key}_files") or []
 
 

@@ -32,7 +32,12 @@ from components.texts import (
     read_csv,
     texts_from_table,
 )
-from components.vector_io import EXPORT_FORMATS, FORMATS_HELP, ImportedVectors
+from components.vector_io import (
+    EXPORT_FORMATS,
+    FORMATS_HELP,
+    ImportedVectors,
+    check_upload_size,
+)
 from components.widgets import (
     chart,
     column_pickers,
@@ -99,7 +104,7 @@ def uploaded_sentences() -> ParsedInput:
 def own_vectors() -> tuple[ParsedInput, ImportedVectors]:
     """Vectors made elsewhere, with the texts and labels of their metadata columns."""
     files = kept_uploads(
-        f"Your vectors: {FORMATS_HELP}", VECTOR_TYPES, "explore_vectors",
+        f"Your vectors: {FORMATS_HELP}", VECTOR_TYPES, "explore_vectors", check_upload_size,
         help="Select several files at once for a pair, or for every part of a dataset.",
     )  # fmt: skip
     if not files:

@@ -220,6 +220,7 @@ def test_npy_with_a_text_file_of_lines():
         (b"\x89PNG\r\n\x1a\n\x00\x00", "PNG image"),
         (b"\x00\x01\x02garbage\xff", "binary"),
         (b"\x93NUMPY\x01\x00", "NumPy .npy file"),
+        (b"A sentence, not a vector.\nAnother one.\n", "holds text, not vectors"),
     ],
 )
 def test_bad_vectors_tsv_gets_a_clear_message(vectors_tsv, message):
@@ -249,6 +250,12 @@ def test_files_over_the_cap_are_refused_before_parsing():
         read_npy(vector_io.NPY_MAGIC + big)
     with pytest.raises(InputError, match="cap"):
         read_parquet(b"PAR1" + big + b"PAR1")
+
+
+def test_a_set_of_files_over_the_total_cap_is_refused():
+    part = b"x" * (vector_io.MAX_VECTOR_UPLOAD_MB * 1024 * 1024 // 3 + 1)
+    with pytest.raises(InputError, match="3 files hold 100 MB together, over the 100 MB cap"):
+        read_uploads([(f"part.{i}.parquet", part) for i in range(3)])
 
 
 def test_bad_npy_files():
