@@ -3,6 +3,11 @@
 The one place that reaches inside a model (its tokenizer, its Transformer module, its window and
 vector size): every other module asks through the functions here. No streamlit here:
 `components/backend.py` adds the caching.
+
+A model is either a sentence-transformers `SentenceTransformer` (torch) or, for the packaged
+default, an `OnnxEncoder` (onnxruntime + tokenizers, no torch in the process; see
+components/onnx_encoder.py). Every function here takes either and gives the same numbers (within
+1e-5). torch and sentence-transformers are imported only when a torch model is loaded or used.
 """
 
 from __future__ import annotations
@@ -13,11 +18,21 @@ import socket
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import numpy as np
-import torch
-from sentence_transformers import SentenceTransformer
+
+from components import model_policy
+from components.onnx_encoder import OnnxEncoder, OnnxUnavailable
+from components.thread_safety import GuardedTokenizer, guarded, model_lock, seeded
+
+if TYPE_CHECKING:
+    import torch
+    from sentence_transformers import SentenceTransformer
+
+    from components.safe_tokenizer import SafeTokenizer
+
+    Model = SentenceTransformer | OnnxEncoder
 
 DEFAULT_MODEL = "sentence-transformers/all-MiniLM-L6-v2"
 # Names under which the packaged offline copy is offered.
@@ -71,6 +86,8 @@ def load_model(name: str = DEFAULT_MODEL, device: str = "cpu") -> SentenceTransf
     Raises:
         ModelLoadError: with a message for the user (never a bare library traceback).
     """
+    from sentence_transformers import SentenceTransformer
+
     name = name.strip()
     if not name:
         raise ModelLoadError("Type a model name: a Hugging Face id or a local folder.")
@@ -79,26 +96,60 @@ def load_model(name: str = DEFAULT_MODEL, device: str = "cpu") -> SentenceTransf
     return load_by_name(SentenceTransformer, name, "model", device)
 
 
-def load_by_name(factory: Callable[..., T], name: str, kind: str, device: str = "cpu") -> T:
+def load_fast_model(name: str = DEFAULT_MODEL) -> OnnxEncoder | None:
+    """The packaged model on the torch-free path (onnxruntime + tokenizers), or None for any other
+    model (those load with `load_model`).
+
+    Its tokenizer works at once; its transformer is exported to ONNX on first need (once per
+    cache folder, ~5-10 s, in a subprocess) unless `prepare()` / `prepare_in_background()` ran.
+    """
+    if not is_default_model(name):
+        return None
+    try:
+        return OnnxEncoder(packaged_model_path(), DEFAULT_MODEL)
+    except OnnxUnavailable:
+        return None
+
+
+def is_fast(model: Model) -> bool:
+    """True for the torch-free `OnnxEncoder`."""
+    return isinstance(model, OnnxEncoder)
+
+
+def load_by_name(
+    factory: Callable[..., T],
+    name: str,
+    kind: str,
+    device: str = "cpu",
+    *,
+    public: bool | None = None,
+) -> T:
     """Load `name` with `factory` (SentenceTransformer, CrossEncoder, ...), offline first.
 
     A local folder loads from disk; a hub id comes from the local cache when it is there, else is
     downloaded when the hub can be reached. Offline, this fails at once with a message, instead
-    of the hub client's ~70 s of retries.
+    of the hub client's ~70 s of retries. In public mode (`model_policy.public_mode()`, or
+    `public=True`) only allow-listed hub ids load, never a folder, and a download is checked for
+    size first. Remote code is never trusted.
+
+    Args:
+        kind: "model" or "cross-encoder" (picks the allow-list, and words the messages).
 
     Raises:
         ModelLoadError: with a message for the user.
     """
+    if model_policy.public_mode() if public is None else public:
+        return _load_public(factory, name, kind, device)
     folder = Path(name).expanduser()
     if folder.exists():
         try:
-            return factory(str(folder), device=device)
+            return factory(str(folder), device=device, trust_remote_code=False)
         except Exception as error:  # noqa: BLE001 - any failure becomes a user message
             raise ModelLoadError(
                 f"The folder `{name}` is not a loadable {kind}: {error}"
             ) from error
     try:  # already downloaded once?
-        return factory(name, device=device, local_files_only=True)
+        return factory(name, device=device, local_files_only=True, trust_remote_code=False)
     except Exception:  # noqa: BLE001 - not cached: fall through to the hub
         pass
     if os.environ.get("HF_HUB_OFFLINE") == "1" or not _hub_reachable():
@@ -107,15 +158,42 @@ def load_by_name(factory: Callable[..., T], name: str, kind: str, device: str = 
             f"reached (no internet), so this {kind} is unavailable."
         )
     try:
-        return factory(name, device=device)
+        return factory(name, device=device, trust_remote_code=False)
     except Exception as error:  # noqa: BLE001
-        raise ModelLoadError(f"Cannot load `{name}`: {str(error).splitlines()[0]}") from error
+        raise ModelLoadError(f"Cannot load `{name}`: {_first_line(error)}") from error
 
 
-def model_info(model: SentenceTransformer, name: str, source: str | None = None) -> ModelInfo:
+def _first_line(error: BaseException) -> str:
+    lines = str(error).strip().splitlines()
+    return lines[0] if lines else type(error).__name__
+
+
+def _load_public(factory: Callable[..., T], name: str, kind: str, device: str) -> T:
+    """Public mode: an allow-listed hub id, from the local cache or after a size check."""
+    try:
+        hub_id = model_policy.allowed_hub_id(name, kind)
+    except model_policy.ModelRefused as error:
+        raise ModelLoadError(str(error)) from None
+    try:  # already on this server?
+        return factory(hub_id, device=device, local_files_only=True, trust_remote_code=False)
+    except Exception:  # noqa: BLE001 - not cached: check it before downloading
+        pass
+    try:
+        model_policy.check_download(hub_id)
+    except model_policy.ModelRefused as error:
+        raise ModelLoadError(str(error)) from None
+    try:
+        return factory(hub_id, device=device, trust_remote_code=False)
+    except Exception as error:  # noqa: BLE001
+        raise ModelLoadError(f"Cannot load `{hub_id}`: {_first_line(error)}") from None
+
+
+def model_info(model: Model, name: str, source: str | None = None) -> ModelInfo:
     """Name, vector size, window and where the model came from (`source` overrides the guess)."""
     if source is None and is_default_model(name):
         source = "packaged offline copy"
+    elif source is None and model_policy.public_mode():
+        source = "Hugging Face hub"  # public mode never looks at the file system
     elif source is None:
         source = "local folder" if Path(name).expanduser().exists() else "Hugging Face hub"
     return ModelInfo(
@@ -127,7 +205,7 @@ def model_info(model: SentenceTransformer, name: str, source: str | None = None)
 
 
 def embed(
-    model: SentenceTransformer,
+    model: Model,
     texts: Sequence[str],
     *,
     normalize: bool = True,
@@ -144,35 +222,91 @@ def embed(
     texts = list(texts)
     if not texts:
         return np.zeros((0, int(model.get_embedding_dimension())), dtype=np.float32)
-    vectors = model.encode(
-        texts,
-        batch_size=batch_size,
-        normalize_embeddings=normalize,
-        convert_to_numpy=True,
-        show_progress_bar=False,
-    )
+    if isinstance(model, OnnxEncoder):
+        return model.embed(texts, normalize=normalize, batch_size=batch_size)
+    with model_lock(model):  # encode sets the shared tokenizer's truncation and padding
+        vectors = model.encode(
+            texts,
+            batch_size=batch_size,
+            normalize_embeddings=normalize,
+            convert_to_numpy=True,
+            show_progress_bar=False,
+        )
     return np.asarray(vectors, dtype=np.float32)  # (n, dim)
 
 
-def count_tokens(model: SentenceTransformer, texts: Sequence[str]) -> list[int]:
+def unnormalized_embed(model: Model, texts: Sequence[str], batch_size: int = 32) -> np.ndarray:
+    """The model's sentence vectors before its final Normalize module (if it has one).
+
+    all-MiniLM-L6-v2 ends in Normalize, so `embed` always returns unit vectors; these are the
+    mean-pooled vectors that module receives, with their natural, unequal lengths. Normalising
+    them gives `embed`'s vectors back (tested).
+
+    Returns:
+        float32 (n, dim).
+    """
+    texts = list(texts)
+    if isinstance(model, OnnxEncoder):
+        return model.pooled(texts, batch_size=batch_size)
+    import torch  # only a torch model needs its modules run one by one
+
+    parts = []
+    modules = [module for module in model if type(module).__name__ != "Normalize"]
+    with model_lock(model), torch.no_grad():  # preprocess uses the shared tokenizer
+        for start in range(0, len(texts), batch_size):
+            features = model.preprocess(texts[start : start + batch_size])
+            features = {
+                key: value.to(model.device) if isinstance(value, torch.Tensor) else value
+                for key, value in features.items()
+            }
+            for module in modules:
+                features = module(features)
+            parts.append(features["sentence_embedding"].float().cpu().numpy())
+    if not parts:
+        return np.zeros((0, int(model.get_embedding_dimension())), dtype=np.float32)
+    return np.concatenate(parts).astype(np.float32)  # (n, dim)
+
+
+def count_tokens(model: Model, texts: Sequence[str]) -> list[int]:
     """Number of tokens of each text including [CLS]/[SEP], before truncation."""
-    encoded = model.tokenizer(list(texts), add_special_tokens=True, truncation=False)
+    if isinstance(model, OnnxEncoder):
+        return model.count_tokens(texts)
+    texts = list(texts)
+    if not texts:
+        return []
+    encoded = get_tokenizer(model)(texts, add_special_tokens=True, truncation=False, verbose=False)
     return [len(ids) for ids in encoded["input_ids"]]
 
 
-def get_tokenizer(model: SentenceTransformer) -> Any:
-    """The model's Hugging Face tokenizer (for chunking and the token views; never mutate it)."""
-    return model.tokenizer
+def get_tokenizer(model: Model) -> GuardedTokenizer | SafeTokenizer:
+    """The model's tokenizer, safe to call from any thread (for chunking and the token views).
+
+    A Hugging Face tokenizer is shared by every session and changes its truncation/padding
+    settings on every call, so each call holds the tokenizer's lock
+    (`components/thread_safety.py`). An `OnnxEncoder`'s `SafeTokenizer` is never reconfigured
+    (one `tokenizers` object per setting), so it needs no lock. Use this, never
+    `model.tokenizer`, outside this module; never mutate it.
+    """
+    if isinstance(model, OnnxEncoder):
+        return model.tokenizer
+    return guarded(model.tokenizer)
 
 
-def is_inspectable(model: SentenceTransformer) -> bool:
+def is_inspectable(model: Model) -> bool:
     """True when the model starts with a transformer module and a fast tokenizer (token views)."""
+    if isinstance(model, OnnxEncoder):
+        return True
     return hasattr(model[0], "auto_model") and bool(getattr(model.tokenizer, "is_fast", False))
 
 
-def trained_pooling(model: SentenceTransformer | Sequence[Any]) -> str | None:
+_ST_POOLING = {"cls": "cls", "mean": "mean", "max": "max", "mean_sqrt_len": "mean_sqrt_len_tokens"}
+
+
+def trained_pooling(model: Model | Sequence[Any]) -> str | None:
     """The `pooling_mode` of the model's sentence-transformers Pooling module (None: no such module
     or a combination of modes)."""
+    if isinstance(model, OnnxEncoder):
+        return _ST_POOLING[model.pipeline.pooling]
     from sentence_transformers.sentence_transformer.modules import Pooling
 
     for module in model:
@@ -189,19 +323,21 @@ class TokenizedText:
     truncated: bool  # True when the text had more tokens than the model window
 
 
-def tokenize(model: SentenceTransformer, text: str) -> TokenizedText:
+def tokenize(model: Model, text: str) -> TokenizedText:
     """The pieces the model actually sees for one text (truncated at its window)."""
-    tokenizer = model.tokenizer
-    full = tokenizer(text, add_special_tokens=True, truncation=False)["input_ids"]
-    ids = tokenizer(
-        text, add_special_tokens=True, truncation=True, max_length=model.max_seq_length
-    )["input_ids"]
-    special_ids = set(tokenizer.all_special_ids)
+    tokenizer = get_tokenizer(model)
+    with model_lock(model):
+        full = tokenizer(text, add_special_tokens=True, truncation=False, verbose=False)
+        ids = tokenizer(
+            text, add_special_tokens=True, truncation=True, max_length=model.max_seq_length
+        )["input_ids"]
+        special_ids = set(tokenizer.all_special_ids)
+        pieces = tokenizer.convert_ids_to_tokens(ids)
     return TokenizedText(
-        tokens=tokenizer.convert_ids_to_tokens(ids),
+        tokens=pieces,
         ids=list(ids),
         special=[i in special_ids for i in ids],
-        truncated=len(full) > len(ids),
+        truncated=len(full["input_ids"]) > len(ids),
     )
 
 
@@ -228,19 +364,24 @@ class TokenBatch:
 
 
 def _contextual_rows(
-    model: SentenceTransformer, texts: list[str], batch_size: int
-) -> list[tuple[torch.Tensor, list[int]]]:
+    model: Model, texts: list[str], batch_size: int
+) -> list[tuple[np.ndarray, list[int]]]:
     """The Transformer module's output for each text: (tokens_i, dim) vectors and the token ids.
 
     The one place that runs the transformer for token vectors. Texts are sorted by length so each
     batch pads little (like `model.encode`), run without gradients, and returned in input order.
     """
+    if isinstance(model, OnnxEncoder):
+        return model.contextual_rows(texts, batch_size)
+    import torch
+
     order = np.argsort([-len(text) for text in texts], kind="stable")
-    rows: list[tuple[torch.Tensor, list[int]]] = [None] * len(texts)  # type: ignore[list-item]
+    rows: list[tuple[np.ndarray, list[int]]] = [None] * len(texts)  # type: ignore[list-item]
     with torch.no_grad():
         for start in range(0, len(texts), batch_size):
             picked = order[start : start + batch_size]
-            features = model.preprocess([texts[i] for i in picked])
+            with model_lock(model):  # preprocess calls the shared tokenizer
+                features = model.preprocess([texts[i] for i in picked])
             features = {
                 key: value.to(model.device) if isinstance(value, torch.Tensor) else value
                 for key, value in features.items()
@@ -250,15 +391,15 @@ def _contextual_rows(
                 picked, output, features["attention_mask"], features["input_ids"], strict=True
             ):
                 length = int(mask.sum())
-                rows[row] = (vectors[:length].float().cpu(), ids[:length].tolist())
+                rows[row] = (vectors[:length].float().cpu().numpy(), ids[:length].tolist())
     return rows
 
 
-def _padded(vectors: list[torch.Tensor], dimension: int) -> tuple[torch.Tensor, torch.Tensor]:
+def _padded(vectors: list[np.ndarray], dimension: int) -> tuple[np.ndarray, np.ndarray]:
     """(n, longest, dim) zero-padded vectors and the (n, longest) mask of the real rows."""
     longest = max((len(rows) for rows in vectors), default=0)
-    embeddings = torch.zeros((len(vectors), longest, dimension))
-    attention_mask = torch.zeros((len(vectors), longest), dtype=torch.long)
+    embeddings = np.zeros((len(vectors), longest, dimension), dtype=np.float32)
+    attention_mask = np.zeros((len(vectors), longest), dtype=np.int64)
     for row, rows in enumerate(vectors):
         embeddings[row, : len(rows)] = rows
         attention_mask[row, : len(rows)] = 1
@@ -266,8 +407,8 @@ def _padded(vectors: list[torch.Tensor], dimension: int) -> tuple[torch.Tensor, 
 
 
 def token_embeddings(
-    model: SentenceTransformer, texts: Sequence[str], batch_size: int = 32
-) -> tuple[torch.Tensor, torch.Tensor]:
+    model: Model, texts: Sequence[str], batch_size: int = 32
+) -> tuple[torch.Tensor, torch.Tensor] | tuple[np.ndarray, np.ndarray]:
     """Contextual token vectors of many texts, as the pooling layer receives them.
 
     Equal to `model.encode(texts, output_value="token_embeddings")` within 1e-5, batched by length
@@ -275,42 +416,51 @@ def token_embeddings(
 
     Returns:
         token_embeddings (batch, tokens, dim) and attention_mask (batch, tokens) (0 past each
-        text's end, where the vectors are 0).
+        text's end, where the vectors are 0): torch tensors for a torch model, numpy arrays for
+        an `OnnxEncoder`.
     """
     rows = _contextual_rows(model, list(texts), batch_size)
     dimension = int(model.get_embedding_dimension())
-    return _padded([vectors for vectors, _ in rows], dimension)
+    embeddings, attention_mask = _padded([vectors for vectors, _ in rows], dimension)
+    if isinstance(model, OnnxEncoder):
+        return embeddings, attention_mask
+    import torch
+
+    return torch.from_numpy(embeddings), torch.from_numpy(attention_mask)
 
 
-def token_batch(
-    model: SentenceTransformer, texts: Sequence[str], batch_size: int = 32
-) -> TokenBatch:
+def token_batch(model: Model, texts: Sequence[str], batch_size: int = 32) -> TokenBatch:
     """`token_embeddings` of the texts as numpy arrays, with the pieces the model read."""
     rows = _contextual_rows(model, list(texts), batch_size)
     embeddings, attention_mask = _padded(
         [vectors for vectors, _ in rows], int(model.get_embedding_dimension())
     )
-    special_ids = set(model.tokenizer.all_special_ids)
+    tokenizer = get_tokenizer(model)
+    special_ids = set(tokenizer.all_special_ids)
     return TokenBatch(
-        embeddings=embeddings.numpy(),
-        attention_mask=attention_mask.numpy(),
-        pieces=[model.tokenizer.convert_ids_to_tokens(ids) for _, ids in rows],
+        embeddings=embeddings,
+        attention_mask=attention_mask,
+        pieces=[tokenizer.convert_ids_to_tokens(ids) for _, ids in rows],
         special=[[token_id in special_ids for token_id in ids] for _, ids in rows],
     )
 
 
-def untrained_copy(model: SentenceTransformer, seed: int = 0) -> SentenceTransformer:
+def untrained_copy(model: Model, seed: int = 0) -> Model:
     """The same architecture and tokenizer with randomly initialised transformer weights.
 
     Built locally from the model's own config (no download): `AutoModel.from_config` under a fixed
-    seed, so the "untrained" model is the same every time. The given model is not changed.
+    seed, so the "untrained" model is the same every time. The given model is not changed. For an
+    `OnnxEncoder` the random transformer is built and exported in the export subprocess (torch
+    stays out of this process); call `prepare()` on the copy to wait for it.
     """
+    if isinstance(model, OnnxEncoder):
+        return OnnxEncoder(model.model_dir, model.name, random_seed=seed, threads=model.threads)
     from transformers import AutoModel
 
-    untrained = copy.deepcopy(model)
+    with model_lock(model):  # copying the tokenizer while another thread calls it is unsafe
+        untrained = copy.deepcopy(model)
     config = copy.deepcopy(model[0].auto_model.config)
-    with torch.random.fork_rng():
-        torch.manual_seed(seed)
+    with seeded(seed):
         random_transformer = AutoModel.from_config(config)
     random_transformer.eval()
     untrained[0].model = random_transformer

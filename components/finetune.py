@@ -1,8 +1,9 @@
 """Fine-tuning a private copy of the model on a few triplets, with the library's own losses.
 
-The shared cached model is never trained: `CopyRegistry.fresh_copy` deep-copies it (and caps how
-many copies live in this process). `fine_tune` is the training loop of sentence-transformers'
-`SentenceTransformer.old_fit` (same batches, collate, AdamW parameter groups, gradient clipping,
+The shared cached model is never trained: `CopyRegistry.fresh_copy` (components/training_setup.py,
+which holds everything of fine-tuning that needs no torch) deep-copies it (and caps how
+many copies live in this process, counting each from its creation). `fine_tune` is the training
+loop of sentence-transformers' `SentenceTransformer.old_fit` (same batches, collate, AdamW parameter groups, gradient clipping,
 constant learning rate), written out so it can report every step; tests/unit/test_finetune.py
 proves it gives the same weights as `old_fit`. Triplet and InfoNCE use the library's
 `TripletLoss(COSINE)` and `MultipleNegativesRankingLoss`; cosine-margin, which the library does not
@@ -11,16 +12,11 @@ have, is `CosineMarginLoss` below, built like the library's losses on `component
 
 from __future__ import annotations
 
-import copy
-import gc
 import io
 import tempfile
-import threading
 import time
-import weakref
 import zipfile
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -36,15 +32,20 @@ from torch import Tensor, nn
 from torch.utils.data import DataLoader
 
 from components.losses import LossName, cosine_margin_loss
+from components.thread_safety import seeded
+from components.training_setup import (  # noqa: F401 - re-exported: `finetune.TrainConfig` ...
+    MAX_COPIES,
+    MAX_EPOCHS,
+    MAX_TRAIN_TRIPLETS,
+    REGISTRY,
+    CopyLimitError,
+    CopyRegistry,
+    StepCallback,
+    TrainConfig,
+    TrainHistory,
+)
 
-MAX_COPIES = 3  # fine-tuned copies alive in this process at once (~90 MB each, more while training)
-MAX_TRAIN_TRIPLETS = 64  # triplets one training run uses
-MAX_EPOCHS = 10
 NO_DECAY = ("bias", "LayerNorm.bias", "LayerNorm.weight")  # as in old_fit
-
-
-class CopyLimitError(RuntimeError):
-    """Too many fine-tuned copies are alive; the message is meant for the user."""
 
 
 class CosineMarginLoss(nn.Module):
@@ -118,43 +119,6 @@ class _DropNegatives(nn.Module):
         return self.loss(list(sentence_features)[:2], labels)
 
 
-@dataclass(frozen=True)
-class TrainConfig:
-    loss: LossName = "triplet"
-    epochs: int = 3
-    batch_size: int = 8
-    learning_rate: float = 5e-5
-    weight_decay: float = 0.01  # old_fit's default
-    max_grad_norm: float = 1.0  # old_fit's default
-    margin: float = 0.5
-    alpha: float = 0.2
-    tau: float = 0.05
-    use_negatives: bool = True  # InfoNCE: the explicit negatives join the softmax
-    seed: int = 0
-
-
-@dataclass
-class TrainHistory:
-    step_losses: list[float] = field(default_factory=list)  # one per optimiser step
-    step_epochs: list[int] = field(default_factory=list)  # the (1-based) epoch of each step
-    seconds: float = 0.0
-
-    def epoch_means(self) -> list[float]:
-        epochs = sorted(set(self.step_epochs))
-        return [
-            sum(
-                loss
-                for loss, e in zip(self.step_losses, self.step_epochs, strict=True)
-                if e == epoch
-            )
-            / self.step_epochs.count(epoch)
-            for epoch in epochs
-        ]
-
-
-StepCallback = Callable[[int, int, int, float], None]  # (step, total_steps, epoch, loss)
-
-
 def triplet_loader(
     anchors: list[str], positives: list[str], negatives: list[str], batch_size: int, seed: int
 ) -> DataLoader:
@@ -188,8 +152,7 @@ def fine_tune(
         raise ValueError("no triplets to train on")
     started = time.perf_counter()
     history = TrainHistory()
-    with torch.random.fork_rng(devices=[]):  # seed locally: other sessions' randomness is untouched
-        torch.manual_seed(config.seed)
+    with seeded(config.seed):  # seed locally, under a lock: other sessions' randomness is untouched
         loader = triplet_loader(anchors, positives, negatives, config.batch_size, config.seed)
         loader.collate_fn = model.smart_batching_collate
         loss_model = make_loss(
@@ -233,61 +196,36 @@ def fine_tune(
     return history
 
 
-class CopyRegistry:
-    """Hands out deep copies of a model, at most `limit` alive in this process at once.
-
-    A copy counts while anything holds it (weak references: a session that is gone frees its
-    slot once garbage-collected).
-    """
-
-    def __init__(self, limit: int = MAX_COPIES) -> None:
-        self.limit = limit
-        self._live: weakref.WeakSet[SentenceTransformer] = weakref.WeakSet()
-        self._lock = threading.Lock()
-
-    def live(self) -> int:
-        return len(self._live)
-
-    def release(self, model: SentenceTransformer | None) -> None:
-        """Stop counting `model` (its owner is replacing or dropping it)."""
-        if model is not None:
-            with self._lock:
-                self._live.discard(model)
-
-    def fresh_copy(
-        self, model: SentenceTransformer, replacing: SentenceTransformer | None = None
-    ) -> SentenceTransformer:
-        """A deep copy of `model` to train; `replacing` (the caller's previous copy) frees its slot.
-
-        Raises:
-            CopyLimitError: `limit` copies are alive already.
-        """
-        with self._lock:
-            if replacing is not None:
-                self._live.discard(replacing)
-            if len(self._live) >= self.limit:
-                gc.collect()  # copies of closed sessions may only be waiting for the collector
-            if len(self._live) >= self.limit:
-                raise CopyLimitError(
-                    f"{len(self._live)} fine-tuned copies are already in memory on this server "
-                    f"(the cap is {self.limit}, to keep memory bounded). Try again in a few "
-                    "minutes, when other sessions have ended or pressed Reset."
-                )
-            fresh = copy.deepcopy(model)
-            self._live.add(fresh)
-            return fresh
+# What a downloaded model may contain: weights as safetensors (never pickle: `pytorch_model.bin`
+# can run code when loaded), JSON configs, and tokenizer vocabularies. No code (`*.py`), no model
+# card (it is regenerated on load anyway).
+SHAREABLE_SUFFIXES = (".safetensors", ".json")
+SHAREABLE_NAMES = ("vocab.txt", "merges.txt", "spiece.model", "sentencepiece.bpe.model")
 
 
-REGISTRY = CopyRegistry()
+def is_shareable(relative_path: str) -> bool:
+    """True for the files a fine-tuned model download may contain (see SHAREABLE_SUFFIXES)."""
+    name = relative_path.rsplit("/", 1)[-1]
+    return name.endswith(SHAREABLE_SUFFIXES) or name in SHAREABLE_NAMES
 
 
 def model_zip(model: SentenceTransformer) -> bytes:
-    """The model saved by `model.save`, as a zip file in memory (load it with SentenceTransformer)."""
+    """The model saved by `model.save`, as a zip in memory (load it with SentenceTransformer).
+
+    Only safetensors weights, JSON configs and tokenizer vocabularies go in (`is_shareable`).
+
+    Raises:
+        RuntimeError: the saved model has no safetensors weights (it would not load back).
+    """
     buffer = io.BytesIO()
     with tempfile.TemporaryDirectory() as folder:
-        model.save(folder)
+        model.save(folder, create_model_card=False, safe_serialization=True)
+        files = [path for path in sorted(Path(folder).rglob("*")) if path.is_file()]
+        names = [path.relative_to(folder).as_posix() for path in files]
+        if not any(name.endswith(".safetensors") for name in names):
+            raise RuntimeError("The model was not saved as safetensors; nothing to download.")
         with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as archive:
-            for path in sorted(Path(folder).rglob("*")):
-                if path.is_file():
-                    archive.write(path, path.relative_to(folder).as_posix())
+            for path, name in zip(files, names, strict=True):
+                if is_shareable(name):
+                    archive.write(path, name)
     return buffer.getvalue()

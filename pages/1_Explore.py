@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import streamlit as st
 
-from components import backend, charts
+from components import backend, charts, limits
 from components.backend import ActiveModel, is_session_model
 from components.imported_vectors import (
     query_check,
@@ -13,7 +13,7 @@ from components.imported_vectors import (
     texts_and_labels,
     unit_vectors,
 )
-from components.projection import METHOD_NAMES, ProjectionResult
+from components.projection import METHOD_NAMES, ProjectionResult, honesty_reading
 from components.samples import (
     DEFAULT_PRESET,
     PARAPHRASE,
@@ -25,11 +25,13 @@ from components.search import top_k
 from components.similarity import cluster_order, cosine_similarity_matrix, mean_pairwise_cosine
 from components.tables import vectors_table
 from components.texts import (
+    InputError,
+    Message,
     ParsedInput,
     decode_upload,
     guess_text_column,
+    parse_csv,
     parse_lines,
-    read_csv,
     texts_from_table,
 )
 from components.vector_io import (
@@ -43,21 +45,25 @@ from components.widgets import (
     column_pickers,
     download_buttons,
     kept_uploads,
+    limited_text,
     metric_row,
     number_table,
-    or_stop,
     page_setup,
     persist,
     plural,
     preset_picker,
+    section,
+    share_sentences,
     show_messages,
 )
 
-HEATMAP_MAX = 300  # more cells than 300 x 300 make a slow, unreadable heatmap
+HEATMAP_MAX = limits.HEATMAP_SENTENCES  # more cells make a slow, unreadable (and heavy) heatmap
 VALUES_MAX = 20  # print the cosine in each cell up to this many sentences
 MAX_COLOURS = 24  # a label column with more distinct values is not used for colour
 TYPE, UPLOAD, VECTORS = "Type or paste", "Upload a file", "Bring your own vectors"
 VECTOR_TYPES = ["tsv", "txt", "csv", "npy", "parquet"]
+UPLOAD_KEY = "_explore_uploaded"  # session_state: the last good upload (name, text), kept
+HONESTY_K = 10  # neighbours per sentence judged by the honesty figures under the map
 
 
 def use_preset(name: str) -> None:
@@ -74,53 +80,90 @@ def typed_sentences() -> ParsedInput:
         "used for colour; lines you type yourself are labelled 'typed'.",
     )  # fmt: skip
     st.caption(PRESETS[st.session_state["explore_preset"]].description)
-    text = st.text_area(
-        "One sentence per line", key=persist("explore_text", ""), height=220,
-        help="Blank lines and duplicates are ignored. Up to 5,000 sentences.",
+    text = limited_text(
+        st.text_area, "One sentence per line", "explore_text", "", limits.EXPLORE_CHARS,
+        height=220,
+        help=f"Blank lines and duplicates are ignored. Up to {limits.SENTENCES:,} sentences and "
+        f"{limits.EXPLORE_CHARS:,} characters; each sentence up to "
+        f"{limits.SENTENCE_CHARS:,} characters.",
     )  # fmt: skip
     return parse_lines(text, st.session_state.get("explore_labels"))
 
 
+def read_file(name: str, data: bytes) -> None:
+    """Keep a good upload's text in the session (it survives a page switch, where the upload
+    widget forgets its file); a bad one gets a message and the previous upload stays."""
+    try:
+        content, messages = decode_upload(data, name)
+        if name.lower().endswith(".csv"):
+            parsed_csv = parse_csv(content)
+            messages += parsed_csv.messages
+            if not any(parsed_csv.table[column].str.strip().ne("").any()
+                       for column in parsed_csv.table.columns):  # fmt: skip
+                raise InputError(f"`{name}` has no text in any column.")
+        elif not parse_lines(content).texts:
+            raise InputError(f"`{name}` has no sentences (only blank lines).")
+    except InputError as error:
+        kept = st.session_state.get(UPLOAD_KEY)
+        suffix = f" `{kept[0]}` is still used." if kept else ""
+        st.session_state["_explore_upload_messages"] = [Message("error", f"{error}{suffix}")]
+        return
+    st.session_state[UPLOAD_KEY] = (name, content)
+    st.session_state["_explore_upload_messages"] = messages
+
+
 def uploaded_sentences() -> ParsedInput:
+    returning = "explore_upload" not in st.session_state  # the widget was not drawn last run
     uploaded = st.file_uploader(
         "A .txt file (one sentence per line) or a .csv file (pick its text column)",
-        type=["txt", "csv"],
-        key="explore_upload",
-    )
-    if uploaded is None:
+        type=["txt", "csv"], key="explore_upload",
+        help=f"Up to {limits.UPLOAD_MB} MB; the first {limits.SENTENCES:,} sentences are used.",
+    )  # fmt: skip
+    if uploaded is not None and uploaded.file_id != st.session_state.get("_explore_upload_id"):
+        st.session_state["_explore_upload_id"] = uploaded.file_id
+        read_file(uploaded.name, uploaded.getvalue())
+    elif uploaded is None and not returning:  # the user removed the file
+        for key in (UPLOAD_KEY, "_explore_upload_id", "_explore_upload_messages"):
+            st.session_state.pop(key, None)
+    show_messages(st.session_state.get("_explore_upload_messages", []))
+    kept = st.session_state.get(UPLOAD_KEY)
+    if kept is None:
         st.info("Choose a file, or switch back to typing. Your typed text is kept.")
         st.stop()
-    content, messages = or_stop(lambda: decode_upload(uploaded.getvalue(), uploaded.name))
-    show_messages(messages)
-    if not uploaded.name.lower().endswith(".csv"):
+    name, content = kept
+    if uploaded is None:
+        st.caption(f"Using `{name}`, uploaded earlier in this session.")
+    if not name.lower().endswith(".csv"):
         return parse_lines(content)
-    table = or_stop(lambda: read_csv(content))
+    table = parse_csv(content).table
     text, label = column_pickers(
-        list(table.columns), guess_text_column(table), None, "explore_text"
-    )
-    return or_stop(lambda: texts_from_table(table, text, label))
+        list(table.columns), guess_text_column(table), None,
+        ("explore_text_column", "explore_label_column"),
+    )  # fmt: skip
+    return texts_from_table(table, text, label)
 
 
 def own_vectors() -> tuple[ParsedInput, ImportedVectors]:
     """Vectors made elsewhere, with the texts and labels of their metadata columns."""
     files = kept_uploads(
         f"Your vectors: {FORMATS_HELP}", VECTOR_TYPES, "explore_vectors", check_upload_size,
-        help="Select several files at once for a pair, or for every part of a dataset.",
+        help=f"Select several files at once for a pair, or for every part of a dataset. Up to "
+        f"{limits.UPLOAD_MB} MB a file; the first {limits.SENTENCES:,} vectors are used.",
     )  # fmt: skip
     if not files:
         st.info("Choose the files, or switch back to typing. Your typed text is kept.")
         st.stop()
-    imported = or_stop(lambda: backend.imported_vectors(tuple(files)))
+    imported = backend.imported_vectors(files)
     rows, dimension = imported.vectors.shape
     st.caption(
         f"Read **{imported.source}**: {plural(rows, 'vector')} of {dimension} dimensions, made "
         f"by {f'`{imported.model}`' if imported.model else 'a model the files do not name'}."
     )
     show_messages(imported.messages)
-    columns = [str(column) for column in imported.metadata.columns]
     text, label = column_pickers(
-        columns, *text_and_label_columns(imported.metadata),
-        f"explore_vectors_{imported.fingerprint[:12]}", no_text="(row numbers)",
+        [str(column) for column in imported.metadata.columns],
+        *text_and_label_columns(imported.metadata),
+        ("explore_vectors_text_column", "explore_vectors_label_column"), no_text="(row numbers)",
     )  # fmt: skip
     return ParsedInput(*texts_and_labels(imported.metadata, text, label)), imported
 
@@ -276,7 +319,7 @@ def clicked_sentence(texts: list[str]) -> int:
 
 
 def map_section(
-    active: ActiveModel, texts: list[str], labels: list[str], vectors: np.ndarray, vectors_key: str
+    active: ActiveModel, texts: list[str], labels: list[str], vectors: np.ndarray
 ) -> tuple[int, ProjectionResult]:
     """The projection of every sentence; returns the sentence picked on it, and the map."""
     st.header("3 · A map of the space")
@@ -287,7 +330,7 @@ def map_section(
     method, dims, params = projection_controls()
     with st.spinner(f"Projecting {len(texts):,} sentences with {METHOD_NAMES[method]}…"):
         projection: ProjectionResult = backend.projection(
-            active, tuple(texts), method, dims, tuple(sorted(params.items())), vectors, vectors_key
+            active, tuple(texts), method, dims, tuple(sorted(params.items())), vectors
         )
     if projection.note:
         st.info(projection.note)
@@ -298,6 +341,17 @@ def map_section(
         f"{METHOD_NAMES[projection.method_used]} projection · hover a point to read it · "
         "click a point to list its nearest neighbours below."
     )
+    trust = backend.map_honesty(
+        active, tuple(texts), method, dims, tuple(sorted(params.items())), HONESTY_K, vectors
+    )
+    if trust.trust_k:
+        metric_row(
+            {"Trustworthiness": f"{trust.trustworthiness:.3f}",
+             f"Neighbours kept (k = {trust.k})": f"{trust.mean_kept:.0%}"},
+            help={"Trustworthiness": "1 = no sentence has a map neighbour that is far from it "
+                  "in the space (sklearn.manifold.trustworthiness)."},
+        )  # fmt: skip
+        st.caption(f"{honesty_reading(trust)} Compare the methods in the 🗺️ Map lab.")
     return focus, projection
 
 
@@ -313,7 +367,11 @@ def neighbours_section(
         st.session_state["explore_focus"] = texts[focus]
     left, right = st.columns([3, 1])
     focus = texts.index(left.selectbox("Sentence", texts, key="explore_focus"))
-    k = right.slider("How many", 1, min(20, n - 1), min(5, n - 1), key="explore_k")
+    if n > 2:  # a slider needs two different ends
+        k = right.slider("How many", 1, min(20, n - 1), min(5, n - 1), key="explore_k")
+    else:
+        k = 1
+        right.caption("With two sentences, each is the other's only neighbour.")
     indices, scores = top_k(vectors[focus], vectors, k + 1)
     keep = indices != focus
     indices, scores = indices[keep][:k], scores[keep][:k]
@@ -341,14 +399,13 @@ def search_section(
         (st.caption if check.can_encode else st.info)(check.reason)
         if not check.can_encode:
             return
-    query = st.text_input(
-        "Query", key=persist("explore_query", ""),
+    query = limited_text(
+        st.text_input, "Query", "explore_query", "", limits.QUERY_CHARS,
         placeholder="Type a question or a phrase: the closest sentences by cosine are listed",
     )  # fmt: skip
     if query.strip():
-        indices, scores = top_k(
-            backend.embed_texts(active, [query])[0], vectors, min(10, len(texts))
-        )
+        query_vector = backend.embed_texts(active, [query])[0]  # (dim,)
+        indices, scores = top_k(query_vector, vectors, min(10, len(texts)))
         number_table(
             {"sentence": [texts[i] for i in indices], "label": [labels[i] for i in indices],
              "cosine": scores}, {"cosine": "%.4f"},
@@ -358,7 +415,7 @@ def search_section(
 
 def vectors_section(
     active: ActiveModel, texts: list[str], labels: list[str], vectors: np.ndarray,
-    projection: ProjectionResult, imported: ImportedVectors | None,
+    projection: ProjectionResult | None, imported: ImportedVectors | None,
 ) -> None:  # fmt: skip
     st.header("5 · The vectors themselves")
     st.caption(
@@ -367,11 +424,12 @@ def vectors_section(
     )
     number_table(vectors_table(texts[:50], labels[:50], vectors[:50], max_dims=12))
     raw = vectors if imported is None else imported.vectors  # as imported, for the exports
-    fingerprint = "" if imported is None else imported.fingerprint
     st.download_button(
         f"Download all {plural(len(texts), 'vector')} (CSV)",
-        backend.embeddings_csv(active, tuple(texts), tuple(labels), raw, fingerprint),
-        file_name="embeddings.csv", mime="text/csv", key="explore_download",
+        lambda: backend.embeddings_csv(active, texts, labels, raw),
+        file_name="embeddings.csv", mime="text/csv", key="explore_download", on_click="ignore",
+        help="Cells that start like a spreadsheet formula (=, +, -, @) get a leading ' so a "
+        "spreadsheet shows them as text.",
     )  # fmt: skip
     st.caption(
         "The same vectors with their text, label and map coordinates, for other tools: the "
@@ -382,7 +440,7 @@ def vectors_section(
     model = imported.model if imported else None if is_session_model(active) else active.info.name
     download_buttons(
         EXPORT_FORMATS, "explore_export", texts=texts, labels=labels, vectors=raw,
-        coordinates=projection.coords, model=model,
+        coordinates=None if projection is None else projection.coords, model=model,
     )  # fmt: skip
 
 
@@ -422,13 +480,25 @@ st.caption(
     "Each sentence becomes one vector. Sentences that mean similar things should point the same "
     "way: their cosine similarity is close to 1. Unrelated ones sit near 0."
 )
-texts, labels, imported = sentences_section()
-vectors = encode_section(active, texts) if imported is None else imported_section(imported)
-heatmap_section(texts, vectors)
-focus, projection = map_section(
-    active, texts, labels, vectors, imported.fingerprint if imported else ""
-)
-neighbours_section(texts, labels, vectors, focus)
-search_section(active, texts, labels, vectors, imported)
-vectors_section(active, texts, labels, vectors, projection, imported)
-reference_demo_section(active)
+vectors = None
+with section("sentences"):
+    texts, labels, imported = sentences_section()
+    if imported is None:
+        share_sentences(texts, labels)  # the Map lab works on the same sentences
+        vectors, views = encode_section(active, texts), active
+    else:  # the user's own vectors: the views cache them under the import, not the model
+        vectors, views = imported_section(imported), backend.imported_source(active, imported)
+if vectors is None:  # the sentences could not be read or encoded: the message is above
+    st.stop()
+with section("heatmap"):
+    heatmap_section(texts, vectors)
+focus, projection = 0, None
+with section("map"):
+    focus, projection = map_section(views, texts, labels, vectors)
+with section("neighbours"):
+    neighbours_section(texts, labels, vectors, focus)
+    search_section(active, texts, labels, vectors, imported)
+with section("vectors"):
+    vectors_section(active, texts, labels, vectors, projection, imported)
+with section("reference demo"):
+    reference_demo_section(active)

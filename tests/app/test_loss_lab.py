@@ -148,12 +148,12 @@ def test_train_reset_and_the_shared_model_is_untouched(lab, model):
     lab.button(key="loss_train").click().run()
     assert not lab.exception, lab.exception
     assert lab.session_state[backend.MODEL_NAME_KEY] == "fine-tuned copy"
-    trained = lab.session_state[backend.SESSION_MODELS_KEY]["fine-tuned copy"]
+    trained = REGISTRY.get(lab.session_state[backend.SESSION_MODELS_KEY]["fine-tuned copy"])
     assert lab.selectbox(key="model_choice").value == "fine-tuned copy"
     assert "In use: **fine-tuned copy**" in texts_of(lab.sidebar.caption)
     history = lab.session_state["loss_result"].history
     assert len(history.step_losses) == 1  # 3 triplets, batch 8, 1 epoch
-    shared = backend.get_model()
+    shared = backend.trainable_model()  # the shared torch model copies are made from
     fresh = load_model()
     for mine, original in zip(shared.parameters(), fresh.parameters(), strict=True):
         assert torch.equal(mine, original)  # training never touched the cached model
@@ -182,7 +182,7 @@ def test_after_training_explore_uses_the_fine_tuned_copy(lab, model):
     lab.slider(key="loss_epochs").set_value(1).run()
     lab.radio(key="loss_train_loss").set_value("info_nce").run()  # never exactly 0: it trains
     lab.button(key="loss_train").click().run()
-    trained = lab.session_state[backend.SESSION_MODELS_KEY]["fine-tuned copy"]
+    trained = REGISTRY.get(lab.session_state[backend.SESSION_MODELS_KEY]["fine-tuned copy"])
     lab.switch_page(EXPLORE).run()
     assert not lab.exception
     picker = lab.selectbox(key="model_choice")
