@@ -62,6 +62,9 @@ UPLOAD_MB = 20  # megabytes per uploaded file (= server.maxUploadSize)
 CSV_ROWS = 50_000  # rows read from a CSV (more are counted and cut)
 CSV_COLUMNS = 100  # columns read from a CSV
 
+# ---------------------------------------------------------------- Vectors brought to Explore
+VECTOR_UPLOAD_MB = 60  # megabytes of all the files of one vector import (a pair, a dataset's parts)
+
 # ---------------------------------------------------------------- Server
 CHART_MB = 10  # the largest chart (plotly JSON) any input can produce
 MESSAGE_MB = 20  # server.maxMessageSize: the largest message the server sends a browser
@@ -131,6 +134,9 @@ LIMITS: dict[str, Limit] = {
     "UPLOAD_MB": Limit(UPLOAD_MB, "MB", "per uploaded file"),
     "CSV_ROWS": Limit(CSV_ROWS, "rows", "read from a CSV"),
     "CSV_COLUMNS": Limit(CSV_COLUMNS, "columns", "read from a CSV"),
+    "VECTOR_UPLOAD_MB": Limit(
+        VECTOR_UPLOAD_MB, "MB", "of vector files together per import on Explore"
+    ),
     "CHART_MB": Limit(CHART_MB, "MB", "per chart at most, for any input"),
     "MESSAGE_MB": Limit(MESSAGE_MB, "MB", "per message from the server (server.maxMessageSize)"),
     "CACHE_MB": Limit(CACHE_MB, "MB", "for all cached results together"),
