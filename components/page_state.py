@@ -318,7 +318,7 @@ class TokensState:
 
     example: str = setting(next(iter(EXAMPLES)), Choice(tuple(EXAMPLES)), "example picked")
     text: str = setting(EXAMPLES[next(iter(EXAMPLES))], Text(50_000), "text to tokenize")
-    words: str = setting("bank, bat", Text(1_000), "words to follow, comma-separated")
+    words: str = setting("bank, bat", Text(400), "words to follow, comma-separated")
     context: str = setting("\n".join(DEFAULT_CONTEXT), Text(20_000), "sentences with the words")
     map_special: bool = setting(False, Flag(), "show [CLS]/[SEP] on the token map")
     sentences: str = setting("\n".join(DEFAULT_POOLING), Text(20_000), "sentences to pool")
