@@ -24,7 +24,7 @@ from components.finetune import MAX_EPOCHS
 from components.index import DEFAULT_EF_SEARCH
 from components.losses import LOSS_NAMES
 from components.samples import DEFAULT_PRESET, PRESETS
-from components.texts import MAX_SENTENCES, Message
+from components.texts import Message
 from components.tokens import EXAMPLES
 
 STATE_VERSION = 1  # raise when a field changes meaning or default; links and lessons carry it
@@ -61,6 +61,7 @@ DEFAULT_POOLING = (
     "She asked the bank for a loan.",
 )
 DEFAULT_QUERY = "How does a glass lens make a lighthouse beam visible far away?"
+SENTENCE_CHARS = 2_000  # one sentence (the model reads ~256 tokens, ~1,000 characters)
 MAX_MODEL_WINDOW = 8_192  # largest window (tokens) a link may ask for; pages clamp to the model's
 
 
@@ -305,7 +306,11 @@ class ExploreState:
     n_neighbors: int = setting(15, Whole(2, 100), "UMAP neighbours")
     min_dist: float = setting(0.1, Real(0.0, 0.99), "UMAP minimum distance")
     perplexity: int = setting(30, Whole(2, 100), "t-SNE perplexity")
-    focus: int = setting(0, Whole(0, MAX_SENTENCES - 1), "sentence whose neighbours are listed")
+    focus: str | None = setting(
+        None,
+        Text(SENTENCE_CHARS, optional=True),
+        "sentence whose neighbours are listed; null = the first",
+    )
     k: int = setting(5, Whole(1, 20), "neighbours listed")
 
 
@@ -322,7 +327,9 @@ class TokensState:
     context: str = setting("\n".join(DEFAULT_CONTEXT), Text(20_000), "sentences with the words")
     map_special: bool = setting(False, Flag(), "show [CLS]/[SEP] on the token map")
     sentences: str = setting("\n".join(DEFAULT_POOLING), Text(20_000), "sentences to pool")
-    focus: int = setting(0, Whole(0, 19), "sentence looked inside")
+    focus: str | None = setting(
+        None, Text(SENTENCE_CHARS, optional=True), "sentence looked inside; null = the first"
+    )
     steps: int = setting(100, Whole(20, 400), "attention-head training steps")
     learning_rate: float = setting(1e-3, Choice(HEAD_LEARNING_RATES), "head learning rate")
 
