@@ -23,7 +23,14 @@ from components.documents import MAX_DOCUMENT_CHARS, sample_names
 from components.finetune import MAX_EPOCHS
 from components.index import DEFAULT_EF_SEARCH
 from components.losses import LOSS_NAMES
-from components.samples import DEFAULT_PRESET, PRESETS
+from components.samples import (
+    CONTEXT_SENTENCES,
+    DEFAULT_PRESET,
+    DEFAULT_TRIPLET_PRESET,
+    POOLING_SENTENCES,
+    PRESETS,
+    TRIPLET_PRESETS,
+)
 from components.texts import Message
 from components.tokens import EXAMPLES
 
@@ -43,23 +50,6 @@ RERANKERS = (
     "Cross-encoder",
 )
 BOOK_POOLINGS = ("mean", "attention")
-DEFAULT_CONTEXT = (
-    "We had a picnic on the bank of the river.",
-    "The river bank was muddy after the storm.",
-    "She asked the bank for a loan.",
-    "The bank raised its interest rates again.",
-    "He swung the bat and hit the ball.",
-    "A bat flew out of the cave at dusk.",
-)
-DEFAULT_POOLING = (
-    "How do I sort a list in Python?",
-    "Python list sort methods?",
-    "What is the GDP of Canada?",
-    "Symptoms of iron-deficiency anaemia?",
-    "Signs you're low on iron",
-    "We had a picnic on the bank of the river.",
-    "She asked the bank for a loan.",
-)
 DEFAULT_QUERY = "How does a glass lens make a lighthouse beam visible far away?"
 SENTENCE_CHARS = 2_000  # one sentence (the model reads ~256 tokens, ~1,000 characters)
 MAX_MODEL_WINDOW = 8_192  # largest window (tokens) a link may ask for; pages clamp to the model's
@@ -324,9 +314,9 @@ class TokensState:
     example: str = setting(next(iter(EXAMPLES)), Choice(tuple(EXAMPLES)), "example picked")
     text: str = setting(EXAMPLES[next(iter(EXAMPLES))], Text(50_000), "text to tokenize")
     words: str = setting("bank, bat", Text(400), "words to follow, comma-separated")
-    context: str = setting("\n".join(DEFAULT_CONTEXT), Text(20_000), "sentences with the words")
+    context: str = setting("\n".join(CONTEXT_SENTENCES), Text(20_000), "sentences with the words")
     map_special: bool = setting(False, Flag(), "show [CLS]/[SEP] on the token map")
-    sentences: str = setting("\n".join(DEFAULT_POOLING), Text(20_000), "sentences to pool")
+    sentences: str = setting("\n".join(POOLING_SENTENCES), Text(20_000), "sentences to pool")
     focus: str | None = setting(
         None, Text(SENTENCE_CHARS, optional=True), "sentence looked inside; null = the first"
     )
@@ -342,7 +332,7 @@ class LossState:
     SCRIPT: ClassVar[str] = "pages/3_Loss_Lab.py"
 
     preset: str = setting(
-        triplet_tables.DEFAULT_PRESET, Choice(tuple(triplet_tables.PRESETS)), "the preset picked"
+        DEFAULT_TRIPLET_PRESET, Choice(tuple(TRIPLET_PRESETS)), "the preset picked"
     )
     triplets: tuple[tuple[str, str, str], ...] | None = setting(
         None,

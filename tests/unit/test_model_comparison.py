@@ -8,9 +8,8 @@ from scipy.spatial import procrustes
 from scipy.stats import special_ortho_group
 from sentence_transformers import util
 
-from components.encoder import embed
+from components.encoder import embed, untrained_copy
 from components.model_comparison import align_maps, compare_models, neighbour_changes
-from components.quality import untrained_copy
 
 SENTENCES = [
     "How do I sort a list in Python?",

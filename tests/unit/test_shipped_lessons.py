@@ -10,6 +10,7 @@ from components.chunking import chunk_text
 from components.encoder import embed
 from components.lessons import LESSON_DIR, lesson_from_json
 from components.losses import info_nce_loss, info_nce_softmax, pairwise_cosine
+from components.samples import load_triplet_preset
 from components.texts import parse_lines
 
 
@@ -42,7 +43,7 @@ def test_what_temperature_does(model):
     lesson = load("what_temperature_does.json")
     state = lesson.lab.loss
     assert state.tau == 1.0 and state.focus == 7 and lesson.start_page == "loss"
-    triplets = triplet_tables.clean_triplets(triplet_tables.load_preset(state.preset))
+    triplets = triplet_tables.clean_triplets(load_triplet_preset(state.preset))
     texts = triplets.texts()
     vectors = embed(model, texts)
     where = {text: i for i, text in enumerate(texts)}
