@@ -7,6 +7,7 @@ import streamlit as st
 
 from components import backend, charts
 from components.backend import ActiveModel
+from components.page_state import ExploreState
 from components.projection import METHOD_NAMES, ProjectionResult
 from components.samples import (
     DEFAULT_PRESET,
@@ -28,6 +29,7 @@ from components.texts import (
 )
 from components.widgets import (
     chart,
+    keep_in_range,
     metric_row,
     number_table,
     or_stop,
@@ -260,7 +262,15 @@ def neighbours_section(
         st.session_state["explore_focus"] = texts[focus]
     left, right = st.columns([3, 1])
     focus = texts.index(left.selectbox("Sentence", texts, key="explore_focus"))
-    k = right.slider("How many", 1, min(20, n - 1), min(5, n - 1), key="explore_k")
+    if n == 2:
+        k = 1
+        right.caption("1 neighbour: the other sentence.")
+    else:
+        keep_in_range("explore_k", 1, min(20, n - 1))
+        k = right.slider(
+            "How many", 1, min(20, n - 1), key=persist("explore_k", min(5, n - 1)),
+            help="How many of the closest sentences to list, by cosine.",
+        )  # fmt: skip
     indices, scores = top_k(vectors[focus], vectors, k + 1)
     keep = indices != focus
     indices, scores = indices[keep][:k], scores[keep][:k]
@@ -318,7 +328,7 @@ def reference_demo_section(active: ActiveModel) -> None:
     )
 
 
-active = page_setup("Explore", "🔭")
+active = page_setup("Explore", "🔭", ExploreState)
 st.title("🔭 Explore the embedding space")
 st.caption(
     "Each sentence becomes one vector. Sentences that mean similar things should point the same "

@@ -9,6 +9,7 @@ from components import backend, charts, pooling, samples, tokens
 from components.backend import ActiveModel
 from components.encoder import get_tokenizer, is_inspectable
 from components.evaluation import PoolingBenchmark
+from components.page_state import HEAD_LEARNING_RATES, TokensState
 from components.pooling import MODES, HeadRecord, ModeComparison
 from components.projection import METHOD_NAMES, project
 from components.similarity import cosine_similarity_matrix, mean_pairwise_cosine
@@ -326,7 +327,7 @@ def head_section(active: ActiveModel, bench: PoolingBenchmark, record: HeadRecor
         "Steps", 20, 400, key=persist("pooling_steps", 100), step=10, help="Full-batch Adam steps."
     )
     learning_rate = controls[1].select_slider(
-        "Learning rate", [1e-4, 3e-4, 1e-3, 3e-3, 1e-2], key=persist("pooling_learning_rate", 1e-3),
+        "Learning rate", HEAD_LEARNING_RATES, key=persist("pooling_learning_rate", 1e-3),
         format_func=lambda value: f"{value:g}",
         help="Larger learns faster and overfits the few triplets sooner (watch the pair Spearman).",
     )  # fmt: skip
@@ -398,7 +399,7 @@ def training_buys_section(active: ActiveModel, bench: PoolingBenchmark, texts: l
     )
 
 
-active = page_setup("Tokens & pooling", "🧩")
+active = page_setup("Tokens & pooling", "🧩", TokensState)
 if not is_inspectable(active.model):
     st.error(
         f"This lab looks inside a transformer: `{active.info.name}` has no transformer module with "

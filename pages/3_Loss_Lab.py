@@ -25,12 +25,14 @@ from components.losses import (
     info_nce_two_candidates,
     triplet_from_cosines,
 )
+from components.page_state import TAUS, TRAIN_LEARNING_RATES, LossState
 from components.samples import DEFAULT_TRIPLET_PRESET, TRIPLET_PRESETS, load_triplet_preset
 from components.texts import InputError, Message
 from components.training_report import TrainingResult, held_out_report, movement
 from components.widgets import (
     chart,
     edited_table,
+    keep_if_in,
     metric_row,
     number_table,
     page_setup,
@@ -44,8 +46,6 @@ from components.widgets import (
 )
 
 FINE_TUNED = "fine-tuned copy"  # the sidebar label of this session's trained model
-TAUS = [0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1.0]
-LEARNING_RATES = [1e-5, 2e-5, 5e-5, 1e-4, 2e-4]
 GRID = np.linspace(-1, 1, 81)  # cosine axis of the landscapes
 LOSS_COLUMNS = ("cos(a,p)", "cos(a,n)", "cosine-margin", "triplet", "InfoNCE")
 ss = st.session_state
@@ -248,8 +248,10 @@ def landscapes_section(triplets: tri.Triplets, settings: Settings, losses: Batch
 
 def softmax_section(triplets: tri.Triplets, vectors: tuple, settings: Settings) -> None:
     st.subheader("How τ sharpens the InfoNCE softmax")
+    keep_if_in("loss_focus", range(len(triplets)))
     focus = st.selectbox(
         "Anchor", range(len(triplets)), key="loss_focus",
+        help="Whose softmax over the batch's candidates is drawn below.",
         format_func=lambda i: f"{triplets.rows[i] + 1}. {triplets.anchors[i]}",
     )  # fmt: skip
     a, p, n = vectors
@@ -295,7 +297,7 @@ def training_controls(triplets: tri.Triplets) -> tuple[str, int, int, float, lis
         help="Triplets per step. For InfoNCE a bigger batch means more in-batch negatives.",
     )  # fmt: skip
     learning_rate = controls[2].select_slider(
-        "Learning rate", LEARNING_RATES, format_func=lambda v: f"{v:.0e}",
+        "Learning rate", TRAIN_LEARNING_RATES, format_func=lambda v: f"{v:.0e}",
         key=persist("loss_lr", 5e-5),
         help="AdamW step size. Large rates learn these few triplets fast, and forget other things.",
     )  # fmt: skip
@@ -455,7 +457,7 @@ def result_section(result: TrainingResult, model) -> None:
     )  # fmt: skip
 
 
-active = page_setup("Loss lab", "🎯")
+active = page_setup("Loss lab", "🎯", LossState)
 st.title("🎯 Loss lab")
 st.caption(
     "A sentence encoder learns from triplets: an **anchor**, a **positive** that means the same, "

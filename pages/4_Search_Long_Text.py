@@ -16,6 +16,7 @@ from components.documents import Document, from_sample, from_text, sample_names,
 from components.encoder import ModelLoadError, get_tokenizer
 from components.highlight import chunk_legend_html, chunk_map_html, context_html
 from components.index import DEFAULT_EF_SEARCH, compare
+from components.page_state import DEFAULT_QUERY, RERANKERS, SearchState
 from components.projection import project_with_query
 from components.rerank import (
     LOCAL_CROSS_ENCODER,
@@ -37,6 +38,8 @@ from components.search_report import (
 from components.similarity import cosine_similarity_matrix
 from components.widgets import (
     chart,
+    keep_if_in,
+    keep_in_range,
     metric_row,
     number_table,
     or_error,
@@ -45,8 +48,6 @@ from components.widgets import (
     show_messages,
 )
 
-DEFAULT_QUERY = "How does a glass lens make a lighthouse beam visible far away?"
-RERANKERS = ["MMR (diversity)", "Hybrid: BM25 + RRF", "Late interaction (MaxSim)", "Cross-encoder"]
 TIMING_QUERIES = 100  # chunk vectors used as queries to time the two indexes
 
 
@@ -104,6 +105,9 @@ def chunking_section(
         "the next, so a sentence cut by a boundary is still whole in one of them."
     )
     left, right = st.columns(2)
+    st.session_state["search_window_default"] = fits
+    keep_in_range("search_window", MIN_MAX_TOKENS, 2 * active.info.max_tokens)
+    keep_in_range("search_overlap", 0, active.info.max_tokens)
     window = left.slider(
         "Window (tokens per chunk)", MIN_MAX_TOKENS, 2 * active.info.max_tokens,
         key=persist("search_window", fits),
@@ -147,6 +151,7 @@ def chunking_section(
 
 def chunk_view(corpus: Corpus) -> int:
     """The chunks of one document drawn over its text; returns that document's index."""
+    keep_if_in("search_view_document", range(len(corpus.documents)))
     shown = st.selectbox(
         "Show the chunks of", range(len(corpus.documents)), format_func=corpus.names.__getitem__,
         key="search_view_document",
@@ -392,7 +397,7 @@ def book_vectors_section(active: ActiveModel, corpus: Corpus, vectors: np.ndarra
     )
 
 
-active = page_setup("Long text & search", "🔎")
+active = page_setup("Long text & search", "🔎", SearchState)
 fits = default_max_tokens(active.info.max_tokens, get_tokenizer(active.model))  # e.g. 256 - 2
 st.title("🔎 Long text & semantic search")
 st.caption(

@@ -5,10 +5,10 @@ from __future__ import annotations
 import streamlit as st
 
 from components.glossary import TERMS, search_terms
-from components.widgets import LABS, model_sidebar
+from components.page_state import GlossaryState
+from components.widgets import LABS, page_setup, persist
 
-st.set_page_config(page_title="Glossary · Sentence Embedding Lab", page_icon="📖", layout="wide")
-model_sidebar()
+page_setup("Glossary", "📖", GlossaryState)
 LAB_TITLES = {path: title for path, title, _ in LABS}
 
 st.title("📖 Glossary")
@@ -18,7 +18,7 @@ st.caption(
 )
 query = st.text_input(
     "Search the glossary",
-    key="glossary_query",
+    key=persist("glossary_query", ""),
     max_chars=200,
     placeholder="e.g. temperature, hard negative, UMAP",
     help="Matches the term, its other names and its definition; every word must appear. "
