@@ -129,7 +129,16 @@ def drop_session_model(label: str) -> SentenceTransformer | None:
 
 def active_model() -> ActiveModel:
     """The model this session has picked (the default until the sidebar changes it)."""
-    name = st.session_state.get(MODEL_NAME_KEY, DEFAULT_MODEL)
+    return model_named(st.session_state.get(MODEL_NAME_KEY, DEFAULT_MODEL))
+
+
+def session_model_names() -> list[str]:
+    """The labels of this session's own models (e.g. a fine-tuned copy)."""
+    return list(st.session_state.get(SESSION_MODELS_KEY, {}))
+
+
+def model_named(name: str) -> ActiveModel:
+    """A model by name: this session's own copy under that label, else the shared model."""
     session_models = st.session_state.get(SESSION_MODELS_KEY, {})
     if name in session_models:
         model = session_models[name]

@@ -83,6 +83,20 @@ def keep_if_in(key: str, options: Iterable[Any]) -> None:
         del st.session_state[key]
 
 
+def revealed(name: str, fingerprint: str) -> bool:
+    """A "Reveal" button for a predict-then-reveal exercise; True once pressed for these inputs.
+
+    The answer stays revealed until the inputs (their `fingerprint`) change.
+    """
+    store = f"_{name}_revealed"
+    if st.session_state.get(store) != fingerprint and st.button(
+        "Reveal", key=f"{name}_reveal", type="primary",
+        help="Show the model's answer next to yours.",
+    ):  # fmt: skip
+        st.session_state[store] = fingerprint
+    return st.session_state.get(store) == fingerprint
+
+
 def show_messages(messages: Iterable[Message]) -> None:
     for message in messages:
         {"info": st.info, "warning": st.warning, "error": st.error}[message.level](message.text)

@@ -8,6 +8,7 @@ import streamlit as st
 from components import backend, charts
 from components.backend import ActiveModel
 from components.page_state import ExploreState
+from components.predictions import pick_pairs, score_pair_ranking
 from components.projection import METHOD_NAMES, ProjectionResult
 from components.samples import (
     DEFAULT_PRESET,
@@ -37,6 +38,7 @@ from components.widgets import (
     persist,
     plural,
     preset_picker,
+    revealed,
     show_messages,
 )
 
@@ -139,6 +141,48 @@ def encode_section(active: ActiveModel, texts: list[str]) -> np.ndarray:
         "Mean cosine (pairs)": f"{mean_pairwise_cosine(vectors):.3f}" if len(texts) > 1 else "—",
     })  # fmt: skip
     return vectors
+
+
+def predict_section(texts: list[str], vectors: np.ndarray) -> None:
+    """Predict, then reveal: rank a few pairs before the heatmap (the page waits for Reveal)."""
+    if len(texts) < 3 or not st.toggle(
+        "Predict first: rank a few pairs before the heatmap appears",
+        key=persist("explore_predict", False),
+        help="Five pairs chosen across the whole range of cosines. Guess their order, then "
+        "compare with the model: the heatmap stays hidden until you press Reveal.",
+    ):  # fmt: skip
+        return
+    pairs = pick_pairs(vectors, count=5, seed=len(texts))
+    st.markdown(
+        "Rank the pairs: **1** = the pair you expect the model to find most similar. Equal "
+        "ranks are allowed."
+    )
+    ranks = []
+    for number, (first, second) in enumerate(pairs):
+        left, right = st.columns([5, 1])
+        left.text(f"{number + 1}.  {texts[first]}  ↔  {texts[second]}")
+        ranks.append(right.number_input(
+            f"Rank of pair {number + 1}", 1, len(pairs), number + 1, key=f"explore_rank_{number}",
+            label_visibility="collapsed", help="1 = most similar.",
+        ))  # fmt: skip
+    if not revealed("explore_predict", "\n".join(texts)):
+        st.info("The heatmap, the map and the neighbours appear when you press **Reveal**.")
+        st.stop()
+    cosines = [float(vectors[first] @ vectors[second]) for first, second in pairs]
+    score = score_pair_ranking(ranks, cosines)
+    metric_row({"Spearman ρ, your order vs the model's": "—" if np.isnan(score.rho)
+                else f"{score.rho:+.2f}"})  # fmt: skip
+    number_table(
+        {
+            "pair": [f"{texts[a]} ↔ {texts[b]}" for a, b in pairs],
+            "your rank": score.student_ranks, "model's rank": score.model_ranks, "cosine": cosines,
+        },
+        {"your rank": "%.1f", "model's rank": "%.1f", "cosine": "%.3f"}, key="explore_predict_table",
+    )  # fmt: skip
+    st.caption(
+        f"{score.reading} Spearman's ρ compares the two orders, not the numbers: 1 = the same "
+        "order, 0 = unrelated, −1 = reversed (ties share their mean rank)."
+    )
 
 
 def heatmap_section(texts: list[str], vectors: np.ndarray) -> None:
@@ -336,6 +380,7 @@ st.caption(
 )
 texts, labels = sentences_section()
 vectors = encode_section(active, texts)
+predict_section(texts, vectors)
 heatmap_section(texts, vectors)
 focus = map_section(active, texts, labels, vectors)
 neighbours_section(texts, labels, vectors, focus)

@@ -26,6 +26,7 @@ from components.losses import (
     triplet_from_cosines,
 )
 from components.page_state import TAUS, TRAIN_LEARNING_RATES, LossState
+from components.predictions import score_class_guess
 from components.samples import DEFAULT_TRIPLET_PRESET, TRIPLET_PRESETS, load_triplet_preset
 from components.texts import InputError, Message
 from components.training_report import TrainingResult, held_out_report, movement
@@ -41,6 +42,7 @@ from components.widgets import (
     preset_picker,
     progress,
     replace_table,
+    revealed,
     show_messages,
     table_editor,
 )
@@ -191,6 +193,7 @@ def losses_section(
             "with " + ("the row's own negative." if settings.use_negatives
                        else "itself, so its loss is 0. Add rows.")
         )  # fmt: skip
+    guess_hard_triplets(triplets, losses)
     counts = [losses.classes.count(name) for name in ("easy", "semi-hard", "hard")]
     metric_row({
         "Cosine-margin (batch mean)": f"{losses.cosine_margin.mean():.4f}",
@@ -215,6 +218,32 @@ def losses_section(
         "triplets carry the learning signal; InfoNCE is never exactly 0, it only gets small."
     )
     return settings, losses
+
+
+def guess_hard_triplets(triplets: tri.Triplets, losses: BatchLosses) -> None:
+    """Predict, then reveal: say which triplets are hard before the table (the page waits)."""
+    if not st.toggle(
+        "Guess first: which triplets are hard?", key=persist("loss_predict", False),
+        help="Mark the triplets whose negative you expect to be as close to the anchor as the "
+        "positive, or closer. The table and everything below stay hidden until you press Reveal.",
+    ):  # fmt: skip
+        return
+    guess = st.multiselect(
+        "The triplets I think are hard", range(len(triplets)), key="loss_guess",
+        format_func=lambda i: f"{triplets.rows[i] + 1}. {triplets.anchors[i]} → {triplets.negatives[i]}",
+        help="Hard: cos(anchor, negative) ≥ cos(anchor, positive). Shared words are a trap.",
+    )  # fmt: skip
+    if not revealed("loss_predict", "\n".join(triplets.texts())):
+        st.info("The loss table and everything below appear when you press **Reveal**.")
+        st.stop()
+    score = score_class_guess(guess, losses.classes, {"hard"})
+    metric_row({
+        "Precision (your guesses that are hard)": "—" if np.isnan(score.precision) else f"{score.precision:.2f}",
+        "Recall (hard ones you found)": "—" if np.isnan(score.recall) else f"{score.recall:.2f}",
+    })  # fmt: skip
+    missed = ", ".join(str(triplets.rows[i] + 1) for i in score.missed) or "none"
+    wrong = ", ".join(str(triplets.rows[i] + 1) for i in score.false_alarms) or "none"
+    st.caption(f"{score.reading} Missed rows: {missed}. Marked but not hard: {wrong}.")
 
 
 # ---------------------------------------------------------------- 3. Landscapes
