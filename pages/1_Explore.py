@@ -7,6 +7,8 @@ import streamlit as st
 
 from components import backend, charts
 from components.backend import ActiveModel
+from components.encoder import DEFAULT_MODEL
+from components.model_comparison import compare_models
 from components.page_state import ExploreState
 from components.predictions import pick_pairs, score_pair_ranking
 from components.projection import METHOD_NAMES, ProjectionResult
@@ -30,6 +32,7 @@ from components.texts import (
 )
 from components.widgets import (
     chart,
+    keep_if_in,
     keep_in_range,
     metric_row,
     number_table,
@@ -46,6 +49,8 @@ HEATMAP_MAX = 300  # more cells than 300 x 300 make a slow, unreadable heatmap
 VALUES_MAX = 20  # print the cosine in each cell up to this many sentences
 MAX_COLOURS = 24  # a label column with more distinct values is not used for colour
 TYPE, UPLOAD = "Type or paste", "Upload a file"
+COMPARE_MAX = 60  # sentences encoded by the second model when two models are compared
+RANDOM_WEIGHTS = "the same model with random weights (untrained)"
 
 
 def use_preset(name: str) -> None:
@@ -372,6 +377,67 @@ def reference_demo_section(active: ActiveModel) -> None:
     )
 
 
+def compare_section(active: ActiveModel, texts: list[str]) -> None:
+    """The same sentences under the model in use and another one: heatmaps, maps, neighbours."""
+    st.header("7 · Two models side by side")
+    st.caption(
+        "Try: compare the model in use with its random-weight copy, or with a copy fine-tuned on "
+        "the Loss lab. Notice which sentences change neighbours: that is what training changed."
+    )
+    if not st.toggle(
+        "Compare with another model", key=persist("explore_compare", False),
+        help=f"Encodes the first {COMPARE_MAX} sentences with a second model (a fine-tuned copy, "
+        "another loaded model, or the same architecture with random weights).",
+    ):  # fmt: skip
+        return
+    loaded = [*st.session_state.get("loaded_model_names", []), *backend.session_model_names()]
+    options = [name for name in dict.fromkeys([DEFAULT_MODEL, *loaded]) if name != active.info.name]
+    options.append(RANDOM_WEIGHTS)
+    keep_if_in("explore_compare_with", options)
+    choice = st.selectbox(
+        "Compare the model in use with", options, key="explore_compare_with",
+        help="Models loaded in the sidebar and this session's fine-tuned copies are listed too.",
+    )  # fmt: skip
+    shown = texts[:COMPARE_MAX]
+    if len(shown) < 3:
+        st.info("Add at least three sentences to compare two models.")
+        return
+    other = (
+        backend.untrained_model(active) if choice == RANDOM_WEIGHTS else backend.model_named(choice)
+    )
+    result = compare_models(
+        backend.embed_texts(active, shown), backend.embed_texts(other, shown), k=min(3, len(shown) - 1)
+    )  # fmt: skip
+    names = (f"A: {active.info.short_name}", f"B: {other.info.short_name} ({other.info.source})")
+    matrices = {names[0]: result.similarity_a, names[1]: result.similarity_b,
+                "B − A": np.clip(result.difference, -1, 1)}  # fmt: skip
+    chart(charts.similarity_heatmaps(matrices, shown), "explore_compare_heatmaps")
+    off = ~np.eye(len(shown), dtype=bool)
+    metric_row({
+        "Mean cosine, A": f"{result.similarity_a[off].mean():.3f}",
+        "Mean cosine, B": f"{result.similarity_b[off].mean():.3f}",
+        f"Top-{result.k} neighbours kept": f"{result.mean_overlap:.0%}",
+        "Procrustes disparity": "—" if np.isnan(result.disparity) else f"{result.disparity:.3f}",
+    })  # fmt: skip
+    chart(
+        charts.aligned_maps(result.coords_a, result.coords_b, shown, names), "explore_compare_map"
+    )
+    st.caption(
+        "Each model's PCA map, B's turned, scaled and moved onto A's (Procrustes) so a sentence "
+        "sits in the same place when both models agree; grey lines join its two places. The "
+        "disparity is what is left: 0 = the same shape, 1 = nothing in common."
+    )
+    number_table(
+        {
+            "sentence": [shown[c.sentence] for c in result.most_changed(8)],
+            "neighbours under A": [" · ".join(shown[j] for j in c.before) for c in result.most_changed(8)],
+            "neighbours under B": [" · ".join(shown[j] for j in c.after) for c in result.most_changed(8)],
+            "kept": [c.overlap for c in result.most_changed(8)],
+        },
+        {"kept": "%.2f"}, key="explore_compare_changes",
+    )  # fmt: skip
+
+
 active = page_setup("Explore", "🔭", ExploreState)
 st.title("🔭 Explore the embedding space")
 st.caption(
@@ -386,3 +452,4 @@ focus = map_section(active, texts, labels, vectors)
 neighbours_section(texts, labels, vectors, focus)
 vectors_section(active, texts, labels, vectors)
 reference_demo_section(active)
+compare_section(active, texts)

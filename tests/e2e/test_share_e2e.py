@@ -3,6 +3,7 @@ in light and dark themes; a lesson file downloaded in one browser and loaded in 
 
 from __future__ import annotations
 
+from components.palettes import category_colours
 from tests.e2e.conftest import settle, shot
 
 SENTENCES = [
@@ -85,8 +86,8 @@ def test_presenter_mode_in_light_and_dark(browser, app_url):
                 return plot._fullData.filter(t => t.name !== 'selected').map(t => t.marker.color);
             }"""
         )
-        okabe_ito = {"#E69F00", "#56B4E9", "#009E73", "#F0E442", "#0072B2", "#D55E00", "#CC79A7"}
-        assert colours and set(colours) <= okabe_ito
+        assert colours and set(colours) <= set(category_colours(scheme))
+        shot(page, f"share_3_presenter_{scheme}_top")
         page.locator(".st-key-explore_heatmap").scroll_into_view_if_needed()
         shot(page, f"share_3_presenter_{scheme}")
         context.close()
@@ -99,7 +100,7 @@ def test_a_lesson_file_moves_the_whole_lab_to_another_browser(browser, app_url, 
     settle(page)
     page.locator("[data-testid='stSidebar']").get_by_text("Share & lessons").click()
     with page.expect_download() as download:
-        page.locator(".st-key-lesson_download button").click()
+        page.get_by_role("button", name="Download lesson (every page)").click()
     path = tmp_path / "lesson.json"
     download.value.save_as(path)
     assert '"schema": "sentence-embedding-lab/lesson"' in path.read_text()
