@@ -97,6 +97,11 @@ def revealed(name: str, fingerprint: str) -> bool:
     return st.session_state.get(store) == fingerprint
 
 
+def try_notice(try_: str, notice: str) -> None:
+    """One line under a section header: what to try, and what to notice when you do."""
+    st.caption(f"🧪 **Try:** {try_}. 👀 **Notice:** {notice}.")
+
+
 def show_messages(messages: Iterable[Message]) -> None:
     for message in messages:
         {"info": st.info, "warning": st.warning, "error": st.error}[message.level](message.text)
@@ -334,7 +339,12 @@ def model_sidebar() -> backend.ActiveModel:
                 placeholder="sentence-transformers/all-mpnet-base-v2",
                 help="A Hugging Face id or a folder on this machine. Remote code is never run.",
             )
-            st.button("Load model", key="model_load", on_click=_load_custom_model)
+            st.button(
+                "Load model",
+                key="model_load",
+                on_click=_load_custom_model,
+                help="Show the model's answer next to yours.",
+            )
         if st.session_state.get(_ERROR_KEY):
             st.error(st.session_state[_ERROR_KEY])
         active = backend.active_model()

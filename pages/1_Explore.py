@@ -43,6 +43,7 @@ from components.widgets import (
     preset_picker,
     revealed,
     show_messages,
+    try_notice,
 )
 
 HEATMAP_MAX = 300  # more cells than 300 x 300 make a slow, unreadable heatmap
@@ -79,6 +80,7 @@ def uploaded_sentences() -> ParsedInput:
         "A .txt file (one sentence per line) or a .csv file (pick its text column)",
         type=["txt", "csv"],
         key="explore_upload",
+        help="A .txt file: one sentence per line. A .csv file: you pick the column with the sentences.",
     )
     if uploaded is None:
         st.info("Choose a file, or switch back to typing. Your typed text is kept.")
@@ -93,9 +95,13 @@ def uploaded_sentences() -> ParsedInput:
     text_column = left.selectbox(
         "Text column", columns, index=columns.index(guess_text_column(table)),
         key="explore_text_column",
+        help='The column that holds the sentences.',
     )  # fmt: skip
     label_column = right.selectbox(
-        "Label column (colours the map)", ["(none)", *columns], key="explore_label_column"
+        "Label column (colours the map)",
+        ["(none)", *columns],
+        key="explore_label_column",
+        help="A column of categories (topic, source…) that colours the map; (none) for one colour.",
     )
     label = None if label_column == "(none)" else label_column
     return or_stop(lambda: texts_from_table(table, text_column, label))
@@ -104,11 +110,16 @@ def uploaded_sentences() -> ParsedInput:
 def sentences_section() -> tuple[list[str], list[str]]:
     """The sentences and their colour labels ("" for none); stops the page when there are none."""
     st.header("1 · Your sentences")
+    try_notice(
+        "type two sentences that share words but not meaning",
+        "duplicates and blank lines are merged, and every line becomes one vector",
+    )
     if "_explore_text" not in st.session_state:  # first visit: the default preset, no typing
         use_preset(DEFAULT_PRESET)
     source = st.radio(
         "Where the sentences come from", [TYPE, UPLOAD], horizontal=True,
         key=persist("explore_source", TYPE),
+        help='Type or paste sentences, or upload a file. Your typed text is kept while you upload.',
     )  # fmt: skip
     parsed = typed_sentences() if source == TYPE else uploaded_sentences()
     show_messages(parsed.messages)
@@ -192,6 +203,11 @@ def predict_section(texts: list[str], vectors: np.ndarray) -> None:
 
 def heatmap_section(texts: list[str], vectors: np.ndarray) -> None:
     st.header("2 · Cosine similarity of every pair")
+    try_notice(
+        "switch between input order and clustered",
+        "topics form blocks on the diagonal; paraphrases are the darkest cells off it",
+    )
+    st.latex(r"\cos(u, v) = \frac{u \cdot v}{\lVert u \rVert \, \lVert v \rVert}")
     order = st.radio(
         "Order", ["Input order", "Clustered"], horizontal=True,
         key=persist("explore_order", "Clustered"),
@@ -233,9 +249,10 @@ def projection_controls() -> tuple[str, int, dict[str, float]]:
     dims = controls[1].radio(
         "View", [2, 3], format_func=lambda d: f"{d}D", horizontal=True,
         key=persist("explore_dims", 2),
+        help='2D is easier to read; 3D keeps a little more of the structure (drag to rotate).',
     )  # fmt: skip
     params: dict[str, float] = {}
-    with controls[2]:
+    with controls[2].container(key="advanced_explore_params"):  # hidden in presenter mode
         if method == "umap":
             left, right = st.columns(2)
             params["n_neighbors"] = left.slider(
@@ -278,6 +295,10 @@ def map_section(
 ) -> int:
     """The projection of every sentence; returns the sentence picked on it."""
     st.header("3 · A map of the space")
+    try_notice(
+        "compare UMAP, PCA and t-SNE on the same sentences",
+        "clusters move between methods; the cosine numbers do not",
+    )
     st.caption(
         f"The vectors have {vectors.shape[1]} dimensions; a projection squeezes them onto a "
         "screen. Distances on the map are approximate: trust the cosine numbers over the picture."
@@ -303,6 +324,10 @@ def neighbours_section(
     texts: list[str], labels: list[str], vectors: np.ndarray, focus: int
 ) -> None:
     st.header("4 · Nearest neighbours")
+    try_notice(
+        "click a point on the map, then a look-alike sentence",
+        "a neighbour by cosine can sit far away on the map",
+    )
     n = len(texts)
     if n < 2:
         st.info("Add a second sentence to see neighbours.")
@@ -310,7 +335,14 @@ def neighbours_section(
     if st.session_state.get("explore_focus") not in texts:
         st.session_state["explore_focus"] = texts[focus]
     left, right = st.columns([3, 1])
-    focus = texts.index(left.selectbox("Sentence", texts, key="explore_focus"))
+    focus = texts.index(
+        left.selectbox(
+            "Sentence",
+            texts,
+            key="explore_focus",
+            help="The sentence whose closest neighbours are listed (a click on the map picks it too).",
+        )
+    )
     if n == 2:
         k = 1
         right.caption("1 neighbour: the other sentence.")
@@ -335,6 +367,10 @@ def vectors_section(
     active: ActiveModel, texts: list[str], labels: list[str], vectors: np.ndarray
 ) -> None:
     st.header("5 · The vectors themselves")
+    try_notice(
+        "download the vectors and open them in a spreadsheet",
+        "single dimensions carry no meaning on their own",
+    )
     st.caption(
         f"Each row is one sentence's {vectors.shape[1]}-d vector (unit length, so cosine = dot "
         "product). Individual dimensions mean nothing on their own; only directions do."
@@ -344,11 +380,16 @@ def vectors_section(
         f"Download all {plural(len(texts), 'vector')} (CSV)",
         backend.embeddings_csv(active, tuple(texts), tuple(labels), vectors),
         file_name="embeddings.csv", mime="text/csv", key="explore_download",
+        help="Every sentence with its label and all its vector's numbers, one row per sentence.",
     )  # fmt: skip
 
 
 def reference_demo_section(active: ActiveModel) -> None:
     st.header("6 · The lesson's demo, with real numbers")
+    try_notice(
+        "read the lesson's claim, then the real number",
+        "two physics sentences score lower than a paraphrase: same subject is not same meaning",
+    )
     demo = load_preset("Reference demo: physics and tacos").texts
     similarity = cosine_similarity_matrix(backend.embed_texts(active, [*demo, PARAPHRASE]))
     st.markdown(

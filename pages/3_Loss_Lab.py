@@ -45,6 +45,7 @@ from components.widgets import (
     revealed,
     show_messages,
     table_editor,
+    try_notice,
 )
 
 FINE_TUNED = "fine-tuned copy"  # the sidebar label of this session's trained model
@@ -96,7 +97,12 @@ def paste_box() -> None:
             help="Copy three columns from a spreadsheet and paste them here. You can also paste "
             "straight into the table below: select a cell and press Ctrl+V.",
         )  # fmt: skip
-        st.button("Add the pasted rows", key="loss_paste_add", on_click=add_pasted)
+        st.button(
+            "Add the pasted rows",
+            key="loss_paste_add",
+            on_click=add_pasted,
+            help="Append the pasted rows to the table below.",
+        )
         if "_loss_paste_message" in ss:
             show_messages([ss.pop("_loss_paste_message")])
 
@@ -104,6 +110,10 @@ def paste_box() -> None:
 def triplets_section() -> tri.Triplets:
     """The usable triplets of the table; stops the page when there is none."""
     st.header("1 · Your triplets")
+    try_notice(
+        "add a triplet whose negative shares most words with the anchor",
+        "such look-alike negatives are the hard ones",
+    )
     if "loss_table" not in ss:  # first visit: a preset, no typing needed
         replace_table("loss", load_triplet_preset(DEFAULT_TRIPLET_PRESET))
     left, right = st.columns([2, 3])
@@ -117,6 +127,7 @@ def triplets_section() -> tri.Triplets:
     uploaded = right.file_uploader(
         "Or upload a CSV with the columns anchor, positive, negative", type=["csv", "txt"],
         key="loss_upload",
+        help='A CSV with the columns anchor, positive, negative. A bad file leaves your table as it is.',
     )  # fmt: skip
     if uploaded is not None:
         read_upload(uploaded)
@@ -133,6 +144,7 @@ def triplets_section() -> tri.Triplets:
     st.download_button(
         "Download the table (CSV)", tri.table_csv(edited), file_name="triplets.csv",
         mime="text/csv", key="loss_download_csv",
+        help='The table as it is now, with your edits, as a CSV you can load again.',
     )  # fmt: skip
     triplets = tri.clean_triplets(edited)
     show_messages(triplets.messages)
@@ -179,6 +191,10 @@ def losses_section(
     active: ActiveModel, triplets: tri.Triplets, vectors: tuple
 ) -> tuple[Settings, BatchLosses]:
     st.header("2 · Three losses")
+    try_notice(
+        "move α and τ and watch the batch means",
+        "easy triplets give zero triplet loss; InfoNCE is never exactly zero",
+    )
     st.caption(
         f"Computed with **{active.info.short_name}** on {plural(len(triplets), 'triplet')}. "
         "cos(a,p) should be high, cos(a,n) low; each loss scores how far the model is from that "
@@ -249,6 +265,10 @@ def guess_hard_triplets(triplets: tri.Triplets, losses: BatchLosses) -> None:
 # ---------------------------------------------------------------- 3. Landscapes
 def landscapes_section(triplets: tri.Triplets, settings: Settings, losses: BatchLosses) -> None:
     st.header("3 · Loss landscapes")
+    try_notice(
+        "raise α, then lower τ",
+        "the zero-loss region shrinks; small τ turns InfoNCE into a hard maximum",
+    )
     st.caption(
         "Each map is a loss over every possible pair (cos(a,p), cos(a,n)); your triplets are the "
         "markers (○ easy, ◇ semi-hard, ✕ hard). Training moves them right (positive closer) and "
@@ -268,6 +288,9 @@ def landscapes_section(triplets: tri.Triplets, settings: Settings, losses: Batch
             GRID, surface, losses.cos_ap, losses.cos_an, triplets.anchors, losses.classes, title
         )
         chart(figure, key, column)
+    st.latex(
+        r"L_{\text{2 candidates}} = -\log \frac{e^{\cos(a,p)/\tau}}{e^{\cos(a,p)/\tau} + e^{\cos(a,n)/\tau}} = \operatorname{softplus}\!\left(\frac{\cos(a,n) - \cos(a,p)}{\tau}\right)"
+    )
     st.caption(
         "The InfoNCE map shows one anchor whose softmax holds only its positive and its own "
         "negative: softplus((cos(a,n) − cos(a,p)) / τ). In the table above every other sentence "
@@ -316,7 +339,7 @@ def training_controls(triplets: tri.Triplets) -> tuple[str, int, int, float, lis
         "own TripletLoss(COSINE) and MultipleNegativesRankingLoss; cosine-margin is ours, tested "
         "against its formula.",
     )  # fmt: skip
-    controls = st.columns(4)
+    controls = st.container(key="advanced_loss_training").columns(4)  # hidden when presenting
     epochs = controls[0].slider(
         "Epochs", 1, finetune.MAX_EPOCHS, key=persist("loss_epochs", 3),
         help=f"Passes over the training triplets (at most {finetune.MAX_EPOCHS}).",
@@ -389,6 +412,10 @@ def train(active: ActiveModel, triplets: tri.Triplets, train_set: tri.Triplets,
 
 def finetune_section(active: ActiveModel, triplets: tri.Triplets, settings: Settings) -> None:
     st.header("4 · Fine-tune a private copy")
+    try_notice(
+        "train 3 epochs, then compare trained and held-out triplets",
+        "a gap that widens only on trained triplets is memorising",
+    )
     st.caption(
         "Train starts from a fresh copy of the model (the shared model every visitor uses is "
         "never touched) and runs a few epochs on your triplets. Afterwards the copy appears in "
@@ -416,8 +443,19 @@ def finetune_section(active: ActiveModel, triplets: tri.Triplets, settings: Sett
         "0.3–1 s on 2 free CPU cores, longer when the server is busy."
     )
     buttons = st.columns([1, 1, 4])
-    train_clicked = buttons[0].button("Train", key="loss_train", type="primary")
-    buttons[1].button("Reset", key="loss_reset", on_click=reset, disabled="loss_result" not in ss)
+    train_clicked = buttons[0].button(
+        "Train",
+        key="loss_train",
+        type="primary",
+        help="Fine-tune a private copy of the model on these triplets (the shared model is never touched).",
+    )
+    buttons[1].button(
+        "Reset",
+        key="loss_reset",
+        on_click=reset,
+        disabled="loss_result" not in ss,
+        help="Drop the fine-tuned copy and go back to the model it was made from.",
+    )
     if train_clicked:
         config = TrainConfig(
             loss=loss_name, epochs=epochs, batch_size=batch_size, learning_rate=learning_rate,
