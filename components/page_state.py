@@ -18,8 +18,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Literal
 
+from components import limits
 from components import triplets as triplet_tables
-from components.documents import MAX_DOCUMENT_CHARS, sample_names
+from components.documents import sample_names
 from components.finetune import MAX_EPOCHS
 from components.index import DEFAULT_EF_SEARCH
 from components.losses import LOSS_NAMES
@@ -51,7 +52,7 @@ RERANKERS = (
 )
 BOOK_POOLINGS = ("mean", "attention")
 DEFAULT_QUERY = "How does a glass lens make a lighthouse beam visible far away?"
-SENTENCE_CHARS = 2_000  # one sentence (the model reads ~256 tokens, ~1,000 characters)
+SENTENCE_CHARS = limits.SENTENCE_CHARS
 MAX_MODEL_WINDOW = 8_192  # largest window (tokens) a link may ask for; pages clamp to the model's
 
 
@@ -288,7 +289,9 @@ class ExploreState:
 
     preset: str = setting(DEFAULT_PRESET, Choice(tuple(PRESETS)), "the preset picked")
     sentences: str | None = setting(
-        None, Text(500_000, optional=True), "one sentence per line; null = the preset's own"
+        None,
+        Text(limits.EXPLORE_CHARS, optional=True),
+        "one sentence per line; null = the preset's own",
     )
     order: str = setting("Clustered", Choice(EXPLORE_ORDERS), "heatmap row order")
     method: str = setting("umap", Choice(PROJECTION_METHODS), "map projection")
@@ -312,15 +315,23 @@ class TokensState:
     SCRIPT: ClassVar[str] = "pages/2_Tokens_and_Pooling.py"
 
     example: str = setting(next(iter(EXAMPLES)), Choice(tuple(EXAMPLES)), "example picked")
-    text: str = setting(EXAMPLES[next(iter(EXAMPLES))], Text(50_000), "text to tokenize")
-    words: str = setting("bank, bat", Text(400), "words to follow, comma-separated")
-    context: str = setting("\n".join(CONTEXT_SENTENCES), Text(20_000), "sentences with the words")
+    text: str = setting(
+        EXAMPLES[next(iter(EXAMPLES))], Text(limits.TOKENS_CHARS), "text to tokenize"
+    )
+    words: str = setting(
+        "bank, bat", Text(limits.WORDS_BOX_CHARS), "words to follow, comma-separated"
+    )
+    context: str = setting(
+        "\n".join(CONTEXT_SENTENCES), Text(limits.SMALL_BOX_CHARS), "sentences with the words"
+    )
     map_special: bool = setting(False, Flag(), "show [CLS]/[SEP] on the token map")
-    sentences: str = setting("\n".join(POOLING_SENTENCES), Text(20_000), "sentences to pool")
+    sentences: str = setting(
+        "\n".join(POOLING_SENTENCES), Text(limits.SMALL_BOX_CHARS), "sentences to pool"
+    )
     focus: str | None = setting(
         None, Text(SENTENCE_CHARS, optional=True), "sentence looked inside; null = the first"
     )
-    steps: int = setting(100, Whole(20, 400), "attention-head training steps")
+    steps: int = setting(100, Whole(20, limits.HEAD_STEPS), "attention-head training steps")
     learning_rate: float = setting(1e-3, Choice(HEAD_LEARNING_RATES), "head learning rate")
 
 
@@ -336,7 +347,12 @@ class LossState:
     )
     triplets: tuple[tuple[str, str, str], ...] | None = setting(
         None,
-        Rows(triplet_tables.COLUMNS, triplet_tables.MAX_TABLE_ROWS, 2_000, optional=True),
+        Rows(
+            triplet_tables.COLUMNS,
+            triplet_tables.MAX_TABLE_ROWS,
+            limits.SENTENCE_CHARS,
+            optional=True,
+        ),
         "anchor, positive, negative rows; null = the preset's own",
     )
     margin: float = setting(0.5, Real(-1.0, 1.0), "cosine-margin m")
@@ -364,7 +380,7 @@ class SearchState:
     samples: tuple[str, ...] = setting(
         tuple(sample_names()), Subset(tuple(sample_names())), "shipped texts used"
     )
-    paste: str = setting("", Text(MAX_DOCUMENT_CHARS), "a pasted document")
+    paste: str = setting("", Text(limits.PASTE_DOCUMENT_CHARS), "a pasted document")
     window: int | None = setting(
         None, Whole(20, MAX_MODEL_WINDOW, optional=True),
         "tokens per chunk; null = the model's window minus its special tokens",
@@ -373,7 +389,7 @@ class SearchState:
     view_document: int = setting(0, Whole(0, 99), "document whose chunks are shown")
     ef_search: int = setting(DEFAULT_EF_SEARCH, Whole(1, 256), "HNSW efSearch")
     k: int = setting(5, Whole(1, 20), "results per query")
-    query: str = setting(DEFAULT_QUERY, Text(2_000), "the question")
+    query: str = setting(DEFAULT_QUERY, Text(limits.QUERY_CHARS), "the question")
     reranker: str = setting(RERANKERS[0], Choice(RERANKERS), "re-ranker")
     candidates: int = setting(20, Whole(2, 50), "candidates handed to the re-ranker")
     mmr_lambda: float = setting(0.5, Real(0.0, 1.0), "MMR λ")

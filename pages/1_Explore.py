@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import streamlit as st
 
-from components import backend, charts
+from components import backend, charts, limits
 from components.backend import ActiveModel
 from components.encoder import DEFAULT_MODEL
 from components.model_comparison import compare_models
@@ -21,35 +21,41 @@ from components.samples import (
 )
 from components.search import top_k
 from components.similarity import cluster_order, cosine_similarity_matrix, mean_pairwise_cosine
-from components.tables import vectors_table
+from components.tables import coordinates_table, similarity_table, vectors_table
 from components.texts import (
+    InputError,
+    Message,
     ParsedInput,
     decode_upload,
     guess_text_column,
+    parse_csv,
     parse_lines,
-    read_csv,
     texts_from_table,
 )
 from components.widgets import (
     chart,
+    csv_download,
     keep_if_in,
     keep_in_range,
+    limited_text,
     metric_row,
     number_table,
-    or_stop,
     page_setup,
     persist,
     plural,
+    presenter_mode,
     preset_picker,
     revealed,
+    section,
     show_messages,
     try_notice,
 )
 
-HEATMAP_MAX = 300  # more cells than 300 x 300 make a slow, unreadable heatmap
+HEATMAP_MAX = limits.HEATMAP_SENTENCES  # more cells make a slow, unreadable (and heavy) heatmap
 VALUES_MAX = 20  # print the cosine in each cell up to this many sentences
 MAX_COLOURS = 24  # a label column with more distinct values is not used for colour
 TYPE, UPLOAD = "Type or paste", "Upload a file"
+UPLOAD_KEY = "_explore_uploaded"  # session_state: the last good upload (name, text), kept
 COMPARE_MAX = 60  # sentences encoded by the second model when two models are compared
 RANDOM_WEIGHTS = "the same model with random weights (untrained)"
 
@@ -68,34 +74,72 @@ def typed_sentences() -> ParsedInput:
         "used for colour; lines you type yourself are labelled 'typed'.",
     )  # fmt: skip
     st.caption(PRESETS[st.session_state["explore_preset"]].description)
-    text = st.text_area(
-        "One sentence per line", key=persist("explore_text", ""), height=220,
-        help="Blank lines and duplicates are ignored. Up to 5,000 sentences.",
+    text = limited_text(
+        st.text_area, "One sentence per line", "explore_text", "", limits.EXPLORE_CHARS,
+        height=220,
+        help=f"Blank lines and duplicates are ignored. Up to {limits.SENTENCES:,} sentences and "
+        f"{limits.EXPLORE_CHARS:,} characters; each sentence up to "
+        f"{limits.SENTENCE_CHARS:,} characters.",
     )  # fmt: skip
     return parse_lines(text, st.session_state.get("explore_labels"))
 
 
+def read_file(name: str, data: bytes) -> None:
+    """Keep a good upload's text in the session (it survives a page switch, where the upload
+    widget forgets its file); a bad one gets a message and the previous upload stays."""
+    try:
+        content, messages = decode_upload(data, name)
+        if name.lower().endswith(".csv"):
+            parsed_csv = parse_csv(content)
+            messages += parsed_csv.messages
+            if not any(parsed_csv.table[column].str.strip().ne("").any()
+                       for column in parsed_csv.table.columns):  # fmt: skip
+                raise InputError(f"`{name}` has no text in any column.")
+        elif not parse_lines(content).texts:
+            raise InputError(f"`{name}` has no sentences (only blank lines).")
+    except InputError as error:
+        kept = st.session_state.get(UPLOAD_KEY)
+        suffix = f" `{kept[0]}` is still used." if kept else ""
+        st.session_state["_explore_upload_messages"] = [Message("error", f"{error}{suffix}")]
+        return
+    st.session_state[UPLOAD_KEY] = (name, content)
+    st.session_state["_explore_upload_messages"] = messages
+
+
 def uploaded_sentences() -> ParsedInput:
+    returning = "explore_upload" not in st.session_state  # the widget was not drawn last run
     uploaded = st.file_uploader(
         "A .txt file (one sentence per line) or a .csv file (pick its text column)",
-        type=["txt", "csv"],
-        key="explore_upload",
-        help="A .txt file: one sentence per line. A .csv file: you pick the column with the sentences.",
-    )
-    if uploaded is None:
+        type=["txt", "csv"], key="explore_upload",
+        help=f"Up to {limits.UPLOAD_MB} MB; the first {limits.SENTENCES:,} sentences are used.",
+    )  # fmt: skip
+    if uploaded is not None and uploaded.file_id != st.session_state.get("_explore_upload_id"):
+        st.session_state["_explore_upload_id"] = uploaded.file_id
+        read_file(uploaded.name, uploaded.getvalue())
+    elif uploaded is None and not returning:  # the user removed the file
+        for key in (UPLOAD_KEY, "_explore_upload_id", "_explore_upload_messages"):
+            st.session_state.pop(key, None)
+    show_messages(st.session_state.get("_explore_upload_messages", []))
+    kept = st.session_state.get(UPLOAD_KEY)
+    if kept is None:
         st.info("Choose a file, or switch back to typing. Your typed text is kept.")
         st.stop()
-    content, messages = or_stop(lambda: decode_upload(uploaded.getvalue(), uploaded.name))
-    show_messages(messages)
-    if not uploaded.name.lower().endswith(".csv"):
+    name, content = kept
+    if uploaded is None:
+        st.caption(f"Using `{name}`, uploaded earlier in this session.")
+    if not name.lower().endswith(".csv"):
         return parse_lines(content)
-    table = or_stop(lambda: read_csv(content))
+    table = parse_csv(content).table
     columns = list(table.columns)
     left, right = st.columns(2)
+    guess = guess_text_column(table)
+    if st.session_state.get("explore_text_column") not in columns:
+        st.session_state["explore_text_column"] = guess
+    if st.session_state.get("explore_label_column") not in ["(none)", *columns]:
+        st.session_state["explore_label_column"] = "(none)"
     text_column = left.selectbox(
-        "Text column", columns, index=columns.index(guess_text_column(table)),
-        key="explore_text_column",
-        help='The column that holds the sentences.',
+        "Text column", columns, key="explore_text_column",
+        help="The column that holds the sentences.",
     )  # fmt: skip
     label_column = right.selectbox(
         "Label column (colours the map)",
@@ -104,7 +148,7 @@ def uploaded_sentences() -> ParsedInput:
         help="A column of categories (topic, source…) that colours the map; (none) for one colour.",
     )
     label = None if label_column == "(none)" else label_column
-    return or_stop(lambda: texts_from_table(table, text_column, label))
+    return texts_from_table(table, text_column, label)
 
 
 def sentences_section() -> tuple[list[str], list[str]]:
@@ -230,9 +274,16 @@ def heatmap_section(texts: list[str], vectors: np.ndarray) -> None:
         numbers=(shown + 1).tolist(),
     )  # fmt: skip
     chart(figure, "explore_heatmap")
+    similar, away = ("Orange", "purple") if presenter_mode() else ("Red", "blue")
     st.caption(
-        "Red: similar (cosine → 1), white: unrelated (≈ 0), blue: pointing away (< 0). Hover a "
-        "cell for both sentences. The diagonal is each sentence with itself (1.000)."
+        f"{similar}: similar (cosine → 1), white: unrelated (≈ 0), {away}: pointing away (< 0). "
+        "Hover a cell for both sentences. The diagonal is each sentence with itself (1.000)."
+    )
+    csv_download(
+        "Download this similarity matrix (CSV)",
+        lambda: similarity_table([texts[i] for i in shown], similarity),
+        "similarity_matrix.csv",
+        "explore_download_similarity",
     )
 
 
@@ -313,6 +364,12 @@ def map_section(
     focus = clicked_sentence(texts)
     scatter = charts.projection_scatter(projection.coords, texts, labels, highlight=focus)
     chart(scatter, "explore_scatter", on_select="rerun", selection_mode="points")
+    csv_download(
+        "Download the map coordinates (CSV)",
+        lambda: coordinates_table(texts, labels, projection.coords, projection.method_used),
+        "map_coordinates.csv",
+        "explore_download_map",
+    )
     st.caption(
         f"{METHOD_NAMES[projection.method_used]} projection · hover a point to read it · "
         "click a point to list its nearest neighbours below."
@@ -335,23 +392,19 @@ def neighbours_section(
     if st.session_state.get("explore_focus") not in texts:
         st.session_state["explore_focus"] = texts[focus]
     left, right = st.columns([3, 1])
-    focus = texts.index(
-        left.selectbox(
-            "Sentence",
-            texts,
-            key="explore_focus",
-            help="The sentence whose closest neighbours are listed (a click on the map picks it too).",
-        )
-    )
-    if n == 2:
-        k = 1
-        right.caption("1 neighbour: the other sentence.")
-    else:
+    focus = texts.index(left.selectbox(
+        "Sentence", texts, key="explore_focus",
+        help="The sentence whose closest neighbours are listed (a click on the map picks it too).",
+    ))  # fmt: skip
+    if n > 2:  # a slider needs two different ends
         keep_in_range("explore_k", 1, min(20, n - 1))
         k = right.slider(
             "How many", 1, min(20, n - 1), key=persist("explore_k", min(5, n - 1)),
             help="How many of the closest sentences to list, by cosine.",
         )  # fmt: skip
+    else:
+        k = 1
+        right.caption("With two sentences, each is the other's only neighbour.")
     indices, scores = top_k(vectors[focus], vectors, k + 1)
     keep = indices != focus
     indices, scores = indices[keep][:k], scores[keep][:k]
@@ -378,9 +431,10 @@ def vectors_section(
     number_table(vectors_table(texts[:50], labels[:50], vectors[:50], max_dims=12))
     st.download_button(
         f"Download all {plural(len(texts), 'vector')} (CSV)",
-        backend.embeddings_csv(active, tuple(texts), tuple(labels), vectors),
-        file_name="embeddings.csv", mime="text/csv", key="explore_download",
-        help="Every sentence with its label and all its vector's numbers, one row per sentence.",
+        lambda: backend.embeddings_csv(active, texts, labels, vectors),
+        file_name="embeddings.csv", mime="text/csv", key="explore_download", on_click="ignore",
+        help="Cells that start like a spreadsheet formula (=, +, -, @) get a leading ' so a "
+        "spreadsheet shows them as text.",
     )  # fmt: skip
 
 
@@ -485,12 +539,24 @@ st.caption(
     "Each sentence becomes one vector. Sentences that mean similar things should point the same "
     "way: their cosine similarity is close to 1. Unrelated ones sit near 0."
 )
-texts, labels = sentences_section()
-vectors = encode_section(active, texts)
-predict_section(texts, vectors)
-heatmap_section(texts, vectors)
-focus = map_section(active, texts, labels, vectors)
-neighbours_section(texts, labels, vectors, focus)
-vectors_section(active, texts, labels, vectors)
-reference_demo_section(active)
-compare_section(active, texts)
+vectors = None
+with section("sentences"):
+    texts, labels = sentences_section()
+    vectors = encode_section(active, texts)
+if vectors is None:  # the sentences could not be read or encoded: the message is above
+    st.stop()
+with section("predict"):
+    predict_section(texts, vectors)
+with section("heatmap"):
+    heatmap_section(texts, vectors)
+focus = 0
+with section("map"):
+    focus = map_section(active, texts, labels, vectors)
+with section("neighbours"):
+    neighbours_section(texts, labels, vectors, focus)
+with section("vectors"):
+    vectors_section(active, texts, labels, vectors)
+with section("reference demo"):
+    reference_demo_section(active)
+with section("two models"):
+    compare_section(active, texts)
