@@ -662,7 +662,11 @@ def _lesson_banner(page: str) -> None:
     show_messages(st.session_state.pop(_LINK_MESSAGES, []))
     show_messages(st.session_state.pop(_LESSON_MESSAGES, []))
     lesson: Lesson | None = st.session_state.get(_LESSON_KEY)
-    if lesson is not None and lesson.start_page == page:
+    if (
+        lesson is not None
+        and lesson.start_page == page
+        and (lesson.what_to_try or lesson.what_to_notice)
+    ):
         with st.expander(f"📘 Lesson: {lesson.title}", expanded=True):
             st.markdown(f"**What to try.** {lesson.what_to_try}")
             st.markdown(f"**What to notice.** {lesson.what_to_notice}")
@@ -716,7 +720,8 @@ def _share_sidebar(state_type: type, active: backend.ActiveModel) -> None:
             st.code(f"{base}?{link.query}", language=None, wrap_lines=True)
             st.download_button(
                 "Download lesson (every page)",
-                lambda: lesson_to_json(_lesson_now(active)).encode("utf-8"),
+                # Built now, not on click: a deferred callable runs outside this session's state.
+                lesson_to_json(_lesson_now(active, state_type.PAGE)).encode("utf-8"),
                 file_name="lesson.json", mime="application/json", key="lesson_download",
                 on_click="ignore",
                 help="One JSON file with the inputs of every page of the lab; load it here "
@@ -740,13 +745,14 @@ def _share_sidebar(state_type: type, active: backend.ActiveModel) -> None:
                     load_lesson(shipped[choice])
 
 
-def _lesson_now(active: backend.ActiveModel) -> Lesson:
+def _lesson_now(active: backend.ActiveModel, page: str) -> Lesson:
+    """The whole lab as a lesson that opens on `page` (keeping a loaded lesson's texts)."""
     previous: Lesson | None = st.session_state.get(_LESSON_KEY)
     return Lesson(
         title=previous.title if previous else "My lab",
         what_to_try=previous.what_to_try if previous else "",
         what_to_notice=previous.what_to_notice if previous else "",
-        start_page=previous.start_page if previous else "explore",
+        start_page=page,
         model=active.info.name,
         lab=current_lab(),
     )

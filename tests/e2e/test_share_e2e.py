@@ -18,6 +18,7 @@ SENTENCES = [
 
 def chart_numbers(page, key: str) -> list:
     """Every number a chart drew (heatmap z, scatter x/y) inside the element with this key."""
+    page.wait_for_selector(f".st-key-{key} .js-plotly-plot", timeout=60_000)
     return page.evaluate(
         """key => {
             const plot = document.querySelector(`.st-key-${key} .js-plotly-plot`);
@@ -113,7 +114,10 @@ def test_a_lesson_file_moves_the_whole_lab_to_another_browser(browser, app_url, 
     page.locator("[data-testid='stSidebar']").get_by_text("Share & lessons").click()
     page.locator(".st-key-lesson_upload input[type='file']").set_input_files(str(path))
     settle(page)
-    page.get_by_text("3 · Loss landscapes").wait_for()
+    shot(page, "share_4_after_upload")
+    page.wait_for_url("**/Loss_Lab**", timeout=120_000)
+    settle(page)
+    page.get_by_role("heading", name="3 · Loss landscapes").wait_for(timeout=120_000)
     assert "tau=0.2" in page.url and "alpha=0.3" in page.url
     shot(page, "share_4_lesson_loaded")
     student.close()
