@@ -2,8 +2,8 @@
 
 The two models may have different vector sizes (384 vs 768): everything compared here lives in
 sentence space (n x n similarities, n points on a map, neighbour lists), never in vector space.
-The maps are aligned with Procrustes (translation, uniform scale, rotation/reflection), so a
-sentence sits in the same place when both models agree about it.
+The maps are aligned with Procrustes (`components.projection.align`: translation, uniform scale,
+rotation/reflection), so a sentence sits in the same place when both models agree about it.
 """
 
 from __future__ import annotations
@@ -11,9 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.spatial import procrustes
 
-from components.projection import project
+from components.projection import align, project
 from components.search import top_k
 from components.similarity import cosine_similarity_matrix, normalize_rows
 
@@ -40,9 +39,9 @@ class ModelComparison:
     similarity_a: np.ndarray  # (n, n) cosine under model A
     similarity_b: np.ndarray  # (n, n) cosine under model B
     difference: np.ndarray  # (n, n) B - A
-    coords_a: np.ndarray  # (n, 2) A's map, centred and scaled to unit size
-    coords_b: np.ndarray  # (n, 2) B's map, moved onto A's by Procrustes
-    disparity: float  # Procrustes disparity: 0 = same shape, 1 = nothing in common; nan if n < 3
+    coords_a: np.ndarray  # (n, 2) A's map
+    coords_b: np.ndarray  # (n, 2) B's map, turned, shifted and scaled onto A's (Procrustes)
+    disparity: float  # Procrustes disparity: 0 = same shape, 1 = nothing in common; nan: no spread
     k: int  # neighbours compared per sentence (clamped to n - 1)
     changes: list[NeighbourChange]  # one per sentence
     note: str  # what was clamped or could not be done, in words for the UI
@@ -55,36 +54,6 @@ class ModelComparison:
     def most_changed(self, count: int = 5) -> list[NeighbourChange]:
         """The sentences whose neighbours changed most (lowest overlap first, then input order)."""
         return sorted(self.changes, key=lambda change: (change.overlap, change.sentence))[:count]
-
-
-def align_maps(reference: np.ndarray, other: np.ndarray) -> tuple[np.ndarray, np.ndarray, float]:
-    """Procrustes: `other` translated, scaled and rotated (or reflected) onto `reference`.
-
-    Both are returned standardised (centred, Frobenius norm 1), as `scipy.spatial.procrustes`
-    does; the disparity is the sum of squared distances left between them (0 to 1).
-
-    Args:
-        reference: (n, d) coordinates.
-        other: (n, d) coordinates of the same n points.
-
-    Returns:
-        (reference', other', disparity). With fewer than 3 distinct points there is no shape to
-        align: both come back centred only, and the disparity is nan.
-    """
-    reference = np.asarray(reference, dtype=np.float64)
-    other = np.asarray(other, dtype=np.float64)
-    if reference.shape != other.shape:
-        raise ValueError(f"maps of different shapes: {reference.shape} vs {other.shape}")
-    if len(reference) == 0:
-        return reference, other, float("nan")
-    if min(_distinct(reference), _distinct(other)) < 3:
-        return reference - reference.mean(0), other - other.mean(0), float("nan")
-    first, second, disparity = procrustes(reference, other)
-    return first, second, float(disparity)
-
-
-def _distinct(points: np.ndarray) -> int:
-    return len(np.unique(np.round(points, 12), axis=0))
 
 
 def neighbour_changes(
@@ -143,9 +112,9 @@ def compare_models(
         coords_a = project(vectors_a, "pca", 2).coords
     if coords_b is None:
         coords_b = project(vectors_b, "pca", 2).coords
-    aligned_a, aligned_b, disparity = align_maps(coords_a, coords_b)
-    if np.isnan(disparity):
-        notes.append("Fewer than three distinct points: the maps cannot be aligned.")
+    alignment = align(coords_a, coords_b)  # components.projection: the lab's one Procrustes
+    if np.isnan(alignment.disparity):
+        notes.append("The points have no spread on one of the maps: it cannot be aligned.")
     if n >= 2 and k > n - 1:
         notes.append(f"Neighbours compared lowered to {n - 1} (there are {n} sentences).")
     similarity_a = cosine_similarity_matrix(vectors_a)
@@ -154,9 +123,9 @@ def compare_models(
         similarity_a=similarity_a,
         similarity_b=similarity_b,
         difference=similarity_b - similarity_a,
-        coords_a=aligned_a,
-        coords_b=aligned_b,
-        disparity=disparity,
+        coords_a=np.asarray(coords_a, dtype=np.float64),
+        coords_b=alignment.coords,
+        disparity=alignment.disparity,
         k=max(0, min(k, n - 1)),
         changes=neighbour_changes(vectors_a, vectors_b, k),
         note=" ".join(notes),

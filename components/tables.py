@@ -30,15 +30,3 @@ def similarity_table(texts: Sequence[str], similarity: np.ndarray) -> pd.DataFra
     table = pd.DataFrame(np.asarray(similarity, dtype=np.float64), columns=headers)
     table.insert(0, "sentence", headers)
     return table
-
-
-def coordinates_table(
-    texts: Sequence[str], labels: Sequence[str], coords: np.ndarray, method: str
-) -> pd.DataFrame:
-    """One row per sentence: text, label, and its map coordinates (x, y[, z]) from `method`."""
-    axes = ["x", "y", "z"][: coords.shape[1]]
-    table = pd.DataFrame(np.asarray(coords, dtype=np.float64), columns=axes)
-    table.insert(0, "method", method)
-    table.insert(0, "label", list(labels))
-    table.insert(0, "text", list(texts))
-    return table

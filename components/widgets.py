@@ -16,6 +16,7 @@ import streamlit as st
 from components import backend, limits, model_policy
 from components.encoder import DEFAULT_MODEL, ModelLoadError
 from components.lessons import Lesson, lesson_from_json, lesson_to_json, shipped_lessons
+from components.model_card import model_card
 from components.page_state import (
     PAGE_STATES,
     ExploreState,
@@ -24,10 +25,11 @@ from components.page_state import (
     check_field,
 )
 from components.presenter import present_figure, presenter_css
-from components.samples import load_preset, load_triplet_preset
+from components.samples import DEFAULT_PRESET, load_preset, load_triplet_preset
 from components.share_links import PRESENT_PARAM, URL_LIMIT, decode_link, encode_link
 from components.texts import InputError, Message, csv_bytes, first_lines, within_chars
 from components.triplets import COLUMNS as TRIPLET_COLUMNS
+from components.vector_io import ExportFormat
 from components.work_queue import QueueError
 
 T = TypeVar("T")
@@ -44,6 +46,9 @@ LABS = [
      "Cosine-margin, triplet and InfoNCE losses on your own triplets, and live fine-tuning."),
     ("pages/4_Search_Long_Text.py", "🔎 Long text & search",
      "Chunk long documents, build an index, search and re-rank; book vectors vs chunk vectors."),
+    ("pages/5_Map_Lab.py", "🗺️ Map lab",
+     "How far to trust a map; PCA, UMAP and t-SNE side by side; clusters with names; semantic "
+     "axes; the geometry of metrics, dimensions and quantisation; find and select."),
     ("pages/6_Glossary.py", "📖 Glossary",
      "Every term of the lesson and the labs in one line, with the place to see it at work."),
 ]  # fmt: skip
@@ -52,6 +57,7 @@ ROOT = Path(__file__).resolve().parent.parent
 CUSTOM_CHOICE = "Another model…"
 _LOADED_KEY = "loaded_model_names"  # custom names this session has loaded successfully
 _ERROR_KEY = "model_error"
+SENTENCES_KEY = "lab_sentences"  # session_state: (texts, labels) of Explore, shared with other labs
 
 
 def persist(key: str, default: Any) -> str:
@@ -221,6 +227,30 @@ def section(name: str) -> Iterator[None]:
         )
 
 
+def share_sentences(texts: list[str], labels: list[str]) -> None:
+    """Offer the sentences (and colour labels) a page works on to the other labs."""
+    st.session_state[SENTENCES_KEY] = (list(texts), list(labels))
+
+
+def shared_sentences() -> tuple[list[str], list[str]]:
+    """The sentences Explore last used, so no lab asks for them twice; before any visit to
+    Explore, its default preset. Labels are "" where there are none."""
+    if SENTENCES_KEY not in st.session_state:
+        parsed = load_preset(DEFAULT_PRESET)
+        share_sentences(parsed.texts, parsed.labels or [""] * len(parsed.texts))
+    texts, labels = st.session_state[SENTENCES_KEY]
+    return list(texts), list(labels)
+
+
+def selected_rows(key: str) -> list[int]:
+    """Row ids (`customdata[0]`) of the points selected (click, box or lasso) on chart `key`."""
+    selection = (st.session_state.get(key) or {}).get("selection") or {}
+    return sorted(
+        {int(point["customdata"][0]) for point in selection.get("points", [])
+         if point.get("customdata")}
+    )  # fmt: skip
+
+
 def or_error(read: Callable[[], T], suffix: str = "") -> T | None:
     """`read()`, or None after showing its `InputError` as an error box (with `suffix`)."""
     try:
@@ -237,6 +267,52 @@ def or_stop(read: Callable[[], T]) -> T:
     if value is None:
         st.stop()
     return value
+
+
+def kept_uploads(
+    label: str, types: list[str], key: str, help: str | None = None
+) -> list[tuple[str, bytes]]:
+    """A multi-file uploader whose files (name, bytes) this session keeps under `{key}_files`,
+    so they survive a visit to another page (the uploader itself forgets them)."""
+
+    def keep() -> None:
+        files = st.session_state.get(key) or []
+        st.session_state[f"{key}_files"] = [(file.name, file.getvalue()) for file in files]
+
+    st.file_uploader(
+        label, type=types, accept_multiple_files=True, key=key, on_change=keep, help=help
+    )
+    return st.session_state.get(f"{key}_files") or []
+
+
+def column_pickers(
+    columns: list[str], text: str | None, label: str | None, key: str, no_text: str | None = None
+) -> tuple[str | None, str | None]:
+    """Side by side: the column holding each row's text (or `no_text`, when offered) and the
+    column whose values colour the map (or none). Keys: `{key}_column`, `{key}_label_column`."""
+    left, right = st.columns(2)
+    text_options = [*([no_text] if no_text else []), *columns]
+    label_options = ["(none)", *columns]
+    text = left.selectbox("Text column", text_options, index=text_options.index(text or no_text),
+                          key=f"{key}_column")  # fmt: skip
+    label = right.selectbox(
+        "Label column (colours the map)", label_options,
+        index=label_options.index(label or "(none)"), key=f"{key}_label_column",
+    )  # fmt: skip
+    return (None if text == no_text else text), (None if label == "(none)" else label)
+
+
+def download_buttons(
+    formats: Iterable[ExportFormat], key: str, columns: int = 3, **build: Any
+) -> None:
+    """One download button per export format; a file is built only when its button is clicked
+    (`format.build(**build)`, in Streamlit's download thread)."""
+    places = st.columns(columns)
+    for number, fmt in enumerate(formats):
+        places[number % columns].download_button(
+            fmt.label, lambda fmt=fmt: fmt.build(**build), file_name=fmt.file_name,
+            mime=fmt.mime, key=f"{key}_{number}", on_click="ignore",
+        )  # fmt: skip
 
 
 def number_table(
@@ -346,6 +422,12 @@ def _load_custom_model() -> None:
     except ModelLoadError as error:
         st.session_state[_ERROR_KEY] = str(error)
         return
+    except Exception as error:  # noqa: BLE001 - a model name never crashes the page
+        LOG.exception("loading model %r failed", name)
+        st.session_state[_ERROR_KEY] = (
+            f"Cannot load `{model_policy.shown(name)}`: {type(error).__name__}."
+        )
+        return
     st.session_state[_ERROR_KEY] = ""
     loaded = st.session_state.setdefault(_LOADED_KEY, [])
     if name not in loaded:
@@ -374,6 +456,14 @@ def model_sidebar() -> backend.ActiveModel:
     current = st.session_state.get(backend.MODEL_NAME_KEY, DEFAULT_MODEL)
     if current not in options:
         current = st.session_state[backend.MODEL_NAME_KEY] = DEFAULT_MODEL
+    try:  # load the picked model before the picker is drawn, so a failure can reset it
+        active = backend.active_model()
+    except ModelLoadError as error:  # e.g. an allow-listed model that cannot be downloaded
+        st.session_state[_ERROR_KEY] = str(error)
+        current = st.session_state[backend.MODEL_NAME_KEY] = DEFAULT_MODEL
+        st.session_state["model_choice"] = DEFAULT_MODEL
+        active = backend.active_model()
+    current = st.session_state.get(backend.MODEL_NAME_KEY, DEFAULT_MODEL)  # after an eviction
     if st.session_state.get("model_choice") != CUSTOM_CHOICE:
         # Always re-assert: after a page switch the picker is a new widget that would otherwise
         # start at its first option while another model (e.g. a fine-tuned copy) is in use.
@@ -416,13 +506,6 @@ def model_sidebar() -> backend.ActiveModel:
             )
         if st.session_state.get(_ERROR_KEY):
             st.error(st.session_state[_ERROR_KEY])
-        try:
-            active = backend.active_model()
-        except ModelLoadError as error:  # e.g. an allow-listed model that cannot be downloaded
-            st.error(str(error))
-            st.session_state[backend.MODEL_NAME_KEY] = DEFAULT_MODEL
-            st.session_state["model_choice"] = DEFAULT_MODEL
-            active = backend.active_model()
         if st.session_state.get(backend.EVICTED_KEY):
             st.warning(st.session_state.pop(backend.EVICTED_KEY))
         st.caption(
@@ -432,6 +515,7 @@ def model_sidebar() -> backend.ActiveModel:
         if public:
             st.caption("🌐 Public mode: small models only, shared server limits apply.")
         st.caption(backend.cache_stats())
+        model_card_box(active)
     return active
 
 
@@ -756,3 +840,16 @@ def _lesson_now(active: backend.ActiveModel, page: str) -> Lesson:
         model=active.info.name,
         lab=current_lab(),
     )
+
+
+def model_card_box(active: backend.ActiveModel) -> None:
+    """The model's card: what it is made of, read from the loaded model."""
+    card = model_card(active.model)
+    rows = {
+        "vector size": f"{card.dimension} d", "window": f"{card.window} tokens",
+        "pooling": card.pooling, "unit length": "yes" if card.normalized else "no",
+        "tokenizer": card.tokenizer, "vocabulary": f"{card.vocabulary_size:,} tokens",
+        "architecture": card.architecture, "modules": " → ".join(card.modules),
+    }  # fmt: skip
+    with st.expander("Model card"):
+        st.markdown("\n".join(f"- **{name}**: {value}" for name, value in rows.items()))

@@ -6,12 +6,18 @@ import numpy as np
 import streamlit as st
 
 from components import backend, charts, limits
-from components.backend import ActiveModel
+from components.backend import ActiveModel, is_session_model
 from components.encoder import DEFAULT_MODEL
+from components.imported_vectors import (
+    query_check,
+    text_and_label_columns,
+    texts_and_labels,
+    unit_vectors,
+)
 from components.model_comparison import compare_models
 from components.page_state import ExploreState
 from components.predictions import pick_pairs, score_pair_ranking
-from components.projection import METHOD_NAMES, ProjectionResult
+from components.projection import METHOD_NAMES, ProjectionResult, honesty_reading
 from components.samples import (
     DEFAULT_PRESET,
     PARAPHRASE,
@@ -21,7 +27,7 @@ from components.samples import (
 )
 from components.search import top_k
 from components.similarity import cluster_order, cosine_similarity_matrix, mean_pairwise_cosine
-from components.tables import coordinates_table, similarity_table, vectors_table
+from components.tables import similarity_table, vectors_table
 from components.texts import (
     InputError,
     Message,
@@ -32,14 +38,19 @@ from components.texts import (
     parse_lines,
     texts_from_table,
 )
+from components.vector_io import EXPORT_FORMATS, FORMATS_HELP, ImportedVectors
 from components.widgets import (
     chart,
+    column_pickers,
     csv_download,
+    download_buttons,
     keep_if_in,
     keep_in_range,
+    kept_uploads,
     limited_text,
     metric_row,
     number_table,
+    or_stop,
     page_setup,
     persist,
     plural,
@@ -47,6 +58,7 @@ from components.widgets import (
     preset_picker,
     revealed,
     section,
+    share_sentences,
     show_messages,
     try_notice,
 )
@@ -54,8 +66,10 @@ from components.widgets import (
 HEATMAP_MAX = limits.HEATMAP_SENTENCES  # more cells make a slow, unreadable (and heavy) heatmap
 VALUES_MAX = 20  # print the cosine in each cell up to this many sentences
 MAX_COLOURS = 24  # a label column with more distinct values is not used for colour
-TYPE, UPLOAD = "Type or paste", "Upload a file"
+TYPE, UPLOAD, VECTORS = "Type or paste", "Upload a file", "Bring your own vectors"
+VECTOR_TYPES = ["tsv", "txt", "csv", "npy", "parquet"]
 UPLOAD_KEY = "_explore_uploaded"  # session_state: the last good upload (name, text), kept
+HONESTY_K = 10  # neighbours per sentence judged by the honesty figures under the map
 COMPARE_MAX = 60  # sentences encoded by the second model when two models are compared
 RANDOM_WEIGHTS = "the same model with random weights (untrained)"
 
@@ -151,8 +165,33 @@ def uploaded_sentences() -> ParsedInput:
     return texts_from_table(table, text_column, label)
 
 
-def sentences_section() -> tuple[list[str], list[str]]:
-    """The sentences and their colour labels ("" for none); stops the page when there are none."""
+def own_vectors() -> tuple[ParsedInput, ImportedVectors]:
+    """Vectors made elsewhere, with the texts and labels of their metadata columns."""
+    files = kept_uploads(
+        f"Your vectors: {FORMATS_HELP}", VECTOR_TYPES, "explore_vectors",
+        help="Select several files at once for a pair, or for every part of a dataset.",
+    )  # fmt: skip
+    if not files:
+        st.info("Choose the files, or switch back to typing. Your typed text is kept.")
+        st.stop()
+    imported = or_stop(lambda: backend.imported_vectors(tuple(files)))
+    rows, dimension = imported.vectors.shape
+    st.caption(
+        f"Read **{imported.source}**: {plural(rows, 'vector')} of {dimension} dimensions, made "
+        f"by {f'`{imported.model}`' if imported.model else 'a model the files do not name'}."
+    )
+    show_messages(imported.messages)
+    columns = [str(column) for column in imported.metadata.columns]
+    text, label = column_pickers(
+        columns, *text_and_label_columns(imported.metadata),
+        f"explore_vectors_{imported.fingerprint[:12]}", no_text="(row numbers)",
+    )  # fmt: skip
+    return ParsedInput(*texts_and_labels(imported.metadata, text, label)), imported
+
+
+def sentences_section() -> tuple[list[str], list[str], ImportedVectors | None]:
+    """The sentences, their colour labels ("" for none) and the user's own vectors when they
+    brought them; stops the page when there are no sentences."""
     st.header("1 · Your sentences")
     try_notice(
         "type two sentences that share words but not meaning",
@@ -161,11 +200,16 @@ def sentences_section() -> tuple[list[str], list[str]]:
     if "_explore_text" not in st.session_state:  # first visit: the default preset, no typing
         use_preset(DEFAULT_PRESET)
     source = st.radio(
-        "Where the sentences come from", [TYPE, UPLOAD], horizontal=True,
+        "Where the sentences come from", [TYPE, UPLOAD, VECTORS], horizontal=True,
         key=persist("explore_source", TYPE),
-        help='Type or paste sentences, or upload a file. Your typed text is kept while you upload.',
+        help=f"{VECTORS}: vectors made elsewhere (another model, an API, the batch embedder "
+        "`python -m components.batch_embed`), with their texts and labels.",
     )  # fmt: skip
-    parsed = typed_sentences() if source == TYPE else uploaded_sentences()
+    imported = None
+    if source == VECTORS:
+        parsed, imported = own_vectors()
+    else:
+        parsed = typed_sentences() if source == TYPE else uploaded_sentences()
     show_messages(parsed.messages)
     texts = parsed.texts
     if not texts:
@@ -179,7 +223,7 @@ def sentences_section() -> tuple[list[str], list[str]]:
             f"to {MAX_COLOURS}, so the map is drawn in one colour."
         )
         labels = [""] * len(texts)
-    return texts, labels
+    return texts, labels, imported
 
 
 def encode_section(active: ActiveModel, texts: list[str]) -> np.ndarray:
@@ -243,6 +287,19 @@ def predict_section(texts: list[str], vectors: np.ndarray) -> None:
         f"{score.reading} Spearman's ρ compares the two orders, not the numbers: 1 = the same "
         "order, 0 = unrelated, −1 = reversed (ties share their mean rank)."
     )
+
+
+def imported_section(imported: ImportedVectors) -> np.ndarray:
+    """The user's vectors at unit length (n, dim), for every view below."""
+    vectors, note = unit_vectors(imported.vectors)
+    show_messages([note] if note else [])
+    metric_row({
+        "Vectors": f"{len(vectors):,}",
+        "Vector size": f"{vectors.shape[1]} d",
+        "Made by": imported.model.split("/")[-1] if imported.model else "unknown",
+        "Mean cosine (pairs)": f"{mean_pairwise_cosine(vectors):.3f}" if len(vectors) > 1 else "—",
+    })  # fmt: skip
+    return vectors
 
 
 def heatmap_section(texts: list[str], vectors: np.ndarray) -> None:
@@ -342,9 +399,9 @@ def clicked_sentence(texts: list[str]) -> int:
 
 
 def map_section(
-    active: ActiveModel, texts: list[str], labels: list[str], vectors: np.ndarray
-) -> int:
-    """The projection of every sentence; returns the sentence picked on it."""
+    active: ActiveModel, texts: list[str], labels: list[str], vectors: np.ndarray, vectors_key: str
+) -> tuple[int, ProjectionResult]:
+    """The projection of every sentence; returns the sentence picked on it, and the map."""
     st.header("3 · A map of the space")
     try_notice(
         "compare UMAP, PCA and t-SNE on the same sentences",
@@ -357,24 +414,36 @@ def map_section(
     method, dims, params = projection_controls()
     with st.spinner(f"Projecting {len(texts):,} sentences with {METHOD_NAMES[method]}…"):
         projection: ProjectionResult = backend.projection(
-            active, tuple(texts), method, dims, tuple(sorted(params.items())), vectors
+            active, tuple(texts), method, dims, tuple(sorted(params.items())), vectors, vectors_key
         )
     if projection.note:
         st.info(projection.note)
     focus = clicked_sentence(texts)
     scatter = charts.projection_scatter(projection.coords, texts, labels, highlight=focus)
     chart(scatter, "explore_scatter", on_select="rerun", selection_mode="points")
-    csv_download(
-        "Download the map coordinates (CSV)",
-        lambda: coordinates_table(texts, labels, projection.coords, projection.method_used),
-        "map_coordinates.csv",
-        "explore_download_map",
-    )
     st.caption(
         f"{METHOD_NAMES[projection.method_used]} projection · hover a point to read it · "
         "click a point to list its nearest neighbours below."
     )
-    return focus
+    trust = backend.map_honesty(
+        active,
+        tuple(texts),
+        method,
+        dims,
+        tuple(sorted(params.items())),
+        HONESTY_K,
+        vectors,
+        vectors_key,
+    )
+    if trust.trust_k:
+        metric_row(
+            {"Trustworthiness": f"{trust.trustworthiness:.3f}",
+             f"Neighbours kept (k = {trust.k})": f"{trust.mean_kept:.0%}"},
+            help={"Trustworthiness": "1 = no sentence has a map neighbour that is far from it "
+                  "in the space (sklearn.manifold.trustworthiness)."},
+        )  # fmt: skip
+        st.caption(f"{honesty_reading(trust)} Compare the methods in the 🗺️ Map lab.")
+    return focus, projection
 
 
 def neighbours_section(
@@ -416,9 +485,41 @@ def neighbours_section(
     )
 
 
+def search_section(
+    active: ActiveModel, texts: list[str], labels: list[str], vectors: np.ndarray,
+    imported: ImportedVectors | None,
+) -> None:  # fmt: skip
+    """A typed query against the vectors, when the model in use made them."""
+    st.subheader("Search with a query")
+    if imported is not None:
+        check = query_check(
+            imported.model, vectors.shape[1], active.info.name, active.info.dimension,
+            confirmed=st.session_state.get("explore_query_model", False),
+        )  # fmt: skip
+        if check.needs_confirmation:
+            st.checkbox(f"{active.info.short_name} made these vectors", key="explore_query_model")
+        (st.caption if check.can_encode else st.info)(check.reason)
+        if not check.can_encode:
+            return
+    query = st.text_input(
+        "Query", key=persist("explore_query", ""),
+        placeholder="Type a question or a phrase: the closest sentences by cosine are listed",
+    )  # fmt: skip
+    if query.strip():
+        indices, scores = top_k(
+            backend.embed_texts(active, [query])[0], vectors, min(10, len(texts))
+        )
+        number_table(
+            {"sentence": [texts[i] for i in indices], "label": [labels[i] for i in indices],
+             "cosine": scores}, {"cosine": "%.4f"},
+            container=st.container(key="explore_query_results"),
+        )  # fmt: skip
+
+
 def vectors_section(
-    active: ActiveModel, texts: list[str], labels: list[str], vectors: np.ndarray
-) -> None:
+    active: ActiveModel, texts: list[str], labels: list[str], vectors: np.ndarray,
+    projection: ProjectionResult, imported: ImportedVectors | None,
+) -> None:  # fmt: skip
     st.header("5 · The vectors themselves")
     try_notice(
         "download the vectors and open them in a spreadsheet",
@@ -429,12 +530,24 @@ def vectors_section(
         "product). Individual dimensions mean nothing on their own; only directions do."
     )
     number_table(vectors_table(texts[:50], labels[:50], vectors[:50], max_dims=12))
+    raw = vectors if imported is None else imported.vectors  # as imported, for the exports
     st.download_button(
         f"Download all {plural(len(texts), 'vector')} (CSV)",
-        lambda: backend.embeddings_csv(active, texts, labels, vectors),
+        lambda: backend.embeddings_csv(active, texts, labels, raw),
         file_name="embeddings.csv", mime="text/csv", key="explore_download", on_click="ignore",
         help="Cells that start like a spreadsheet formula (=, +, -, @) get a leading ' so a "
         "spreadsheet shows them as text.",
+    )  # fmt: skip
+    st.caption(
+        "The same vectors with their text, label and map coordinates, for other tools: the "
+        "[Embedding Projector](https://projector.tensorflow.org) (Load: vectors.tsv, then "
+        "metadata.tsv), Parquet (pandas, DuckDB, Spark; it imports back here with the model's "
+        "name) and NumPy. Files are built when you click."
+    )
+    model = imported.model if imported else None if is_session_model(active) else active.info.name
+    download_buttons(
+        EXPORT_FORMATS, "explore_export", texts=texts, labels=labels, vectors=raw,
+        coordinates=projection.coords, model=model,
     )  # fmt: skip
 
 
@@ -539,23 +652,29 @@ st.caption(
     "Each sentence becomes one vector. Sentences that mean similar things should point the same "
     "way: their cosine similarity is close to 1. Unrelated ones sit near 0."
 )
-vectors = None
+vectors, imported = None, None
 with section("sentences"):
-    texts, labels = sentences_section()
-    vectors = encode_section(active, texts)
+    texts, labels, imported = sentences_section()
+    share_sentences(texts, labels)  # the Map lab works on the same sentences
+    vectors = encode_section(active, texts) if imported is None else imported_section(imported)
 if vectors is None:  # the sentences could not be read or encoded: the message is above
     st.stop()
 with section("predict"):
     predict_section(texts, vectors)
 with section("heatmap"):
     heatmap_section(texts, vectors)
-focus = 0
+focus, projection = 0, None
 with section("map"):
-    focus = map_section(active, texts, labels, vectors)
+    focus, projection = map_section(
+        active, texts, labels, vectors, imported.fingerprint if imported else ""
+    )
 with section("neighbours"):
     neighbours_section(texts, labels, vectors, focus)
-with section("vectors"):
-    vectors_section(active, texts, labels, vectors)
+with section("search"):
+    search_section(active, texts, labels, vectors, imported)
+if projection is not None:
+    with section("vectors"):
+        vectors_section(active, texts, labels, vectors, projection, imported)
 with section("reference demo"):
     reference_demo_section(active)
 with section("two models"):

@@ -185,7 +185,7 @@ def trained_note(active: ActiveModel) -> str:
 
 
 def pooling_section(
-    active: ActiveModel, head: pooling.AttentionPoolingHead, trained: str
+    active: ActiveModel, head: pooling.HeadWeights | pooling.AttentionPoolingHead, trained: str
 ) -> tuple[list[str], ModeComparison | None, list[str]]:
     """The sentences to pool, every mode on them, and the pieces of the inspected sentence."""
     st.header("3 · Pooling: five ways to turn token vectors into one vector")
@@ -345,7 +345,7 @@ def head_section(active: ActiveModel, bench: PoolingBenchmark, record: HeadRecor
     st.latex(
         r"s_t = w^\top \tanh(W h_t + b), \quad a_t = \frac{e^{s_t}}{\sum_{u} e^{s_u}}, \quad v = \sum_t a_t h_t"
     )
-    hidden, dimension = record.head.dense.weight.shape
+    hidden, dimension = record.head.hidden, record.head.dimension
     st.markdown(
         "The lesson's third pooling choice: a small layer scores every token, "
         "a score per token (the formula below), a softmax over the real tokens turns the scores into "
@@ -458,7 +458,7 @@ st.caption(
 )
 record = session_value(
     HEAD_KEY,
-    lambda: HeadRecord(active.key, pooling.AttentionPoolingHead(active.info.dimension)),
+    lambda: HeadRecord(active.key, pooling.fresh_head(active.info.dimension)),
     keep=lambda kept: kept.model_key == active.key,
 )
 with section("tokenizer"):

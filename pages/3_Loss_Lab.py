@@ -10,11 +10,10 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from components import backend, charts, finetune, limits, loss_charts
+from components import backend, charts, limits, loss_charts, training_setup
 from components import triplets as tri
 from components.backend import ActiveModel
 from components.encoder import embed
-from components.finetune import REGISTRY, TrainConfig
 from components.losses import (
     LOSS_IDS,
     LOSS_NAMES,
@@ -30,6 +29,7 @@ from components.predictions import score_class_guess
 from components.samples import DEFAULT_TRIPLET_PRESET, TRIPLET_PRESETS, load_triplet_preset
 from components.texts import InputError, Message
 from components.training_report import TrainingResult, held_out_report, movement
+from components.training_setup import REGISTRY, TrainConfig
 from components.widgets import (
     chart,
     csv_download,
@@ -367,8 +367,8 @@ def training_controls(triplets: tri.Triplets) -> tuple[str, int, int, float, lis
     )  # fmt: skip
     controls = st.container(key="advanced_loss_training").columns(4)  # hidden when presenting
     epochs = controls[0].slider(
-        "Epochs", 1, finetune.MAX_EPOCHS, key=persist("loss_epochs", 3),
-        help=f"Passes over the training triplets (at most {finetune.MAX_EPOCHS}).",
+        "Epochs", 1, training_setup.MAX_EPOCHS, key=persist("loss_epochs", 3),
+        help=f"Passes over the training triplets (at most {training_setup.MAX_EPOCHS}).",
     )  # fmt: skip
     batch_size = controls[1].slider(
         "Batch size", 2, 32, key=persist("loss_batch", 8),
@@ -393,13 +393,15 @@ def training_controls(triplets: tri.Triplets) -> tuple[str, int, int, float, lis
 def train(active: ActiveModel, triplets: tri.Triplets, train_set: tri.Triplets,
           held_out: list[int], config: TrainConfig) -> None:  # fmt: skip
     """Fine-tune a fresh copy of the base model; on success it becomes this session's model."""
+    from components import finetune  # torch: imported when someone trains
+
     base_name = backend.base_model_name(active)
-    base = backend.get_model(base_name)
+    base = backend.trainable_model(base_name)
     # One copy per session, counted from now on: the previous one is released first.
     backend.drop_session_model(FINE_TUNED)
     try:
         trained = REGISTRY.fresh_copy(base, owner=backend.session_owner())
-    except finetune.CopyLimitError as error:
+    except training_setup.CopyLimitError as error:
         st.error(str(error))
         return
     texts = triplets.texts()
@@ -455,13 +457,13 @@ def finetune_section(active: ActiveModel, triplets: tri.Triplets, settings: Sett
     )
     loss_name, epochs, batch_size, learning_rate, held_out_count = training_controls(triplets)
     training, held_out, capped = tri.training_split(
-        len(triplets), held_out_count, finetune.MAX_TRAIN_TRIPLETS
+        len(triplets), held_out_count, training_setup.MAX_TRAIN_TRIPLETS
     )
     if capped:
         st.warning(
             f"{len(triplets) - len(held_out)} training triplets is over the cap of "
-            f"{finetune.MAX_TRAIN_TRIPLETS} (to keep training under a minute): the first "
-            f"{finetune.MAX_TRAIN_TRIPLETS} are used."
+            f"{training_setup.MAX_TRAIN_TRIPLETS} (to keep training under a minute): the first "
+            f"{training_setup.MAX_TRAIN_TRIPLETS} are used."
         )
     train_set = triplets.subset(training)
     if loss_name == "info_nce" and len(train_set) == 1 and not settings.use_negatives:
@@ -548,6 +550,8 @@ def result_section(result: TrainingResult, model) -> None:
         "One PCA of the vectors before and after training, so both share the same axes: faint "
         "dots are the original model, arrows lead to where the fine-tuned copy puts each sentence."
     )
+    from components import finetune  # a fine-tuned copy exists: torch is loaded already
+
     st.download_button(
         "Download the fine-tuned model (.zip)", functools.partial(finetune.model_zip, model),
         file_name="fine-tuned-model.zip", mime="application/zip", key="loss_download_model",

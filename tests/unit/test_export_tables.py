@@ -1,4 +1,4 @@
-"""The CSV exports: similarity matrix and map coordinates, through the formula-safe writer."""
+"""The similarity-matrix CSV export, through the formula-safe writer."""
 
 from __future__ import annotations
 
@@ -8,9 +8,8 @@ import numpy as np
 import pandas as pd
 
 from components.encoder import embed
-from components.projection import project
 from components.similarity import cosine_similarity_matrix
-from components.tables import coordinates_table, similarity_table
+from components.tables import similarity_table
 from components.texts import csv_bytes
 
 SENTENCES = ["A cat sat on the mat.", '=HYPERLINK("http://x")', "Stocks fell sharply."]
@@ -28,12 +27,3 @@ def test_similarity_matrix_csv_holds_the_real_cosines_and_no_live_formula(model)
     np.testing.assert_allclose(table.iloc[:, 1:].to_numpy(), vectors @ vectors.T, atol=1e-5)
     assert not any(str(cell).startswith("=") for cell in table["sentence"])
     assert not any(column.startswith("=") for column in table.columns)
-
-
-def test_map_coordinates_csv(model):
-    vectors = embed(model, SENTENCES)
-    result = project(vectors, "pca", 2)
-    table = read(csv_bytes(coordinates_table(SENTENCES, ["a", "b", "c"], result.coords, "pca")))
-    assert list(table.columns) == ["text", "label", "method", "x", "y"]
-    np.testing.assert_allclose(table[["x", "y"]].to_numpy(), result.coords, atol=1e-9)
-    assert table["text"][1].startswith("'=")  # shown as text in a spreadsheet
