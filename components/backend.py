@@ -369,6 +369,21 @@ def active_model() -> ActiveModel:
     return ActiveModel(model, name, model_info(model, name))
 
 
+def session_model_names() -> list[str]:
+    """The labels of this session's own models (e.g. a fine-tuned copy)."""
+    return list(st.session_state.get(SESSION_MODELS_KEY, {}))
+
+
+def model_named(name: str) -> ActiveModel:
+    """A model by name: this session's own copy under that label, else the shared model."""
+    model = session_model(name) if name in session_model_names() else None
+    if model is not None:
+        key = st.session_state[SESSION_MODEL_KEYS][name]
+        return ActiveModel(model, key, model_info(model, name, source="this session only"))
+    model = get_model(name)
+    return ActiveModel(model, name, model_info(model, name))
+
+
 def _parameter_bytes(model: Model) -> int:
     if is_fast(model):
         return model.weights_bytes()
