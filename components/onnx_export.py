@@ -239,6 +239,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--ship-graph", action="store_true", help="write the graph to ship")
     args = parser.parse_args(argv)
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    try:
+        os.nice(10)  # the server's pages come first: this runs once, it can wait for a core
+    except (AttributeError, OSError):
+        pass
     if args.ship_graph:
         print(f"wrote {ship_graph(args.model_dir)}")
         return 0

@@ -66,6 +66,11 @@ def page_setup(title: str, icon: str) -> backend.ActiveModel:
     return model_sidebar()
 
 
+def page_done() -> None:
+    """The last call of every page: the page is drawn, background warm-ups may start."""
+    backend.page_drawn()
+
+
 def preset_picker(
     label: str,
     options: Iterable[str],

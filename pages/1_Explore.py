@@ -33,6 +33,7 @@ from components.widgets import (
     limited_text,
     metric_row,
     number_table,
+    page_done,
     page_setup,
     persist,
     plural,
@@ -388,3 +389,4 @@ with section("vectors"):
     vectors_section(active, texts, labels, vectors)
 with section("reference demo"):
     reference_demo_section(active)
+page_done()

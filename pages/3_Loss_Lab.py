@@ -33,6 +33,7 @@ from components.widgets import (
     edited_table,
     metric_row,
     number_table,
+    page_done,
     page_setup,
     persist,
     plural,
@@ -522,3 +523,4 @@ with section("result"):
         st.info("Press **Train** to fine-tune a copy of the model on the triplets above.")
     else:
         result_section(result, fine_tuned)
+page_done()
