@@ -738,18 +738,35 @@ def geometry_lessons(
 
 
 # ---------------------------------------------------------------- warm-up
+_PAGE_DRAWN = threading.Event()  # set at the end of the first page run of the process
+WARM_UP_WAIT_S = 60.0  # the warm-up starts anyway after this long
+
+
+def page_drawn() -> None:
+    """Called as the last line of every page: background warm-ups may start now."""
+    _PAGE_DRAWN.set()
+
+
 @st.cache_resource(show_spinner=False)
 def warm_up_umap() -> threading.Thread:
     """Import umap and JIT-compile its code once per process, in the background.
 
     A cold process pays ~20 s for this on the first UMAP map (import + numba compilation); doing
-    it while the user reads the home page means the first map does not. Not in the queue: it
-    must not hold up encoding.
+    it while the user reads the first page means the first map of their own sentences does not.
+    It starts only once a page has been drawn and no heavy job is running or waiting: the import
+    holds the interpreter lock for seconds, which would slow the first page (a cold server draws
+    the default Explore page from disk without UMAP). Not in the queue: it must not hold up
+    encoding.
     """
 
     def fit_a_tiny_map() -> None:
+        _PAGE_DRAWN.wait(timeout=WARM_UP_WAIT_S)
+        deadline = time.monotonic() + WARM_UP_WAIT_S
+        while QUEUE.snapshot() != (0, 0) and time.monotonic() < deadline:
+            time.sleep(0.5)
         points = np.random.default_rng(0).normal(size=(30, 8)).astype(np.float32)
         project(points, "umap", 2)
+        trim_memory()
 
     thread = threading.Thread(target=fit_a_tiny_map, name="umap-warm-up", daemon=True)
     thread.start()

@@ -20,7 +20,6 @@ SENTENCES = 5_000  # sentences used from a text box or an upload
 EXPLORE_CHARS = 500_000  # characters in the Explore text box (5,000 sentences of ~100 characters)
 SENTENCE_CHARS = 2_000  # characters of one sentence (the model reads ~256 tokens, ~1,000 chars)
 HEATMAP_SENTENCES = 300  # sentences in the cosine heatmap
-HEATMAP_HOVER_SENTENCES = 60  # up to this many, each heatmap cell names both full sentences
 
 # ---------------------------------------------------------------- Tokens & pooling
 TOKENS_CHARS = 50_000  # characters the tokenizer view reads
@@ -95,9 +94,6 @@ LIMITS: dict[str, Limit] = {
     "EXPLORE_CHARS": Limit(EXPLORE_CHARS, "characters", "in the Explore text box"),
     "SENTENCE_CHARS": Limit(SENTENCE_CHARS, "characters", "per sentence (longer ones are cut)"),
     "HEATMAP_SENTENCES": Limit(HEATMAP_SENTENCES, "sentences", "in the cosine heatmap"),
-    "HEATMAP_HOVER_SENTENCES": Limit(
-        HEATMAP_HOVER_SENTENCES, "sentences", "with full sentences in the heatmap's hover"
-    ),
     "TOKENS_CHARS": Limit(TOKENS_CHARS, "characters", "read by the tokenizer view"),
     "WORDS_TO_FOLLOW": Limit(WORDS_TO_FOLLOW, "distinct words", "followed on Tokens & pooling"),
     "WORD_CHARS": Limit(WORD_CHARS, "characters", "per followed word"),

@@ -146,6 +146,11 @@ def page_setup(title: str, icon: str, state_type: type | None = None) -> backend
     return active
 
 
+def page_done() -> None:
+    """The last call of every page: the page is drawn, background warm-ups may start."""
+    backend.page_drawn()
+
+
 def preset_picker(
     label: str,
     options: Iterable[str],

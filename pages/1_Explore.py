@@ -55,6 +55,7 @@ from components.widgets import (
     limited_text,
     metric_row,
     number_table,
+    page_done,
     page_setup,
     persist,
     plural,
@@ -667,3 +668,4 @@ with section("reference demo"):
     reference_demo_section(active)
 with section("two models"):
     compare_section(active, texts)
+page_done()

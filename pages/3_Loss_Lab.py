@@ -37,6 +37,7 @@ from components.widgets import (
     keep_if_in,
     metric_row,
     number_table,
+    page_done,
     page_setup,
     persist,
     plural,
@@ -589,3 +590,4 @@ with section("result"):
         st.info("Press **Train** to fine-tune a copy of the model on the triplets above.")
     else:
         result_section(result, fine_tuned)
+page_done()

@@ -26,6 +26,7 @@ from components.widgets import (
     chart,
     metric_row,
     number_table,
+    page_done,
     page_setup,
     persist,
     plural,
@@ -352,3 +353,4 @@ with section("geometry"):
     geometry_section(active, texts, vectors)
 with section("find"):
     find_section(active, texts, labels, vectors, views)
+page_done()
