@@ -33,7 +33,8 @@ HEAD_STEPS = 400  # training steps of the attention pooling head
 
 # ---------------------------------------------------------------- Loss lab
 TRIPLETS = 200  # triplets the losses and charts use
-TABLE_ROWS = 1_000  # rows kept in the triplet editor (from an upload or a paste)
+TABLE_ROWS = 500  # rows kept in the triplet editor (from an upload or a paste)
+CELL_CHARS = 1_000  # characters per cell of the triplet table (~256 tokens: what the model reads)
 TRAIN_TRIPLETS = 64  # triplets one fine-tuning run uses
 EPOCHS = 10  # epochs of one fine-tuning run
 PASTE_CHARS = 100_000  # characters in the "paste rows" box
@@ -104,6 +105,7 @@ LIMITS: dict[str, Limit] = {
     "HEAD_STEPS": Limit(HEAD_STEPS, "steps", "of attention-head training"),
     "TRIPLETS": Limit(TRIPLETS, "triplets", "used by the losses and charts"),
     "TABLE_ROWS": Limit(TABLE_ROWS, "rows", "kept in the triplet table"),
+    "CELL_CHARS": Limit(CELL_CHARS, "characters", "per cell of the triplet table"),
     "TRAIN_TRIPLETS": Limit(TRAIN_TRIPLETS, "triplets", "per fine-tuning run"),
     "EPOCHS": Limit(EPOCHS, "epochs", "per fine-tuning run"),
     "PASTE_CHARS": Limit(PASTE_CHARS, "characters", "in the paste-rows box"),
