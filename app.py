@@ -49,7 +49,7 @@ for number, (path, title, blurb) in enumerate(LABS):
 
 st.subheader("The model in use")
 metrics = st.columns(3)
-metrics[0].metric("Model", active.info.name.split("/")[-1])
+metrics[0].metric("Model", active.info.short_name)
 metrics[1].metric("Vector size", f"{active.info.dimension} d")
 metrics[2].metric("Context window", f"{active.info.max_tokens} tokens")
 st.caption(

@@ -18,10 +18,10 @@ def run() -> None:
     from components.encoder import load_model
     from components.finetune import TrainConfig, fine_tune, make_loss, triplet_loader
     from components.losses import info_nce_loss
-    from components.triplets import load_preset
+    from components.samples import load_triplet_preset
 
     model = load_model()
-    table = load_preset("24 project triplets (some hard)").iloc[:20]
+    table = load_triplet_preset("24 project triplets (some hard)").iloc[:20]
     anchors, positives, negatives = (table[c].tolist() for c in ("anchor", "positive", "negative"))
     config = TrainConfig(loss="triplet", epochs=3, batch_size=8)
 

@@ -33,24 +33,23 @@ def five_hundred_sentences() -> list[str]:
 def run() -> None:
     from sentence_transformers.sentence_transformer.modules import Pooling
 
-    from components.encoder import load_model
+    from components.encoder import load_model, token_embeddings
     from components.pooling import (
         SENTENCE_TRANSFORMERS_MODE,
         AttentionPoolingHead,
         pool,
         train_attention_head,
     )
-    from components.quality import load_triplets
-    from components.tokens import batched_token_embeddings
+    from components.samples import load_triplets
 
     model = load_model()
     texts = five_hundred_sentences()
     ours, reference = interleaved_medians(
-        lambda: batched_token_embeddings(model, texts),
+        lambda: token_embeddings(model, texts),
         lambda: model.encode(texts, output_value="token_embeddings", show_progress_bar=False),
     )
 
-    tokens, mask = batched_token_embeddings(model, texts)  # (500, tokens, 384)
+    tokens, mask = token_embeddings(model, texts)  # (500, tokens, 384)
     modules = {mode: Pooling(384, name) for mode, name in SENTENCE_TRANSFORMERS_MODE.items()}
 
     def ours_pool() -> None:
@@ -64,23 +63,20 @@ def run() -> None:
     pool_ours, pool_theirs = interleaved_medians(ours_pool, their_pool, repeat=7)
 
     triplets = load_triplets()
-    parts = [
-        batched_token_embeddings(model, side)
-        for side in (triplets.anchor, triplets.positive, triplets.negative)
-    ]
+    parts = [token_embeddings(model, side) for side in triplets.columns()]
     train = median_time(
         lambda: train_attention_head(AttentionPoolingHead(384), *parts, steps=100), repeat=3
     )
     encode_triplets = median_time(
         lambda: [model.encode(side, show_progress_bar=False) for side in
-                 (triplets.anchor, triplets.positive, triplets.negative)],
+                 triplets.columns()],
         repeat=3,
     )  # fmt: skip
 
     print_rows(
         "Tokens & pooling",
         [
-            Row("token vectors of 500 sentences (batched_token_embeddings)", ours, reference,
+            Row("token vectors of 500 sentences (encoder.token_embeddings)", ours, reference,
                 'model.encode(output_value="token_embeddings")', goal=1.1),
             Row("pool() cls+mean+max+mean_sqrt_len on 500 padded sentences", pool_ours,
                 pool_theirs, "sentence-transformers Pooling, same four modes", goal=1.5),

@@ -13,7 +13,7 @@ N_VECTORS = 100_000
 DIM = 384
 N_QUERIES = 200
 ENCODE_SUBSET = 128  # chunks encoded per side: the full 1 MB (~1,000 chunks) takes minutes
-SEARCH_BATCH = 32  # = components.backend.SEARCH_BATCH (not imported: backend needs streamlit)
+SEARCH_BATCH = 32  # = components.backend.CHUNK_BATCH (not imported: backend needs streamlit)
 
 
 def clustered_unit_vectors(n: int, dim: int, seed: int = 0) -> np.ndarray:

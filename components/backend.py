@@ -1,29 +1,44 @@
-"""The one place with Streamlit caches: the shared model, embeddings and projections.
+"""The one place with Streamlit caches: the shared model, embeddings, token vectors, indexes.
 
-The cached model is shared by every session: nothing here (or anywhere) may change it. A session
-that fine-tunes works on its own copy and registers it with `register_session_model`.
+Every cached function takes the `ActiveModel` (hashed by its `key`: the model's name, or a
+session-unique key for a session's own copy) and is named after what it returns. The cached model
+is shared by every session: nothing here (or anywhere) may change it. A session that fine-tunes
+works on its own copy and registers it with `register_session_model`.
 """
 
 from __future__ import annotations
 
 import threading
+import time
 import uuid
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 import streamlit as st
-from sentence_transformers import SentenceTransformer
 
+from components.chunking import Chunk, chunk_text
+from components.documents import LoadedDocument, from_upload
 from components.encoder import (
     DEFAULT_MODEL,
     ModelInfo,
+    TokenBatch,
     count_tokens,
     embed,
+    get_tokenizer,
     load_model,
     model_info,
+    token_batch,
+    untrained_copy,
 )
 from components.projection import ProjectionResult, project
 from components.tables import vectors_table
+
+if TYPE_CHECKING:
+    from sentence_transformers import CrossEncoder, SentenceTransformer
+
+    from components.index import HnswIndex
+    from components.rerank import Bm25
 
 # Heavy CPU work (encoding, UMAP, training) from concurrent sessions runs one job at a time:
 # on 2 cores, torch, numba and BLAS thread pools from two jobs only thrash each other.
@@ -31,11 +46,15 @@ HEAVY_WORK = threading.Lock()
 
 EMBED_CHUNK = 128  # texts per cache entry; a progress bar advances per chunk
 PROGRESS_MIN_TEXTS = 300  # below this, encoding is quick enough for a spinner
+CHUNK_BATCH = 32  # chunks per embedding cache entry (= model.encode's batch): long chunks gain
+# nothing from larger slices, and the progress bar moves often
 
 MODEL_NAME_KEY = "model_name"  # session_state: the name of the model this session uses
 SESSION_MODELS_KEY = "session_models"  # session_state: label -> SentenceTransformer of this session
 SESSION_MODEL_KEYS = "session_model_keys"  # session_state: label -> its unique cache key
+SESSION_MODEL_BASES = "session_model_bases"  # session_state: label -> shared model it copies
 SESSION_KEY_PREFIX = "session:"
+CHUNK_VECTORS_KEY = "_chunk_vectors"  # session_state: the last encoded set of chunks
 
 
 @dataclass(frozen=True)
@@ -43,6 +62,13 @@ class ActiveModel:
     model: SentenceTransformer
     key: str  # cache key: the model name, or a session-unique key for a session's own copy
     info: ModelInfo
+
+
+def _model_key(active: ActiveModel) -> str:
+    return active.key
+
+
+MODEL_HASH = {ActiveModel: _model_key}  # caches tell models apart by key, never by weights
 
 
 @st.cache_resource(max_entries=4, show_spinner="Loading the model…")
@@ -68,6 +94,39 @@ def is_session_model(active: ActiveModel) -> bool:
     return active.key.startswith(SESSION_KEY_PREFIX)
 
 
+def session_model(label: str) -> SentenceTransformer | None:
+    """This session's own model under `label` (None when it has none)."""
+    return st.session_state.get(SESSION_MODELS_KEY, {}).get(label)
+
+
+def base_model_name(active: ActiveModel) -> str:
+    """The shared model a new session copy starts from: the model in use or, when that is a
+    session copy itself, the shared model that copy was made from."""
+    if is_session_model(active):
+        return st.session_state.get(SESSION_MODEL_BASES, {}).get(active.info.name, DEFAULT_MODEL)
+    return active.info.name
+
+
+def use_session_model(label: str, model: SentenceTransformer, base_name: str) -> None:
+    """Register a session copy made from `base_name` and make it the model this session uses."""
+    register_session_model(label, model)
+    st.session_state.setdefault(SESSION_MODEL_BASES, {})[label] = base_name
+    st.session_state[MODEL_NAME_KEY] = label
+
+
+def drop_session_model(label: str) -> SentenceTransformer | None:
+    """Forget the session copy `label`; if it was in use, its base model is used again.
+
+    Returns:
+        The dropped model (for the caller to release), or None.
+    """
+    model = st.session_state.get(SESSION_MODELS_KEY, {}).pop(label, None)
+    base_name = st.session_state.get(SESSION_MODEL_BASES, {}).pop(label, DEFAULT_MODEL)
+    if st.session_state.get(MODEL_NAME_KEY) == label:
+        st.session_state[MODEL_NAME_KEY] = base_name
+    return model
+
+
 def active_model() -> ActiveModel:
     """The model this session has picked (the default until the sidebar changes it)."""
     name = st.session_state.get(MODEL_NAME_KEY, DEFAULT_MODEL)
@@ -80,10 +139,11 @@ def active_model() -> ActiveModel:
     return ActiveModel(model, name, model_info(model, name))
 
 
-@st.cache_data(max_entries=2048, show_spinner=False)
-def _embed_chunk(model_key: str, texts: tuple[str, ...], _model: SentenceTransformer) -> np.ndarray:
+# ---------------------------------------------------------------- sentence vectors
+@st.cache_data(max_entries=2048, show_spinner=False, hash_funcs=MODEL_HASH)
+def _vectors_of_slice(active: ActiveModel, texts: tuple[str, ...]) -> np.ndarray:
     with HEAVY_WORK:
-        return embed(_model, list(texts))
+        return embed(active.model, list(texts))
 
 
 def embed_texts(
@@ -106,7 +166,7 @@ def embed_texts(
         bar = st.progress(0.0, text=f"Encoding {len(texts):,} {noun}…")
     parts = []
     for number, part in enumerate(slices, start=1):
-        parts.append(_embed_chunk(active.key, part, active.model))
+        parts.append(_vectors_of_slice(active, part))
         if bar is not None:
             done = min(number * chunk, len(texts))
             bar.progress(number / len(slices), text=f"Encoded {done:,} / {len(texts):,} {noun}")
@@ -115,9 +175,31 @@ def embed_texts(
     return np.concatenate(parts)  # (n, dim)
 
 
-@st.cache_data(max_entries=64, show_spinner=False)
-def project_texts(
-    model_key: str,
+@dataclass(frozen=True)
+class ChunkVectors:
+    vectors: np.ndarray  # (chunks, dim) unit length
+    reused: bool  # True when this session had encoded exactly these chunks already
+    seconds: float  # time spent encoding on this run
+
+
+def chunk_vectors(active: ActiveModel, fingerprint: str, texts: list[str]) -> ChunkVectors:
+    """Vectors of a set of chunks, kept for this session under its fingerprint.
+
+    A rerun with the same chunks (e.g. a new query) takes them from the session without even
+    a cache lookup per batch; new chunks are encoded with a progress bar, batch by batch.
+    """
+    kept = st.session_state.get(CHUNK_VECTORS_KEY)
+    if kept is not None and kept[0] == fingerprint:
+        return ChunkVectors(kept[1], True, 0.0)
+    started = time.perf_counter()
+    vectors = embed_texts(active, texts, chunk=CHUNK_BATCH, noun="chunks", progress_min=0)
+    st.session_state[CHUNK_VECTORS_KEY] = (fingerprint, vectors)
+    return ChunkVectors(vectors, False, time.perf_counter() - started)
+
+
+@st.cache_data(max_entries=64, show_spinner=False, hash_funcs=MODEL_HASH)
+def projection(
+    active: ActiveModel,
     texts: tuple[str, ...],
     method: str,
     n_components: int,
@@ -129,59 +211,47 @@ def project_texts(
         return project(_vectors, method, n_components, **dict(params))
 
 
-@st.cache_data(max_entries=64, show_spinner=False)
-def token_counts(model_key: str, texts: tuple[str, ...], _model: SentenceTransformer) -> list[int]:
-    """Tokens per text (with [CLS]/[SEP]) before truncation, cached per (model, texts)."""
-    return count_tokens(_model, texts)
-
-
-@st.cache_data(max_entries=8, show_spinner=False)
+@st.cache_data(max_entries=8, show_spinner=False, hash_funcs=MODEL_HASH)
 def embeddings_csv(
-    model_key: str, texts: tuple[str, ...], labels: tuple[str, ...], _vectors: np.ndarray
+    active: ActiveModel, texts: tuple[str, ...], labels: tuple[str, ...], _vectors: np.ndarray
 ) -> bytes:
     """All vectors as CSV (text, label, dim_0 … dim_{d-1}), built once per (model, texts)."""
     return vectors_table(texts, labels, _vectors).to_csv(index=False).encode("utf-8")
 
 
-# ---------------------------------------------------------------- Tokens & pooling lab (issue 4)
-@st.cache_data(max_entries=32, show_spinner=False)
-def token_vectors(
-    model_key: str, texts: tuple[str, ...], _model: SentenceTransformer
-) -> tuple[np.ndarray, np.ndarray]:
-    """Contextual token vectors (n, tokens, dim) and attention mask (n, tokens) per (model, texts)."""
-    from components.tokens import batched_token_embeddings
+# ---------------------------------------------------------------- tokens
+@st.cache_data(max_entries=64, show_spinner=False, hash_funcs=MODEL_HASH)
+def token_counts(active: ActiveModel, texts: tuple[str, ...]) -> list[int]:
+    """Tokens per text (with [CLS]/[SEP]) before truncation, cached per (model, texts)."""
+    return count_tokens(active.model, texts)
 
+
+@st.cache_data(max_entries=256, show_spinner=False, hash_funcs=MODEL_HASH)
+def token_vectors(active: ActiveModel, texts: tuple[str, ...]) -> TokenBatch:
+    """Contextual token vectors and pieces of the texts, cached per (model, texts)."""
     with HEAVY_WORK:
-        tokens, mask = batched_token_embeddings(_model, texts)
-    return tokens.numpy(), mask.numpy()
+        return token_batch(active.model, texts)
 
 
-@st.cache_resource(max_entries=2, show_spinner="Building a randomly initialised copy…")
-def untrained_model(model_key: str, seed: int, _model: SentenceTransformer) -> SentenceTransformer:
+@st.cache_resource(max_entries=2, show_spinner="Building a randomly initialised copy…",
+                   hash_funcs=MODEL_HASH)  # fmt: skip
+def untrained_model(active: ActiveModel, seed: int = 0) -> ActiveModel:
     """The model's architecture with random weights (fixed seed), shared read-only like get_model."""
-    from components.quality import untrained_copy
-
     with HEAVY_WORK:
-        return untrained_copy(_model, seed)
+        model = untrained_copy(active.model, seed)
+    info = model_info(model, active.info.name, source="random weights")
+    return ActiveModel(model, f"untrained:{active.key}:{seed}", info)
 
 
-# ---------------------------------------------------------------- Long text & search (issue 6)
-SEARCH_BATCH = 32  # chunks per embedding cache entry (= model.encode's batch): long chunks
-# gain nothing from larger slices, and the progress bar moves often
+# ---------------------------------------------------------------- long text and search
+@st.cache_data(max_entries=32, show_spinner=False, hash_funcs=MODEL_HASH)
+def chunks(active: ActiveModel, text: str, max_tokens: int, overlap: int) -> list[Chunk]:
+    """`chunk_text` with the model's tokenizer, cached per (model, text, window, overlap)."""
+    return chunk_text(text, get_tokenizer(active.model), max_tokens, overlap)
 
 
-@st.cache_data(max_entries=32, show_spinner=False)
-def search_chunks(
-    model_key: str, text: str, max_tokens: int, overlap: int, _tokenizer: object
-) -> list:
-    """`chunk_text` cached per (model, text, window, overlap)."""
-    from components.chunking import chunk_text
-
-    return chunk_text(text, _tokenizer, max_tokens, overlap)
-
-
-@st.cache_resource(max_entries=8, show_spinner=False)
-def search_hnsw_index(model_key: str, fingerprint: str, _vectors: np.ndarray) -> object:
+@st.cache_resource(max_entries=8, show_spinner=False, hash_funcs=MODEL_HASH)
+def hnsw_index(active: ActiveModel, fingerprint: str, _vectors: np.ndarray) -> HnswIndex:
     """The faiss HNSW index of one set of chunk vectors (read-only once built)."""
     from components.index import HnswIndex
 
@@ -190,26 +260,15 @@ def search_hnsw_index(model_key: str, fingerprint: str, _vectors: np.ndarray) ->
 
 
 @st.cache_resource(max_entries=8, show_spinner=False)
-def search_bm25(fingerprint: str, _texts: tuple[str, ...]) -> object:
+def bm25_index(fingerprint: str, _texts: tuple[str, ...]) -> Bm25:
     """The BM25 index of one set of chunk texts (read-only once built)."""
     from components.rerank import Bm25
 
     return Bm25(_texts)
 
 
-@st.cache_data(max_entries=256, show_spinner=False)
-def search_token_vectors(
-    model_key: str, texts: tuple[str, ...], _model: SentenceTransformer
-) -> list[np.ndarray]:
-    """Unit token vectors of each text (specials removed), for late interaction."""
-    from components.rerank import token_vectors
-
-    with HEAVY_WORK:
-        return token_vectors(_model, list(texts))
-
-
 @st.cache_resource(max_entries=2, show_spinner="Loading the cross-encoder…")
-def search_cross_encoder(name: str) -> object:
+def cross_encoder(name: str) -> CrossEncoder:
     """A cross-encoder, shared read-only by all sessions. Errors are not cached."""
     from components.rerank import load_cross_encoder
 
@@ -217,17 +276,15 @@ def search_cross_encoder(name: str) -> object:
 
 
 @st.cache_data(max_entries=16, show_spinner="Reading the file…")
-def search_read_upload(data: bytes, filename: str) -> object:
+def uploaded_document(data: bytes, filename: str) -> LoadedDocument:
     """An uploaded file as a document (PDF text extraction runs once per file, not per rerun).
 
     Raises `InputError` (not cached) when the file cannot be used.
     """
-    from components.documents import from_upload
-
     return from_upload(data, filename)
 
 
-# ---------------------------------------------------------------- Warm-up
+# ---------------------------------------------------------------- warm-up
 @st.cache_resource(show_spinner=False)
 def warm_up_umap() -> threading.Thread:
     """Import umap and JIT-compile its code once per process, in the background.

@@ -83,7 +83,7 @@ def chunk_text(text: str, tokenizer: Any, max_tokens: int, overlap: int = 0) -> 
     Args:
         text: any unicode string.
         tokenizer: a Hugging Face *fast* tokenizer (it must give character offsets), e.g.
-            `model.tokenizer`.
+            `encoder.get_tokenizer(model)`.
         max_tokens: window size in tokens, special tokens excluded (the model window minus 2
             for BERT-style models). At least MIN_MAX_TOKENS.
         overlap: tokens shared by consecutive chunks, 0 <= overlap < max_tokens.

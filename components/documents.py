@@ -8,11 +8,10 @@ from __future__ import annotations
 
 import io
 from dataclasses import dataclass, field
-from pathlib import Path
 
+from components.samples import LONG_SAMPLE_DIR
 from components.texts import MAX_UPLOAD_MB, InputError, Message, decode_upload
 
-LONG_SAMPLE_DIR = Path(__file__).resolve().parent.parent / "sample_data" / "long"
 MAX_DOCUMENT_CHARS = 1_000_000  # per document: ~1 MB of text is ~250k tokens, ~1,000 chunks
 TEXT_SUFFIXES = (".txt", ".md")
 

@@ -1,16 +1,19 @@
 """The sentence encoder: load a model, turn texts into vectors, look at tokens.
 
-No streamlit here: `components/backend.py` adds the caching.
+The one place that reaches inside a model (its tokenizer, its Transformer module, its window and
+vector size): every other module asks through the functions here. No streamlit here:
+`components/backend.py` adds the caching.
 """
 
 from __future__ import annotations
 
+import copy
 import os
 import socket
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import numpy as np
 import torch
@@ -33,6 +36,11 @@ class ModelInfo:
     dimension: int
     max_tokens: int
     source: str  # "packaged offline copy", "local folder", "Hugging Face hub"
+
+    @property
+    def short_name(self) -> str:
+        """The name without its hub organisation: `all-MiniLM-L6-v2`."""
+        return self.name.split("/")[-1]
 
 
 def packaged_model_path() -> str:
@@ -152,6 +160,27 @@ def count_tokens(model: SentenceTransformer, texts: Sequence[str]) -> list[int]:
     return [len(ids) for ids in encoded["input_ids"]]
 
 
+def get_tokenizer(model: SentenceTransformer) -> Any:
+    """The model's Hugging Face tokenizer (for chunking and the token views; never mutate it)."""
+    return model.tokenizer
+
+
+def is_inspectable(model: SentenceTransformer) -> bool:
+    """True when the model starts with a transformer module and a fast tokenizer (token views)."""
+    return hasattr(model[0], "auto_model") and bool(getattr(model.tokenizer, "is_fast", False))
+
+
+def trained_pooling(model: SentenceTransformer | Sequence[Any]) -> str | None:
+    """The `pooling_mode` of the model's sentence-transformers Pooling module (None: no such module
+    or a combination of modes)."""
+    from sentence_transformers.sentence_transformer.modules import Pooling
+
+    for module in model:
+        if isinstance(module, Pooling) and isinstance(module.pooling_mode, str):
+            return module.pooling_mode
+    return None
+
+
 @dataclass(frozen=True)
 class TokenizedText:
     tokens: list[str]  # subword pieces, special tokens included
@@ -176,19 +205,114 @@ def tokenize(model: SentenceTransformer, text: str) -> TokenizedText:
     )
 
 
+@dataclass(frozen=True)
+class TokenBatch:
+    """Contextual token vectors of several texts, padded to the longest, with their pieces.
+
+    Attributes:
+        embeddings: (n, tokens, dim) float32, as the pooling layer receives them; 0 past each
+            text's end.
+        attention_mask: (n, tokens) int64, 1 for each token the model read.
+        pieces: per text, the pieces the model read (special tokens included, truncated at the
+            window), one per row of `embeddings` up to the text's length.
+        special: per text, True where the piece is a special token ([CLS], [SEP]).
+    """
+
+    embeddings: np.ndarray
+    attention_mask: np.ndarray
+    pieces: list[list[str]]
+    special: list[list[bool]]
+
+    def __len__(self) -> int:
+        return len(self.pieces)
+
+
+def _contextual_rows(
+    model: SentenceTransformer, texts: list[str], batch_size: int
+) -> list[tuple[torch.Tensor, list[int]]]:
+    """The Transformer module's output for each text: (tokens_i, dim) vectors and the token ids.
+
+    The one place that runs the transformer for token vectors. Texts are sorted by length so each
+    batch pads little (like `model.encode`), run without gradients, and returned in input order.
+    """
+    order = np.argsort([-len(text) for text in texts], kind="stable")
+    rows: list[tuple[torch.Tensor, list[int]]] = [None] * len(texts)  # type: ignore[list-item]
+    with torch.no_grad():
+        for start in range(0, len(texts), batch_size):
+            picked = order[start : start + batch_size]
+            features = model.preprocess([texts[i] for i in picked])
+            features = {
+                key: value.to(model.device) if isinstance(value, torch.Tensor) else value
+                for key, value in features.items()
+            }
+            output = model[0](features)["token_embeddings"]  # (b, t, dim)
+            for row, vectors, mask, ids in zip(
+                picked, output, features["attention_mask"], features["input_ids"], strict=True
+            ):
+                length = int(mask.sum())
+                rows[row] = (vectors[:length].float().cpu(), ids[:length].tolist())
+    return rows
+
+
+def _padded(vectors: list[torch.Tensor], dimension: int) -> tuple[torch.Tensor, torch.Tensor]:
+    """(n, longest, dim) zero-padded vectors and the (n, longest) mask of the real rows."""
+    longest = max((len(rows) for rows in vectors), default=0)
+    embeddings = torch.zeros((len(vectors), longest, dimension))
+    attention_mask = torch.zeros((len(vectors), longest), dtype=torch.long)
+    for row, rows in enumerate(vectors):
+        embeddings[row, : len(rows)] = rows
+        attention_mask[row, : len(rows)] = 1
+    return embeddings, attention_mask
+
+
 def token_embeddings(
-    model: SentenceTransformer, texts: Sequence[str]
+    model: SentenceTransformer, texts: Sequence[str], batch_size: int = 32
 ) -> tuple[torch.Tensor, torch.Tensor]:
-    """Contextual token vectors of a padded batch, as the pooling layer receives them.
+    """Contextual token vectors of many texts, as the pooling layer receives them.
+
+    Equal to `model.encode(texts, output_value="token_embeddings")` within 1e-5, batched by length
+    and padded to the longest text.
 
     Returns:
-        token_embeddings (batch, tokens, dim) and attention_mask (batch, tokens).
+        token_embeddings (batch, tokens, dim) and attention_mask (batch, tokens) (0 past each
+        text's end, where the vectors are 0).
     """
-    features = model.preprocess(list(texts))
-    features = {
-        key: value.to(model.device) if isinstance(value, torch.Tensor) else value
-        for key, value in features.items()
-    }
-    with torch.no_grad():
-        output = model[0](features)  # the Transformer module
-    return output["token_embeddings"], features["attention_mask"]
+    rows = _contextual_rows(model, list(texts), batch_size)
+    dimension = int(model.get_embedding_dimension())
+    return _padded([vectors for vectors, _ in rows], dimension)
+
+
+def token_batch(
+    model: SentenceTransformer, texts: Sequence[str], batch_size: int = 32
+) -> TokenBatch:
+    """`token_embeddings` of the texts as numpy arrays, with the pieces the model read."""
+    rows = _contextual_rows(model, list(texts), batch_size)
+    embeddings, attention_mask = _padded(
+        [vectors for vectors, _ in rows], int(model.get_embedding_dimension())
+    )
+    special_ids = set(model.tokenizer.all_special_ids)
+    return TokenBatch(
+        embeddings=embeddings.numpy(),
+        attention_mask=attention_mask.numpy(),
+        pieces=[model.tokenizer.convert_ids_to_tokens(ids) for _, ids in rows],
+        special=[[token_id in special_ids for token_id in ids] for _, ids in rows],
+    )
+
+
+def untrained_copy(model: SentenceTransformer, seed: int = 0) -> SentenceTransformer:
+    """The same architecture and tokenizer with randomly initialised transformer weights.
+
+    Built locally from the model's own config (no download): `AutoModel.from_config` under a fixed
+    seed, so the "untrained" model is the same every time. The given model is not changed.
+    """
+    from transformers import AutoModel
+
+    untrained = copy.deepcopy(model)
+    config = copy.deepcopy(model[0].auto_model.config)
+    with torch.random.fork_rng():
+        torch.manual_seed(seed)
+        random_transformer = AutoModel.from_config(config)
+    random_transformer.eval()
+    untrained[0].model = random_transformer
+    untrained.eval()
+    return untrained

@@ -22,7 +22,7 @@ import zipfile
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 import torch
 from sentence_transformers import InputExample, SentenceTransformer
@@ -35,9 +35,7 @@ from sentence_transformers.sentence_transformer.losses import (
 from torch import Tensor, nn
 from torch.utils.data import DataLoader
 
-from components.losses import cosine_margin_loss
-
-LossName = Literal["cosine_margin", "triplet", "info_nce"]
+from components.losses import LossName, cosine_margin_loss
 
 MAX_COPIES = 3  # fine-tuned copies alive in this process at once (~90 MB each, more while training)
 MAX_TRAIN_TRIPLETS = 64  # triplets one training run uses
@@ -50,13 +48,27 @@ class CopyLimitError(RuntimeError):
 
 
 class CosineMarginLoss(nn.Module):
-    """Cosine-margin loss as a sentence-transformers loss module.
-
-    ``loss = mean(max(0, m - cos(a, p)) + max(0, cos(a, n) - m))`` over (anchor, positive,
-    negative) triplets: positives are pulled above the margin m, negatives pushed below it.
-    """
-
     def __init__(self, model: SentenceTransformer, margin: float = 0.5) -> None:
+        """Cosine-margin loss as a sentence-transformers loss module.
+
+        Given (anchor, positive, negative) triplets, pulls each positive above the margin m and
+        pushes each negative below it, each on its own:
+
+        ``loss = mean_i( max(0, m - cos(a_i, p_i)) + max(0, cos(a_i, n_i) - m) )``
+
+        The per-triplet values are `components.losses.cosine_margin_loss`.
+
+        Args:
+            model: the SentenceTransformer being trained.
+            margin: m, in [-1, 1].
+
+        References:
+            - Hadsell, Chopra & LeCun (2006), "Dimensionality Reduction by Learning an
+              Invariant Mapping", CVPR.
+
+        Requirements:
+            1. (anchor, positive, negative) triplets, no labels.
+        """
         super().__init__()
         self.model = model
         self.margin = margin

@@ -13,6 +13,7 @@ from components.chunking import Chunk
 CHUNK_COLOURS = ("#dbeafe", "#dcfce7")  # alternate chunks: light blue, light green
 OVERLAP_COLOUR = "#fde68a"  # text inside two chunks: amber
 HIT_COLOUR = "#fde047"
+_CAPTION_STYLE = "font-size: 0.875rem; color: rgba(49, 51, 63, 0.6);"  # as st.caption
 _STYLE = (
     "font-family: ui-sans-serif, system-ui, sans-serif; font-size: 0.92rem; line-height: 1.6; "
     "white-space: pre-wrap; word-wrap: break-word;"
@@ -63,4 +64,15 @@ def context_html(text: str, start: int, end: int, context: int = 400) -> str:
         f'<div style="{_STYLE}"><span style="color:#6b7280">{before}</span>'
         f'<mark style="background:{HIT_COLOUR}">{hit}</mark>'
         f'<span style="color:#6b7280">{after}</span></div>'
+    )
+
+
+def chunk_legend_html() -> str:
+    """What the colours of `chunk_map_html` mean, as one line of HTML."""
+    return (
+        f'<span style="{_CAPTION_STYLE}"><span style="background:{CHUNK_COLOURS[0]}">chunk</span> '
+        f'<span style="background:{CHUNK_COLOURS[1]}">next chunk</span> '
+        f'<span style="background:{OVERLAP_COLOUR}">overlap (in both)</span> · the dark number '
+        "marks where each chunk starts · unshaded text is only whitespace the model never sees."
+        "</span>"
     )

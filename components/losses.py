@@ -16,7 +16,8 @@ mean(info_nce_loss) == MultipleNegativesRankingLoss(scale=1/tau) on (a, p) or (a
 
 from __future__ import annotations
 
-from typing import Literal, TypeVar
+from dataclasses import dataclass
+from typing import Literal, TypeVar, get_args
 
 import numpy as np
 import torch
@@ -24,8 +25,9 @@ import torch.nn.functional as F
 
 Array = TypeVar("Array", np.ndarray, torch.Tensor)
 TripletClass = Literal["easy", "semi-hard", "hard"]
-
-LOSS_NAMES = {
+LossName = Literal["cosine_margin", "triplet", "info_nce"]  # the one definition of the loss ids
+LOSS_IDS: tuple[LossName, ...] = get_args(LossName)
+LOSS_NAMES: dict[LossName, str] = {
     "cosine_margin": "Cosine-margin",
     "triplet": "Triplet",
     "info_nce": "InfoNCE",
@@ -71,7 +73,11 @@ def _output(losses: torch.Tensor, numpy_in: bool) -> np.ndarray | torch.Tensor:
 def pairwise_cosine(
     a: np.ndarray | torch.Tensor, b: np.ndarray | torch.Tensor
 ) -> np.ndarray | torch.Tensor:
-    """cos(a[i], b[i]) for each row: (batch, dim), (batch, dim) -> (batch,)."""
+    """The row cosine cos(a[i], b[i]): (batch, dim), (batch, dim) -> (batch,).
+
+    The one row cosine of the lab. Numpy in, float64 numpy out; torch in, torch out. A zero row
+    gives 0 (same normalisation as `sentence_transformers.util.pairwise_cos_sim`).
+    """
     (ta, tb), numpy_in = _as_tensors(a, b)
     _check_shapes(a=ta, b=tb)
     return _output(_pairwise_cos(ta, tb), numpy_in)
@@ -85,16 +91,27 @@ def _pairwise_cos(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
 def cosine_margin_loss(
     a: Array, p: Array, n: Array, margin: float = 0.5
 ) -> np.ndarray | torch.Tensor:
-    """Cosine-margin (Siamese) loss per triplet: max(0, m - cos(a,p)) + max(0, cos(a,n) - m).
+    """Cosine-margin (Siamese) loss of each triplet.
 
-    Pushes every positive above the margin and every negative below it, each on its own.
+    Pulls every positive above the margin and pushes every negative below it, each on its own
+    (not one relative to the other, as the triplet loss does):
+
+    ``loss_i = max(0, m - cos(a_i, p_i)) + max(0, cos(a_i, n_i) - m)``
 
     Args:
-        a, p, n: anchors, positives, negatives (batch, dim).
+        a: anchors, (batch, dim).
+        p: positives, (batch, dim); p[i] means the same as a[i].
+        n: negatives, (batch, dim); n[i] does not.
         margin: m, in [-1, 1].
 
     Returns:
-        (batch,) losses in [0, 2] for m in [-1, 1].
+        (batch,) losses in [0, 2] for m in [-1, 1]; a tensor for torch input (gradients flow),
+        else a float64 numpy array.
+
+    References:
+        - Hadsell, Chopra & LeCun (2006), "Dimensionality Reduction by Learning an Invariant
+          Mapping", CVPR (the contrastive pair loss this cosine form follows).
+        - sentence-transformers' `OnlineContrastiveLoss` / `ContrastiveLoss` (distance form).
     """
     (ta, tp, tn), numpy_in = _as_tensors(a, p, n)
     _check_shapes(anchor=ta, positive=tp, negative=tn)
@@ -103,18 +120,32 @@ def cosine_margin_loss(
 
 
 def triplet_loss(a: Array, p: Array, n: Array, alpha: float = 0.2) -> np.ndarray | torch.Tensor:
-    """Triplet loss per triplet: max(0, cos(a,n) - cos(a,p) + alpha).
+    """Triplet loss of each triplet, with cosine similarity.
 
-    The positive must beat the negative by at least alpha; by how much it wins beyond that does
-    not matter. Equal to sentence-transformers' TripletLoss with the COSINE distance (1 - cos) and
-    triplet_margin=alpha, which averages these values.
+    The positive must beat the negative by at least the margin alpha; by how much it wins beyond
+    that does not matter:
+
+    ``loss_i = max(0, cos(a_i, n_i) - cos(a_i, p_i) + alpha)``
+
+    With the distance 1 - cos this is sentence-transformers'
+    ``TripletLoss(distance_metric=TripletDistanceMetric.COSINE, triplet_margin=alpha)``, whose
+    value is the mean of these (tests/unit/test_losses.py).
 
     Args:
-        a, p, n: anchors, positives, negatives (batch, dim).
+        a: anchors, (batch, dim).
+        p: positives, (batch, dim).
+        n: negatives, (batch, dim).
         alpha: the margin α (0.2 in the lesson).
 
     Returns:
-        (batch,) losses in [0, 2 + alpha] for alpha >= 0.
+        (batch,) losses in [0, 2 + alpha] for alpha >= 0; a tensor for torch input, else float64
+        numpy.
+
+    References:
+        - Schroff, Kalenichenko & Philbin (2015), "FaceNet: A Unified Embedding for Face
+          Recognition and Clustering", CVPR, https://arxiv.org/abs/1503.03832
+        - Hermans, Beyer & Leibe (2017), "In Defense of the Triplet Loss for Person
+          Re-Identification", https://arxiv.org/abs/1703.07737
     """
     (ta, tp, tn), numpy_in = _as_tensors(a, p, n)
     _check_shapes(anchor=ta, positive=tp, negative=tn)
@@ -125,22 +156,34 @@ def triplet_loss(a: Array, p: Array, n: Array, alpha: float = 0.2) -> np.ndarray
 def info_nce_loss(
     a: Array, p: Array, n: Array | None = None, tau: float = 0.05
 ) -> np.ndarray | torch.Tensor:
-    """InfoNCE / NT-Xent per anchor, with in-batch negatives (and the explicit negatives).
+    """InfoNCE / NT-Xent of each anchor, with in-batch negatives (and the explicit negatives).
 
     Anchor i scores every candidate j by s_ij = cos(a_i, c_j) / tau, where the candidates are all
-    positives of the batch, then (when given) all negatives of the batch. Its loss is
-    -log softmax_j(s_i)[i] = logsumexp_j(s_ij) - s_ii, computed with log-sum-exp so tiny tau
-    does not overflow. Equal to MultipleNegativesRankingLoss(scale=1/tau), which averages these.
+    positives of the batch, then (when given) all negatives of the batch. Its loss is minus the
+    log-probability the softmax gives its own positive:
+
+    ``loss_i = -log( exp(s_ii) / sum_j exp(s_ij) ) = logsumexp_j(s_ij) - s_ii``
+
+    computed with log-sum-exp, so a tiny tau does not overflow. sentence-transformers'
+    ``MultipleNegativesRankingLoss(scale=1/tau)`` is the mean of these.
 
     Args:
-        a: anchors (batch, dim).
-        p: positives (batch, dim); p[i] belongs to a[i], the others are in-batch negatives.
-        n: explicit negatives (batch, dim) or None.
+        a: anchors, (batch, dim).
+        p: positives, (batch, dim); p[i] belongs to a[i], the others are in-batch negatives.
+        n: explicit negatives, (batch, dim), or None.
         tau: temperature > 0 (the library's scale is 1 / tau).
 
     Returns:
         (batch,) losses >= 0. With one anchor and no negatives the loss is 0: the softmax has a
         single candidate, so there is nothing to learn.
+
+    References:
+        - van den Oord, Li & Vinyals (2018), "Representation Learning with Contrastive Predictive
+          Coding" (InfoNCE), https://arxiv.org/abs/1807.03748
+        - Chen et al. (2020), "A Simple Framework for Contrastive Learning of Visual
+          Representations" (NT-Xent), https://arxiv.org/abs/2002.05709
+        - Henderson et al. (2017), "Efficient Natural Language Response Suggestion for Smart
+          Reply" (in-batch negatives), https://arxiv.org/abs/1705.00652
     """
     if not tau > 0:
         raise ValueError(f"the temperature tau must be > 0, got {tau}")
@@ -211,3 +254,43 @@ def classify(cos_ap: np.ndarray, cos_an: np.ndarray, alpha: float) -> list[Tripl
         else:
             classes.append("hard")
     return classes
+
+
+@dataclass(frozen=True)
+class BatchLosses:
+    """The three losses of every triplet of a batch, and the cosines they come from.
+
+    Attributes:
+        cos_ap, cos_an: (batch,) cos(anchor, positive) and cos(anchor, negative).
+        cosine_margin, triplet, info_nce: (batch,) per-triplet losses.
+        classes: each triplet's class by the triplet margin (`classify`).
+    """
+
+    cos_ap: np.ndarray
+    cos_an: np.ndarray
+    cosine_margin: np.ndarray
+    triplet: np.ndarray
+    info_nce: np.ndarray
+    classes: list[TripletClass]
+
+
+def batch_losses(
+    a: np.ndarray,
+    p: np.ndarray,
+    n: np.ndarray,
+    *,
+    margin: float,
+    alpha: float,
+    tau: float,
+    use_negatives: bool = True,
+) -> BatchLosses:
+    """Every loss of the lesson on one batch of (batch, dim) anchors, positives, negatives."""
+    cos_ap, cos_an = pairwise_cosine(a, p), pairwise_cosine(a, n)
+    return BatchLosses(
+        cos_ap,
+        cos_an,
+        cosine_margin_loss(a, p, n, margin),
+        triplet_loss(a, p, n, alpha),
+        info_nce_loss(a, p, n if use_negatives else None, tau=tau),
+        classify(cos_ap, cos_an, alpha),
+    )

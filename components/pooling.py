@@ -12,25 +12,27 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
-from typing import Literal
+from dataclasses import dataclass, field
+from typing import Literal, get_args
 
 import numpy as np
 import torch
 from torch import nn
 
+from components.encoder import TokenBatch, trained_pooling
 from components.losses import info_nce_loss
+from components.similarity import cosine_similarity_matrix, mean_pairwise_cosine
 
 PoolingMode = Literal["cls", "mean", "max", "mean_sqrt_len", "attention"]
-MODES: tuple[PoolingMode, ...] = ("cls", "mean", "max", "mean_sqrt_len", "attention")
+MODES: tuple[PoolingMode, ...] = get_args(PoolingMode)
 # Our mode name -> the name sentence-transformers' Pooling module uses for the same computation.
-SENTENCE_TRANSFORMERS_MODE = {
+SENTENCE_TRANSFORMERS_MODE: dict[PoolingMode, str] = {
     "cls": "cls",
     "mean": "mean",
     "max": "max",
     "mean_sqrt_len": "mean_sqrt_len_tokens",
 }
-MODE_DESCRIPTIONS = {
+MODE_DESCRIPTIONS: dict[PoolingMode, str] = {
     "cls": "the vector of the first token, [CLS], alone",
     "mean": "the average of all token vectors",
     "max": "for each of the dimensions, the largest value any token has there",
@@ -44,28 +46,32 @@ def trained_pooling_mode(model) -> PoolingMode | None:
 
     None when its pipeline has no Pooling module or pools in a way this lab does not show.
     """
-    from sentence_transformers.sentence_transformer.modules import Pooling
-
-    for module in model:
-        if isinstance(module, Pooling) and isinstance(module.pooling_mode, str):
-            ours = {value: key for key, value in SENTENCE_TRANSFORMERS_MODE.items()}
-            return ours.get(module.pooling_mode)
-    return None
+    ours = {theirs: mode for mode, theirs in SENTENCE_TRANSFORMERS_MODE.items()}
+    return ours.get(trained_pooling(model))
 
 
 class AttentionPoolingHead(nn.Module):
-    """The lesson's attention pooling head: `score_t = w · tanh(W h_t + b)`, softmax, weighted sum.
-
-    Args:
-        dimension: size of the token vectors h_t.
-        hidden: rows of W (the size of the tanh layer).
-        seed: initial weights are drawn from this seed, so a fresh head is reproducible.
-
-    A fresh head has a tiny `w`, so every score is close to 0 and the softmax is near-uniform:
-    untrained, it pools almost like `mean`.
-    """
-
     def __init__(self, dimension: int, hidden: int = 64, seed: int = 0) -> None:
+        """The lesson's attention pooling head: a learned score per token, softmax, weighted sum.
+
+        For token vectors h_t (t = 1 … T, padding masked out):
+
+        ``score_t = w · tanh(W h_t + b)``,
+        ``weight_t = exp(score_t) / sum_s exp(score_s)``,
+        ``sentence = sum_t weight_t h_t``
+
+        A fresh head has a tiny `w`, so every score is close to 0 and the softmax is
+        near-uniform: untrained, it pools almost like `mean`.
+
+        Args:
+            dimension: size of the token vectors h_t.
+            hidden: rows of W (the size of the tanh layer).
+            seed: initial weights are drawn from this seed, so a fresh head is reproducible.
+
+        References:
+            - Lin et al. (2017), "A Structured Self-attentive Sentence Embedding", ICLR,
+              https://arxiv.org/abs/1703.03130 (the same score with one attention head).
+        """
         super().__init__()
         self.dense = nn.Linear(dimension, hidden)  # W, b
         self.score = nn.Linear(hidden, 1, bias=False)  # w
@@ -94,13 +100,22 @@ class AttentionPoolingHead(nn.Module):
         return torch.nan_to_num(weights, nan=0.0)  # rows without any token: all zero
 
     def forward(self, token_embeddings: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
+        """(batch, tokens, dim), (batch, tokens) -> (batch, dim) attention-weighted sums."""
         weights = self.token_weights(token_embeddings, attention_mask)  # (batch, tokens)
         return torch.einsum("bt,btd->bd", weights, token_embeddings)  # (batch, dim)
 
 
-def _as_tensors(
-    token_embeddings: torch.Tensor | np.ndarray, attention_mask: torch.Tensor | np.ndarray
+def _checked(
+    token_embeddings: torch.Tensor | np.ndarray,
+    attention_mask: torch.Tensor | np.ndarray,
+    mode: str,
+    head: AttentionPoolingHead | None,
 ) -> tuple[torch.Tensor, torch.Tensor]:
+    """The inputs as tensors, after the one check of shapes, mode and head."""
+    if mode not in MODES:
+        raise ValueError(f"unknown pooling mode {mode!r}; choose one of {', '.join(MODES)}")
+    if mode == "attention" and head is None:
+        raise ValueError('mode "attention" needs head=AttentionPoolingHead(...)')
     tokens = torch.as_tensor(token_embeddings)
     mask = torch.as_tensor(attention_mask)
     if tokens.ndim != 3 or mask.shape != tokens.shape[:2]:
@@ -117,37 +132,51 @@ def pool(
     mode: PoolingMode,
     head: AttentionPoolingHead | None = None,
 ) -> torch.Tensor | np.ndarray:
-    """One vector per sentence from its token vectors.
+    """One vector per sentence from its contextual token vectors.
+
+    With r_t = 1 for the T real tokens (attention_mask) and h_t their vectors:
+
+    - ``cls``: h_1, the first real token ([CLS] for BERT models);
+    - ``mean``: sum_t r_t h_t / T;
+    - ``max``: max_t h_t[d] over the real tokens, for each dimension d;
+    - ``mean_sqrt_len``: sum_t r_t h_t / sqrt(T);
+    - ``attention``: sum_t weight_t h_t with the head's softmax weights (`AttentionPoolingHead`).
+
+    The first four equal sentence-transformers' ``Pooling(dim, pooling_mode=...)`` with
+    "cls", "mean", "max" and "mean_sqrt_len_tokens" (`SENTENCE_TRANSFORMERS_MODE`).
 
     Args:
         token_embeddings: (batch, tokens, dim) contextual token vectors.
         attention_mask: (batch, tokens), 1 for real tokens (specials included), 0 for padding.
-        mode: "cls", "mean", "max", "mean_sqrt_len" or "attention".
+        mode: one of `MODES`.
         head: the attention pooling head, required for mode "attention".
 
     Returns:
         (batch, dim), a numpy array when `token_embeddings` was one, else a tensor. Not normalised.
+
+    Raises:
+        ValueError: an unknown mode, "attention" without a head, or shapes that do not match.
+
+    References:
+        - Reimers & Gurevych (2019), "Sentence-BERT: Sentence Embeddings using Siamese
+          BERT-Networks", EMNLP, https://arxiv.org/abs/1908.10084 (cls, mean and max pooling).
     """
     as_numpy = isinstance(token_embeddings, np.ndarray)
-    tokens, mask = _as_tensors(token_embeddings, attention_mask)
+    tokens, mask = _checked(token_embeddings, attention_mask, mode, head)
     real = (mask != 0).unsqueeze(-1)  # (batch, tokens, 1)
     has_tokens = real.any(dim=1)  # (batch, 1)
     if mode == "cls":
         first = (mask != 0).to(torch.int).argmax(dim=1)  # (batch,) first real position
         index = first.view(-1, 1, 1).expand(-1, 1, tokens.shape[-1])
         pooled = torch.gather(tokens, 1, index).squeeze(1)  # (batch, dim)
-    elif mode in ("mean", "mean_sqrt_len"):
-        summed = (tokens * real.to(tokens.dtype)).sum(dim=1)  # (batch, dim)
-        count = torch.clamp(real.to(tokens.dtype).sum(dim=1), min=1e-9)  # (batch, 1)
-        pooled = summed / (count if mode == "mean" else torch.sqrt(count))
     elif mode == "max":
         pooled = tokens.masked_fill(~real, float("-inf")).max(dim=1).values  # (batch, dim)
     elif mode == "attention":
-        if head is None:
-            raise ValueError('mode "attention" needs head=AttentionPoolingHead(...)')
-        pooled = head(tokens, mask)
-    else:
-        raise ValueError(f"unknown pooling mode {mode!r}; choose one of {', '.join(MODES)}")
+        pooled = head(tokens, mask)  # (batch, dim)
+    else:  # mean, mean_sqrt_len
+        summed = (tokens * real.to(tokens.dtype)).sum(dim=1)  # (batch, dim)
+        count = torch.clamp(real.to(tokens.dtype).sum(dim=1), min=1e-9)  # (batch, 1)
+        pooled = summed / (count if mode == "mean" else torch.sqrt(count))
     pooled = torch.where(has_tokens, pooled, torch.zeros_like(pooled))  # empty rows -> zeros
     return pooled.detach().cpu().numpy() if as_numpy else pooled
 
@@ -164,18 +193,21 @@ def token_shares(
     same shares, only the vector's length grows with √n). max: for each token, the fraction of the
     dimensions where it holds the maximum. attention: the head's softmax weights.
 
+    Args:
+        token_embeddings: (batch, tokens, dim).
+        attention_mask: (batch, tokens).
+        mode: one of `MODES`; "attention" needs `head`.
+
     Returns:
         (batch, tokens) float64; padding gets 0; a row without real tokens is all 0.
     """
-    tokens, mask = _as_tensors(token_embeddings, attention_mask)
+    tokens, mask = _checked(token_embeddings, attention_mask, mode, head)
     real = mask != 0  # (batch, tokens)
     count = real.sum(dim=1, keepdim=True)  # (batch, 1)
     if mode == "cls":
         shares = torch.zeros(real.shape, dtype=torch.float64)
         first = real.to(torch.int).argmax(dim=1)
         shares[torch.arange(real.shape[0]), first] = 1.0
-    elif mode in ("mean", "mean_sqrt_len"):
-        shares = real.to(torch.float64) / torch.clamp(count, min=1)
     elif mode == "max":
         masked = tokens.masked_fill(~real.unsqueeze(-1), float("-inf"))
         winners = masked.argmax(dim=1)  # (batch, dim): which token holds each dimension's max
@@ -183,12 +215,10 @@ def token_shares(
         shares.scatter_add_(1, winners, torch.ones(winners.shape, dtype=torch.float64))
         shares = shares / tokens.shape[-1]
     elif mode == "attention":
-        if head is None:
-            raise ValueError('mode "attention" needs head=AttentionPoolingHead(...)')
         with torch.no_grad():
             shares = head.token_weights(tokens, mask).to(torch.float64)
-    else:
-        raise ValueError(f"unknown pooling mode {mode!r}; choose one of {', '.join(MODES)}")
+    else:  # mean, mean_sqrt_len
+        shares = real.to(torch.float64) / torch.clamp(count, min=1)
     shares = torch.where(count > 0, shares, torch.zeros_like(shares))
     return shares.cpu().numpy()
 
@@ -199,14 +229,14 @@ class TrainingRun:
     seconds: float
 
 
-TokenBatch = tuple[torch.Tensor, torch.Tensor]  # (batch, tokens, dim), (batch, tokens)
+TokenTensors = tuple[torch.Tensor, torch.Tensor]  # (batch, tokens, dim), (batch, tokens)
 
 
 def train_attention_head(
     head: AttentionPoolingHead,
-    anchor: TokenBatch,
-    positive: TokenBatch,
-    negative: TokenBatch,
+    anchor: TokenTensors,
+    positive: TokenTensors,
+    negative: TokenTensors,
     *,
     steps: int = 150,
     learning_rate: float = 5e-3,
@@ -248,3 +278,57 @@ def train_attention_head(
         head.eval()
         torch.set_num_threads(previous_threads)
     return TrainingRun(losses, time.perf_counter() - start)
+
+
+def triplet_thirds(tokens: np.ndarray, mask: np.ndarray) -> tuple[TokenTensors, ...]:
+    """Token vectors of stacked triplets (anchors, then positives, then negatives) as three
+    (batch, tokens, dim) / (batch, tokens) tensor pairs, the inputs of `train_attention_head`."""
+    n = tokens.shape[0] // 3
+    return tuple(
+        (torch.as_tensor(tokens[part]), torch.as_tensor(mask[part]))
+        for part in (slice(0, n), slice(n, 2 * n), slice(2 * n, 3 * n))
+    )
+
+
+@dataclass
+class HeadRecord:
+    """One session's attention head for one model, and what its last training did."""
+
+    model_key: str  # the model whose token vectors the head pools
+    head: AttentionPoolingHead
+    losses: list[float] = field(default_factory=list)  # one per training step; [] = untrained
+    seconds: float = 0.0
+    fresh_quality: tuple[float, float] | None = None  # (Spearman, accuracy) before training
+
+    @property
+    def trained(self) -> bool:
+        return bool(self.losses)
+
+
+@dataclass(frozen=True)
+class ModeComparison:
+    """Every pooling mode on the same sentences.
+
+    Attributes:
+        shares: (modes, tokens) each mode's `token_shares` for one sentence (the focus).
+        similarities: mode -> (n, n) cosine matrix of the pooled sentences.
+        mean_cosines: mode -> mean cosine between different sentences (nan for one sentence).
+    """
+
+    shares: np.ndarray
+    similarities: dict[PoolingMode, np.ndarray]
+    mean_cosines: dict[PoolingMode, float]
+
+
+def compare_modes(batch: TokenBatch, focus: int, head: AttentionPoolingHead) -> ModeComparison:
+    """Pool the batch under every mode of `MODES` (attention with `head`)."""
+    length = int(batch.attention_mask[focus].sum())
+    tokens = batch.embeddings[focus : focus + 1, :length]  # (1, length, dim)
+    mask = batch.attention_mask[focus : focus + 1, :length]
+    shares = np.concatenate([token_shares(tokens, mask, mode, head) for mode in MODES])
+    pooled = {mode: pool(batch.embeddings, batch.attention_mask, mode, head) for mode in MODES}
+    return ModeComparison(
+        shares,
+        {mode: cosine_similarity_matrix(vectors) for mode, vectors in pooled.items()},
+        {mode: mean_pairwise_cosine(vectors) for mode, vectors in pooled.items()},
+    )

@@ -123,6 +123,23 @@ class _EpochReport:
         pass
 
 
+def project_with_query(chunk_vecs: np.ndarray, query_vec: np.ndarray) -> np.ndarray:
+    """PCA fitted on the chunks only; the query is placed with the same rotation.
+
+    Fitting on the chunks alone keeps the map still while the query changes.
+
+    Returns:
+        (n + 1, 2) coordinates: the chunks, then the query as the last row.
+    """
+    chunk_vecs = np.asarray(chunk_vecs, dtype=np.float32)  # (n, dim)
+    n = chunk_vecs.shape[0]
+    if n < 2:
+        return np.zeros((n + 1, 2))
+    pca = PCA(n_components=min(2, n), random_state=0).fit(chunk_vecs)
+    coords = pca.transform(np.vstack([chunk_vecs, query_vec[None, :]]))  # (n + 1, <=2)
+    return _pad(coords, 2)
+
+
 def _with_note(result: ProjectionResult, note: str) -> ProjectionResult:
     joined = " ".join(part for part in (note, result.note) if part)
     return ProjectionResult(result.coords, result.method_used, joined)

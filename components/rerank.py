@@ -10,19 +10,23 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import bm25s
 import numpy as np
-import torch
-from sentence_transformers import CrossEncoder, SentenceTransformer
 
 from components.encoder import (
     ModelLoadError,
+    TokenBatch,
     is_default_model,
     load_by_name,
     packaged_model_path,
+    token_batch,
 )
 from components.similarity import normalize_rows
+
+if TYPE_CHECKING:
+    from sentence_transformers import CrossEncoder, SentenceTransformer
 
 RRF_K = 60  # the constant of Cormack et al. (2009): 1 / (60 + rank)
 LOCAL_CROSS_ENCODER = "local: MiniLM with an untrained scoring head"
@@ -146,26 +150,26 @@ def hybrid_bm25(
 
 
 # ---------------------------------------------------------------- late interaction
-def token_vectors(
-    model: SentenceTransformer, texts: Sequence[str], batch_size: int = 16
-) -> list[np.ndarray]:
-    """Unit-length contextual token vectors of each text, special tokens and padding removed.
+def content_vectors(batch: TokenBatch) -> list[np.ndarray]:
+    """Unit-length token vectors of each text of a batch, special tokens and padding removed.
 
     Returns:
         One (tokens_i, dim) float32 array per text (truncated at the model window, as the model
         reads it). A text with no content tokens gives a (0, dim) array.
     """
-    special_ids = torch.tensor(sorted(model.tokenizer.all_special_ids))
     result: list[np.ndarray] = []
-    for first in range(0, len(texts), batch_size):
-        features = model.preprocess(list(texts[first : first + batch_size]))
-        with torch.no_grad():
-            output = model[0](features)["token_embeddings"]  # (batch, tokens, dim)
-        keep = features["attention_mask"].bool() & ~torch.isin(features["input_ids"], special_ids)
-        for row in range(output.shape[0]):
-            vectors = output[row][keep[row]].float().numpy()  # (tokens_i, dim)
-            result.append(normalize_rows(vectors).astype(np.float32))
+    for row, special in enumerate(batch.special):
+        keep = np.flatnonzero(~np.asarray(special, dtype=bool))
+        vectors = batch.embeddings[row, keep].astype(np.float32)  # (tokens_i, dim)
+        result.append(normalize_rows(vectors).astype(np.float32))
     return result
+
+
+def token_vectors(
+    model: SentenceTransformer, texts: Sequence[str], batch_size: int = 16
+) -> list[np.ndarray]:
+    """`content_vectors` of the texts: unit token vectors for late interaction."""
+    return content_vectors(token_batch(model, texts, batch_size))
 
 
 def maxsim(query_tokens: np.ndarray, chunk_tokens: np.ndarray) -> float:
@@ -196,6 +200,9 @@ def local_cross_encoder(seed: int = 0) -> CrossEncoder:
     Its head is untrained (random, seeded), so its scores carry no meaning: it exists to show and
     test the plumbing (pair in, one score out) without internet.
     """
+    import torch
+    from sentence_transformers import CrossEncoder
+
     with torch.random.fork_rng():
         torch.manual_seed(seed)
         model = CrossEncoder(
@@ -221,6 +228,8 @@ def load_cross_encoder(name: str) -> CrossEncoder:
             f"`{name}` is a bi-encoder, not a cross-encoder. Choose the local demo cross-encoder "
             "or name a real one."
         )
+    from sentence_transformers import CrossEncoder
+
     return load_by_name(CrossEncoder, name, "cross-encoder")
 
 

@@ -6,28 +6,8 @@ from collections.abc import Sequence
 
 import numpy as np
 import plotly.graph_objects as go
-from sklearn.decomposition import PCA
 
 from components.charts import PALETTE, hover_text
-
-
-def project_with_query(chunk_vecs: np.ndarray, query_vec: np.ndarray) -> np.ndarray:
-    """PCA fitted on the chunks only; the query is placed with the same rotation.
-
-    Fitting on the chunks alone keeps the map still while the query changes.
-
-    Returns:
-        (n + 1, 2) coordinates: the chunks, then the query as the last row.
-    """
-    chunk_vecs = np.asarray(chunk_vecs, dtype=np.float32)  # (n, dim)
-    n = chunk_vecs.shape[0]
-    if n < 2:
-        return np.zeros((n + 1, 2))
-    pca = PCA(n_components=min(2, n), random_state=0).fit(chunk_vecs)
-    coords = pca.transform(np.vstack([chunk_vecs, query_vec[None, :]]))  # (n + 1, <=2)
-    if coords.shape[1] < 2:
-        coords = np.hstack([coords, np.zeros((n + 1, 1))])
-    return coords
 
 
 def query_map(
@@ -40,7 +20,7 @@ def query_map(
     """Chunks coloured by document, the top-k ringed and numbered, the query as a star.
 
     Args:
-        coords: (n + 1, 2) from `project_with_query`.
+        coords: (n + 1, 2) from `projection.project_with_query`.
         hits: chunk indices of the results, best first.
     """
     n = len(chunk_texts)

@@ -84,6 +84,17 @@ def parse_lines(text: str, labels_by_text: dict[str, str] | None = None) -> Pars
     return clean_texts([line for line in lines if line], labels)
 
 
+def first_lines(text: str, cap: int) -> tuple[list[str], list[Message]]:
+    """The first `cap` distinct non-blank lines, and messages about what was merged or cut."""
+    parsed = clean_texts(text.splitlines())
+    messages = [message for message in parsed.messages if message.level != "error"]
+    if len(parsed.texts) > cap:
+        messages.append(
+            Message("warning", f"This section uses the first {cap} sentences; your text is kept.")
+        )
+    return parsed.texts[:cap], messages
+
+
 def clean_texts(texts: list[str], labels: list[str] | None = None) -> ParsedInput:
     """Drop blanks and exact duplicates (first kept) and apply the input cap, saying what changed."""
     messages: list[Message] = []

@@ -10,11 +10,14 @@ import html
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 import numpy as np
-import torch
-from sentence_transformers import SentenceTransformer
+
+from components.texts import Message
+
+if TYPE_CHECKING:
+    from components.encoder import TokenBatch
 
 PieceKind = Literal["special", "unknown", "start", "continuation"]
 TokenizerStyle = Literal["WordPiece", "SentencePiece", "byte-level BPE", "other"]
@@ -27,6 +30,28 @@ EXAMPLES = {
     "Emoji": "Launch day 🚀🔥 went great 👍",
     "Chinese and Japanese (CJK)": "机器学习 is machine learning; 東京 is Tokyo.",
     "The lesson's sentence": "Superconductors expel magnetic fields below a critical temperature.",
+}
+
+
+# What the page says about each tokenizer style ({style} is filled in).
+STYLE_NOTES: dict[str, str] = {
+    "WordPiece": (
+        "This model's tokenizer is **WordPiece** (BERT's): a piece that continues a word starts "
+        "with `##` (`quantum` + `##ness`). The lesson writes pieces as `▁quant`, `um`: that is "
+        "**SentencePiece** notation (T5, XLM-R, mpnet's cousins), where `▁` marks the *start* of "
+        "a word instead. Load a SentencePiece model in the sidebar and this same view shows its "
+        "`▁` pieces. Either way, an unseen word is never lost: it is composed from known pieces. "
+        "Only characters with no piece at all (emoji here) become [UNK]."
+    ),
+    "SentencePiece": (
+        "This model's tokenizer is **SentencePiece**: `▁` marks the start of a word, as in the "
+        "lesson's `▁quant`. BERT-style WordPiece (all-MiniLM-L6-v2) instead marks the "
+        "continuation, `##um`."
+    ),
+    "other": (
+        "This model's tokenizer style is **{style}**. WordPiece marks continuation pieces with "
+        "`##`, SentencePiece marks word starts with `▁`, byte-level BPE with `Ġ`."
+    ),
 }
 
 
@@ -71,7 +96,7 @@ def token_view(tokenizer, text: str, window: int) -> TokenView:
     """All pieces of `text` (special tokens added, no truncation), marked with what they are.
 
     Args:
-        tokenizer: a Hugging Face *fast* tokenizer (`model.tokenizer`).
+        tokenizer: a Hugging Face *fast* tokenizer (`encoder.get_tokenizer(model)`).
         window: the model's max_seq_length; pieces past it are marked `in_window=False`, and the
             closing special token is the one the model sees at position window - 1.
     """
@@ -99,6 +124,36 @@ def token_view(tokenizer, text: str, window: int) -> TokenView:
         pieces.append(Piece(piece, int(token_id), kind, word, in_window))
         previous_word = word
     return TokenView(pieces, window, len(ids), tokenizer_style(tokenizer))
+
+
+def view_messages(view: TokenView) -> list[Message]:
+    """What the view's reader should know: pieces cut off at the window, nothing but specials,
+    nothing but [UNK]."""
+    messages = []
+    real = [piece for piece in view.pieces if piece.kind != "special"]
+    if view.truncated:
+        messages.append(Message("warning",
+            f"✂ {view.n_tokens:,} pieces, but the window is {view.window}: the model reads the "
+            f"first {view.window - 1} and its closing {view.pieces[-1].text}, and silently "
+            f"ignores the other {view.n_tokens - view.window:,}. Split long text into chunks "
+            "before embedding it."))  # fmt: skip
+    if not real:
+        messages.append(Message("warning",
+            "Nothing but special tokens: the text only contains markers the tokenizer treats as "
+            "special tokens (or nothing it can read). Every sentence gets these anyway, so the "
+            "vector of this text says nothing about its content."))  # fmt: skip
+    elif view.n_unknown == len(real):
+        messages.append(Message("warning",
+            "Every piece is [UNK] (unknown): this vocabulary has no piece for these characters, "
+            "so the model sees only 'unknown' and cannot tell such texts apart."))  # fmt: skip
+    return messages
+
+
+def word_count(view: TokenView) -> int:
+    """How many words the pieces make up (special tokens are no word)."""
+    return len(
+        {piece.word for piece in view.pieces if piece.kind != "special" and piece.word is not None}
+    )
 
 
 _CHIP_STYLE = """
@@ -173,43 +228,29 @@ def chips_html(view: TokenView, beyond_shown: int = 20) -> str:
     return "".join(parts)
 
 
-def batched_token_embeddings(
-    model: SentenceTransformer, texts: Sequence[str], batch_size: int = 32
-) -> tuple[torch.Tensor, torch.Tensor]:
-    """Contextual token vectors of many texts, batched by length like `model.encode`.
+@dataclass(frozen=True)
+class TokenPoints:
+    pieces: list[str]  # the piece of each point
+    owners: list[int]  # the sentence each point belongs to
+    vectors: np.ndarray  # (points, dim) its contextual vector
 
-    Texts are sorted by length so each batch pads little, run through the model's Transformer
-    module without gradients, then put back in input order and padded to the longest text.
 
-    Returns:
-        token_embeddings (n, tokens, dim) and attention_mask (n, tokens) (0 past each text's end).
-    """
-    texts = list(texts)
-    dimension = int(model.get_embedding_dimension())
-    if not texts:
-        return torch.zeros((0, 0, dimension)), torch.zeros((0, 0), dtype=torch.long)
-    order = np.argsort([-len(text) for text in texts], kind="stable")
-    outputs: list[tuple[torch.Tensor, torch.Tensor]] = [None] * len(texts)  # type: ignore[list-item]
-    with torch.no_grad():
-        for start in range(0, len(texts), batch_size):
-            rows = order[start : start + batch_size]
-            features = model.preprocess([texts[i] for i in rows])
-            features = {
-                key: value.to(model.device) if isinstance(value, torch.Tensor) else value
-                for key, value in features.items()
-            }
-            batch = model[0](features)["token_embeddings"]  # (b, t, dim)
-            mask = features["attention_mask"]  # (b, t)
-            for row, vectors, row_mask in zip(rows, batch, mask, strict=True):
-                length = int(row_mask.sum())
-                outputs[row] = (vectors[:length], length)
-    longest = max(length for _, length in outputs)
-    embeddings = torch.zeros((len(texts), longest, outputs[0][0].shape[-1]))
-    attention_mask = torch.zeros((len(texts), longest), dtype=torch.long)
-    for row, (vectors, length) in enumerate(outputs):
-        embeddings[row, :length] = vectors
-        attention_mask[row, :length] = 1
-    return embeddings, attention_mask
+def token_points(batch: TokenBatch, include_special: bool = False) -> TokenPoints:
+    """Every token vector of a batch as one point each (special tokens only when asked)."""
+    pieces: list[str] = []
+    owners: list[int] = []
+    rows: list[np.ndarray] = []
+    for sentence, (sentence_pieces, special) in enumerate(
+        zip(batch.pieces, batch.special, strict=True)
+    ):
+        for position, (piece, is_special) in enumerate(zip(sentence_pieces, special, strict=True)):
+            if include_special or not is_special:
+                pieces.append(piece)
+                owners.append(sentence)
+                rows.append(batch.embeddings[sentence, position])
+    dimension = batch.embeddings.shape[-1]
+    vectors = np.stack(rows) if rows else np.zeros((0, dimension), dtype=np.float32)
+    return TokenPoints(pieces, owners, vectors)
 
 
 @dataclass(frozen=True)
@@ -225,7 +266,7 @@ def find_word_vectors(
     window: int,
     sentences: Sequence[str],
     words: Sequence[str],
-    token_embeddings: torch.Tensor | np.ndarray,
+    token_embeddings: np.ndarray,
 ) -> list[WordInContext]:
     """The contextual vector of each target word in each sentence (first occurrence per word).
 
@@ -235,7 +276,7 @@ def find_word_vectors(
     Args:
         tokenizer: the model's fast tokenizer.
         window: the model's max_seq_length.
-        token_embeddings: (n, tokens, dim) of `sentences`, e.g. from `batched_token_embeddings`.
+        token_embeddings: (n, tokens, dim) of `sentences`, e.g. from `encoder.token_embeddings`.
     """
     words = [word.strip() for word in words if word.strip()]
     vectors = np.asarray(token_embeddings)
@@ -262,3 +303,9 @@ def find_word_vectors(
                 WordInContext(index, match.group(0), [pieces[p] for p in positions], vector)
             )
     return found
+
+
+def occurrence_label(occurrence: WordInContext, sentences: Sequence[str]) -> str:
+    """`bank · We had a picnic …`, with the pieces of a word cut into several: `bat (b ##at) · …`."""
+    pieces = f" ({' '.join(occurrence.pieces)})" if len(occurrence.pieces) > 1 else ""
+    return f"{occurrence.word}{pieces} · {sentences[occurrence.sentence]}"

@@ -1,4 +1,4 @@
-"""Anchor / positive / negative tables: presets, CSV in and out, cleaning with messages.
+"""Anchor / positive / negative triplets: the `Triplets` class, CSV in and out, cleaning.
 
 The user's table is never changed here: cleaning returns the usable triplets and what was left
 out (and why) as `Message`s for the UI.
@@ -7,46 +7,67 @@ out (and why) as `Message`s for the UI.
 from __future__ import annotations
 
 import io
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 
-from components.samples import SAMPLE_DIR
 from components.texts import InputError, Message, decode_upload, read_csv
 
 COLUMNS = ("anchor", "positive", "negative")
 MAX_TRIPLETS = 200  # rows used for losses and charts; more are left out with a message
 MAX_TABLE_ROWS = 1_000  # rows kept in the editor from an upload; more are cut with a message
 
-PRESETS = {
-    "The lesson's two triplets": ("reference_triplets.csv",),
-    "24 project triplets (some hard)": ("loss_triplets.csv",),
-    "All 26": ("reference_triplets.csv", "loss_triplets.csv"),
-}
-DEFAULT_PRESET = "All 26"
-
 
 @dataclass
 class Triplets:
+    """Triplets of sentences, column by column, and where each came from.
+
+    Attributes:
+        anchors, positives, negatives: one sentence each per triplet.
+        rows: the 0-based row of the user's table each triplet came from (default 0, 1, 2, …).
+        messages: what cleaning left out or noticed, for the UI.
+    """
+
     anchors: list[str]
     positives: list[str]
     negatives: list[str]
-    rows: list[int]  # the 0-based row of the user's table each triplet came from
+    rows: list[int] = field(default_factory=list)
     messages: list[Message] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        if not self.rows:
+            self.rows = list(range(len(self.anchors)))
 
     def __len__(self) -> int:
         return len(self.anchors)
 
+    def columns(self) -> tuple[list[str], list[str], list[str]]:
+        return self.anchors, self.positives, self.negatives
+
+    def stacked(self) -> list[str]:
+        """All anchors, then all positives, then all negatives (3 * n texts)."""
+        return [*self.anchors, *self.positives, *self.negatives]
+
     def texts(self) -> list[str]:
         """Every distinct sentence, in order of first appearance (anchor, positive, negative...)."""
         seen: dict[str, None] = {}
-        for triplet in zip(self.anchors, self.positives, self.negatives, strict=True):
+        for triplet in zip(*self.columns(), strict=True):
             for text in triplet:
                 seen.setdefault(text, None)
         return list(seen)
 
-    def subset(self, indices: list[int]) -> Triplets:
+    def vectors(
+        self, texts: list[str], vectors: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Anchor, positive and negative vectors (triplets, dim) picked from `vectors` (one row
+        per text of `texts`, e.g. of `self.texts()`)."""
+        row_of = {text: row for row, text in enumerate(texts)}
+        a, p, n = (vectors[[row_of[text] for text in column]] for column in self.columns())
+        return a, p, n
+
+    def subset(self, indices: Iterable[int]) -> Triplets:
         pick = [int(i) for i in indices]
         return Triplets(
             [self.anchors[i] for i in pick],
@@ -55,18 +76,19 @@ class Triplets:
             [self.rows[i] for i in pick],
         )
 
+    def role_of(self) -> dict[str, str]:
+        """Each sentence's role; a sentence in several roles is called an anchor first."""
+        roles: dict[str, str] = {}
+        for role, column in zip(
+            ("negative", "positive", "anchor"), self.columns()[::-1], strict=True
+        ):
+            for text in column:
+                roles[text] = role
+        return roles
+
 
 def empty_table() -> pd.DataFrame:
     return pd.DataFrame({column: pd.Series([], dtype=str) for column in COLUMNS})
-
-
-def load_preset(name: str) -> pd.DataFrame:
-    """The preset as an editable table (columns anchor, positive, negative)."""
-    parts = [
-        pd.read_csv(SAMPLE_DIR / filename, dtype=str, keep_default_na=False)
-        for filename in PRESETS[name]
-    ]
-    return pd.concat(parts, ignore_index=True)[list(COLUMNS)]
 
 
 def _rows_text(rows: list[int], limit: int = 8) -> str:
@@ -245,3 +267,18 @@ def held_out_indices(n: int, held_out: int, seed: int = 0) -> list[int]:
     if held_out == 0:
         return []
     return sorted(np.random.default_rng(seed).choice(n, size=held_out, replace=False).tolist())
+
+
+def training_split(n: int, held_out: int, cap: int) -> tuple[list[int], list[int], bool]:
+    """Which of n triplets train and which are held out.
+
+    Args:
+        held_out: how many to keep out of training (see `held_out_indices`).
+        cap: at most this many train; the first ones are kept.
+
+    Returns:
+        (training indices, held-out indices, True when the cap cut the training set).
+    """
+    kept_out = held_out_indices(n, held_out)
+    training = [i for i in range(n) if i not in kept_out]
+    return training[:cap], kept_out, len(training) > cap

@@ -1,16 +1,21 @@
-"""UI pieces every page shares: the sidebar model picker, persistent widgets, messages."""
+"""UI pieces every page shares: page setup with the model picker, persistent widgets, presets,
+uploads, number tables, progress bars, messages."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
+import pandas as pd
 import streamlit as st
 
 from components import backend
 from components.encoder import DEFAULT_MODEL, ModelLoadError
-from components.texts import Message
+from components.texts import InputError, Message, first_lines
+
+T = TypeVar("T")
 
 # Every page of the lab: (script path, title, one-line summary). The sidebar and home page use it.
 LABS = [
@@ -49,6 +54,154 @@ def persist(key: str, default: Any) -> str:
 def show_messages(messages: Iterable[Message]) -> None:
     for message in messages:
         {"info": st.info, "warning": st.warning, "error": st.error}[message.level](message.text)
+
+
+def page_setup(title: str, icon: str) -> backend.ActiveModel:
+    """Configure the page (title, icon, wide layout), draw the sidebar, return the model in use."""
+    st.set_page_config(page_title=f"{title} · Sentence Embedding Lab", page_icon=icon,
+                       layout="wide")  # fmt: skip
+    return model_sidebar()
+
+
+def preset_picker(
+    label: str,
+    options: Iterable[str],
+    key: str,
+    default: str,
+    on_pick: Callable[[str], None],
+    *,
+    container: Any = st,
+    help: str | None = None,
+) -> str:
+    """A select box whose choice, when the user changes it, is handed to `on_pick` (which
+    replaces the page's text or table); its value is kept across pages."""
+    return container.selectbox(
+        label,
+        list(options),
+        key=persist(key, default),
+        on_change=lambda: on_pick(st.session_state[key]),
+        help=help,
+    )
+
+
+def sentence_box(
+    label: str,
+    key: str,
+    default: Iterable[str],
+    cap: int,
+    *,
+    height: int,
+    container: Any = st,
+    help: str | None = None,
+) -> list[str]:
+    """A text area of one sentence per line, kept across pages; returns its first `cap`
+    distinct non-blank lines and shows what was merged or cut."""
+    text = container.text_area(
+        label, key=persist(key, "\n".join(default)), height=height, help=help
+    )
+    sentences, messages = first_lines(text, cap)
+    show_messages(messages)
+    return sentences
+
+
+def or_error(read: Callable[[], T], suffix: str = "") -> T | None:
+    """`read()`, or None after showing its `InputError` as an error box (with `suffix`)."""
+    try:
+        return read()
+    except InputError as error:
+        st.error(f"{error}{suffix}")
+        return None
+
+
+def or_stop(read: Callable[[], T]) -> T:
+    """`read()`; an `InputError` is shown as an error box and stops the page there (whatever
+    the user entered stays in its widgets)."""
+    value = or_error(read)
+    if value is None:
+        st.stop()
+    return value
+
+
+def number_table(
+    data: pd.DataFrame | Mapping[str, Any],
+    formats: Mapping[str, str] | None = None,
+    *,
+    key: str | None = None,
+    hide_index: bool = True,
+    container: Any = st,
+) -> None:
+    """A read-only table across the page; `formats` maps a column to its printf format."""
+    container.dataframe(
+        pd.DataFrame(data),
+        hide_index=hide_index,
+        width="stretch",
+        key=key,
+        column_config={
+            column: st.column_config.NumberColumn(format=format)
+            for column, format in (formats or {}).items()
+        },
+    )
+
+
+def metric_row(values: Mapping[str, Any], help: Mapping[str, str] | None = None) -> None:
+    """One `st.metric` per label, side by side."""
+    for column, (label, value) in zip(st.columns(len(values)), values.items(), strict=True):
+        column.metric(label, value, help=(help or {}).get(label))
+
+
+def replace_table(name: str, table: pd.DataFrame) -> None:
+    """Put a new table in the `table_editor` called `name` (its old edits no longer apply)."""
+    st.session_state[f"{name}_table"] = table.reset_index(drop=True)
+    version = f"{name}_editor_version"
+    st.session_state[version] = st.session_state.get(version, 0) + 1
+    st.session_state.pop(f"_{name}_table_edited", None)
+
+
+def edited_table(name: str) -> pd.DataFrame:
+    """The table of `table_editor` `name` with the user's edits of the last run."""
+    return st.session_state.get(f"_{name}_table_edited", st.session_state[f"{name}_table"])
+
+
+def table_editor(name: str, **options: Any) -> pd.DataFrame:
+    """An editable table whose edits survive a visit to another page; `replace_table` sets it.
+
+    Streamlit's data editor keeps edits as a diff against the table it was given, under its
+    key: a new table gets a new key (a version number), and the edited table is kept aside.
+    """
+    key = f"{name}_editor_{st.session_state[f'{name}_editor_version']}"
+    if key not in st.session_state and f"_{name}_table_edited" in st.session_state:
+        st.session_state[f"{name}_table"] = st.session_state[f"_{name}_table_edited"]  # came back
+    edited = st.data_editor(st.session_state[f"{name}_table"], key=key, **options)
+    st.session_state[f"_{name}_table_edited"] = edited
+    return edited
+
+
+def chart(figure: Any, key: str, container: Any = st, **options: Any) -> Any:
+    """A Plotly figure across its column, under a stable key (for tests and selections)."""
+    return container.plotly_chart(figure, width="stretch", key=key, **options)
+
+
+@contextmanager
+def progress(text: str) -> Iterator[Callable[[float, str], None]]:
+    """A progress bar for a long job: yields `show(fraction, text)`; the bar goes at the end."""
+    bar = st.progress(0.0, text=text)
+    try:
+        yield lambda fraction, message: bar.progress(min(max(fraction, 0.0), 1.0), text=message)
+    finally:
+        bar.empty()
+
+
+def session_value(key: str, make: Callable[[], T], keep: Callable[[T], bool] | None = None) -> T:
+    """This session's value under `key`: made by `make()` when missing or when `keep` rejects it."""
+    value = st.session_state.get(key)
+    if value is None or (keep is not None and not keep(value)):
+        value = st.session_state[key] = make()
+    return value
+
+
+def plural(count: int, noun: str, plural_noun: str | None = None) -> str:
+    """`1 triplet`, `3 triplets`, `1,200 sentences`."""
+    return f"{count:,} {noun if count == 1 else plural_noun or noun + 's'}"
 
 
 def _model_label(name: str) -> str:

@@ -11,7 +11,8 @@ from components import backend
 from components.encoder import embed, load_model
 from components.finetune import REGISTRY
 from components.losses import cosine_margin_loss, info_nce_loss, triplet_loss
-from components.triplets import COLUMNS, load_preset
+from components.samples import load_triplet_preset
+from components.triplets import COLUMNS
 from tests.app.conftest import chart_specs, open_page, texts_of
 
 LOSS_LAB = "pages/3_Loss_Lab.py"
@@ -54,7 +55,7 @@ def test_default_preset_shows_every_section(lab, model):
         "1 · Your triplets", "2 · Three losses", "3 · Loss landscapes",
         "4 · Fine-tune a private copy",
     ]  # fmt: skip
-    table = load_preset("All 26")
+    table = load_triplet_preset("All 26")
     assert len(lab.data_editor[0].value) == 26
     rows = table_rows(lab)
     a, p, n = (embed(model, table[c].tolist()) for c in COLUMNS)
@@ -75,7 +76,7 @@ def test_sliders_change_losses_and_landscapes(lab, model):
     lab.select_slider(key="loss_tau").set_value(0.001).run()
     lab.toggle(key="loss_use_negatives").set_value(False).run()
     assert not lab.exception
-    table = load_preset("All 26")
+    table = load_triplet_preset("All 26")
     a, p, n = (embed(model, table[c].tolist()) for c in COLUMNS)
     rows = table_rows(lab)
     np.testing.assert_allclose(rows["triplet"], triplet_loss(a, p, n, 0.5), atol=1e-5)
@@ -150,7 +151,7 @@ def test_train_reset_and_the_shared_model_is_untouched(lab, model):
     trained = lab.session_state[backend.SESSION_MODELS_KEY]["fine-tuned copy"]
     assert lab.selectbox(key="model_choice").value == "fine-tuned copy"
     assert "In use: **fine-tuned copy**" in texts_of(lab.sidebar.caption)
-    history = lab.session_state["loss_result"]["history"]
+    history = lab.session_state["loss_result"].history
     assert len(history.step_losses) == 1  # 3 triplets, batch 8, 1 epoch
     shared = backend.get_model()
     fresh = load_model()

@@ -7,11 +7,13 @@ import json
 import numpy as np
 import pytest
 
-from components.encoder import embed
+from components.encoder import embed, token_embeddings, untrained_copy
+from components.evaluation import spearman
+from components.losses import pairwise_cosine
 from components.pooling import MODES, pool
-from components.quality import load_scored_pairs, paired_cosine, spearman, untrained_copy
+from components.samples import load_scored_pairs
 from components.similarity import cosine_similarity_matrix
-from components.tokens import batched_token_embeddings, find_word_vectors
+from components.tokens import find_word_vectors
 from tests.app.conftest import _decode, open_page, texts_of
 
 PAGE = "pages/2_Tokens_and_Pooling.py"
@@ -99,7 +101,7 @@ def test_word_heatmap_is_the_cosine_of_the_word_vectors(lab, model):
     lab.text_area(key="pooling_context").input("\n".join(sentences)).run()
     lab.text_input(key="pooling_words").input("bank").run()
     assert not lab.exception
-    tokens, _ = batched_token_embeddings(model, sentences)
+    tokens, _ = token_embeddings(model, sentences)
     found = find_word_vectors(model.tokenizer, 256, sentences, ["bank"], tokens)
     expected = cosine_similarity_matrix(np.stack([f.vector for f in found]))
     z = np.array(charts(lab)["pooling_word_heatmap"]["data"][0]["z"])
@@ -116,7 +118,7 @@ def test_mode_heatmaps_equal_pool_then_cosine(lab, model):
     sentences = ["A cat sat on the mat.", "A kitten rested on the rug.", "Stocks fell sharply."]
     lab.text_area(key="pooling_sentences").input("\n".join(sentences)).run()
     assert not lab.exception
-    tokens, mask = batched_token_embeddings(model, sentences)
+    tokens, mask = token_embeddings(model, sentences)
     traces = {t["name"]: t for t in charts(lab)["pooling_mode_heatmaps"]["data"]}
     assert list(traces) == list(MODES)
     for mode in ("cls", "mean", "max", "mean_sqrt_len"):
@@ -139,14 +141,14 @@ def test_empty_pooling_sentences_get_a_message(lab):
 
 def test_quality_bars_are_measured(lab, model):
     pairs = load_scored_pairs()
-    tokens, mask = batched_token_embeddings(model, pairs.first + pairs.second)
+    tokens, mask = token_embeddings(model, pairs.first + pairs.second)
     n = len(pairs.first)
     bars = charts(lab)["pooling_spearman"]["data"][0]
     assert bars["x"] == list(MODES)
     for mode, value in zip(MODES[:4], bars["y"][:4], strict=True):
         pooled = pool(tokens, mask, mode).numpy()
         assert value == pytest.approx(
-            spearman(paired_cosine(pooled[:n], pooled[n:]), pairs.scores), abs=1e-5
+            spearman(pairwise_cosine(pooled[:n], pooled[n:]), pairs.scores), abs=1e-5
         )
     accuracy = charts(lab)["pooling_triplet_accuracy"]["data"][0]["y"]
     assert all(0 <= value <= 1 for value in accuracy)
@@ -182,9 +184,9 @@ def test_random_weights_score_far_below_the_trained_model(lab, model):
     pairs = load_scored_pairs()
     n = len(pairs.first)
     untrained = untrained_copy(model, seed=0)
-    tokens, mask = batched_token_embeddings(untrained, pairs.first + pairs.second)
+    tokens, mask = token_embeddings(untrained, pairs.first + pairs.second)
     pooled = pool(tokens, mask, "mean").numpy()
-    expected = spearman(paired_cosine(pooled[:n], pooled[n:]), pairs.scores)
+    expected = spearman(pairwise_cosine(pooled[:n], pooled[n:]), pairs.scores)
     assert bars["x"] == ["trained", "random weights"]
     assert bars["y"][1] == pytest.approx(expected, abs=1e-5)
     assert bars["y"][0] > bars["y"][1] + 0.3

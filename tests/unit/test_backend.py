@@ -21,7 +21,8 @@ def test_embed_texts_in_chunks_equals_embed(model):
 def test_embeddings_csv_round_trips_exactly(model):
     texts = ('a, quoted "text"', "<b>html</b>", "ünïcode")
     vectors = embed(model, list(texts))
-    data = backend.embeddings_csv(DEFAULT_MODEL, texts, ("x", "y", "z"), vectors)
+    active = backend.ActiveModel(model, DEFAULT_MODEL, model_info(model, DEFAULT_MODEL))
+    data = backend.embeddings_csv(active, texts, ("x", "y", "z"), vectors)
     table = pd.read_csv(io.BytesIO(data), keep_default_na=False)
     assert table["text"].tolist() == list(texts) and table["label"].tolist() == ["x", "y", "z"]
     np.testing.assert_allclose(table.filter(like="dim_").to_numpy(), vectors, atol=1e-7)

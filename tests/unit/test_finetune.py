@@ -21,9 +21,9 @@ from components.finetune import (
     triplet_loader,
 )
 from components.losses import cosine_margin_loss
-from components.triplets import load_preset
+from components.samples import load_triplet_preset
 
-TABLE = load_preset("24 project triplets (some hard)").iloc[:6]
+TABLE = load_triplet_preset("24 project triplets (some hard)").iloc[:6]
 ANCHORS, POSITIVES, NEGATIVES = (TABLE[c].tolist() for c in ("anchor", "positive", "negative"))
 
 

@@ -24,12 +24,12 @@ from components.losses import (
     triplet_from_cosines,
     triplet_loss,
 )
-from components.triplets import load_preset
+from components.samples import load_triplet_preset
 
 
 @pytest.fixture(scope="module")
 def triplet_vectors(model):
-    table = load_preset("All 26")
+    table = load_triplet_preset("All 26")
     return tuple(
         embed(model, table[column].tolist()) for column in ("anchor", "positive", "negative")
     )

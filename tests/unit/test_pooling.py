@@ -184,14 +184,10 @@ def test_token_shares_per_mode(padded_batch):
 
 
 def test_training_lowers_the_loss_and_touches_only_the_head(model):
-    from components.quality import load_triplets
-    from components.tokens import batched_token_embeddings
+    from components.samples import load_triplets
 
     triplets = load_triplets()
-    parts = [
-        batched_token_embeddings(model, texts)
-        for texts in (triplets.anchor, triplets.positive, triplets.negative)
-    ]
+    parts = [token_embeddings(model, texts) for texts in triplets.columns()]
     frozen = [tokens.clone() for tokens, _ in parts]
     before = {name: value.clone() for name, value in model.state_dict().items()}
     head = AttentionPoolingHead(384)

@@ -3,7 +3,8 @@ from __future__ import annotations
 import numpy as np
 from sklearn.decomposition import PCA
 
-from components.search_charts import attention_bars, project_with_query, query_map
+from components.projection import project_with_query
+from components.search_charts import attention_bars, query_map
 
 
 def test_query_is_placed_with_the_chunks_rotation():

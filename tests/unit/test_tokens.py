@@ -13,7 +13,6 @@ from components.samples import load_preset
 from components.similarity import cosine_similarity_matrix
 from components.tokens import (
     EXAMPLES,
-    batched_token_embeddings,
     chips_html,
     find_word_vectors,
     token_view,
@@ -93,21 +92,21 @@ def test_sentencepiece_tokenizer_shows_word_start_marks(sentencepiece_tokenizer)
 
 def test_batched_token_embeddings_equal_model_encode_token_embeddings(model):
     texts = [*load_preset("Reference demo: physics and tacos").texts, "short", "word " * 300]
-    tokens, mask = batched_token_embeddings(model, texts, batch_size=2)
+    tokens, mask = token_embeddings(model, texts, batch_size=2)
     reference = model.encode(texts, output_value="token_embeddings", batch_size=2)
     for row, expected in enumerate(reference):
         length = int(mask[row].sum())
         assert length == expected.shape[0]
         torch.testing.assert_close(tokens[row, :length], expected.cpu(), atol=1e-5, rtol=0)
         assert torch.all(tokens[row, length:] == 0)
-    one_batch, one_mask = token_embeddings(model, texts)  # the foundation's single padded batch
+    one_batch, one_mask = token_embeddings(model, texts, batch_size=len(texts))  # one batch
     assert torch.equal(mask, one_mask)
     real = mask.bool()
     torch.testing.assert_close(tokens[real], one_batch[real], atol=1e-5, rtol=0)
 
 
 def test_empty_list_gives_empty_tensors(model):
-    tokens, mask = batched_token_embeddings(model, [])
+    tokens, mask = token_embeddings(model, [])
     assert tokens.shape == (0, 0, 384) and mask.shape == (0, 0)
 
 
@@ -119,7 +118,7 @@ def test_word_in_context_vectors(model):
         "No target word here.",
         "A BAT flew out of the cave, superconductivity aside.",
     ]
-    tokens, _ = batched_token_embeddings(model, sentences)
+    tokens, _ = token_embeddings(model, sentences)
     found = find_word_vectors(
         model.tokenizer, 256, sentences, ["bank", "bat", "superconductivity"], tokens
     )

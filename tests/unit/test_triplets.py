@@ -3,15 +3,14 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
+from components.samples import TRIPLET_PRESETS, load_triplet_preset
 from components.texts import InputError
 from components.triplets import (
     COLUMNS,
     MAX_TABLE_ROWS,
     MAX_TRIPLETS,
-    PRESETS,
     clean_triplets,
     held_out_indices,
-    load_preset,
     parse_pasted,
     read_triplet_csv,
     table_csv,
@@ -19,22 +18,22 @@ from components.triplets import (
 
 
 def test_presets_have_the_lessons_two_and_at_least_20_more():
-    lesson = load_preset("The lesson's two triplets")
+    lesson = load_triplet_preset("The lesson's two triplets")
     assert lesson["anchor"].tolist() == [
         "How do I sort a list in Python?",
         "Symptoms of iron-deficiency anaemia?",
     ]
-    project = load_preset("24 project triplets (some hard)")
+    project = load_triplet_preset("24 project triplets (some hard)")
     assert len(project) >= 20 and list(project.columns) == list(COLUMNS)
     assert (project != "").all().all()
-    assert len(load_preset("All 26")) == len(lesson) + len(project)
+    assert len(load_triplet_preset("All 26")) == len(lesson) + len(project)
     # Some are deliberately hard: negatives that share words with their anchor.
     shared = [
         set(row.anchor.lower().split()) & set(row.negative.lower().split())
         for row in project.itertuples()
     ]
     assert sum(len(words) >= 3 for words in shared) >= 8
-    assert set(PRESETS)
+    assert set(TRIPLET_PRESETS)
 
 
 def test_clean_triplets_skips_blank_and_incomplete_rows_with_messages():
@@ -111,7 +110,7 @@ def test_parse_pasted_tabs_commas_and_headers():
 
 
 def test_csv_round_trip():
-    table = load_preset("All 26")
+    table = load_triplet_preset("All 26")
     again, _ = read_triplet_csv(table_csv(table), "round.csv")
     pd.testing.assert_frame_equal(again, table)
 

@@ -12,18 +12,11 @@ from sentence_transformers.sentence_transformer.evaluation import (
 )
 from sentence_transformers.util import pairwise_cos_sim
 
-from components.encoder import embed
+from components.encoder import embed, token_embeddings, untrained_copy
+from components.evaluation import pooling_quality, spearman, triplet_accuracy
+from components.losses import pairwise_cosine
 from components.pooling import pool
-from components.quality import (
-    load_scored_pairs,
-    load_triplets,
-    paired_cosine,
-    pooling_quality,
-    spearman,
-    triplet_accuracy,
-    untrained_copy,
-)
-from components.tokens import batched_token_embeddings
+from components.samples import load_scored_pairs, load_triplets
 
 
 def test_the_scored_pairs_file():
@@ -38,17 +31,17 @@ def test_the_scored_pairs_file():
 def test_the_triplet_presets():
     triplets = load_triplets()
     assert len(triplets) >= 22  # the lesson's 2 + at least 20 of ours
-    assert triplets.anchor[0] == "How do I sort a list in Python?"
-    assert all(t.strip() for t in triplets.anchor + triplets.positive + triplets.negative)
+    assert triplets.anchors[0] == "How do I sort a list in Python?"
+    assert all(t.strip() for t in triplets.anchors + triplets.positives + triplets.negatives)
 
 
-def test_paired_cosine_equals_sentence_transformers():
+def test_pairwise_cosine_equals_sentence_transformers():
     generator = np.random.default_rng(0)
     a, b = generator.normal(size=(7, 16)), generator.normal(size=(7, 16))
     np.testing.assert_allclose(
-        paired_cosine(a, b), pairwise_cos_sim(torch.tensor(a), torch.tensor(b)).numpy(), atol=1e-6
+        pairwise_cosine(a, b), pairwise_cos_sim(torch.tensor(a), torch.tensor(b)).numpy(), atol=1e-6
     )
-    assert paired_cosine(np.zeros((1, 3)), np.ones((1, 3)))[0] == 0
+    assert pairwise_cosine(np.zeros((1, 3)), np.ones((1, 3)))[0] == 0
 
 
 def test_spearman_equals_scipy_and_handles_constants():
@@ -60,10 +53,10 @@ def test_spearman_equals_scipy_and_handles_constants():
 
 def test_mean_pooling_spearman_equals_the_embedding_similarity_evaluator(model):
     pairs = load_scored_pairs()
-    tokens, mask = batched_token_embeddings(model, pairs.first + pairs.second)
+    tokens, mask = token_embeddings(model, pairs.first + pairs.second)
     pooled = pool(tokens, mask, "mean").numpy()
     n = len(pairs.first)
-    ours = spearman(paired_cosine(pooled[:n], pooled[n:]), pairs.scores)
+    ours = spearman(pairwise_cosine(pooled[:n], pooled[n:]), pairs.scores)
     evaluator = EmbeddingSimilarityEvaluator(
         pairs.first, pairs.second, pairs.scores.tolist(), similarity_fn_names=["cosine"],
         write_csv=False,
@@ -75,10 +68,10 @@ def test_mean_pooling_spearman_equals_the_embedding_similarity_evaluator(model):
 def test_triplet_accuracy_equals_the_triplet_evaluator(model):
     triplets = load_triplets()
     vectors = [
-        embed(model, texts) for texts in (triplets.anchor, triplets.positive, triplets.negative)
+        embed(model, texts) for texts in (triplets.anchors, triplets.positives, triplets.negatives)
     ]
     evaluator = TripletEvaluator(
-        triplets.anchor, triplets.positive, triplets.negative, similarity_fn_names=["cosine"],
+        triplets.anchors, triplets.positives, triplets.negatives, similarity_fn_names=["cosine"],
         write_csv=False,
     )  # fmt: skip
     assert triplet_accuracy(*vectors) == pytest.approx(
@@ -107,9 +100,9 @@ def test_untrained_copy_is_random_reproducible_and_leaves_the_model_alone(model)
 
 def test_pooling_quality_of_mean_equals_the_library_evaluators(model):
     pairs, triplets = load_scored_pairs(), load_triplets()
-    pair_tokens, pair_mask = batched_token_embeddings(model, pairs.first + pairs.second)
-    triplet_tokens, triplet_mask = batched_token_embeddings(
-        model, triplets.anchor + triplets.positive + triplets.negative
+    pair_tokens, pair_mask = token_embeddings(model, pairs.first + pairs.second)
+    triplet_tokens, triplet_mask = token_embeddings(
+        model, triplets.anchors + triplets.positives + triplets.negatives
     )
     rho, accuracy = pooling_quality(
         pair_tokens, pair_mask, pairs.scores, triplet_tokens, triplet_mask, "mean"
@@ -119,7 +112,7 @@ def test_pooling_quality_of_mean_equals_the_library_evaluators(model):
         write_csv=False,
     )  # fmt: skip
     triplet = TripletEvaluator(
-        triplets.anchor, triplets.positive, triplets.negative, similarity_fn_names=["cosine"],
+        triplets.anchors, triplets.positives, triplets.negatives, similarity_fn_names=["cosine"],
         write_csv=False,
     )  # fmt: skip
     assert rho == pytest.approx(similarity(model)["spearman_cosine"], abs=1e-5)

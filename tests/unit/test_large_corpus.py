@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from components.corpus import MAX_CORPUS, generate_corpus, seed_sentences, split_sentences
+from components.large_corpus import MAX_CORPUS, generate_corpus, seed_sentences, split_sentences
 from components.samples import load_preset
 
 

@@ -1,0 +1,121 @@
+"""Measuring sentence vectors against human judgement: Spearman on scored pairs, triplet accuracy.
+
+The numbers equal sentence-transformers' `EmbeddingSimilarityEvaluator` (Spearman of cosine) and
+`TripletEvaluator` (cosine accuracy), see tests/unit/test_evaluation.py.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+from scipy.stats import spearmanr
+
+from components.encoder import TokenBatch
+from components.losses import pairwise_cosine
+from components.pooling import AttentionPoolingHead, PoolingMode, pool
+from components.samples import ScoredPairs
+from components.triplets import Triplets
+
+
+def _float64(vectors: np.ndarray | torch.Tensor) -> np.ndarray:
+    if isinstance(vectors, torch.Tensor):
+        vectors = vectors.detach().cpu().numpy()
+    return np.asarray(vectors, dtype=np.float64)
+
+
+def spearman(predicted: np.ndarray, gold: np.ndarray) -> float:
+    """Spearman rank correlation (== scipy.stats.spearmanr); 0 when either side is constant."""
+    predicted, gold = np.asarray(predicted, dtype=np.float64), np.asarray(gold, dtype=np.float64)
+    if len(predicted) < 2 or np.ptp(predicted) == 0 or np.ptp(gold) == 0:
+        return 0.0
+    return float(spearmanr(predicted, gold).statistic)
+
+
+def triplet_accuracy(
+    anchor: np.ndarray | torch.Tensor,
+    positive: np.ndarray | torch.Tensor,
+    negative: np.ndarray | torch.Tensor,
+) -> float:
+    """Share of triplets with cos(a, p) > cos(a, n); inputs (n, dim)."""
+    if len(anchor) == 0:
+        return 0.0
+    anchor, positive, negative = (_float64(v) for v in (anchor, positive, negative))
+    return float(np.mean(pairwise_cosine(anchor, positive) > pairwise_cosine(anchor, negative)))
+
+
+def pair_spearman(pooled: np.ndarray | torch.Tensor, scores: np.ndarray) -> float:
+    """Spearman of the pairs' cosines against their scores.
+
+    Args:
+        pooled: (2 * pairs, dim): all first sentences, then all second sentences.
+        scores: (pairs,) human-style scores.
+    """
+    n_pairs = len(scores)
+    pooled = _float64(pooled)
+    return spearman(pairwise_cosine(pooled[:n_pairs], pooled[n_pairs:]), scores)
+
+
+def pooling_quality(
+    pair_tokens: np.ndarray,
+    pair_mask: np.ndarray,
+    pair_scores: np.ndarray,
+    triplet_tokens: np.ndarray,
+    triplet_mask: np.ndarray,
+    mode: PoolingMode,
+    head: AttentionPoolingHead | None = None,
+) -> tuple[float, float]:
+    """(Spearman on scored pairs, triplet accuracy) of one pooling mode over frozen token vectors.
+
+    Args:
+        pair_tokens, pair_mask: (2 * pairs, tokens, dim), (2 * pairs, tokens): all first
+            sentences, then all second sentences.
+        pair_scores: (pairs,) human-style scores.
+        triplet_tokens, triplet_mask: (3 * triplets, tokens, dim), (3 * triplets, tokens): all
+            anchors, then positives, then negatives.
+    """
+    n_triplets = triplet_tokens.shape[0] // 3
+    rho = pair_spearman(pool(pair_tokens, pair_mask, mode, head), pair_scores)
+    pooled = pool(triplet_tokens, triplet_mask, mode, head)  # (3 * triplets, dim)
+    accuracy = triplet_accuracy(
+        pooled[:n_triplets], pooled[n_triplets : 2 * n_triplets], pooled[2 * n_triplets :]
+    )
+    return rho, accuracy
+
+
+@dataclass(frozen=True)
+class PoolingBenchmark:
+    """Scored pairs and triplets as frozen token vectors, ready to score any pooling.
+
+    Attributes:
+        pair_tokens: all first sentences of `pairs`, then all second sentences.
+        triplet_tokens: `triplets.stacked()`: all anchors, then positives, then negatives.
+    """
+
+    pairs: ScoredPairs
+    triplets: Triplets
+    pair_tokens: TokenBatch
+    triplet_tokens: TokenBatch
+
+    def quality(
+        self, mode: PoolingMode, head: AttentionPoolingHead | None = None
+    ) -> tuple[float, float]:
+        """(Spearman on the scored pairs, triplet accuracy) of one pooling mode."""
+        return pooling_quality(
+            self.pair_tokens.embeddings, self.pair_tokens.attention_mask, self.pairs.scores,
+            self.triplet_tokens.embeddings, self.triplet_tokens.attention_mask, mode, head,
+        )  # fmt: skip
+
+    def mean_pooling_spearman(self, pair_tokens: TokenBatch | None = None) -> float:
+        """Spearman of mean pooling, on these pairs' token vectors from another model if given."""
+        tokens = self.pair_tokens if pair_tokens is None else pair_tokens
+        return pair_spearman(
+            pool(tokens.embeddings, tokens.attention_mask, "mean"), self.pairs.scores
+        )
+
+    def pair_cosines(self, mode: PoolingMode = "mean") -> np.ndarray:
+        """(pairs,) cosine of each scored pair under a fixed pooling mode."""
+        pooled = _float64(pool(self.pair_tokens.embeddings, self.pair_tokens.attention_mask, mode))
+        n_pairs = len(self.pairs.scores)
+        return pairwise_cosine(pooled[:n_pairs], pooled[n_pairs:])
