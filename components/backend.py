@@ -8,6 +8,7 @@ works on its own copy and registers it with `register_session_model`.
 
 from __future__ import annotations
 
+import hashlib
 import threading
 import time
 import uuid
@@ -31,7 +32,10 @@ from components.encoder import (
     token_batch,
     untrained_copy,
 )
-from components.projection import ProjectionResult, project
+from components.jobs import Job, replace_or_reuse
+from components.large_corpus import Corpus, generate_corpus
+from components.projection import LARGE_N, ProjectionResult, project
+from components.scale import Prepared, prepare
 from components.tables import vectors_table
 
 if TYPE_CHECKING:
@@ -55,6 +59,7 @@ SESSION_MODEL_KEYS = "session_model_keys"  # session_state: label -> its unique 
 SESSION_MODEL_BASES = "session_model_bases"  # session_state: label -> shared model it copies
 SESSION_KEY_PREFIX = "session:"
 CHUNK_VECTORS_KEY = "_chunk_vectors"  # session_state: the last encoded set of chunks
+JOBS_KEY = "_jobs"  # session_state: slot -> this session's background Job in that slot
 
 
 @dataclass(frozen=True)
@@ -211,6 +216,90 @@ def projection(
         return project(_vectors, method, n_components, **dict(params))
 
 
+# ---------------------------------------------------------------- large inputs, in the background
+@st.cache_data(max_entries=2, show_spinner="Generating the corpus…")
+def generated_corpus(n: int, seed: int) -> Corpus:
+    """`large_corpus.generate_corpus`, cached per (n, seed)."""
+    return generate_corpus(n, seed)
+
+
+def texts_fingerprint(texts: list[str] | tuple[str, ...]) -> str:
+    """A short key for a list of texts (hashing it is faster than hashing a 100k-tuple per call)."""
+    digest = hashlib.sha256()
+    for text in texts:
+        digest.update(text.encode("utf-8", "surrogatepass"))
+        digest.update(b"\x00")
+    return f"{len(texts)}:{digest.hexdigest()[:24]}"
+
+
+def session_jobs() -> dict[str, Job]:
+    """This session's background jobs, one per slot ("prepare", "projection")."""
+    return st.session_state.setdefault(JOBS_KEY, {})
+
+
+def preparation(active: ActiveModel, texts: list[str], *, restart: bool = False) -> Job[Prepared]:
+    """This session's job preparing `texts` (tokens, vectors, neighbours, heatmap blocks).
+
+    Started on the first call for these texts and model; later calls return the same job. Slices
+    are encoded through the shared slice cache: a resumed (`restart`) or repeated preparation
+    only encodes what no session has encoded yet.
+    """
+    fingerprint = texts_fingerprint(texts)
+    key = f"{active.key}|{fingerprint}"
+
+    def count(some: list[str]) -> list[int]:
+        with HEAVY_WORK:
+            return count_tokens(active.model, some)
+
+    def work(job: Job[Prepared]) -> Prepared:
+        warm_up_large_umap()  # compiles the large-map code while the sentences are encoded
+        return prepare(texts, lambda part: _vectors_of_slice(active, part), count, job.report)
+
+    return replace_or_reuse(
+        session_jobs(), "prepare", key,
+        lambda: Job(key, work, f"Preparing {len(texts):,} sentences"), restart=restart,
+    )  # fmt: skip
+
+
+@st.cache_data(max_entries=16, show_spinner=False, hash_funcs=MODEL_HASH)
+def _projection_of(
+    active: ActiveModel,
+    fingerprint: str,
+    method: str,
+    n_components: int,
+    params: tuple[tuple[str, float], ...],
+    _vectors: np.ndarray,
+    _progress: object,
+) -> ProjectionResult:
+    with HEAVY_WORK:
+        return project(_vectors, method, n_components, progress=_progress, **dict(params))
+
+
+def projection_job(
+    active: ActiveModel,
+    fingerprint: str,
+    method: str,
+    n_components: int,
+    params: tuple[tuple[str, float], ...],
+    vectors: np.ndarray,
+    *,
+    restart: bool = False,
+) -> Job[ProjectionResult]:
+    """This session's job projecting a large set (cached across sessions per model, texts,
+    method and settings); a new setting cancels the projection still running for the old one."""
+    key = f"{active.key}|{fingerprint}|{method}|{n_components}|{params}"
+
+    def work(job: Job[ProjectionResult]) -> ProjectionResult:
+        return _projection_of(
+            active, fingerprint, method, n_components, params, vectors, job.report
+        )
+
+    return replace_or_reuse(
+        session_jobs(), "projection", key,
+        lambda: Job(key, work, f"Projecting {len(vectors):,} sentences"), restart=restart,
+    )  # fmt: skip
+
+
 @st.cache_data(max_entries=8, show_spinner=False, hash_funcs=MODEL_HASH)
 def embeddings_csv(
     active: ActiveModel, texts: tuple[str, ...], labels: tuple[str, ...], _vectors: np.ndarray
@@ -222,8 +311,13 @@ def embeddings_csv(
 # ---------------------------------------------------------------- tokens
 @st.cache_data(max_entries=64, show_spinner=False, hash_funcs=MODEL_HASH)
 def token_counts(active: ActiveModel, texts: tuple[str, ...]) -> list[int]:
-    """Tokens per text (with [CLS]/[SEP]) before truncation, cached per (model, texts)."""
-    return count_tokens(active.model, texts)
+    """Tokens per text (with [CLS]/[SEP]) before truncation, cached per (model, texts).
+
+    Under HEAVY_WORK: the shared tokenizer changes its truncation setting per call, so counting
+    (untruncated) while another thread encodes (truncated) breaks one of them.
+    """
+    with HEAVY_WORK:
+        return count_tokens(active.model, texts)
 
 
 @st.cache_data(max_entries=256, show_spinner=False, hash_funcs=MODEL_HASH)
@@ -299,5 +393,21 @@ def warm_up_umap() -> threading.Thread:
         project(points, "umap", 2)
 
     thread = threading.Thread(target=fit_a_tiny_map, name="umap-warm-up", daemon=True)
+    thread.start()
+    return thread
+
+
+@st.cache_resource(show_spinner=False)
+def warm_up_large_umap() -> threading.Thread:
+    """Compile, once per process, the code of maps of LARGE_N points and more (approximate
+    neighbours, PCA init): ~10 s on a first large map. Started when a session brings that many
+    sentences, so it runs while they are encoded; not at start-up, where most visitors never
+    need it."""
+
+    def fit_a_large_map() -> None:
+        points = np.random.default_rng(0).normal(size=(LARGE_N, 64)).astype(np.float32)
+        project(points, "umap", 2)
+
+    thread = threading.Thread(target=fit_a_large_map, name="large-umap-warm-up", daemon=True)
     thread.start()
     return thread

@@ -12,7 +12,7 @@ from typing import Literal
 
 import pandas as pd
 
-MAX_SENTENCES = 5_000  # the input cap: more lines are cut with a message
+MAX_SENTENCES = 100_000  # the input cap (Explore at scale): more lines are cut with a message
 MAX_UPLOAD_MB = 50  # same as server.maxUploadSize in .streamlit/config.toml
 
 Level = Literal["info", "warning", "error"]

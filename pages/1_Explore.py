@@ -5,8 +5,10 @@ from __future__ import annotations
 import numpy as np
 import streamlit as st
 
-from components import backend, charts
+from components import backend, block_charts, charts, scale
 from components.backend import ActiveModel
+from components.heatmap_blocks import BlockSummary, block_pair
+from components.neighbours import EXACT_MAX, NeighbourSearch
 from components.projection import METHOD_NAMES, ProjectionResult
 from components.samples import (
     DEFAULT_PRESET,
@@ -15,7 +17,6 @@ from components.samples import (
     REFERENCE_DEMO_CLAIMS,
     load_preset,
 )
-from components.search import top_k
 from components.similarity import cluster_order, cosine_similarity_matrix, mean_pairwise_cosine
 from components.tables import vectors_table
 from components.texts import (
@@ -28,6 +29,8 @@ from components.texts import (
 )
 from components.widgets import (
     chart,
+    job_outcome,
+    job_progress,
     metric_row,
     number_table,
     or_stop,
@@ -35,13 +38,21 @@ from components.widgets import (
     persist,
     plural,
     preset_picker,
+    progress,
     show_messages,
 )
 
-HEATMAP_MAX = 300  # more cells than 300 x 300 make a slow, unreadable heatmap
 VALUES_MAX = 20  # print the cosine in each cell up to this many sentences
 MAX_COLOURS = 24  # a label column with more distinct values is not used for colour
-TYPE, UPLOAD = "Type or paste", "Upload a file"
+SELECT_MAX = 2_000  # up to this many sentences, the neighbour list picks one from a select box
+TYPE, UPLOAD, GENERATE = "Type or paste", "Upload a file", "Generate a large corpus"
+SCALE_LIMITS = (
+    f"Up to **{scale.MAX_SENTENCES:,} sentences**. From {scale.BACKGROUND_MIN:,} on, they are "
+    "encoded and mapped in the background (the page stays usable; cancel any time, finished parts "
+    f"are kept). Past {scale.HEATMAP_MAX} sentences the heatmap groups them into blocks; past "
+    f"{EXACT_MAX:,}, neighbours come from an approximate index; t-SNE takes up to "
+    f"{scale.TSNE_MAX:,}."
+)
 
 
 def use_preset(name: str) -> None:
@@ -60,7 +71,7 @@ def typed_sentences() -> ParsedInput:
     st.caption(PRESETS[st.session_state["explore_preset"]].description)
     text = st.text_area(
         "One sentence per line", key=persist("explore_text", ""), height=220,
-        help="Blank lines and duplicates are ignored. Up to 5,000 sentences.",
+        help=f"Blank lines and duplicates are ignored. Up to {scale.MAX_SENTENCES:,} sentences.",
     )  # fmt: skip
     return parse_lines(text, st.session_state.get("explore_labels"))
 
@@ -92,16 +103,39 @@ def uploaded_sentences() -> ParsedInput:
     return or_stop(lambda: texts_from_table(table, text_column, label))
 
 
+def generated_sentences() -> ParsedInput:
+    """A corpus of up to 100,000 sentences grown offline from the shipped texts."""
+    left, right = st.columns([3, 1])
+    n = left.slider(
+        "Sentences", 1_000, scale.MAX_SENTENCES, step=1_000,
+        key=persist("explore_generate_n", 20_000),
+        help="The shipped essays and presets cut into ~1,000 sentences, then framed "
+        "('Note: …') and spliced within a topic into new distinct sentences, labelled by topic.",
+    )  # fmt: skip
+    seed = right.number_input("Seed", 0, 999, key=persist("explore_generate_seed", 0))
+    corpus = backend.generated_corpus(int(n), int(seed))
+    st.caption(
+        f"{n:,} distinct sentences on {len(set(corpus.labels))} topics: the same for the same "
+        "seed, made on this machine without the internet."
+    )
+    return ParsedInput(corpus.texts, corpus.labels)
+
+
 def sentences_section() -> tuple[list[str], list[str]]:
     """The sentences and their colour labels ("" for none); stops the page when there are none."""
     st.header("1 · Your sentences")
     if "_explore_text" not in st.session_state:  # first visit: the default preset, no typing
         use_preset(DEFAULT_PRESET)
     source = st.radio(
-        "Where the sentences come from", [TYPE, UPLOAD], horizontal=True,
-        key=persist("explore_source", TYPE),
+        "Where the sentences come from", [TYPE, UPLOAD, GENERATE], horizontal=True,
+        key=persist("explore_source", TYPE), help=SCALE_LIMITS.replace("**", ""),
     )  # fmt: skip
-    parsed = typed_sentences() if source == TYPE else uploaded_sentences()
+    if source == TYPE:
+        parsed = typed_sentences()
+    elif source == UPLOAD:
+        parsed = uploaded_sentences()
+    else:
+        parsed = generated_sentences()
     show_messages(parsed.messages)
     texts = parsed.texts
     if not texts:
@@ -118,9 +152,56 @@ def sentences_section() -> tuple[list[str], list[str]]:
     return texts, labels
 
 
-def encode_section(active: ActiveModel, texts: list[str]) -> np.ndarray:
-    """The sentence vectors (n, dim), with a warning for sentences past the window."""
-    counts = backend.token_counts(active, tuple(texts))
+def fits_in_memory(active: ActiveModel, n: int) -> None:
+    """In public mode, refuse (politely, with the figures) a corpus this session cannot hold."""
+    if n < scale.BACKGROUND_MIN or not scale.public_mode():
+        return
+    needed = scale.session_memory_mb(n, active.info.dimension)
+    if needed <= scale.PUBLIC_SESSION_MB:
+        return
+    most = scale.largest_fitting(scale.PUBLIC_SESSION_MB, active.info.dimension)
+    st.error(
+        f"Sorry: {n:,} sentences would need about **{needed:,.0f} MB** of memory on this shared "
+        f"server, and one visitor may use {scale.PUBLIC_SESSION_MB:,} MB (about {most:,} "
+        "sentences). Use fewer sentences, or run the lab on your own machine (`make run`), where "
+        f"Explore takes up to {scale.MAX_SENTENCES:,}."
+    )
+    st.stop()
+
+
+def prepared_vectors(active: ActiveModel, texts: list[str]) -> scale.Prepared | None:
+    """Tokens, vectors, neighbour search and heatmap blocks of the texts (None: not ready yet).
+
+    The work runs on a background thread of this session. Below `scale.BACKGROUND_MIN` sentences
+    the page waits for it (with a bar past a few hundred); above, it shows the job's progress in a
+    fragment that polls it, and draws the rest of the page meanwhile.
+    """
+    restart = st.session_state.pop("_explore_restart", False)
+    job = backend.preparation(active, texts, restart=restart)
+    if len(texts) < scale.BACKGROUND_MIN:
+        if job.running and len(texts) > backend.PROGRESS_MIN_TEXTS:
+            with progress(f"Encoding {len(texts):,} sentences…") as show:
+                while not job.wait(0.2):
+                    show(job.share, job.text)
+        job.wait()
+    if job.state == "running":
+        st.caption(f"{len(texts):,} sentences: preparing them in the background.")
+        job_progress(job, "explore_prepare", "encoding")
+        return None
+    if job_outcome(job, "explore_prepare", "Encoding"):
+        st.session_state["_explore_restart"] = True
+        st.rerun()
+    return job.result
+
+
+def encode_section(active: ActiveModel, texts: list[str]) -> scale.Prepared | None:
+    """Encode the sentences (see `prepared_vectors`) and sum them up; warn about sentences past
+    the model's window. None while they are being prepared."""
+    fits_in_memory(active, len(texts))
+    prepared = prepared_vectors(active, texts)
+    if prepared is None:
+        return None
+    counts, vectors = prepared.token_counts, prepared.vectors
     too_long = [i for i, count in enumerate(counts) if count > active.info.max_tokens]
     if too_long:
         lines = ", ".join(str(i + 1) for i in too_long[:10]) + (" …" if len(too_long) > 10 else "")
@@ -129,18 +210,48 @@ def encode_section(active: ActiveModel, texts: list[str]) -> np.ndarray:
             f"model's window of {active.info.max_tokens} tokens (sentence {lines}): the model "
             "reads only the first tokens and silently ignores the rest. Split long text into chunks."
         )
-    vectors = backend.embed_texts(active, texts)  # (n, dim), unit length
     metric_row({
         "Sentences": f"{len(texts):,}",
         "Vector size": f"{vectors.shape[1]} d",
         "Longest sentence": f"{max(counts)} tokens",
         "Mean cosine (pairs)": f"{mean_pairwise_cosine(vectors):.3f}" if len(texts) > 1 else "—",
     })  # fmt: skip
-    return vectors
+    return prepared
 
 
-def heatmap_section(texts: list[str], vectors: np.ndarray) -> None:
+def block_heatmap_section(texts: list[str], vectors: np.ndarray, blocks: BlockSummary) -> None:
+    """Past `scale.HEATMAP_MAX` sentences: the mean cosine between blocks, and one pair of blocks
+    up close."""
+    n = len(texts)
+    st.caption(
+        f"{n:,} sentences make {n * n:,} pairs: far too many cells to draw. They are grouped into "
+        f"{blocks.n_blocks} blocks of similar sentences (k-means); each cell is the **mean cosine** "
+        "between the sentences of two blocks, exact over every pair. Hover a cell for the blocks' "
+        "sizes and a typical sentence; pick two blocks below to see their sentences."
+    )
+    chart(block_charts.block_heatmap(blocks, texts), "explore_blocks")
+    labels = {b: block_charts.block_label(blocks, b, texts, 50) for b in range(blocks.n_blocks)}
+    left, right = st.columns(2)
+    rows = left.selectbox("Rows: block", list(labels), format_func=labels.get,
+                          key="explore_block_rows")  # fmt: skip
+    columns = right.selectbox("Columns: block", list(labels), format_func=labels.get,
+                              key="explore_block_columns")  # fmt: skip
+    pair = block_pair(vectors, blocks, int(rows), int(columns))
+    chart(block_charts.pair_heatmap(pair, texts, range(1, n + 1)), "explore_block_pair")
+    st.caption(
+        f"Rows: {pair.rows_a.size} of the {pair.total_a:,} sentences of block B{rows + 1}; "
+        f"columns: {pair.rows_b.size} of the {pair.total_b:,} of B{columns + 1} (a larger block "
+        "is sampled evenly from its most to its least typical sentence). Each cell is one real "
+        "cosine; hover it for both sentences."
+    )
+
+
+def heatmap_section(texts: list[str], prepared: scale.Prepared) -> None:
     st.header("2 · Cosine similarity of every pair")
+    if prepared.blocks is not None:
+        block_heatmap_section(texts, prepared.vectors, prepared.blocks)
+        return
+    vectors = prepared.vectors
     order = st.radio(
         "Order", ["Input order", "Clustered"], horizontal=True,
         key=persist("explore_order", "Clustered"),
@@ -148,12 +259,7 @@ def heatmap_section(texts: list[str], vectors: np.ndarray) -> None:
         "topics show up as blocks along the diagonal.",
     )  # fmt: skip
     n = len(texts)
-    shown = np.arange(min(n, HEATMAP_MAX))
-    if n > HEATMAP_MAX:
-        st.caption(
-            f"The heatmap shows the first {HEATMAP_MAX} of {n:,} sentences; the map and the "
-            "neighbour search below use all of them."
-        )
+    shown = np.arange(n)
     similarity = cosine_similarity_matrix(vectors[shown])  # (shown, shown): never the full n x n
     if order == "Clustered":
         rows = cluster_order(similarity)
@@ -207,19 +313,59 @@ def projection_controls() -> tuple[str, int, dict[str, float]]:
 
 
 def clicked_sentence(texts: list[str]) -> int:
-    """The row of the sentence picked by a click on the map (or in the list below), else 0."""
+    """The row of the sentence picked by a click on the map (or in the list below), else 0.
+
+    The pick lives in the neighbour section's widget: a select box of the sentences up to
+    SELECT_MAX of them (`explore_focus`), a sentence number past that (`explore_focus_number`).
+    """
     selection = (st.session_state.get("explore_scatter") or {}).get("selection", {})
     points = tuple(
         int(point["customdata"][0])
         for point in selection.get("points", [])
         if point.get("customdata")
     )
+    large = len(texts) > SELECT_MAX
     if points and points != st.session_state.get("_explore_applied_points"):
         st.session_state["_explore_applied_points"] = points
         if points[0] < len(texts):
-            st.session_state["explore_focus"] = texts[points[0]]
+            if large:
+                st.session_state["explore_focus_number"] = points[0] + 1
+            else:
+                st.session_state["explore_focus"] = texts[points[0]]
+    if large:
+        number = st.session_state.get("explore_focus_number", 1)
+        return min(max(int(number), 1), len(texts)) - 1
     focus = st.session_state.get("explore_focus")
     return texts.index(focus) if focus in texts else 0
+
+
+def projection_of(
+    active: ActiveModel, texts: list[str], vectors: np.ndarray, method: str, dims: int,
+    params: dict[str, float],
+) -> ProjectionResult | None:  # fmt: skip
+    """The map's coordinates: here and now for a few sentences, from a background job (with its
+    progress) for many; None while that job runs or when it stopped."""
+    settings = tuple(sorted(params.items()))
+    if len(texts) < scale.BACKGROUND_MIN:
+        with st.spinner(f"Projecting {len(texts):,} sentences with {METHOD_NAMES[method]}…"):
+            return backend.projection(active, tuple(texts), method, dims, settings, vectors)
+    restart = st.session_state.pop("_explore_map_restart", False)
+    fingerprint = backend.texts_fingerprint(texts)
+    job = backend.projection_job(
+        active, fingerprint, method, dims, settings, vectors, restart=restart
+    )
+    job.wait(1.0)  # a map cached by an earlier run (or session) is back at once
+    if job.state == "running":
+        job_progress(job, "explore_map", "the projection")
+        st.caption(
+            f"{METHOD_NAMES[method]} on {len(texts):,} sentences: progress by stage (neighbours, "
+            "then the layout, epoch by epoch). The neighbours and the vectors below are ready."
+        )
+        return None
+    if job_outcome(job, "explore_map", "The projection"):
+        st.session_state["_explore_map_restart"] = True
+        st.rerun()
+    return job.result
 
 
 def map_section(
@@ -232,10 +378,15 @@ def map_section(
         "screen. Distances on the map are approximate: trust the cosine numbers over the picture."
     )
     method, dims, params = projection_controls()
-    with st.spinner(f"Projecting {len(texts):,} sentences with {METHOD_NAMES[method]}…"):
-        projection: ProjectionResult = backend.projection(
-            active, tuple(texts), method, dims, tuple(sorted(params.items())), vectors
+    if method == "tsne" and len(texts) > scale.TSNE_MAX:
+        st.warning(
+            f"t-SNE takes up to {scale.TSNE_MAX:,} sentences (past that it runs for many "
+            f"minutes); with {len(texts):,}, pick UMAP or PCA."
         )
+        return clicked_sentence(texts)
+    projection = projection_of(active, texts, vectors, method, dims, params)
+    if projection is None:
+        return clicked_sentence(texts)
     if projection.note:
         st.info(projection.note)
     focus = clicked_sentence(texts)
@@ -249,21 +400,33 @@ def map_section(
 
 
 def neighbours_section(
-    texts: list[str], labels: list[str], vectors: np.ndarray, focus: int
+    texts: list[str], labels: list[str], search: NeighbourSearch, focus: int
 ) -> None:
     st.header("4 · Nearest neighbours")
     n = len(texts)
     if n < 2:
         st.info("Add a second sentence to see neighbours.")
         return
-    if st.session_state.get("explore_focus") not in texts:
-        st.session_state["explore_focus"] = texts[focus]
     left, right = st.columns([3, 1])
-    focus = texts.index(left.selectbox("Sentence", texts, key="explore_focus"))
+    if n <= SELECT_MAX:
+        if st.session_state.get("explore_focus") not in texts:
+            st.session_state["explore_focus"] = texts[focus]
+        focus = texts.index(left.selectbox("Sentence", texts, key="explore_focus"))
+    else:
+        st.session_state["explore_focus_number"] = focus + 1
+        focus = left.number_input(
+            f"Sentence number (1 to {n:,}; or click a point on the map)", 1, n,
+            key="explore_focus_number",
+        ) - 1  # fmt: skip
+        left.caption(f"**{focus + 1:,}.** {texts[focus]}")
     k = right.slider("How many", 1, min(20, n - 1), min(5, n - 1), key="explore_k")
-    indices, scores = top_k(vectors[focus], vectors, k + 1)
-    keep = indices != focus
-    indices, scores = indices[keep][:k], scores[keep][:k]
+    indices, scores = search.neighbours_of(focus, k)
+    if search.method == "hnsw":
+        st.caption(
+            f"{n:,} sentences: the candidates come from a faiss HNSW index (8-bit vectors, built "
+            f"once past {EXACT_MAX:,} sentences), so a true neighbour can be missed; every cosine "
+            "shown is then computed exactly."
+        )
     neighbours = [texts[i] for i in indices]
     chart(charts.neighbor_bars(neighbours, scores.tolist()), "explore_neighbors")
     number_table(
@@ -281,10 +444,20 @@ def vectors_section(
         "product). Individual dimensions mean nothing on their own; only directions do."
     )
     number_table(vectors_table(texts[:50], labels[:50], vectors[:50], max_dims=12))
+    if len(texts) < scale.BACKGROUND_MIN:
+        st.download_button(
+            f"Download all {plural(len(texts), 'vector')} (CSV)",
+            backend.embeddings_csv(active, tuple(texts), tuple(labels), vectors),
+            file_name="embeddings.csv", mime="text/csv", key="explore_download",
+        )  # fmt: skip
+        return
+    megabytes = vectors.nbytes / 1e6
     st.download_button(
-        f"Download all {plural(len(texts), 'vector')} (CSV)",
-        backend.embeddings_csv(active, tuple(texts), tuple(labels), vectors),
-        file_name="embeddings.csv", mime="text/csv", key="explore_download",
+        f"Download all {plural(len(texts), 'vector')} (NumPy .npy, {megabytes:,.0f} MB)",
+        lambda: scale.npy_bytes(vectors), file_name="embeddings.npy",
+        mime="application/octet-stream", key="explore_download", on_click="ignore",
+        help="Row i is the vector of sentence i (float32, unit length); built when clicked. "
+        "Load it with numpy.load.",
     )  # fmt: skip
 
 
@@ -325,9 +498,12 @@ st.caption(
     "way: their cosine similarity is close to 1. Unrelated ones sit near 0."
 )
 texts, labels = sentences_section()
-vectors = encode_section(active, texts)
-heatmap_section(texts, vectors)
-focus = map_section(active, texts, labels, vectors)
-neighbours_section(texts, labels, vectors, focus)
-vectors_section(active, texts, labels, vectors)
+prepared = encode_section(active, texts)
+if prepared is not None:
+    heatmap_section(texts, prepared)
+    focus = map_section(active, texts, labels, prepared.vectors)
+    neighbours_section(texts, labels, prepared.neighbours, focus)
+    vectors_section(active, texts, labels, prepared.vectors)
+else:
+    st.info("The heatmap, the map and the neighbours appear here when the sentences are encoded.")
 reference_demo_section(active)
