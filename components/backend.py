@@ -252,8 +252,12 @@ def preparation(active: ActiveModel, texts: list[str], *, restart: bool = False)
             return count_tokens(active.model, some)
 
     def work(job: Job[Prepared]) -> Prepared:
-        warm_up_large_umap()  # compiles the large-map code while the sentences are encoded
-        return prepare(texts, lambda part: _vectors_of_slice(active, part), count, job.report)
+        if len(texts) >= LARGE_N:
+            warm_up_large_umap()  # compiles the large-map code while the sentences are encoded
+        return prepare(
+            texts, lambda part: _vectors_of_slice(active, part), count, job.report,
+            slice_size=EMBED_CHUNK,
+        )  # fmt: skip
 
     return replace_or_reuse(
         session_jobs(), "prepare", key,
