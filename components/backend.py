@@ -1,23 +1,33 @@
-"""The one place with Streamlit caches: the shared model, embeddings, token vectors, indexes.
+"""The one place with caches and shared state: the shared model, embeddings, token vectors,
+indexes, the heavy-work queue and this session's own models.
 
-Every cached function takes the `ActiveModel` (hashed by its `key`: the model's name, or a
-session-unique key for a session's own copy) and is named after what it returns. The cached model
-is shared by every session: nothing here (or anywhere) may change it. A session that fine-tunes
-works on its own copy and registers it with `register_session_model`.
+Every cached function takes the `ActiveModel` (told apart by its `key`: the model's name, or a
+session-unique key for a session's own copy) and is named after what it returns. Models are
+`st.cache_resource`s shared by every session: nothing here (or anywhere) may change them.
+Computed results live in one `MemoryStore` bounded by bytes (`limits.CACHE_MB` for all of them
+together, least recently used first out, dropped after `limits.CACHE_TTL_MINUTES` unused).
+Heavy work waits its turn in one fair `WorkQueue`; a waiting session sees its place, an
+estimate and a Cancel button. A session that fine-tunes works on its own copy, owned by
+`finetune.REGISTRY` (counted from creation, evicted after `limits.COPY_IDLE_MINUTES` idle).
 """
 
 from __future__ import annotations
 
 import hashlib
+import logging
 import threading
 import time
 import uuid
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 import numpy as np
 import streamlit as st
 
+from components import limits
+from components.background import BackgroundJob, replace_or_reuse
 from components.chunking import Chunk, chunk_text
 from components.documents import LoadedDocument, from_upload
 from components.encoder import (
@@ -32,11 +42,14 @@ from components.encoder import (
     token_batch,
     untrained_copy,
 )
-from components.jobs import Job, replace_or_reuse
+from components.finetune import REGISTRY
 from components.large_corpus import Corpus, generate_corpus
+from components.memory_cache import MemoryStore
 from components.projection import LARGE_N, ProjectionResult, project
 from components.scale import Prepared, prepare
 from components.tables import vectors_table
+from components.texts import csv_bytes
+from components.work_queue import Job, JobCancelled, WorkQueue
 
 if TYPE_CHECKING:
     from sentence_transformers import CrossEncoder, SentenceTransformer
@@ -44,9 +57,28 @@ if TYPE_CHECKING:
     from components.index import HnswIndex
     from components.rerank import Bm25
 
-# Heavy CPU work (encoding, UMAP, training) from concurrent sessions runs one job at a time:
-# on 2 cores, torch, numba and BLAS thread pools from two jobs only thrash each other.
-HEAVY_WORK = threading.Lock()
+T = TypeVar("T")
+LOG = logging.getLogger(__name__)
+
+# Heavy CPU work (encoding, maps, training) from concurrent sessions runs one job at a time, in
+# the order asked: on 2 cores, torch, numba and BLAS thread pools from two jobs only thrash each
+# other. Typical durations seed the wait estimates until real ones are measured.
+QUEUE = WorkQueue(
+    workers=1,
+    time_cap=limits.JOB_SECONDS,
+    default_seconds={"encode sentences": 1.0, "encode chunks": 2.0, "map": 5.0, "train": 30.0},
+)
+STORE = MemoryStore(limits.CACHE_MB * 2**20)
+_TTL = limits.CACHE_TTL_MINUTES * 60
+_SENTENCE_VECTORS = STORE.cache("sentence vectors", _TTL)
+_PROJECTIONS = STORE.cache("projections", _TTL)
+_TOKEN_COUNTS = STORE.cache("token counts", _TTL)
+_TOKEN_VECTORS = STORE.cache("token vectors", _TTL)
+_CHUNKS = STORE.cache("chunks", _TTL)
+_INDEXES = STORE.cache("indexes", _TTL)
+_UPLOADS = STORE.cache("uploaded files", _TTL)
+_MODELS = STORE.cache("random-weight models", _TTL)
+_CORPORA = STORE.cache("generated corpora", _TTL)
 
 EMBED_CHUNK = 128  # texts per cache entry; a progress bar advances per chunk
 PROGRESS_MIN_TEXTS = 300  # below this, encoding is quick enough for a spinner
@@ -54,12 +86,27 @@ CHUNK_BATCH = 32  # chunks per embedding cache entry (= model.encode's batch): l
 # nothing from larger slices, and the progress bar moves often
 
 MODEL_NAME_KEY = "model_name"  # session_state: the name of the model this session uses
-SESSION_MODELS_KEY = "session_models"  # session_state: label -> SentenceTransformer of this session
+SESSION_MODELS_KEY = "session_models"  # session_state: label -> REGISTRY key of this session's copy
 SESSION_MODEL_KEYS = "session_model_keys"  # session_state: label -> its unique cache key
 SESSION_MODEL_BASES = "session_model_bases"  # session_state: label -> shared model it copies
 SESSION_KEY_PREFIX = "session:"
 CHUNK_VECTORS_KEY = "_chunk_vectors"  # session_state: the last encoded set of chunks
-JOBS_KEY = "_jobs"  # session_state: slot -> this session's background Job in that slot
+CANCEL_KEY = "_heavy_cancelled"  # session_state: the user pressed Cancel while waiting
+CANCELLED_RUN_KEY = "_heavy_cancelled_run"  # session_state: this run follows a Cancel
+EVICTED_KEY = "_session_model_evicted"  # session_state: a copy was dropped for being idle
+JOBS_KEY = "_background_jobs"  # session_state: slot -> this session's BackgroundJob in it
+
+
+def digest(*parts: object) -> str:
+    """A short, fixed-size cache key for any number of strings (texts, settings)."""
+    hasher = hashlib.blake2b(digest_size=16)
+    for part in parts:
+        if isinstance(part, (tuple, list)):
+            hasher.update(digest(*part).encode())
+        else:
+            hasher.update(str(part).encode("utf-8", "surrogatepass"))
+        hasher.update(b"\x00")
+    return hasher.hexdigest()
 
 
 @dataclass(frozen=True)
@@ -69,14 +116,92 @@ class ActiveModel:
     info: ModelInfo
 
 
-def _model_key(active: ActiveModel) -> str:
-    return active.key
+# ---------------------------------------------------------------- the heavy-work queue
+def session_owner() -> str:
+    """A name unique to this session (it owns the session's fine-tuned copy in REGISTRY)."""
+    return st.session_state.setdefault("_session_owner", uuid.uuid4().hex)
 
 
-MODEL_HASH = {ActiveModel: _model_key}  # caches tell models apart by key, never by weights
+def session_id() -> str:
+    """This session's id in the Streamlit runtime; "local" outside a server run."""
+    try:
+        from streamlit.runtime.scriptrunner import get_script_run_ctx
+
+        context = get_script_run_ctx()
+    except Exception:  # noqa: BLE001 - no Streamlit run: one local owner
+        context = None
+    return context.session_id if context is not None else "local"
 
 
-@st.cache_resource(max_entries=4, show_spinner="Loading the model…")
+def _session_alive() -> Callable[[], bool] | None:
+    """A check that this session's browser tab is still connected (None outside a server)."""
+    try:
+        from streamlit import runtime
+
+        if not runtime.exists():
+            return None
+        server, current = runtime.get_instance(), session_id()
+    except Exception:  # noqa: BLE001 - AppTest and bare mode have no live runtime
+        return None
+    return lambda: server.is_active_session(current)
+
+
+def _cancel_waiting() -> None:
+    st.session_state[CANCEL_KEY] = True
+
+
+def start_run() -> None:
+    """Called once at the top of every page run: a Cancel pressed while waiting applies to the
+    run it triggers (that run starts no heavy work), then heavy work runs again as usual."""
+    st.session_state[CANCELLED_RUN_KEY] = st.session_state.pop(CANCEL_KEY, False)
+
+
+@contextmanager
+def heavy(kind: str, label: str = "", time_cap: float | None = None) -> Iterator[Job]:
+    """Wait for this session's turn in the queue, visibly, then run the block as one job.
+
+    While waiting, a box shows the place in the queue and an estimate, with a Cancel button
+    (the click reruns the page; that run starts no heavy work and says so). The job's progress
+    callback should call `job.check()`: it stops the job past its time cap or when the tab closed.
+
+    Raises:
+        JobCancelled: this run follows a Cancel (nothing is queued), or the tab closed.
+        QueueFull, JobTimedOut: see `components.work_queue`.
+    """
+    if st.session_state.get(CANCELLED_RUN_KEY):
+        raise JobCancelled(
+            "Cancelled: this heavy step did not run. Change anything on the page (or press "
+            "Retry) to queue it again."
+        )
+    box = st.empty()
+    shown: dict[str, object] = {}
+
+    def on_wait(status) -> None:
+        if "text" not in shown:
+            with box.container(border=True):
+                shown["text"] = st.empty()
+                st.button("Cancel", key=f"heavy_cancel_{status.ticket}", on_click=_cancel_waiting,
+                          help="Leave the queue; nothing is computed.")  # fmt: skip
+        shown["text"].info(f"⏳ {label or kind}: {status.text()}", icon=None)
+
+    try:
+        with QUEUE.run(kind, label=label, alive=_session_alive(), on_wait=on_wait,
+                       time_cap=time_cap) as job:  # fmt: skip
+            if shown:
+                box.empty()
+            yield job
+    finally:
+        if shown:
+            box.empty()
+
+
+def retry_button(key: str) -> None:
+    """A Retry button after a cancelled or stopped job (any rerun queues the work again)."""
+    st.button("Retry", key=key)
+
+
+# ---------------------------------------------------------------- models
+@st.cache_resource(max_entries=3, show_spinner="Loading the model…")
 def get_model(name: str = DEFAULT_MODEL) -> SentenceTransformer:
     """Load a model once per process (shared by all sessions; read-only). Errors are not cached."""
     model = load_model(name)
@@ -85,12 +210,16 @@ def get_model(name: str = DEFAULT_MODEL) -> SentenceTransformer:
 
 
 def register_session_model(label: str, model: SentenceTransformer) -> None:
-    """Offer a per-session model (e.g. a fine-tuned copy) in the sidebar model picker.
+    """Offer a per-session model (a fine-tuned copy from `REGISTRY`) in the sidebar picker.
 
-    Each registration gets a never-used cache key, so a retrained copy under the same label is
-    never served the previous copy's cached embeddings (an `id()` could be reused).
+    The session keeps only the copy's registry key, so an evicted copy really frees its memory.
+    Each registration also gets a never-used cache key, so a retrained copy under the same label
+    is never served the previous copy's cached embeddings (an `id()` could be reused).
     """
-    st.session_state.setdefault(SESSION_MODELS_KEY, {})[label] = model
+    registry_key = REGISTRY.key_of(model)
+    if registry_key is None:
+        raise ValueError("a session model must be a copy made by finetune.REGISTRY")
+    st.session_state.setdefault(SESSION_MODELS_KEY, {})[label] = registry_key
     key = f"{SESSION_KEY_PREFIX}{uuid.uuid4().hex}"
     st.session_state.setdefault(SESSION_MODEL_KEYS, {})[label] = key
 
@@ -100,8 +229,14 @@ def is_session_model(active: ActiveModel) -> bool:
 
 
 def session_model(label: str) -> SentenceTransformer | None:
-    """This session's own model under `label` (None when it has none)."""
-    return st.session_state.get(SESSION_MODELS_KEY, {}).get(label)
+    """This session's own model under `label` (None when it has none, or it was evicted)."""
+    return REGISTRY.get(st.session_state.get(SESSION_MODELS_KEY, {}).get(label))
+
+
+def session_model_labels() -> list[str]:
+    """Labels of this session's own models that are still alive."""
+    return [label for label in st.session_state.get(SESSION_MODELS_KEY, {})
+            if session_model(label) is not None]  # fmt: skip
 
 
 def base_model_name(active: ActiveModel) -> str:
@@ -119,38 +254,44 @@ def use_session_model(label: str, model: SentenceTransformer, base_name: str) ->
     st.session_state[MODEL_NAME_KEY] = label
 
 
-def drop_session_model(label: str) -> SentenceTransformer | None:
-    """Forget the session copy `label`; if it was in use, its base model is used again.
-
-    Returns:
-        The dropped model (for the caller to release), or None.
-    """
-    model = st.session_state.get(SESSION_MODELS_KEY, {}).pop(label, None)
+def drop_session_model(label: str) -> None:
+    """Forget and release the session copy `label`; if it was in use, its base model is used."""
+    registry_key = st.session_state.get(SESSION_MODELS_KEY, {}).pop(label, None)
+    REGISTRY.release(registry_key)
     base_name = st.session_state.get(SESSION_MODEL_BASES, {}).pop(label, DEFAULT_MODEL)
+    st.session_state.get(SESSION_MODEL_KEYS, {}).pop(label, None)
     if st.session_state.get(MODEL_NAME_KEY) == label:
         st.session_state[MODEL_NAME_KEY] = base_name
-    return model
 
 
 def active_model() -> ActiveModel:
-    """The model this session has picked (the default until the sidebar changes it)."""
+    """The model this session has picked (the default until the sidebar changes it).
+
+    A fine-tuned copy evicted for being idle falls back to the model it was made from, with a
+    note for the sidebar (`EVICTED_KEY`).
+    """
     name = st.session_state.get(MODEL_NAME_KEY, DEFAULT_MODEL)
-    session_models = st.session_state.get(SESSION_MODELS_KEY, {})
-    if name in session_models:
-        model = session_models[name]
-        key = st.session_state[SESSION_MODEL_KEYS][name]
-        return ActiveModel(model, key, model_info(model, name, source="this session only"))
+    if name in st.session_state.get(SESSION_MODELS_KEY, {}):
+        model = session_model(name)
+        if model is not None:
+            key = st.session_state[SESSION_MODEL_KEYS][name]
+            return ActiveModel(model, key, model_info(model, name, source="this session only"))
+        drop_session_model(name)
+        st.session_state[EVICTED_KEY] = (
+            f"Your {name} was dropped after {limits.COPY_IDLE_MINUTES} minutes unused, to make "
+            "room for another session's; the model it was made from is back in use. Train again "
+            "to get a new one."
+        )
+        name = st.session_state.get(MODEL_NAME_KEY, DEFAULT_MODEL)
     model = get_model(name)
     return ActiveModel(model, name, model_info(model, name))
 
 
+def _parameter_bytes(model: SentenceTransformer) -> int:
+    return int(sum(p.numel() * p.element_size() for p in model.parameters()))
+
+
 # ---------------------------------------------------------------- sentence vectors
-@st.cache_data(max_entries=2048, show_spinner=False, hash_funcs=MODEL_HASH)
-def _vectors_of_slice(active: ActiveModel, texts: tuple[str, ...]) -> np.ndarray:
-    with HEAVY_WORK:
-        return embed(active.model, list(texts))
-
-
 def embed_texts(
     active: ActiveModel,
     texts: list[str],
@@ -161,7 +302,8 @@ def embed_texts(
 ) -> np.ndarray:
     """Normalised vectors (n, dim), cached per (model, slice of `chunk` texts).
 
-    More than `progress_min` texts show a progress bar; cached slices are not re-encoded.
+    Each slice not in the cache is one job in the queue (so sessions take turns slice by
+    slice). More than `progress_min` texts show a progress bar; cached slices are not re-encoded.
     """
     if not texts:
         return np.zeros((0, active.info.dimension), dtype=np.float32)
@@ -171,7 +313,14 @@ def embed_texts(
         bar = st.progress(0.0, text=f"Encoding {len(texts):,} {noun}…")
     parts = []
     for number, part in enumerate(slices, start=1):
-        parts.append(_vectors_of_slice(active, part))
+        key = (active.key, digest(part))
+        vectors = _SENTENCE_VECTORS.get(key)
+        if vectors is None:
+            with heavy(f"encode {noun}", f"Encoding {len(texts):,} {noun}"):
+                vectors = _SENTENCE_VECTORS.get_or_compute(
+                    key, lambda part=part: embed(active.model, list(part))
+                )
+        parts.append(vectors)
         if bar is not None:
             done = min(number * chunk, len(texts))
             bar.progress(number / len(slices), text=f"Encoded {done:,} / {len(texts):,} {noun}")
@@ -202,167 +351,205 @@ def chunk_vectors(active: ActiveModel, fingerprint: str, texts: list[str]) -> Ch
     return ChunkVectors(vectors, False, time.perf_counter() - started)
 
 
-@st.cache_data(max_entries=64, show_spinner=False, hash_funcs=MODEL_HASH)
 def projection(
     active: ActiveModel,
     texts: tuple[str, ...],
     method: str,
     n_components: int,
     params: tuple[tuple[str, float], ...],
-    _vectors: np.ndarray,
+    vectors: np.ndarray,
 ) -> ProjectionResult:
     """`project` cached per (model, texts, method, params); the vectors follow from the first two."""
-    with HEAVY_WORK:
-        return project(_vectors, method, n_components, **dict(params))
+    key = (active.key, digest(texts), method, n_components, params)
+    result = _PROJECTIONS.get(key)
+    if result is None:
+        with heavy("map", f"Projecting {len(texts):,} points"):
+            result = _PROJECTIONS.get_or_compute(
+                key, lambda: project(vectors, method, n_components, **dict(params))
+            )
+    return result
 
 
 # ---------------------------------------------------------------- large inputs, in the background
-@st.cache_data(max_entries=2, show_spinner="Generating the corpus…")
 def generated_corpus(n: int, seed: int) -> Corpus:
     """`large_corpus.generate_corpus`, cached per (n, seed)."""
-    return generate_corpus(n, seed)
+    return _CORPORA.get_or_compute((n, seed), lambda: generate_corpus(n, seed))
 
 
-def texts_fingerprint(texts: list[str] | tuple[str, ...]) -> str:
-    """A short key for a list of texts (hashing it is faster than hashing a 100k-tuple per call)."""
-    digest = hashlib.sha256()
-    for text in texts:
-        digest.update(text.encode("utf-8", "surrogatepass"))
-        digest.update(b"\x00")
-    return f"{len(texts)}:{digest.hexdigest()[:24]}"
-
-
-def session_jobs() -> dict[str, Job]:
+def session_jobs() -> dict[str, BackgroundJob]:
     """This session's background jobs, one per slot ("prepare", "projection")."""
     return st.session_state.setdefault(JOBS_KEY, {})
 
 
-def preparation(active: ActiveModel, texts: list[str], *, restart: bool = False) -> Job[Prepared]:
-    """This session's job preparing `texts` (tokens, vectors, neighbours, heatmap blocks).
+def _queued(
+    job: BackgroundJob, kind: str, label: str, alive: Callable[[], bool] | None
+) -> AbstractContextManager[Job]:
+    """The queue's `run` for a background job: its place in line shows as the job's text, and a
+    cancel while waiting leaves the line."""
+    return QUEUE.run(
+        kind, label=label, alive=alive, on_wait=lambda status: job.report(job.share, status.text())
+    )
 
-    Started on the first call for these texts and model; later calls return the same job. Slices
-    are encoded through the shared slice cache: a resumed (`restart`) or repeated preparation
-    only encodes what no session has encoded yet.
+
+def preparation(
+    active: ActiveModel, texts: list[str], *, restart: bool = False
+) -> BackgroundJob[Prepared]:
+    """This session's background job preparing `texts` (tokens, vectors, neighbour search,
+    heatmap blocks); see `scale.prepare`.
+
+    Started on the first call for these texts and model; later calls return the same job (a
+    stopped one until `restart`). Each slice not yet in the vector cache is one job in the queue,
+    so sessions take turns slice by slice, and a resumed or repeated preparation only encodes
+    what no session has encoded yet.
     """
-    fingerprint = texts_fingerprint(texts)
-    key = f"{active.key}|{fingerprint}"
+    key = f"{active.key}|{digest(texts)}"
+    alive = _session_alive()
+    label = f"Encoding {len(texts):,} sentences"
 
-    def count(some: list[str]) -> list[int]:
-        with HEAVY_WORK:
-            return count_tokens(active.model, some)
-
-    def work(job: Job[Prepared]) -> Prepared:
+    def work(job: BackgroundJob[Prepared]) -> Prepared:
         if len(texts) >= LARGE_N:
             warm_up_large_umap()  # compiles the large-map code while the sentences are encoded
+
+        def encode(part: tuple[str, ...]) -> np.ndarray:
+            cache_key = (active.key, digest(part))
+            vectors = _SENTENCE_VECTORS.get(cache_key)
+            if vectors is None:
+                with _queued(job, "encode sentences", label, alive):
+                    vectors = _SENTENCE_VECTORS.get_or_compute(
+                        cache_key, lambda: embed(active.model, list(part))
+                    )
+            return vectors
+
         return prepare(
-            texts, lambda part: _vectors_of_slice(active, part), count, job.report,
+            texts, encode, lambda some: token_counts(active, tuple(some)), job.report,
             slice_size=EMBED_CHUNK,
         )  # fmt: skip
 
     return replace_or_reuse(
         session_jobs(), "prepare", key,
-        lambda: Job(key, work, f"Preparing {len(texts):,} sentences"), restart=restart,
+        lambda: BackgroundJob(key, work, f"Preparing {len(texts):,} sentences"), restart=restart,
     )  # fmt: skip
-
-
-@st.cache_data(max_entries=16, show_spinner=False, hash_funcs=MODEL_HASH)
-def _projection_of(
-    active: ActiveModel,
-    fingerprint: str,
-    method: str,
-    n_components: int,
-    params: tuple[tuple[str, float], ...],
-    _vectors: np.ndarray,
-    _progress: object,
-) -> ProjectionResult:
-    with HEAVY_WORK:
-        return project(_vectors, method, n_components, progress=_progress, **dict(params))
 
 
 def projection_job(
     active: ActiveModel,
-    fingerprint: str,
+    texts: Sequence[str],
     method: str,
     n_components: int,
     params: tuple[tuple[str, float], ...],
     vectors: np.ndarray,
     *,
     restart: bool = False,
-) -> Job[ProjectionResult]:
-    """This session's job projecting a large set (cached across sessions per model, texts,
-    method and settings); a new setting cancels the projection still running for the old one."""
-    key = f"{active.key}|{fingerprint}|{method}|{n_components}|{params}"
+) -> BackgroundJob[ProjectionResult]:
+    """This session's background job projecting many sentences, with progress by stage and epoch.
 
-    def work(job: Job[ProjectionResult]) -> ProjectionResult:
-        return _projection_of(
-            active, fingerprint, method, n_components, params, vectors, job.report
-        )
+    Shares its cache with `projection` (per model, texts, method and settings: a map any session
+    made comes back at once). A new setting cancels the projection still running for the old one.
+    """
+    key = (active.key, digest(texts), method, n_components, params)
+    alive = _session_alive()
+    label = f"Projecting {len(texts):,} points"
+
+    def work(job: BackgroundJob[ProjectionResult]) -> ProjectionResult:
+        result = _PROJECTIONS.get(key)
+        if result is None:
+            with _queued(job, "map", label, alive) as queued:
+
+                def progress(share: float, text: str) -> None:
+                    queued.check()  # the time cap, a closed tab
+                    job.report(share, text)
+
+                result = _PROJECTIONS.get_or_compute(
+                    key,
+                    lambda: project(
+                        vectors, method, n_components, progress=progress, **dict(params)
+                    ),  # fmt: skip
+                )
+        return result
 
     return replace_or_reuse(
-        session_jobs(), "projection", key,
-        lambda: Job(key, work, f"Projecting {len(vectors):,} sentences"), restart=restart,
+        session_jobs(), "projection", str(key),
+        lambda: BackgroundJob(str(key), work, label), restart=restart,
     )  # fmt: skip
 
 
-@st.cache_data(max_entries=8, show_spinner=False, hash_funcs=MODEL_HASH)
 def embeddings_csv(
-    active: ActiveModel, texts: tuple[str, ...], labels: tuple[str, ...], _vectors: np.ndarray
+    active: ActiveModel, texts: Sequence[str], labels: Sequence[str], vectors: np.ndarray
 ) -> bytes:
-    """All vectors as CSV (text, label, dim_0 … dim_{d-1}), built once per (model, texts)."""
-    return vectors_table(texts, labels, _vectors).to_csv(index=False).encode("utf-8")
+    """All vectors as CSV (text, label, dim_0 … dim_{d-1}), formula-looking cells neutralised.
+
+    Not cached: pass it to `st.download_button` as a callable, so it runs only on a click.
+    """
+    return csv_bytes(vectors_table(list(texts), list(labels), vectors))
 
 
 # ---------------------------------------------------------------- tokens
-@st.cache_data(max_entries=64, show_spinner=False, hash_funcs=MODEL_HASH)
 def token_counts(active: ActiveModel, texts: tuple[str, ...]) -> list[int]:
-    """Tokens per text (with [CLS]/[SEP]) before truncation, cached per (model, texts).
-
-    Under HEAVY_WORK: the shared tokenizer changes its truncation setting per call, so counting
-    (untruncated) while another thread encodes (truncated) breaks one of them.
-    """
-    with HEAVY_WORK:
-        return count_tokens(active.model, texts)
+    """Tokens per text (with [CLS]/[SEP]) before truncation, cached per (model, texts)."""
+    return _TOKEN_COUNTS.get_or_compute(
+        (active.key, digest(texts)), lambda: count_tokens(active.model, texts)
+    )
 
 
-@st.cache_data(max_entries=256, show_spinner=False, hash_funcs=MODEL_HASH)
 def token_vectors(active: ActiveModel, texts: tuple[str, ...]) -> TokenBatch:
     """Contextual token vectors and pieces of the texts, cached per (model, texts)."""
-    with HEAVY_WORK:
-        return token_batch(active.model, texts)
+    key = (active.key, digest(texts))
+    batch = _TOKEN_VECTORS.get(key)
+    if batch is None:
+        with heavy("token vectors", f"Token vectors of {len(texts):,} texts"):
+            batch = _TOKEN_VECTORS.get_or_compute(key, lambda: token_batch(active.model, texts))
+    return batch
 
 
-@st.cache_resource(max_entries=2, show_spinner="Building a randomly initialised copy…",
-                   hash_funcs=MODEL_HASH)  # fmt: skip
 def untrained_model(active: ActiveModel, seed: int = 0) -> ActiveModel:
     """The model's architecture with random weights (fixed seed), shared read-only like get_model."""
-    with HEAVY_WORK:
-        model = untrained_copy(active.model, seed)
+    key = (active.key, seed)
+    model = _MODELS.get(key)
+    if model is None:
+        with heavy("random model", "Building a randomly initialised copy"):
+            model = _MODELS.get(key)
+            if model is None:
+                model = untrained_copy(active.model, seed)
+                _MODELS.put(key, model, nbytes=_parameter_bytes(model))
     info = model_info(model, active.info.name, source="random weights")
     return ActiveModel(model, f"untrained:{active.key}:{seed}", info)
 
 
 # ---------------------------------------------------------------- long text and search
-@st.cache_data(max_entries=32, show_spinner=False, hash_funcs=MODEL_HASH)
-def chunks(active: ActiveModel, text: str, max_tokens: int, overlap: int) -> list[Chunk]:
+def chunks(
+    active: ActiveModel, text: str, max_tokens: int, overlap: int, max_chunks: int | None = None
+) -> list[Chunk]:
     """`chunk_text` with the model's tokenizer, cached per (model, text, window, overlap)."""
-    return chunk_text(text, get_tokenizer(active.model), max_tokens, overlap)
+    key = (active.key, digest(text), max_tokens, overlap, max_chunks)
+    found = _CHUNKS.get(key)
+    if found is None:
+        with heavy("chunk", f"Chunking {len(text):,} characters"):
+            found = _CHUNKS.get_or_compute(
+                key,
+                lambda: chunk_text(
+                    text, get_tokenizer(active.model), max_tokens, overlap, max_chunks
+                ),
+            )
+    return found
 
 
-@st.cache_resource(max_entries=8, show_spinner=False, hash_funcs=MODEL_HASH)
-def hnsw_index(active: ActiveModel, fingerprint: str, _vectors: np.ndarray) -> HnswIndex:
+def hnsw_index(active: ActiveModel, fingerprint: str, vectors: np.ndarray) -> HnswIndex:
     """The faiss HNSW index of one set of chunk vectors (read-only once built)."""
     from components.index import HnswIndex
 
-    with HEAVY_WORK:
-        return HnswIndex(_vectors)
+    key = ("hnsw", active.key, fingerprint)
+    index = _INDEXES.get(key)
+    if index is None:
+        with heavy("index", f"Building the HNSW index of {len(vectors):,} chunks"):
+            index = _INDEXES.get_or_compute(key, lambda: HnswIndex(vectors))
+    return index
 
 
-@st.cache_resource(max_entries=8, show_spinner=False)
-def bm25_index(fingerprint: str, _texts: tuple[str, ...]) -> Bm25:
+def bm25_index(fingerprint: str, texts: tuple[str, ...]) -> Bm25:
     """The BM25 index of one set of chunk texts (read-only once built)."""
     from components.rerank import Bm25
 
-    return Bm25(_texts)
+    return _INDEXES.get_or_compute(("bm25", fingerprint), lambda: Bm25(texts))
 
 
 @st.cache_resource(max_entries=2, show_spinner="Loading the cross-encoder…")
@@ -373,13 +560,25 @@ def cross_encoder(name: str) -> CrossEncoder:
     return load_cross_encoder(name)
 
 
-@st.cache_data(max_entries=16, show_spinner="Reading the file…")
 def uploaded_document(data: bytes, filename: str) -> LoadedDocument:
     """An uploaded file as a document (PDF text extraction runs once per file, not per rerun).
 
     Raises `InputError` (not cached) when the file cannot be used.
     """
-    return from_upload(data, filename)
+    return _UPLOADS.get_or_compute(
+        (digest(filename), hashlib.blake2b(data, digest_size=16).hexdigest()),
+        lambda: from_upload(data, filename),
+    )
+
+
+def cache_stats() -> str:
+    """One line about the shared result caches (for the sidebar)."""
+    stats = STORE.stats()
+    running, waiting = QUEUE.snapshot()
+    return (
+        f"Server: {stats.bytes / 2**20:,.0f} of {stats.max_bytes / 2**20:,.0f} MB of cached "
+        f"results · heavy jobs: {running} running, {waiting} waiting"
+    )
 
 
 # ---------------------------------------------------------------- warm-up
@@ -388,8 +587,8 @@ def warm_up_umap() -> threading.Thread:
     """Import umap and JIT-compile its code once per process, in the background.
 
     A cold process pays ~20 s for this on the first UMAP map (import + numba compilation); doing
-    it while the user reads the home page means the first map does not. Not under HEAVY_WORK:
-    it must not hold up encoding.
+    it while the user reads the home page means the first map does not. Not in the queue: it
+    must not hold up encoding.
     """
 
     def fit_a_tiny_map() -> None:
@@ -406,7 +605,7 @@ def warm_up_large_umap() -> threading.Thread:
     """Compile, once per process, the code of maps of LARGE_N points and more (approximate
     neighbours, PCA init): ~10 s on a first large map. Started when a session brings that many
     sentences, so it runs while they are encoded; not at start-up, where most visitors never
-    need it."""
+    need it. Not in the queue, like `warm_up_umap`."""
 
     def fit_a_large_map() -> None:
         points = np.random.default_rng(0).normal(size=(LARGE_N, 64)).astype(np.float32)

@@ -1,4 +1,11 @@
-"""Plotly figures for the labs. Text from users is HTML-escaped before it reaches a figure."""
+"""Plotly figures for the labs.
+
+User text is escaped where plotly interprets it: hover boxes and SVG text read a few HTML tags and
+entities, so `<`, `>` and `&` become entities there (`escape`) and show as typed. Text drawn with
+WebGL (3D labels) is shown verbatim by plotly, so it is not escaped (an escaped `you're` would
+read `you&#x27;re`). Every chart is bounded by construction: no input makes one larger than
+`limits.CHART_MB` (tests/unit/test_chart_limits.py builds each at its limits).
+"""
 
 from __future__ import annotations
 
@@ -10,22 +17,41 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.colors import qualitative
 
+from components import limits
+
 PALETTE = qualitative.Safe + qualitative.Vivid  # colour-blind friendly first
 BIG_SCATTER = 1_000  # above this many points, WebGL (Scattergl) keeps the browser responsive
 TEXT_LABELS_MAX = 25  # up to this many points, each carries its sentence as a label
+
+
+HOVER_BYTES = 5_000_000  # hover text per chart, in bytes of JSON: fewer points, longer hovers
+JSON_BYTES_PER_CHAR = 12  # worst case: an emoji is sent as two \uXXXX escapes (`&` as `&amp;`: 5)
+
+
+def escape(text: str) -> str:
+    """Escape what plotly's SVG text and hover boxes interpret (`<`, `>`, `&`); quotes stay."""
+    return html.escape(text, quote=False)
 
 
 def hover_text(text: str, width: int = 60, max_chars: int = 400) -> str:
     """User text made safe and readable in a Plotly hover box: escaped, wrapped, shortened."""
     if len(text) > max_chars:
         text = text[: max_chars - 1] + "…"
-    return "<br>".join(html.escape(line) for line in textwrap.wrap(text, width) or [""])
+    return "<br>".join(escape(line) for line in textwrap.wrap(text, width) or [""])
 
 
-def short_label(text: str, width: int = 32) -> str:
-    """A one-line label for an axis tick."""
+def short_label(text: str, width: int = 32, *, webgl: bool = False) -> str:
+    """A one-line label for an axis tick or a point; `webgl=True` for 3D text (not escaped)."""
     text = " ".join(text.split())
-    return html.escape(text if len(text) <= width else text[: width - 1] + "…")
+    text = text if len(text) <= width else text[: width - 1] + "…"
+    return text if webgl else escape(text)
+
+
+def hover_chars(strings: int, most: int = 400, least: int = 40) -> int:
+    """Characters per hover text so that `strings` of them stay within HOVER_BYTES, whatever
+    the text (`least` wins for huge counts: callers bound the count)."""
+    per_string = HOVER_BYTES // max(int(strings), 1) // JSON_BYTES_PER_CHAR
+    return int(max(least, min(most, per_string)))
 
 
 def similarity_heatmap(
@@ -36,7 +62,11 @@ def similarity_heatmap(
     numbers: Sequence[int] | None = None,
     title: str = "",
 ) -> go.Figure:
-    """Cosine heatmap (n, n) with the full sentences on hover.
+    """Cosine heatmap (n, n) with the sentences on hover.
+
+    Up to `limits.HEATMAP_HOVER_SENTENCES` rows, each cell's hover holds both full sentences
+    (a string per cell grows with n²); above, it names the two rows by their labels. Cosines are
+    sent with 6 decimals (exact to 1e-6).
 
     `numbers` label each row (e.g. its line number in the input when rows are reordered).
     """
@@ -44,16 +74,21 @@ def similarity_heatmap(
     numbers = list(numbers) if numbers is not None else list(range(1, n + 1))
     # Tick labels must be unique for plotly categories: the number makes them so.
     labels = [f"{number}. {short_label(text)}" for number, text in zip(numbers, texts, strict=True)]
-    hovers = [hover_text(text, 50, 200) for text in texts]
-    hover_matrix = np.array(
-        [[f"{hovers[i]}<br>—<br>{hovers[j]}" for j in range(n)] for i in range(n)], dtype=object
-    )
+    hover: dict = {"hovertemplate": "%{y}<br>—<br>%{x}<br><b>cosine %{z:.3f}</b><extra></extra>"}
+    if n <= limits.HEATMAP_HOVER_SENTENCES:
+        hovers = [hover_text(text, 50, hover_chars(2 * n * n, 200)) for text in texts]
+        hover = {
+            "customdata": np.array(
+                [[f"{hovers[i]}<br>—<br>{hovers[j]}" for j in range(n)] for i in range(n)],
+                dtype=object,
+            ),
+            "hovertemplate": "%{customdata}<br><b>cosine %{z:.3f}</b><extra></extra>",
+        }
     heatmap = go.Heatmap(
-        z=similarity,
+        z=np.round(np.asarray(similarity, dtype=np.float64), 6),
         x=labels,
         y=labels,
-        customdata=hover_matrix,
-        hovertemplate="%{customdata}<br><b>cosine %{z:.3f}</b><extra></extra>",
+        **hover,
         colorscale="RdBu",
         reversescale=True,
         zmin=-1,
@@ -84,18 +119,23 @@ def projection_scatter(
     """2D or 3D scatter of projected sentences; `customdata[0]` is each point's row index."""
     n, n_dims = coords.shape if coords.ndim == 2 else (0, 2)
     groups = list(groups) if groups is not None else [""] * n
+    chars = hover_chars(n)
     figure = go.Figure()
     for number, group in enumerate(dict.fromkeys(groups)):
         rows = np.array([i for i in range(n) if groups[i] == group], dtype=int)
         marker = {"size": 9 if n_dims == 2 else 5, "color": PALETTE[number % len(PALETTE)]}
         common = {
-            "name": html.escape(group) or "sentences",
+            "name": short_label(group, 40) or "sentences",
             "mode": "markers+text" if n <= TEXT_LABELS_MAX else "markers",
-            "text": [short_label(texts[i], 28) for i in rows] if n <= TEXT_LABELS_MAX else None,
+            "text": [short_label(texts[i], 28, webgl=n_dims == 3) for i in rows]
+            if n <= TEXT_LABELS_MAX
+            else None,
             "textposition": "top center",
             "textfont": {"size": 11},
             "marker": marker,
-            "customdata": np.column_stack([rows, [hover_text(texts[i]) for i in rows]]),
+            "customdata": np.column_stack(
+                [rows, [hover_text(texts[i], max_chars=chars) for i in rows]]
+            ),
             "hovertemplate": "%{customdata[1]}<extra>%{fullData.name}</extra>",
             "showlegend": bool(group),
         }
@@ -202,7 +242,7 @@ def similarity_heatmaps(matrices: dict[str, np.ndarray], texts: Sequence[str]) -
     names = list(matrices)
     n = len(texts)
     numbers = [str(i) for i in range(1, n + 1)]
-    hovers = [hover_text(text, 50, 200) for text in texts]
+    hovers = [hover_text(text, 50, hover_chars(2 * n * n * len(names), 200)) for text in texts]
     hover_matrix = np.array(
         [[f"{hovers[i]}<br>—<br>{hovers[j]}" for j in range(n)] for i in range(n)], dtype=object
     )
@@ -317,6 +357,7 @@ def token_scatter(
     coords: np.ndarray, pieces: Sequence[str], sentence_of: Sequence[int], sentences: Sequence[str]
 ) -> go.Figure:
     """2D map of token vectors, one colour per sentence, each point labelled with its piece."""
+    chars = hover_chars(len(coords))
     figure = go.Figure()
     for index, sentence in enumerate(sentences):
         rows = [i for i, owner in enumerate(sentence_of) if owner == index]
@@ -327,12 +368,12 @@ def token_scatter(
                 x=coords[rows, 0],
                 y=coords[rows, 1],
                 mode="markers+text",
-                text=[html.escape(pieces[i]) for i in rows],
+                text=[escape(pieces[i]) for i in rows],
                 textposition="top center",
                 textfont={"size": 11, "color": PALETTE[index % len(PALETTE)]},
                 marker={"size": 8, "color": PALETTE[index % len(PALETTE)]},
                 name=f"{index + 1}. {short_label(sentence, 40)}",
-                customdata=[hover_text(sentence) for _ in rows],
+                customdata=[hover_text(sentence, max_chars=chars)] * len(rows),
                 hovertemplate="<b>%{text}</b><br>%{customdata}<extra></extra>",
             )
         )

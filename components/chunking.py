@@ -12,6 +12,8 @@ import bisect
 from dataclasses import dataclass
 from typing import Any
 
+from components.thread_safety import guarded
+
 MIN_MAX_TOKENS = 20  # longer than any single WordPiece (18 characters): one piece always fits
 
 
@@ -34,7 +36,7 @@ class Chunk:
 
 def special_token_count(tokenizer: Any) -> int:
     """How many special tokens ([CLS], [SEP]) the tokenizer adds to one text."""
-    return int(tokenizer.num_special_tokens_to_add(pair=False))
+    return int(guarded(tokenizer).num_special_tokens_to_add(pair=False))
 
 
 def default_max_tokens(model_window: int, tokenizer: Any) -> int:
@@ -46,7 +48,7 @@ def count_content_tokens(tokenizer: Any, texts: list[str]) -> list[int]:
     """Tokens of each text on its own, without special tokens and without truncation."""
     if not texts:
         return []
-    encoded = tokenizer(texts, add_special_tokens=False, truncation=False, verbose=False)
+    encoded = guarded(tokenizer)(texts, add_special_tokens=False, truncation=False, verbose=False)
     return [len(ids) for ids in encoded["input_ids"]]
 
 
@@ -70,7 +72,9 @@ def _cut_positions(word_ids: list[int | None], max_tokens: int) -> list[int]:
     return cuts
 
 
-def chunk_text(text: str, tokenizer: Any, max_tokens: int, overlap: int = 0) -> list[Chunk]:
+def chunk_text(
+    text: str, tokenizer: Any, max_tokens: int, overlap: int = 0, max_chunks: int | None = None
+) -> list[Chunk]:
     """Cut `text` into windows of at most `max_tokens` tokens that overlap by about `overlap`.
 
     Chunks start and end at word boundaries (a word longer than the window is cut between its
@@ -83,10 +87,14 @@ def chunk_text(text: str, tokenizer: Any, max_tokens: int, overlap: int = 0) -> 
     Args:
         text: any unicode string.
         tokenizer: a Hugging Face *fast* tokenizer (it must give character offsets), e.g.
-            `encoder.get_tokenizer(model)`.
+            `encoder.get_tokenizer(model)`. Every call into it holds its lock
+            (`components.thread_safety`), so the model's shared tokenizer can be used from any
+            thread.
         max_tokens: window size in tokens, special tokens excluded (the model window minus 2
             for BERT-style models). At least MIN_MAX_TOKENS.
         overlap: tokens shared by consecutive chunks, 0 <= overlap < max_tokens.
+        max_chunks: stop after this many chunks (None: the whole text). A large overlap makes
+            about one chunk per word, so a caller on a shared server bounds the work here.
 
     Returns:
         Chunks in text order; `text[c.start:c.end] == c.text` and `c.n_tokens <= max_tokens`.
@@ -109,6 +117,7 @@ def chunk_text(text: str, tokenizer: Any, max_tokens: int, overlap: int = 0) -> 
         raise ValueError("Chunking needs a fast tokenizer (one that reports character offsets).")
     if not text:
         return []
+    tokenizer = guarded(tokenizer)
     encoding = tokenizer(
         text,
         add_special_tokens=False,
@@ -156,7 +165,7 @@ def chunk_text(text: str, tokenizer: Any, max_tokens: int, overlap: int = 0) -> 
     stop, chunk = longest_from(first)
     while True:
         chunks.append(chunk)
-        if stop >= n:
+        if stop >= n or (max_chunks is not None and len(chunks) >= max_chunks):
             return chunks
         # Next start: the last cut at or before `stop - overlap` (overlap as asked), else the
         # earliest later cut (less overlap), else `stop` itself (none) -- the first that yields

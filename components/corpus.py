@@ -69,10 +69,15 @@ def unique_names(names: Sequence[str]) -> list[str]:
             for number, name in enumerate(names)]  # fmt: skip
 
 
-def build_corpus(documents: Sequence[Document], chunker: Callable[[str], list[Chunk]]) -> Corpus:
+def build_corpus(
+    documents: Sequence[Document],
+    chunker: Callable[[str], list[Chunk]],
+    max_chunks: int | None = None,
+) -> Corpus:
     """Chunk every document with `chunker` (e.g. a cached `chunk_text` with the page's window).
 
-    A document without tokens is left out with a message.
+    A document without tokens is left out with a message, and so are the chunks past
+    `max_chunks` (over all documents, in order), with a message naming the documents cut.
 
     Raises:
         InputError: the chunker refused a document (settings impossible for it).
@@ -81,6 +86,7 @@ def build_corpus(documents: Sequence[Document], chunker: Callable[[str], list[Ch
     chunks: list[Chunk] = []
     owners: list[int] = []
     messages: list[Message] = []
+    cut: list[str] = []
     for number, document in enumerate(documents):
         try:
             document_chunks = chunker(document.text)
@@ -93,6 +99,18 @@ def build_corpus(documents: Sequence[Document], chunker: Callable[[str], list[Ch
                     f"{names[number]} has no tokens to chunk (only spaces?); it is left out.",
                 )
             )
+        if max_chunks is not None and len(chunks) + len(document_chunks) > max_chunks:
+            document_chunks = document_chunks[: max(0, max_chunks - len(chunks))]
+            cut.append(names[number])
         chunks.extend(document_chunks)
         owners.extend([number] * len(document_chunks))
+    if cut:
+        messages.append(
+            Message(
+                "warning",
+                f"The search uses at most {max_chunks:,} chunks (the limit on this shared "
+                f"server): {', '.join(cut)} {'was' if len(cut) == 1 else 'were'} cut or left "
+                "out. Use fewer or shorter documents, a larger window or a smaller overlap.",
+            )
+        )
     return Corpus(list(documents), names, chunks, np.asarray(owners, dtype=np.int64), messages)

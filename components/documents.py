@@ -9,10 +9,11 @@ from __future__ import annotations
 import io
 from dataclasses import dataclass, field
 
+from components import limits
 from components.samples import LONG_SAMPLE_DIR
 from components.texts import MAX_UPLOAD_MB, InputError, Message, decode_upload
 
-MAX_DOCUMENT_CHARS = 1_000_000  # per document: ~1 MB of text is ~250k tokens, ~1,000 chunks
+MAX_DOCUMENT_CHARS = limits.DOCUMENT_CHARS  # ~1 MB of text is ~250k tokens, ~1,000 chunks
 TEXT_SUFFIXES = (".txt", ".md")
 
 

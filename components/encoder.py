@@ -19,6 +19,9 @@ import numpy as np
 import torch
 from sentence_transformers import SentenceTransformer
 
+from components import model_policy
+from components.thread_safety import GuardedTokenizer, guarded, model_lock, seeded
+
 DEFAULT_MODEL = "sentence-transformers/all-MiniLM-L6-v2"
 # Names under which the packaged offline copy is offered.
 _DEFAULT_ALIASES = {DEFAULT_MODEL, "all-MiniLM-L6-v2", "all-minilm-l6-v2"}
@@ -79,26 +82,40 @@ def load_model(name: str = DEFAULT_MODEL, device: str = "cpu") -> SentenceTransf
     return load_by_name(SentenceTransformer, name, "model", device)
 
 
-def load_by_name(factory: Callable[..., T], name: str, kind: str, device: str = "cpu") -> T:
+def load_by_name(
+    factory: Callable[..., T],
+    name: str,
+    kind: str,
+    device: str = "cpu",
+    *,
+    public: bool | None = None,
+) -> T:
     """Load `name` with `factory` (SentenceTransformer, CrossEncoder, ...), offline first.
 
     A local folder loads from disk; a hub id comes from the local cache when it is there, else is
     downloaded when the hub can be reached. Offline, this fails at once with a message, instead
-    of the hub client's ~70 s of retries.
+    of the hub client's ~70 s of retries. In public mode (`model_policy.public_mode()`, or
+    `public=True`) only allow-listed hub ids load, never a folder, and a download is checked for
+    size first. Remote code is never trusted.
+
+    Args:
+        kind: "model" or "cross-encoder" (picks the allow-list, and words the messages).
 
     Raises:
         ModelLoadError: with a message for the user.
     """
+    if model_policy.public_mode() if public is None else public:
+        return _load_public(factory, name, kind, device)
     folder = Path(name).expanduser()
     if folder.exists():
         try:
-            return factory(str(folder), device=device)
+            return factory(str(folder), device=device, trust_remote_code=False)
         except Exception as error:  # noqa: BLE001 - any failure becomes a user message
             raise ModelLoadError(
                 f"The folder `{name}` is not a loadable {kind}: {error}"
             ) from error
     try:  # already downloaded once?
-        return factory(name, device=device, local_files_only=True)
+        return factory(name, device=device, local_files_only=True, trust_remote_code=False)
     except Exception:  # noqa: BLE001 - not cached: fall through to the hub
         pass
     if os.environ.get("HF_HUB_OFFLINE") == "1" or not _hub_reachable():
@@ -107,15 +124,42 @@ def load_by_name(factory: Callable[..., T], name: str, kind: str, device: str = 
             f"reached (no internet), so this {kind} is unavailable."
         )
     try:
-        return factory(name, device=device)
+        return factory(name, device=device, trust_remote_code=False)
     except Exception as error:  # noqa: BLE001
-        raise ModelLoadError(f"Cannot load `{name}`: {str(error).splitlines()[0]}") from error
+        raise ModelLoadError(f"Cannot load `{name}`: {_first_line(error)}") from error
+
+
+def _first_line(error: BaseException) -> str:
+    lines = str(error).strip().splitlines()
+    return lines[0] if lines else type(error).__name__
+
+
+def _load_public(factory: Callable[..., T], name: str, kind: str, device: str) -> T:
+    """Public mode: an allow-listed hub id, from the local cache or after a size check."""
+    try:
+        hub_id = model_policy.allowed_hub_id(name, kind)
+    except model_policy.ModelRefused as error:
+        raise ModelLoadError(str(error)) from None
+    try:  # already on this server?
+        return factory(hub_id, device=device, local_files_only=True, trust_remote_code=False)
+    except Exception:  # noqa: BLE001 - not cached: check it before downloading
+        pass
+    try:
+        model_policy.check_download(hub_id)
+    except model_policy.ModelRefused as error:
+        raise ModelLoadError(str(error)) from None
+    try:
+        return factory(hub_id, device=device, trust_remote_code=False)
+    except Exception as error:  # noqa: BLE001
+        raise ModelLoadError(f"Cannot load `{hub_id}`: {_first_line(error)}") from None
 
 
 def model_info(model: SentenceTransformer, name: str, source: str | None = None) -> ModelInfo:
     """Name, vector size, window and where the model came from (`source` overrides the guess)."""
     if source is None and is_default_model(name):
         source = "packaged offline copy"
+    elif source is None and model_policy.public_mode():
+        source = "Hugging Face hub"  # public mode never looks at the file system
     elif source is None:
         source = "local folder" if Path(name).expanduser().exists() else "Hugging Face hub"
     return ModelInfo(
@@ -144,25 +188,34 @@ def embed(
     texts = list(texts)
     if not texts:
         return np.zeros((0, int(model.get_embedding_dimension())), dtype=np.float32)
-    vectors = model.encode(
-        texts,
-        batch_size=batch_size,
-        normalize_embeddings=normalize,
-        convert_to_numpy=True,
-        show_progress_bar=False,
-    )
+    with model_lock(model):  # encode sets the shared tokenizer's truncation and padding
+        vectors = model.encode(
+            texts,
+            batch_size=batch_size,
+            normalize_embeddings=normalize,
+            convert_to_numpy=True,
+            show_progress_bar=False,
+        )
     return np.asarray(vectors, dtype=np.float32)  # (n, dim)
 
 
 def count_tokens(model: SentenceTransformer, texts: Sequence[str]) -> list[int]:
     """Number of tokens of each text including [CLS]/[SEP], before truncation."""
-    encoded = model.tokenizer(list(texts), add_special_tokens=True, truncation=False)
+    texts = list(texts)
+    if not texts:
+        return []
+    encoded = get_tokenizer(model)(texts, add_special_tokens=True, truncation=False, verbose=False)
     return [len(ids) for ids in encoded["input_ids"]]
 
 
-def get_tokenizer(model: SentenceTransformer) -> Any:
-    """The model's Hugging Face tokenizer (for chunking and the token views; never mutate it)."""
-    return model.tokenizer
+def get_tokenizer(model: SentenceTransformer) -> GuardedTokenizer:
+    """The model's Hugging Face tokenizer behind its lock (for chunking and the token views).
+
+    The tokenizer is shared by every session and changes its truncation/padding settings on every
+    call, so each call holds the tokenizer's lock (`components/thread_safety.py`). Use this,
+    never `model.tokenizer`, outside this module; never mutate it.
+    """
+    return guarded(model.tokenizer)
 
 
 def is_inspectable(model: SentenceTransformer) -> bool:
@@ -191,17 +244,19 @@ class TokenizedText:
 
 def tokenize(model: SentenceTransformer, text: str) -> TokenizedText:
     """The pieces the model actually sees for one text (truncated at its window)."""
-    tokenizer = model.tokenizer
-    full = tokenizer(text, add_special_tokens=True, truncation=False)["input_ids"]
-    ids = tokenizer(
-        text, add_special_tokens=True, truncation=True, max_length=model.max_seq_length
-    )["input_ids"]
-    special_ids = set(tokenizer.all_special_ids)
+    tokenizer = get_tokenizer(model)
+    with model_lock(model):
+        full = tokenizer(text, add_special_tokens=True, truncation=False, verbose=False)
+        ids = tokenizer(
+            text, add_special_tokens=True, truncation=True, max_length=model.max_seq_length
+        )["input_ids"]
+        special_ids = set(tokenizer.all_special_ids)
+        pieces = tokenizer.convert_ids_to_tokens(ids)
     return TokenizedText(
-        tokens=tokenizer.convert_ids_to_tokens(ids),
+        tokens=pieces,
         ids=list(ids),
         special=[i in special_ids for i in ids],
-        truncated=len(full) > len(ids),
+        truncated=len(full["input_ids"]) > len(ids),
     )
 
 
@@ -240,7 +295,8 @@ def _contextual_rows(
     with torch.no_grad():
         for start in range(0, len(texts), batch_size):
             picked = order[start : start + batch_size]
-            features = model.preprocess([texts[i] for i in picked])
+            with model_lock(model):  # preprocess calls the shared tokenizer
+                features = model.preprocess([texts[i] for i in picked])
             features = {
                 key: value.to(model.device) if isinstance(value, torch.Tensor) else value
                 for key, value in features.items()
@@ -290,11 +346,12 @@ def token_batch(
     embeddings, attention_mask = _padded(
         [vectors for vectors, _ in rows], int(model.get_embedding_dimension())
     )
-    special_ids = set(model.tokenizer.all_special_ids)
+    tokenizer = get_tokenizer(model)
+    special_ids = set(tokenizer.all_special_ids)
     return TokenBatch(
         embeddings=embeddings.numpy(),
         attention_mask=attention_mask.numpy(),
-        pieces=[model.tokenizer.convert_ids_to_tokens(ids) for _, ids in rows],
+        pieces=[tokenizer.convert_ids_to_tokens(ids) for _, ids in rows],
         special=[[token_id in special_ids for token_id in ids] for _, ids in rows],
     )
 
@@ -307,10 +364,10 @@ def untrained_copy(model: SentenceTransformer, seed: int = 0) -> SentenceTransfo
     """
     from transformers import AutoModel
 
-    untrained = copy.deepcopy(model)
+    with model_lock(model):  # copying the tokenizer while another thread calls it is unsafe
+        untrained = copy.deepcopy(model)
     config = copy.deepcopy(model[0].auto_model.config)
-    with torch.random.fork_rng():
-        torch.manual_seed(seed)
+    with seeded(seed):
         random_transformer = AutoModel.from_config(config)
     random_transformer.eval()
     untrained[0].model = random_transformer

@@ -1,8 +1,8 @@
 """Fine-tuning a private copy of the model on a few triplets, with the library's own losses.
 
 The shared cached model is never trained: `CopyRegistry.fresh_copy` deep-copies it (and caps how
-many copies live in this process). `fine_tune` is the training loop of sentence-transformers'
-`SentenceTransformer.old_fit` (same batches, collate, AdamW parameter groups, gradient clipping,
+many copies live in this process, counting each from its creation). `fine_tune` is the training
+loop of sentence-transformers' `SentenceTransformer.old_fit` (same batches, collate, AdamW parameter groups, gradient clipping,
 constant learning rate), written out so it can report every step; tests/unit/test_finetune.py
 proves it gives the same weights as `old_fit`. Triplet and InfoNCE use the library's
 `TripletLoss(COSINE)` and `MultipleNegativesRankingLoss`; cosine-margin, which the library does not
@@ -12,12 +12,11 @@ have, is `CosineMarginLoss` below, built like the library's losses on `component
 from __future__ import annotations
 
 import copy
-import gc
 import io
+import itertools
 import tempfile
 import threading
 import time
-import weakref
 import zipfile
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -35,11 +34,13 @@ from sentence_transformers.sentence_transformer.losses import (
 from torch import Tensor, nn
 from torch.utils.data import DataLoader
 
+from components import limits
 from components.losses import LossName, cosine_margin_loss
+from components.thread_safety import model_lock, seeded
 
-MAX_COPIES = 3  # fine-tuned copies alive in this process at once (~90 MB each, more while training)
-MAX_TRAIN_TRIPLETS = 64  # triplets one training run uses
-MAX_EPOCHS = 10
+MAX_COPIES = limits.FINE_TUNED_COPIES  # alive at once (~90 MB each, more while training)
+MAX_TRAIN_TRIPLETS = limits.TRAIN_TRIPLETS  # triplets one training run uses
+MAX_EPOCHS = limits.EPOCHS
 NO_DECAY = ("bias", "LayerNorm.bias", "LayerNorm.weight")  # as in old_fit
 
 
@@ -188,8 +189,7 @@ def fine_tune(
         raise ValueError("no triplets to train on")
     started = time.perf_counter()
     history = TrainHistory()
-    with torch.random.fork_rng(devices=[]):  # seed locally: other sessions' randomness is untouched
-        torch.manual_seed(config.seed)
+    with seeded(config.seed):  # seed locally, under a lock: other sessions' randomness is untouched
         loader = triplet_loader(anchors, positives, negatives, config.batch_size, config.seed)
         loader.collate_fn = model.smart_batching_collate
         loss_model = make_loss(
@@ -233,61 +233,177 @@ def fine_tune(
     return history
 
 
-class CopyRegistry:
-    """Hands out deep copies of a model, at most `limit` alive in this process at once.
+@dataclass
+class _Copy:
+    model: SentenceTransformer
+    owner: str | None
+    created: float
+    last_used: float
 
-    A copy counts while anything holds it (weak references: a session that is gone frees its
-    slot once garbage-collected).
+
+class CopyRegistry:
+    """Owns the fine-tuned copies of this process: at most `limit` at once, counted from creation.
+
+    The registry holds the only lasting reference to each copy; a session keeps its copy's key
+    (`key_of`) and looks it up with `get`, which also marks it used. So a copy counts from the
+    moment it is made (a rerun that interrupts training cannot leave an uncounted copy behind:
+    it stays counted under its owner until the owner trains again, resets, or it is evicted), and
+    dropping a copy really frees its memory. When the cap is reached, the least recently used
+    copy idle for `idle_seconds` or more is evicted to make room; a session whose copy was
+    evicted finds `get` returning None.
+
+    Thread-safe; pure Python (no streamlit).
     """
 
-    def __init__(self, limit: int = MAX_COPIES) -> None:
+    def __init__(
+        self,
+        limit: int = MAX_COPIES,
+        idle_seconds: float = limits.COPY_IDLE_MINUTES * 60,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         self.limit = limit
-        self._live: weakref.WeakSet[SentenceTransformer] = weakref.WeakSet()
+        self.idle_seconds = idle_seconds
+        self._clock = clock
+        self._copies: dict[str, _Copy] = {}
+        self._keys = (f"copy-{number}" for number in itertools.count(1))
         self._lock = threading.Lock()
 
     def live(self) -> int:
-        return len(self._live)
+        """Copies counted right now (training or trained)."""
+        with self._lock:
+            return len(self._copies)
 
-    def release(self, model: SentenceTransformer | None) -> None:
-        """Stop counting `model` (its owner is replacing or dropping it)."""
-        if model is not None:
-            with self._lock:
-                self._live.discard(model)
+    def key_of(self, model: SentenceTransformer) -> str | None:
+        """The key of a copy this registry made (None for any other model)."""
+        with self._lock:
+            return next((k for k, c in self._copies.items() if c.model is model), None)
+
+    def get(self, key: str | None) -> SentenceTransformer | None:
+        """The copy under `key`, marked as used now; None once it was released or evicted."""
+        with self._lock:
+            entry = self._copies.get(key) if key is not None else None
+            if entry is None:
+                return None
+            entry.last_used = self._clock()
+            return entry.model
+
+    def touch(self, model: SentenceTransformer) -> None:
+        """Mark a copy as used now (a session used it)."""
+        self.get(self.key_of(model))
+
+    def idle_seconds_of(self, key: str) -> float | None:
+        with self._lock:
+            entry = self._copies.get(key)
+            return None if entry is None else self._clock() - entry.last_used
+
+    def release(self, copy_or_key: SentenceTransformer | str | None) -> None:
+        """Stop counting a copy and drop the registry's reference (Reset, or a failed run)."""
+        if copy_or_key is None:
+            return
+        with self._lock:
+            self._release(copy_or_key)
+
+    def _release(self, copy_or_key: SentenceTransformer | str) -> None:
+        if isinstance(copy_or_key, str):
+            self._copies.pop(copy_or_key, None)
+            return
+        for key in [k for k, c in self._copies.items() if c.model is copy_or_key]:
+            del self._copies[key]
+
+    def release_owner(self, owner: str) -> None:
+        """Drop every copy of one owner (e.g. a session)."""
+        with self._lock:
+            for key in [k for k, c in self._copies.items() if c.owner == owner]:
+                del self._copies[key]
+
+    def _evict_idle(self, now: float) -> bool:
+        """Evict the least recently used copy idle for `idle_seconds`; True if one went."""
+        idle = [
+            (entry.last_used, key)
+            for key, entry in self._copies.items()
+            if now - entry.last_used >= self.idle_seconds
+        ]
+        if not idle:
+            return False
+        del self._copies[min(idle)[1]]
+        return True
 
     def fresh_copy(
-        self, model: SentenceTransformer, replacing: SentenceTransformer | None = None
+        self,
+        model: SentenceTransformer,
+        replacing: SentenceTransformer | str | None = None,
+        *,
+        owner: str | None = None,
     ) -> SentenceTransformer:
-        """A deep copy of `model` to train; `replacing` (the caller's previous copy) frees its slot.
+        """A deep copy of `model` to train, counted from now on.
+
+        Args:
+            replacing: the caller's previous copy (or its key): released first.
+            owner: e.g. a session id; the owner's previous copies are released first (one copy
+                per owner at a time, so its old copy is not kept while the new one trains).
 
         Raises:
-            CopyLimitError: `limit` copies are alive already.
+            CopyLimitError: `limit` copies are alive and none has been idle for `idle_seconds`.
         """
         with self._lock:
             if replacing is not None:
-                self._live.discard(replacing)
-            if len(self._live) >= self.limit:
-                gc.collect()  # copies of closed sessions may only be waiting for the collector
-            if len(self._live) >= self.limit:
-                raise CopyLimitError(
-                    f"{len(self._live)} fine-tuned copies are already in memory on this server "
-                    f"(the cap is {self.limit}, to keep memory bounded). Try again in a few "
-                    "minutes, when other sessions have ended or pressed Reset."
+                self._release(replacing)
+            if owner is not None:
+                for key in [k for k, c in self._copies.items() if c.owner == owner]:
+                    del self._copies[key]
+            now = self._clock()
+            while len(self._copies) >= self.limit and self._evict_idle(now):
+                pass
+            if len(self._copies) >= self.limit:
+                waits = sorted(
+                    self.idle_seconds - (now - c.last_used) for c in self._copies.values()
                 )
-            fresh = copy.deepcopy(model)
-            self._live.add(fresh)
+                raise CopyLimitError(
+                    f"{len(self._copies)} fine-tuned copies are already in memory on this server "
+                    f"(the cap is {self.limit}, to keep memory bounded). A copy unused for "
+                    f"{self.idle_seconds / 60:.0f} minutes makes room: try again in about "
+                    f"{max(1, round(waits[0] / 60))} minute(s), or when another session presses "
+                    "Reset."
+                )
+            with model_lock(model):  # the shared tokenizer must not change while it is copied
+                fresh = copy.deepcopy(model)
+            self._copies[next(self._keys)] = _Copy(fresh, owner, now, now)
             return fresh
 
 
 REGISTRY = CopyRegistry()
 
 
+# What a downloaded model may contain: weights as safetensors (never pickle: `pytorch_model.bin`
+# can run code when loaded), JSON configs, and tokenizer vocabularies. No code (`*.py`), no model
+# card (it is regenerated on load anyway).
+SHAREABLE_SUFFIXES = (".safetensors", ".json")
+SHAREABLE_NAMES = ("vocab.txt", "merges.txt", "spiece.model", "sentencepiece.bpe.model")
+
+
+def is_shareable(relative_path: str) -> bool:
+    """True for the files a fine-tuned model download may contain (see SHAREABLE_SUFFIXES)."""
+    name = relative_path.rsplit("/", 1)[-1]
+    return name.endswith(SHAREABLE_SUFFIXES) or name in SHAREABLE_NAMES
+
+
 def model_zip(model: SentenceTransformer) -> bytes:
-    """The model saved by `model.save`, as a zip file in memory (load it with SentenceTransformer)."""
+    """The model saved by `model.save`, as a zip in memory (load it with SentenceTransformer).
+
+    Only safetensors weights, JSON configs and tokenizer vocabularies go in (`is_shareable`).
+
+    Raises:
+        RuntimeError: the saved model has no safetensors weights (it would not load back).
+    """
     buffer = io.BytesIO()
     with tempfile.TemporaryDirectory() as folder:
-        model.save(folder)
+        model.save(folder, create_model_card=False, safe_serialization=True)
+        files = [path for path in sorted(Path(folder).rglob("*")) if path.is_file()]
+        names = [path.relative_to(folder).as_posix() for path in files]
+        if not any(name.endswith(".safetensors") for name in names):
+            raise RuntimeError("The model was not saved as safetensors; nothing to download.")
         with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as archive:
-            for path in sorted(Path(folder).rglob("*")):
-                if path.is_file():
-                    archive.write(path, path.relative_to(folder).as_posix())
+            for path, name in zip(files, names, strict=True):
+                if is_shareable(name):
+                    archive.write(path, name)
     return buffer.getvalue()

@@ -63,6 +63,12 @@ class HnswIndex:
             self.index.add(rows)  # (m, dim)
         self.size += rows.shape[0]
 
+    def memory_bytes(self) -> int:
+        """Approximate memory of the index (for the cache budget): the vectors it stores plus
+        its graph links (about 2 x M per vector on the base layer, 4 bytes each)."""
+        neighbours = self.index.hnsw.nb_neighbors(0)
+        return int(self.size * (self.dimension * 4 + neighbours * 4 * 1.1))
+
     def search(
         self, query_vecs: np.ndarray, k: int, ef_search: int = DEFAULT_EF_SEARCH
     ) -> tuple[np.ndarray, np.ndarray]:

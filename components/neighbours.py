@@ -14,10 +14,11 @@ from typing import Literal
 
 import numpy as np
 
+from components import limits
 from components.index import HnswIndex
 from components.search import top_k
 
-EXACT_MAX = 20_000  # up to this many rows, exact search; past it, the HNSW index
+EXACT_MAX = limits.INDEX_SENTENCES  # up to this many rows, exact search; past it, the index
 CANDIDATES = 4  # the index proposes CANDIDATES x k rows, re-scored exactly
 BUILD_BATCH = 10_000  # rows added to the index between two progress reports
 

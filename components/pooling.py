@@ -22,6 +22,7 @@ from torch import nn
 from components.encoder import TokenBatch, trained_pooling
 from components.losses import info_nce_loss
 from components.similarity import cosine_similarity_matrix, mean_pairwise_cosine
+from components.thread_safety import torch_threads
 
 PoolingMode = Literal["cls", "mean", "max", "mean_sqrt_len", "attention"]
 MODES: tuple[PoolingMode, ...] = get_args(PoolingMode)
@@ -258,25 +259,22 @@ def train_attention_head(
     """
     frozen = [(tokens.detach(), mask) for tokens, mask in (anchor, positive, negative)]
     optimizer = torch.optim.Adam(head.parameters(), lr=learning_rate)
-    previous_threads = torch.get_num_threads()
-    if threads is not None:
-        torch.set_num_threads(threads)
     head.train()
     losses: list[float] = []
     start = time.perf_counter()
     try:
-        for step in range(1, steps + 1):
-            optimizer.zero_grad()
-            pooled = [head(tokens, mask) for tokens, mask in frozen]  # 3 x (batch, dim)
-            loss = info_nce_loss(*pooled, tau=tau).mean()
-            loss.backward()
-            optimizer.step()
-            losses.append(float(loss.detach()))
-            if on_step is not None:
-                on_step(step, losses[-1])
+        with torch_threads(threads):  # process-wide: changed and restored under one lock
+            for step in range(1, steps + 1):
+                optimizer.zero_grad()
+                pooled = [head(tokens, mask) for tokens, mask in frozen]  # 3 x (batch, dim)
+                loss = info_nce_loss(*pooled, tau=tau).mean()
+                loss.backward()
+                optimizer.step()
+                losses.append(float(loss.detach()))
+                if on_step is not None:
+                    on_step(step, losses[-1])
     finally:
         head.eval()
-        torch.set_num_threads(previous_threads)
     return TrainingRun(losses, time.perf_counter() - start)
 
 

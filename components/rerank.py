@@ -24,6 +24,7 @@ from components.encoder import (
     token_batch,
 )
 from components.similarity import normalize_rows
+from components.thread_safety import model_lock, seeded
 
 if TYPE_CHECKING:
     from sentence_transformers import CrossEncoder, SentenceTransformer
@@ -200,11 +201,9 @@ def local_cross_encoder(seed: int = 0) -> CrossEncoder:
     Its head is untrained (random, seeded), so its scores carry no meaning: it exists to show and
     test the plumbing (pair in, one score out) without internet.
     """
-    import torch
     from sentence_transformers import CrossEncoder
 
-    with torch.random.fork_rng():
-        torch.manual_seed(seed)
+    with seeded(seed):
         model = CrossEncoder(
             packaged_model_path(), num_labels=1, device="cpu", local_files_only=True
         )
@@ -240,8 +239,8 @@ def cross_encode(
     the text of `candidates[i]`."""
     if not texts:
         return Reranked(np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32))
-    scores = np.asarray(
-        model.predict([(query, text) for text in texts], show_progress_bar=False), dtype=np.float32
-    ).reshape(len(texts))
+    with model_lock(model):  # a cross-encoder is shared too; predict calls its tokenizer
+        predicted = model.predict([(query, text) for text in texts], show_progress_bar=False)
+    scores = np.asarray(predicted, dtype=np.float32).reshape(len(texts))
     order = ranking(scores)
     return Reranked(np.asarray(list(candidates), dtype=np.int64)[order], scores[order])

@@ -17,15 +17,15 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from components import limits
 from components import neighbours as neighbour_search
-from components import texts
 from components.heatmap_blocks import BlockSummary, block_similarity
 from components.neighbours import NeighbourSearch
 
-MAX_SENTENCES = texts.MAX_SENTENCES  # Explore's input cap (typed, pasted, uploaded, generated)
-BACKGROUND_MIN = 2_000  # from this many sentences, Explore encodes and maps in the background
-HEATMAP_MAX = 300  # up to this many sentences the heatmap shows every pair; past it, blocks
-TSNE_MAX = 10_000  # t-SNE (Barnes-Hut) is minutes past this; UMAP and PCA go to MAX_SENTENCES
+MAX_SENTENCES = limits.SENTENCES  # Explore's input cap (typed, pasted, uploaded, generated)
+BACKGROUND_MIN = limits.BACKGROUND_SENTENCES  # from here, Explore works in the background
+HEATMAP_MAX = limits.HEATMAP_SENTENCES  # up to here the heatmap shows every pair; past, blocks
+TSNE_MAX = limits.TSNE_SENTENCES  # t-SNE (Barnes-Hut) takes minutes past this; UMAP, PCA do not
 SLICE = 128  # sentences per cached slice of vectors (the unit of progress and of resuming)
 
 # Bytes per sentence besides its vector, measured with bench/bench_scale.py (RSS of a session):
@@ -35,18 +35,15 @@ BYTES_PER_SENTENCE = 1_500
 INDEX_BYTES_PER_DIM = 1  # the neighbour index keeps each coordinate in 8 bits ...
 INDEX_BYTES_PER_SENTENCE = 130  # ... plus its graph links (HNSW, M=16)
 
-PUBLIC_SESSION_MB = 150  # public mode: the memory one visitor's corpus may take (~30k sentences)
+PUBLIC_SESSION_MB = limits.SESSION_MB  # public mode: memory one visitor's corpus may take
 
 Progress = Callable[[float, str], None]  # (share done 0..1, what is happening)
 
 
 def public_mode() -> bool:
-    """True on a public server: the rule of `components.model_policy` (issue 9) when it is there,
-    else False (a local lab, no per-visitor memory budget)."""
-    try:
-        from components.model_policy import public_mode as rule
-    except ImportError:
-        return False
+    """True on a public server (`components.model_policy.public_mode`)."""
+    from components.model_policy import public_mode as rule
+
     return rule()
 
 

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 import numpy as np
 import plotly.graph_objects as go
 
-from components.charts import PALETTE, hover_text
+from components.charts import PALETTE, hover_chars, hover_text
 
 
 def query_map(
@@ -24,6 +24,7 @@ def query_map(
         hits: chunk indices of the results, best first.
     """
     n = len(chunk_texts)
+    chars = hover_chars(n, most=300)  # thousands of chunks must stay under the chart cap
     figure = go.Figure()
     trace = go.Scattergl if n > 1000 else go.Scatter
     for number, name in enumerate(dict.fromkeys(document_names)):
@@ -35,7 +36,7 @@ def query_map(
                 mode="markers",
                 name=hover_text(name, 40, 60),
                 marker={"size": 7, "color": PALETTE[number % len(PALETTE)], "opacity": 0.75},
-                customdata=[[i, hover_text(chunk_texts[i][:300])] for i in rows],
+                customdata=[[i, hover_text(chunk_texts[i][:chars])] for i in rows],
                 hovertemplate="chunk %{customdata[0]}<br>%{customdata[1]}<extra>%{fullData.name}"
                 "</extra>",
             )

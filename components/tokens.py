@@ -14,7 +14,9 @@ from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 
+from components import limits
 from components.texts import Message
+from components.thread_safety import guarded
 
 if TYPE_CHECKING:
     from components.encoder import TokenBatch
@@ -82,7 +84,7 @@ class TokenView:
 
 def tokenizer_style(tokenizer) -> TokenizerStyle:
     """Which sub-word scheme the tokenizer uses, judged by the pieces it makes of a long word."""
-    pieces = tokenizer.tokenize("superconductivity quantumness")
+    pieces = guarded(tokenizer).tokenize("superconductivity quantumness")
     if any(piece.startswith("##") for piece in pieces):
         return "WordPiece"
     if any(piece.startswith("▁") for piece in pieces):
@@ -100,7 +102,8 @@ def token_view(tokenizer, text: str, window: int) -> TokenView:
         window: the model's max_seq_length; pieces past it are marked `in_window=False`, and the
             closing special token is the one the model sees at position window - 1.
     """
-    encoding = tokenizer(text, add_special_tokens=True, truncation=False)
+    tokenizer = guarded(tokenizer)
+    encoding = tokenizer(text, add_special_tokens=True, truncation=False, verbose=False)
     ids = list(encoding["input_ids"])
     word_ids = encoding.word_ids()
     pieces_text = tokenizer.convert_ids_to_tokens(ids)
@@ -253,6 +256,45 @@ def token_points(batch: TokenBatch, include_special: bool = False) -> TokenPoint
     return TokenPoints(pieces, owners, vectors)
 
 
+def words_to_follow(text: str) -> tuple[list[str], list[Message]]:
+    """The comma-separated words to follow: distinct (case-insensitive), at most
+    `limits.WORDS_TO_FOLLOW` of `limits.WORD_CHARS` characters each, with messages when cut.
+
+    `bank, ` typed 500 times is one word, not 500 (whose heatmap grew with the square).
+    """
+    seen: dict[str, str] = {}
+    long_words = 0
+    for raw in text.split(","):
+        word = " ".join(raw.split())
+        if not word:
+            continue
+        if len(word) > limits.WORD_CHARS:
+            long_words += 1
+            continue
+        seen.setdefault(word.casefold(), word)
+    words = list(seen.values())
+    messages: list[Message] = []
+    if long_words:
+        messages.append(
+            Message(
+                "warning",
+                f"{long_words} entr{'ies are' if long_words > 1 else 'y is'} longer than "
+                f"{limits.WORD_CHARS} characters and left out: type single words, "
+                "separated by commas.",
+            )
+        )
+    if len(words) > limits.WORDS_TO_FOLLOW:
+        messages.append(
+            Message(
+                "warning",
+                f"{len(words)} distinct words is over the limit of {limits.WORDS_TO_FOLLOW}: "
+                f"following the first {limits.WORDS_TO_FOLLOW}.",
+            )
+        )
+        words = words[: limits.WORDS_TO_FOLLOW]
+    return words, messages
+
+
 @dataclass(frozen=True)
 class WordInContext:
     sentence: int  # index of the sentence
@@ -278,7 +320,8 @@ def find_word_vectors(
         window: the model's max_seq_length.
         token_embeddings: (n, tokens, dim) of `sentences`, e.g. from `encoder.token_embeddings`.
     """
-    words = [word.strip() for word in words if word.strip()]
+    words = list(dict.fromkeys(word.strip() for word in words if word.strip()))  # once each
+    tokenizer = guarded(tokenizer)
     vectors = np.asarray(token_embeddings)
     found: list[WordInContext] = []
     for index, sentence in enumerate(sentences):

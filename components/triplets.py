@@ -6,6 +6,7 @@ out (and why) as `Message`s for the UI.
 
 from __future__ import annotations
 
+import csv
 import io
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -13,11 +14,12 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from components.texts import InputError, Message, decode_upload, read_csv
+from components import limits
+from components.texts import InputError, Message, csv_bytes, decode_upload, parse_csv
 
 COLUMNS = ("anchor", "positive", "negative")
-MAX_TRIPLETS = 200  # rows used for losses and charts; more are left out with a message
-MAX_TABLE_ROWS = 1_000  # rows kept in the editor from an upload; more are cut with a message
+MAX_TRIPLETS = limits.TRIPLETS  # rows used for losses and charts; more are left out with a message
+MAX_TABLE_ROWS = limits.TABLE_ROWS  # rows kept in the editor from an upload or paste; more are cut
 
 
 @dataclass
@@ -188,13 +190,16 @@ def read_triplet_csv(
 ) -> tuple[pd.DataFrame, list[Message]]:
     """An uploaded CSV -> an editable table (anchor, positive, negative) and messages.
 
-    Column names are matched without regard to case or spaces; other columns are dropped.
+    Column names are matched without regard to case or spaces; other columns are dropped. A file
+    without a single complete triplet is refused, so it never replaces a good table.
 
     Raises:
-        InputError: not text, not a CSV, or without the three columns.
+        InputError: not text, not a CSV, without the three columns, or without a complete row.
     """
     text, messages = decode_upload(data, filename)
-    table = read_csv(text)
+    parsed = parse_csv(text)
+    table = parsed.table
+    messages.extend(parsed.messages)
     renames = {column: column.strip().lower() for column in table.columns}
     table = table.rename(columns=renames)
     missing = [column for column in COLUMNS if column not in table.columns]
@@ -206,6 +211,12 @@ def read_triplet_csv(
             Message("info", "Columns left out: " + ", ".join(f"`{c}`" for c in extra) + ".")
         )
     table = table[list(COLUMNS)].fillna("").astype(str).reset_index(drop=True)
+    complete = (table.apply(lambda column: column.str.strip() != "")).all(axis=1)
+    if not complete.any():
+        raise InputError(
+            f"`{filename}` has no complete triplet (a row with an anchor, a positive and a "
+            "negative), so it was not loaded."
+        )
     if len(table) > MAX_TABLE_ROWS:
         messages.append(
             Message(
@@ -233,32 +244,34 @@ def parse_pasted(text: str) -> pd.DataFrame:
             "Nothing to paste: one triplet per line, cells separated by tabs or commas."
         )
     separator = "\t" if "\t" in lines[0] else ","
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=separator, skipinitialspace=True)
     try:
-        table = pd.read_csv(
-            io.StringIO("\n".join(lines)), sep=separator, header=None, dtype=str,
-            keep_default_na=False, skipinitialspace=True,
-        )  # fmt: skip
-    except (pd.errors.ParserError, ValueError) as error:
+        rows = [row for row in reader if any(cell.strip() for cell in row)]
+    except csv.Error as error:
         raise InputError(
-            f"Could not read the pasted rows: {str(error).splitlines()[0]}. Put one triplet per "
-            'line with three cells (a comma inside a sentence needs "quotes", or use tabs).'
+            f"Could not read the pasted rows (line {reader.line_num:,}): {error}. Put one triplet "
+            'per line with three cells (a comma inside a sentence needs "quotes", or use tabs).'
         ) from error
-    if table.shape[1] > len(COLUMNS):
+    if not rows:
         raise InputError(
-            f"The pasted rows have {table.shape[1]} cells per line; a triplet has three (anchor, "
+            "Nothing to paste: one triplet per line, cells separated by tabs or commas."
+        )
+    widest = max(len(row) for row in rows)
+    if widest > len(COLUMNS):
+        raise InputError(
+            f"The pasted rows have {widest} cells per line; a triplet has three (anchor, "
             'positive, negative). A comma inside a sentence needs "quotes", or paste with tabs.'
         )
-    header = [str(cell).strip().lower() for cell in table.iloc[0]]
-    if header[: len(COLUMNS)] == list(COLUMNS)[: len(header)]:
-        table = table.iloc[1:]
-    table = table.reindex(columns=range(len(COLUMNS)), fill_value="").fillna("")
-    table.columns = list(COLUMNS)
-    return table.astype(str).reset_index(drop=True)
+    header = [cell.strip().lower() for cell in rows[0]]
+    if header == list(COLUMNS)[: len(header)]:
+        rows = rows[1:]
+    cells = [(row + [""] * len(COLUMNS))[: len(COLUMNS)] for row in rows]
+    return pd.DataFrame(cells, columns=list(COLUMNS), dtype=object).astype(str)
 
 
 def table_csv(table: pd.DataFrame) -> bytes:
     """The table as UTF-8 CSV with the columns anchor, positive, negative."""
-    return table.reindex(columns=list(COLUMNS)).fillna("").to_csv(index=False).encode("utf-8")
+    return csv_bytes(table.reindex(columns=list(COLUMNS)).fillna(""))
 
 
 def held_out_indices(n: int, held_out: int, seed: int = 0) -> list[int]:

@@ -3,6 +3,7 @@ uploads, number tables, progress bars, messages."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
@@ -11,12 +12,14 @@ from typing import Any, TypeVar
 import pandas as pd
 import streamlit as st
 
-from components import backend
+from components import backend, limits, model_policy
+from components.background import BackgroundJob
 from components.encoder import DEFAULT_MODEL, ModelLoadError
-from components.jobs import Job
-from components.texts import InputError, Message, first_lines
+from components.texts import InputError, Message, first_lines, within_chars
+from components.work_queue import QueueError
 
 T = TypeVar("T")
+LOG = logging.getLogger(__name__)
 
 # Every page of the lab: (script path, title, one-line summary). The sidebar and home page use it.
 LABS = [
@@ -85,6 +88,18 @@ def preset_picker(
     )
 
 
+def limited_text(
+    widget: Callable[..., str], label: str, key: str, default: str, max_chars: int, **options: Any
+) -> str:
+    """A text box (`st.text_area`, `st.text_input` or a column's) kept across pages, with
+    `max_chars`; returns its value cut to `max_chars` (with a message when a longer value got
+    in, e.g. set by a script), the box itself keeping what was typed."""
+    text = widget(label, key=persist(key, default), max_chars=max_chars, **options)
+    text, messages = within_chars(text or "", max_chars, f"`{label}`")
+    show_messages(messages)
+    return text
+
+
 def sentence_box(
     label: str,
     key: str,
@@ -94,15 +109,43 @@ def sentence_box(
     height: int,
     container: Any = st,
     help: str | None = None,
+    max_chars: int = limits.SMALL_BOX_CHARS,
 ) -> list[str]:
     """A text area of one sentence per line, kept across pages; returns its first `cap`
     distinct non-blank lines and shows what was merged or cut."""
-    text = container.text_area(
-        label, key=persist(key, "\n".join(default)), height=height, help=help
-    )
+    limits_note = f"Up to {cap} sentences and {max_chars:,} characters."
+    text = limited_text(
+        container.text_area, label, key, "\n".join(default), max_chars, height=height,
+        help=f"{help} {limits_note}" if help else limits_note,
+    )  # fmt: skip
     sentences, messages = first_lines(text, cap)
     show_messages(messages)
     return sentences
+
+
+@contextmanager
+def section(name: str) -> Iterator[None]:
+    """Run one section of a page; an error shows as a message here and the rest of the page
+    still runs. Streamlit's own stop/rerun signals pass through.
+
+    Input and model errors say what is wrong; a job that was cancelled, stopped at its time cap
+    or turned away by a full queue says so with a Retry button; anything else is logged (with its
+    traceback, for the server's log) and shown as a short message.
+    """
+    try:
+        yield
+    except (InputError, ModelLoadError) as error:
+        st.error(str(error))
+    except QueueError as error:
+        st.warning(str(error))
+        backend.retry_button(key=f"retry_{name}")
+    except Exception as error:  # noqa: BLE001 - the section fails, never the page
+        LOG.exception("section %r failed", name)
+        st.error(
+            f"This section could not be computed ({type(error).__name__}: "
+            f"{model_policy.shown(str(error), 200)}). The rest of the page still works; change "
+            "the input and try again."
+        )
 
 
 def or_error(read: Callable[[], T], suffix: str = "") -> T | None:
@@ -195,7 +238,7 @@ def progress(text: str) -> Iterator[Callable[[float, str], None]]:
 JOB_POLL_SECONDS = 1.0  # how often the page looks at a background job
 
 
-def job_progress(job: Job[Any], key: str, noun: str = "") -> None:
+def job_progress(job: BackgroundJob[Any], key: str, noun: str = "") -> None:
     """The progress of a background job, redrawn every second on its own (`st.fragment`): the rest
     of the page stays usable. A Cancel button stops it; when it ends the whole page reruns."""
 
@@ -211,7 +254,7 @@ def job_progress(job: Job[Any], key: str, noun: str = "") -> None:
     status()
 
 
-def job_outcome(job: Job[Any], key: str, what: str) -> bool:
+def job_outcome(job: BackgroundJob[Any], key: str, what: str) -> bool:
     """For a job that did not finish: say so, with a button to resume or retry (True: clicked)."""
     if job.state == "cancelled":
         st.warning(f"{what} stopped at {job.share:.0%} ({job.text}). Finished parts are kept: "
@@ -267,12 +310,20 @@ def _load_custom_model() -> None:
 def model_sidebar() -> backend.ActiveModel:
     """Draw the sidebar (lab navigation, model picker) and return the model this session uses.
 
-    A failed load shows its message and leaves the previous model in use.
+    A failed load shows its message and leaves the previous model in use. In public mode
+    (`model_policy.public_mode()`) the picker offers only the allow-listed small models, each
+    checked for size before its first download; locally any hub id or folder can be typed.
     """
+    backend.start_run()
     backend.warm_up_umap()  # once per process, in the background
-    session_models = list(st.session_state.get(backend.SESSION_MODELS_KEY, {}))
-    options = [DEFAULT_MODEL, *st.session_state.get(_LOADED_KEY, []), *session_models]
-    options.append(CUSTOM_CHOICE)
+    public = model_policy.public_mode()
+    session_models = backend.session_model_labels()
+    if public:
+        offered = [name for name in model_policy.ALLOWED_MODELS if name != DEFAULT_MODEL]
+        options = [DEFAULT_MODEL, *offered, *session_models]
+    else:
+        options = [DEFAULT_MODEL, *st.session_state.get(_LOADED_KEY, []), *session_models]
+        options.append(CUSTOM_CHOICE)
     current = st.session_state.get(backend.MODEL_NAME_KEY, DEFAULT_MODEL)
     if current not in options:
         current = st.session_state[backend.MODEL_NAME_KEY] = DEFAULT_MODEL
@@ -293,22 +344,40 @@ def model_sidebar() -> backend.ActiveModel:
             format_func=_model_label,
             key="model_choice",
             on_change=_choose_model,
-            help="The packaged all-MiniLM-L6-v2 works offline. Another model loads from a local "
-            "folder, or from the Hugging Face hub when this machine has internet.",
+            help=(
+                "Public mode: the packaged all-MiniLM-L6-v2 (offline) or one of a few small "
+                f"models (at most {limits.MODEL_MB} MB, downloaded on first use when the server "
+                "has internet). Run the lab locally to load any model."
+                if public
+                else "The packaged all-MiniLM-L6-v2 works offline. Another model loads from a "
+                "local folder, or from the Hugging Face hub when this machine has internet."
+            ),
         )
         if choice == CUSTOM_CHOICE:
             st.text_input(
                 "Model name or folder",
                 key="model_custom_name",
+                max_chars=limits.NAME_CHARS,
                 placeholder="sentence-transformers/all-mpnet-base-v2",
                 help="A Hugging Face id or a folder on this machine. Remote code is never run.",
             )
             st.button("Load model", key="model_load", on_click=_load_custom_model)
         if st.session_state.get(_ERROR_KEY):
             st.error(st.session_state[_ERROR_KEY])
-        active = backend.active_model()
+        try:
+            active = backend.active_model()
+        except ModelLoadError as error:  # e.g. an allow-listed model that cannot be downloaded
+            st.error(str(error))
+            st.session_state[backend.MODEL_NAME_KEY] = DEFAULT_MODEL
+            st.session_state["model_choice"] = DEFAULT_MODEL
+            active = backend.active_model()
+        if st.session_state.get(backend.EVICTED_KEY):
+            st.warning(st.session_state.pop(backend.EVICTED_KEY))
         st.caption(
             f"In use: **{_model_label(active.info.name)}** · {active.info.dimension}-d vectors · "
             f"window {active.info.max_tokens} tokens · {active.info.source}"
         )
+        if public:
+            st.caption("🌐 Public mode: small models only, shared server limits apply.")
+        st.caption(backend.cache_stats())
     return active

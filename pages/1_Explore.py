@@ -5,10 +5,10 @@ from __future__ import annotations
 import numpy as np
 import streamlit as st
 
-from components import backend, block_charts, charts, scale
+from components import backend, block_charts, charts, limits, scale
 from components.backend import ActiveModel
 from components.heatmap_blocks import BlockSummary, block_pair
-from components.neighbours import EXACT_MAX, NeighbourSearch
+from components.neighbours import NeighbourSearch
 from components.projection import METHOD_NAMES, ProjectionResult
 from components.samples import (
     DEFAULT_PRESET,
@@ -20,25 +20,28 @@ from components.samples import (
 from components.similarity import cluster_order, cosine_similarity_matrix, mean_pairwise_cosine
 from components.tables import vectors_table
 from components.texts import (
+    InputError,
+    Message,
     ParsedInput,
     decode_upload,
     guess_text_column,
+    parse_csv,
     parse_lines,
-    read_csv,
     texts_from_table,
 )
 from components.widgets import (
     chart,
     job_outcome,
     job_progress,
+    limited_text,
     metric_row,
     number_table,
-    or_stop,
     page_setup,
     persist,
     plural,
     preset_picker,
     progress,
+    section,
     show_messages,
 )
 
@@ -47,12 +50,15 @@ MAX_COLOURS = 24  # a label column with more distinct values is not used for col
 SELECT_MAX = 2_000  # up to this many sentences, the neighbour list picks one from a select box
 TYPE, UPLOAD, GENERATE = "Type or paste", "Upload a file", "Generate a large corpus"
 SCALE_LIMITS = (
-    f"Up to **{scale.MAX_SENTENCES:,} sentences**. From {scale.BACKGROUND_MIN:,} on, they are "
-    "encoded and mapped in the background (the page stays usable; cancel any time, finished parts "
-    f"are kept). Past {scale.HEATMAP_MAX} sentences the heatmap groups them into blocks; past "
-    f"{EXACT_MAX:,}, neighbours come from an approximate index; t-SNE takes up to "
-    f"{scale.TSNE_MAX:,}."
+    f"Up to {limits.SENTENCES:,} sentences: paste up to {limits.EXPLORE_CHARS:,} characters, "
+    f"upload a file of up to {limits.UPLOAD_MB} MB, or generate a corpus. From "
+    f"{limits.BACKGROUND_SENTENCES:,} sentences on, they are encoded and mapped in the background "
+    "(the page stays usable; cancel any time, finished parts are kept). Past "
+    f"{limits.HEATMAP_SENTENCES} the heatmap groups them into blocks; past "
+    f"{limits.INDEX_SENTENCES:,}, neighbours come from an approximate index; t-SNE takes up to "
+    f"{limits.TSNE_SENTENCES:,}."
 )
+UPLOAD_KEY = "_explore_uploaded"  # session_state: the last good upload (name, text), kept
 
 
 def use_preset(name: str) -> None:
@@ -69,38 +75,75 @@ def typed_sentences() -> ParsedInput:
         "used for colour; lines you type yourself are labelled 'typed'.",
     )  # fmt: skip
     st.caption(PRESETS[st.session_state["explore_preset"]].description)
-    text = st.text_area(
-        "One sentence per line", key=persist("explore_text", ""), height=220,
-        help=f"Blank lines and duplicates are ignored. Up to {scale.MAX_SENTENCES:,} sentences.",
+    text = limited_text(
+        st.text_area, "One sentence per line", "explore_text", "", limits.EXPLORE_CHARS,
+        height=220,
+        help=f"Blank lines and duplicates are ignored. Up to {limits.SENTENCES:,} sentences and "
+        f"{limits.EXPLORE_CHARS:,} characters; each sentence up to "
+        f"{limits.SENTENCE_CHARS:,} characters.",
     )  # fmt: skip
     return parse_lines(text, st.session_state.get("explore_labels"))
 
 
+def read_file(name: str, data: bytes) -> None:
+    """Keep a good upload's text in the session (it survives a page switch, where the upload
+    widget forgets its file); a bad one gets a message and the previous upload stays."""
+    try:
+        content, messages = decode_upload(data, name)
+        if name.lower().endswith(".csv"):
+            parsed_csv = parse_csv(content)
+            messages += parsed_csv.messages
+            if not any(parsed_csv.table[column].str.strip().ne("").any()
+                       for column in parsed_csv.table.columns):  # fmt: skip
+                raise InputError(f"`{name}` has no text in any column.")
+        elif not parse_lines(content).texts:
+            raise InputError(f"`{name}` has no sentences (only blank lines).")
+    except InputError as error:
+        kept = st.session_state.get(UPLOAD_KEY)
+        suffix = f" `{kept[0]}` is still used." if kept else ""
+        st.session_state["_explore_upload_messages"] = [Message("error", f"{error}{suffix}")]
+        return
+    st.session_state[UPLOAD_KEY] = (name, content)
+    st.session_state["_explore_upload_messages"] = messages
+
+
 def uploaded_sentences() -> ParsedInput:
+    returning = "explore_upload" not in st.session_state  # the widget was not drawn last run
     uploaded = st.file_uploader(
         "A .txt file (one sentence per line) or a .csv file (pick its text column)",
-        type=["txt", "csv"],
-        key="explore_upload",
-    )
-    if uploaded is None:
+        type=["txt", "csv"], key="explore_upload",
+        help=f"Up to {limits.UPLOAD_MB} MB; the first {limits.SENTENCES:,} sentences are used.",
+    )  # fmt: skip
+    if uploaded is not None and uploaded.file_id != st.session_state.get("_explore_upload_id"):
+        st.session_state["_explore_upload_id"] = uploaded.file_id
+        read_file(uploaded.name, uploaded.getvalue())
+    elif uploaded is None and not returning:  # the user removed the file
+        for key in (UPLOAD_KEY, "_explore_upload_id", "_explore_upload_messages"):
+            st.session_state.pop(key, None)
+    show_messages(st.session_state.get("_explore_upload_messages", []))
+    kept = st.session_state.get(UPLOAD_KEY)
+    if kept is None:
         st.info("Choose a file, or switch back to typing. Your typed text is kept.")
         st.stop()
-    content, messages = or_stop(lambda: decode_upload(uploaded.getvalue(), uploaded.name))
-    show_messages(messages)
-    if not uploaded.name.lower().endswith(".csv"):
+    name, content = kept
+    if uploaded is None:
+        st.caption(f"Using `{name}`, uploaded earlier in this session.")
+    if not name.lower().endswith(".csv"):
         return parse_lines(content)
-    table = or_stop(lambda: read_csv(content))
+    table = parse_csv(content).table
     columns = list(table.columns)
     left, right = st.columns(2)
-    text_column = left.selectbox(
-        "Text column", columns, index=columns.index(guess_text_column(table)),
-        key="explore_text_column",
-    )  # fmt: skip
+    guess = guess_text_column(table)
+    if st.session_state.get("explore_text_column") not in columns:
+        st.session_state["explore_text_column"] = guess
+    if st.session_state.get("explore_label_column") not in ["(none)", *columns]:
+        st.session_state["explore_label_column"] = "(none)"
+    text_column = left.selectbox("Text column", columns, key="explore_text_column")
     label_column = right.selectbox(
         "Label column (colours the map)", ["(none)", *columns], key="explore_label_column"
     )
     label = None if label_column == "(none)" else label_column
-    return or_stop(lambda: texts_from_table(table, text_column, label))
+    return texts_from_table(table, text_column, label)
 
 
 def generated_sentences() -> ParsedInput:
@@ -128,7 +171,7 @@ def sentences_section() -> tuple[list[str], list[str]]:
         use_preset(DEFAULT_PRESET)
     source = st.radio(
         "Where the sentences come from", [TYPE, UPLOAD, GENERATE], horizontal=True,
-        key=persist("explore_source", TYPE), help=SCALE_LIMITS.replace("**", ""),
+        key=persist("explore_source", TYPE), help=SCALE_LIMITS,
     )  # fmt: skip
     if source == TYPE:
         parsed = typed_sentences()
@@ -196,7 +239,7 @@ def prepared_vectors(active: ActiveModel, texts: list[str]) -> scale.Prepared | 
 
 def encode_section(active: ActiveModel, texts: list[str]) -> scale.Prepared | None:
     """Encode the sentences (see `prepared_vectors`) and sum them up; warn about sentences past
-    the model's window. None while they are being prepared."""
+    the model's window. None while they are being prepared (or when that stopped)."""
     fits_in_memory(active, len(texts))
     prepared = prepared_vectors(active, texts)
     if prepared is None:
@@ -220,8 +263,8 @@ def encode_section(active: ActiveModel, texts: list[str]) -> scale.Prepared | No
 
 
 def block_heatmap_section(texts: list[str], vectors: np.ndarray, blocks: BlockSummary) -> None:
-    """Past `scale.HEATMAP_MAX` sentences: the mean cosine between blocks, and one pair of blocks
-    up close."""
+    """Past `limits.HEATMAP_SENTENCES` sentences: the mean cosine between blocks of similar
+    sentences, and one pair of blocks up close."""
     n = len(texts)
     st.caption(
         f"{n:,} sentences make {n * n:,} pairs: far too many cells to draw. They are grouped into "
@@ -259,7 +302,7 @@ def heatmap_section(texts: list[str], prepared: scale.Prepared) -> None:
         "topics show up as blocks along the diagonal.",
     )  # fmt: skip
     n = len(texts)
-    shown = np.arange(n)
+    shown = np.arange(n)  # at most limits.HEATMAP_SENTENCES: past that, blocks (above)
     similarity = cosine_similarity_matrix(vectors[shown])  # (shown, shown): never the full n x n
     if order == "Clustered":
         rows = cluster_order(similarity)
@@ -350,10 +393,7 @@ def projection_of(
         with st.spinner(f"Projecting {len(texts):,} sentences with {METHOD_NAMES[method]}…"):
             return backend.projection(active, tuple(texts), method, dims, settings, vectors)
     restart = st.session_state.pop("_explore_map_restart", False)
-    fingerprint = backend.texts_fingerprint(texts)
-    job = backend.projection_job(
-        active, fingerprint, method, dims, settings, vectors, restart=restart
-    )
+    job = backend.projection_job(active, texts, method, dims, settings, vectors, restart=restart)
     job.wait(1.0)  # a map cached by an earlier run (or session) is back at once
     if job.state == "running":
         job_progress(job, "explore_map", "the projection")
@@ -419,13 +459,17 @@ def neighbours_section(
             key="explore_focus_number",
         ) - 1  # fmt: skip
         left.caption(f"**{focus + 1:,}.** {texts[focus]}")
-    k = right.slider("How many", 1, min(20, n - 1), min(5, n - 1), key="explore_k")
+    if n > 2:  # a slider needs two different ends
+        k = right.slider("How many", 1, min(20, n - 1), min(5, n - 1), key="explore_k")
+    else:
+        k = 1
+        right.caption("With two sentences, each is the other's only neighbour.")
     indices, scores = search.neighbours_of(focus, k)
     if search.method == "hnsw":
         st.caption(
             f"{n:,} sentences: the candidates come from a faiss HNSW index (8-bit vectors, built "
-            f"once past {EXACT_MAX:,} sentences), so a true neighbour can be missed; every cosine "
-            "shown is then computed exactly."
+            f"once past {limits.INDEX_SENTENCES:,} sentences), so a true neighbour can be missed; "
+            "every cosine shown is then computed exactly."
         )
     neighbours = [texts[i] for i in indices]
     chart(charts.neighbor_bars(neighbours, scores.tolist()), "explore_neighbors")
@@ -444,20 +488,22 @@ def vectors_section(
         "product). Individual dimensions mean nothing on their own; only directions do."
     )
     number_table(vectors_table(texts[:50], labels[:50], vectors[:50], max_dims=12))
-    if len(texts) < scale.BACKGROUND_MIN:
+    if len(texts) >= scale.BACKGROUND_MIN:
         st.download_button(
-            f"Download all {plural(len(texts), 'vector')} (CSV)",
-            backend.embeddings_csv(active, tuple(texts), tuple(labels), vectors),
-            file_name="embeddings.csv", mime="text/csv", key="explore_download",
+            f"Download all {plural(len(texts), 'vector')} (NumPy .npy, "
+            f"{vectors.nbytes / 1e6:,.0f} MB)",
+            lambda: scale.npy_bytes(vectors), file_name="embeddings.npy",
+            mime="application/octet-stream", key="explore_download", on_click="ignore",
+            help="Row i is the vector of sentence i (float32, unit length); built when clicked. "
+            "Load it with numpy.load.",
         )  # fmt: skip
         return
-    megabytes = vectors.nbytes / 1e6
     st.download_button(
-        f"Download all {plural(len(texts), 'vector')} (NumPy .npy, {megabytes:,.0f} MB)",
-        lambda: scale.npy_bytes(vectors), file_name="embeddings.npy",
-        mime="application/octet-stream", key="explore_download", on_click="ignore",
-        help="Row i is the vector of sentence i (float32, unit length); built when clicked. "
-        "Load it with numpy.load.",
+        f"Download all {plural(len(texts), 'vector')} (CSV)",
+        lambda: backend.embeddings_csv(active, texts, labels, vectors),
+        file_name="embeddings.csv", mime="text/csv", key="explore_download", on_click="ignore",
+        help="Cells that start like a spreadsheet formula (=, +, -, @) get a leading ' so a "
+        "spreadsheet shows them as text.",
     )  # fmt: skip
 
 
@@ -497,13 +543,21 @@ st.caption(
     "Each sentence becomes one vector. Sentences that mean similar things should point the same "
     "way: their cosine similarity is close to 1. Unrelated ones sit near 0."
 )
-texts, labels = sentences_section()
-prepared = encode_section(active, texts)
+prepared = None
+with section("sentences"):
+    texts, labels = sentences_section()
+    prepared = encode_section(active, texts)
 if prepared is not None:
-    heatmap_section(texts, prepared)
-    focus = map_section(active, texts, labels, prepared.vectors)
-    neighbours_section(texts, labels, prepared.neighbours, focus)
-    vectors_section(active, texts, labels, prepared.vectors)
-else:
+    with section("heatmap"):
+        heatmap_section(texts, prepared)
+    focus = 0
+    with section("map"):
+        focus = map_section(active, texts, labels, prepared.vectors)
+    with section("neighbours"):
+        neighbours_section(texts, labels, prepared.neighbours, focus)
+    with section("vectors"):
+        vectors_section(active, texts, labels, prepared.vectors)
+else:  # being prepared in the background, or it stopped, or the input could not be used
     st.info("The heatmap, the map and the neighbours appear here when the sentences are encoded.")
-reference_demo_section(active)
+with section("reference demo"):
+    reference_demo_section(active)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import streamlit as st
 
-from components import backend, charts, pooling, samples, tokens
+from components import backend, charts, limits, pooling, samples, tokens
 from components.backend import ActiveModel
 from components.encoder import get_tokenizer, is_inspectable
 from components.evaluation import PoolingBenchmark
@@ -14,20 +14,22 @@ from components.projection import METHOD_NAMES, project
 from components.similarity import cosine_similarity_matrix, mean_pairwise_cosine
 from components.widgets import (
     chart,
+    limited_text,
     metric_row,
     number_table,
     page_setup,
     persist,
     preset_picker,
     progress,
+    section,
     sentence_box,
     session_value,
     show_messages,
 )
 
-MAX_CHARS = 50_000  # the tokenizer view reads at most this much text
-CONTEXT_MAX = 12  # sentences in the contextual-vector section
-POOLING_MAX = 20  # sentences in the pooling comparison
+MAX_CHARS = limits.TOKENS_CHARS  # the tokenizer view reads at most this much text
+CONTEXT_MAX = limits.CONTEXT_SENTENCES  # sentences in the contextual-vector section
+POOLING_MAX = limits.POOLING_SENTENCES  # sentences in the pooling comparison
 HEAD_KEY = "pooling_head"  # session_state: this session's HeadRecord
 COLOURS = dict(zip(MODES, charts.PALETTE, strict=False))
 Scores = dict[pooling.PoolingMode, tuple[float, float]]  # mode -> (Spearman, triplet accuracy)
@@ -42,19 +44,16 @@ def tokenizer_section(active: ActiveModel) -> None:
         help="Each example replaces the text below: words the vocabulary has never seen are "
         "built from pieces it knows.",
     )  # fmt: skip
-    text = st.text_area(
-        "Text to tokenize", key=persist("pooling_text", tokens.EXAMPLES[first]), height=90,
-        help=f"Any text. The model reads at most {window} pieces (its window); the rest is cut off.",
+    text = limited_text(
+        st.text_area, "Text to tokenize", "pooling_text", tokens.EXAMPLES[first], MAX_CHARS,
+        height=90,
+        help=f"Any text, up to {MAX_CHARS:,} characters. The model reads at most {window} "
+        "pieces (its window); the rest is cut off.",
     )  # fmt: skip
     if not text.strip():
         st.info("Type some text above to see the pieces the model reads.")
         return
-    if len(text) > MAX_CHARS:
-        st.warning(
-            f"The text has {len(text):,} characters; the view tokenizes the first "
-            f"{MAX_CHARS:,} (the model reads far less: {window} pieces). Your text is kept."
-        )
-    view = tokens.token_view(get_tokenizer(active.model), text[:MAX_CHARS], window)
+    view = tokens.token_view(get_tokenizer(active.model), text, window)
     metric_row(
         {
             "Pieces (with specials)": f"{view.n_tokens:,} / {window}",
@@ -136,10 +135,15 @@ def context_section(active: ActiveModel) -> None:
         "might think."
     )
     left, right = st.columns([1, 2])
-    words = left.text_input(
-        "Words to follow (comma-separated)", key=persist("pooling_words", "bank, bat"),
-        help="Whole words, case-insensitive; the first occurrence in each sentence is used.",
-    )  # fmt: skip
+    with left:
+        words_text = limited_text(
+            st.text_input, "Words to follow (comma-separated)", "pooling_words", "bank, bat",
+            limits.WORDS_BOX_CHARS,
+            help="Whole words, case-insensitive; the first occurrence in each sentence is used. "
+            f"Up to {limits.WORDS_TO_FOLLOW} distinct words of {limits.WORD_CHARS} characters.",
+        )  # fmt: skip
+        words, messages = tokens.words_to_follow(words_text)
+        show_messages(messages)
     context = sentence_box(
         "Sentences (one per line)", "pooling_context", samples.CONTEXT_SENTENCES, CONTEXT_MAX,
         height=170, container=right,
@@ -147,8 +151,10 @@ def context_section(active: ActiveModel) -> None:
     if not context:
         st.info("Type one sentence per line to compare words in context.")
         return
-    word_heatmap(active, context, [word.strip() for word in words.split(",") if word.strip()])
-    token_map(active, context)
+    with section("word heatmap"):
+        word_heatmap(active, context, words)
+    with section("token map"):
+        token_map(active, context)
 
 
 def trained_note(active: ActiveModel) -> str:
@@ -269,9 +275,13 @@ def train_head(
     triplets = pooling.triplet_thirds(
         bench.triplet_tokens.embeddings, bench.triplet_tokens.attention_mask
     )
-    with progress("Training the attention head…") as show, backend.HEAVY_WORK:
+    with (
+        backend.heavy("train", "Training the attention head", limits.TRAIN_SECONDS) as job,
+        progress("Training the attention head…") as show,
+    ):
 
         def on_step(step: int, loss: float) -> None:
+            job.check()  # stops at the time cap, or when the tab was closed
             if step % 5 == 0 or step == steps:
                 show(step / steps, f"Step {step} / {steps} · loss {loss:.4f}")
 
@@ -323,15 +333,17 @@ def head_section(active: ActiveModel, bench: PoolingBenchmark, record: HeadRecor
     )
     controls = st.columns([2, 2, 1, 1])
     steps = controls[0].slider(
-        "Steps", 20, 400, key=persist("pooling_steps", 100), step=10, help="Full-batch Adam steps."
-    )
+        "Steps", 20, limits.HEAD_STEPS, key=persist("pooling_steps", 100), step=10,
+        help=f"Full-batch Adam steps (training stops after {limits.TRAIN_SECONDS} s at most).",
+    )  # fmt: skip
     learning_rate = controls[1].select_slider(
         "Learning rate", [1e-4, 3e-4, 1e-3, 3e-3, 1e-2], key=persist("pooling_learning_rate", 1e-3),
         format_func=lambda value: f"{value:g}",
         help="Larger learns faster and overfits the few triplets sooner (watch the pair Spearman).",
     )  # fmt: skip
     if controls[2].button("Train head", key="pooling_train", type="primary"):
-        train_head(active, bench, steps, learning_rate)
+        with section("train head"):
+            train_head(active, bench, steps, learning_rate)
     controls[3].button(
         "Reset head", key="pooling_reset", on_click=st.session_state.pop, args=(HEAD_KEY, None)
     )
@@ -416,17 +428,28 @@ record = session_value(
     lambda: HeadRecord(active.key, pooling.AttentionPoolingHead(active.info.dimension)),
     keep=lambda kept: kept.model_key == active.key,
 )
-tokenizer_section(active)
-context_section(active)
+with section("tokenizer"):
+    tokenizer_section(active)
+with section("context"):
+    context_section(active)
 trained = "trained in section 5" if record.trained else "untrained"
-texts, comparison, pieces = pooling_section(active, record.head, trained)
-pairs, triplets = samples.load_scored_pairs(), samples.load_triplets()
-bench = PoolingBenchmark(
-    pairs, triplets,
-    backend.token_vectors(active, tuple(pairs.first + pairs.second)),
-    backend.token_vectors(active, tuple(triplets.stacked())),
-)  # fmt: skip
-scores = {mode: bench.quality(mode, record.head) for mode in MODES}
-quality_section(bench, scores, pooling.trained_pooling_mode(active.model) == "mean")
-head_section(active, bench, record, scores, comparison, pieces)
-training_buys_section(active, bench, texts, comparison, scores["mean"][0])
+texts, comparison, pieces = [], None, []
+with section("pooling"):
+    texts, comparison, pieces = pooling_section(active, record.head, trained)
+bench = None
+with section("quality"):
+    pairs, triplets = samples.load_scored_pairs(), samples.load_triplets()
+    measured = PoolingBenchmark(
+        pairs, triplets,
+        backend.token_vectors(active, tuple(pairs.first + pairs.second)),
+        backend.token_vectors(active, tuple(triplets.stacked())),
+    )  # fmt: skip
+    scores = {mode: measured.quality(mode, record.head) for mode in MODES}
+    bench = measured
+    quality_section(bench, scores, pooling.trained_pooling_mode(active.model) == "mean")
+if bench is None:  # sections 4-6 need the benchmark's token vectors: the message is above
+    st.stop()
+with section("attention head"):
+    head_section(active, bench, record, scores, comparison, pieces)
+with section("training buys"):
+    training_buys_section(active, bench, texts, comparison, scores["mean"][0])

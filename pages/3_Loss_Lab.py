@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from components import backend, charts, finetune, loss_charts
+from components import backend, charts, finetune, limits, loss_charts
 from components import triplets as tri
 from components.backend import ActiveModel
 from components.encoder import embed
@@ -39,6 +39,7 @@ from components.widgets import (
     preset_picker,
     progress,
     replace_table,
+    section,
     show_messages,
     table_editor,
 )
@@ -62,13 +63,31 @@ class Settings:
 # ---------------------------------------------------------------- 1. Triplets
 def add_pasted() -> None:
     """Append the pasted rows to the table (an error leaves the table as it is)."""
+    text = ss.get("loss_paste", "")
+    if len(text) > limits.PASTE_CHARS:
+        ss["_loss_paste_message"] = Message(
+            "error",
+            f"The pasted text has {len(text):,} characters; the limit is "
+            f"{limits.PASTE_CHARS:,}. Paste fewer rows at a time. Your table is unchanged.",
+        )
+        return
     try:
-        pasted = tri.parse_pasted(ss.get("loss_paste", ""))
+        pasted = tri.parse_pasted(text)
     except InputError as error:
         ss["_loss_paste_message"] = Message("error", str(error))
         return
-    replace_table("loss", pd.concat([edited_table("loss"), pasted], ignore_index=True))
-    ss["_loss_paste_message"] = Message("info", f"Added {len(pasted)} pasted row(s).")
+    current = edited_table("loss")
+    room = max(0, tri.MAX_TABLE_ROWS - len(current))
+    if len(pasted) > room:
+        ss["_loss_paste_message"] = Message(
+            "warning",
+            f"The table holds at most {tri.MAX_TABLE_ROWS:,} rows: added the first {room:,} "
+            f"of {len(pasted):,} pasted rows.",
+        )
+        pasted = pasted.iloc[:room]
+    else:
+        ss["_loss_paste_message"] = Message("info", f"Added {len(pasted)} pasted row(s).")
+    replace_table("loss", pd.concat([current, pasted], ignore_index=True))
     ss["loss_paste"] = ""
 
 
@@ -90,9 +109,10 @@ def paste_box() -> None:
     with st.expander("Paste rows from a spreadsheet"):
         st.text_area(
             "One triplet per line: anchor, positive, negative (tab- or comma-separated)",
-            key="loss_paste", height=100,
+            key="loss_paste", height=100, max_chars=limits.PASTE_CHARS,
             help="Copy three columns from a spreadsheet and paste them here. You can also paste "
-            "straight into the table below: select a cell and press Ctrl+V.",
+            f"straight into the table below: select a cell and press Ctrl+V. Up to "
+            f"{limits.PASTE_CHARS:,} characters; the table keeps {tri.MAX_TABLE_ROWS:,} rows.",
         )  # fmt: skip
         st.button("Add the pasted rows", key="loss_paste_add", on_click=add_pasted)
         if "_loss_paste_message" in ss:
@@ -115,13 +135,16 @@ def triplets_section() -> tri.Triplets:
     uploaded = right.file_uploader(
         "Or upload a CSV with the columns anchor, positive, negative", type=["csv", "txt"],
         key="loss_upload",
+        help=f"Up to {limits.UPLOAD_MB} MB; the table keeps the first {tri.MAX_TABLE_ROWS:,} "
+        "rows. A file without one complete row is refused and your table is kept.",
     )  # fmt: skip
     if uploaded is not None:
         read_upload(uploaded)
     paste_box()
     edited = table_editor(
         "loss", num_rows="dynamic", width="stretch", height=min(420, 36 * (len(ss["loss_table"]) + 2)),
-        column_config={column: st.column_config.TextColumn(column, width="medium") for column in tri.COLUMNS},
+        column_config={column: st.column_config.TextColumn(column, width="medium", max_chars=limits.SENTENCE_CHARS)
+                       for column in tri.COLUMNS},
     )  # fmt: skip
     st.caption(
         "Double-click a cell to edit it, add rows at the bottom, select rows (click left of a "
@@ -270,8 +293,9 @@ def softmax_section(triplets: tri.Triplets, vectors: tuple, settings: Settings) 
 
 # ---------------------------------------------------------------- 4. Fine-tuning
 def reset() -> None:
-    """Drop this session's fine-tuned copy and go back to the model it started from."""
-    REGISTRY.release(backend.drop_session_model(FINE_TUNED))
+    """Drop (and release) this session's fine-tuned copy; back to the model it started from."""
+    backend.drop_session_model(FINE_TUNED)
+    REGISTRY.release_owner(backend.session_owner())  # and a copy an interrupted run left behind
     ss.pop("loss_result", None)
     gc.collect()
 
@@ -315,8 +339,10 @@ def train(active: ActiveModel, triplets: tri.Triplets, train_set: tri.Triplets,
     """Fine-tune a fresh copy of the base model; on success it becomes this session's model."""
     base_name = backend.base_model_name(active)
     base = backend.get_model(base_name)
+    # One copy per session, counted from now on: the previous one is released first.
+    backend.drop_session_model(FINE_TUNED)
     try:
-        trained = REGISTRY.fresh_copy(base, replacing=backend.session_model(FINE_TUNED))
+        trained = REGISTRY.fresh_copy(base, owner=backend.session_owner())
     except finetune.CopyLimitError as error:
         st.error(str(error))
         return
@@ -325,8 +351,10 @@ def train(active: ActiveModel, triplets: tri.Triplets, train_set: tri.Triplets,
     epochs: list[int] = []
     with progress("Waiting for other heavy work to finish…") as show:
         live_curve = st.empty()
+        job = None
 
         def on_step(step: int, total: int, epoch: int, loss: float) -> None:
+            job.check()  # stops at the time cap, or when the tab was closed
             losses.append(loss)
             epochs.append(epoch)
             show(
@@ -338,14 +366,16 @@ def train(active: ActiveModel, triplets: tri.Triplets, train_set: tri.Triplets,
             )
 
         try:
-            with backend.HEAVY_WORK:
+            with backend.heavy("train", "Fine-tuning a copy", limits.TRAIN_SECONDS) as job:
                 show(0.0, "Training…")
                 before = embed(base, texts)  # (sentences, dim)
                 history = finetune.fine_tune(trained, *train_set.columns(), config, on_step=on_step)
                 after = embed(trained, texts)
-        except Exception as error:  # noqa: BLE001 - a failed run is a message, never a traceback
+        except BaseException as error:  # a failed, stopped or interrupted run frees its copy
             REGISTRY.release(trained)
-            st.error(f"Training failed: {error}")
+            if not isinstance(error, Exception):
+                raise  # Streamlit's rerun/stop signals
+            st.error(f"Training did not finish: {error}")
             return
     backend.use_session_model(FINE_TUNED, trained, base_name)
     kept_out = set(held_out)
@@ -387,6 +417,11 @@ def finetune_section(active: ActiveModel, triplets: tri.Triplets, settings: Sett
     buttons = st.columns([1, 1, 4])
     train_clicked = buttons[0].button("Train", key="loss_train", type="primary")
     buttons[1].button("Reset", key="loss_reset", on_click=reset, disabled="loss_result" not in ss)
+    buttons[2].caption(
+        f"At most {limits.FINE_TUNED_COPIES} fine-tuned copies live on this server at once; a "
+        f"run stops after {limits.TRAIN_SECONDS} s; a copy unused for "
+        f"{limits.COPY_IDLE_MINUTES} minutes may be dropped for another session."
+    )
     if train_clicked:
         config = TrainConfig(
             loss=loss_name, epochs=epochs, batch_size=batch_size, learning_rate=learning_rate,
@@ -462,16 +497,24 @@ st.caption(
     "and a **negative** that does not. A loss turns the two cosines into one number to push "
     "down. Here are the lesson's three losses on your own triplets, and a real (small) training run."
 )
-triplets = triplets_section()
-texts = triplets.texts()
-vectors = triplets.vectors(texts, backend.embed_texts(active, texts))  # 3 x (triplets, dim)
-settings, losses = losses_section(active, triplets, vectors)
-landscapes_section(triplets, settings, losses)
-softmax_section(triplets, vectors, settings)
-finetune_section(active, triplets, settings)
-result = ss.get("loss_result")
-fine_tuned = backend.session_model(FINE_TUNED)
-if result is None or fine_tuned is None:
-    st.info("Press **Train** to fine-tune a copy of the model on the triplets above.")
-else:
-    result_section(result, fine_tuned)
+losses = None
+with section("triplets"):
+    triplets = triplets_section()
+    texts = triplets.texts()
+    vectors = triplets.vectors(texts, backend.embed_texts(active, texts))  # 3 x (triplets, dim)
+    settings, losses = losses_section(active, triplets, vectors)
+if losses is None:  # the triplets could not be read or encoded: the message is above
+    st.stop()
+with section("landscapes"):
+    landscapes_section(triplets, settings, losses)
+with section("softmax"):
+    softmax_section(triplets, vectors, settings)
+with section("fine-tuning"):
+    finetune_section(active, triplets, settings)
+with section("result"):
+    result = ss.get("loss_result")
+    fine_tuned = backend.session_model(FINE_TUNED)
+    if result is None or fine_tuned is None:
+        st.info("Press **Train** to fine-tune a copy of the model on the triplets above.")
+    else:
+        result_section(result, fine_tuned)

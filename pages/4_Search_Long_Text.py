@@ -7,12 +7,19 @@ from dataclasses import dataclass
 import numpy as np
 import streamlit as st
 
-from components import backend, charts, search_charts
+from components import backend, charts, limits, model_policy, search_charts
 from components.backend import ActiveModel
 from components.book_vectors import attention_weights, book_vectors
 from components.chunking import MIN_MAX_TOKENS, default_max_tokens
 from components.corpus import Corpus, build_corpus, unique_names
-from components.documents import Document, from_sample, from_text, sample_names, sample_title
+from components.documents import (
+    Document,
+    LoadedDocument,
+    from_sample,
+    from_text,
+    sample_names,
+    sample_title,
+)
 from components.encoder import ModelLoadError, get_tokenizer
 from components.highlight import chunk_legend_html, chunk_map_html, context_html
 from components.index import DEFAULT_EF_SEARCH, compare
@@ -35,19 +42,23 @@ from components.search_report import (
     result_rows,
 )
 from components.similarity import cosine_similarity_matrix
+from components.texts import InputError, Message
 from components.widgets import (
     chart,
+    limited_text,
     metric_row,
     number_table,
-    or_error,
     page_setup,
     persist,
+    section,
     show_messages,
 )
 
 DEFAULT_QUERY = "How does a glass lens make a lighthouse beam visible far away?"
 RERANKERS = ["MMR (diversity)", "Hybrid: BM25 + RRF", "Late interaction (MaxSim)", "Cross-encoder"]
 TIMING_QUERIES = 100  # chunk vectors used as queries to time the two indexes
+UPLOADS_KEY = "_search_uploaded"  # session_state: the uploaded documents, kept across pages
+CE_LOADED_KEY = "_search_ce_loaded"  # session_state: the cross-encoder name loaded by a click
 
 
 @dataclass(frozen=True)
@@ -55,6 +66,60 @@ class Query:
     text: str
     vector: np.ndarray  # (dim,) unit length
     cosines: np.ndarray  # (chunks,) its cosine with every chunk
+
+
+def read_uploads(uploads: list) -> None:
+    """Read the uploaded files within the upload limits and keep them in the session (they
+    survive a page switch, where the upload widget forgets its files). A file that cannot be
+    used gets a message; the others are kept."""
+    kept: list[LoadedDocument] = []
+    messages: list[Message] = []
+    total = 0
+    for number, upload in enumerate(uploads):
+        size = upload.size
+        if number >= limits.UPLOADS:
+            messages.append(Message("warning", f"`{upload.name}` left out: at most "
+                                    f"{limits.UPLOADS} files at once."))  # fmt: skip
+            continue
+        if total + size > limits.UPLOADS_MB * 2**20:
+            messages.append(Message("warning", f"`{upload.name}` left out: the files together "
+                                    f"may hold at most {limits.UPLOADS_MB} MB."))  # fmt: skip
+            continue
+        try:
+            kept.append(backend.uploaded_document(upload.getvalue(), upload.name))
+            total += size
+        except InputError as error:
+            messages.append(Message("error", str(error)))
+    st.session_state[UPLOADS_KEY] = (tuple(upload.file_id for upload in uploads), kept, messages)
+
+
+def uploaded_documents(container) -> list[LoadedDocument]:
+    """This session's uploaded documents (kept when the user visits another page)."""
+    returning = "search_uploads" not in st.session_state  # the widget was not drawn last run
+    uploads = container.file_uploader(
+        "Upload .txt, .md or .pdf files", type=["txt", "md", "pdf"], accept_multiple_files=True,
+        key="search_uploads",
+        help="PDF text is extracted with pypdf; a scanned PDF (images only) has no text to "
+        f"extract. Up to {limits.UPLOADS} files and {limits.UPLOADS_MB} MB together; the first "
+        f"{limits.DOCUMENT_CHARS:,} characters of each are used.",
+    )  # fmt: skip
+    stored = st.session_state.get(UPLOADS_KEY)
+    if uploads:
+        if stored is None or stored[0] != tuple(upload.file_id for upload in uploads):
+            read_uploads(uploads)
+    elif not returning:  # the user removed the files
+        st.session_state.pop(UPLOADS_KEY, None)
+    stored = st.session_state.get(UPLOADS_KEY)
+    if stored is None:
+        return []
+    _, kept, messages = stored
+    show_messages(messages)
+    if not uploads and kept:
+        container.caption(
+            "Using the files uploaded earlier in this session: "
+            + ", ".join(f"`{model_policy.shown(loaded.document.name)}`" for loaded in kept)
+        )
+    return kept
 
 
 def documents_section() -> list[Document]:
@@ -67,28 +132,43 @@ def documents_section() -> list[Document]:
         format_func=sample_title,
         help="Two essays of 5,000+ words on different topics, written for this lab (CC0).",
     )  # fmt: skip
-    pasted = left.text_area(
-        "Paste a text (optional)", key=persist("search_paste", ""), height=120,
-        placeholder="Paste an article, a chapter, a chat log…",
-    )  # fmt: skip
-    uploads = right.file_uploader(
-        "Upload .txt, .md or .pdf files", type=["txt", "md", "pdf"], accept_multiple_files=True,
-        key="search_uploads",
-        help="PDF text is extracted with pypdf; a scanned PDF (images only) has no text to "
-        "extract. Up to 50 MB per file; the first 1,000,000 characters of each are used.",
-    )  # fmt: skip
+    with left:
+        pasted = limited_text(
+            st.text_area, "Paste a text (optional)", "search_paste", "",
+            limits.PASTE_DOCUMENT_CHARS, height=120,
+            placeholder="Paste an article, a chapter, a chat log…",
+            help=f"Up to {limits.PASTE_DOCUMENT_CHARS:,} characters.",
+        )  # fmt: skip
     loaded = [from_sample(name) for name in chosen]
     if pasted.strip():
         loaded.append(from_text(pasted))
-    for upload in uploads or []:
-        document = or_error(lambda u=upload: backend.uploaded_document(u.getvalue(), u.name))
-        if document is not None:
-            loaded.append(document)
+    loaded.extend(uploaded_documents(right))
     show_messages([message for document in loaded for message in document.messages])
-    if not loaded:
+    documents = [document.document for document in loaded]
+    if len(documents) > limits.DOCUMENTS:
+        st.warning(
+            f"{len(documents)} documents: the search uses the first {limits.DOCUMENTS} (the "
+            "limit on this shared server)."
+        )
+        documents = documents[: limits.DOCUMENTS]
+    total, kept = 0, []
+    for document in documents:
+        room = limits.DOCUMENTS_CHARS - total
+        if room <= 0:
+            break
+        if len(document.text) > room:
+            document = Document(document.name, document.text[:room], document.source)
+        kept.append(document)
+        total += len(document.text)
+    if sum(len(document.text) for document in documents) > limits.DOCUMENTS_CHARS:
+        st.warning(
+            f"The documents hold more than {limits.DOCUMENTS_CHARS:,} characters together: the "
+            "search uses that many (the later documents are cut or left out)."
+        )
+    if not kept:
         st.info("Pick a shipped text, paste one or upload a file to start.")
         st.stop()
-    return [document.document for document in loaded]
+    return kept
 
 
 def chunking_section(
@@ -120,10 +200,14 @@ def chunking_section(
             "otherwise a chunk never moves forward. Lower the overlap or widen the window."
         )
         st.stop()
-    corpus = or_error(
-        lambda: build_corpus(documents, lambda text: backend.chunks(active, text, window, overlap))
-    )
-    if corpus is None:
+    try:
+        corpus = build_corpus(
+            documents,
+            lambda text: backend.chunks(active, text, window, overlap, limits.CHUNKS),
+            max_chunks=limits.CHUNKS,
+        )
+    except InputError as error:
+        st.error(str(error))
         st.stop()
     show_messages(corpus.messages)
     if not len(corpus):
@@ -219,11 +303,18 @@ def query_section(
     """The user's question, encoded and answered; None when there is no usable question."""
     st.header("4 · Ask a question")
     text = st.text_input(
-        "Your question", key=persist("search_query", DEFAULT_QUERY),
-        help="Encoded like a chunk, then compared with every chunk vector by cosine.",
+        "Your question", key=persist("search_query", DEFAULT_QUERY), max_chars=limits.QUERY_CHARS,
+        help="Encoded like a chunk, then compared with every chunk vector by cosine. Up to "
+        f"{limits.QUERY_CHARS:,} characters, and the model window in tokens.",
     )  # fmt: skip
     if not text.strip():
         st.info("Type a question to search the chunks.")
+        return None
+    if len(text) > limits.QUERY_CHARS:
+        st.error(
+            f"Your question has {len(text):,} characters; the limit is {limits.QUERY_CHARS:,}. "
+            "A query is one sentence or two: shorten it (a long passage belongs in the documents)."
+        )
         return None
     tokens = backend.token_counts(active, (text,))[0] - (active.info.max_tokens - fits)
     if tokens > fits:
@@ -288,11 +379,19 @@ def rerank(active: ActiveModel, corpus: Corpus, vectors: np.ndarray, query: Quer
             query_tokens = content_vectors(backend.token_vectors(active, (query.text,)))[0]
             chunk_tokens = content_vectors(backend.token_vectors(active, tuple(texts)))
         return late_interaction(query_tokens, chunk_tokens, candidates)
-    name = st.text_input(
-        "Cross-encoder", key=persist("search_ce_name", LOCAL_CROSS_ENCODER),
-        help="A Hugging Face id (e.g. cross-encoder/ms-marco-MiniLM-L6-v2) or a local folder; "
-        f"loads only when reachable. `{LOCAL_CROSS_ENCODER}` works offline.",
-    ).strip()  # fmt: skip
+    if model_policy.public_mode():
+        name = st.selectbox(
+            "Cross-encoder", [LOCAL_CROSS_ENCODER, *model_policy.ALLOWED_CROSS_ENCODERS],
+            key=persist("search_ce_name", LOCAL_CROSS_ENCODER),
+            help="Public mode: the offline demo or a small cross-encoder from the hub.",
+        )  # fmt: skip
+    else:
+        name = limited_text(
+            st.text_input, "Cross-encoder", "search_ce_name", LOCAL_CROSS_ENCODER,
+            limits.NAME_CHARS,
+            help="A Hugging Face id (e.g. cross-encoder/ms-marco-MiniLM-L6-v2) or a local "
+            f"folder; loads only when reachable. `{LOCAL_CROSS_ENCODER}` works offline.",
+        ).strip()  # fmt: skip
     st.caption(
         "A **cross-encoder** reads query and chunk *together* and outputs one relevance score: "
         "more accurate than comparing two separate vectors, but it must run once per candidate, "
@@ -304,12 +403,18 @@ def rerank(active: ActiveModel, corpus: Corpus, vectors: np.ndarray, query: Quer
             "scores are meaningless (the order below is noise). It shows the plumbing offline; "
             "name a trained cross-encoder when this machine has internet."
         )
+    if st.session_state.get(CE_LOADED_KEY) != name:
+        st.button("Load the cross-encoder and re-rank", key="search_ce_load", type="primary",
+                  on_click=st.session_state.__setitem__, args=(CE_LOADED_KEY, name))  # fmt: skip
+        st.caption("A model loads only when you ask for it (it may be downloaded).")
+        return None
     try:
         model = backend.cross_encoder(name)
     except ModelLoadError as error:
+        st.session_state.pop(CE_LOADED_KEY, None)
         st.error(f"{error} Re-ranking with a cross-encoder is unavailable.")
         return None
-    with backend.HEAVY_WORK, st.spinner("Scoring query–chunk pairs…"):
+    with backend.heavy("cross-encoder", "Scoring query–chunk pairs"):
         return cross_encode(model, query.text, texts, candidates)
 
 
@@ -400,14 +505,27 @@ st.caption(
     "rest. Long documents are therefore cut into overlapping chunks; each chunk gets a vector; a "
     "question is encoded the same way and answered by the chunks whose vectors point the same way."
 )
-documents = documents_section()
-names = unique_names([document.name for document in documents])
-st.caption(
-    " · ".join(f"**{name}**: {len(d.text.split()):,} words" for name, d in zip(names, documents))
-)
-corpus, fingerprint = chunking_section(active, documents, fits)
-shown = chunk_view(corpus)
-vectors, k = index_section(active, corpus, fingerprint)
-query = query_section(active, corpus, vectors, k, fits)
-rerank_section(active, corpus, vectors, query, k, fingerprint)
-book_vectors_section(active, corpus, vectors, shown, query)
+vectors = None
+with section("documents"):
+    documents = documents_section()
+    names = unique_names([document.name for document in documents])
+    st.caption(
+        " · ".join(
+            f"**{model_policy.shown(name)}**: {len(d.text.split()):,} words"
+            for name, d in zip(names, documents, strict=True)
+        )
+    )
+    corpus, fingerprint = chunking_section(active, documents, fits)
+    shown = 0
+    with section("chunk view"):
+        shown = chunk_view(corpus)
+    vectors, k = index_section(active, corpus, fingerprint)
+if vectors is None:  # no documents, chunks or vectors: the message is above
+    st.stop()
+query = None
+with section("query"):
+    query = query_section(active, corpus, vectors, k, fits)
+with section("re-ranking"):
+    rerank_section(active, corpus, vectors, query, k, fingerprint)
+with section("book vectors"):
+    book_vectors_section(active, corpus, vectors, shown, query)

@@ -148,7 +148,7 @@ def test_train_reset_and_the_shared_model_is_untouched(lab, model):
     lab.button(key="loss_train").click().run()
     assert not lab.exception, lab.exception
     assert lab.session_state[backend.MODEL_NAME_KEY] == "fine-tuned copy"
-    trained = lab.session_state[backend.SESSION_MODELS_KEY]["fine-tuned copy"]
+    trained = REGISTRY.get(lab.session_state[backend.SESSION_MODELS_KEY]["fine-tuned copy"])
     assert lab.selectbox(key="model_choice").value == "fine-tuned copy"
     assert "In use: **fine-tuned copy**" in texts_of(lab.sidebar.caption)
     history = lab.session_state["loss_result"].history
@@ -182,7 +182,7 @@ def test_after_training_explore_uses_the_fine_tuned_copy(lab, model):
     lab.slider(key="loss_epochs").set_value(1).run()
     lab.radio(key="loss_train_loss").set_value("info_nce").run()  # never exactly 0: it trains
     lab.button(key="loss_train").click().run()
-    trained = lab.session_state[backend.SESSION_MODELS_KEY]["fine-tuned copy"]
+    trained = REGISTRY.get(lab.session_state[backend.SESSION_MODELS_KEY]["fine-tuned copy"])
     lab.switch_page(EXPLORE).run()
     assert not lab.exception
     picker = lab.selectbox(key="model_choice")

@@ -14,7 +14,7 @@ from components.documents import (
     sample_names,
     section_at,
 )
-from components.texts import InputError
+from components.texts import MAX_UPLOAD_MB, InputError
 
 
 def text_pdf(lines: list[str]) -> bytes:
@@ -106,9 +106,9 @@ def test_empty_documents_are_refused(data):
         from_text(data.decode())
 
 
-def test_upload_over_50_mb_is_refused_before_parsing():
-    with pytest.raises(InputError, match="50 MB"):
-        from_upload(b"a" * (50 * 1024 * 1024 + 1), "huge.txt")
+def test_upload_over_the_size_limit_is_refused_before_parsing():
+    with pytest.raises(InputError, match=f"limit is {MAX_UPLOAD_MB} MB"):
+        from_upload(b"a" * (MAX_UPLOAD_MB * 1024 * 1024 + 1), "huge.txt")
 
 
 def test_very_long_text_is_cut_with_a_warning():

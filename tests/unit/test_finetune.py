@@ -16,6 +16,7 @@ from components.finetune import (
     CosineMarginLoss,
     TrainConfig,
     fine_tune,
+    is_shareable,
     make_loss,
     model_zip,
     triplet_loader,
@@ -117,13 +118,69 @@ def test_registry_caps_copies_and_frees_slots(model):
         replacement = registry.fresh_copy(model, replacing=second)
         assert replacement is not second and registry.live() == 2
         second = replacement
+    # The registry owns the copies (issue 9): a copy counts until it is released or evicted,
+    # not until the garbage collector happens to find it.
+    key = registry.key_of(first)
     del first
-    import gc
-
-    gc.collect()
-    assert registry.live() == 1  # a dropped copy frees its slot
+    assert registry.live() == 2
+    registry.release(key)
+    assert registry.live() == 1 and registry.get(key) is None
     registry.release(second)
     assert registry.live() == 0
+
+
+class _Clock:
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_a_copy_counts_from_creation_so_an_interrupted_training_cannot_bypass_the_cap(model):
+    """The issue's bypass: a rerun during training left a copy nobody counted."""
+    registry = CopyRegistry(limit=2)
+    kept = registry.fresh_copy(model, owner="session A")  # trained and registered
+    assert registry.key_of(kept) is not None
+    training = registry.fresh_copy(model, owner="session A")  # trains again: the old one goes
+    assert registry.key_of(kept) is None and registry.live() == 1
+    del training  # a rerun interrupts the training: the page never registers it ...
+    assert registry.live() == 1  # ... but it still counts, under its owner
+    registry.fresh_copy(model, owner="session B")
+    with pytest.raises(CopyLimitError):
+        registry.fresh_copy(model, owner="session C")
+    registry.release_owner("session A")  # Reset (or training again) releases it
+    registry.fresh_copy(model, owner="session C")
+    assert registry.live() == 2
+
+
+def test_idle_copies_are_evicted_only_when_another_session_needs_the_room(model):
+    clock = _Clock()
+    registry = CopyRegistry(limit=2, idle_seconds=20 * 60, clock=clock)
+    old = registry.key_of(registry.fresh_copy(model, owner="A"))
+    clock.now = 60
+    recent = registry.key_of(registry.fresh_copy(model, owner="B"))
+    clock.now = 15 * 60
+    assert registry.get(old) is not None  # used at 15 min: idle again from here
+    with pytest.raises(CopyLimitError, match="20 minutes"):
+        registry.fresh_copy(model, owner="C")
+    clock.now = 22 * 60  # B idle 21 min, A idle 7 min
+    registry.fresh_copy(model, owner="C")
+    assert registry.get(recent) is None and registry.get(old) is not None
+    assert registry.live() == 2
+
+
+def test_only_weights_configs_and_vocabularies_are_shareable():
+    for name in [
+        "model.safetensors",
+        "config.json",
+        "1_Pooling/config.json",
+        "tokenizer.json",
+        "vocab.txt",
+    ]:
+        assert is_shareable(name), name
+    for name in ["pytorch_model.bin", "modeling_custom.py", "README.md", "x/evil.pkl", "a.sh"]:
+        assert not is_shareable(name), name
 
 
 def test_model_zip_loads_back_as_the_same_model(model, tmp_path):
@@ -131,6 +188,7 @@ def test_model_zip_loads_back_as_the_same_model(model, tmp_path):
     with zipfile.ZipFile(io.BytesIO(data)) as archive:
         names = archive.namelist()
         assert "modules.json" in names and "model.safetensors" in names
+        assert all(is_shareable(name) for name in names) and "README.md" not in names
         archive.extractall(tmp_path)
     loaded = SentenceTransformer(str(tmp_path), device="cpu", local_files_only=True)
     np.testing.assert_allclose(embed(loaded, ANCHORS), embed(model, ANCHORS), atol=1e-6)

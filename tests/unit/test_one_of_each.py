@@ -41,6 +41,7 @@ from components.rerank import content_vectors
 from components.samples import load_scored_pairs, load_triplets
 from components.similarity import cosine_similarity_matrix
 from components.texts import first_lines
+from components.thread_safety import GuardedTokenizer
 from components.tokens import occurrence_label, token_points, token_view, view_messages, word_count
 from components.triplets import Triplets, training_split
 
@@ -64,7 +65,9 @@ def test_token_batch_is_token_embeddings_with_the_pieces(model, batch):
 
 
 def test_model_facts_come_from_the_encoder(model):
-    assert get_tokenizer(model) is model.tokenizer and is_inspectable(model)
+    tokenizer = get_tokenizer(model)  # the shared tokenizer behind its lock (issue 9)
+    assert isinstance(tokenizer, GuardedTokenizer) and tokenizer._target is model.tokenizer
+    assert is_inspectable(model)
     assert trained_pooling(model) == "mean" and trained_pooling([torch.nn.Identity()]) is None
     info = model_info(model, "sentence-transformers/all-MiniLM-L6-v2")
     assert info.short_name == "all-MiniLM-L6-v2"

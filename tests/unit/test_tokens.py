@@ -133,3 +133,25 @@ def test_word_in_context_vectors(model):
     similarity = cosine_similarity_matrix(np.stack([f.vector for f in found[:3]]))
     # Two river banks are closer to each other than either is to the money bank.
     assert similarity[0, 1] > max(similarity[0, 2], similarity[1, 2])
+
+
+def test_words_to_follow_are_distinct_and_capped():
+    from components import limits
+    from components.tokens import words_to_follow
+
+    words, messages = words_to_follow("bank, " * 500)
+    assert words == ["bank"] and messages == []
+    words, _ = words_to_follow(" Bank ,bank, BAT,  river   bank ,,")
+    assert words == ["Bank", "BAT", "river bank"]
+    many = ", ".join(f"w{i}" for i in range(30)) + ", " + "x" * 100
+    words, messages = words_to_follow(many)
+    assert len(words) == limits.WORDS_TO_FOLLOW
+    assert any("longer than" in m.text for m in messages)
+    assert any(f"limit of {limits.WORDS_TO_FOLLOW}" in m.text for m in messages)
+
+
+def test_repeated_words_are_followed_once(model):
+    sentences = ["The river bank.", "The bank loan."]
+    vectors, _ = token_embeddings(model, sentences)
+    found = find_word_vectors(model.tokenizer, 256, sentences, ["bank"] * 500, vectors)
+    assert len(found) == 2

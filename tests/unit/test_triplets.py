@@ -2,6 +2,8 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from components.samples import TRIPLET_PRESETS, load_triplet_preset
 from components.texts import InputError
@@ -120,3 +122,33 @@ def test_held_out_indices_are_reproducible_and_bounded():
     assert len(set(held_out_indices(20, 5))) == 5
     assert held_out_indices(3, 5) == held_out_indices(3, 2) and len(held_out_indices(3, 5)) == 2
     assert held_out_indices(1, 1) == [] and held_out_indices(10, 0) == []
+
+
+def test_a_csv_without_a_complete_triplet_is_refused_so_it_never_replaces_the_table():
+    with pytest.raises(InputError, match="no complete triplet"):
+        read_triplet_csv(b"anchor,positive,negative\n,,\nonly anchor,,\n", "blank.csv")
+
+
+def test_formula_cells_are_neutralised_in_the_download_and_read_back_as_typed():
+    table = pd.DataFrame(
+        {"anchor": ["=cmd|' /C calc'!A0"], "positive": ["+ a plus"], "negative": ["@me"]}
+    )
+    data = table_csv(table)
+    assert b"'=cmd" in data and b"'+ a plus" in data and b"'@me" in data
+    again, _ = read_triplet_csv(data, "round.csv")
+    pd.testing.assert_frame_equal(again, table.astype(str))
+
+
+_PASTE_ALPHABET = st.sampled_from(list(',;\t|"\n\r =abc é\x00'))
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.one_of(st.text(), st.text(alphabet=_PASTE_ALPHABET)))
+def test_pasted_rows_and_uploads_never_raise_anything_but_input_error(text):
+    for parse in (parse_pasted, lambda t: read_triplet_csv(t.encode("utf-8", "replace"))):
+        try:
+            table = parse(text)
+        except InputError:
+            continue
+        table = table[0] if isinstance(table, tuple) else table
+        assert list(table.columns) == list(COLUMNS)

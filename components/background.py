@@ -1,10 +1,11 @@
 """Long work (encoding 100,000 sentences, a large map) on a background thread of one session.
 
-A `Job` runs one function on its own thread. The function reports progress with
-`job.report(share, text)`, which also raises `Cancelled` once the user has asked to stop, so work
-stops at its next report. The page reads `share`, `text` and `state` while it runs (e.g. from an
-`st.fragment` that reruns every second) and takes `result` when it is done. Nothing here imports
-streamlit: the page keeps its jobs in its session (see `components/backend.py`).
+A `BackgroundJob` runs one function on its own thread. The function reports progress with
+`job.report(share, text)`, which also raises `JobCancelled` once the user has asked to stop, so
+the work stops at its next report. The page reads `share`, `text` and `state` while it runs (from
+an `st.fragment` that reruns every second) and takes `result` when it is done. The heavy steps
+inside still take their turn in the server's `work_queue.QUEUE`, one slice at a time. Nothing here
+imports streamlit: the page keeps its jobs in its session (see `components/backend.py`).
 """
 
 from __future__ import annotations
@@ -14,15 +15,13 @@ import time
 from collections.abc import Callable
 from typing import Any, Generic, Literal, TypeVar
 
+from components.work_queue import JobCancelled, QueueError
+
 T = TypeVar("T")
 State = Literal["running", "done", "cancelled", "failed"]
 
 
-class Cancelled(Exception):
-    """Raised inside a job's work when the user has cancelled it."""
-
-
-class Job(Generic[T]):
+class BackgroundJob(Generic[T]):
     """One piece of work on a daemon thread, with progress, a result and a cancel switch.
 
     Args:
@@ -31,7 +30,7 @@ class Job(Generic[T]):
         label: what the job does, for the UI ("Encoding 20,000 sentences").
     """
 
-    def __init__(self, key: str, work: Callable[[Job[T]], T], label: str = "") -> None:
+    def __init__(self, key: str, work: Callable[[BackgroundJob[T]], T], label: str = "") -> None:
         self.key, self.label = key, label
         self._work = work
         self._cancel = threading.Event()
@@ -49,8 +48,10 @@ class Job(Generic[T]):
     def _run(self) -> None:
         try:
             result = self._work(self)
-        except Cancelled:
+        except JobCancelled:
             self.state = "cancelled"
+        except QueueError as error:  # a time cap, a full queue: the message is for the user
+            self.error, self.state = str(error), "failed"
         except Exception as error:  # noqa: BLE001 - any failure becomes a message for the UI
             self.error = (
                 f"{type(error).__name__}: {str(error).splitlines()[0] if str(error) else ''}"
@@ -63,17 +64,17 @@ class Job(Generic[T]):
             self._finished.set()
 
     def report(self, share: float, text: str = "") -> None:
-        """Record progress (called by the work); raises `Cancelled` if the job was cancelled."""
+        """Record progress (called by the work); raises `JobCancelled` once the job is cancelled."""
         if self._cancel.is_set():
-            raise Cancelled
+            raise JobCancelled("You cancelled it.")
         self.share = min(max(float(share), 0.0), 1.0)
         if text:
             self.text = text
 
     def check(self) -> None:
-        """Raise `Cancelled` if the job was cancelled (for work between two reports)."""
+        """Raise `JobCancelled` if the job was cancelled (for work between two reports)."""
         if self._cancel.is_set():
-            raise Cancelled
+            raise JobCancelled("You cancelled it.")
 
     def cancel(self) -> None:
         """Ask the work to stop at its next report; `state` becomes "cancelled" when it has."""
@@ -93,13 +94,13 @@ class Job(Generic[T]):
 
 
 def replace_or_reuse(
-    jobs: dict[str, Job[Any]],
+    jobs: dict[str, BackgroundJob[Any]],
     slot: str,
     key: str,
-    start: Callable[[], Job[Any]],
+    start: Callable[[], BackgroundJob[Any]],
     *,
     restart: bool = False,
-) -> Job[Any]:
+) -> BackgroundJob[Any]:
     """The job in `jobs[slot]` when it does `key`, else a new one from `start()`.
 
     A cancelled or failed job for `key` stays (so the page can say so) until `restart` is asked.

@@ -1,0 +1,52 @@
+"""The limits table: one entry per limit, each stated with the value the code enforces."""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+
+from components import finetune, limits, neighbours, scale, texts, triplets
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_every_limit_constant_has_a_user_facing_entry():
+    constants = {
+        name: value
+        for name, value in vars(limits).items()
+        if name.isupper() and isinstance(value, int)
+    }
+    assert set(constants) == set(limits.LIMITS)
+    for name, value in constants.items():
+        assert limits.LIMITS[name].value == value, name
+        assert f"{value:,}" in limits.help_text(name)
+
+
+def test_modules_use_the_limits():
+    assert texts.MAX_SENTENCES == limits.SENTENCES
+    assert scale.MAX_SENTENCES == limits.SENTENCES
+    assert scale.BACKGROUND_MIN == limits.BACKGROUND_SENTENCES
+    assert scale.HEATMAP_MAX == limits.HEATMAP_SENTENCES
+    assert scale.TSNE_MAX == limits.TSNE_SENTENCES
+    assert scale.PUBLIC_SESSION_MB == limits.SESSION_MB
+    assert neighbours.EXACT_MAX == limits.INDEX_SENTENCES
+    assert texts.MAX_UPLOAD_MB == limits.UPLOAD_MB
+    assert triplets.MAX_TRIPLETS == limits.TRIPLETS
+    assert triplets.MAX_TABLE_ROWS == limits.TABLE_ROWS
+    assert finetune.MAX_COPIES == limits.FINE_TUNED_COPIES
+    assert finetune.MAX_EPOCHS == limits.EPOCHS
+
+
+def test_server_config_matches_the_limits():
+    config = tomllib.loads((ROOT / ".streamlit" / "config.toml").read_text())
+    assert config["server"]["maxUploadSize"] == limits.UPLOAD_MB
+    assert config["server"]["maxMessageSize"] == limits.MESSAGE_MB
+
+
+def test_markdown_table_lists_every_limit():
+    table = limits.markdown_table()
+    assert table.count("\n") == len(limits.LIMITS) + 1
+    assert (
+        f"| sentences used on Explore (typed, uploaded or generated) | {limits.SENTENCES:,} |"
+        in table
+    )
