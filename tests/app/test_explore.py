@@ -171,9 +171,7 @@ def test_many_sentences_are_prepared_in_the_background_and_drawn_at_scale(explor
     assert chart_specs(explore) == []  # nothing that needs the vectors yet ...
     assert explore.dataframe[-1].value["pair"].tolist()  # ... but the rest of the page is there
     finish(explore, "prepare")
-    assert (
-        "Projecting 1,000 sentences" in explore.session_state[backend.JOBS_KEY]["projection"].label
-    )
+    assert explore.session_state[backend.JOBS_KEY]["projection"].label == "Projecting 1,000 points"
     finish(explore, "projection")
     assert not explore.exception
     specs = {spec["data"][0]["type"]: spec for spec in chart_specs(explore)}
