@@ -43,3 +43,8 @@ def test_markdown_table_lists_every_limit():
     table = limits.markdown_table()
     assert table.count("\n") == len(limits.LIMITS) + 1
     assert "| sentences used on Explore (typed or uploaded) | 5,000 | `SENTENCES` |" in table
+
+
+def test_readme_states_every_limit_as_enforced():
+    readme = (ROOT / "README.md").read_text()
+    assert limits.markdown_table() in readme, "regenerate the README table: limits.markdown_table()"
