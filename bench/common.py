@@ -48,3 +48,28 @@ def print_rows(title: str, rows: list[Row]) -> None:
             f"{row.name:58} {row.ours_s:9.4f}s {row.baseline_s:9.4f}s {row.ratio:6.2f}x "
             f"{goal:>6}{flag}  {row.baseline}"
         )
+
+
+@dataclass
+class Measure:
+    """An absolute figure with an absolute goal (memory in MB, seconds, bytes)."""
+
+    name: str
+    value: float
+    unit: str  # "s", "MB", "x" ...
+    goal: float | None = None  # the value should stay at or under this
+    note: str = ""
+
+    @property
+    def missed(self) -> bool:
+        return self.goal is not None and self.value > self.goal
+
+
+def print_measures(title: str, measures: list[Measure]) -> None:
+    print(f"\n## {title}")
+    print(f"{'measure':66} {'value':>10} {'goal':>10}  note")
+    for measure in measures:
+        goal = f"<={measure.goal:g} {measure.unit}" if measure.goal is not None else ""
+        flag = " !" if measure.missed else ""
+        value = f"{measure.value:,.2f} {measure.unit}"
+        print(f"{measure.name:66} {value:>10} {goal:>10}{flag}  {measure.note}")

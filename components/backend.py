@@ -9,6 +9,11 @@ together, least recently used first out, dropped after `limits.CACHE_TTL_MINUTES
 Heavy work waits its turn in one fair `WorkQueue`; a waiting session sees its place, an
 estimate and a Cancel button. A session that fine-tunes works on its own copy, owned by
 `finetune.REGISTRY` (counted from creation, evicted after `limits.COPY_IDLE_MINUTES` idle).
+
+Memory (docs/memory.md): the packaged model runs on onnxruntime (`encoder.load_fast_model`), so
+the server imports torch, transformers and sentence-transformers only when a session trains
+(`trainable_model`) or picks another model. The default preset's vectors and maps come from disk
+(`components.result_cache`); glibc's malloc arenas are capped when this module is imported.
 """
 
 from __future__ import annotations
@@ -20,15 +25,18 @@ import time
 import uuid
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, TypeVar
 
 import numpy as np
+import pandas as pd
 import streamlit as st
 
-from components import limits
+from components import limits, result_cache
+from components.allocator import limit_malloc_arenas, trim_memory
 from components.background import BackgroundJob, replace_or_reuse
 from components.chunking import Chunk, chunk_text
+from components.clusters import Clustering, ClusterMethod, cluster_sentences
 from components.documents import LoadedDocument, from_upload
 from components.encoder import (
     DEFAULT_MODEL,
@@ -37,25 +45,44 @@ from components.encoder import (
     count_tokens,
     embed,
     get_tokenizer,
+    is_default_model,
+    is_fast,
+    load_fast_model,
     load_model,
     model_info,
     token_batch,
+    unnormalized_embed,
     untrained_copy,
 )
-from components.finetune import REGISTRY
+from components.geometry import (
+    RAW_MAX,
+    TRUNCATION_DIMS,
+    metric_agreement,
+    quantisation_overlap,
+    truncation_overlap,
+)
+from components.heatmap_blocks import BlockSummary, block_similarity
+from components.imported_vectors import first_rows
 from components.large_corpus import Corpus, generate_corpus
 from components.memory_cache import MemoryStore
-from components.projection import LARGE_N, ProjectionResult, project
+from components.projection import LARGE_N, Honesty, ProjectionResult, align, honesty, project
 from components.scale import Prepared, prepare
 from components.tables import vectors_table
 from components.texts import csv_bytes
+from components.training_setup import REGISTRY
+from components.vector_io import ImportedVectors, read_uploads
 from components.work_queue import Job, JobCancelled, WorkQueue
 
 if TYPE_CHECKING:
     from sentence_transformers import CrossEncoder, SentenceTransformer
 
+    from components.encoder import Model
     from components.index import HnswIndex
     from components.rerank import Bm25
+
+# Before the sessions' threads allocate: every thread that contends for the heap would get its own
+# glibc arena (up to 8 per core), and arenas rarely give memory back (docs/memory.md).
+limit_malloc_arenas(2)
 
 T = TypeVar("T")
 LOG = logging.getLogger(__name__)
@@ -78,9 +105,16 @@ _CHUNKS = STORE.cache("chunks", _TTL)
 _INDEXES = STORE.cache("indexes", _TTL)
 _UPLOADS = STORE.cache("uploaded files", _TTL)
 _MODELS = STORE.cache("random-weight models", _TTL)
+_HONESTY = STORE.cache("map honesty", _TTL)
+_CLUSTERINGS = STORE.cache("clusterings", _TTL)
+_RAW_VECTORS = STORE.cache("unnormalised vectors", _TTL)
+_GEOMETRY = STORE.cache("geometry lessons", _TTL)
+_IMPORTS = STORE.cache("imported vectors", _TTL)
 _CORPORA = STORE.cache("generated corpora", _TTL)
+_BLOCKS = STORE.cache("heatmap blocks", _TTL)
 
 EMBED_CHUNK = 128  # texts per cache entry; a progress bar advances per chunk
+HONESTY_SAMPLE = 5_000  # a map's honesty is judged on at most this many points
 PROGRESS_MIN_TEXTS = 300  # below this, encoding is quick enough for a spinner
 CHUNK_BATCH = 32  # chunks per embedding cache entry (= model.encode's batch): long chunks gain
 # nothing from larger slices, and the progress bar moves often
@@ -111,7 +145,7 @@ def digest(*parts: object) -> str:
 
 @dataclass(frozen=True)
 class ActiveModel:
-    model: SentenceTransformer
+    model: Model  # a SentenceTransformer, or the packaged model's torch-free OnnxEncoder
     key: str  # cache key: the model name, or a session-unique key for a session's own copy
     info: ModelInfo
 
@@ -202,11 +236,67 @@ def retry_button(key: str) -> None:
 
 # ---------------------------------------------------------------- models
 @st.cache_resource(max_entries=3, show_spinner="Loading the model…")
-def get_model(name: str = DEFAULT_MODEL) -> SentenceTransformer:
-    """Load a model once per process (shared by all sessions; read-only). Errors are not cached."""
+def get_model(name: str = DEFAULT_MODEL) -> Model:
+    """Load a model once per process (shared by all sessions; read-only). Errors are not cached.
+
+    The packaged model is an `OnnxEncoder`: its tokenizer works at once and its onnxruntime
+    session opens in the background (exporting the model first when this machine has no export
+    yet; `wait_for_model` shows a spinner when a page needs it before it is ready).
+    """
+    fast = load_fast_model(name)
+    if fast is not None:
+        fast.prepare_in_background()
+        return fast
     model = load_model(name)
     model.eval()
     return model
+
+
+@st.cache_resource(max_entries=2, show_spinner="Loading the model in torch for training…")
+def trainable_model(name: str = DEFAULT_MODEL) -> SentenceTransformer:
+    """The torch SentenceTransformer of `name`, to copy and train (shared; never trained itself).
+
+    For the packaged model this is the first moment torch is imported into the server.
+    """
+    model = get_model(name)
+    if is_fast(model):
+        model = load_model(name)
+        model.eval()
+    return model
+
+
+def wait_for_model(model: Model) -> None:
+    """Before a forward pass: when the model is still being prepared, say so while waiting."""
+    if is_fast(model) and not model.is_ready:
+        with st.spinner(
+            "Preparing the model: opening its ONNX export (the first time on a new server, "
+            "exporting it takes ~10 s)…"
+        ):
+            model.prepare()
+
+
+def disk_fingerprint(active: ActiveModel) -> str | None:
+    """The model's key for results kept on disk: only the packaged model's (name + weights hash)."""
+    if is_session_model(active) or not is_default_model(active.info.name):
+        return None
+    return _packaged_fingerprint()
+
+
+@st.cache_resource(show_spinner=False)
+def _packaged_fingerprint() -> str:
+    return result_cache.packaged_fingerprint(DEFAULT_MODEL)
+
+
+@st.cache_resource(show_spinner=False)
+def _default_preset_texts() -> tuple[str, ...]:
+    from components.samples import DEFAULT_PRESET, load_preset
+
+    return tuple(load_preset(DEFAULT_PRESET).texts)
+
+
+def _keep_on_disk(texts: Sequence[str]) -> bool:
+    """Results are written to disk for the default preset only (never for users' own text)."""
+    return tuple(texts) == _default_preset_texts()
 
 
 def register_session_model(label: str, model: SentenceTransformer) -> None:
@@ -287,7 +377,24 @@ def active_model() -> ActiveModel:
     return ActiveModel(model, name, model_info(model, name))
 
 
-def _parameter_bytes(model: SentenceTransformer) -> int:
+def session_model_names() -> list[str]:
+    """The labels of this session's own models (e.g. a fine-tuned copy)."""
+    return list(st.session_state.get(SESSION_MODELS_KEY, {}))
+
+
+def model_named(name: str) -> ActiveModel:
+    """A model by name: this session's own copy under that label, else the shared model."""
+    model = session_model(name) if name in session_model_names() else None
+    if model is not None:
+        key = st.session_state[SESSION_MODEL_KEYS][name]
+        return ActiveModel(model, key, model_info(model, name, source="this session only"))
+    model = get_model(name)
+    return ActiveModel(model, name, model_info(model, name))
+
+
+def _parameter_bytes(model: Model) -> int:
+    if is_fast(model):
+        return model.weights_bytes()
     return int(sum(p.numel() * p.element_size() for p in model.parameters()))
 
 
@@ -304,9 +411,16 @@ def embed_texts(
 
     Each slice not in the cache is one job in the queue (so sessions take turns slice by
     slice). More than `progress_min` texts show a progress bar; cached slices are not re-encoded.
+    The packaged model's vectors of a whole text list are looked up on disk first (the shipped
+    default preset), and written there for the default preset when they were not.
     """
     if not texts:
         return np.zeros((0, active.info.dimension), dtype=np.float32)
+    fingerprint = disk_fingerprint(active)
+    if fingerprint is not None:
+        kept = result_cache.load_vectors(fingerprint, texts)
+        if kept is not None:
+            return kept
     slices = [tuple(texts[i : i + chunk]) for i in range(0, len(texts), chunk)]
     bar = None
     if len(texts) > progress_min:
@@ -316,6 +430,7 @@ def embed_texts(
         key = (active.key, digest(part))
         vectors = _SENTENCE_VECTORS.get(key)
         if vectors is None:
+            wait_for_model(active.model)
             with heavy(f"encode {noun}", f"Encoding {len(texts):,} {noun}"):
                 vectors = _SENTENCE_VECTORS.get_or_compute(
                     key, lambda part=part: embed(active.model, list(part))
@@ -326,7 +441,12 @@ def embed_texts(
             bar.progress(number / len(slices), text=f"Encoded {done:,} / {len(texts):,} {noun}")
     if bar is not None:
         bar.empty()
-    return np.concatenate(parts)  # (n, dim)
+    vectors = np.concatenate(parts)  # (n, dim)
+    if fingerprint is not None and _keep_on_disk(texts):
+        result_cache.save_vectors(fingerprint, texts, vectors)
+    if len(texts) > progress_min:
+        trim_memory()  # a big job leaves freed heap pages behind
+    return vectors
 
 
 @dataclass(frozen=True)
@@ -359,14 +479,29 @@ def projection(
     params: tuple[tuple[str, float], ...],
     vectors: np.ndarray,
 ) -> ProjectionResult:
-    """`project` cached per (model, texts, method, params); the vectors follow from the first two."""
+    """`project` cached per (model, texts, method, params); the vectors follow from the first two.
+
+    The packaged model's maps are looked up on disk first (the default preset's default map is
+    shipped); the default preset's other maps are written there.
+    """
     key = (active.key, digest(texts), method, n_components, params)
     result = _PROJECTIONS.get(key)
-    if result is None:
-        with heavy("map", f"Projecting {len(texts):,} points"):
-            result = _PROJECTIONS.get_or_compute(
-                key, lambda: project(vectors, method, n_components, **dict(params))
-            )
+    if result is not None:
+        return result
+    fingerprint = disk_fingerprint(active)
+    if fingerprint is not None:
+        result = result_cache.load_projection(
+            fingerprint, texts, method, n_components, dict(params)
+        )
+        if result is not None:
+            _PROJECTIONS.put(key, result)
+            return result
+    with heavy("map", f"Projecting {len(texts):,} points"):
+        result = _PROJECTIONS.get_or_compute(
+            key, lambda: project(vectors, method, n_components, **dict(params))
+        )
+    if fingerprint is not None and _keep_on_disk(texts):
+        result_cache.save_projection(fingerprint, texts, method, n_components, dict(params), result)
     return result
 
 
@@ -381,7 +516,7 @@ def session_jobs() -> dict[str, BackgroundJob]:
     return st.session_state.setdefault(JOBS_KEY, {})
 
 
-def _queued(
+def _background_turn(
     job: BackgroundJob, kind: str, label: str, alive: Callable[[], bool] | None
 ) -> AbstractContextManager[Job]:
     """The queue's `run` for a background job: its place in line shows as the job's text, and a
@@ -392,10 +527,14 @@ def _queued(
 
 
 def preparation(
-    active: ActiveModel, texts: list[str], *, restart: bool = False
+    active: ActiveModel,
+    texts: list[str],
+    vectors: np.ndarray | None = None,
+    *,
+    restart: bool = False,
 ) -> BackgroundJob[Prepared]:
     """This session's background job preparing `texts` (tokens, vectors, neighbour search,
-    heatmap blocks); see `scale.prepare`.
+    heatmap blocks; only the last two for `vectors` the user brought); see `scale.prepare`.
 
     Started on the first call for these texts and model; later calls return the same job (a
     stopped one until `restart`). Each slice not yet in the vector cache is one job in the queue,
@@ -409,16 +548,20 @@ def preparation(
     def work(job: BackgroundJob[Prepared]) -> Prepared:
         if len(texts) >= LARGE_N:
             warm_up_large_umap()  # compiles the large-map code while the sentences are encoded
+        if vectors is not None:
+            return prepare(texts, None, None, job.report, vectors=vectors)
+        if is_fast(active.model):
+            active.model.prepare()  # the ONNX session (normally open long before)
 
         def encode(part: tuple[str, ...]) -> np.ndarray:
             cache_key = (active.key, digest(part))
-            vectors = _SENTENCE_VECTORS.get(cache_key)
-            if vectors is None:
-                with _queued(job, "encode sentences", label, alive):
-                    vectors = _SENTENCE_VECTORS.get_or_compute(
+            part_vectors = _SENTENCE_VECTORS.get(cache_key)
+            if part_vectors is None:
+                with _background_turn(job, "encode sentences", label, alive):
+                    part_vectors = _SENTENCE_VECTORS.get_or_compute(
                         cache_key, lambda: embed(active.model, list(part))
                     )
-            return vectors
+            return part_vectors
 
         return prepare(
             texts, encode, lambda some: token_counts(active, tuple(some)), job.report,
@@ -453,7 +596,7 @@ def projection_job(
     def work(job: BackgroundJob[ProjectionResult]) -> ProjectionResult:
         result = _PROJECTIONS.get(key)
         if result is None:
-            with _queued(job, "map", label, alive) as queued:
+            with _background_turn(job, "map", label, alive) as queued:
 
                 def progress(share: float, text: str) -> None:
                     queued.check()  # the time cap, a closed tab
@@ -473,6 +616,13 @@ def projection_job(
     )  # fmt: skip
 
 
+def heatmap_blocks(
+    active: ActiveModel, texts: tuple[str, ...], vectors: np.ndarray
+) -> BlockSummary:
+    """`block_similarity` of the vectors, cached per (model, texts)."""
+    return _BLOCKS.get_or_compute((active.key, digest(texts)), lambda: block_similarity(vectors))
+
+
 def embeddings_csv(
     active: ActiveModel, texts: Sequence[str], labels: Sequence[str], vectors: np.ndarray
 ) -> bytes:
@@ -481,6 +631,31 @@ def embeddings_csv(
     Not cached: pass it to `st.download_button` as a callable, so it runs only on a click.
     """
     return csv_bytes(vectors_table(list(texts), list(labels), vectors))
+
+
+# ---------------------------------------------------------------- vectors the user brought
+IMPORTED_KEY_PREFIX = "imported:"
+
+
+def imported_vectors(files: Sequence[tuple[str, bytes]]) -> ImportedVectors:
+    """Uploaded vector files (name, bytes), read once per set of files and cut to the first
+    `limits.SENTENCES` rows. Raises `InputError` (never cached) when they cannot be used."""
+    hasher = hashlib.blake2b(digest_size=16)
+    for name, data in files:
+        hasher.update(f"{len(name)}:{name}:{len(data)}:".encode())
+        hasher.update(data)
+    return _IMPORTS.get_or_compute(
+        hasher.hexdigest(), lambda: first_rows(read_uploads(files), limits.SENTENCES)
+    )
+
+
+def imported_source(active: ActiveModel, imported: ImportedVectors) -> ActiveModel:
+    """What the views' caches (maps, their honesty) are keyed by for vectors the user brought:
+    the import's fingerprint, never the model's name, so a map of these vectors is never taken
+    for the model's own map of the same texts (and nothing of them is written to disk). The
+    model stays the one in use: it still encodes typed queries."""
+    info = replace(active.info, name=f"{IMPORTED_KEY_PREFIX}{imported.source}")
+    return ActiveModel(active.model, f"{IMPORTED_KEY_PREFIX}{imported.fingerprint}", info)
 
 
 # ---------------------------------------------------------------- tokens
@@ -496,13 +671,18 @@ def token_vectors(active: ActiveModel, texts: tuple[str, ...]) -> TokenBatch:
     key = (active.key, digest(texts))
     batch = _TOKEN_VECTORS.get(key)
     if batch is None:
+        wait_for_model(active.model)
         with heavy("token vectors", f"Token vectors of {len(texts):,} texts"):
             batch = _TOKEN_VECTORS.get_or_compute(key, lambda: token_batch(active.model, texts))
     return batch
 
 
 def untrained_model(active: ActiveModel, seed: int = 0) -> ActiveModel:
-    """The model's architecture with random weights (fixed seed), shared read-only like get_model."""
+    """The model's architecture with random weights (fixed seed), shared read-only like get_model.
+
+    For the packaged model the random transformer is built and exported to ONNX in a subprocess
+    (torch stays out of the server), once per cache folder.
+    """
     key = (active.key, seed)
     model = _MODELS.get(key)
     if model is None:
@@ -510,6 +690,8 @@ def untrained_model(active: ActiveModel, seed: int = 0) -> ActiveModel:
             model = _MODELS.get(key)
             if model is None:
                 model = untrained_copy(active.model, seed)
+                if is_fast(model):
+                    model.prepare()
                 _MODELS.put(key, model, nbytes=_parameter_bytes(model))
     info = model_info(model, active.info.name, source="random weights")
     return ActiveModel(model, f"untrained:{active.key}:{seed}", info)
@@ -581,19 +763,143 @@ def cache_stats() -> str:
     )
 
 
+# ---------------------------------------------------------------- map lab
+def _queued(cache, key: tuple, kind: str, label: str, compute: Callable[[], T]) -> T:
+    """`cache`'s value for `key`, computed as one queued heavy job when it is missing."""
+    value = cache.get(key)
+    if value is None:
+        with heavy(kind, label):
+            value = cache.get_or_compute(key, compute)
+    return value
+
+
+def map_honesty(
+    active: ActiveModel,
+    texts: tuple[str, ...],
+    method: str,
+    n_components: int,
+    params: tuple[tuple[str, float], ...],
+    k: int,
+    vectors: np.ndarray,
+) -> Honesty:
+    """How far to trust the `projection` with these arguments (trustworthiness, kept shares).
+
+    Past HONESTY_SAMPLE points, judged on that many drawn at random (the same ones every time):
+    every pair of 100,000 points would take many minutes.
+    """
+    coords = projection(active, texts, method, n_components, params, vectors).coords
+    key = (active.key, digest(texts), method, n_components, params, k)
+    if len(texts) > HONESTY_SAMPLE:
+        rows = np.sort(np.random.default_rng(0).choice(len(texts), HONESTY_SAMPLE, replace=False))
+        vectors, coords = vectors[rows], coords[rows]
+    return _queued(_HONESTY, key, "map", f"Checking the map of {len(texts):,} points",
+                   lambda: honesty(vectors, coords, k))  # fmt: skip
+
+
+@dataclass(frozen=True)
+class MapView:
+    """One 2D map of the sentences, turned onto the PCA map, and how far to trust it."""
+
+    method_used: str  # "pca", "umap", "tsne" (or what a small n fell back to)
+    coords: np.ndarray  # (n, 2): PCA as computed; the others aligned onto it (Procrustes)
+    honesty: Honesty  # alignment moves no neighbour: the same figures as the raw map
+    note: str  # why the method or a parameter differs from what was asked
+
+
+def map_view(
+    active: ActiveModel,
+    texts: tuple[str, ...],
+    method: str,
+    params: tuple[tuple[str, float], ...],
+    k: int,
+    vectors: np.ndarray,
+) -> MapView:
+    """A 2D map, aligned onto the PCA map of the same sentences, with its honesty figures."""
+    result = projection(active, texts, method, 2, params, vectors)
+    coords = result.coords
+    if method != "pca":
+        coords = align(projection(active, texts, "pca", 2, (), vectors).coords, coords).coords
+    figures = map_honesty(active, texts, method, 2, params, k, vectors)
+    return MapView(result.method_used, coords, figures, result.note)
+
+
+def clustering(
+    active: ActiveModel,
+    texts: tuple[str, ...],
+    method: ClusterMethod,
+    n_clusters: int,
+    min_cluster_size: int,
+    seed: int,
+    vectors: np.ndarray,
+) -> Clustering:
+    """Clusters of the sentence vectors, named by c-TF-IDF, per (model, texts, settings)."""
+    key = (active.key, digest(texts), method, n_clusters, min_cluster_size, seed)
+    return _queued(_CLUSTERINGS, key, "clusters", f"Clustering {len(texts):,} sentences",
+                   lambda: cluster_sentences(list(texts), vectors, method, n_clusters=n_clusters,
+                                             min_cluster_size=min_cluster_size, seed=seed))  # fmt: skip
+
+
+def unnormalized_vectors(active: ActiveModel, texts: tuple[str, ...]) -> np.ndarray:
+    """The model's vectors before its final Normalize module (n, dim), with their lengths."""
+    return _queued(_RAW_VECTORS, (active.key, digest(texts)), "encode sentences",
+                   f"Encoding {len(texts):,} sentences without normalising",
+                   lambda: unnormalized_embed(active.model, texts))  # fmt: skip
+
+
+@dataclass(frozen=True)
+class GeometryLessons:
+    raw_lengths: np.ndarray  # (n,) length of each vector before Normalize
+    metrics: pd.DataFrame  # `geometry.metric_agreement` on the raw vectors (first RAW_MAX)
+    truncation: pd.DataFrame  # `geometry.truncation_overlap` at `TRUNCATION_DIMS`
+    quantisation: pd.DataFrame  # `geometry.quantisation_overlap`
+
+
+def geometry_lessons(
+    active: ActiveModel, texts: tuple[str, ...], k: int, vectors: np.ndarray
+) -> GeometryLessons:
+    """The three geometry lessons' tables for these sentences (one n x n pass each, in blocks);
+    the metric lesson re-encodes only the first `RAW_MAX` sentences without Normalize."""
+    raw = unnormalized_vectors(active, texts[:RAW_MAX])
+    return _queued(_GEOMETRY, (active.key, digest(texts), k), "geometry",
+                   f"Geometry lessons on {len(texts):,} sentences",
+                   lambda: GeometryLessons(
+                       raw_lengths=np.linalg.norm(raw, axis=1),
+                       metrics=metric_agreement(raw, k),
+                       truncation=truncation_overlap(vectors, TRUNCATION_DIMS, k),
+                       quantisation=quantisation_overlap(vectors, k),
+                   ))  # fmt: skip
+
+
 # ---------------------------------------------------------------- warm-up
+_PAGE_DRAWN = threading.Event()  # set at the end of the first page run of the process
+WARM_UP_WAIT_S = 60.0  # the warm-up starts anyway after this long
+
+
+def page_drawn() -> None:
+    """Called as the last line of every page: background warm-ups may start now."""
+    _PAGE_DRAWN.set()
+
+
 @st.cache_resource(show_spinner=False)
 def warm_up_umap() -> threading.Thread:
     """Import umap and JIT-compile its code once per process, in the background.
 
     A cold process pays ~20 s for this on the first UMAP map (import + numba compilation); doing
-    it while the user reads the home page means the first map does not. Not in the queue: it
-    must not hold up encoding.
+    it while the user reads the first page means the first map of their own sentences does not.
+    It starts only once a page has been drawn and no heavy job is running or waiting: the import
+    holds the interpreter lock for seconds, which would slow the first page (a cold server draws
+    the default Explore page from disk without UMAP). Not in the queue: it must not hold up
+    encoding.
     """
 
     def fit_a_tiny_map() -> None:
+        _PAGE_DRAWN.wait(timeout=WARM_UP_WAIT_S)
+        deadline = time.monotonic() + WARM_UP_WAIT_S
+        while QUEUE.snapshot() != (0, 0) and time.monotonic() < deadline:
+            time.sleep(0.5)
         points = np.random.default_rng(0).normal(size=(30, 8)).astype(np.float32)
         project(points, "umap", 2)
+        trim_memory()
 
     thread = threading.Thread(target=fit_a_tiny_map, name="umap-warm-up", daemon=True)
     thread.start()

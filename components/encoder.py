@@ -3,6 +3,11 @@
 The one place that reaches inside a model (its tokenizer, its Transformer module, its window and
 vector size): every other module asks through the functions here. No streamlit here:
 `components/backend.py` adds the caching.
+
+A model is either a sentence-transformers `SentenceTransformer` (torch) or, for the packaged
+default, an `OnnxEncoder` (onnxruntime + tokenizers, no torch in the process; see
+components/onnx_encoder.py). Every function here takes either and gives the same numbers (within
+1e-5). torch and sentence-transformers are imported only when a torch model is loaded or used.
 """
 
 from __future__ import annotations
@@ -13,14 +18,21 @@ import socket
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import numpy as np
-import torch
-from sentence_transformers import SentenceTransformer
 
 from components import model_policy
+from components.onnx_encoder import OnnxEncoder, OnnxUnavailable
 from components.thread_safety import GuardedTokenizer, guarded, model_lock, seeded
+
+if TYPE_CHECKING:
+    import torch
+    from sentence_transformers import SentenceTransformer
+
+    from components.safe_tokenizer import SafeTokenizer
+
+    Model = SentenceTransformer | OnnxEncoder
 
 DEFAULT_MODEL = "sentence-transformers/all-MiniLM-L6-v2"
 # Names under which the packaged offline copy is offered.
@@ -74,12 +86,34 @@ def load_model(name: str = DEFAULT_MODEL, device: str = "cpu") -> SentenceTransf
     Raises:
         ModelLoadError: with a message for the user (never a bare library traceback).
     """
+    from sentence_transformers import SentenceTransformer
+
     name = name.strip()
     if not name:
         raise ModelLoadError("Type a model name: a Hugging Face id or a local folder.")
     if is_default_model(name):
         return SentenceTransformer(packaged_model_path(), device=device, local_files_only=True)
     return load_by_name(SentenceTransformer, name, "model", device)
+
+
+def load_fast_model(name: str = DEFAULT_MODEL) -> OnnxEncoder | None:
+    """The packaged model on the torch-free path (onnxruntime + tokenizers), or None for any other
+    model (those load with `load_model`).
+
+    Its tokenizer works at once; its transformer is exported to ONNX on first need (once per
+    cache folder, ~5-10 s, in a subprocess) unless `prepare()` / `prepare_in_background()` ran.
+    """
+    if not is_default_model(name):
+        return None
+    try:
+        return OnnxEncoder(packaged_model_path(), DEFAULT_MODEL)
+    except OnnxUnavailable:
+        return None
+
+
+def is_fast(model: Model) -> bool:
+    """True for the torch-free `OnnxEncoder`."""
+    return isinstance(model, OnnxEncoder)
 
 
 def load_by_name(
@@ -106,8 +140,8 @@ def load_by_name(
     """
     if model_policy.public_mode() if public is None else public:
         return _load_public(factory, name, kind, device)
-    folder = Path(name).expanduser()
-    if folder.exists():
+    folder = _local_path(name)
+    if folder is not None:
         try:
             return factory(str(folder), device=device, trust_remote_code=False)
         except Exception as error:  # noqa: BLE001 - any failure becomes a user message
@@ -127,6 +161,16 @@ def load_by_name(
         return factory(name, device=device, trust_remote_code=False)
     except Exception as error:  # noqa: BLE001
         raise ModelLoadError(f"Cannot load `{name}`: {_first_line(error)}") from error
+
+
+def _local_path(name: str) -> Path | None:
+    """`name` as an existing local path, else None (also for names no file system accepts:
+    too long, with a NUL byte, ...)."""
+    try:
+        path = Path(name).expanduser()
+        return path if path.exists() else None
+    except (OSError, ValueError, RuntimeError):
+        return None
 
 
 def _first_line(error: BaseException) -> str:
@@ -154,14 +198,14 @@ def _load_public(factory: Callable[..., T], name: str, kind: str, device: str) -
         raise ModelLoadError(f"Cannot load `{hub_id}`: {_first_line(error)}") from None
 
 
-def model_info(model: SentenceTransformer, name: str, source: str | None = None) -> ModelInfo:
+def model_info(model: Model, name: str, source: str | None = None) -> ModelInfo:
     """Name, vector size, window and where the model came from (`source` overrides the guess)."""
     if source is None and is_default_model(name):
         source = "packaged offline copy"
     elif source is None and model_policy.public_mode():
         source = "Hugging Face hub"  # public mode never looks at the file system
     elif source is None:
-        source = "local folder" if Path(name).expanduser().exists() else "Hugging Face hub"
+        source = "local folder" if _local_path(name) is not None else "Hugging Face hub"
     return ModelInfo(
         name=name,
         dimension=int(model.get_embedding_dimension()),
@@ -171,7 +215,7 @@ def model_info(model: SentenceTransformer, name: str, source: str | None = None)
 
 
 def embed(
-    model: SentenceTransformer,
+    model: Model,
     texts: Sequence[str],
     *,
     normalize: bool = True,
@@ -188,6 +232,8 @@ def embed(
     texts = list(texts)
     if not texts:
         return np.zeros((0, int(model.get_embedding_dimension())), dtype=np.float32)
+    if isinstance(model, OnnxEncoder):
+        return model.embed(texts, normalize=normalize, batch_size=batch_size)
     with model_lock(model):  # encode sets the shared tokenizer's truncation and padding
         vectors = model.encode(
             texts,
@@ -199,8 +245,42 @@ def embed(
     return np.asarray(vectors, dtype=np.float32)  # (n, dim)
 
 
-def count_tokens(model: SentenceTransformer, texts: Sequence[str]) -> list[int]:
+def unnormalized_embed(model: Model, texts: Sequence[str], batch_size: int = 32) -> np.ndarray:
+    """The model's sentence vectors before its final Normalize module (if it has one).
+
+    all-MiniLM-L6-v2 ends in Normalize, so `embed` always returns unit vectors; these are the
+    mean-pooled vectors that module receives, with their natural, unequal lengths. Normalising
+    them gives `embed`'s vectors back (tested).
+
+    Returns:
+        float32 (n, dim).
+    """
+    texts = list(texts)
+    if isinstance(model, OnnxEncoder):
+        return model.pooled(texts, batch_size=batch_size)
+    import torch  # only a torch model needs its modules run one by one
+
+    parts = []
+    modules = [module for module in model if type(module).__name__ != "Normalize"]
+    with model_lock(model), torch.no_grad():  # preprocess uses the shared tokenizer
+        for start in range(0, len(texts), batch_size):
+            features = model.preprocess(texts[start : start + batch_size])
+            features = {
+                key: value.to(model.device) if isinstance(value, torch.Tensor) else value
+                for key, value in features.items()
+            }
+            for module in modules:
+                features = module(features)
+            parts.append(features["sentence_embedding"].float().cpu().numpy())
+    if not parts:
+        return np.zeros((0, int(model.get_embedding_dimension())), dtype=np.float32)
+    return np.concatenate(parts).astype(np.float32)  # (n, dim)
+
+
+def count_tokens(model: Model, texts: Sequence[str]) -> list[int]:
     """Number of tokens of each text including [CLS]/[SEP], before truncation."""
+    if isinstance(model, OnnxEncoder):
+        return model.count_tokens(texts)
     texts = list(texts)
     if not texts:
         return []
@@ -208,24 +288,35 @@ def count_tokens(model: SentenceTransformer, texts: Sequence[str]) -> list[int]:
     return [len(ids) for ids in encoded["input_ids"]]
 
 
-def get_tokenizer(model: SentenceTransformer) -> GuardedTokenizer:
-    """The model's Hugging Face tokenizer behind its lock (for chunking and the token views).
+def get_tokenizer(model: Model) -> GuardedTokenizer | SafeTokenizer:
+    """The model's tokenizer, safe to call from any thread (for chunking and the token views).
 
-    The tokenizer is shared by every session and changes its truncation/padding settings on every
-    call, so each call holds the tokenizer's lock (`components/thread_safety.py`). Use this,
-    never `model.tokenizer`, outside this module; never mutate it.
+    A Hugging Face tokenizer is shared by every session and changes its truncation/padding
+    settings on every call, so each call holds the tokenizer's lock
+    (`components/thread_safety.py`). An `OnnxEncoder`'s `SafeTokenizer` is never reconfigured
+    (one `tokenizers` object per setting), so it needs no lock. Use this, never
+    `model.tokenizer`, outside this module; never mutate it.
     """
+    if isinstance(model, OnnxEncoder):
+        return model.tokenizer
     return guarded(model.tokenizer)
 
 
-def is_inspectable(model: SentenceTransformer) -> bool:
+def is_inspectable(model: Model) -> bool:
     """True when the model starts with a transformer module and a fast tokenizer (token views)."""
+    if isinstance(model, OnnxEncoder):
+        return True
     return hasattr(model[0], "auto_model") and bool(getattr(model.tokenizer, "is_fast", False))
 
 
-def trained_pooling(model: SentenceTransformer | Sequence[Any]) -> str | None:
+_ST_POOLING = {"cls": "cls", "mean": "mean", "max": "max", "mean_sqrt_len": "mean_sqrt_len_tokens"}
+
+
+def trained_pooling(model: Model | Sequence[Any]) -> str | None:
     """The `pooling_mode` of the model's sentence-transformers Pooling module (None: no such module
     or a combination of modes)."""
+    if isinstance(model, OnnxEncoder):
+        return _ST_POOLING[model.pipeline.pooling]
     from sentence_transformers.sentence_transformer.modules import Pooling
 
     for module in model:
@@ -242,7 +333,7 @@ class TokenizedText:
     truncated: bool  # True when the text had more tokens than the model window
 
 
-def tokenize(model: SentenceTransformer, text: str) -> TokenizedText:
+def tokenize(model: Model, text: str) -> TokenizedText:
     """The pieces the model actually sees for one text (truncated at its window)."""
     tokenizer = get_tokenizer(model)
     with model_lock(model):
@@ -283,15 +374,19 @@ class TokenBatch:
 
 
 def _contextual_rows(
-    model: SentenceTransformer, texts: list[str], batch_size: int
-) -> list[tuple[torch.Tensor, list[int]]]:
+    model: Model, texts: list[str], batch_size: int
+) -> list[tuple[np.ndarray, list[int]]]:
     """The Transformer module's output for each text: (tokens_i, dim) vectors and the token ids.
 
     The one place that runs the transformer for token vectors. Texts are sorted by length so each
     batch pads little (like `model.encode`), run without gradients, and returned in input order.
     """
+    if isinstance(model, OnnxEncoder):
+        return model.contextual_rows(texts, batch_size)
+    import torch
+
     order = np.argsort([-len(text) for text in texts], kind="stable")
-    rows: list[tuple[torch.Tensor, list[int]]] = [None] * len(texts)  # type: ignore[list-item]
+    rows: list[tuple[np.ndarray, list[int]]] = [None] * len(texts)  # type: ignore[list-item]
     with torch.no_grad():
         for start in range(0, len(texts), batch_size):
             picked = order[start : start + batch_size]
@@ -306,15 +401,15 @@ def _contextual_rows(
                 picked, output, features["attention_mask"], features["input_ids"], strict=True
             ):
                 length = int(mask.sum())
-                rows[row] = (vectors[:length].float().cpu(), ids[:length].tolist())
+                rows[row] = (vectors[:length].float().cpu().numpy(), ids[:length].tolist())
     return rows
 
 
-def _padded(vectors: list[torch.Tensor], dimension: int) -> tuple[torch.Tensor, torch.Tensor]:
+def _padded(vectors: list[np.ndarray], dimension: int) -> tuple[np.ndarray, np.ndarray]:
     """(n, longest, dim) zero-padded vectors and the (n, longest) mask of the real rows."""
     longest = max((len(rows) for rows in vectors), default=0)
-    embeddings = torch.zeros((len(vectors), longest, dimension))
-    attention_mask = torch.zeros((len(vectors), longest), dtype=torch.long)
+    embeddings = np.zeros((len(vectors), longest, dimension), dtype=np.float32)
+    attention_mask = np.zeros((len(vectors), longest), dtype=np.int64)
     for row, rows in enumerate(vectors):
         embeddings[row, : len(rows)] = rows
         attention_mask[row, : len(rows)] = 1
@@ -322,8 +417,8 @@ def _padded(vectors: list[torch.Tensor], dimension: int) -> tuple[torch.Tensor, 
 
 
 def token_embeddings(
-    model: SentenceTransformer, texts: Sequence[str], batch_size: int = 32
-) -> tuple[torch.Tensor, torch.Tensor]:
+    model: Model, texts: Sequence[str], batch_size: int = 32
+) -> tuple[torch.Tensor, torch.Tensor] | tuple[np.ndarray, np.ndarray]:
     """Contextual token vectors of many texts, as the pooling layer receives them.
 
     Equal to `model.encode(texts, output_value="token_embeddings")` within 1e-5, batched by length
@@ -331,16 +426,20 @@ def token_embeddings(
 
     Returns:
         token_embeddings (batch, tokens, dim) and attention_mask (batch, tokens) (0 past each
-        text's end, where the vectors are 0).
+        text's end, where the vectors are 0): torch tensors for a torch model, numpy arrays for
+        an `OnnxEncoder`.
     """
     rows = _contextual_rows(model, list(texts), batch_size)
     dimension = int(model.get_embedding_dimension())
-    return _padded([vectors for vectors, _ in rows], dimension)
+    embeddings, attention_mask = _padded([vectors for vectors, _ in rows], dimension)
+    if isinstance(model, OnnxEncoder):
+        return embeddings, attention_mask
+    import torch
+
+    return torch.from_numpy(embeddings), torch.from_numpy(attention_mask)
 
 
-def token_batch(
-    model: SentenceTransformer, texts: Sequence[str], batch_size: int = 32
-) -> TokenBatch:
+def token_batch(model: Model, texts: Sequence[str], batch_size: int = 32) -> TokenBatch:
     """`token_embeddings` of the texts as numpy arrays, with the pieces the model read."""
     rows = _contextual_rows(model, list(texts), batch_size)
     embeddings, attention_mask = _padded(
@@ -349,19 +448,23 @@ def token_batch(
     tokenizer = get_tokenizer(model)
     special_ids = set(tokenizer.all_special_ids)
     return TokenBatch(
-        embeddings=embeddings.numpy(),
-        attention_mask=attention_mask.numpy(),
+        embeddings=embeddings,
+        attention_mask=attention_mask,
         pieces=[tokenizer.convert_ids_to_tokens(ids) for _, ids in rows],
         special=[[token_id in special_ids for token_id in ids] for _, ids in rows],
     )
 
 
-def untrained_copy(model: SentenceTransformer, seed: int = 0) -> SentenceTransformer:
+def untrained_copy(model: Model, seed: int = 0) -> Model:
     """The same architecture and tokenizer with randomly initialised transformer weights.
 
     Built locally from the model's own config (no download): `AutoModel.from_config` under a fixed
-    seed, so the "untrained" model is the same every time. The given model is not changed.
+    seed, so the "untrained" model is the same every time. The given model is not changed. For an
+    `OnnxEncoder` the random transformer is built and exported in the export subprocess (torch
+    stays out of this process); call `prepare()` on the copy to wait for it.
     """
+    if isinstance(model, OnnxEncoder):
+        return OnnxEncoder(model.model_dir, model.name, random_seed=seed, threads=model.threads)
     from transformers import AutoModel
 
     with model_lock(model):  # copying the tokenizer while another thread calls it is unsafe

@@ -7,20 +7,25 @@ The numbers equal sentence-transformers' `EmbeddingSimilarityEvaluator` (Spearma
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
-import torch
 from scipy.stats import spearmanr
 
 from components.encoder import TokenBatch
 from components.losses import pairwise_cosine
-from components.pooling import AttentionPoolingHead, PoolingMode, pool
+from components.pooling import HeadWeights, PoolingMode, pool
 from components.samples import ScoredPairs
 from components.triplets import Triplets
 
+if TYPE_CHECKING:
+    import torch
+
+    from components.attention_head import AttentionPoolingHead
+
 
 def _float64(vectors: np.ndarray | torch.Tensor) -> np.ndarray:
-    if isinstance(vectors, torch.Tensor):
+    if hasattr(vectors, "detach"):  # a torch tensor
         vectors = vectors.detach().cpu().numpy()
     return np.asarray(vectors, dtype=np.float64)
 
@@ -64,7 +69,7 @@ def pooling_quality(
     triplet_tokens: np.ndarray,
     triplet_mask: np.ndarray,
     mode: PoolingMode,
-    head: AttentionPoolingHead | None = None,
+    head: HeadWeights | AttentionPoolingHead | None = None,
 ) -> tuple[float, float]:
     """(Spearman on scored pairs, triplet accuracy) of one pooling mode over frozen token vectors.
 
@@ -99,7 +104,7 @@ class PoolingBenchmark:
     triplet_tokens: TokenBatch
 
     def quality(
-        self, mode: PoolingMode, head: AttentionPoolingHead | None = None
+        self, mode: PoolingMode, head: HeadWeights | AttentionPoolingHead | None = None
     ) -> tuple[float, float]:
         """(Spearman on the scored pairs, triplet accuracy) of one pooling mode."""
         return pooling_quality(

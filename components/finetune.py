@@ -1,6 +1,7 @@
 """Fine-tuning a private copy of the model on a few triplets, with the library's own losses.
 
-The shared cached model is never trained: `CopyRegistry.fresh_copy` deep-copies it (and caps how
+The shared cached model is never trained: `CopyRegistry.fresh_copy` (components/training_setup.py,
+which holds everything of fine-tuning that needs no torch) deep-copies it (and caps how
 many copies live in this process, counting each from its creation). `fine_tune` is the training
 loop of sentence-transformers' `SentenceTransformer.old_fit` (same batches, collate, AdamW parameter groups, gradient clipping,
 constant learning rate), written out so it can report every step; tests/unit/test_finetune.py
@@ -11,15 +12,11 @@ have, is `CosineMarginLoss` below, built like the library's losses on `component
 
 from __future__ import annotations
 
-import copy
 import io
-import itertools
 import tempfile
-import threading
 import time
 import zipfile
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -34,18 +31,21 @@ from sentence_transformers.sentence_transformer.losses import (
 from torch import Tensor, nn
 from torch.utils.data import DataLoader
 
-from components import limits
 from components.losses import LossName, cosine_margin_loss
-from components.thread_safety import model_lock, seeded
+from components.thread_safety import seeded
+from components.training_setup import (  # noqa: F401 - re-exported: `finetune.TrainConfig` ...
+    MAX_COPIES,
+    MAX_EPOCHS,
+    MAX_TRAIN_TRIPLETS,
+    REGISTRY,
+    CopyLimitError,
+    CopyRegistry,
+    StepCallback,
+    TrainConfig,
+    TrainHistory,
+)
 
-MAX_COPIES = limits.FINE_TUNED_COPIES  # alive at once (~90 MB each, more while training)
-MAX_TRAIN_TRIPLETS = limits.TRAIN_TRIPLETS  # triplets one training run uses
-MAX_EPOCHS = limits.EPOCHS
 NO_DECAY = ("bias", "LayerNorm.bias", "LayerNorm.weight")  # as in old_fit
-
-
-class CopyLimitError(RuntimeError):
-    """Too many fine-tuned copies are alive; the message is meant for the user."""
 
 
 class CosineMarginLoss(nn.Module):
@@ -117,43 +117,6 @@ class _DropNegatives(nn.Module):
 
     def forward(self, sentence_features: Iterable[dict[str, Tensor]], labels: Tensor) -> Tensor:
         return self.loss(list(sentence_features)[:2], labels)
-
-
-@dataclass(frozen=True)
-class TrainConfig:
-    loss: LossName = "triplet"
-    epochs: int = 3
-    batch_size: int = 8
-    learning_rate: float = 5e-5
-    weight_decay: float = 0.01  # old_fit's default
-    max_grad_norm: float = 1.0  # old_fit's default
-    margin: float = 0.5
-    alpha: float = 0.2
-    tau: float = 0.05
-    use_negatives: bool = True  # InfoNCE: the explicit negatives join the softmax
-    seed: int = 0
-
-
-@dataclass
-class TrainHistory:
-    step_losses: list[float] = field(default_factory=list)  # one per optimiser step
-    step_epochs: list[int] = field(default_factory=list)  # the (1-based) epoch of each step
-    seconds: float = 0.0
-
-    def epoch_means(self) -> list[float]:
-        epochs = sorted(set(self.step_epochs))
-        return [
-            sum(
-                loss
-                for loss, e in zip(self.step_losses, self.step_epochs, strict=True)
-                if e == epoch
-            )
-            / self.step_epochs.count(epoch)
-            for epoch in epochs
-        ]
-
-
-StepCallback = Callable[[int, int, int, float], None]  # (step, total_steps, epoch, loss)
 
 
 def triplet_loader(
@@ -231,147 +194,6 @@ def fine_tune(
             model.eval()
     history.seconds = time.perf_counter() - started
     return history
-
-
-@dataclass
-class _Copy:
-    model: SentenceTransformer
-    owner: str | None
-    created: float
-    last_used: float
-
-
-class CopyRegistry:
-    """Owns the fine-tuned copies of this process: at most `limit` at once, counted from creation.
-
-    The registry holds the only lasting reference to each copy; a session keeps its copy's key
-    (`key_of`) and looks it up with `get`, which also marks it used. So a copy counts from the
-    moment it is made (a rerun that interrupts training cannot leave an uncounted copy behind:
-    it stays counted under its owner until the owner trains again, resets, or it is evicted), and
-    dropping a copy really frees its memory. When the cap is reached, the least recently used
-    copy idle for `idle_seconds` or more is evicted to make room; a session whose copy was
-    evicted finds `get` returning None.
-
-    Thread-safe; pure Python (no streamlit).
-    """
-
-    def __init__(
-        self,
-        limit: int = MAX_COPIES,
-        idle_seconds: float = limits.COPY_IDLE_MINUTES * 60,
-        clock: Callable[[], float] = time.monotonic,
-    ) -> None:
-        self.limit = limit
-        self.idle_seconds = idle_seconds
-        self._clock = clock
-        self._copies: dict[str, _Copy] = {}
-        self._keys = (f"copy-{number}" for number in itertools.count(1))
-        self._lock = threading.Lock()
-
-    def live(self) -> int:
-        """Copies counted right now (training or trained)."""
-        with self._lock:
-            return len(self._copies)
-
-    def key_of(self, model: SentenceTransformer) -> str | None:
-        """The key of a copy this registry made (None for any other model)."""
-        with self._lock:
-            return next((k for k, c in self._copies.items() if c.model is model), None)
-
-    def get(self, key: str | None) -> SentenceTransformer | None:
-        """The copy under `key`, marked as used now; None once it was released or evicted."""
-        with self._lock:
-            entry = self._copies.get(key) if key is not None else None
-            if entry is None:
-                return None
-            entry.last_used = self._clock()
-            return entry.model
-
-    def touch(self, model: SentenceTransformer) -> None:
-        """Mark a copy as used now (a session used it)."""
-        self.get(self.key_of(model))
-
-    def idle_seconds_of(self, key: str) -> float | None:
-        with self._lock:
-            entry = self._copies.get(key)
-            return None if entry is None else self._clock() - entry.last_used
-
-    def release(self, copy_or_key: SentenceTransformer | str | None) -> None:
-        """Stop counting a copy and drop the registry's reference (Reset, or a failed run)."""
-        if copy_or_key is None:
-            return
-        with self._lock:
-            self._release(copy_or_key)
-
-    def _release(self, copy_or_key: SentenceTransformer | str) -> None:
-        if isinstance(copy_or_key, str):
-            self._copies.pop(copy_or_key, None)
-            return
-        for key in [k for k, c in self._copies.items() if c.model is copy_or_key]:
-            del self._copies[key]
-
-    def release_owner(self, owner: str) -> None:
-        """Drop every copy of one owner (e.g. a session)."""
-        with self._lock:
-            for key in [k for k, c in self._copies.items() if c.owner == owner]:
-                del self._copies[key]
-
-    def _evict_idle(self, now: float) -> bool:
-        """Evict the least recently used copy idle for `idle_seconds`; True if one went."""
-        idle = [
-            (entry.last_used, key)
-            for key, entry in self._copies.items()
-            if now - entry.last_used >= self.idle_seconds
-        ]
-        if not idle:
-            return False
-        del self._copies[min(idle)[1]]
-        return True
-
-    def fresh_copy(
-        self,
-        model: SentenceTransformer,
-        replacing: SentenceTransformer | str | None = None,
-        *,
-        owner: str | None = None,
-    ) -> SentenceTransformer:
-        """A deep copy of `model` to train, counted from now on.
-
-        Args:
-            replacing: the caller's previous copy (or its key): released first.
-            owner: e.g. a session id; the owner's previous copies are released first (one copy
-                per owner at a time, so its old copy is not kept while the new one trains).
-
-        Raises:
-            CopyLimitError: `limit` copies are alive and none has been idle for `idle_seconds`.
-        """
-        with self._lock:
-            if replacing is not None:
-                self._release(replacing)
-            if owner is not None:
-                for key in [k for k, c in self._copies.items() if c.owner == owner]:
-                    del self._copies[key]
-            now = self._clock()
-            while len(self._copies) >= self.limit and self._evict_idle(now):
-                pass
-            if len(self._copies) >= self.limit:
-                waits = sorted(
-                    self.idle_seconds - (now - c.last_used) for c in self._copies.values()
-                )
-                raise CopyLimitError(
-                    f"{len(self._copies)} fine-tuned copies are already in memory on this server "
-                    f"(the cap is {self.limit}, to keep memory bounded). A copy unused for "
-                    f"{self.idle_seconds / 60:.0f} minutes makes room: try again in about "
-                    f"{max(1, round(waits[0] / 60))} minute(s), or when another session presses "
-                    "Reset."
-                )
-            with model_lock(model):  # the shared tokenizer must not change while it is copied
-                fresh = copy.deepcopy(model)
-            self._copies[next(self._keys)] = _Copy(fresh, owner, now, now)
-            return fresh
-
-
-REGISTRY = CopyRegistry()
 
 
 # What a downloaded model may contain: weights as safetensors (never pickle: `pytorch_model.bin`

@@ -2,7 +2,8 @@
 
 Each loss takes anchor, positive and negative vectors (batch, dim) and returns one loss per row
 (batch,). Vectors need not be unit length: every similarity here is a cosine. Torch input gives a
-torch output that gradients flow through; numpy input gives a float64 numpy output.
+torch output that gradients flow through; numpy input gives a float64 numpy output, computed in
+numpy (no torch import: the Loss lab shows its numbers without torch in the server).
 
     cosine_margin_loss  max(0, m - cos(a,p)) + max(0, cos(a,n) - m)
     triplet_loss        max(0, cos(a,n) - cos(a,p) + alpha)
@@ -16,14 +17,16 @@ mean(info_nce_loss) == MultipleNegativesRankingLoss(scale=1/tau) on (a, p) or (a
 
 from __future__ import annotations
 
+import sys
 from dataclasses import dataclass
-from typing import Literal, TypeVar, get_args
+from typing import TYPE_CHECKING, Literal, TypeVar, get_args
 
 import numpy as np
-import torch
-import torch.nn.functional as F
 
-Array = TypeVar("Array", np.ndarray, torch.Tensor)
+if TYPE_CHECKING:
+    import torch
+
+Array = TypeVar("Array", "np.ndarray", "torch.Tensor")
 TripletClass = Literal["easy", "semi-hard", "hard"]
 LossName = Literal["cosine_margin", "triplet", "info_nce"]  # the one definition of the loss ids
 LOSS_IDS: tuple[LossName, ...] = get_args(LossName)
@@ -34,29 +37,91 @@ LOSS_NAMES: dict[LossName, str] = {
 }
 
 
-def _as_tensors(
-    *arrays: np.ndarray | torch.Tensor | None,
-) -> tuple[list[torch.Tensor | None], bool]:
-    """Torch tensors of the inputs, and whether the caller gave numpy (then we answer in numpy)."""
-    numpy_in = not any(isinstance(array, torch.Tensor) for array in arrays)
-    tensors: list[torch.Tensor | None] = []
-    for array in arrays:
-        if array is None:
-            tensors.append(None)
-        elif isinstance(array, torch.Tensor):
-            tensors.append(array)
-        else:
-            tensors.append(torch.from_numpy(np.asarray(array, dtype=np.float64)))
-    if not numpy_in:  # mixed input: follow the first tensor's dtype and device
-        reference = next(t for t in tensors if t is not None and isinstance(t, torch.Tensor))
-        tensors = [
-            None if t is None else t.to(dtype=reference.dtype, device=reference.device)
-            for t in tensors
+class _NumpyOps:
+    """The few array operations the losses need, in numpy (float64): no torch in the process."""
+
+    @staticmethod
+    def normalize(x: np.ndarray) -> np.ndarray:  # as F.normalize(p=2, dim=-1, eps=1e-12)
+        return x / np.maximum(np.linalg.norm(x, axis=-1, keepdims=True), 1e-12)
+
+    @staticmethod
+    def relu(x: np.ndarray) -> np.ndarray:
+        return np.maximum(x, 0.0)
+
+    @staticmethod
+    def logsumexp(x: np.ndarray) -> np.ndarray:  # over dim 1
+        top = np.max(x, axis=1, keepdims=True)
+        return (top + np.log(np.exp(x - top).sum(axis=1, keepdims=True)))[:, 0]
+
+    @staticmethod
+    def softmax(x: np.ndarray) -> np.ndarray:  # over the last dim
+        exp = np.exp(x - np.max(x, axis=-1, keepdims=True))
+        return exp / exp.sum(axis=-1, keepdims=True)
+
+    @staticmethod
+    def cat(parts: list[np.ndarray]) -> np.ndarray:
+        return np.concatenate(parts, axis=0)
+
+
+class _TorchOps:
+    """The same operations in torch, for tensors that gradients flow through (training)."""
+
+    @staticmethod
+    def normalize(x):
+        import torch.nn.functional as F
+
+        return F.normalize(x, p=2, dim=-1)
+
+    @staticmethod
+    def relu(x):
+        import torch
+
+        return torch.relu(x)
+
+    @staticmethod
+    def logsumexp(x):
+        import torch
+
+        return torch.logsumexp(x, dim=1)
+
+    @staticmethod
+    def softmax(x):
+        import torch
+
+        return torch.softmax(x, dim=-1)
+
+    @staticmethod
+    def cat(parts):
+        import torch
+
+        return torch.cat(parts, dim=0)
+
+
+def _is_tensor(value: object) -> bool:
+    """True for a torch tensor (without importing torch when nobody has)."""
+    torch = sys.modules.get("torch")
+    return torch is not None and isinstance(value, torch.Tensor)
+
+
+def _prepared(*arrays: np.ndarray | torch.Tensor | None):
+    """(ops, the inputs as float64 numpy arrays or as tensors): numpy unless a tensor is given."""
+    tensors = [array for array in arrays if _is_tensor(array)]
+    if not tensors:
+        return _NumpyOps, [
+            None if array is None else np.asarray(array, dtype=np.float64) for array in arrays
         ]
-    return tensors, numpy_in
+    import torch
+
+    reference = tensors[0]  # mixed input: follow the first tensor's dtype and device
+    return _TorchOps, [
+        None
+        if array is None
+        else torch.as_tensor(array).to(dtype=reference.dtype, device=reference.device)
+        for array in arrays
+    ]
 
 
-def _check_shapes(**named: torch.Tensor | None) -> int:
+def _check_shapes(**named: np.ndarray | torch.Tensor | None) -> int:
     shapes = {name: tuple(t.shape) for name, t in named.items() if t is not None}
     for name, shape in shapes.items():
         if len(shape) != 2:
@@ -66,26 +131,18 @@ def _check_shapes(**named: torch.Tensor | None) -> int:
     return next(iter(shapes.values()))[0]
 
 
-def _output(losses: torch.Tensor, numpy_in: bool) -> np.ndarray | torch.Tensor:
-    return losses.detach().cpu().numpy() if numpy_in else losses
-
-
 def pairwise_cosine(
     a: np.ndarray | torch.Tensor, b: np.ndarray | torch.Tensor
 ) -> np.ndarray | torch.Tensor:
-    """The row cosine cos(a[i], b[i]): (batch, dim), (batch, dim) -> (batch,).
-
-    The one row cosine of the lab. Numpy in, float64 numpy out; torch in, torch out. A zero row
-    gives 0 (same normalisation as `sentence_transformers.util.pairwise_cos_sim`).
-    """
-    (ta, tb), numpy_in = _as_tensors(a, b)
+    """cos(a[i], b[i]) for each row: (batch, dim), (batch, dim) -> (batch,)."""
+    ops, (ta, tb) = _prepared(a, b)
     _check_shapes(a=ta, b=tb)
-    return _output(_pairwise_cos(ta, tb), numpy_in)
+    return _pairwise_cos(ops, ta, tb)
 
 
-def _pairwise_cos(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
+def _pairwise_cos(ops, a, b):
     # Same normalisation as sentence_transformers.util.pairwise_cos_sim (F.normalize, eps 1e-12).
-    return (F.normalize(a, p=2, dim=-1) * F.normalize(b, p=2, dim=-1)).sum(dim=-1)  # (batch,)
+    return (ops.normalize(a) * ops.normalize(b)).sum(-1)  # (batch,)
 
 
 def cosine_margin_loss(
@@ -113,10 +170,10 @@ def cosine_margin_loss(
           Mapping", CVPR (the contrastive pair loss this cosine form follows).
         - sentence-transformers' `OnlineContrastiveLoss` / `ContrastiveLoss` (distance form).
     """
-    (ta, tp, tn), numpy_in = _as_tensors(a, p, n)
+    ops, (ta, tp, tn) = _prepared(a, p, n)
     _check_shapes(anchor=ta, positive=tp, negative=tn)
-    cos_ap, cos_an = _pairwise_cos(ta, tp), _pairwise_cos(ta, tn)
-    return _output(cosine_margin_from_cosines(cos_ap, cos_an, margin), numpy_in)
+    cos_ap, cos_an = _pairwise_cos(ops, ta, tp), _pairwise_cos(ops, ta, tn)
+    return cosine_margin_from_cosines(cos_ap, cos_an, margin)
 
 
 def triplet_loss(a: Array, p: Array, n: Array, alpha: float = 0.2) -> np.ndarray | torch.Tensor:
@@ -147,10 +204,10 @@ def triplet_loss(a: Array, p: Array, n: Array, alpha: float = 0.2) -> np.ndarray
         - Hermans, Beyer & Leibe (2017), "In Defense of the Triplet Loss for Person
           Re-Identification", https://arxiv.org/abs/1703.07737
     """
-    (ta, tp, tn), numpy_in = _as_tensors(a, p, n)
+    ops, (ta, tp, tn) = _prepared(a, p, n)
     _check_shapes(anchor=ta, positive=tp, negative=tn)
-    cos_ap, cos_an = _pairwise_cos(ta, tp), _pairwise_cos(ta, tn)
-    return _output(triplet_from_cosines(cos_ap, cos_an, alpha), numpy_in)
+    cos_ap, cos_an = _pairwise_cos(ops, ta, tp), _pairwise_cos(ops, ta, tn)
+    return triplet_from_cosines(cos_ap, cos_an, alpha)
 
 
 def info_nce_loss(
@@ -187,47 +244,48 @@ def info_nce_loss(
     """
     if not tau > 0:
         raise ValueError(f"the temperature tau must be > 0, got {tau}")
-    (ta, tp, tn), numpy_in = _as_tensors(a, p, n)
+    ops, (ta, tp, tn) = _prepared(a, p, n)
     batch = _check_shapes(anchor=ta, positive=tp, negative=tn)
     logits = info_nce_logits(ta, tp, tn, tau)  # (batch, batch or 2 * batch)
-    rows = torch.arange(batch, device=logits.device)
-    losses = torch.logsumexp(logits, dim=1) - logits[rows, rows]  # (batch,)
-    return _output(losses, numpy_in)
+    rows = list(range(batch))
+    return ops.logsumexp(logits) - logits[rows, rows]  # (batch,)
 
 
 def info_nce_logits(
-    a: torch.Tensor, p: torch.Tensor, n: torch.Tensor | None, tau: float
-) -> torch.Tensor:
+    a: np.ndarray | torch.Tensor,
+    p: np.ndarray | torch.Tensor,
+    n: np.ndarray | torch.Tensor | None,
+    tau: float,
+) -> np.ndarray | torch.Tensor:
     """cos(a_i, c_j) / tau for every anchor and candidate: (batch, candidates).
 
     Candidates are the positives, then the negatives: column i is anchor i's own positive.
     """
-    candidates = p if n is None else torch.cat([p, n], dim=0)  # (candidates, dim)
-    return F.normalize(a, p=2, dim=-1) @ F.normalize(candidates, p=2, dim=-1).T / tau
+    ops, (a, p, n) = _prepared(a, p, n)
+    candidates = p if n is None else ops.cat([p, n])  # (candidates, dim)
+    return ops.normalize(a) @ ops.normalize(candidates).T / tau
 
 
 def info_nce_softmax(
     a: np.ndarray, p: np.ndarray, n: np.ndarray | None, tau: float, anchor: int
 ) -> np.ndarray:
     """The softmax of one anchor over all candidates (positives, then negatives): (candidates,)."""
-    (ta, tp, tn), _ = _as_tensors(a, p, n)
-    logits = info_nce_logits(ta, tp, tn, tau)[anchor]  # (candidates,)
-    return torch.softmax(logits, dim=0).numpy()
+    ops, _ = _prepared(a, p, n)
+    softmax = ops.softmax(info_nce_logits(a, p, n, tau)[anchor])  # (candidates,)
+    return softmax.detach().cpu().numpy() if _is_tensor(softmax) else softmax
 
 
 # ---------------------------------------------------------------- from cosines (landscapes)
 def cosine_margin_from_cosines(cos_ap: Array, cos_an: Array, margin: float) -> Array:
     """max(0, m - cos_ap) + max(0, cos_an - m), elementwise."""
-    if isinstance(cos_ap, torch.Tensor):
-        return torch.relu(margin - cos_ap) + torch.relu(cos_an - margin)
-    return np.maximum(0.0, margin - cos_ap) + np.maximum(0.0, cos_an - margin)
+    ops = _TorchOps if _is_tensor(cos_ap) else _NumpyOps
+    return ops.relu(margin - cos_ap) + ops.relu(cos_an - margin)
 
 
 def triplet_from_cosines(cos_ap: Array, cos_an: Array, alpha: float) -> Array:
     """max(0, cos_an - cos_ap + alpha), elementwise."""
-    if isinstance(cos_ap, torch.Tensor):
-        return torch.relu(cos_an - cos_ap + alpha)
-    return np.maximum(0.0, cos_an - cos_ap + alpha)
+    ops = _TorchOps if _is_tensor(cos_ap) else _NumpyOps
+    return ops.relu(cos_an - cos_ap + alpha)
 
 
 def info_nce_two_candidates(cos_ap: np.ndarray, cos_an: np.ndarray, tau: float) -> np.ndarray:

@@ -4,25 +4,30 @@
 1e-5, see tests/unit/test_pooling.py) and the lesson's attention pooling head: a small dense layer
 with tanh, a score per token, a masked softmax over the tokens, and a weighted sum.
 
+Numpy inputs are pooled in numpy (`components.array_pooling`, no torch needed), the attention
+mode too when the head is given as `HeadWeights`; torch tensors, or a torch
+`AttentionPoolingHead` (`components.attention_head`, for training), go through torch.
+
 Padding never leaks into any mode: padded positions (attention_mask == 0) get no weight, are never
 a maximum and are never the [CLS] position. A row with no real token at all pools to zeros.
 """
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable
+import sys
 from dataclasses import dataclass, field
-from typing import Literal, get_args
+from typing import TYPE_CHECKING, Literal, get_args
 
 import numpy as np
-import torch
-from torch import nn
 
+from components.array_pooling import attention_weights_array, pool_array, token_shares_array
 from components.encoder import TokenBatch, trained_pooling
-from components.losses import info_nce_loss
 from components.similarity import cosine_similarity_matrix, mean_pairwise_cosine
-from components.thread_safety import torch_threads
+
+if TYPE_CHECKING:
+    import torch
+
+    from components.attention_head import AttentionPoolingHead
 
 PoolingMode = Literal["cls", "mean", "max", "mean_sqrt_len", "attention"]
 MODES: tuple[PoolingMode, ...] = get_args(PoolingMode)
@@ -51,72 +56,83 @@ def trained_pooling_mode(model) -> PoolingMode | None:
     return ours.get(trained_pooling(model))
 
 
-class AttentionPoolingHead(nn.Module):
-    def __init__(self, dimension: int, hidden: int = 64, seed: int = 0) -> None:
-        """The lesson's attention pooling head: a learned score per token, softmax, weighted sum.
+@dataclass(frozen=True)
+class HeadWeights:
+    """The attention pooling head's weights as numpy arrays: enough to pool, no torch needed.
 
-        For token vectors h_t (t = 1 … T, padding masked out):
+    ``score_t = w · tanh(W h_t + b)``, ``weight_t = softmax_t(score_t)`` over the real tokens,
+    ``sentence = sum_t weight_t h_t`` (see `AttentionPoolingHead`, which trains them).
 
-        ``score_t = w · tanh(W h_t + b)``,
-        ``weight_t = exp(score_t) / sum_s exp(score_s)``,
-        ``sentence = sum_t weight_t h_t``
+    Attributes:
+        dense_weight: W (hidden, dim); dense_bias: b (hidden,); score_weight: w (1, hidden).
+    """
 
-        A fresh head has a tiny `w`, so every score is close to 0 and the softmax is
-        near-uniform: untrained, it pools almost like `mean`.
+    dense_weight: np.ndarray
+    dense_bias: np.ndarray
+    score_weight: np.ndarray
 
-        Args:
-            dimension: size of the token vectors h_t.
-            hidden: rows of W (the size of the tanh layer).
-            seed: initial weights are drawn from this seed, so a fresh head is reproducible.
+    @property
+    def hidden(self) -> int:
+        return int(self.dense_weight.shape[0])
 
-        References:
-            - Lin et al. (2017), "A Structured Self-attentive Sentence Embedding", ICLR,
-              https://arxiv.org/abs/1703.03130 (the same score with one attention head).
-        """
-        super().__init__()
-        self.dense = nn.Linear(dimension, hidden)  # W, b
-        self.score = nn.Linear(hidden, 1, bias=False)  # w
-        generator = torch.Generator().manual_seed(seed)
-        with torch.no_grad():
-            bound = 1.0 / dimension**0.5
-            self.dense.weight.uniform_(-bound, bound, generator=generator)
-            self.dense.bias.uniform_(-bound, bound, generator=generator)
-            self.score.weight.normal_(0.0, 1e-3, generator=generator)
+    @property
+    def dimension(self) -> int:
+        return int(self.dense_weight.shape[1])
 
-    def token_weights(
-        self, token_embeddings: torch.Tensor, attention_mask: torch.Tensor
-    ) -> torch.Tensor:
-        """Softmax weights over the real tokens.
+    def _arrays(self) -> dict[str, np.ndarray]:
+        return {
+            "dense_weight": self.dense_weight,
+            "dense_bias": self.dense_bias,
+            "score_weight": self.score_weight,
+        }
 
-        Args:
-            token_embeddings: (batch, tokens, dim).
-            attention_mask: (batch, tokens), 1 for real tokens, 0 for padding.
+    def token_weights(self, token_embeddings: np.ndarray, attention_mask: np.ndarray) -> np.ndarray:
+        """(batch, tokens) softmax weights over the real tokens (padding and empty rows: 0)."""
+        return attention_weights_array(token_embeddings, attention_mask, **self._arrays())
 
-        Returns:
-            (batch, tokens): each row sums to 1 over its real tokens; padding gets exactly 0.
-        """
-        scores = self.score(torch.tanh(self.dense(token_embeddings))).squeeze(-1)  # (batch, tokens)
-        scores = scores.masked_fill(attention_mask == 0, float("-inf"))
-        weights = torch.softmax(scores, dim=-1)  # (batch, tokens)
-        return torch.nan_to_num(weights, nan=0.0)  # rows without any token: all zero
-
-    def forward(self, token_embeddings: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
+    def __call__(self, token_embeddings: np.ndarray, attention_mask: np.ndarray) -> np.ndarray:
         """(batch, tokens, dim), (batch, tokens) -> (batch, dim) attention-weighted sums."""
         weights = self.token_weights(token_embeddings, attention_mask)  # (batch, tokens)
-        return torch.einsum("bt,btd->bd", weights, token_embeddings)  # (batch, dim)
+        return np.einsum("bt,btd->bd", weights, np.asarray(token_embeddings, dtype=np.float32))
+
+
+def fresh_head(dimension: int, hidden: int = 64, seed: int = 0) -> HeadWeights:
+    """The initial weights of `AttentionPoolingHead(dimension, hidden, seed)`.
+
+    Shipped in sample_data/cache for the packaged model's size (drawn by torch's generator, so
+    the numbers are the torch head's); any other size draws them with torch.
+    """
+    from components.result_cache import load_fresh_head
+
+    shipped = load_fresh_head(dimension, hidden, seed)
+    if shipped is not None:
+        return HeadWeights(**shipped)
+    from components.attention_head import AttentionPoolingHead
+
+    return AttentionPoolingHead(dimension, hidden, seed).weights()
+
+
+def _is_torch(value: object) -> bool:
+    """True for a torch tensor or module (without importing torch when nobody has)."""
+    torch = sys.modules.get("torch")
+    return torch is not None and isinstance(value, torch.Tensor | torch.nn.Module)
+
+
+def _check_mode(mode: str, head: object) -> None:
+    """The one check of a pooling mode and its head."""
+    if mode not in MODES:
+        raise ValueError(f"unknown pooling mode {mode!r}; choose one of {', '.join(MODES)}")
+    if mode == "attention" and head is None:
+        raise ValueError('mode "attention" needs head=AttentionPoolingHead(...)')
 
 
 def _checked(
     token_embeddings: torch.Tensor | np.ndarray,
     attention_mask: torch.Tensor | np.ndarray,
-    mode: str,
-    head: AttentionPoolingHead | None,
 ) -> tuple[torch.Tensor, torch.Tensor]:
-    """The inputs as tensors, after the one check of shapes, mode and head."""
-    if mode not in MODES:
-        raise ValueError(f"unknown pooling mode {mode!r}; choose one of {', '.join(MODES)}")
-    if mode == "attention" and head is None:
-        raise ValueError('mode "attention" needs head=AttentionPoolingHead(...)')
+    """The inputs as tensors, after the check of their shapes."""
+    import torch
+
     tokens = torch.as_tensor(token_embeddings)
     mask = torch.as_tensor(attention_mask)
     if tokens.ndim != 3 or mask.shape != tokens.shape[:2]:
@@ -131,7 +147,7 @@ def pool(
     token_embeddings: torch.Tensor | np.ndarray,
     attention_mask: torch.Tensor | np.ndarray,
     mode: PoolingMode,
-    head: AttentionPoolingHead | None = None,
+    head: HeadWeights | AttentionPoolingHead | None = None,
 ) -> torch.Tensor | np.ndarray:
     """One vector per sentence from its contextual token vectors.
 
@@ -162,8 +178,15 @@ def pool(
         - Reimers & Gurevych (2019), "Sentence-BERT: Sentence Embeddings using Siamese
           BERT-Networks", EMNLP, https://arxiv.org/abs/1908.10084 (cls, mean and max pooling).
     """
+    _check_mode(mode, head)
+    if not any(_is_torch(value) for value in (token_embeddings, attention_mask, head)):
+        if mode == "attention":
+            return head(token_embeddings, attention_mask)  # HeadWeights, numpy
+        return pool_array(token_embeddings, attention_mask, mode)
+    import torch
+
     as_numpy = isinstance(token_embeddings, np.ndarray)
-    tokens, mask = _checked(token_embeddings, attention_mask, mode, head)
+    tokens, mask = _checked(token_embeddings, attention_mask)
     real = (mask != 0).unsqueeze(-1)  # (batch, tokens, 1)
     has_tokens = real.any(dim=1)  # (batch, 1)
     if mode == "cls":
@@ -186,7 +209,7 @@ def token_shares(
     token_embeddings: torch.Tensor | np.ndarray,
     attention_mask: torch.Tensor | np.ndarray,
     mode: PoolingMode,
-    head: AttentionPoolingHead | None = None,
+    head: HeadWeights | AttentionPoolingHead | None = None,
 ) -> np.ndarray:
     """How much each token contributes to the pooled vector, as shares that sum to 1.
 
@@ -202,7 +225,16 @@ def token_shares(
     Returns:
         (batch, tokens) float64; padding gets 0; a row without real tokens is all 0.
     """
-    tokens, mask = _checked(token_embeddings, attention_mask, mode, head)
+    _check_mode(mode, head)
+    if not any(_is_torch(value) for value in (token_embeddings, attention_mask, head)):
+        if mode == "attention":
+            shares = head.token_weights(token_embeddings, attention_mask).astype(np.float64)
+            real = np.asarray(attention_mask) != 0
+            return np.where(real.any(axis=1, keepdims=True), shares, 0.0)
+        return token_shares_array(token_embeddings, attention_mask, mode)
+    import torch
+
+    tokens, mask = _checked(token_embeddings, attention_mask)
     real = mask != 0  # (batch, tokens)
     count = real.sum(dim=1, keepdim=True)  # (batch, 1)
     if mode == "cls":
@@ -225,75 +257,11 @@ def token_shares(
 
 
 @dataclass
-class TrainingRun:
-    losses: list[float]  # one per step
-    seconds: float
-
-
-TokenTensors = tuple[torch.Tensor, torch.Tensor]  # (batch, tokens, dim), (batch, tokens)
-
-
-def train_attention_head(
-    head: AttentionPoolingHead,
-    anchor: TokenTensors,
-    positive: TokenTensors,
-    negative: TokenTensors,
-    *,
-    steps: int = 150,
-    learning_rate: float = 5e-3,
-    tau: float = 0.05,
-    on_step: Callable[[int, float], None] | None = None,
-    threads: int | None = 1,
-) -> TrainingRun:
-    """Fit the head (only the head: the token vectors are frozen inputs) on triplets.
-
-    Full-batch Adam on the InfoNCE loss of the attention-pooled anchors, positives and negatives.
-
-    Args:
-        head: trained in place.
-        anchor, positive, negative: token vectors and masks of the triplets, (batch, tokens, dim).
-        on_step: called with (step number from 1, loss) after every step, e.g. for a progress bar.
-        threads: torch intra-op threads while training (restored after; None keeps the setting).
-            The matrices are small: on a busy 2-core machine 100 steps took 1.3 s with one
-            thread and 10-16 s with two, which spend their time waiting for each other.
-    """
-    frozen = [(tokens.detach(), mask) for tokens, mask in (anchor, positive, negative)]
-    optimizer = torch.optim.Adam(head.parameters(), lr=learning_rate)
-    head.train()
-    losses: list[float] = []
-    start = time.perf_counter()
-    try:
-        with torch_threads(threads):  # process-wide: changed and restored under one lock
-            for step in range(1, steps + 1):
-                optimizer.zero_grad()
-                pooled = [head(tokens, mask) for tokens, mask in frozen]  # 3 x (batch, dim)
-                loss = info_nce_loss(*pooled, tau=tau).mean()
-                loss.backward()
-                optimizer.step()
-                losses.append(float(loss.detach()))
-                if on_step is not None:
-                    on_step(step, losses[-1])
-    finally:
-        head.eval()
-    return TrainingRun(losses, time.perf_counter() - start)
-
-
-def triplet_thirds(tokens: np.ndarray, mask: np.ndarray) -> tuple[TokenTensors, ...]:
-    """Token vectors of stacked triplets (anchors, then positives, then negatives) as three
-    (batch, tokens, dim) / (batch, tokens) tensor pairs, the inputs of `train_attention_head`."""
-    n = tokens.shape[0] // 3
-    return tuple(
-        (torch.as_tensor(tokens[part]), torch.as_tensor(mask[part]))
-        for part in (slice(0, n), slice(n, 2 * n), slice(2 * n, 3 * n))
-    )
-
-
-@dataclass
 class HeadRecord:
     """One session's attention head for one model, and what its last training did."""
 
     model_key: str  # the model whose token vectors the head pools
-    head: AttentionPoolingHead
+    head: HeadWeights | AttentionPoolingHead  # fresh: weights only; trained: the torch module
     losses: list[float] = field(default_factory=list)  # one per training step; [] = untrained
     seconds: float = 0.0
     fresh_quality: tuple[float, float] | None = None  # (Spearman, accuracy) before training
@@ -318,7 +286,9 @@ class ModeComparison:
     mean_cosines: dict[PoolingMode, float]
 
 
-def compare_modes(batch: TokenBatch, focus: int, head: AttentionPoolingHead) -> ModeComparison:
+def compare_modes(
+    batch: TokenBatch, focus: int, head: HeadWeights | AttentionPoolingHead
+) -> ModeComparison:
     """Pool the batch under every mode of `MODES` (attention with `head`)."""
     length = int(batch.attention_mask[focus].sum())
     tokens = batch.embeddings[focus : focus + 1, :length]  # (1, length, dim)
@@ -330,3 +300,16 @@ def compare_modes(batch: TokenBatch, focus: int, head: AttentionPoolingHead) -> 
         {mode: cosine_similarity_matrix(vectors) for mode, vectors in pooled.items()},
         {mode: mean_pairwise_cosine(vectors) for mode, vectors in pooled.items()},
     )
+
+
+_TORCH_NAMES = {"AttentionPoolingHead", "TrainingRun", "TokenTensors", "train_attention_head",
+                "triplet_thirds"}  # fmt: skip
+
+
+def __getattr__(name: str):
+    """The torch half (`components.attention_head`) under its old names, imported on first use."""
+    if name in _TORCH_NAMES:
+        from components import attention_head
+
+        return getattr(attention_head, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

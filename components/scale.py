@@ -92,12 +92,13 @@ class Prepared:
 
 def prepare(
     texts: Sequence[str],
-    encode: Callable[[tuple[str, ...]], np.ndarray],
-    count_tokens: Callable[[list[str]], list[int]],
+    encode: Callable[[tuple[str, ...]], np.ndarray] | None,
+    count_tokens: Callable[[list[str]], list[int]] | None,
     report: Progress,
     *,
     slice_size: int = SLICE,
     exact_max: int | None = None,
+    vectors: np.ndarray | None = None,
 ) -> Prepared:
     """Count tokens, encode slice by slice (similar lengths together), then build the neighbour
     search and the heatmap blocks.
@@ -108,29 +109,17 @@ def prepare(
         count_tokens: texts -> tokens of each.
         report: told the share done and the stage; it may raise to cancel (see `jobs.Job`).
         exact_max: neighbours are searched exactly up to this many (default `EXACT_MAX`).
+        vectors: (n, dim) unit vectors made elsewhere (an import): no tokens, no encoding.
 
     The encoding takes the share 0.02 to 0.90 of the progress, slice by slice.
     """
     n = len(texts)
     seconds: dict[str, float] = {}
-    started = time.perf_counter()
-    report(0.0, f"Counting the tokens of {n:,} sentences")
-    counts = count_tokens(list(texts))
-    seconds["tokens"] = time.perf_counter() - started
-
-    started = time.perf_counter()
-    # Slices of sentences of similar length pad less (as model.encode sorts its batches); the
-    # order only depends on the texts, so the same texts give the same (cached) slices.
-    order = np.argsort(np.asarray(counts, dtype=np.int64), kind="stable")  # (n,) shortest first
-    vectors = np.zeros((0, 0), dtype=np.float32)
-    for start in range(0, n, slice_size):
-        report(0.02 + 0.88 * start / n, f"Encoded {start:,} of {n:,} sentences")
-        rows = order[start : start + slice_size]
-        part = encode(tuple(texts[row] for row in rows))  # (rows, dim)
-        if start == 0:
-            vectors = np.empty((n, part.shape[1]), dtype=np.float32)  # (n, dim)
-        vectors[rows] = part
-    seconds["encode"] = time.perf_counter() - started
+    if vectors is None:
+        vectors, counts = _encode(texts, encode, count_tokens, report, slice_size, seconds)
+    else:
+        counts = []
+    vectors = np.asarray(vectors, dtype=np.float32)
 
     started = time.perf_counter()
     exact_max = neighbour_search.EXACT_MAX if exact_max is None else exact_max
@@ -149,3 +138,36 @@ def prepare(
     seconds["blocks"] = time.perf_counter() - started
     report(1.0, f"Prepared {n:,} sentences")
     return Prepared(vectors, counts, neighbours, blocks, seconds)
+
+
+def _encode(
+    texts: Sequence[str],
+    encode: Callable[[tuple[str, ...]], np.ndarray] | None,
+    count_tokens: Callable[[list[str]], list[int]] | None,
+    report: Progress,
+    slice_size: int,
+    seconds: dict[str, float],
+) -> tuple[np.ndarray, list[int]]:
+    """Token counts, then the (n, dim) vectors slice by slice (the 0.02 to 0.90 of progress)."""
+    if encode is None or count_tokens is None:
+        raise ValueError("prepare needs `encode` and `count_tokens`, or `vectors`")
+    n = len(texts)
+    started = time.perf_counter()
+    report(0.0, f"Counting the tokens of {n:,} sentences")
+    counts = count_tokens(list(texts))
+    seconds["tokens"] = time.perf_counter() - started
+
+    started = time.perf_counter()
+    # Slices of sentences of similar length pad less (as model.encode sorts its batches); the
+    # order only depends on the texts, so the same texts give the same (cached) slices.
+    order = np.argsort(np.asarray(counts, dtype=np.int64), kind="stable")  # (n,) shortest first
+    vectors = np.zeros((0, 0), dtype=np.float32)
+    for start in range(0, n, slice_size):
+        report(0.02 + 0.88 * start / n, f"Encoded {start:,} of {n:,} sentences")
+        rows = order[start : start + slice_size]
+        part = encode(tuple(texts[row] for row in rows))  # (rows, dim)
+        if start == 0:
+            vectors = np.empty((n, part.shape[1]), dtype=np.float32)  # (n, dim)
+        vectors[rows] = part
+    seconds["encode"] = time.perf_counter() - started
+    return vectors, counts

@@ -6,10 +6,20 @@ import numpy as np
 import streamlit as st
 
 from components import backend, block_charts, charts, limits, scale
-from components.backend import ActiveModel
+from components.backend import ActiveModel, is_session_model
+from components.encoder import DEFAULT_MODEL
 from components.heatmap_blocks import BlockSummary, block_pair
+from components.imported_vectors import (
+    query_check,
+    text_and_label_columns,
+    texts_and_labels,
+    unit_vectors,
+)
+from components.model_comparison import compare_models
 from components.neighbours import NeighbourSearch
-from components.projection import METHOD_NAMES, ProjectionResult
+from components.page_state import ExploreState
+from components.predictions import pick_pairs, score_pair_ranking
+from components.projection import METHOD_NAMES, ProjectionResult, honesty_reading
 from components.samples import (
     DEFAULT_PRESET,
     PARAPHRASE,
@@ -17,8 +27,9 @@ from components.samples import (
     REFERENCE_DEMO_CLAIMS,
     load_preset,
 )
+from components.search import top_k
 from components.similarity import cluster_order, cosine_similarity_matrix, mean_pairwise_cosine
-from components.tables import vectors_table
+from components.tables import similarity_table, vectors_table
 from components.texts import (
     InputError,
     Message,
@@ -29,26 +40,43 @@ from components.texts import (
     parse_lines,
     texts_from_table,
 )
+from components.vector_io import (
+    EXPORT_FORMATS,
+    FORMATS_HELP,
+    ImportedVectors,
+    check_upload_size,
+)
 from components.widgets import (
     chart,
+    column_pickers,
+    csv_download,
+    download_buttons,
     job_outcome,
     job_progress,
+    keep_if_in,
+    keep_in_range,
+    kept_uploads,
     limited_text,
     metric_row,
     number_table,
+    page_done,
     page_setup,
     persist,
     plural,
+    presenter_mode,
     preset_picker,
-    progress,
+    revealed,
     section,
+    share_sentences,
     show_messages,
+    try_notice,
 )
 
 VALUES_MAX = 20  # print the cosine in each cell up to this many sentences
 MAX_COLOURS = 24  # a label column with more distinct values is not used for colour
 SELECT_MAX = 2_000  # up to this many sentences, the neighbour list picks one from a select box
-TYPE, UPLOAD, GENERATE = "Type or paste", "Upload a file", "Generate a large corpus"
+TYPE, UPLOAD, VECTORS = "Type or paste", "Upload a file", "Bring your own vectors"
+GENERATE = "Generate a large corpus"
 SCALE_LIMITS = (
     f"Up to {limits.SENTENCES:,} sentences: paste up to {limits.EXPLORE_CHARS:,} characters, "
     f"upload a file of up to {limits.UPLOAD_MB} MB, or generate a corpus. From "
@@ -58,7 +86,11 @@ SCALE_LIMITS = (
     f"{limits.INDEX_SENTENCES:,}, neighbours come from an approximate index; t-SNE takes up to "
     f"{limits.TSNE_SENTENCES:,}."
 )
+VECTOR_TYPES = ["tsv", "txt", "csv", "npy", "parquet"]
 UPLOAD_KEY = "_explore_uploaded"  # session_state: the last good upload (name, text), kept
+HONESTY_K = 10  # neighbours per sentence judged by the honesty figures under the map
+COMPARE_MAX = 60  # sentences encoded by the second model when two models are compared
+RANDOM_WEIGHTS = "the same model with random weights (untrained)"
 
 
 def use_preset(name: str) -> None:
@@ -131,19 +163,36 @@ def uploaded_sentences() -> ParsedInput:
     if not name.lower().endswith(".csv"):
         return parse_lines(content)
     table = parse_csv(content).table
-    columns = list(table.columns)
-    left, right = st.columns(2)
-    guess = guess_text_column(table)
-    if st.session_state.get("explore_text_column") not in columns:
-        st.session_state["explore_text_column"] = guess
-    if st.session_state.get("explore_label_column") not in ["(none)", *columns]:
-        st.session_state["explore_label_column"] = "(none)"
-    text_column = left.selectbox("Text column", columns, key="explore_text_column")
-    label_column = right.selectbox(
-        "Label column (colours the map)", ["(none)", *columns], key="explore_label_column"
+    text, label = column_pickers(
+        list(table.columns), guess_text_column(table), None,
+        ("explore_text_column", "explore_label_column"),
+    )  # fmt: skip
+    return texts_from_table(table, text, label)
+
+
+def own_vectors() -> tuple[ParsedInput, ImportedVectors]:
+    """Vectors made elsewhere, with the texts and labels of their metadata columns."""
+    files = kept_uploads(
+        f"Your vectors: {FORMATS_HELP}", VECTOR_TYPES, "explore_vectors", check_upload_size,
+        help=f"Select several files at once for a pair, or for every part of a dataset. Up to "
+        f"{limits.UPLOAD_MB} MB a file; the first {limits.SENTENCES:,} vectors are used.",
+    )  # fmt: skip
+    if not files:
+        st.info("Choose the files, or switch back to typing. Your typed text is kept.")
+        st.stop()
+    imported = backend.imported_vectors(files)
+    rows, dimension = imported.vectors.shape
+    st.caption(
+        f"Read **{imported.source}**: {plural(rows, 'vector')} of {dimension} dimensions, made "
+        f"by {f'`{imported.model}`' if imported.model else 'a model the files do not name'}."
     )
-    label = None if label_column == "(none)" else label_column
-    return texts_from_table(table, text_column, label)
+    show_messages(imported.messages)
+    text, label = column_pickers(
+        [str(column) for column in imported.metadata.columns],
+        *text_and_label_columns(imported.metadata),
+        ("explore_vectors_text_column", "explore_vectors_label_column"), no_text="(row numbers)",
+    )  # fmt: skip
+    return ParsedInput(*texts_and_labels(imported.metadata, text, label)), imported
 
 
 def generated_sentences() -> ParsedInput:
@@ -164,21 +213,29 @@ def generated_sentences() -> ParsedInput:
     return ParsedInput(corpus.texts, corpus.labels)
 
 
-def sentences_section() -> tuple[list[str], list[str]]:
-    """The sentences and their colour labels ("" for none); stops the page when there are none."""
+def sentences_section() -> tuple[list[str], list[str], ImportedVectors | None]:
+    """The sentences, their colour labels ("" for none) and the user's own vectors when they
+    brought them; stops the page when there are no sentences."""
     st.header("1 · Your sentences")
+    try_notice(
+        "type two sentences that share words but not meaning",
+        "duplicates and blank lines are merged, and every line becomes one vector",
+    )
     if "_explore_text" not in st.session_state:  # first visit: the default preset, no typing
         use_preset(DEFAULT_PRESET)
     source = st.radio(
-        "Where the sentences come from", [TYPE, UPLOAD, GENERATE], horizontal=True,
-        key=persist("explore_source", TYPE), help=SCALE_LIMITS,
+        "Where the sentences come from", [TYPE, UPLOAD, GENERATE, VECTORS], horizontal=True,
+        key=persist("explore_source", TYPE),
+        help=f"{SCALE_LIMITS} {VECTORS}: vectors made elsewhere (another model, an API, the batch "
+        "embedder `python -m components.batch_embed`), with their texts and labels.",
     )  # fmt: skip
-    if source == TYPE:
-        parsed = typed_sentences()
-    elif source == UPLOAD:
-        parsed = uploaded_sentences()
-    else:
+    imported = None
+    if source == VECTORS:
+        parsed, imported = own_vectors()
+    elif source == GENERATE:
         parsed = generated_sentences()
+    else:
+        parsed = typed_sentences() if source == TYPE else uploaded_sentences()
     show_messages(parsed.messages)
     texts = parsed.texts
     if not texts:
@@ -192,7 +249,7 @@ def sentences_section() -> tuple[list[str], list[str]]:
             f"to {MAX_COLOURS}, so the map is drawn in one colour."
         )
         labels = [""] * len(texts)
-    return texts, labels
+    return texts, labels, imported
 
 
 def fits_in_memory(active: ActiveModel, n: int) -> None:
@@ -212,39 +269,47 @@ def fits_in_memory(active: ActiveModel, n: int) -> None:
     st.stop()
 
 
-def prepared_vectors(active: ActiveModel, texts: list[str]) -> scale.Prepared | None:
-    """Tokens, vectors, neighbour search and heatmap blocks of the texts (None: not ready yet).
-
-    The work runs on a background thread of this session. Below `scale.BACKGROUND_MIN` sentences
-    the page waits for it (with a bar past a few hundred); above, it shows the job's progress in a
-    fragment that polls it, and draws the rest of the page meanwhile.
-    """
+def prepared_in_background(
+    active: ActiveModel, texts: list[str], vectors: np.ndarray | None = None
+) -> scale.Prepared | None:
+    """Past `scale.BACKGROUND_MIN` sentences: tokens, vectors, neighbour index and heatmap blocks
+    from this session's background job, whose progress a fragment redraws every second while
+    the rest of the page is drawn; None while it runs (or when it stopped)."""
     restart = st.session_state.pop("_explore_restart", False)
-    job = backend.preparation(active, texts, restart=restart)
-    if len(texts) < scale.BACKGROUND_MIN:
-        if job.running and len(texts) > backend.PROGRESS_MIN_TEXTS:
-            with progress(f"Encoding {len(texts):,} sentences…") as show:
-                while not job.wait(0.2):
-                    show(job.share, job.text)
-        job.wait()
+    job = backend.preparation(active, texts, vectors, restart=restart)
+    job.wait(0.5)  # vectors cached by an earlier run (or session) are back at once
     if job.state == "running":
         st.caption(f"{len(texts):,} sentences: preparing them in the background.")
         job_progress(job, "explore_prepare", "encoding")
         return None
-    if job_outcome(job, "explore_prepare", "Encoding"):
+    if job_outcome(job, "explore_prepare", "Encoding" if vectors is None else "Preparing"):
         st.session_state["_explore_restart"] = True
         st.rerun()
     return job.result
 
 
+def prepared_here(active: ActiveModel, texts: list[str], vectors: np.ndarray) -> scale.Prepared:
+    """Below `scale.BACKGROUND_MIN` sentences: exact neighbours, and heatmap blocks past
+    `scale.HEATMAP_MAX` (k-means on at most 2,000 rows: about a second)."""
+    blocks = None
+    if len(texts) > scale.HEATMAP_MAX:
+        blocks = backend.heatmap_blocks(active, tuple(texts), vectors)
+    return scale.Prepared(vectors, [], NeighbourSearch(vectors), blocks)
+
+
 def encode_section(active: ActiveModel, texts: list[str]) -> scale.Prepared | None:
-    """Encode the sentences (see `prepared_vectors`) and sum them up; warn about sentences past
-    the model's window. None while they are being prepared (or when that stopped)."""
+    """The sentence vectors (n, dim) and what the views need of them, with a warning for
+    sentences past the window; None while many are being encoded in the background."""
     fits_in_memory(active, len(texts))
-    prepared = prepared_vectors(active, texts)
-    if prepared is None:
-        return None
-    counts, vectors = prepared.token_counts, prepared.vectors
+    if len(texts) >= scale.BACKGROUND_MIN:
+        prepared = prepared_in_background(active, texts)
+        if prepared is None:
+            return None
+        counts = prepared.token_counts
+    else:
+        counts = backend.token_counts(active, tuple(texts))
+        prepared = prepared_here(active, texts, backend.embed_texts(active, texts))
+    vectors = prepared.vectors  # (n, dim), unit length
     too_long = [i for i, count in enumerate(counts) if count > active.info.max_tokens]
     if too_long:
         lines = ", ".join(str(i + 1) for i in too_long[:10]) + (" …" if len(too_long) > 10 else "")
@@ -262,6 +327,70 @@ def encode_section(active: ActiveModel, texts: list[str]) -> scale.Prepared | No
     return prepared
 
 
+def predict_section(texts: list[str], vectors: np.ndarray) -> None:
+    """Predict, then reveal: rank a few pairs before the heatmap (the page waits for Reveal)."""
+    if len(texts) < 3 or not st.toggle(
+        "Predict first: rank a few pairs before the heatmap appears",
+        key=persist("explore_predict", False),
+        help="Five pairs chosen across the whole range of cosines. Guess their order, then "
+        "compare with the model: the heatmap stays hidden until you press Reveal.",
+    ):  # fmt: skip
+        return
+    pairs = pick_pairs(vectors, count=5, seed=len(texts))
+    st.markdown(
+        "Rank the pairs: **1** = the pair you expect the model to find most similar. Equal "
+        "ranks are allowed."
+    )
+    ranks = []
+    for number, (first, second) in enumerate(pairs):
+        left, right = st.columns([5, 1])
+        left.text(f"{number + 1}.  {texts[first]}  ↔  {texts[second]}")
+        ranks.append(right.number_input(
+            f"Rank of pair {number + 1}", 1, len(pairs), number + 1, key=f"explore_rank_{number}",
+            label_visibility="collapsed", help="1 = most similar.",
+        ))  # fmt: skip
+    if not revealed("explore_predict", "\n".join(texts)):
+        st.info("The heatmap, the map and the neighbours appear when you press **Reveal**.")
+        st.stop()
+    cosines = [float(vectors[first] @ vectors[second]) for first, second in pairs]
+    score = score_pair_ranking(ranks, cosines)
+    metric_row({"Spearman ρ, your order vs the model's": "—" if np.isnan(score.rho)
+                else f"{score.rho:+.2f}"})  # fmt: skip
+    number_table(
+        {
+            "pair": [f"{texts[a]} ↔ {texts[b]}" for a, b in pairs],
+            "your rank": score.student_ranks, "model's rank": score.model_ranks, "cosine": cosines,
+        },
+        {"your rank": "%.1f", "model's rank": "%.1f", "cosine": "%.3f"}, key="explore_predict_table",
+    )  # fmt: skip
+    st.caption(
+        f"{score.reading} Spearman's ρ compares the two orders, not the numbers: 1 = the same "
+        "order, 0 = unrelated, −1 = reversed (ties share their mean rank)."
+    )
+
+
+def imported_section(views: ActiveModel, imported: ImportedVectors) -> scale.Prepared | None:
+    """The user's vectors at unit length (n, dim) and what the views need of them (None while
+    many are being prepared in the background)."""
+    vectors, note = unit_vectors(imported.vectors)
+    show_messages([note] if note else [])
+    texts = [str(i) for i in range(len(vectors))]  # the views key on the import, not on texts
+    fits_in_memory(views, len(vectors))
+    if len(vectors) >= scale.BACKGROUND_MIN:
+        prepared = prepared_in_background(views, texts, vectors)
+        if prepared is None:
+            return None
+    else:
+        prepared = prepared_here(views, texts, vectors)
+    metric_row({
+        "Vectors": f"{len(vectors):,}",
+        "Vector size": f"{vectors.shape[1]} d",
+        "Made by": imported.model.split("/")[-1] if imported.model else "unknown",
+        "Mean cosine (pairs)": f"{mean_pairwise_cosine(vectors):.3f}" if len(vectors) > 1 else "—",
+    })  # fmt: skip
+    return prepared
+
+
 def block_heatmap_section(texts: list[str], vectors: np.ndarray, blocks: BlockSummary) -> None:
     """Past `limits.HEATMAP_SENTENCES` sentences: the mean cosine between blocks of similar
     sentences, and one pair of blocks up close."""
@@ -274,6 +403,8 @@ def block_heatmap_section(texts: list[str], vectors: np.ndarray, blocks: BlockSu
     )
     chart(block_charts.block_heatmap(blocks, texts), "explore_blocks")
     labels = {b: block_charts.block_label(blocks, b, texts, 50) for b in range(blocks.n_blocks)}
+    keep_if_in("explore_block_rows", list(labels))
+    keep_if_in("explore_block_columns", list(labels))
     left, right = st.columns(2)
     rows = left.selectbox("Rows: block", list(labels), format_func=labels.get,
                           key="explore_block_rows")  # fmt: skip
@@ -291,6 +422,11 @@ def block_heatmap_section(texts: list[str], vectors: np.ndarray, blocks: BlockSu
 
 def heatmap_section(texts: list[str], prepared: scale.Prepared) -> None:
     st.header("2 · Cosine similarity of every pair")
+    try_notice(
+        "switch between input order and clustered",
+        "topics form blocks on the diagonal; paraphrases are the darkest cells off it",
+    )
+    st.latex(r"\cos(u, v) = \frac{u \cdot v}{\lVert u \rVert \, \lVert v \rVert}")
     if prepared.blocks is not None:
         block_heatmap_section(texts, prepared.vectors, prepared.blocks)
         return
@@ -312,9 +448,16 @@ def heatmap_section(texts: list[str], prepared: scale.Prepared) -> None:
         numbers=(shown + 1).tolist(),
     )  # fmt: skip
     chart(figure, "explore_heatmap")
+    similar, away = ("Orange", "purple") if presenter_mode() else ("Red", "blue")
     st.caption(
-        "Red: similar (cosine → 1), white: unrelated (≈ 0), blue: pointing away (< 0). Hover a "
-        "cell for both sentences. The diagonal is each sentence with itself (1.000)."
+        f"{similar}: similar (cosine → 1), white: unrelated (≈ 0), {away}: pointing away (< 0). "
+        "Hover a cell for both sentences. The diagonal is each sentence with itself (1.000)."
+    )
+    csv_download(
+        "Download this similarity matrix (CSV)",
+        lambda: similarity_table([texts[i] for i in shown], similarity),
+        "similarity_matrix.csv",
+        "explore_download_similarity",
     )
 
 
@@ -331,9 +474,10 @@ def projection_controls() -> tuple[str, int, dict[str, float]]:
     dims = controls[1].radio(
         "View", [2, 3], format_func=lambda d: f"{d}D", horizontal=True,
         key=persist("explore_dims", 2),
+        help='2D is easier to read; 3D keeps a little more of the structure (drag to rotate).',
     )  # fmt: skip
     params: dict[str, float] = {}
-    with controls[2]:
+    with controls[2].container(key="advanced_explore_params"):  # hidden in presenter mode
         if method == "umap":
             left, right = st.columns(2)
             params["n_neighbors"] = left.slider(
@@ -410,9 +554,13 @@ def projection_of(
 
 def map_section(
     active: ActiveModel, texts: list[str], labels: list[str], vectors: np.ndarray
-) -> int:
-    """The projection of every sentence; returns the sentence picked on it."""
+) -> tuple[int, ProjectionResult | None]:
+    """The projection of every sentence; returns the sentence picked on it, and the map."""
     st.header("3 · A map of the space")
+    try_notice(
+        "compare UMAP, PCA and t-SNE on the same sentences",
+        "clusters move between methods; the cosine numbers do not",
+    )
     st.caption(
         f"The vectors have {vectors.shape[1]} dimensions; a projection squeezes them onto a "
         "screen. Distances on the map are approximate: trust the cosine numbers over the picture."
@@ -423,10 +571,10 @@ def map_section(
             f"t-SNE takes up to {scale.TSNE_MAX:,} sentences (past that it runs for many "
             f"minutes); with {len(texts):,}, pick UMAP or PCA."
         )
-        return clicked_sentence(texts)
+        return clicked_sentence(texts), None
     projection = projection_of(active, texts, vectors, method, dims, params)
     if projection is None:
-        return clicked_sentence(texts)
+        return clicked_sentence(texts), None
     if projection.note:
         st.info(projection.note)
     focus = clicked_sentence(texts)
@@ -436,13 +584,40 @@ def map_section(
         f"{METHOD_NAMES[projection.method_used]} projection · hover a point to read it · "
         "click a point to list its nearest neighbours below."
     )
-    return focus
+    trust = backend.map_honesty(
+        active,
+        tuple(texts),
+        method,
+        dims,
+        tuple(sorted(params.items())),
+        HONESTY_K,
+        vectors,
+    )
+    if trust.trust_k:
+        if len(texts) > backend.HONESTY_SAMPLE:
+            st.caption(
+                f"Judged on {backend.HONESTY_SAMPLE:,} sentences drawn at random from the "
+                f"{len(texts):,} (their neighbours among themselves): every pair would take "
+                "minutes."
+            )
+        metric_row(
+            {"Trustworthiness": f"{trust.trustworthiness:.3f}",
+             f"Neighbours kept (k = {trust.k})": f"{trust.mean_kept:.0%}"},
+            help={"Trustworthiness": "1 = no sentence has a map neighbour that is far from it "
+                  "in the space (sklearn.manifold.trustworthiness)."},
+        )  # fmt: skip
+        st.caption(f"{honesty_reading(trust)} Compare the methods in the 🗺️ Map lab.")
+    return focus, projection
 
 
 def neighbours_section(
     texts: list[str], labels: list[str], search: NeighbourSearch, focus: int
 ) -> None:
     st.header("4 · Nearest neighbours")
+    try_notice(
+        "click a point on the map, then a look-alike sentence",
+        "a neighbour by cosine can sit far away on the map",
+    )
     n = len(texts)
     if n < 2:
         st.info("Add a second sentence to see neighbours.")
@@ -451,7 +626,11 @@ def neighbours_section(
     if n <= SELECT_MAX:
         if st.session_state.get("explore_focus") not in texts:
             st.session_state["explore_focus"] = texts[focus]
-        focus = texts.index(left.selectbox("Sentence", texts, key="explore_focus"))
+        focus = texts.index(left.selectbox(
+            "Sentence", texts, key="explore_focus",
+            help="The sentence whose closest neighbours are listed (a click on the map picks it "
+            "too).",
+        ))  # fmt: skip
     else:
         st.session_state["explore_focus_number"] = focus + 1
         focus = left.number_input(
@@ -460,7 +639,11 @@ def neighbours_section(
         ) - 1  # fmt: skip
         left.caption(f"**{focus + 1:,}.** {texts[focus]}")
     if n > 2:  # a slider needs two different ends
-        k = right.slider("How many", 1, min(20, n - 1), min(5, n - 1), key="explore_k")
+        keep_in_range("explore_k", 1, min(20, n - 1))
+        k = right.slider(
+            "How many", 1, min(20, n - 1), key=persist("explore_k", min(5, n - 1)),
+            help="How many of the closest sentences to list, by cosine.",
+        )  # fmt: skip
     else:
         k = 1
         right.caption("With two sentences, each is the other's only neighbour.")
@@ -479,36 +662,77 @@ def neighbours_section(
     )
 
 
+def search_section(
+    active: ActiveModel, texts: list[str], labels: list[str], vectors: np.ndarray,
+    imported: ImportedVectors | None,
+) -> None:  # fmt: skip
+    """A typed query against the vectors, when the model in use made them."""
+    st.subheader("Search with a query")
+    if imported is not None:
+        check = query_check(
+            imported.model, vectors.shape[1], active.info.name, active.info.dimension,
+            confirmed=st.session_state.get("explore_query_model", False),
+        )  # fmt: skip
+        if check.needs_confirmation:
+            st.checkbox(f"{active.info.short_name} made these vectors", key="explore_query_model")
+        (st.caption if check.can_encode else st.info)(check.reason)
+        if not check.can_encode:
+            return
+    query = limited_text(
+        st.text_input, "Query", "explore_query", "", limits.QUERY_CHARS,
+        placeholder="Type a question or a phrase: the closest sentences by cosine are listed",
+    )  # fmt: skip
+    if query.strip():
+        query_vector = backend.embed_texts(active, [query])[0]  # (dim,)
+        indices, scores = top_k(query_vector, vectors, min(10, len(texts)))
+        number_table(
+            {"sentence": [texts[i] for i in indices], "label": [labels[i] for i in indices],
+             "cosine": scores}, {"cosine": "%.4f"},
+            container=st.container(key="explore_query_results"),
+        )  # fmt: skip
+
+
 def vectors_section(
-    active: ActiveModel, texts: list[str], labels: list[str], vectors: np.ndarray
-) -> None:
+    active: ActiveModel, texts: list[str], labels: list[str], vectors: np.ndarray,
+    projection: ProjectionResult | None, imported: ImportedVectors | None,
+) -> None:  # fmt: skip
     st.header("5 · The vectors themselves")
+    try_notice(
+        "download the vectors and open them in a spreadsheet",
+        "single dimensions carry no meaning on their own",
+    )
     st.caption(
         f"Each row is one sentence's {vectors.shape[1]}-d vector (unit length, so cosine = dot "
         "product). Individual dimensions mean nothing on their own; only directions do."
     )
     number_table(vectors_table(texts[:50], labels[:50], vectors[:50], max_dims=12))
-    if len(texts) >= scale.BACKGROUND_MIN:
-        st.download_button(
-            f"Download all {plural(len(texts), 'vector')} (NumPy .npy, "
-            f"{vectors.nbytes / 1e6:,.0f} MB)",
-            lambda: scale.npy_bytes(vectors), file_name="embeddings.npy",
-            mime="application/octet-stream", key="explore_download", on_click="ignore",
-            help="Row i is the vector of sentence i (float32, unit length); built when clicked. "
-            "Load it with numpy.load.",
-        )  # fmt: skip
-        return
+    raw = vectors if imported is None else imported.vectors  # as imported, for the exports
     st.download_button(
         f"Download all {plural(len(texts), 'vector')} (CSV)",
-        lambda: backend.embeddings_csv(active, texts, labels, vectors),
+        lambda: backend.embeddings_csv(active, texts, labels, raw),
         file_name="embeddings.csv", mime="text/csv", key="explore_download", on_click="ignore",
         help="Cells that start like a spreadsheet formula (=, +, -, @) get a leading ' so a "
         "spreadsheet shows them as text.",
+    )  # fmt: skip
+    st.caption(
+        "The same vectors with their text, label and map coordinates, for other tools: the "
+        "[Embedding Projector](https://projector.tensorflow.org) (Load: vectors.tsv, then "
+        "metadata.tsv), Parquet (pandas, DuckDB, Spark; it imports back here with the model's "
+        "name) and NumPy. Files are built when you click."
+    )
+    model = imported.model if imported else None if is_session_model(active) else active.info.name
+    download_buttons(
+        EXPORT_FORMATS, "explore_export", texts=texts, labels=labels, vectors=raw,
+        coordinates=None if projection is None else projection.coords, model=model,
     )  # fmt: skip
 
 
 def reference_demo_section(active: ActiveModel) -> None:
     st.header("6 · The lesson's demo, with real numbers")
+    try_notice(
+        "read the lesson's claim, then the real number",
+        "two physics sentences score lower than a paraphrase: same subject is not same meaning",
+    )
     demo = load_preset("Reference demo: physics and tacos").texts
     similarity = cosine_similarity_matrix(backend.embed_texts(active, [*demo, PARAPHRASE]))
     st.markdown(
@@ -537,7 +761,68 @@ def reference_demo_section(active: ActiveModel) -> None:
     )
 
 
-active = page_setup("Explore", "🔭")
+def compare_section(active: ActiveModel, texts: list[str]) -> None:
+    """The same sentences under the model in use and another one: heatmaps, maps, neighbours."""
+    st.header("7 · Two models side by side")
+    st.caption(
+        "Try: compare the model in use with its random-weight copy, or with a copy fine-tuned on "
+        "the Loss lab. Notice which sentences change neighbours: that is what training changed."
+    )
+    if not st.toggle(
+        "Compare with another model", key=persist("explore_compare", False),
+        help=f"Encodes the first {COMPARE_MAX} sentences with a second model (a fine-tuned copy, "
+        "another loaded model, or the same architecture with random weights).",
+    ):  # fmt: skip
+        return
+    loaded = [*st.session_state.get("loaded_model_names", []), *backend.session_model_names()]
+    options = [name for name in dict.fromkeys([DEFAULT_MODEL, *loaded]) if name != active.info.name]
+    options.append(RANDOM_WEIGHTS)
+    keep_if_in("explore_compare_with", options)
+    choice = st.selectbox(
+        "Compare the model in use with", options, key="explore_compare_with",
+        help="Models loaded in the sidebar and this session's fine-tuned copies are listed too.",
+    )  # fmt: skip
+    shown = texts[:COMPARE_MAX]
+    if len(shown) < 3:
+        st.info("Add at least three sentences to compare two models.")
+        return
+    other = (
+        backend.untrained_model(active) if choice == RANDOM_WEIGHTS else backend.model_named(choice)
+    )
+    result = compare_models(
+        backend.embed_texts(active, shown), backend.embed_texts(other, shown), k=min(3, len(shown) - 1)
+    )  # fmt: skip
+    names = (f"A: {active.info.short_name}", f"B: {other.info.short_name} ({other.info.source})")
+    matrices = {names[0]: result.similarity_a, names[1]: result.similarity_b,
+                "B − A": np.clip(result.difference, -1, 1)}  # fmt: skip
+    chart(charts.similarity_heatmaps(matrices, shown), "explore_compare_heatmaps")
+    off = ~np.eye(len(shown), dtype=bool)
+    metric_row({
+        "Mean cosine, A": f"{result.similarity_a[off].mean():.3f}",
+        "Mean cosine, B": f"{result.similarity_b[off].mean():.3f}",
+        f"Top-{result.k} neighbours kept": f"{result.mean_overlap:.0%}",
+        "Procrustes disparity": "—" if np.isnan(result.disparity) else f"{result.disparity:.3f}",
+    })  # fmt: skip
+    chart(
+        charts.aligned_maps(result.coords_a, result.coords_b, shown, names), "explore_compare_map"
+    )
+    st.caption(
+        "Each model's PCA map, B's turned, scaled and moved onto A's (Procrustes) so a sentence "
+        "sits in the same place when both models agree; grey lines join its two places. The "
+        "disparity is what is left: 0 = the same shape, 1 = nothing in common."
+    )
+    number_table(
+        {
+            "sentence": [shown[c.sentence] for c in result.most_changed(8)],
+            "neighbours under A": [" · ".join(shown[j] for j in c.before) for c in result.most_changed(8)],
+            "neighbours under B": [" · ".join(shown[j] for j in c.after) for c in result.most_changed(8)],
+            "kept": [c.overlap for c in result.most_changed(8)],
+        },
+        {"kept": "%.2f"}, key="explore_compare_changes",
+    )  # fmt: skip
+
+
+active = page_setup("Explore", "🔭", ExploreState)
 st.title("🔭 Explore the embedding space")
 st.caption(
     "Each sentence becomes one vector. Sentences that mean similar things should point the same "
@@ -545,19 +830,34 @@ st.caption(
 )
 prepared = None
 with section("sentences"):
-    texts, labels = sentences_section()
-    prepared = encode_section(active, texts)
-if prepared is not None:
-    with section("heatmap"):
-        heatmap_section(texts, prepared)
-    focus = 0
-    with section("map"):
-        focus = map_section(active, texts, labels, prepared.vectors)
-    with section("neighbours"):
-        neighbours_section(texts, labels, prepared.neighbours, focus)
-    with section("vectors"):
-        vectors_section(active, texts, labels, prepared.vectors)
-else:  # being prepared in the background, or it stopped, or the input could not be used
-    st.info("The heatmap, the map and the neighbours appear here when the sentences are encoded.")
+    texts, labels, imported = sentences_section()
+    if imported is None:
+        share_sentences(texts, labels)  # the Map lab works on the same sentences
+        views = active
+        prepared = encode_section(active, texts)
+    else:  # the user's own vectors: the views cache them under the import, not the model
+        views = backend.imported_source(active, imported)
+        prepared = imported_section(views, imported)
+if prepared is None:  # being prepared in the background, stopped, or the input was unusable
+    with section("reference demo"):
+        reference_demo_section(active)
+    page_done()
+    st.stop()
+vectors = prepared.vectors
+with section("predict"):
+    predict_section(texts, vectors)
+with section("heatmap"):
+    heatmap_section(texts, vectors)
+focus, projection = 0, None
+with section("map"):
+    focus, projection = map_section(views, texts, labels, vectors)
+with section("neighbours"):
+    neighbours_section(texts, labels, prepared.neighbours, focus)
+    search_section(active, texts, labels, vectors, imported)
+with section("vectors"):
+    vectors_section(active, texts, labels, vectors, projection, imported)
 with section("reference demo"):
     reference_demo_section(active)
+with section("two models"):
+    compare_section(active, texts)
+page_done()

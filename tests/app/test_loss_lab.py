@@ -153,7 +153,7 @@ def test_train_reset_and_the_shared_model_is_untouched(lab, model):
     assert "In use: **fine-tuned copy**" in texts_of(lab.sidebar.caption)
     history = lab.session_state["loss_result"].history
     assert len(history.step_losses) == 1  # 3 triplets, batch 8, 1 epoch
-    shared = backend.get_model()
+    shared = backend.trainable_model()  # the shared torch model copies are made from
     fresh = load_model()
     for mine, original in zip(shared.parameters(), fresh.parameters(), strict=True):
         assert torch.equal(mine, original)  # training never touched the cached model

@@ -157,8 +157,10 @@ def test_quality_bars_are_measured(lab, model):
 def test_train_head_then_reset(lab):
     from components import backend
 
-    shared = backend.get_model()  # the process-wide cached model the page uses
+    shared = backend.trainable_model()  # the process-wide shared torch model
     before = {name: value.clone() for name, value in shared.state_dict().items()}
+    served = backend.get_model()  # what the pages encode with (onnxruntime)
+    vectors_before = embed(served, ["A sentence the head never changes."])
     lab.slider(key="pooling_steps").set_value(60).run()
     lab.button(key="pooling_train").click().run()
     assert not lab.exception
@@ -170,6 +172,7 @@ def test_train_head_then_reset(lab):
     assert np.abs(learned[1] - learned[0]).max() > 0.005  # the head moved away from uniform
     assert "Trained for 60 steps" in texts_of(lab.markdown)
     assert all(torch_equal(before[name], value) for name, value in shared.state_dict().items())
+    assert np.array_equal(embed(served, ["A sentence the head never changes."]), vectors_before)
     lab.button(key="pooling_reset").click().run()
     assert not lab.exception and "The head is untrained" in texts_of(lab.info)
     assert "pooling_loss_curve" not in charts(lab)

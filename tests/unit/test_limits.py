@@ -5,7 +5,7 @@ from __future__ import annotations
 import tomllib
 from pathlib import Path
 
-from components import finetune, limits, neighbours, scale, texts, triplets
+from components import finetune, geometry, limits, neighbours, scale, texts, triplets
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -35,6 +35,8 @@ def test_modules_use_the_limits():
     assert triplets.MAX_TABLE_ROWS == limits.TABLE_ROWS
     assert finetune.MAX_COPIES == limits.FINE_TUNED_COPIES
     assert finetune.MAX_EPOCHS == limits.EPOCHS
+    assert geometry.GEOMETRY_MAX == limits.GEOMETRY_SENTENCES
+    assert geometry.RAW_MAX == limits.RAW_SENTENCES
 
 
 def test_server_config_matches_the_limits():
@@ -47,6 +49,6 @@ def test_markdown_table_lists_every_limit():
     table = limits.markdown_table()
     assert table.count("\n") == len(limits.LIMITS) + 1
     assert (
-        f"| sentences used on Explore (typed, uploaded or generated) | {limits.SENTENCES:,} |"
-        in table
+        f"| sentences used on Explore (typed, uploaded or generated) | {limits.SENTENCES:,} "
+        "| `SENTENCES` |" in table
     )

@@ -1,0 +1,50 @@
+"""Every page in AppTest with its defaults: rerun time with nothing changed, largest chart."""
+
+from __future__ import annotations
+
+import time
+
+from bench.common import ROOT, Measure, median_time, print_measures
+
+PAGES = {
+    "Home": None,
+    "Explore": "pages/1_Explore.py",
+    "Tokens & pooling": "pages/2_Tokens_and_Pooling.py",
+    "Loss lab": "pages/3_Loss_Lab.py",
+    "Long text & search": "pages/4_Search_Long_Text.py",
+}
+RERUN_GOAL_S = 0.15
+CHART_GOAL_MB = 2.0
+
+
+def page_figures(page: str | None) -> tuple[float, float, float, str]:
+    """(first run s, median rerun s, largest chart MB, its element key or type) of one page."""
+    from streamlit.testing.v1 import AppTest
+
+    app = AppTest.from_file(str(ROOT / "app.py"), default_timeout=600)
+    start = time.perf_counter()
+    app.run()
+    if page:
+        app.switch_page(page).run()
+    first = time.perf_counter() - start
+    assert not app.exception, app.exception
+    rerun = median_time(app.run, repeat=5, warmup=1)
+    assert not app.exception, app.exception
+    largest, name = 0.0, "-"
+    for chart in app.get("plotly_chart"):
+        size = len(chart.proto.spec.encode("utf-8")) / 2**20
+        if size > largest:
+            largest, name = size, chart.proto.id.split("-")[-1] or "plotly_chart"
+    return first, rerun, largest, name
+
+
+def run() -> None:
+    measures = []
+    for label, page in PAGES.items():
+        first, rerun, chart_mb, chart = page_figures(page)
+        measures.append(
+            Measure(f"{label}: rerun, nothing changed", rerun, "s", RERUN_GOAL_S,
+                    f"first run {first:.1f} s (this process)")
+        )  # fmt: skip
+        measures.append(Measure(f"{label}: largest chart", chart_mb, "MB", CHART_GOAL_MB, chart))
+    print_measures("Pages with their defaults (AppTest)", measures)

@@ -1,0 +1,75 @@
+"""glibc malloc settings that a process can apply to itself (a hosted app's start command and
+environment are not ours to change, so `MALLOC_ARENA_MAX=2` cannot be set from outside).
+
+glibc gives threads that contend for the heap their own malloc arenas (up to 8 per core), and
+freed memory inside an arena is rarely returned to the system. A Streamlit server runs every
+session on its own thread, and onnxruntime / BLAS / numba add thread pools: the arenas add up.
+See docs/memory.md for the measured effect.
+
+On anything other than glibc (macOS, musl, Windows) these functions do nothing and return False.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import ctypes.util
+import threading
+
+M_ARENA_MAX = -8  # mallopt parameter number, from glibc's <malloc.h>
+_LOCK = threading.Lock()
+_applied: dict[str, int] = {}
+
+
+def _libc() -> ctypes.CDLL | None:
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
+    except OSError:
+        return None
+    if not hasattr(libc, "mallopt") or not hasattr(libc, "malloc_trim"):
+        return None  # not glibc
+    return libc
+
+
+def limit_malloc_arenas(arenas: int = 2) -> bool:
+    """Cap glibc's malloc arenas for this process (like MALLOC_ARENA_MAX=arenas), once.
+
+    Call it as early as possible, before threads start: arenas that already exist stay.
+
+    Returns:
+        True when the limit is in effect.
+    """
+    with _LOCK:
+        if _applied.get("arena_max") == arenas:
+            return True
+        libc = _libc()
+        if libc is None or libc.mallopt(M_ARENA_MAX, arenas) != 1:
+            return False
+        _applied["arena_max"] = arenas
+        return True
+
+
+def malloc_arena_count() -> int | None:
+    """How many malloc arenas (heaps) this process has now, from glibc's `malloc_info`."""
+    libc = _libc()
+    if libc is None or not hasattr(libc, "open_memstream"):
+        return None
+    buffer, size = ctypes.c_char_p(), ctypes.c_size_t()
+    libc.open_memstream.restype = ctypes.c_void_p
+    stream = libc.open_memstream(ctypes.byref(buffer), ctypes.byref(size))
+    if not stream:
+        return None
+    libc.malloc_info(0, ctypes.c_void_p(stream))
+    libc.fclose(ctypes.c_void_p(stream))
+    report = ctypes.string_at(buffer, size.value).decode("ascii", "replace")
+    libc.free(buffer)
+    return report.count("<heap nr=")
+
+
+def trim_memory() -> bool:
+    """Give freed heap memory back to the system (glibc `malloc_trim(0)`), e.g. after a big job.
+
+    Returns:
+        True when some memory was released.
+    """
+    libc = _libc()
+    return bool(libc.malloc_trim(0)) if libc is not None else False
