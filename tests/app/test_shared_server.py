@@ -13,6 +13,8 @@ EXPLORE = "pages/1_Explore.py"
 TOKENS = "pages/2_Tokens_and_Pooling.py"
 LOSS = "pages/3_Loss_Lab.py"
 SEARCH = "pages/4_Search_Long_Text.py"
+MAPLAB = "pages/5_Map_Lab.py"
+GLOSSARY = "pages/6_Glossary.py"
 
 
 def test_public_mode_offers_only_the_allow_list(monkeypatch):
@@ -82,7 +84,7 @@ def test_training_stops_at_its_time_cap(monkeypatch):
     assert app.button(key="retry_train head")
 
 
-@pytest.mark.parametrize("page", [EXPLORE, TOKENS, LOSS, SEARCH])
+@pytest.mark.parametrize("page", [EXPLORE, TOKENS, LOSS, SEARCH, MAPLAB, GLOSSARY])
 def test_every_text_box_has_a_character_limit(page):
     app = open_page(page)
     for box in [*app.text_area, *app.text_input]:

@@ -52,3 +52,8 @@ def test_markdown_table_lists_every_limit():
         f"| sentences used on Explore (typed, uploaded or generated) | {limits.SENTENCES:,} "
         "| `SENTENCES` |" in table
     )
+
+
+def test_readme_states_every_limit_as_enforced():
+    readme = (ROOT / "README.md").read_text()
+    assert limits.markdown_table() in readme, "regenerate the README table: limits.markdown_table()"
