@@ -14,6 +14,7 @@ import pandas as pd
 import streamlit as st
 
 from components import backend, limits, model_policy
+from components.background import BackgroundJob
 from components.encoder import DEFAULT_MODEL, ModelLoadError
 from components.lessons import Lesson, lesson_from_json, lesson_to_json, shipped_lessons
 from components.model_card import model_card
@@ -416,6 +417,37 @@ def progress(text: str) -> Iterator[Callable[[float, str], None]]:
         yield lambda fraction, message: bar.progress(min(max(fraction, 0.0), 1.0), text=message)
     finally:
         bar.empty()
+
+
+JOB_POLL_SECONDS = 1.0  # how often the page looks at a background job
+
+
+def job_progress(job: BackgroundJob[Any], key: str, noun: str = "") -> None:
+    """The progress of a background job, redrawn every second on its own (`st.fragment`): the rest
+    of the page stays usable. A Cancel button stops it; when it ends the whole page reruns."""
+
+    @st.fragment(run_every=JOB_POLL_SECONDS)
+    def status() -> None:
+        if not job.running:
+            st.rerun()  # the whole page: it draws the result (or says why there is none)
+        bar, button = st.columns([5, 1], vertical_alignment="bottom")
+        bar.progress(job.share, text=f"{job.text or job.label} · {job.elapsed:.0f} s")
+        button.button("Cancel", key=f"{key}_cancel", on_click=job.cancel,
+                      help=f"Stop {noun or 'this'}; what is finished is kept.")  # fmt: skip
+
+    status()
+
+
+def job_outcome(job: BackgroundJob[Any], key: str, what: str) -> bool:
+    """For a job that did not finish: say so, with a button to resume or retry (True: clicked)."""
+    if job.state == "cancelled":
+        st.warning(f"{what} stopped at {job.share:.0%} ({job.text}). Finished parts are kept: "
+                   "resuming continues from there.")  # fmt: skip
+        return st.button("Resume", key=f"{key}_resume")
+    if job.state == "failed":
+        st.error(f"{what} failed: {job.error}")
+        return st.button("Try again", key=f"{key}_retry")
+    return False
 
 
 def session_value(key: str, make: Callable[[], T], keep: Callable[[T], bool] | None = None) -> T:

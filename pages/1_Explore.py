@@ -5,9 +5,10 @@ from __future__ import annotations
 import numpy as np
 import streamlit as st
 
-from components import backend, charts, limits
+from components import backend, block_charts, charts, limits, scale
 from components.backend import ActiveModel, is_session_model
 from components.encoder import DEFAULT_MODEL
+from components.heatmap_blocks import BlockSummary, block_pair
 from components.imported_vectors import (
     query_check,
     text_and_label_columns,
@@ -15,6 +16,7 @@ from components.imported_vectors import (
     unit_vectors,
 )
 from components.model_comparison import compare_models
+from components.neighbours import NeighbourSearch
 from components.page_state import ExploreState
 from components.predictions import pick_pairs, score_pair_ranking
 from components.projection import METHOD_NAMES, ProjectionResult, honesty_reading
@@ -49,6 +51,8 @@ from components.widgets import (
     column_pickers,
     csv_download,
     download_buttons,
+    job_outcome,
+    job_progress,
     keep_if_in,
     keep_in_range,
     kept_uploads,
@@ -68,10 +72,20 @@ from components.widgets import (
     try_notice,
 )
 
-HEATMAP_MAX = limits.HEATMAP_SENTENCES  # more cells make a slow, unreadable (and heavy) heatmap
 VALUES_MAX = 20  # print the cosine in each cell up to this many sentences
 MAX_COLOURS = 24  # a label column with more distinct values is not used for colour
+SELECT_MAX = 2_000  # up to this many sentences, the neighbour list picks one from a select box
 TYPE, UPLOAD, VECTORS = "Type or paste", "Upload a file", "Bring your own vectors"
+GENERATE = "Generate a large corpus"
+SCALE_LIMITS = (
+    f"Up to {limits.SENTENCES:,} sentences: paste up to {limits.EXPLORE_CHARS:,} characters, "
+    f"upload a file of up to {limits.UPLOAD_MB} MB, or generate a corpus. From "
+    f"{limits.BACKGROUND_SENTENCES:,} sentences on, they are encoded and mapped in the background "
+    "(the page stays usable; cancel any time, finished parts are kept). Past "
+    f"{limits.HEATMAP_SENTENCES} the heatmap groups them into blocks; past "
+    f"{limits.INDEX_SENTENCES:,}, neighbours come from an approximate index; t-SNE takes up to "
+    f"{limits.TSNE_SENTENCES:,}."
+)
 VECTOR_TYPES = ["tsv", "txt", "csv", "npy", "parquet"]
 UPLOAD_KEY = "_explore_uploaded"  # session_state: the last good upload (name, text), kept
 HONESTY_K = 10  # neighbours per sentence judged by the honesty figures under the map
@@ -181,6 +195,24 @@ def own_vectors() -> tuple[ParsedInput, ImportedVectors]:
     return ParsedInput(*texts_and_labels(imported.metadata, text, label)), imported
 
 
+def generated_sentences() -> ParsedInput:
+    """A corpus of up to 100,000 sentences grown offline from the shipped texts."""
+    left, right = st.columns([3, 1])
+    n = left.slider(
+        "Sentences", 1_000, scale.MAX_SENTENCES, step=1_000,
+        key=persist("explore_generate_n", 20_000),
+        help="The shipped essays and presets cut into ~1,000 sentences, then framed "
+        "('Note: …') and spliced within a topic into new distinct sentences, labelled by topic.",
+    )  # fmt: skip
+    seed = right.number_input("Seed", 0, 999, key=persist("explore_generate_seed", 0))
+    corpus = backend.generated_corpus(int(n), int(seed))
+    st.caption(
+        f"{n:,} distinct sentences on {len(set(corpus.labels))} topics: the same for the same "
+        "seed, made on this machine without the internet."
+    )
+    return ParsedInput(corpus.texts, corpus.labels)
+
+
 def sentences_section() -> tuple[list[str], list[str], ImportedVectors | None]:
     """The sentences, their colour labels ("" for none) and the user's own vectors when they
     brought them; stops the page when there are no sentences."""
@@ -192,14 +224,16 @@ def sentences_section() -> tuple[list[str], list[str], ImportedVectors | None]:
     if "_explore_text" not in st.session_state:  # first visit: the default preset, no typing
         use_preset(DEFAULT_PRESET)
     source = st.radio(
-        "Where the sentences come from", [TYPE, UPLOAD, VECTORS], horizontal=True,
+        "Where the sentences come from", [TYPE, UPLOAD, GENERATE, VECTORS], horizontal=True,
         key=persist("explore_source", TYPE),
-        help=f"{VECTORS}: vectors made elsewhere (another model, an API, the batch embedder "
-        "`python -m components.batch_embed`), with their texts and labels.",
+        help=f"{SCALE_LIMITS} {VECTORS}: vectors made elsewhere (another model, an API, the batch "
+        "embedder `python -m components.batch_embed`), with their texts and labels.",
     )  # fmt: skip
     imported = None
     if source == VECTORS:
         parsed, imported = own_vectors()
+    elif source == GENERATE:
+        parsed = generated_sentences()
     else:
         parsed = typed_sentences() if source == TYPE else uploaded_sentences()
     show_messages(parsed.messages)
@@ -218,9 +252,64 @@ def sentences_section() -> tuple[list[str], list[str], ImportedVectors | None]:
     return texts, labels, imported
 
 
-def encode_section(active: ActiveModel, texts: list[str]) -> np.ndarray:
-    """The sentence vectors (n, dim), with a warning for sentences past the window."""
-    counts = backend.token_counts(active, tuple(texts))
+def fits_in_memory(active: ActiveModel, n: int) -> None:
+    """In public mode, refuse (politely, with the figures) a corpus this session cannot hold."""
+    if n < scale.BACKGROUND_MIN or not scale.public_mode():
+        return
+    needed = scale.session_memory_mb(n, active.info.dimension)
+    if needed <= scale.PUBLIC_SESSION_MB:
+        return
+    most = scale.largest_fitting(scale.PUBLIC_SESSION_MB, active.info.dimension)
+    st.error(
+        f"Sorry: {n:,} sentences would need about **{needed:,.0f} MB** of memory on this shared "
+        f"server, and one visitor may use {scale.PUBLIC_SESSION_MB:,} MB (about {most:,} "
+        "sentences). Use fewer sentences, or run the lab on your own machine (`make run`), where "
+        f"Explore takes up to {scale.MAX_SENTENCES:,}."
+    )
+    st.stop()
+
+
+def prepared_in_background(
+    active: ActiveModel, texts: list[str], vectors: np.ndarray | None = None
+) -> scale.Prepared | None:
+    """Past `scale.BACKGROUND_MIN` sentences: tokens, vectors, neighbour index and heatmap blocks
+    from this session's background job, whose progress a fragment redraws every second while
+    the rest of the page is drawn; None while it runs (or when it stopped)."""
+    restart = st.session_state.pop("_explore_restart", False)
+    job = backend.preparation(active, texts, vectors, restart=restart)
+    job.wait(0.5)  # vectors cached by an earlier run (or session) are back at once
+    if job.state == "running":
+        st.caption(f"{len(texts):,} sentences: preparing them in the background.")
+        job_progress(job, "explore_prepare", "encoding")
+        return None
+    if job_outcome(job, "explore_prepare", "Encoding" if vectors is None else "Preparing"):
+        st.session_state["_explore_restart"] = True
+        st.rerun()
+    return job.result
+
+
+def prepared_here(active: ActiveModel, texts: list[str], vectors: np.ndarray) -> scale.Prepared:
+    """Below `scale.BACKGROUND_MIN` sentences: exact neighbours, and heatmap blocks past
+    `scale.HEATMAP_MAX` (k-means on at most 2,000 rows: about a second)."""
+    blocks = None
+    if len(texts) > scale.HEATMAP_MAX:
+        blocks = backend.heatmap_blocks(active, tuple(texts), vectors)
+    return scale.Prepared(vectors, [], NeighbourSearch(vectors), blocks)
+
+
+def encode_section(active: ActiveModel, texts: list[str]) -> scale.Prepared | None:
+    """The sentence vectors (n, dim) and what the views need of them, with a warning for
+    sentences past the window; None while many are being encoded in the background."""
+    fits_in_memory(active, len(texts))
+    if len(texts) >= scale.BACKGROUND_MIN:
+        prepared = prepared_in_background(active, texts)
+        if prepared is None:
+            return None
+        counts = prepared.token_counts
+    else:
+        counts = backend.token_counts(active, tuple(texts))
+        prepared = prepared_here(active, texts, backend.embed_texts(active, texts))
+    vectors = prepared.vectors  # (n, dim), unit length
     too_long = [i for i, count in enumerate(counts) if count > active.info.max_tokens]
     if too_long:
         lines = ", ".join(str(i + 1) for i in too_long[:10]) + (" …" if len(too_long) > 10 else "")
@@ -229,14 +318,13 @@ def encode_section(active: ActiveModel, texts: list[str]) -> np.ndarray:
             f"model's window of {active.info.max_tokens} tokens (sentence {lines}): the model "
             "reads only the first tokens and silently ignores the rest. Split long text into chunks."
         )
-    vectors = backend.embed_texts(active, texts)  # (n, dim), unit length
     metric_row({
         "Sentences": f"{len(texts):,}",
         "Vector size": f"{vectors.shape[1]} d",
         "Longest sentence": f"{max(counts)} tokens",
         "Mean cosine (pairs)": f"{mean_pairwise_cosine(vectors):.3f}" if len(texts) > 1 else "—",
     })  # fmt: skip
-    return vectors
+    return prepared
 
 
 def predict_section(texts: list[str], vectors: np.ndarray) -> None:
@@ -281,26 +369,68 @@ def predict_section(texts: list[str], vectors: np.ndarray) -> None:
     )
 
 
-def imported_section(imported: ImportedVectors) -> np.ndarray:
-    """The user's vectors at unit length (n, dim), for every view below."""
+def imported_section(views: ActiveModel, imported: ImportedVectors) -> scale.Prepared | None:
+    """The user's vectors at unit length (n, dim) and what the views need of them (None while
+    many are being prepared in the background)."""
     vectors, note = unit_vectors(imported.vectors)
     show_messages([note] if note else [])
+    texts = [str(i) for i in range(len(vectors))]  # the views key on the import, not on texts
+    fits_in_memory(views, len(vectors))
+    if len(vectors) >= scale.BACKGROUND_MIN:
+        prepared = prepared_in_background(views, texts, vectors)
+        if prepared is None:
+            return None
+    else:
+        prepared = prepared_here(views, texts, vectors)
     metric_row({
         "Vectors": f"{len(vectors):,}",
         "Vector size": f"{vectors.shape[1]} d",
         "Made by": imported.model.split("/")[-1] if imported.model else "unknown",
         "Mean cosine (pairs)": f"{mean_pairwise_cosine(vectors):.3f}" if len(vectors) > 1 else "—",
     })  # fmt: skip
-    return vectors
+    return prepared
 
 
-def heatmap_section(texts: list[str], vectors: np.ndarray) -> None:
+def block_heatmap_section(texts: list[str], vectors: np.ndarray, blocks: BlockSummary) -> None:
+    """Past `limits.HEATMAP_SENTENCES` sentences: the mean cosine between blocks of similar
+    sentences, and one pair of blocks up close."""
+    n = len(texts)
+    st.caption(
+        f"{n:,} sentences make {n * n:,} pairs: far too many cells to draw. They are grouped into "
+        f"{blocks.n_blocks} blocks of similar sentences (k-means); each cell is the **mean cosine** "
+        "between the sentences of two blocks, exact over every pair. Hover a cell for the blocks' "
+        "sizes and a typical sentence; pick two blocks below to see their sentences."
+    )
+    chart(block_charts.block_heatmap(blocks, texts), "explore_blocks")
+    labels = {b: block_charts.block_label(blocks, b, texts, 50) for b in range(blocks.n_blocks)}
+    keep_if_in("explore_block_rows", list(labels))
+    keep_if_in("explore_block_columns", list(labels))
+    left, right = st.columns(2)
+    rows = left.selectbox("Rows: block", list(labels), format_func=labels.get,
+                          key="explore_block_rows")  # fmt: skip
+    columns = right.selectbox("Columns: block", list(labels), format_func=labels.get,
+                              key="explore_block_columns")  # fmt: skip
+    pair = block_pair(vectors, blocks, int(rows), int(columns))
+    chart(block_charts.pair_heatmap(pair, texts, range(1, n + 1)), "explore_block_pair")
+    st.caption(
+        f"Rows: {pair.rows_a.size} of the {pair.total_a:,} sentences of block B{rows + 1}; "
+        f"columns: {pair.rows_b.size} of the {pair.total_b:,} of B{columns + 1} (a larger block "
+        "is sampled evenly from its most to its least typical sentence). Each cell is one real "
+        "cosine; hover it for both sentences."
+    )
+
+
+def heatmap_section(texts: list[str], prepared: scale.Prepared) -> None:
     st.header("2 · Cosine similarity of every pair")
     try_notice(
         "switch between input order and clustered",
         "topics form blocks on the diagonal; paraphrases are the darkest cells off it",
     )
     st.latex(r"\cos(u, v) = \frac{u \cdot v}{\lVert u \rVert \, \lVert v \rVert}")
+    if prepared.blocks is not None:
+        block_heatmap_section(texts, prepared.vectors, prepared.blocks)
+        return
+    vectors = prepared.vectors
     order = st.radio(
         "Order", ["Input order", "Clustered"], horizontal=True,
         key=persist("explore_order", "Clustered"),
@@ -308,12 +438,7 @@ def heatmap_section(texts: list[str], vectors: np.ndarray) -> None:
         "topics show up as blocks along the diagonal.",
     )  # fmt: skip
     n = len(texts)
-    shown = np.arange(min(n, HEATMAP_MAX))
-    if n > HEATMAP_MAX:
-        st.caption(
-            f"The heatmap shows the first {HEATMAP_MAX} of {n:,} sentences; the map and the "
-            "neighbour search below use all of them."
-        )
+    shown = np.arange(n)  # at most limits.HEATMAP_SENTENCES: past that, blocks (above)
     similarity = cosine_similarity_matrix(vectors[shown])  # (shown, shown): never the full n x n
     if order == "Clustered":
         rows = cluster_order(similarity)
@@ -375,24 +500,61 @@ def projection_controls() -> tuple[str, int, dict[str, float]]:
 
 
 def clicked_sentence(texts: list[str]) -> int:
-    """The row of the sentence picked by a click on the map (or in the list below), else 0."""
+    """The row of the sentence picked by a click on the map (or in the list below), else 0.
+
+    The pick lives in the neighbour section's widget: a select box of the sentences up to
+    SELECT_MAX of them (`explore_focus`), a sentence number past that (`explore_focus_number`).
+    """
     selection = (st.session_state.get("explore_scatter") or {}).get("selection", {})
     points = tuple(
         int(point["customdata"][0])
         for point in selection.get("points", [])
         if point.get("customdata")
     )
+    large = len(texts) > SELECT_MAX
     if points and points != st.session_state.get("_explore_applied_points"):
         st.session_state["_explore_applied_points"] = points
         if points[0] < len(texts):
-            st.session_state["explore_focus"] = texts[points[0]]
+            if large:
+                st.session_state["explore_focus_number"] = points[0] + 1
+            else:
+                st.session_state["explore_focus"] = texts[points[0]]
+    if large:
+        number = st.session_state.get("explore_focus_number", 1)
+        return min(max(int(number), 1), len(texts)) - 1
     focus = st.session_state.get("explore_focus")
     return texts.index(focus) if focus in texts else 0
 
 
+def projection_of(
+    active: ActiveModel, texts: list[str], vectors: np.ndarray, method: str, dims: int,
+    params: dict[str, float],
+) -> ProjectionResult | None:  # fmt: skip
+    """The map's coordinates: here and now for a few sentences, from a background job (with its
+    progress) for many; None while that job runs or when it stopped."""
+    settings = tuple(sorted(params.items()))
+    if len(texts) < scale.BACKGROUND_MIN:
+        with st.spinner(f"Projecting {len(texts):,} sentences with {METHOD_NAMES[method]}…"):
+            return backend.projection(active, tuple(texts), method, dims, settings, vectors)
+    restart = st.session_state.pop("_explore_map_restart", False)
+    job = backend.projection_job(active, texts, method, dims, settings, vectors, restart=restart)
+    job.wait(1.0)  # a map cached by an earlier run (or session) is back at once
+    if job.state == "running":
+        job_progress(job, "explore_map", "the projection")
+        st.caption(
+            f"{METHOD_NAMES[method]} on {len(texts):,} sentences: progress by stage (neighbours, "
+            "then the layout, epoch by epoch). The neighbours and the vectors below are ready."
+        )
+        return None
+    if job_outcome(job, "explore_map", "The projection"):
+        st.session_state["_explore_map_restart"] = True
+        st.rerun()
+    return job.result
+
+
 def map_section(
     active: ActiveModel, texts: list[str], labels: list[str], vectors: np.ndarray
-) -> tuple[int, ProjectionResult]:
+) -> tuple[int, ProjectionResult | None]:
     """The projection of every sentence; returns the sentence picked on it, and the map."""
     st.header("3 · A map of the space")
     try_notice(
@@ -404,10 +566,15 @@ def map_section(
         "screen. Distances on the map are approximate: trust the cosine numbers over the picture."
     )
     method, dims, params = projection_controls()
-    with st.spinner(f"Projecting {len(texts):,} sentences with {METHOD_NAMES[method]}…"):
-        projection: ProjectionResult = backend.projection(
-            active, tuple(texts), method, dims, tuple(sorted(params.items())), vectors
+    if method == "tsne" and len(texts) > scale.TSNE_MAX:
+        st.warning(
+            f"t-SNE takes up to {scale.TSNE_MAX:,} sentences (past that it runs for many "
+            f"minutes); with {len(texts):,}, pick UMAP or PCA."
         )
+        return clicked_sentence(texts), None
+    projection = projection_of(active, texts, vectors, method, dims, params)
+    if projection is None:
+        return clicked_sentence(texts), None
     if projection.note:
         st.info(projection.note)
     focus = clicked_sentence(texts)
@@ -427,6 +594,12 @@ def map_section(
         vectors,
     )
     if trust.trust_k:
+        if len(texts) > backend.HONESTY_SAMPLE:
+            st.caption(
+                f"Judged on {backend.HONESTY_SAMPLE:,} sentences drawn at random from the "
+                f"{len(texts):,} (their neighbours among themselves): every pair would take "
+                "minutes."
+            )
         metric_row(
             {"Trustworthiness": f"{trust.trustworthiness:.3f}",
              f"Neighbours kept (k = {trust.k})": f"{trust.mean_kept:.0%}"},
@@ -438,7 +611,7 @@ def map_section(
 
 
 def neighbours_section(
-    texts: list[str], labels: list[str], vectors: np.ndarray, focus: int
+    texts: list[str], labels: list[str], search: NeighbourSearch, focus: int
 ) -> None:
     st.header("4 · Nearest neighbours")
     try_notice(
@@ -449,13 +622,22 @@ def neighbours_section(
     if n < 2:
         st.info("Add a second sentence to see neighbours.")
         return
-    if st.session_state.get("explore_focus") not in texts:
-        st.session_state["explore_focus"] = texts[focus]
     left, right = st.columns([3, 1])
-    focus = texts.index(left.selectbox(
-        "Sentence", texts, key="explore_focus",
-        help="The sentence whose closest neighbours are listed (a click on the map picks it too).",
-    ))  # fmt: skip
+    if n <= SELECT_MAX:
+        if st.session_state.get("explore_focus") not in texts:
+            st.session_state["explore_focus"] = texts[focus]
+        focus = texts.index(left.selectbox(
+            "Sentence", texts, key="explore_focus",
+            help="The sentence whose closest neighbours are listed (a click on the map picks it "
+            "too).",
+        ))  # fmt: skip
+    else:
+        st.session_state["explore_focus_number"] = focus + 1
+        focus = left.number_input(
+            f"Sentence number (1 to {n:,}; or click a point on the map)", 1, n,
+            key="explore_focus_number",
+        ) - 1  # fmt: skip
+        left.caption(f"**{focus + 1:,}.** {texts[focus]}")
     if n > 2:  # a slider needs two different ends
         keep_in_range("explore_k", 1, min(20, n - 1))
         k = right.slider(
@@ -465,9 +647,13 @@ def neighbours_section(
     else:
         k = 1
         right.caption("With two sentences, each is the other's only neighbour.")
-    indices, scores = top_k(vectors[focus], vectors, k + 1)
-    keep = indices != focus
-    indices, scores = indices[keep][:k], scores[keep][:k]
+    indices, scores = search.neighbours_of(focus, k)
+    if search.method == "hnsw":
+        st.caption(
+            f"{n:,} sentences: the candidates come from a faiss HNSW index (8-bit vectors, built "
+            f"once past {limits.INDEX_SENTENCES:,} sentences), so a true neighbour can be missed; "
+            "every cosine shown is then computed exactly."
+        )
     neighbours = [texts[i] for i in indices]
     chart(charts.neighbor_bars(neighbours, scores.tolist()), "explore_neighbors")
     number_table(
@@ -642,16 +828,22 @@ st.caption(
     "Each sentence becomes one vector. Sentences that mean similar things should point the same "
     "way: their cosine similarity is close to 1. Unrelated ones sit near 0."
 )
-vectors = None
+prepared = None
 with section("sentences"):
     texts, labels, imported = sentences_section()
     if imported is None:
         share_sentences(texts, labels)  # the Map lab works on the same sentences
-        vectors, views = encode_section(active, texts), active
+        views = active
+        prepared = encode_section(active, texts)
     else:  # the user's own vectors: the views cache them under the import, not the model
-        vectors, views = imported_section(imported), backend.imported_source(active, imported)
-if vectors is None:  # the sentences could not be read or encoded: the message is above
+        views = backend.imported_source(active, imported)
+        prepared = imported_section(views, imported)
+if prepared is None:  # being prepared in the background, stopped, or the input was unusable
+    with section("reference demo"):
+        reference_demo_section(active)
+    page_done()
     st.stop()
+vectors = prepared.vectors
 with section("predict"):
     predict_section(texts, vectors)
 with section("heatmap"):
@@ -660,7 +852,7 @@ focus, projection = 0, None
 with section("map"):
     focus, projection = map_section(views, texts, labels, vectors)
 with section("neighbours"):
-    neighbours_section(texts, labels, vectors, focus)
+    neighbours_section(texts, labels, prepared.neighbours, focus)
     search_section(active, texts, labels, vectors, imported)
 with section("vectors"):
     vectors_section(active, texts, labels, vectors, projection, imported)
