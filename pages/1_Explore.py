@@ -847,7 +847,7 @@ vectors = prepared.vectors
 with section("predict"):
     predict_section(texts, vectors)
 with section("heatmap"):
-    heatmap_section(texts, vectors)
+    heatmap_section(texts, prepared)
 focus, projection = 0, None
 with section("map"):
     focus, projection = map_section(views, texts, labels, vectors)

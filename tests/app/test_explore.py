@@ -243,5 +243,5 @@ def test_public_mode_refuses_a_corpus_too_large_for_its_memory(explore, small_sc
     assert not explore.exception
     message = texts_of(explore.error)
     assert "would need about" in message and "of memory" in message and "use 1 MB" in message
-    # Refused before any work: the only preparation is the default preset's.
-    assert explore.session_state[backend.JOBS_KEY]["prepare"].label == "Preparing 240 sentences"
+    # Refused before any work: no background preparation was started.
+    assert backend.JOBS_KEY not in explore.session_state
