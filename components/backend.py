@@ -51,6 +51,7 @@ from components.encoder import (
     untrained_copy,
 )
 from components.memory_cache import MemoryStore
+from components.native_threads import one_thread_per_call
 from components.projection import ProjectionResult, project
 from components.tables import vectors_table
 from components.texts import csv_bytes
@@ -58,6 +59,7 @@ from components.training_setup import REGISTRY
 from components.work_queue import Job, JobCancelled, WorkQueue
 
 if TYPE_CHECKING:
+    import plotly.graph_objects as go
     from sentence_transformers import CrossEncoder, SentenceTransformer
 
     from components.encoder import Model
@@ -67,6 +69,7 @@ if TYPE_CHECKING:
 # Before the sessions' threads allocate: every thread that contends for the heap would get its own
 # glibc arena (up to 8 per core), and arenas rarely give memory back (docs/memory.md).
 limit_malloc_arenas(2)
+one_thread_per_call()  # BLAS / OpenMP: one thread per call (components/native_threads.py)
 
 T = TypeVar("T")
 LOG = logging.getLogger(__name__)
@@ -89,6 +92,7 @@ _CHUNKS = STORE.cache("chunks", _TTL)
 _INDEXES = STORE.cache("indexes", _TTL)
 _UPLOADS = STORE.cache("uploaded files", _TTL)
 _MODELS = STORE.cache("random-weight models", _TTL)
+_FIGURES = STORE.cache("figures", _TTL)
 
 EMBED_CHUNK = 128  # texts per cache entry; a progress bar advances per chunk
 PROGRESS_MIN_TEXTS = 300  # below this, encoding is quick enough for a spinner
@@ -465,6 +469,44 @@ def projection(
     return result
 
 
+def similarity_figure(
+    active: ActiveModel,
+    texts: Sequence[str],
+    vectors: np.ndarray,
+    *,
+    rows: int,
+    clustered: bool,
+    show_values: bool,
+) -> go.Figure:
+    """The cosine heatmap of the first `rows` texts (in cluster order when `clustered`), built
+    once per (model, texts, view): a rerun with nothing changed only sends it again.
+
+    Building it (the n x n cosines, the clustering, one hover string per row) took ~50 ms of
+    every Explore rerun. Plotly copies a figure before sending it, so sessions can share it.
+    """
+    from components import charts
+    from components.similarity import cluster_order, cosine_similarity_matrix
+
+    key = (active.key, digest(texts), rows, clustered, show_values)
+
+    def build() -> go.Figure:
+        shown = np.arange(rows)
+        similarity = cosine_similarity_matrix(vectors[shown])  # (rows, rows): never n x n
+        if clustered:
+            order = cluster_order(similarity)
+            shown, similarity = shown[order], similarity[np.ix_(order, order)]
+        return charts.similarity_heatmap(
+            similarity, [texts[i] for i in shown], show_values=show_values,
+            numbers=(shown + 1).tolist(),
+        )  # fmt: skip
+
+    figure = _FIGURES.get(key)
+    if figure is None:
+        figure = build()
+        _FIGURES.put(key, figure, nbytes=len(figure.to_json()))
+    return figure
+
+
 def embeddings_csv(
     active: ActiveModel, texts: Sequence[str], labels: Sequence[str], vectors: np.ndarray
 ) -> bytes:
@@ -609,6 +651,7 @@ def warm_up_umap() -> threading.Thread:
             time.sleep(0.5)
         points = np.random.default_rng(0).normal(size=(30, 8)).astype(np.float32)
         project(points, "umap", 2)
+        one_thread_per_call()  # pools umap's imports loaded
         trim_memory()
 
     thread = threading.Thread(target=fit_a_tiny_map, name="umap-warm-up", daemon=True)

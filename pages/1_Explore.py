@@ -16,7 +16,7 @@ from components.samples import (
     load_preset,
 )
 from components.search import top_k
-from components.similarity import cluster_order, cosine_similarity_matrix, mean_pairwise_cosine
+from components.similarity import cosine_similarity_matrix, mean_pairwise_cosine
 from components.tables import vectors_table
 from components.texts import (
     InputError,
@@ -181,7 +181,7 @@ def encode_section(active: ActiveModel, texts: list[str]) -> np.ndarray:
     return vectors
 
 
-def heatmap_section(texts: list[str], vectors: np.ndarray) -> None:
+def heatmap_section(active: ActiveModel, texts: list[str], vectors: np.ndarray) -> None:
     st.header("2 · Cosine similarity of every pair")
     order = st.radio(
         "Order", ["Input order", "Clustered"], horizontal=True,
@@ -190,19 +190,14 @@ def heatmap_section(texts: list[str], vectors: np.ndarray) -> None:
         "topics show up as blocks along the diagonal.",
     )  # fmt: skip
     n = len(texts)
-    shown = np.arange(min(n, HEATMAP_MAX))
     if n > HEATMAP_MAX:
         st.caption(
             f"The heatmap shows the first {HEATMAP_MAX} of {n:,} sentences; the map and the "
             "neighbour search below use all of them."
         )
-    similarity = cosine_similarity_matrix(vectors[shown])  # (shown, shown): never the full n x n
-    if order == "Clustered":
-        rows = cluster_order(similarity)
-        shown, similarity = shown[rows], similarity[np.ix_(rows, rows)]
-    figure = charts.similarity_heatmap(
-        similarity, [texts[i] for i in shown], show_values=n <= VALUES_MAX,
-        numbers=(shown + 1).tolist(),
+    figure = backend.similarity_figure(
+        active, texts, vectors, rows=min(n, HEATMAP_MAX), clustered=order == "Clustered",
+        show_values=n <= VALUES_MAX,
     )  # fmt: skip
     chart(figure, "explore_heatmap")
     st.caption(
@@ -379,7 +374,7 @@ with section("sentences"):
 if vectors is None:  # the sentences could not be read or encoded: the message is above
     st.stop()
 with section("heatmap"):
-    heatmap_section(texts, vectors)
+    heatmap_section(active, texts, vectors)
 focus = 0
 with section("map"):
     focus = map_section(active, texts, labels, vectors)
