@@ -25,15 +25,17 @@ import time
 import uuid
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, TypeVar
 
 import numpy as np
+import pandas as pd
 import streamlit as st
 
 from components import limits, result_cache
 from components.allocator import limit_malloc_arenas, trim_memory
 from components.chunking import Chunk, chunk_text
+from components.clusters import Clustering, ClusterMethod, cluster_sentences
 from components.documents import LoadedDocument, from_upload
 from components.encoder import (
     DEFAULT_MODEL,
@@ -48,14 +50,24 @@ from components.encoder import (
     load_model,
     model_info,
     token_batch,
+    unnormalized_embed,
     untrained_copy,
 )
+from components.geometry import (
+    RAW_MAX,
+    TRUNCATION_DIMS,
+    metric_agreement,
+    quantisation_overlap,
+    truncation_overlap,
+)
+from components.imported_vectors import first_rows
 from components.memory_cache import MemoryStore
 from components.native_threads import one_thread_per_call
-from components.projection import ProjectionResult, project
+from components.projection import Honesty, ProjectionResult, align, honesty, project
 from components.tables import vectors_table
 from components.texts import csv_bytes
 from components.training_setup import REGISTRY
+from components.vector_io import ImportedVectors, read_uploads
 from components.work_queue import Job, JobCancelled, WorkQueue
 
 if TYPE_CHECKING:
@@ -93,6 +105,11 @@ _INDEXES = STORE.cache("indexes", _TTL)
 _UPLOADS = STORE.cache("uploaded files", _TTL)
 _MODELS = STORE.cache("random-weight models", _TTL)
 _FIGURES = STORE.cache("figures", _TTL)
+_HONESTY = STORE.cache("map honesty", _TTL)
+_CLUSTERINGS = STORE.cache("clusterings", _TTL)
+_RAW_VECTORS = STORE.cache("unnormalised vectors", _TTL)
+_GEOMETRY = STORE.cache("geometry lessons", _TTL)
+_IMPORTS = STORE.cache("imported vectors", _TTL)
 
 EMBED_CHUNK = 128  # texts per cache entry; a progress bar advances per chunk
 PROGRESS_MIN_TEXTS = 300  # below this, encoding is quick enough for a spinner
@@ -356,6 +373,21 @@ def active_model() -> ActiveModel:
     return ActiveModel(model, name, model_info(model, name))
 
 
+def session_model_names() -> list[str]:
+    """The labels of this session's own models (e.g. a fine-tuned copy)."""
+    return list(st.session_state.get(SESSION_MODELS_KEY, {}))
+
+
+def model_named(name: str) -> ActiveModel:
+    """A model by name: this session's own copy under that label, else the shared model."""
+    model = session_model(name) if name in session_model_names() else None
+    if model is not None:
+        key = st.session_state[SESSION_MODEL_KEYS][name]
+        return ActiveModel(model, key, model_info(model, name, source="this session only"))
+    model = get_model(name)
+    return ActiveModel(model, name, model_info(model, name))
+
+
 def _parameter_bytes(model: Model) -> int:
     if is_fast(model):
         return model.weights_bytes()
@@ -469,7 +501,14 @@ def projection(
     return result
 
 
-def similarity_figure(
+@dataclass(frozen=True)
+class SimilarityHeatmap:
+    figure: go.Figure
+    shown: np.ndarray  # (rows,) which texts the heatmap shows, in its order
+    similarity: np.ndarray  # (rows, rows) their cosines, in that order
+
+
+def similarity_heatmap(
     active: ActiveModel,
     texts: Sequence[str],
     vectors: np.ndarray,
@@ -477,34 +516,35 @@ def similarity_figure(
     rows: int,
     clustered: bool,
     show_values: bool,
-) -> go.Figure:
+) -> SimilarityHeatmap:
     """The cosine heatmap of the first `rows` texts (in cluster order when `clustered`), built
     once per (model, texts, view): a rerun with nothing changed only sends it again.
 
-    Building it (the n x n cosines, the clustering, one hover string per row) took ~50 ms of
-    every Explore rerun. Plotly copies a figure before sending it, so sessions can share it.
+    Building it (the cosines, the clustering, one hover string per row) took ~50 ms of every
+    Explore rerun. Plotly copies a figure before sending it, so sessions can share it.
     """
     from components import charts
     from components.similarity import cluster_order, cosine_similarity_matrix
 
-    key = (active.key, digest(texts), rows, clustered, show_values)
-
-    def build() -> go.Figure:
+    def build() -> SimilarityHeatmap:
         shown = np.arange(rows)
         similarity = cosine_similarity_matrix(vectors[shown])  # (rows, rows): never n x n
         if clustered:
             order = cluster_order(similarity)
             shown, similarity = shown[order], similarity[np.ix_(order, order)]
-        return charts.similarity_heatmap(
+        figure = charts.similarity_heatmap(
             similarity, [texts[i] for i in shown], show_values=show_values,
             numbers=(shown + 1).tolist(),
         )  # fmt: skip
+        return SimilarityHeatmap(figure, shown, similarity)
 
-    figure = _FIGURES.get(key)
-    if figure is None:
-        figure = build()
-        _FIGURES.put(key, figure, nbytes=len(figure.to_json()))
-    return figure
+    key = (active.key, digest(texts), rows, clustered, show_values)
+    heatmap = _FIGURES.get(key)
+    if heatmap is None:
+        heatmap = build()
+        nbytes = len(heatmap.figure.to_json()) + heatmap.similarity.nbytes
+        _FIGURES.put(key, heatmap, nbytes=nbytes)
+    return heatmap
 
 
 def embeddings_csv(
@@ -515,6 +555,31 @@ def embeddings_csv(
     Not cached: pass it to `st.download_button` as a callable, so it runs only on a click.
     """
     return csv_bytes(vectors_table(list(texts), list(labels), vectors))
+
+
+# ---------------------------------------------------------------- vectors the user brought
+IMPORTED_KEY_PREFIX = "imported:"
+
+
+def imported_vectors(files: Sequence[tuple[str, bytes]]) -> ImportedVectors:
+    """Uploaded vector files (name, bytes), read once per set of files and cut to the first
+    `limits.SENTENCES` rows. Raises `InputError` (never cached) when they cannot be used."""
+    hasher = hashlib.blake2b(digest_size=16)
+    for name, data in files:
+        hasher.update(f"{len(name)}:{name}:{len(data)}:".encode())
+        hasher.update(data)
+    return _IMPORTS.get_or_compute(
+        hasher.hexdigest(), lambda: first_rows(read_uploads(files), limits.SENTENCES)
+    )
+
+
+def imported_source(active: ActiveModel, imported: ImportedVectors) -> ActiveModel:
+    """What the views' caches (maps, their honesty) are keyed by for vectors the user brought:
+    the import's fingerprint, never the model's name, so a map of these vectors is never taken
+    for the model's own map of the same texts (and nothing of them is written to disk). The
+    model stays the one in use: it still encodes typed queries."""
+    info = replace(active.info, name=f"{IMPORTED_KEY_PREFIX}{imported.source}")
+    return ActiveModel(active.model, f"{IMPORTED_KEY_PREFIX}{imported.fingerprint}", info)
 
 
 # ---------------------------------------------------------------- tokens
@@ -620,6 +685,106 @@ def cache_stats() -> str:
         f"Server: {stats.bytes / 2**20:,.0f} of {stats.max_bytes / 2**20:,.0f} MB of cached "
         f"results · heavy jobs: {running} running, {waiting} waiting"
     )
+
+
+# ---------------------------------------------------------------- map lab
+def _queued(cache, key: tuple, kind: str, label: str, compute: Callable[[], T]) -> T:
+    """`cache`'s value for `key`, computed as one queued heavy job when it is missing."""
+    value = cache.get(key)
+    if value is None:
+        with heavy(kind, label):
+            value = cache.get_or_compute(key, compute)
+    return value
+
+
+def map_honesty(
+    active: ActiveModel,
+    texts: tuple[str, ...],
+    method: str,
+    n_components: int,
+    params: tuple[tuple[str, float], ...],
+    k: int,
+    vectors: np.ndarray,
+) -> Honesty:
+    """How far to trust the `projection` with these arguments (trustworthiness, kept shares)."""
+    coords = projection(active, texts, method, n_components, params, vectors).coords
+    key = (active.key, digest(texts), method, n_components, params, k)
+    return _queued(_HONESTY, key, "map", f"Checking the map of {len(texts):,} points",
+                   lambda: honesty(vectors, coords, k))  # fmt: skip
+
+
+@dataclass(frozen=True)
+class MapView:
+    """One 2D map of the sentences, turned onto the PCA map, and how far to trust it."""
+
+    method_used: str  # "pca", "umap", "tsne" (or what a small n fell back to)
+    coords: np.ndarray  # (n, 2): PCA as computed; the others aligned onto it (Procrustes)
+    honesty: Honesty  # alignment moves no neighbour: the same figures as the raw map
+    note: str  # why the method or a parameter differs from what was asked
+
+
+def map_view(
+    active: ActiveModel,
+    texts: tuple[str, ...],
+    method: str,
+    params: tuple[tuple[str, float], ...],
+    k: int,
+    vectors: np.ndarray,
+) -> MapView:
+    """A 2D map, aligned onto the PCA map of the same sentences, with its honesty figures."""
+    result = projection(active, texts, method, 2, params, vectors)
+    coords = result.coords
+    if method != "pca":
+        coords = align(projection(active, texts, "pca", 2, (), vectors).coords, coords).coords
+    figures = map_honesty(active, texts, method, 2, params, k, vectors)
+    return MapView(result.method_used, coords, figures, result.note)
+
+
+def clustering(
+    active: ActiveModel,
+    texts: tuple[str, ...],
+    method: ClusterMethod,
+    n_clusters: int,
+    min_cluster_size: int,
+    seed: int,
+    vectors: np.ndarray,
+) -> Clustering:
+    """Clusters of the sentence vectors, named by c-TF-IDF, per (model, texts, settings)."""
+    key = (active.key, digest(texts), method, n_clusters, min_cluster_size, seed)
+    return _queued(_CLUSTERINGS, key, "clusters", f"Clustering {len(texts):,} sentences",
+                   lambda: cluster_sentences(list(texts), vectors, method, n_clusters=n_clusters,
+                                             min_cluster_size=min_cluster_size, seed=seed))  # fmt: skip
+
+
+def unnormalized_vectors(active: ActiveModel, texts: tuple[str, ...]) -> np.ndarray:
+    """The model's vectors before its final Normalize module (n, dim), with their lengths."""
+    return _queued(_RAW_VECTORS, (active.key, digest(texts)), "encode sentences",
+                   f"Encoding {len(texts):,} sentences without normalising",
+                   lambda: unnormalized_embed(active.model, texts))  # fmt: skip
+
+
+@dataclass(frozen=True)
+class GeometryLessons:
+    raw_lengths: np.ndarray  # (n,) length of each vector before Normalize
+    metrics: pd.DataFrame  # `geometry.metric_agreement` on the raw vectors (first RAW_MAX)
+    truncation: pd.DataFrame  # `geometry.truncation_overlap` at `TRUNCATION_DIMS`
+    quantisation: pd.DataFrame  # `geometry.quantisation_overlap`
+
+
+def geometry_lessons(
+    active: ActiveModel, texts: tuple[str, ...], k: int, vectors: np.ndarray
+) -> GeometryLessons:
+    """The three geometry lessons' tables for these sentences (one n x n pass each, in blocks);
+    the metric lesson re-encodes only the first `RAW_MAX` sentences without Normalize."""
+    raw = unnormalized_vectors(active, texts[:RAW_MAX])
+    return _queued(_GEOMETRY, (active.key, digest(texts), k), "geometry",
+                   f"Geometry lessons on {len(texts):,} sentences",
+                   lambda: GeometryLessons(
+                       raw_lengths=np.linalg.norm(raw, axis=1),
+                       metrics=metric_agreement(raw, k),
+                       truncation=truncation_overlap(vectors, TRUNCATION_DIMS, k),
+                       quantisation=quantisation_overlap(vectors, k),
+                   ))  # fmt: skip
 
 
 # ---------------------------------------------------------------- warm-up

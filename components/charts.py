@@ -382,3 +382,48 @@ def token_scatter(
     figure.update_xaxes(showticklabels=False)
     figure.update_yaxes(showticklabels=False, scaleanchor="x")
     return figure
+
+
+def aligned_maps(
+    coords_a: np.ndarray, coords_b: np.ndarray, texts: Sequence[str], names: tuple[str, str]
+) -> go.Figure:
+    """Two models' maps of the same sentences on one set of axes (already aligned, e.g. by
+    Procrustes), with a faint line from each sentence's place under A to its place under B."""
+    hovers = [hover_text(text, 50, 200) for text in texts]
+    lines_x: list[float | None] = []
+    lines_y: list[float | None] = []
+    for (xa, ya), (xb, yb) in zip(coords_a[:, :2], coords_b[:, :2], strict=True):
+        lines_x += [float(xa), float(xb), None]
+        lines_y += [float(ya), float(yb), None]
+    figure = go.Figure(
+        go.Scatter(
+            x=lines_x,
+            y=lines_y,
+            mode="lines",
+            line={"color": "#bbbbbb", "width": 1},
+            hoverinfo="skip",
+            showlegend=False,
+            name="moved",
+        )  # fmt: skip
+    )
+    for number, (name, coords, symbol) in enumerate(
+        ((names[0], coords_a, "circle"), (names[1], coords_b, "diamond"))
+    ):
+        figure.add_trace(
+            go.Scatter(
+                x=coords[:, 0],
+                y=coords[:, 1],
+                mode="markers",
+                name=html.escape(name),
+                marker={"size": 9, "symbol": symbol, "color": PALETTE[number]},
+                customdata=list(range(len(texts))),
+                text=hovers,
+                hovertemplate="%{text}<extra>" + html.escape(name) + "</extra>",
+            )  # fmt: skip
+        )
+    figure.update_layout(
+        height=460, margin={"l": 10, "r": 10, "t": 30, "b": 10},
+        xaxis={"showticklabels": False, "title": None}, yaxis={"showticklabels": False, "title": None},
+        legend={"orientation": "h", "y": 1.08},
+    )  # fmt: skip
+    return figure

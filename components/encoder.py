@@ -140,8 +140,8 @@ def load_by_name(
     """
     if model_policy.public_mode() if public is None else public:
         return _load_public(factory, name, kind, device)
-    folder = Path(name).expanduser()
-    if folder.exists():
+    folder = _local_path(name)
+    if folder is not None:
         try:
             return factory(str(folder), device=device, trust_remote_code=False)
         except Exception as error:  # noqa: BLE001 - any failure becomes a user message
@@ -161,6 +161,16 @@ def load_by_name(
         return factory(name, device=device, trust_remote_code=False)
     except Exception as error:  # noqa: BLE001
         raise ModelLoadError(f"Cannot load `{name}`: {_first_line(error)}") from error
+
+
+def _local_path(name: str) -> Path | None:
+    """`name` as an existing local path, else None (also for names no file system accepts:
+    too long, with a NUL byte, ...)."""
+    try:
+        path = Path(name).expanduser()
+        return path if path.exists() else None
+    except (OSError, ValueError, RuntimeError):
+        return None
 
 
 def _first_line(error: BaseException) -> str:
@@ -195,7 +205,7 @@ def model_info(model: Model, name: str, source: str | None = None) -> ModelInfo:
     elif source is None and model_policy.public_mode():
         source = "Hugging Face hub"  # public mode never looks at the file system
     elif source is None:
-        source = "local folder" if Path(name).expanduser().exists() else "Hugging Face hub"
+        source = "local folder" if _local_path(name) is not None else "Hugging Face hub"
     return ModelInfo(
         name=name,
         dimension=int(model.get_embedding_dimension()),
@@ -233,6 +243,38 @@ def embed(
             show_progress_bar=False,
         )
     return np.asarray(vectors, dtype=np.float32)  # (n, dim)
+
+
+def unnormalized_embed(model: Model, texts: Sequence[str], batch_size: int = 32) -> np.ndarray:
+    """The model's sentence vectors before its final Normalize module (if it has one).
+
+    all-MiniLM-L6-v2 ends in Normalize, so `embed` always returns unit vectors; these are the
+    mean-pooled vectors that module receives, with their natural, unequal lengths. Normalising
+    them gives `embed`'s vectors back (tested).
+
+    Returns:
+        float32 (n, dim).
+    """
+    texts = list(texts)
+    if isinstance(model, OnnxEncoder):
+        return model.pooled(texts, batch_size=batch_size)
+    import torch  # only a torch model needs its modules run one by one
+
+    parts = []
+    modules = [module for module in model if type(module).__name__ != "Normalize"]
+    with model_lock(model), torch.no_grad():  # preprocess uses the shared tokenizer
+        for start in range(0, len(texts), batch_size):
+            features = model.preprocess(texts[start : start + batch_size])
+            features = {
+                key: value.to(model.device) if isinstance(value, torch.Tensor) else value
+                for key, value in features.items()
+            }
+            for module in modules:
+                features = module(features)
+            parts.append(features["sentence_embedding"].float().cpu().numpy())
+    if not parts:
+        return np.zeros((0, int(model.get_embedding_dimension())), dtype=np.float32)
+    return np.concatenate(parts).astype(np.float32)  # (n, dim)
 
 
 def count_tokens(model: Model, texts: Sequence[str]) -> list[int]:

@@ -457,13 +457,15 @@ class OnnxEncoder:
     ) -> np.ndarray:
         """Sentence vectors (n, dim) float32, equal to `model.encode(texts, normalize_embeddings=
         normalize)` within 1e-5 (unit rows either way when the pipeline ends in Normalize)."""
+        vectors = self.pooled(texts, batch_size=batch_size)  # (n, dim)
+        return normalize_rows(vectors) if normalize or self.pipeline.normalize else vectors
+
+    def pooled(self, texts: Sequence[str], *, batch_size: int = 32) -> np.ndarray:
+        """The pooling layer's output (n, dim) float32: the vectors before a final Normalize."""
         texts = list(texts)
         vectors = np.zeros((len(texts), self.dimension), dtype=np.float32)  # (n, dim)
         for rows, hidden, mask in self._batches(texts, batch_size):
-            pooled = pool_array(hidden, mask, self.pipeline.pooling)  # (batch, dim)
-            if normalize or self.pipeline.normalize:
-                pooled = normalize_rows(pooled)
-            vectors[rows] = pooled
+            vectors[rows] = pool_array(hidden, mask, self.pipeline.pooling)  # (batch, dim)
         return vectors
 
     def token_embeddings(self, texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:

@@ -106,7 +106,8 @@ def _pca(vectors: np.ndarray, n_components: int) -> ProjectionResult:
             f"{n} points span at most {n - 1} direction{'s' if n > 2 else ''}: "
             f"the other axis is flat (0)."
         )
-    coords = PCA(n_components=usable).fit_transform(vectors.astype(np.float64))
+    with np.errstate(invalid="ignore", divide="ignore"):  # identical points: 0/0 variance ratio
+        coords = PCA(n_components=usable).fit_transform(vectors.astype(np.float64))
     return ProjectionResult(_pad(coords, n_components), "pca", note)
 
 
@@ -165,3 +166,213 @@ def _tsne(
         method="barnes_hut" if n_components < 4 else "exact",
     ).fit_transform(vectors)
     return ProjectionResult(np.asarray(coords, dtype=np.float64), "tsne", note)
+
+
+# ---------------------------------------------------------------- How far to trust a map
+
+HONESTY_BLOCK = 256  # rows per block: memory stays O(block x n), never the full n x n
+
+
+@dataclass(frozen=True)
+class Honesty:
+    """How much of the space's neighbourhoods a map kept.
+
+    Attributes:
+        trustworthiness: Venna & Kaski's trustworthiness in [0, 1], equal to
+            `sklearn.manifold.trustworthiness(vectors, coords, n_neighbors=trust_k)` (its default
+            metric, Euclidean in the space: for unit vectors the same ranking as cosine). 1 = no
+            point has a map neighbour that is far away in the space. NaN with no points.
+        kept: (n,) share of each point's `k` nearest neighbours in the space (cosine) that are also
+            among its `k` nearest on the map (Euclidean).
+        k: neighbours per point used for `kept` (the asked k, at most n - 1).
+        trust_k: neighbours per point used for `trustworthiness` (the asked k, below n / 2 as the
+            formula requires; 0 when n <= 2).
+    """
+
+    trustworthiness: float
+    kept: np.ndarray  # (n,)
+    k: int
+    trust_k: int
+
+    @property
+    def mean_kept(self) -> float:
+        return float(self.kept.mean()) if self.kept.size else float("nan")
+
+
+def honesty(vectors: np.ndarray, coords: np.ndarray, k: int = 10) -> Honesty:
+    """Trustworthiness and per-point kept share of a map of the vectors.
+
+    Neighbours are ranked by distance, ties by index (lower first), so duplicates and tied map
+    positions give the same answer every time. Memory is O(256 x n): no n x n matrix is built.
+
+    Small inputs: `k` is clamped to n - 1 for `kept` and to the largest integer below n / 2 for the
+    trustworthiness (sklearn refuses larger ones: the formula's normaliser needs it). With one or
+    two points no map can misplace a neighbour, so both figures are 1.0; with none, the
+    trustworthiness is NaN and `kept` is empty.
+
+    Args:
+        vectors: (n, dim) points in the space.
+        coords: (n, c) the same points on the map.
+        k: neighbours per point.
+
+    Returns:
+        An `Honesty`.
+    """
+    space = np.asarray(vectors, dtype=np.float64)  # (n, dim)
+    flat = np.asarray(coords, dtype=np.float64)  # (n, c)
+    n = space.shape[0]
+    if flat.shape[0] != n:
+        raise ValueError(f"{n} vectors but {flat.shape[0]} map points")
+    if k < 1:
+        raise ValueError(f"k must be at least 1, got {k}")
+    kept_k = min(int(k), n - 1)
+    trust_k = min(int(k), (n - 1) // 2)  # largest integer below n / 2
+    if n == 0:
+        return Honesty(float("nan"), np.zeros(0), 0, 0)
+    if kept_k < 1:
+        return Honesty(1.0, np.ones(n), 0, 0)
+
+    squared = (space * space).sum(axis=1)  # (n,)
+    norms = np.sqrt(squared)
+    norms[norms == 0] = 1.0
+    kept = np.empty(n)
+    penalty = 0.0
+    for start in range(0, n, HONESTY_BLOCK):
+        rows = np.arange(start, min(start + HONESTY_BLOCK, n))  # (b,)
+        here = np.arange(rows.size)
+        gram = space[rows] @ space.T  # (b, n): one product serves cosine and distance
+        cosine = gram / norms[rows, None] / norms[None, :]
+        cosine[here, rows] = -np.inf
+        map_distance = np.zeros((rows.size, n))  # (b, n) squared Euclidean on the map
+        for axis in range(flat.shape[1]):
+            map_distance += (flat[rows, None, axis] - flat[None, :, axis]) ** 2
+        map_distance[here, rows] = np.inf
+        space_near = _nearest(-cosine, kept_k)  # (b, kept_k)
+        map_near = _nearest(map_distance, max(kept_k, trust_k))  # (b, >= k)
+        common = (space_near[:, :, None] == map_near[:, None, :kept_k]).any(axis=2)  # (b, kept_k)
+        kept[rows] = common.sum(axis=1) / kept_k
+        if trust_k:
+            # Squared Euclidean in the space as sklearn computes it (|x|^2 + |y|^2 - 2 x.y).
+            distance = squared[rows, None] + squared[None, :] - 2.0 * gram
+            distance[here, rows] = np.inf  # (b, n)
+            penalty += _rank_penalty(distance, map_near[:, :trust_k], trust_k)
+    trust = 1.0
+    if trust_k:
+        trust = 1.0 - penalty * 2.0 / (n * trust_k * (2.0 * n - 3.0 * trust_k - 1.0))
+    return Honesty(float(trust), kept, kept_k, trust_k)
+
+
+def _nearest(distance: np.ndarray, k: int) -> np.ndarray:
+    """(b, n) distances -> (b, k) indices of the k smallest per row, ties by lower index."""
+    if k >= distance.shape[1]:
+        return np.argsort(distance, axis=1, kind="stable")[:, :k]
+    nearest = np.argpartition(distance, k - 1, axis=1)[:, :k]  # (b, k), unordered
+    kth = np.take_along_axis(distance, nearest, axis=1).max(axis=1, keepdims=True)  # (b, 1)
+    tied = (distance <= kth).sum(axis=1) > k  # rows where a tie straddles the k-th place
+    if tied.any():  # the partition picked any of the tied points: redo those rows by index
+        nearest[tied] = np.argsort(distance[tied], axis=1, kind="stable")[:, :k]
+    chosen = np.take_along_axis(distance, nearest, axis=1)
+    order = np.lexsort((nearest, chosen), axis=1)  # by distance, then by index
+    return np.take_along_axis(nearest, order, axis=1)
+
+
+def _rank_penalty(distance: np.ndarray, map_near: np.ndarray, k: int) -> float:
+    """Sum over rows of max(0, r(i, j) - k) for the map neighbours j (ranks in the space from 1)."""
+    chosen = np.take_along_axis(distance, map_near, axis=1)  # (b, k)
+    closer = (distance[:, None, :] < chosen[:, :, None]).sum(axis=2)  # (b, k)
+    columns = np.arange(distance.shape[1])
+    tied_before = (
+        (distance[:, None, :] == chosen[:, :, None])
+        & (columns[None, None, :] < map_near[:, :, None])
+    ).sum(axis=2)  # (b, k): equal distance, lower index: ranked first
+    ranks = closer + tied_before + 1
+    return float(np.maximum(ranks - k, 0).sum())
+
+
+def honesty_reading(result: Honesty) -> str:
+    """One line for learners: what the two figures say about the map."""
+    if result.trust_k == 0:
+        return "With one or two sentences a map cannot misplace a neighbour: nothing to judge yet."
+    trust = result.trustworthiness
+    verdict = (
+        "few map neighbours are strangers in the space"
+        if trust >= 0.9
+        else "some map neighbours are far apart in the space"
+        if trust >= 0.75
+        else "many map neighbours are far apart in the space: read closeness on this map with care"
+    )
+    return (
+        f"Trustworthiness {trust:.2f}: {verdict}. On average {result.mean_kept:.0%} of a "
+        f"sentence's {result.k} nearest neighbours (cosine) are also its {result.k} nearest on "
+        "the map; the rest were pushed away by the squeeze to a screen."
+    )
+
+
+def explained_variance(vectors: np.ndarray, n_components: int = 2) -> np.ndarray:
+    """Share of the vectors' total variance along each of the first PCA axes.
+
+    Equal to `sklearn.decomposition.PCA(n_components).explained_variance_ratio_`; axes that n
+    points cannot span (n_components > n - 1) get 0.
+
+    Args:
+        vectors: (n, dim).
+        n_components: how many axes.
+
+    Returns:
+        (n_components,) shares in [0, 1], largest first; their sum is what a PCA map of that many
+        axes keeps of the spread.
+    """
+    vectors = np.asarray(vectors, dtype=np.float64)  # (n, dim)
+    shares = np.zeros(n_components)
+    usable = min(n_components, vectors.shape[0] - 1, vectors.shape[1])
+    if usable < 1:
+        return shares
+    with np.errstate(invalid="ignore", divide="ignore"):
+        ratio = PCA(n_components=usable).fit(vectors).explained_variance_ratio_
+    shares[:usable] = np.nan_to_num(ratio)  # identical points: no variance to explain
+    return shares
+
+
+@dataclass(frozen=True)
+class Alignment:
+    coords: np.ndarray  # (n, c) the map turned, mirrored, shifted and scaled onto the reference
+    disparity: float  # scipy.spatial.procrustes' disparity: 0 = same shape, up to 1
+
+
+def align(reference: np.ndarray, coords: np.ndarray) -> Alignment:
+    """Procrustes: rotate (or mirror), shift and uniformly scale a map onto a reference map.
+
+    Only a similarity transform is used (one scale for every axis), so the aligned map keeps every
+    ratio of distances, every neighbour and therefore its honesty figures; only where it sits and
+    which way it faces change. It lands with the reference's centre and overall spread, so two
+    maps of the same sentences (PCA, UMAP, t-SNE) can be read side by side. `disparity` equals
+    `scipy.spatial.procrustes(reference, coords)[2]`.
+
+    Args:
+        reference: (n, c) the map to line up with.
+        coords: (n, c) the map to move.
+
+    Returns:
+        An `Alignment`. A map without spread (n < 2, or every point in one place) is only
+        shifted onto the reference centre; its disparity is NaN.
+    """
+    from scipy.linalg import orthogonal_procrustes
+
+    target = np.asarray(reference, dtype=np.float64)  # (n, c)
+    moving = np.asarray(coords, dtype=np.float64)  # (n, c)
+    if target.shape != moving.shape:
+        raise ValueError(f"maps of shapes {target.shape} and {moving.shape} cannot be aligned")
+    if target.shape[0] == 0:
+        return Alignment(moving.copy(), float("nan"))
+    target_centre, moving_centre = target.mean(axis=0), moving.mean(axis=0)
+    target_centred, moving_centred = target - target_centre, moving - moving_centre
+    target_size, moving_size = np.linalg.norm(target_centred), np.linalg.norm(moving_centred)
+    if target_size == 0 or moving_size == 0:
+        return Alignment(moving_centred + target_centre, float("nan"))
+    target_unit, moving_unit = target_centred / target_size, moving_centred / moving_size
+    rotation, scale = orthogonal_procrustes(moving_unit, target_unit)
+    turned = moving_unit @ rotation  # (n, c), total spread 1 like the reference's unit copy
+    disparity = float(((target_unit - turned * scale) ** 2).sum())  # scipy's best-fit scale
+    # Drawn with the reference's spread (not the best-fit scale, which shrinks a map that fits
+    # badly): both maps fill the same area.
+    return Alignment(turned * target_size + target_centre, disparity)

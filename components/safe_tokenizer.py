@@ -70,6 +70,16 @@ class SafeTokenizer:
             self._full.encode("", add_special_tokens=False).ids
         )
 
+    @property
+    def backend_tokenizer(self):
+        """The untruncated `tokenizers.Tokenizer` (as on a Hugging Face fast tokenizer): read
+        its model and vocabulary only; never reconfigure it (other threads use it)."""
+        return self._full
+
+    def __len__(self) -> int:
+        """Vocabulary size with added tokens, like `len()` of a Hugging Face tokenizer."""
+        return int(self._full.get_vocab_size(with_added_tokens=True))
+
     def _truncated_at(self, length: int):
         tokenizer = self._truncating.get(length)
         if tokenizer is None:

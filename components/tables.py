@@ -22,3 +22,11 @@ def vectors_table(
     table.insert(0, "label", list(labels))
     table.insert(0, "text", list(texts))
     return table
+
+
+def similarity_table(texts: Sequence[str], similarity: np.ndarray) -> pd.DataFrame:
+    """The (n, n) cosine matrix with the sentences as row and column headers."""
+    headers = [f"{number}. {text}" for number, text in enumerate(texts, start=1)]
+    table = pd.DataFrame(np.asarray(similarity, dtype=np.float64), columns=headers)
+    table.insert(0, "sentence", headers)
+    return table

@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -14,7 +15,21 @@ import streamlit as st
 
 from components import backend, limits, model_policy
 from components.encoder import DEFAULT_MODEL, ModelLoadError
-from components.texts import InputError, Message, first_lines, within_chars
+from components.lessons import Lesson, lesson_from_json, lesson_to_json, shipped_lessons
+from components.model_card import model_card
+from components.page_state import (
+    PAGE_STATES,
+    ExploreState,
+    LabState,
+    LossState,
+    check_field,
+)
+from components.presenter import present_figure, presenter_css
+from components.samples import DEFAULT_PRESET, load_preset, load_triplet_preset
+from components.share_links import PRESENT_PARAM, URL_LIMIT, decode_link, encode_link
+from components.texts import InputError, Message, csv_bytes, first_lines, within_chars
+from components.triplets import COLUMNS as TRIPLET_COLUMNS
+from components.vector_io import ExportFormat
 from components.work_queue import QueueError
 
 T = TypeVar("T")
@@ -31,12 +46,18 @@ LABS = [
      "Cosine-margin, triplet and InfoNCE losses on your own triplets, and live fine-tuning."),
     ("pages/4_Search_Long_Text.py", "🔎 Long text & search",
      "Chunk long documents, build an index, search and re-rank; book vectors vs chunk vectors."),
+    ("pages/5_Map_Lab.py", "🗺️ Map lab",
+     "How far to trust a map; PCA, UMAP and t-SNE side by side; clusters with names; semantic "
+     "axes; the geometry of metrics, dimensions and quantisation; find and select."),
+    ("pages/6_Glossary.py", "📖 Glossary",
+     "Every term of the lesson and the labs in one line, with the place to see it at work."),
 ]  # fmt: skip
 ROOT = Path(__file__).resolve().parent.parent
 
 CUSTOM_CHOICE = "Another model…"
 _LOADED_KEY = "loaded_model_names"  # custom names this session has loaded successfully
 _ERROR_KEY = "model_error"
+SENTENCES_KEY = "lab_sentences"  # session_state: (texts, labels) of Explore, shared with other labs
 
 
 def persist(key: str, default: Any) -> str:
@@ -54,16 +75,75 @@ def persist(key: str, default: Any) -> str:
     return key
 
 
+def keep_in_range(key: str, low: Any, high: Any) -> None:
+    """Clamp a widget's value (and `persist`'s copy) into [low, high] before it is drawn.
+
+    A link, a lesson or another model may have set a value this widget cannot show now.
+    """
+    for name in (key, f"_{key}"):
+        value = st.session_state.get(name)
+        if value is not None and not low <= value <= high:
+            st.session_state[name] = min(max(value, low), high)
+
+
+def keep_if_in(key: str, options: Iterable[Any]) -> None:
+    """Forget a select box's value that is not one of its options now (it takes its first)."""
+    if key in st.session_state and st.session_state[key] not in list(options):
+        del st.session_state[key]
+
+
+def revealed(name: str, fingerprint: str) -> bool:
+    """A "Reveal" button for a predict-then-reveal exercise; True once pressed for these inputs.
+
+    The answer stays revealed until the inputs (their `fingerprint`) change.
+    """
+    store = f"_{name}_revealed"
+    if st.session_state.get(store) != fingerprint and st.button(
+        "Reveal", key=f"{name}_reveal", type="primary",
+        help="Show the model's answer next to yours.",
+    ):  # fmt: skip
+        st.session_state[store] = fingerprint
+    return st.session_state.get(store) == fingerprint
+
+
+def csv_download(label: str, make_table: Callable[[], pd.DataFrame], file_name: str, key: str,
+                 container: Any = st) -> None:  # fmt: skip
+    """A CSV download built only when clicked, through the one formula-safe CSV writer."""
+    container.download_button(
+        label, lambda: csv_bytes(make_table()), file_name=file_name, mime="text/csv", key=key,
+        on_click="ignore",
+        help="CSV (UTF-8). Cells that start like a spreadsheet formula (=, +, -, @) get a "
+        "leading ' so a spreadsheet shows them as text.",
+    )  # fmt: skip
+
+
+def try_notice(try_: str, notice: str) -> None:
+    """One line under a section header: what to try, and what to notice when you do."""
+    st.caption(f"🧪 **Try:** {try_}. 👀 **Notice:** {notice}.")
+
+
 def show_messages(messages: Iterable[Message]) -> None:
     for message in messages:
         {"info": st.info, "warning": st.warning, "error": st.error}[message.level](message.text)
 
 
-def page_setup(title: str, icon: str) -> backend.ActiveModel:
-    """Configure the page (title, icon, wide layout), draw the sidebar, return the model in use."""
+def page_setup(title: str, icon: str, state_type: type | None = None) -> backend.ActiveModel:
+    """Configure the page (title, icon, wide layout), draw the sidebar, return the model in use.
+
+    With `state_type` (the page's class in `components.page_state`) the page is shareable: on
+    its first run in a session it takes its inputs from the link (`?method=pca&…`), and on
+    every run it writes its inputs back to the address bar.
+    """
     st.set_page_config(page_title=f"{title} · Sentence Embedding Lab", page_icon=icon,
                        layout="wide")  # fmt: skip
-    return model_sidebar()
+    if state_type is not None:
+        _restore_from_link(state_type)
+    active = model_sidebar()
+    _presenter_style()
+    if state_type is not None:
+        _share_sidebar(state_type, active)
+        _lesson_banner(state_type.PAGE)
+    return active
 
 
 def page_done() -> None:
@@ -152,6 +232,30 @@ def section(name: str) -> Iterator[None]:
         )
 
 
+def share_sentences(texts: list[str], labels: list[str]) -> None:
+    """Offer the sentences (and colour labels) a page works on to the other labs."""
+    st.session_state[SENTENCES_KEY] = (list(texts), list(labels))
+
+
+def shared_sentences() -> tuple[list[str], list[str]]:
+    """The sentences Explore last used, so no lab asks for them twice; before any visit to
+    Explore, its default preset. Labels are "" where there are none."""
+    if SENTENCES_KEY not in st.session_state:
+        parsed = load_preset(DEFAULT_PRESET)
+        share_sentences(parsed.texts, parsed.labels or [""] * len(parsed.texts))
+    texts, labels = st.session_state[SENTENCES_KEY]
+    return list(texts), list(labels)
+
+
+def selected_rows(key: str) -> list[int]:
+    """Row ids (`customdata[0]`) of the points selected (click, box or lasso) on chart `key`."""
+    selection = (st.session_state.get(key) or {}).get("selection") or {}
+    return sorted(
+        {int(point["customdata"][0]) for point in selection.get("points", [])
+         if point.get("customdata")}
+    )  # fmt: skip
+
+
 def or_error(read: Callable[[], T], suffix: str = "") -> T | None:
     """`read()`, or None after showing its `InputError` as an error box (with `suffix`)."""
     try:
@@ -168,6 +272,76 @@ def or_stop(read: Callable[[], T]) -> T:
     if value is None:
         st.stop()
     return value
+
+
+def kept_uploads(
+    label: str,
+    types: list[str],
+    key: str,
+    check: Callable[[list[int]], None] | None = None,
+    help: str | None = None,
+) -> list[tuple[str, bytes]]:
+    """A multi-file uploader whose files (name, bytes) this session keeps under `{key}_files`,
+    so they survive a visit to another page (the uploader itself forgets them).
+
+    Args:
+        check: called with the files' sizes before they are kept; its `InputError` is shown and
+            nothing is kept (e.g. a cap on the total size).
+    """
+
+    def keep() -> None:
+        files = st.session_state.get(key) or []
+        st.session_state[f"{key}_files"], st.session_state[f"{key}_error"] = [], ""
+        try:
+            if check is not None:
+                check([file.size for file in files])
+        except InputError as error:
+            st.session_state[f"{key}_error"] = str(error)
+            return
+        st.session_state[f"{key}_files"] = [(file.name, file.getvalue()) for file in files]
+
+    st.file_uploader(
+        label, type=types, accept_multiple_files=True, key=key, on_change=keep, help=help
+    )
+    if st.session_state.get(f"{key}_error"):
+        st.error(st.session_state[f"{key}_error"])
+    return st.session_state.get(f"{key}_files") or []
+
+
+def column_pickers(
+    columns: list[str],
+    text: str | None,
+    label: str | None,
+    keys: tuple[str, str],
+    no_text: str | None = None,
+) -> tuple[str | None, str | None]:
+    """Side by side: the column holding each row's text (or `no_text`, when offered) and the
+    column whose values colour the map (or none). A kept choice that is not a column of this
+    table (a new file) goes back to the guesses `text` and `label`."""
+    text_options = [*([no_text] if no_text else []), *columns]
+    label_options = ["(none)", *columns]
+    text_key, label_key = keys
+    if st.session_state.get(text_key) not in text_options:
+        st.session_state[text_key] = text or no_text
+    if st.session_state.get(label_key) not in label_options:
+        st.session_state[label_key] = label or "(none)"
+    left, right = st.columns(2)
+    text = left.selectbox("Text column", text_options, key=text_key)
+    label = right.selectbox("Label column (colours the map)", label_options, key=label_key)
+    return (None if text == no_text else text), (None if label == "(none)" else label)
+
+
+def download_buttons(
+    formats: Iterable[ExportFormat], key: str, columns: int = 3, **build: Any
+) -> None:
+    """One download button per export format; a file is built only when its button is clicked
+    (`format.build(**build)`, in Streamlit's download thread)."""
+    places = st.columns(columns)
+    for number, fmt in enumerate(formats):
+        places[number % columns].download_button(
+            fmt.label, lambda fmt=fmt: fmt.build(**build), file_name=fmt.file_name,
+            mime=fmt.mime, key=f"{key}_{number}", on_click="ignore",
+        )  # fmt: skip
 
 
 def number_table(
@@ -225,7 +399,12 @@ def table_editor(name: str, **options: Any) -> pd.DataFrame:
 
 
 def chart(figure: Any, key: str, container: Any = st, **options: Any) -> Any:
-    """A Plotly figure across its column, under a stable key (for tests and selections)."""
+    """A Plotly figure across its column, under a stable key (for tests and selections).
+
+    In presenter mode the figure gets large fonts and colour-blind-safe colours first.
+    """
+    if presenter_mode():
+        present_figure(figure, _theme())
     return container.plotly_chart(figure, width="stretch", key=key, **options)
 
 
@@ -272,6 +451,12 @@ def _load_custom_model() -> None:
     except ModelLoadError as error:
         st.session_state[_ERROR_KEY] = str(error)
         return
+    except Exception as error:  # noqa: BLE001 - a model name never crashes the page
+        LOG.exception("loading model %r failed", name)
+        st.session_state[_ERROR_KEY] = (
+            f"Cannot load `{model_policy.shown(name)}`: {type(error).__name__}."
+        )
+        return
     st.session_state[_ERROR_KEY] = ""
     loaded = st.session_state.setdefault(_LOADED_KEY, [])
     if name not in loaded:
@@ -300,6 +485,14 @@ def model_sidebar() -> backend.ActiveModel:
     current = st.session_state.get(backend.MODEL_NAME_KEY, DEFAULT_MODEL)
     if current not in options:
         current = st.session_state[backend.MODEL_NAME_KEY] = DEFAULT_MODEL
+    try:  # load the picked model before the picker is drawn, so a failure can reset it
+        active = backend.active_model()
+    except ModelLoadError as error:  # e.g. an allow-listed model that cannot be downloaded
+        st.session_state[_ERROR_KEY] = str(error)
+        current = st.session_state[backend.MODEL_NAME_KEY] = DEFAULT_MODEL
+        st.session_state["model_choice"] = DEFAULT_MODEL
+        active = backend.active_model()
+    current = st.session_state.get(backend.MODEL_NAME_KEY, DEFAULT_MODEL)  # after an eviction
     if st.session_state.get("model_choice") != CUSTOM_CHOICE:
         # Always re-assert: after a page switch the picker is a new widget that would otherwise
         # start at its first option while another model (e.g. a fine-tuned copy) is in use.
@@ -334,23 +527,358 @@ def model_sidebar() -> backend.ActiveModel:
                 placeholder="sentence-transformers/all-mpnet-base-v2",
                 help="A Hugging Face id or a folder on this machine. Remote code is never run.",
             )
-            st.button("Load model", key="model_load", on_click=_load_custom_model)
+            st.button(
+                "Load model",
+                key="model_load",
+                on_click=_load_custom_model,
+                help="Load the model named above; it stays in the list for this session.",
+            )
         if st.session_state.get(_ERROR_KEY):
             st.error(st.session_state[_ERROR_KEY])
-        try:
-            active = backend.active_model()
-        except ModelLoadError as error:  # e.g. an allow-listed model that cannot be downloaded
-            st.error(str(error))
-            st.session_state[backend.MODEL_NAME_KEY] = DEFAULT_MODEL
-            st.session_state["model_choice"] = DEFAULT_MODEL
-            active = backend.active_model()
         if st.session_state.get(backend.EVICTED_KEY):
             st.warning(st.session_state.pop(backend.EVICTED_KEY))
         st.caption(
             f"In use: **{_model_label(active.info.name)}** · {active.info.dimension}-d vectors · "
             f"window {active.info.max_tokens} tokens · {active.info.source}"
         )
+        model_card_box(active)
         if public:
             st.caption("🌐 Public mode: small models only, shared server limits apply.")
         st.caption(backend.cache_stats())
     return active
+
+
+# ---------------------------------------------------------------- sharing: links, lessons, presenter
+PRESENTER_KEY = "presenter_mode"
+_RESTORED_KEY = "_pages_restored"  # pages whose link (or lesson) was applied in this session
+_LESSON_KEY = "_lesson_loaded"  # the last lesson loaded (its title and what to try / notice)
+_LESSON_UPLOAD_ID = "_lesson_upload_id"
+_LESSON_MESSAGES = "_lesson_messages"
+_LINK_MESSAGES = "_link_messages"
+_UNSET = object()  # a widget value to remove: the page then uses its own default
+
+
+@dataclass(frozen=True)
+class Binding:
+    """One field of a page state and the widget (session_state key) that holds it.
+
+    `to_widget(state)` is the widget value for a state (default: the field as it is; `_UNSET`
+    removes the value so the page picks its own default); `from_widget(value)` turns the
+    widget's value back into the field's (default: as it is).
+    """
+
+    field: str
+    key: str
+    to_widget: Callable[[Any], Any] | None = None
+    from_widget: Callable[[Any], Any] | None = None
+
+
+def _optional(field: str) -> Callable[[Any], Any]:
+    return lambda state: _UNSET if getattr(state, field) is None else getattr(state, field)
+
+
+def _preset_text(name: str) -> str:
+    return "\n".join(load_preset(name).texts)
+
+
+def _explore_sentences_to_widget(state: ExploreState) -> str:
+    parsed = load_preset(state.preset)
+    st.session_state["explore_labels"] = dict(zip(parsed.texts, parsed.labels or [], strict=False))
+    return state.sentences if state.sentences is not None else "\n".join(parsed.texts)
+
+
+def _explore_sentences_from_widget(text: str) -> str | None:
+    preset = _stored("explore_preset")
+    return None if preset is not None and text == _preset_text(preset) else text
+
+
+def _triplets_to_widget(state: LossState) -> object:
+    rows = state.triplets
+    table = (
+        load_triplet_preset(state.preset)
+        if rows is None
+        else pd.DataFrame(list(rows), columns=list(TRIPLET_COLUMNS), dtype=object)
+    )
+    replace_table("loss", table)
+    return _UNSET  # the table editor holds it; nothing else to set
+
+
+def _table_rows(table: pd.DataFrame) -> tuple[tuple[str, str, str], ...]:
+    cells = table.reindex(columns=list(TRIPLET_COLUMNS)).astype(object).where(table.notna(), "")
+    return tuple(tuple(str(cell) for cell in row) for row in cells.itertuples(index=False))
+
+
+def _triplets_from_widget(_: Any) -> Any:
+    if "loss_table" not in st.session_state:
+        return None
+    rows = _table_rows(edited_table("loss"))  # with the edits of the last run
+    preset = _stored("loss_preset")
+    if preset is not None and rows == _table_rows(load_triplet_preset(preset)):
+        return None
+    return rows
+
+
+def _search_window_from_widget(value: int) -> int | None:
+    return None if value == st.session_state.get("search_window_default") else value
+
+
+BINDINGS: dict[str, list[Binding]] = {
+    "explore": [
+        Binding("preset", "explore_preset"),
+        Binding("sentences", "explore_text", _explore_sentences_to_widget,
+                _explore_sentences_from_widget),
+        Binding("order", "explore_order"),
+        Binding("method", "explore_method"),
+        Binding("dims", "explore_dims"),
+        Binding("n_neighbors", "explore_n_neighbors"),
+        Binding("min_dist", "explore_min_dist"),
+        Binding("perplexity", "explore_perplexity"),
+        Binding("focus", "explore_focus", _optional("focus")),
+        Binding("k", "explore_k"),
+    ],
+    "tokens": [
+        Binding("example", "pooling_example"),
+        Binding("text", "pooling_text"),
+        Binding("words", "pooling_words"),
+        Binding("context", "pooling_context"),
+        Binding("map_special", "pooling_map_special"),
+        Binding("sentences", "pooling_sentences"),
+        Binding("focus", "pooling_focus", _optional("focus")),
+        Binding("steps", "pooling_steps"),
+        Binding("learning_rate", "pooling_learning_rate"),
+    ],
+    "loss": [
+        Binding("preset", "loss_preset"),
+        Binding("triplets", "loss_table", _triplets_to_widget, _triplets_from_widget),
+        Binding("margin", "loss_margin"),
+        Binding("alpha", "loss_alpha"),
+        Binding("tau", "loss_tau"),
+        Binding("use_negatives", "loss_use_negatives"),
+        Binding("focus", "loss_focus"),
+        Binding("train_loss", "loss_train_loss"),
+        Binding("epochs", "loss_epochs"),
+        Binding("batch_size", "loss_batch"),
+        Binding("learning_rate", "loss_lr"),
+        Binding("held_out", "loss_held_out", _optional("held_out")),
+    ],
+    "search": [
+        Binding("samples", "search_samples", lambda state: list(state.samples), tuple),
+        Binding("paste", "search_paste"),
+        Binding("window", "search_window", _optional("window"), _search_window_from_widget),
+        Binding("overlap", "search_overlap"),
+        Binding("view_document", "search_view_document"),
+        Binding("ef_search", "search_ef"),
+        Binding("k", "search_k"),
+        Binding("query", "search_query"),
+        Binding("reranker", "search_reranker"),
+        Binding("candidates", "search_candidates"),
+        Binding("mmr_lambda", "search_mmr_lambda"),
+        Binding("pooling", "search_pooling"),
+        Binding("temperature", "search_temperature"),
+    ],
+    "glossary": [Binding("query", "glossary_query")],
+}  # fmt: skip
+
+
+def _stored(key: str) -> Any:
+    """A widget's value now, or the copy `persist` kept while its page was not shown."""
+    if key in st.session_state:
+        return st.session_state[key]
+    return st.session_state.get(f"_{key}")
+
+
+def apply_state(state: Any) -> None:
+    """Put a page state into its widgets (before they are drawn)."""
+    if state.PAGE == "explore":
+        st.session_state["explore_source"] = st.session_state["_explore_source"] = "Type or paste"
+    for binding in BINDINGS[state.PAGE]:
+        value = (binding.to_widget or (lambda s, f=binding.field: getattr(s, f)))(state)
+        if value is _UNSET:
+            if binding.to_widget is _triplets_to_widget:
+                continue
+            st.session_state.pop(binding.key, None)
+            st.session_state.pop(f"_{binding.key}", None)
+        else:
+            st.session_state[binding.key] = st.session_state[f"_{binding.key}"] = value
+
+
+def current_state(state_type: type) -> Any:
+    """The page's state as its widgets hold it now (fields never drawn keep their default)."""
+    values = {}
+    for binding in BINDINGS[state_type.PAGE]:
+        value = _stored(binding.key)
+        if value is None and binding.from_widget is not _triplets_from_widget:
+            continue
+        if binding.from_widget is not None:
+            value = binding.from_widget(value)
+        checked, problem = check_field(state_type, binding.field, value, "")
+        if problem is None:
+            values[binding.field] = checked
+    return state_type(**values)
+
+
+def current_lab() -> LabState:
+    """Every page's state at once, as this session holds it (for a lesson file)."""
+    lab = LabState()
+    for state_type in PAGE_STATES.values():
+        lab = lab.with_page(current_state(state_type))
+    return lab
+
+
+def _restore_from_link(state_type: type) -> None:
+    """On a page's first run in this session, take its inputs from the link, if it has any."""
+    restored = st.session_state.setdefault(_RESTORED_KEY, set())
+    if state_type.PAGE in restored:
+        return
+    restored.add(state_type.PAGE)
+    params = st.query_params.to_dict()
+    if params.pop(PRESENT_PARAM, None) == "1":
+        st.session_state[PRESENTER_KEY] = st.session_state[f"_{PRESENTER_KEY}"] = True
+    if not params:
+        return
+    decoded = decode_link(state_type, params)
+    apply_state(decoded.state)
+    messages = list(decoded.messages)
+    if decoded.model != st.session_state.get(backend.MODEL_NAME_KEY, DEFAULT_MODEL):
+        messages.append(Message(
+            "info", f"This link was made with the model `{decoded.model}`; this page uses the "
+            "model picked in the sidebar, so the numbers may differ. Load that model there to "
+            "see the same page.",
+        ))  # fmt: skip
+    st.session_state[_LINK_MESSAGES] = messages
+
+
+def _write_link(state_type: type, active: backend.ActiveModel) -> Any:
+    """Put the page's inputs in the address bar (only when they changed); returns the link."""
+    link = encode_link(current_state(state_type), model=active.info.name)
+    if st.query_params.to_dict() != link.params:
+        st.query_params.from_dict(link.params)
+    return link
+
+
+def presenter_mode() -> bool:
+    return bool(st.session_state.get(PRESENTER_KEY, False))
+
+
+def _theme() -> str:
+    theme = getattr(getattr(st.context, "theme", None), "type", None)
+    return theme if theme in ("light", "dark") else "light"
+
+
+def _presenter_style() -> None:
+    if presenter_mode():
+        st.html(presenter_css(_theme()))
+
+
+def _lesson_banner(page: str) -> None:
+    """Messages about the link this page was opened with, and the loaded lesson's task."""
+    show_messages(st.session_state.pop(_LINK_MESSAGES, []))
+    show_messages(st.session_state.pop(_LESSON_MESSAGES, []))
+    lesson: Lesson | None = st.session_state.get(_LESSON_KEY)
+    if (
+        lesson is not None
+        and lesson.start_page == page
+        and (lesson.what_to_try or lesson.what_to_notice)
+    ):
+        with st.expander(f"📘 Lesson: {lesson.title}", expanded=True):
+            st.markdown(f"**What to try.** {lesson.what_to_try}")
+            st.markdown(f"**What to notice.** {lesson.what_to_notice}")
+
+
+def load_lesson(lesson: Lesson) -> None:
+    """Put every page of a lesson into the widgets and open its first page."""
+    for page in PAGE_STATES:
+        apply_state(lesson.lab.page(page))
+    st.session_state[_RESTORED_KEY] = set(PAGE_STATES)  # the lesson wins over the old link
+    st.session_state[_LESSON_KEY] = lesson
+    st.switch_page(PAGE_STATES[lesson.start_page].SCRIPT)
+
+
+def _read_lesson_upload() -> None:
+    uploaded = st.session_state.get("lesson_upload")
+    if uploaded is None or uploaded.file_id == st.session_state.get(_LESSON_UPLOAD_ID):
+        return
+    st.session_state[_LESSON_UPLOAD_ID] = uploaded.file_id
+    lesson, messages = lesson_from_json(uploaded.getvalue())
+    st.session_state[_LESSON_MESSAGES] = messages
+    if lesson is not None:
+        st.session_state["_lesson_to_load"] = lesson
+
+
+def _share_sidebar(state_type: type, active: backend.ActiveModel) -> None:
+    """Sidebar: presenter mode, this page's link, and lesson files."""
+    pending = st.session_state.pop("_lesson_to_load", None)
+    if pending is not None:
+        load_lesson(pending)  # switches page: nothing below runs
+    link = _write_link(state_type, active)
+    with st.sidebar:
+        st.divider()
+        st.toggle(
+            "Presenter mode", key=persist(PRESENTER_KEY, False),
+            help="For a projector: large type, fewer controls, and colour-blind-safe colours "
+            "(Okabe-Ito categories, cividis and purple-orange heatmaps) in every chart.",
+        )  # fmt: skip
+        with st.expander("Share & lessons", expanded=False):
+            st.caption(
+                f"The address bar holds this page's inputs ({link.length:,} of at most "
+                f"{URL_LIMIT:,} characters): copy it to share the page exactly."
+            )
+            if link.omitted:
+                st.warning(
+                    f"Too long for a link: {', '.join(link.omitted)} left out of the address "
+                    f"(a link holds at most {URL_LIMIT:,} characters). Download a lesson file "
+                    "below to share everything."
+                )
+            base = str(getattr(st.context, "url", "") or "").split("?")[0]
+            st.code(f"{base}?{link.query}", language=None, wrap_lines=True)
+            st.download_button(
+                "Download lesson (every page)",
+                # Built now, not on click: a deferred callable runs outside this session's state.
+                lesson_to_json(_lesson_now(active, state_type.PAGE)).encode("utf-8"),
+                file_name="lesson.json", mime="application/json", key="lesson_download",
+                on_click="ignore",
+                help="One JSON file with the inputs of every page of the lab; load it here "
+                "again, or send it to someone.",
+            )  # fmt: skip
+            st.file_uploader(
+                "Load a lesson file", type=["json"], key="lesson_upload",
+                on_change=_read_lesson_upload,
+                help="A lesson file (.json) downloaded from this lab or written by a teacher. "
+                "It replaces the inputs of every page.",
+            )  # fmt: skip
+            shipped = shipped_lessons()
+            if shipped:
+                choice = st.selectbox(
+                    "Or open a shipped lesson", list(shipped),
+                    format_func=lambda name: shipped[name].title, key="lesson_shipped",
+                    help="Lessons written for this lab, each with what to try and what to "
+                    "notice.",
+                )  # fmt: skip
+                if st.button("Open lesson", key="lesson_open"):
+                    load_lesson(shipped[choice])
+
+
+def _lesson_now(active: backend.ActiveModel, page: str) -> Lesson:
+    """The whole lab as a lesson that opens on `page` (keeping a loaded lesson's texts)."""
+    previous: Lesson | None = st.session_state.get(_LESSON_KEY)
+    return Lesson(
+        title=previous.title if previous else "My lab",
+        what_to_try=previous.what_to_try if previous else "",
+        what_to_notice=previous.what_to_notice if previous else "",
+        start_page=page,
+        model=active.info.name,
+        lab=current_lab(),
+    )
+
+
+def model_card_box(active: backend.ActiveModel) -> None:
+    """The model's card: what it is made of, read from the loaded model."""
+    card = model_card(active.model)
+    rows = {
+        "vector size": f"{card.dimension} d", "window": f"{card.window} tokens",
+        "pooling": card.pooling, "unit length": "yes" if card.normalized else "no",
+        "tokenizer": card.tokenizer, "vocabulary": f"{card.vocabulary_size:,} tokens",
+        "architecture": card.architecture, "modules": " → ".join(card.modules),
+    }  # fmt: skip
+    with st.expander("Model card"):
+        st.markdown("\n".join(f"- **{name}**: {value}" for name, value in rows.items()))

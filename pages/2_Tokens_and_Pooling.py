@@ -9,6 +9,7 @@ from components import backend, charts, limits, pooling, samples, tokens
 from components.backend import ActiveModel
 from components.encoder import get_tokenizer, is_inspectable
 from components.evaluation import PoolingBenchmark
+from components.page_state import HEAD_LEARNING_RATES, TokensState
 from components.pooling import MODES, HeadRecord, ModeComparison
 from components.projection import METHOD_NAMES, project
 from components.similarity import cosine_similarity_matrix, mean_pairwise_cosine
@@ -26,6 +27,7 @@ from components.widgets import (
     sentence_box,
     session_value,
     show_messages,
+    try_notice,
 )
 
 MAX_CHARS = limits.TOKENS_CHARS  # the tokenizer view reads at most this much text
@@ -38,6 +40,10 @@ Scores = dict[pooling.PoolingMode, tuple[float, float]]  # mode -> (Spearman, tr
 
 def tokenizer_section(active: ActiveModel) -> None:
     st.header("1 · The tokenizer: text → sub-word pieces")
+    try_notice(
+        "a typo, a rare name, an emoji",
+        "unseen words are built from pieces; only emoji become [UNK]",
+    )
     window, first = active.info.max_tokens, next(iter(tokens.EXAMPLES))
     preset_picker(
         "Try an example", tokens.EXAMPLES, "pooling_example", first,
@@ -128,6 +134,10 @@ def token_map(active: ActiveModel, context: list[str]) -> None:
 
 def context_section(active: ActiveModel) -> None:
     st.header("2 · Contextual token vectors: the same word, different meanings")
+    try_notice(
+        "add a sentence with a third sense of bank",
+        "same-sense occurrences agree more, but every bank stays close to every bank",
+    )
     st.caption(
         "Before the transformer, every occurrence of *bank* is the same vector from the "
         "vocabulary table (cosine 1.000 with itself). After six layers of self-attention, each "
@@ -148,6 +158,7 @@ def context_section(active: ActiveModel) -> None:
     context = sentence_box(
         "Sentences (one per line)", "pooling_context", samples.CONTEXT_SENTENCES, CONTEXT_MAX,
         height=170, container=right,
+        help='One sentence per line, with the words to follow in them.',
     )  # fmt: skip
     if not context:
         st.info("Type one sentence per line to compare words in context.")
@@ -179,6 +190,10 @@ def pooling_section(
 ) -> tuple[list[str], ModeComparison | None, list[str]]:
     """The sentences to pool, every mode on them, and the pieces of the inspected sentence."""
     st.header("3 · Pooling: five ways to turn token vectors into one vector")
+    try_notice(
+        "look inside a short and a long sentence",
+        "cls puts everything on one token; max spreads it by dimension",
+    )
     st.markdown("\n".join(f"- **{mode}**: {pooling.MODE_DESCRIPTIONS[mode]}" for mode in MODES))
     st.markdown(trained_note(active))
     texts = sentence_box(
@@ -229,6 +244,9 @@ def spearman_bars(
 
 def quality_section(bench: PoolingBenchmark, scores: Scores, mean_trained: bool) -> None:
     st.header("4 · Measured quality of each pooling")
+    try_notice(
+        "compare the bars of cls, mean and max", "the pooling the model was trained with ranks best"
+    )
     n_pairs, n_triplets = len(bench.pairs.scores), len(bench.triplets)
     titles = [f"Spearman: cosine vs human scores ({n_pairs} pairs)",
               f"Triplet accuracy: cos(a, p) > cos(a, n) ({n_triplets} triplets)"]  # fmt: skip
@@ -321,10 +339,17 @@ def head_results(record: HeadRecord, scores: Scores, n_pairs: int, mean_trained:
 def head_section(active: ActiveModel, bench: PoolingBenchmark, record: HeadRecord, scores: Scores,
                  comparison: ModeComparison | None, pieces: list[str]) -> None:  # fmt: skip
     st.header("5 · An attention pooling head you can train")
+    try_notice(
+        "train 100 steps, then 400 at a higher rate",
+        "the pair Spearman drops when the head overfits the few triplets",
+    )
+    st.latex(
+        r"s_t = w^\top \tanh(W h_t + b), \quad a_t = \frac{e^{s_t}}{\sum_{u} e^{s_u}}, \quad v = \sum_t a_t h_t"
+    )
     hidden, dimension = record.head.hidden, record.head.dimension
     st.markdown(
         "The lesson's third pooling choice: a small layer scores every token, "
-        "`score_t = w · tanh(W h_t + b)`, a softmax over the real tokens turns the scores into "
+        "a score per token (the formula below), a softmax over the real tokens turns the scores into "
         "weights, and the sentence vector is the weighted sum of the token vectors. A fresh head "
         "has a tiny `w`, so every score is ≈ 0 and the weights are ≈ uniform: it pools like "
         f"mean. Training fits only the head (W: {hidden} × {dimension}, b, w) on the "
@@ -338,15 +363,22 @@ def head_section(active: ActiveModel, bench: PoolingBenchmark, record: HeadRecor
         help=f"Full-batch Adam steps (training stops after {limits.TRAIN_SECONDS} s at most).",
     )  # fmt: skip
     learning_rate = controls[1].select_slider(
-        "Learning rate", [1e-4, 3e-4, 1e-3, 3e-3, 1e-2], key=persist("pooling_learning_rate", 1e-3),
+        "Learning rate", HEAD_LEARNING_RATES, key=persist("pooling_learning_rate", 1e-3),
         format_func=lambda value: f"{value:g}",
         help="Larger learns faster and overfits the few triplets sooner (watch the pair Spearman).",
     )  # fmt: skip
-    if controls[2].button("Train head", key="pooling_train", type="primary"):
+    if controls[2].button(
+        "Train head", key="pooling_train", type="primary",
+        help="Fit this session's attention head on the triplets (the encoder stays frozen).",
+    ):  # fmt: skip
         with section("train head"):
             train_head(active, bench, steps, learning_rate)
     controls[3].button(
-        "Reset head", key="pooling_reset", on_click=st.session_state.pop, args=(HEAD_KEY, None)
+        "Reset head",
+        key="pooling_reset",
+        on_click=st.session_state.pop,
+        args=(HEAD_KEY, None),
+        help="Forget the trained head and start again from a fresh, near-uniform one.",
     )
     if record.trained:
         head_results(
@@ -373,6 +405,7 @@ def head_section(active: ActiveModel, bench: PoolingBenchmark, record: HeadRecor
 def training_buys_section(active: ActiveModel, bench: PoolingBenchmark, texts: list[str],
                           comparison: ModeComparison | None, trained_rho: float) -> None:  # fmt: skip
     st.header("6 · What training buys: the same network with random weights")
+    try_notice("compare the two heatmaps", "random weights make every pair look alike")
     st.caption(
         "Same architecture, same tokenizer, same mean pooling, but the transformer's weights are "
         "random (built locally from the model's config with a fixed seed: no download). "
@@ -411,7 +444,7 @@ def training_buys_section(active: ActiveModel, bench: PoolingBenchmark, texts: l
     )
 
 
-active = page_setup("Tokens & pooling", "🧩")
+active = page_setup("Tokens & pooling", "🧩", TokensState)
 if not is_inspectable(active.model):
     st.error(
         f"This lab looks inside a transformer: `{active.info.name}` has no transformer module with "

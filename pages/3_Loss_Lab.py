@@ -24,13 +24,17 @@ from components.losses import (
     info_nce_two_candidates,
     triplet_from_cosines,
 )
+from components.page_state import TAUS, TRAIN_LEARNING_RATES, LossState
+from components.predictions import score_class_guess
 from components.samples import DEFAULT_TRIPLET_PRESET, TRIPLET_PRESETS, load_triplet_preset
 from components.texts import InputError, Message
 from components.training_report import TrainingResult, held_out_report, movement
 from components.training_setup import REGISTRY, TrainConfig
 from components.widgets import (
     chart,
+    csv_download,
     edited_table,
+    keep_if_in,
     metric_row,
     number_table,
     page_done,
@@ -40,14 +44,14 @@ from components.widgets import (
     preset_picker,
     progress,
     replace_table,
+    revealed,
     section,
     show_messages,
     table_editor,
+    try_notice,
 )
 
 FINE_TUNED = "fine-tuned copy"  # the sidebar label of this session's trained model
-TAUS = [0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1.0]
-LEARNING_RATES = [1e-5, 2e-5, 5e-5, 1e-4, 2e-4]
 GRID = np.linspace(-1, 1, 81)  # cosine axis of the landscapes
 LOSS_COLUMNS = ("cos(a,p)", "cos(a,n)", "cosine-margin", "triplet", "InfoNCE")
 ss = st.session_state
@@ -77,6 +81,7 @@ def add_pasted() -> None:
     except InputError as error:
         ss["_loss_paste_message"] = Message("error", str(error))
         return
+    pasted, _ = tri.cut_cells(pasted)
     current = edited_table("loss")
     room = max(0, tri.MAX_TABLE_ROWS - len(current))
     if len(pasted) > room:
@@ -115,7 +120,12 @@ def paste_box() -> None:
             f"straight into the table below: select a cell and press Ctrl+V. Up to "
             f"{limits.PASTE_CHARS:,} characters; the table keeps {tri.MAX_TABLE_ROWS:,} rows.",
         )  # fmt: skip
-        st.button("Add the pasted rows", key="loss_paste_add", on_click=add_pasted)
+        st.button(
+            "Add the pasted rows",
+            key="loss_paste_add",
+            on_click=add_pasted,
+            help="Append the pasted rows to the table below.",
+        )
         if "_loss_paste_message" in ss:
             show_messages([ss.pop("_loss_paste_message")])
 
@@ -123,6 +133,10 @@ def paste_box() -> None:
 def triplets_section() -> tri.Triplets:
     """The usable triplets of the table; stops the page when there is none."""
     st.header("1 · Your triplets")
+    try_notice(
+        "add a triplet whose negative shares most words with the anchor",
+        "such look-alike negatives are the hard ones",
+    )
     if "loss_table" not in ss:  # first visit: a preset, no typing needed
         replace_table("loss", load_triplet_preset(DEFAULT_TRIPLET_PRESET))
     left, right = st.columns([2, 3])
@@ -144,7 +158,7 @@ def triplets_section() -> tri.Triplets:
     paste_box()
     edited = table_editor(
         "loss", num_rows="dynamic", width="stretch", height=min(420, 36 * (len(ss["loss_table"]) + 2)),
-        column_config={column: st.column_config.TextColumn(column, width="medium", max_chars=limits.SENTENCE_CHARS)
+        column_config={column: st.column_config.TextColumn(column, width="medium", max_chars=limits.CELL_CHARS)
                        for column in tri.COLUMNS},
     )  # fmt: skip
     st.caption(
@@ -155,6 +169,7 @@ def triplets_section() -> tri.Triplets:
     st.download_button(
         "Download the table (CSV)", tri.table_csv(edited), file_name="triplets.csv",
         mime="text/csv", key="loss_download_csv",
+        help='The table as it is now, with your edits, as a CSV you can load again.',
     )  # fmt: skip
     triplets = tri.clean_triplets(edited)
     show_messages(triplets.messages)
@@ -201,6 +216,10 @@ def losses_section(
     active: ActiveModel, triplets: tri.Triplets, vectors: tuple
 ) -> tuple[Settings, BatchLosses]:
     st.header("2 · Three losses")
+    try_notice(
+        "move α and τ and watch the batch means",
+        "easy triplets give zero triplet loss; InfoNCE is never exactly zero",
+    )
     st.caption(
         f"Computed with **{active.info.short_name}** on {plural(len(triplets), 'triplet')}. "
         "cos(a,p) should be high, cos(a,n) low; each loss scores how far the model is from that "
@@ -215,6 +234,7 @@ def losses_section(
             "with " + ("the row's own negative." if settings.use_negatives
                        else "itself, so its loss is 0. Add rows.")
         )  # fmt: skip
+    guess_hard_triplets(triplets, losses)
     counts = [losses.classes.count(name) for name in ("easy", "semi-hard", "hard")]
     metric_row({
         "Cosine-margin (batch mean)": f"{losses.cosine_margin.mean():.4f}",
@@ -222,15 +242,17 @@ def losses_section(
         "InfoNCE (batch mean)": f"{losses.info_nce.mean():.4f}",
         "easy / semi-hard / hard": " / ".join(map(str, counts)),
     })  # fmt: skip
-    number_table(
-        {
-            "row": [row + 1 for row in triplets.rows], "anchor": triplets.anchors,
-            "positive": triplets.positives, "negative": triplets.negatives,
-            "cos(a,p)": losses.cos_ap, "cos(a,n)": losses.cos_an,
-            "cosine-margin": losses.cosine_margin, "triplet": losses.triplet,
-            "InfoNCE": losses.info_nce, "class": losses.classes,
-        },
-        dict.fromkeys(LOSS_COLUMNS, "%.4f"), key="loss_table_view",
+    per_triplet = {
+        "row": [row + 1 for row in triplets.rows], "anchor": triplets.anchors,
+        "positive": triplets.positives, "negative": triplets.negatives,
+        "cos(a,p)": losses.cos_ap, "cos(a,n)": losses.cos_an,
+        "cosine-margin": losses.cosine_margin, "triplet": losses.triplet,
+        "InfoNCE": losses.info_nce, "class": losses.classes,
+    }  # fmt: skip
+    number_table(per_triplet, dict.fromkeys(LOSS_COLUMNS, "%.4f"), key="loss_table_view")
+    csv_download(
+        "Download the per-triplet losses (CSV)", lambda: pd.DataFrame(per_triplet),
+        "triplet_losses.csv", "loss_download_losses",
     )  # fmt: skip
     st.caption(
         f"**easy**: the positive wins by α = {settings.alpha:g} or more, so the triplet loss is 0 "
@@ -241,9 +263,39 @@ def losses_section(
     return settings, losses
 
 
+def guess_hard_triplets(triplets: tri.Triplets, losses: BatchLosses) -> None:
+    """Predict, then reveal: say which triplets are hard before the table (the page waits)."""
+    if not st.toggle(
+        "Guess first: which triplets are hard?", key=persist("loss_predict", False),
+        help="Mark the triplets whose negative you expect to be as close to the anchor as the "
+        "positive, or closer. The table and everything below stay hidden until you press Reveal.",
+    ):  # fmt: skip
+        return
+    guess = st.multiselect(
+        "The triplets I think are hard", range(len(triplets)), key="loss_guess",
+        format_func=lambda i: f"{triplets.rows[i] + 1}. {triplets.anchors[i]} → {triplets.negatives[i]}",
+        help="Hard: cos(anchor, negative) ≥ cos(anchor, positive). Shared words are a trap.",
+    )  # fmt: skip
+    if not revealed("loss_predict", "\n".join(triplets.texts())):
+        st.info("The loss table and everything below appear when you press **Reveal**.")
+        st.stop()
+    score = score_class_guess(guess, losses.classes, {"hard"})
+    metric_row({
+        "Precision (your guesses that are hard)": "—" if np.isnan(score.precision) else f"{score.precision:.2f}",
+        "Recall (hard ones you found)": "—" if np.isnan(score.recall) else f"{score.recall:.2f}",
+    })  # fmt: skip
+    missed = ", ".join(str(triplets.rows[i] + 1) for i in score.missed) or "none"
+    wrong = ", ".join(str(triplets.rows[i] + 1) for i in score.false_alarms) or "none"
+    st.caption(f"{score.reading} Missed rows: {missed}. Marked but not hard: {wrong}.")
+
+
 # ---------------------------------------------------------------- 3. Landscapes
 def landscapes_section(triplets: tri.Triplets, settings: Settings, losses: BatchLosses) -> None:
     st.header("3 · Loss landscapes")
+    try_notice(
+        "raise α, then lower τ",
+        "the zero-loss region shrinks; small τ turns InfoNCE into a hard maximum",
+    )
     st.caption(
         "Each map is a loss over every possible pair (cos(a,p), cos(a,n)); your triplets are the "
         "markers (○ easy, ◇ semi-hard, ✕ hard). Training moves them right (positive closer) and "
@@ -263,6 +315,9 @@ def landscapes_section(triplets: tri.Triplets, settings: Settings, losses: Batch
             GRID, surface, losses.cos_ap, losses.cos_an, triplets.anchors, losses.classes, title
         )
         chart(figure, key, column)
+    st.latex(
+        r"L_{\text{2 candidates}} = -\log \frac{e^{\cos(a,p)/\tau}}{e^{\cos(a,p)/\tau} + e^{\cos(a,n)/\tau}} = \operatorname{softplus}\!\left(\frac{\cos(a,n) - \cos(a,p)}{\tau}\right)"
+    )
     st.caption(
         "The InfoNCE map shows one anchor whose softmax holds only its positive and its own "
         "negative: softplus((cos(a,n) − cos(a,p)) / τ). In the table above every other sentence "
@@ -272,8 +327,10 @@ def landscapes_section(triplets: tri.Triplets, settings: Settings, losses: Batch
 
 def softmax_section(triplets: tri.Triplets, vectors: tuple, settings: Settings) -> None:
     st.subheader("How τ sharpens the InfoNCE softmax")
+    keep_if_in("loss_focus", range(len(triplets)))
     focus = st.selectbox(
         "Anchor", range(len(triplets)), key="loss_focus",
+        help="Whose softmax over the batch's candidates is drawn below.",
         format_func=lambda i: f"{triplets.rows[i] + 1}. {triplets.anchors[i]}",
     )  # fmt: skip
     a, p, n = vectors
@@ -310,7 +367,7 @@ def training_controls(triplets: tri.Triplets) -> tuple[str, int, int, float, lis
         "own TripletLoss(COSINE) and MultipleNegativesRankingLoss; cosine-margin is ours, tested "
         "against its formula.",
     )  # fmt: skip
-    controls = st.columns(4)
+    controls = st.container(key="advanced_loss_training").columns(4)  # hidden when presenting
     epochs = controls[0].slider(
         "Epochs", 1, training_setup.MAX_EPOCHS, key=persist("loss_epochs", 3),
         help=f"Passes over the training triplets (at most {training_setup.MAX_EPOCHS}).",
@@ -320,7 +377,7 @@ def training_controls(triplets: tri.Triplets) -> tuple[str, int, int, float, lis
         help="Triplets per step. For InfoNCE a bigger batch means more in-batch negatives.",
     )  # fmt: skip
     learning_rate = controls[2].select_slider(
-        "Learning rate", LEARNING_RATES, format_func=lambda v: f"{v:.0e}",
+        "Learning rate", TRAIN_LEARNING_RATES, format_func=lambda v: f"{v:.0e}",
         key=persist("loss_lr", 5e-5),
         help="AdamW step size. Large rates learn these few triplets fast, and forget other things.",
     )  # fmt: skip
@@ -391,6 +448,10 @@ def train(active: ActiveModel, triplets: tri.Triplets, train_set: tri.Triplets,
 
 def finetune_section(active: ActiveModel, triplets: tri.Triplets, settings: Settings) -> None:
     st.header("4 · Fine-tune a private copy")
+    try_notice(
+        "train 3 epochs, then compare trained and held-out triplets",
+        "a gap that widens only on trained triplets is memorising",
+    )
     st.caption(
         "Train starts from a fresh copy of the model (the shared model every visitor uses is "
         "never touched) and runs a few epochs on your triplets. Afterwards the copy appears in "
@@ -418,8 +479,15 @@ def finetune_section(active: ActiveModel, triplets: tri.Triplets, settings: Sett
         "0.3–1 s on 2 free CPU cores, longer when the server is busy."
     )
     buttons = st.columns([1, 1, 4])
-    train_clicked = buttons[0].button("Train", key="loss_train", type="primary")
-    buttons[1].button("Reset", key="loss_reset", on_click=reset, disabled="loss_result" not in ss)
+    train_clicked = buttons[0].button(
+        "Train", key="loss_train", type="primary",
+        help="Fine-tune a private copy of the model on these triplets (the shared model is never "
+        "touched).",
+    )  # fmt: skip
+    buttons[1].button(
+        "Reset", key="loss_reset", on_click=reset, disabled="loss_result" not in ss,
+        help="Drop the fine-tuned copy and go back to the model it was made from.",
+    )  # fmt: skip
     buttons[2].caption(
         f"At most {limits.FINE_TUNED_COPIES} fine-tuned copies live on this server at once; a "
         f"run stops after {limits.TRAIN_SECONDS} s; a copy unused for "
@@ -495,7 +563,7 @@ def result_section(result: TrainingResult, model) -> None:
     )  # fmt: skip
 
 
-active = page_setup("Loss lab", "🎯")
+active = page_setup("Loss lab", "🎯", LossState)
 st.title("🎯 Loss lab")
 st.caption(
     "A sentence encoder learns from triplets: an **anchor**, a **positive** that means the same, "

@@ -23,6 +23,7 @@ from components.documents import (
 from components.encoder import ModelLoadError, get_tokenizer
 from components.highlight import chunk_legend_html, chunk_map_html, context_html
 from components.index import DEFAULT_EF_SEARCH, compare
+from components.page_state import DEFAULT_QUERY, RERANKERS, SearchState
 from components.projection import project_with_query
 from components.rerank import (
     LOCAL_CROSS_ENCODER,
@@ -45,6 +46,9 @@ from components.similarity import cosine_similarity_matrix
 from components.texts import InputError, Message
 from components.widgets import (
     chart,
+    csv_download,
+    keep_if_in,
+    keep_in_range,
     limited_text,
     metric_row,
     number_table,
@@ -53,10 +57,9 @@ from components.widgets import (
     persist,
     section,
     show_messages,
+    try_notice,
 )
 
-DEFAULT_QUERY = "How does a glass lens make a lighthouse beam visible far away?"
-RERANKERS = ["MMR (diversity)", "Hybrid: BM25 + RRF", "Late interaction (MaxSim)", "Cross-encoder"]
 TIMING_QUERIES = 100  # chunk vectors used as queries to time the two indexes
 UPLOADS_KEY = "_search_uploaded"  # session_state: the uploaded documents, kept across pages
 CE_LOADED_KEY = "_search_ce_loaded"  # session_state: the cross-encoder name loaded by a click
@@ -126,6 +129,10 @@ def uploaded_documents(container) -> list[LoadedDocument]:
 def documents_section() -> list[Document]:
     """The shipped, pasted and uploaded documents; stops the page when there is none."""
     st.header("1 · Documents")
+    try_notice(
+        "paste a long article of your own",
+        "each document is cut into chunks before anything is encoded",
+    )
     samples = sample_names()
     left, right = st.columns(2)
     chosen = left.multiselect(
@@ -177,6 +184,10 @@ def chunking_section(
 ) -> tuple[Corpus, str]:
     """The documents cut into chunks by the user's window and overlap, and their fingerprint."""
     st.header("2 · Chunking by tokens")
+    try_notice(
+        "set the window above the model's window",
+        "the model silently drops the end of every longer chunk",
+    )
     st.caption(
         f"Chunks are counted in tokens, the unit the model reads. The default window is the "
         f"model's {active.info.max_tokens} tokens minus the 2 special tokens ([CLS], [SEP]) = "
@@ -185,6 +196,9 @@ def chunking_section(
         "the next, so a sentence cut by a boundary is still whole in one of them."
     )
     left, right = st.columns(2)
+    st.session_state["search_window_default"] = fits
+    keep_in_range("search_window", MIN_MAX_TOKENS, 2 * active.info.max_tokens)
+    keep_in_range("search_overlap", 0, active.info.max_tokens)
     window = left.slider(
         "Window (tokens per chunk)", MIN_MAX_TOKENS, 2 * active.info.max_tokens,
         key=persist("search_window", fits),
@@ -232,9 +246,11 @@ def chunking_section(
 
 def chunk_view(corpus: Corpus) -> int:
     """The chunks of one document drawn over its text; returns that document's index."""
+    keep_if_in("search_view_document", range(len(corpus.documents)))
     shown = st.selectbox(
         "Show the chunks of", range(len(corpus.documents)), format_func=corpus.names.__getitem__,
         key="search_view_document",
+        help="Which document's chunks are drawn over its text below.",
     )  # fmt: skip
     st.html(chunk_legend_html())
     chunks = corpus.chunks_of(shown)
@@ -255,6 +271,7 @@ def chunk_view(corpus: Corpus) -> int:
 def index_section(active: ActiveModel, corpus: Corpus, fingerprint: str) -> tuple[np.ndarray, int]:
     """The chunk vectors (chunks, dim), and k, after timing exact against approximate search."""
     st.header("3 · The index: exact and approximate search")
+    try_notice("lower efSearch to 1", "recall@k falls: the graph walk misses true neighbours")
     encoded = backend.chunk_vectors(active, fingerprint, corpus.texts)
     if encoded.reused:
         st.caption(f"✅ {len(corpus):,} chunk vectors reused: nothing was encoded on this run.")
@@ -270,7 +287,7 @@ def index_section(active: ActiveModel, corpus: Corpus, fingerprint: str) -> tupl
         "of the chunks: much faster on millions of vectors, at the price of sometimes missing "
         "one. Recall@k = the share of the exact top-k that the approximate index also finds."
     )
-    left, right = st.columns(2)
+    left, right = st.container(key="advanced_search_index").columns(2)  # hidden when presenting
     ef_search = left.slider(
         "HNSW efSearch", 1, 256, key=persist("search_ef", DEFAULT_EF_SEARCH),
         help="Candidates the graph walk keeps (at least k). Higher: better recall, slower queries.",
@@ -303,6 +320,10 @@ def query_section(
 ) -> Query | None:
     """The user's question, encoded and answered; None when there is no usable question."""
     st.header("4 · Ask a question")
+    try_notice(
+        "ask with words that are not in the text",
+        "meaning still finds the passage; the map is only a rough picture",
+    )
     text = st.text_input(
         "Your question", key=persist("search_query", DEFAULT_QUERY), max_chars=limits.QUERY_CHARS,
         help="Encoded like a chunk, then compared with every chunk vector by cosine. Up to "
@@ -327,7 +348,12 @@ def query_section(
     vector = backend.embed_texts(active, [text])[0]  # (dim,)
     query = Query(text, vector, vectors @ vector)  # cosine: both unit length
     hits, scores = top_k(vector, vectors, k, normalized=True)
-    number_table(result_rows(hits, scores, corpus), {"cosine": "%.4f"}, key="search_results")
+    results = result_rows(hits, scores, corpus)
+    number_table(results, {"cosine": "%.4f"}, key="search_results")
+    csv_download(
+        "Download these results (CSV)", lambda: results.assign(query=text),
+        "search_results.csv", "search_download_results",
+    )  # fmt: skip
     st.caption("Each result in its document (highlighted), with the text around it:")
     for rank, (hit, score) in enumerate(zip(hits, scores, strict=True), start=1):
         chunk = corpus.chunks[hit]
@@ -355,12 +381,18 @@ def rerank(active: ActiveModel, corpus: Corpus, vectors: np.ndarray, query: Quer
             help="1 = plain cosine order; lower values penalise chunks similar to ones already "
             "picked (overlapping neighbours of the same passage).",
         )  # fmt: skip
+        st.latex(
+            r"\text{MMR} = \arg\max_{c} \; \lambda \cos(q, c) - (1 - \lambda) \max_{s \in S} \cos(c, s)"
+        )
         st.caption(
             "**MMR** picks one chunk at a time by λ·cos(query, chunk) − (1−λ)·max cos(chunk, "
             "already picked): relevant *and* different from what is already shown."
         )
         return mmr(query.vector, vectors, candidates, len(candidates), lambda_)
     if reranker == RERANKERS[1]:
+        st.latex(
+            r"\text{RRF}(c) = \frac{1}{60 + \text{rank}_{\text{dense}}(c)} + \frac{1}{60 + \text{rank}_{\text{BM25}}(c)}"
+        )
         st.caption(
             "**Hybrid**: BM25 (exact word matches, Lucene formula, via bm25s) ranks every chunk "
             "too; reciprocal-rank fusion adds 1/(60 + rank) from each ranking. Words the model "
@@ -422,6 +454,10 @@ def rerank(active: ActiveModel, corpus: Corpus, vectors: np.ndarray, query: Quer
 def rerank_section(active: ActiveModel, corpus: Corpus, vectors: np.ndarray, query: Query | None,
                    k: int, fingerprint: str) -> None:  # fmt: skip
     st.header("5 · Re-ranking")
+    try_notice(
+        "switch re-rankers on the same question",
+        "MMR removes near-duplicate chunks; BM25 rescues rare words",
+    )
     st.caption(
         "A fast first search returns candidates; a second, slower or different scorer re-orders "
         "them. The table compares the ranks before and after."
@@ -431,7 +467,11 @@ def rerank_section(active: ActiveModel, corpus: Corpus, vectors: np.ndarray, que
         return
     left, right = st.columns([2, 1])
     reranker = left.radio(
-        "Re-ranker", RERANKERS, horizontal=True, key=persist("search_reranker", RERANKERS[0])
+        "Re-ranker",
+        RERANKERS,
+        horizontal=True,
+        key=persist("search_reranker", RERANKERS[0]),
+        help="The second scorer that re-orders the first search's candidates.",
     )
     n_candidates = right.slider(
         "Candidates from the first search", 2, 50, key=persist("search_candidates", 20),
@@ -452,6 +492,13 @@ def rerank_section(active: ActiveModel, corpus: Corpus, vectors: np.ndarray, que
 def book_vectors_section(active: ActiveModel, corpus: Corpus, vectors: np.ndarray, shown: int,
                          query: Query | None) -> None:  # fmt: skip
     st.header("6 · Book vectors: one vector per document")
+    try_notice(
+        "switch mean and attention pooling",
+        "book vectors find the book; chunk vectors find the passage",
+    )
+    st.latex(
+        r"w_i = \frac{e^{\cos(c_i, \bar c)/T}}{\sum_j e^{\cos(c_j, \bar c)/T}}, \qquad \text{book} = \sum_i w_i c_i"
+    )
     st.caption(
         "Pooling all chunk vectors of a document gives one 'book vector'. **Mean** pooling "
         "averages them. **Attention** pooling (parameter-free here) weights each chunk by "
@@ -463,7 +510,11 @@ def book_vectors_section(active: ActiveModel, corpus: Corpus, vectors: np.ndarra
         return
     left, right = st.columns(2)
     pooling = left.radio(
-        "Pooling", ["mean", "attention"], horizontal=True, key=persist("search_pooling", "mean")
+        "Pooling",
+        ["mean", "attention"],
+        horizontal=True,
+        key=persist("search_pooling", "mean"),
+        help="Mean: every chunk counts the same. Attention: chunks typical of the document count more.",
     )
     temperature = right.slider(
         "Attention temperature", 0.01, 1.0, step=0.01, key=persist("search_temperature", 0.05),
@@ -498,7 +549,7 @@ def book_vectors_section(active: ActiveModel, corpus: Corpus, vectors: np.ndarra
     )
 
 
-active = page_setup("Long text & search", "🔎")
+active = page_setup("Long text & search", "🔎", SearchState)
 fits = default_max_tokens(active.info.max_tokens, get_tokenizer(active.model))  # e.g. 256 - 2
 st.title("🔎 Long text & semantic search")
 st.caption(

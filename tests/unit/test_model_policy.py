@@ -232,3 +232,11 @@ def test_the_packaged_model_loads_in_public_mode(monkeypatch):
     assert model_info(model, "sentence-transformers/all-MiniLM-L12-v2").source == (
         "Hugging Face hub"
     )
+
+
+@pytest.mark.parametrize("name", ["é" * 300, "a\x00b", "~" + "x" * 5000, "🚀" * 100])
+def test_names_no_file_system_accepts_are_messages_not_crashes(name):
+    with pytest.raises(ModelLoadError):
+        load_by_name(SpyFactory(), name, "model", public=False)
+    with pytest.raises(ModelLoadError):
+        load_by_name(SpyFactory(), name, "model", public=True)

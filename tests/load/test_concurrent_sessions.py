@@ -1,0 +1,164 @@
+"""Load test (issue 9): 20+ concurrent sessions through the real server, loopback only.
+
+`streamlit run` serves the app on a free 127.0.0.1 port; `SESSIONS` browser-less sessions
+(`streamlit_client.StreamlitSession`, the app's own websocket protocol) connect at once, five
+on each of Explore, Tokens & pooling, Loss lab and Search, each with its own input carrying its
+own marker. Every session must see its own result and no other session's, no exception on its
+page, and the server log must hold no traceback. The figures (sessions, wall time, the server's
+peak memory, the largest message) go to test-artifacts/load.json and the test output.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import re
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+
+import pytest
+
+from tests.conftest import ROOT
+from tests.load.streamlit_client import RunResult, StreamlitSession
+
+SESSIONS = 20  # 5 per page
+PAGES = ("Explore", "Tokens_and_Pooling", "Loss_Lab", "Search_Long_Text")
+ARTIFACTS = ROOT / "test-artifacts"
+TIME_LIMIT = 240  # seconds for the whole test, warm-up included
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _peak_rss_mb(pid: int) -> float:
+    status = open(f"/proc/{pid}/status").read()  # noqa: SIM115 - a tiny procfs read
+    return int(re.search(r"VmHWM:\s+(\d+) kB", status).group(1)) / 1024
+
+
+@pytest.fixture(scope="module")
+def server():
+    """The real app on a free loopback port, for this module; its log is checked after."""
+    port = _free_port()
+    ARTIFACTS.mkdir(exist_ok=True)
+    log_path = ARTIFACTS / "load-server.log"
+    log = open(log_path, "w")  # noqa: SIM115 - closed below
+    env = {**os.environ, "HF_HUB_OFFLINE": "1"}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"),
+         "--server.port", str(port), "--server.address", "127.0.0.1",
+         "--server.headless", "true", "--browser.gatherUsageStats", "false"],
+        cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, env=env,
+    )  # fmt: skip
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        try:
+            if urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=2):
+                break
+        except OSError:
+            time.sleep(0.5)
+    else:
+        process.terminate()
+        pytest.fail("the server did not start")
+    yield port, process, log_path
+    process.terminate()
+    process.wait(30)
+    log.close()
+
+
+# ---------------------------------------------------------------- one session per page kind
+def _chart_text(result: RunResult) -> str:
+    return " ".join(json.dumps(chart) for chart in result.charts())
+
+
+def _table_text(result: RunResult) -> str:
+    """Strings inside the page's tables (Arrow data holds them as UTF-8 bytes)."""
+    return " ".join(
+        element.data.decode("utf-8", "replace")
+        for kind, element in result.elements
+        if kind in ("arrow_data_frame", "dataframe", "arrow_table") and hasattr(element, "data")
+    )
+
+
+async def explore(session: StreamlitSession, marker: str) -> str:
+    await session.run("Explore")
+    lines = [f"{marker} walks the dog", f"{marker} feeds the cat", f"{marker} sells stocks"]
+    result = await session.run("Explore", {"explore_text": "\n".join(lines)})
+    return _chart_text(result)
+
+
+async def tokens(session: StreamlitSession, marker: str) -> str:
+    await session.run("Tokens_and_Pooling")
+    sentences = [f"The {marker} river bank flooded.", f"The {marker} bank raised rates."]
+    result = await session.run("Tokens_and_Pooling", {"pooling_sentences": "\n".join(sentences)})
+    return _chart_text(result)
+
+
+async def loss_lab(session: StreamlitSession, marker: str) -> str:
+    await session.run("Loss_Lab")
+    row = f"{marker} anchor text\t{marker} positive text\tcompletely unrelated {marker}"
+    await session.run("Loss_Lab", {"loss_paste": row})
+    result = await session.run("Loss_Lab", {"loss_paste": row}, triggers=("loss_paste_add",))
+    return _table_text(result) + _chart_text(result)
+
+
+async def search(session: StreamlitSession, marker: str) -> str:
+    await session.run("Search_Long_Text")
+    result = await session.run(
+        "Search_Long_Text", {"search_query": f"How is a lighthouse lens made, {marker}?"}
+    )
+    return _chart_text(result)
+
+
+VISITS = {"Explore": explore, "Tokens_and_Pooling": tokens, "Loss_Lab": loss_lab,
+          "Search_Long_Text": search}  # fmt: skip
+
+
+async def _visit(port: int, page: str, marker: str) -> tuple[str, str, list[str], int]:
+    async with StreamlitSession(port, timeout=TIME_LIMIT) as session:
+        seen = await VISITS[page](session, marker)
+        assert session.last is not None
+        return page, seen, session.last.exceptions, session.largest_message
+
+
+async def _all(port: int, markers: list[str]) -> list:
+    visits = [_visit(port, PAGES[number % len(PAGES)], marker)
+              for number, marker in enumerate(markers)]  # fmt: skip
+    return await asyncio.gather(*visits)
+
+
+def test_twenty_sessions_each_see_only_their_own_result(server):
+    port, process, log_path = server
+    started = time.monotonic()
+    # Warm-up: one session per page loads the model and fills the shared caches.
+    warm = asyncio.run(_all(port, [f"warmup{page}" for page in range(len(PAGES))]))
+    warmed = time.monotonic()
+    assert all(not exceptions for _, _, exceptions, _ in warm), warm
+    markers = [f"zq{number:02d}x" for number in range(SESSIONS)]
+    results = asyncio.run(_all(port, markers))
+    finished = time.monotonic()
+    for marker, (page, seen, exceptions, _) in zip(markers, results, strict=True):
+        assert not exceptions, f"{page} {marker}: {exceptions}"
+        assert marker in seen, f"{page} session {marker} does not see its own result"
+        others = [other for other in markers if other != marker and other in seen]
+        assert not others, f"{page} session {marker} sees other sessions' input: {others}"
+    peak = _peak_rss_mb(process.pid)
+    log = log_path.read_text()
+    assert "Traceback" not in log, log[-3000:]
+    figures = {
+        "sessions": SESSIONS,
+        "pages": list(PAGES),
+        "warm_up_seconds": round(warmed - started, 1),
+        "concurrent_seconds": round(finished - warmed, 1),
+        "server_peak_rss_mb": round(peak),
+        "largest_message_mb": round(max(r[3] for r in results + warm) / 1e6, 2),
+    }
+    (ARTIFACTS / "load.json").write_text(json.dumps(figures, indent=2))
+    print(f"\nLoad test: {json.dumps(figures)}")
+    assert finished - started < TIME_LIMIT
