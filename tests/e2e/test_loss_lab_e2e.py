@@ -108,7 +108,7 @@ def test_loss_lab_main_flow(page, app_url, tmp_path):
     page.locator("[data-testid='stSidebar']").get_by_text("Loss lab").click()
     settle(page)
     wait_for_triplets(page, 3)
-    page.locator(".st-key-loss_reset button").click()
+    page.locator(".st-key-loss_reset button").first.click()
     settle(page)
     assert "fine-tuned copy" not in sidebar_caption(page)
     page.get_by_text("Press Train").wait_for()
