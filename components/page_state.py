@@ -21,7 +21,6 @@ from typing import Any, ClassVar, Literal
 from components import limits
 from components import triplets as triplet_tables
 from components.documents import sample_names
-from components.finetune import MAX_EPOCHS
 from components.index import DEFAULT_EF_SEARCH
 from components.losses import LOSS_NAMES
 from components.samples import (
@@ -361,7 +360,7 @@ class LossState:
     use_negatives: bool = setting(True, Flag(), "explicit negatives join the softmax")
     focus: int = setting(0, Whole(0, triplet_tables.MAX_TRIPLETS - 1), "anchor of the softmax")
     train_loss: str = setting("triplet", Choice(tuple(LOSS_NAMES)), "loss to train with")
-    epochs: int = setting(3, Whole(1, MAX_EPOCHS), "training epochs")
+    epochs: int = setting(3, Whole(1, limits.EPOCHS), "training epochs")
     batch_size: int = setting(8, Whole(2, 32), "triplets per step")
     learning_rate: float = setting(5e-5, Choice(TRAIN_LEARNING_RATES), "AdamW learning rate")
     held_out: int | None = setting(

@@ -501,14 +501,13 @@ def search_section(
         (st.caption if check.can_encode else st.info)(check.reason)
         if not check.can_encode:
             return
-    query = st.text_input(
-        "Query", key=persist("explore_query", ""),
+    query = limited_text(
+        st.text_input, "Query", "explore_query", "", limits.QUERY_CHARS,
         placeholder="Type a question or a phrase: the closest sentences by cosine are listed",
     )  # fmt: skip
     if query.strip():
-        indices, scores = top_k(
-            backend.embed_texts(active, [query])[0], vectors, min(10, len(texts))
-        )
+        query_vector = backend.embed_texts(active, [query])[0]  # (dim,)
+        indices, scores = top_k(query_vector, vectors, min(10, len(texts)))
         number_table(
             {"sentence": [texts[i] for i in indices], "label": [labels[i] for i in indices],
              "cosine": scores}, {"cosine": "%.4f"},
