@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from components.widgets import LABS, ROOT, model_sidebar
+from components.widgets import LABS, ROOT, model_sidebar, page_done
 
 st.set_page_config(page_title="Sentence Embedding Lab", page_icon="🧭", layout="wide")
 
@@ -56,3 +56,4 @@ st.caption(
     f"Loaded from the {active.info.source}. Change it in the sidebar on any page; "
     "every lab uses the model picked there."
 )
+page_done()

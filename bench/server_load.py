@@ -156,7 +156,9 @@ async def page_errors(page) -> list[str]:
     return [text[:200] for text in texts]
 
 
-async def _scenario(url: str, sampler: MemorySampler, launched: float, run: ServerRun) -> None:
+async def _scenario(
+    url: str, sampler: MemorySampler, launched: float, run: ServerRun, cold_only: bool = False
+) -> None:
     from playwright.async_api import async_playwright
 
     async with async_playwright() as playwright:
@@ -171,6 +173,14 @@ async def _scenario(url: str, sampler: MemorySampler, launched: float, run: Serv
         await newcomer.wait_for_selector(EXPLORE_MAP, timeout=300_000)
         run.cold_explore_s = time.perf_counter() - launched
         run.errors += await page_errors(newcomer)
+        if cold_only:
+            run.peak_visit_mb, run.peak_visit_total_mb = (
+                sampler.peak_server_mb,
+                sampler.peak_total_mb,
+            )
+            run.after_visit_mb, run.after_visit_total_mb = sampler.current()
+            await browser.close()
+            return
         # 2. every page with its defaults
         for name in PAGES:
             start = time.perf_counter()
@@ -228,7 +238,9 @@ async def _scenario(url: str, sampler: MemorySampler, launched: float, run: Serv
         await browser.close()
 
 
-def run_server_scenario(cold_cache: bool = False, env: dict[str, str] | None = None) -> ServerRun:
+def run_server_scenario(
+    cold_cache: bool = False, env: dict[str, str] | None = None, cold_only: bool = False
+) -> ServerRun:
     """Launch a fresh server, run the whole scenario, stop the server."""
     port = free_port()
     url = f"http://127.0.0.1:{port}"
@@ -258,7 +270,7 @@ def run_server_scenario(cold_cache: bool = False, env: dict[str, str] | None = N
                 time.sleep(0.2)
         else:
             raise RuntimeError("streamlit did not answer /_stcore/health within 120 s")
-        asyncio.run(_scenario(url, sampler, launched, run))
+        asyncio.run(_scenario(url, sampler, launched, run, cold_only))
     finally:
         sampler.stop()
         server.terminate()
@@ -318,13 +330,21 @@ def print_run(title: str, run: ServerRun, floor: float | None = None) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--cold-cache", action="store_true")
+    parser.add_argument("--cold-only", action="store_true", help="only the cold start")
     parser.add_argument("--malloc-arena-max", type=int, default=None)
     args = parser.parse_args()
     env = {}
     if args.malloc_arena_max:
         env["MALLOC_ARENA_MAX"] = str(args.malloc_arena_max)
     floor = floor_seconds()
-    run = run_server_scenario(cold_cache=args.cold_cache, env=env)
+    run = run_server_scenario(cold_cache=args.cold_cache, env=env, cold_only=args.cold_only)
+    if args.cold_only:
+        print(
+            f"cold start: Explore drawn {run.cold_explore_s:.1f} s = "
+            f"{run.cold_explore_s / floor:.2f}x the floor ({floor:.1f} s); server RSS peak "
+            f"{run.peak_visit_mb:.0f} MB (with children {run.peak_visit_total_mb:.0f})"
+        )
+        return
     print_run("Server scenario" + (" (empty disk cache)" if args.cold_cache else ""), run, floor)
 
 

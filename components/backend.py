@@ -25,7 +25,7 @@ import time
 import uuid
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, TypeVar
 
 import numpy as np
@@ -64,7 +64,7 @@ from components.imported_vectors import first_rows
 from components.memory_cache import MemoryStore
 from components.projection import Honesty, ProjectionResult, align, honesty, project
 from components.tables import vectors_table
-from components.texts import MAX_SENTENCES, csv_bytes
+from components.texts import csv_bytes
 from components.training_setup import REGISTRY
 from components.vector_io import ImportedVectors, read_uploads
 from components.work_queue import Job, JobCancelled, WorkQueue
@@ -105,6 +105,7 @@ _HONESTY = STORE.cache("map honesty", _TTL)
 _CLUSTERINGS = STORE.cache("clusterings", _TTL)
 _RAW_VECTORS = STORE.cache("unnormalised vectors", _TTL)
 _GEOMETRY = STORE.cache("geometry lessons", _TTL)
+_IMPORTS = STORE.cache("imported vectors", _TTL)
 
 EMBED_CHUNK = 128  # texts per cache entry; a progress bar advances per chunk
 PROGRESS_MIN_TEXTS = 300  # below this, encoding is quick enough for a spinner
@@ -469,19 +470,17 @@ def projection(
     n_components: int,
     params: tuple[tuple[str, float], ...],
     vectors: np.ndarray,
-    vectors_key: str = "",
 ) -> ProjectionResult:
-    """`project` cached per (model, texts, method, params); the vectors follow from the first two,
-    or, for vectors the user brought, from `vectors_key` (the import's fingerprint).
+    """`project` cached per (model, texts, method, params); the vectors follow from the first two.
 
     The packaged model's maps are looked up on disk first (the default preset's default map is
     shipped); the default preset's other maps are written there.
     """
-    key = (vectors_key or active.key, digest(texts), method, n_components, params)
+    key = (active.key, digest(texts), method, n_components, params)
     result = _PROJECTIONS.get(key)
     if result is not None:
         return result
-    fingerprint = None if vectors_key else disk_fingerprint(active)
+    fingerprint = disk_fingerprint(active)
     if fingerprint is not None:
         result = result_cache.load_projection(
             fingerprint, texts, method, n_components, dict(params)
@@ -508,12 +507,29 @@ def embeddings_csv(
     return csv_bytes(vectors_table(list(texts), list(labels), vectors))
 
 
-def imported_vectors(files: tuple[tuple[str, bytes], ...]) -> ImportedVectors:
-    """Uploaded vector files (name, bytes), read once per set of files, cut to the first
-    MAX_SENTENCES rows. Raises `InputError` (not cached) when they cannot be used."""
-    key = tuple((digest(name), hashlib.blake2b(data, digest_size=16).hexdigest())
-                for name, data in files)  # fmt: skip
-    return _UPLOADS.get_or_compute(key, lambda: first_rows(read_uploads(files), MAX_SENTENCES))
+# ---------------------------------------------------------------- vectors the user brought
+IMPORTED_KEY_PREFIX = "imported:"
+
+
+def imported_vectors(files: Sequence[tuple[str, bytes]]) -> ImportedVectors:
+    """Uploaded vector files (name, bytes), read once per set of files and cut to the first
+    `limits.SENTENCES` rows. Raises `InputError` (never cached) when they cannot be used."""
+    hasher = hashlib.blake2b(digest_size=16)
+    for name, data in files:
+        hasher.update(f"{len(name)}:{name}:{len(data)}:".encode())
+        hasher.update(data)
+    return _IMPORTS.get_or_compute(
+        hasher.hexdigest(), lambda: first_rows(read_uploads(files), limits.SENTENCES)
+    )
+
+
+def imported_source(active: ActiveModel, imported: ImportedVectors) -> ActiveModel:
+    """What the views' caches (maps, their honesty) are keyed by for vectors the user brought:
+    the import's fingerprint, never the model's name, so a map of these vectors is never taken
+    for the model's own map of the same texts (and nothing of them is written to disk). The
+    model stays the one in use: it still encodes typed queries."""
+    info = replace(active.info, name=f"{IMPORTED_KEY_PREFIX}{imported.source}")
+    return ActiveModel(active.model, f"{IMPORTED_KEY_PREFIX}{imported.fingerprint}", info)
 
 
 # ---------------------------------------------------------------- tokens
@@ -639,11 +655,10 @@ def map_honesty(
     params: tuple[tuple[str, float], ...],
     k: int,
     vectors: np.ndarray,
-    vectors_key: str = "",
 ) -> Honesty:
     """How far to trust the `projection` with these arguments (trustworthiness, kept shares)."""
-    coords = projection(active, texts, method, n_components, params, vectors, vectors_key).coords
-    key = (vectors_key or active.key, digest(texts), method, n_components, params, k)
+    coords = projection(active, texts, method, n_components, params, vectors).coords
+    key = (active.key, digest(texts), method, n_components, params, k)
     return _queued(_HONESTY, key, "map", f"Checking the map of {len(texts):,} points",
                    lambda: honesty(vectors, coords, k))  # fmt: skip
 
@@ -723,18 +738,35 @@ def geometry_lessons(
 
 
 # ---------------------------------------------------------------- warm-up
+_PAGE_DRAWN = threading.Event()  # set at the end of the first page run of the process
+WARM_UP_WAIT_S = 60.0  # the warm-up starts anyway after this long
+
+
+def page_drawn() -> None:
+    """Called as the last line of every page: background warm-ups may start now."""
+    _PAGE_DRAWN.set()
+
+
 @st.cache_resource(show_spinner=False)
 def warm_up_umap() -> threading.Thread:
     """Import umap and JIT-compile its code once per process, in the background.
 
     A cold process pays ~20 s for this on the first UMAP map (import + numba compilation); doing
-    it while the user reads the home page means the first map does not. Not in the queue: it
-    must not hold up encoding.
+    it while the user reads the first page means the first map of their own sentences does not.
+    It starts only once a page has been drawn and no heavy job is running or waiting: the import
+    holds the interpreter lock for seconds, which would slow the first page (a cold server draws
+    the default Explore page from disk without UMAP). Not in the queue: it must not hold up
+    encoding.
     """
 
     def fit_a_tiny_map() -> None:
+        _PAGE_DRAWN.wait(timeout=WARM_UP_WAIT_S)
+        deadline = time.monotonic() + WARM_UP_WAIT_S
+        while QUEUE.snapshot() != (0, 0) and time.monotonic() < deadline:
+            time.sleep(0.5)
         points = np.random.default_rng(0).normal(size=(30, 8)).astype(np.float32)
         project(points, "umap", 2)
+        trim_memory()
 
     thread = threading.Thread(target=fit_a_tiny_map, name="umap-warm-up", daemon=True)
     thread.start()

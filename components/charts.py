@@ -17,8 +17,6 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.colors import qualitative
 
-from components import limits
-
 PALETTE = qualitative.Safe + qualitative.Vivid  # colour-blind friendly first
 BIG_SCATTER = 1_000  # above this many points, WebGL (Scattergl) keeps the browser responsive
 TEXT_LABELS_MAX = 25  # up to this many points, each carries its sentence as a label
@@ -62,32 +60,28 @@ def similarity_heatmap(
     numbers: Sequence[int] | None = None,
     title: str = "",
 ) -> go.Figure:
-    """Cosine heatmap (n, n) with the sentences on hover.
+    """Cosine heatmap (n, n) with both full sentences on hover, for any n.
 
-    Up to `limits.HEATMAP_HOVER_SENTENCES` rows, each cell's hover holds both full sentences
-    (a string per cell grows with n²); above, it names the two rows by their labels. Cosines are
+    The hover is built in the browser from one string per row, not one per cell: each row's and
+    column's category name *is* its hover text (its number, then the sentence, escaped and
+    wrapped), and the hovertemplate shows `%{y}` and `%{x}`; the axis ticks show short labels.
+    So the payload grows with n, not n² (240 sentences: ~0.6 MB instead of 10 MB). Cosines are
     sent with 6 decimals (exact to 1e-6).
 
     `numbers` label each row (e.g. its line number in the input when rows are reordered).
     """
     n = len(texts)
     numbers = list(numbers) if numbers is not None else list(range(1, n + 1))
-    # Tick labels must be unique for plotly categories: the number makes them so.
-    labels = [f"{number}. {short_label(text)}" for number, text in zip(numbers, texts, strict=True)]
-    hover: dict = {"hovertemplate": "%{y}<br>—<br>%{x}<br><b>cosine %{z:.3f}</b><extra></extra>"}
-    if n <= limits.HEATMAP_HOVER_SENTENCES:
-        hovers = [hover_text(text, 50, hover_chars(2 * n * n, 200)) for text in texts]
-        hover = {
-            "customdata": np.array(
-                [[f"{hovers[i]}<br>—<br>{hovers[j]}" for j in range(n)] for i in range(n)],
-                dtype=object,
-            ),
-            "hovertemplate": "%{customdata}<br><b>cosine %{z:.3f}</b><extra></extra>",
-        }
+    # Category names must be unique for plotly: the number makes them so.
+    pairs = list(zip(numbers, texts, strict=True))
+    categories = [f"{number}. {hover_text(text, 50, 200)}" for number, text in pairs]
+    labels = [f"{number}. {short_label(text)}" for number, text in pairs]
+    hover = {"hovertemplate": "%{y}<br>—<br>%{x}<br><b>cosine %{z:.3f}</b><extra></extra>"}
+    labels_shown = n <= 40
     heatmap = go.Heatmap(
         z=np.round(np.asarray(similarity, dtype=np.float64), 6),
-        x=labels,
-        y=labels,
+        x=categories,
+        y=categories,
         **hover,
         colorscale="RdBu",
         reversescale=True,
@@ -102,9 +96,12 @@ def similarity_heatmap(
         title=title or None,
         height=size,
         margin={"l": 10, "r": 10, "t": 40 if title else 10, "b": 10},
-        yaxis={"autorange": "reversed", "showticklabels": n <= 40},
-        xaxis={"showticklabels": n <= 40, "tickangle": -45},
+        yaxis={"autorange": "reversed", "showticklabels": labels_shown, "type": "category"},
+        xaxis={"showticklabels": labels_shown, "tickangle": -45, "type": "category"},
     )
+    if labels_shown:  # short tick labels for the long category names
+        for axis in (figure.layout.xaxis, figure.layout.yaxis):
+            axis.update(tickmode="array", tickvals=categories, ticktext=labels)
     return figure
 
 

@@ -16,14 +16,15 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
+from components import limits
 from components.similarity import normalize_rows
 
 Metric = Literal["cosine", "dot", "euclidean"]
 METRICS: tuple[Metric, ...] = ("cosine", "dot", "euclidean")
 METRIC_NAMES = {"cosine": "cosine", "dot": "dot product", "euclidean": "Euclidean distance"}
 BLOCK = 256  # query rows per block
-GEOMETRY_MAX = 2_000  # sentences: each variant is one n x n pass (in blocks), cheap up to here
-RAW_MAX = 500  # sentences re-encoded without Normalize for the metric lesson (a second pass)
+GEOMETRY_MAX = limits.GEOMETRY_SENTENCES  # each variant is one n x n pass (in blocks)
+RAW_MAX = limits.RAW_SENTENCES  # re-encoded without Normalize for the metric lesson
 TRUNCATION_DIMS = (8, 16, 32, 64, 128, 192, 256, 384)
 
 

@@ -20,7 +20,6 @@ SENTENCES = 5_000  # sentences used from a text box or an upload
 EXPLORE_CHARS = 500_000  # characters in the Explore text box (5,000 sentences of ~100 characters)
 SENTENCE_CHARS = 2_000  # characters of one sentence (the model reads ~256 tokens, ~1,000 chars)
 HEATMAP_SENTENCES = 300  # sentences in the cosine heatmap
-HEATMAP_HOVER_SENTENCES = 60  # up to this many, each heatmap cell names both full sentences
 
 # ---------------------------------------------------------------- Tokens & pooling
 TOKENS_CHARS = 50_000  # characters the tokenizer view reads
@@ -34,7 +33,8 @@ HEAD_STEPS = 400  # training steps of the attention pooling head
 
 # ---------------------------------------------------------------- Loss lab
 TRIPLETS = 200  # triplets the losses and charts use
-TABLE_ROWS = 1_000  # rows kept in the triplet editor (from an upload or a paste)
+TABLE_ROWS = 500  # rows kept in the triplet editor (from an upload or a paste)
+CELL_CHARS = 1_000  # characters per cell of the triplet table (~256 tokens: what the model reads)
 TRAIN_TRIPLETS = 64  # triplets one fine-tuning run uses
 EPOCHS = 10  # epochs of one fine-tuning run
 PASTE_CHARS = 100_000  # characters in the "paste rows" box
@@ -52,10 +52,18 @@ PASTE_DOCUMENT_CHARS = 1_000_000  # characters in the "paste a text" box
 QUERY_CHARS = 2_000  # characters of a search query (it must also fit the model window)
 NAME_CHARS = 200  # characters of a model or cross-encoder name
 
+# ---------------------------------------------------------------- Map lab
+MAP_AUTO_SENTENCES = 500  # up to this many, UMAP and t-SNE maps are drawn without a button press
+GEOMETRY_SENTENCES = 2_000  # sentences the geometry lessons use (each variant is an n x n pass)
+RAW_SENTENCES = 500  # sentences encoded a second time (without Normalize) for the metric lesson
+
 # ---------------------------------------------------------------- Uploads and CSV
 UPLOAD_MB = 20  # megabytes per uploaded file (= server.maxUploadSize)
 CSV_ROWS = 50_000  # rows read from a CSV (more are counted and cut)
 CSV_COLUMNS = 100  # columns read from a CSV
+
+# ---------------------------------------------------------------- Vectors brought to Explore
+VECTOR_UPLOAD_MB = 60  # megabytes of all the files of one vector import (a pair, a dataset's parts)
 
 # ---------------------------------------------------------------- Server
 CHART_MB = 10  # the largest chart (plotly JSON) any input can produce
@@ -87,9 +95,6 @@ LIMITS: dict[str, Limit] = {
     "EXPLORE_CHARS": Limit(EXPLORE_CHARS, "characters", "in the Explore text box"),
     "SENTENCE_CHARS": Limit(SENTENCE_CHARS, "characters", "per sentence (longer ones are cut)"),
     "HEATMAP_SENTENCES": Limit(HEATMAP_SENTENCES, "sentences", "in the cosine heatmap"),
-    "HEATMAP_HOVER_SENTENCES": Limit(
-        HEATMAP_HOVER_SENTENCES, "sentences", "with full sentences in the heatmap's hover"
-    ),
     "TOKENS_CHARS": Limit(TOKENS_CHARS, "characters", "read by the tokenizer view"),
     "WORDS_TO_FOLLOW": Limit(WORDS_TO_FOLLOW, "distinct words", "followed on Tokens & pooling"),
     "WORD_CHARS": Limit(WORD_CHARS, "characters", "per followed word"),
@@ -100,6 +105,7 @@ LIMITS: dict[str, Limit] = {
     "HEAD_STEPS": Limit(HEAD_STEPS, "steps", "of attention-head training"),
     "TRIPLETS": Limit(TRIPLETS, "triplets", "used by the losses and charts"),
     "TABLE_ROWS": Limit(TABLE_ROWS, "rows", "kept in the triplet table"),
+    "CELL_CHARS": Limit(CELL_CHARS, "characters", "per cell of the triplet table"),
     "TRAIN_TRIPLETS": Limit(TRAIN_TRIPLETS, "triplets", "per fine-tuning run"),
     "EPOCHS": Limit(EPOCHS, "epochs", "per fine-tuning run"),
     "PASTE_CHARS": Limit(PASTE_CHARS, "characters", "in the paste-rows box"),
@@ -116,9 +122,19 @@ LIMITS: dict[str, Limit] = {
     "PASTE_DOCUMENT_CHARS": Limit(PASTE_DOCUMENT_CHARS, "characters", "in the paste-a-text box"),
     "QUERY_CHARS": Limit(QUERY_CHARS, "characters", "per search query"),
     "NAME_CHARS": Limit(NAME_CHARS, "characters", "per model name"),
+    "MAP_AUTO_SENTENCES": Limit(
+        MAP_AUTO_SENTENCES, "sentences", "mapped by UMAP and t-SNE without pressing Compute"
+    ),
+    "GEOMETRY_SENTENCES": Limit(
+        GEOMETRY_SENTENCES, "sentences", "in the map lab's geometry lessons"
+    ),
+    "RAW_SENTENCES": Limit(RAW_SENTENCES, "sentences", "in the metric lesson (encoded twice)"),
     "UPLOAD_MB": Limit(UPLOAD_MB, "MB", "per uploaded file"),
     "CSV_ROWS": Limit(CSV_ROWS, "rows", "read from a CSV"),
     "CSV_COLUMNS": Limit(CSV_COLUMNS, "columns", "read from a CSV"),
+    "VECTOR_UPLOAD_MB": Limit(
+        VECTOR_UPLOAD_MB, "MB", "of vector files together per import on Explore"
+    ),
     "CHART_MB": Limit(CHART_MB, "MB", "per chart at most, for any input"),
     "MESSAGE_MB": Limit(MESSAGE_MB, "MB", "per message from the server (server.maxMessageSize)"),
     "CACHE_MB": Limit(CACHE_MB, "MB", "for all cached results together"),
@@ -137,9 +153,9 @@ def help_text(name: str) -> str:
 
 def markdown_table() -> str:
     """Every limit as a Markdown table (for the README's Limits section)."""
-    rows = ["| limit | value |", "| --- | --- |"]
+    rows = ["| limit | value | name in `components/limits.py` |", "| --- | --- | --- |"]
     rows += [
-        f"| {limit.unit} {limit.where} | {limit.value:,} |"
-        for limit in sorted(LIMITS.values(), key=lambda item: item.where)
+        f"| {limit.unit} {limit.where} | {limit.value:,} | `{name}` |"
+        for name, limit in LIMITS.items()
     ]
     return "\n".join(rows)

@@ -1,19 +1,20 @@
-"""What a loaded sentence-transformers model is made of, read from the model itself.
+"""What a loaded sentence encoder is made of, read from the model itself.
 
-No streamlit here.
+Works for a sentence-transformers model and for the packaged model's torch-free `OnnxEncoder`
+(reading the card never imports torch). No streamlit here.
 """
 
 from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
-from components.encoder import get_tokenizer, trained_pooling
-from components.onnx_encoder import OnnxEncoder
+from components.encoder import get_tokenizer, is_fast, trained_pooling
 
 if TYPE_CHECKING:
-    from sentence_transformers import SentenceTransformer
+    from components.encoder import Model
 
 # tokenizers' model classes -> the algorithm's usual name.
 _TOKENIZER_ALGORITHMS = {
@@ -36,9 +37,17 @@ class ModelCard:
     modules: tuple[str, ...]  # the pipeline, e.g. ("Transformer", "Pooling", "Normalize")
 
 
-def tokenizer_algorithm(tokenizer: object) -> str:
-    """The sub-word algorithm of a Hugging Face tokenizer (fast or slow)."""
-    backend = getattr(tokenizer, "backend_tokenizer", None)
+def _backend(tokenizer: Any) -> Any:
+    """The `tokenizers.Tokenizer` behind a Hugging Face or `SafeTokenizer` tokenizer, or None."""
+    backend = getattr(tokenizer, "backend", None)
+    if callable(backend):  # SafeTokenizer.backend()
+        return backend()
+    return getattr(tokenizer, "backend_tokenizer", None)
+
+
+def tokenizer_algorithm(tokenizer: Any) -> str:
+    """The sub-word algorithm of a tokenizer (fast, slow or the ONNX path's `SafeTokenizer`)."""
+    backend = _backend(tokenizer)
     if backend is not None:
         kind = type(backend.model).__name__
         return _TOKENIZER_ALGORITHMS.get(kind, kind)
@@ -51,43 +60,36 @@ def tokenizer_algorithm(tokenizer: object) -> str:
     return type(tokenizer).__name__
 
 
-def model_card(model: SentenceTransformer) -> ModelCard:
+def vocabulary_size(tokenizer: Any) -> int:
+    backend = _backend(tokenizer)
+    if backend is not None:
+        return int(backend.get_vocab_size(with_added_tokens=True))
+    return int(len(tokenizer))
+
+
+def model_card(model: Model) -> ModelCard:
     """Dimension, window, pooling mode, tokenizer type and vocabulary size of a loaded model.
 
-    Reads attributes only: the model is never changed.
+    Reads attributes and config files only: the model is never changed.
     """
-    if isinstance(model, OnnxEncoder):
-        return _onnx_model_card(model)
-    modules = tuple(type(module).__name__ for module in model)
-    first = model[0]
-    config = getattr(getattr(first, "auto_model", None), "config", None)
     tokenizer = get_tokenizer(model)
+    if is_fast(model):
+        pipeline = model.pipeline
+        modules = ("Transformer", "Pooling", *(("Normalize",) if pipeline.normalize else ()))
+        config_file = Path(pipeline.transformer_dir) / "config.json"
+        config = json.loads(config_file.read_text()) if config_file.exists() else {}
+        architecture = str(config.get("model_type", "unknown"))
+    else:
+        modules = tuple(type(module).__name__ for module in model)
+        config = getattr(getattr(model[0], "auto_model", None), "config", None)
+        architecture = str(getattr(config, "model_type", "unknown"))
     return ModelCard(
         dimension=int(model.get_embedding_dimension()),
         window=int(model.max_seq_length),
         pooling=trained_pooling(model) or "unknown",
         normalized="Normalize" in modules,
         tokenizer=tokenizer_algorithm(tokenizer),
-        vocabulary_size=int(len(tokenizer)),
-        architecture=str(getattr(config, "model_type", "unknown")),
-        modules=modules,
-    )
-
-
-def _onnx_model_card(model: OnnxEncoder) -> ModelCard:
-    """The same card for the torch-free encoder, read from its folder's configs and tokenizer."""
-    config_file = model.pipeline.transformer_dir / "config.json"
-    config = json.loads(config_file.read_text()) if config_file.exists() else {}
-    modules = ("Transformer (ONNX)", "Pooling") + (
-        ("Normalize",) if model.pipeline.normalize else ()
-    )
-    return ModelCard(
-        dimension=int(model.get_embedding_dimension()),
-        window=int(model.max_seq_length),
-        pooling=model.pipeline.pooling,
-        normalized=model.pipeline.normalize,
-        tokenizer=tokenizer_algorithm(model.tokenizer),
-        vocabulary_size=len(model.tokenizer),
-        architecture=str(config.get("model_type", "unknown")),
+        vocabulary_size=vocabulary_size(tokenizer),
+        architecture=architecture,
         modules=modules,
     )

@@ -4,9 +4,10 @@ The same numbers as sentence-transformers (within 1e-5, tests/unit/test_onnx_enc
 fraction of the memory: a server that encodes through `OnnxEncoder` never imports torch,
 transformers or sentence-transformers (~400 MB of RSS, see docs/memory.md).
 
-- The transformer is exported to ONNX once per model, in a subprocess (`components.onnx_export`,
-  the only part that imports torch), and cached on disk under `cache_root()`, keyed by the model
-  name and a hash of its weights file. Writes are atomic (a temporary folder renamed into place)
+- The transformer is exported to ONNX once per model, in a subprocess (`components.onnx_export`:
+  assembled from the shipped graph and the weights file without torch when it can, else traced
+  with torch), and cached on disk under `cache_root()`, keyed by the model name and a hash of
+  its weights file. Writes are atomic (a temporary folder renamed into place)
   and a file lock keeps two processes from exporting at once.
 - Tokenization uses `tokenizers.Tokenizer` objects configured once, at construction
   (`components.safe_tokenizer`): one truncates at the model window (what the model reads), one
@@ -203,7 +204,7 @@ def ensure_onnx(
                     return final
                 _remove_leftovers(final)
                 if on_status is not None:
-                    on_status("Exporting the model to ONNX (once per server, ~10 s)…")
+                    on_status("Exporting the model to ONNX (once per server, 1-10 s)…")
                 _export_into(final, pipeline.transformer_dir, random_seed, timeout)
         except Timeout as error:
             raise OnnxUnavailable(f"waited {timeout:.0f} s for another export") from error

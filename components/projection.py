@@ -106,7 +106,8 @@ def _pca(vectors: np.ndarray, n_components: int) -> ProjectionResult:
             f"{n} points span at most {n - 1} direction{'s' if n > 2 else ''}: "
             f"the other axis is flat (0)."
         )
-    coords = PCA(n_components=usable).fit_transform(vectors.astype(np.float64))
+    with np.errstate(invalid="ignore", divide="ignore"):  # identical points: 0/0 variance ratio
+        coords = PCA(n_components=usable).fit_transform(vectors.astype(np.float64))
     return ProjectionResult(_pad(coords, n_components), "pca", note)
 
 

@@ -185,6 +185,22 @@ def _missing_columns_text(table: pd.DataFrame, missing: list[str]) -> str:
     )
 
 
+def cut_cells(table: pd.DataFrame) -> tuple[pd.DataFrame, list[Message]]:
+    """The table with every cell cut at `limits.CELL_CHARS`, and a message when any was."""
+    long_cells = table.apply(lambda column: column.astype(str).str.len() > limits.CELL_CHARS)
+    count = int(long_cells.to_numpy().sum())
+    if not count:
+        return table, []
+    cut = table.apply(lambda column: column.astype(str).str.slice(0, limits.CELL_CHARS))
+    return cut, [
+        Message(
+            "info",
+            f"{count} cell{'s were' if count > 1 else ' was'} longer than "
+            f"{limits.CELL_CHARS:,} characters and cut there (the model reads about that much).",
+        )
+    ]
+
+
 def read_triplet_csv(
     data: bytes, filename: str = "upload.csv"
 ) -> tuple[pd.DataFrame, list[Message]]:
@@ -226,7 +242,8 @@ def read_triplet_csv(
             )
         )
         table = table.iloc[:MAX_TABLE_ROWS].reset_index(drop=True)
-    return table, messages
+    table, cut_messages = cut_cells(table)
+    return table, messages + cut_messages
 
 
 def parse_pasted(text: str) -> pd.DataFrame:

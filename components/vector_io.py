@@ -29,10 +29,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from components.texts import InputError, Message, decode_upload
+from components import limits
+from components.texts import InputError, Message, csv_safe, decode_upload, unescape_formula
 
-# Any single file read here, in MB (the app's upload cap, server.maxUploadSize, is the same).
-MAX_VECTOR_FILE_MB = 50
+MAX_VECTOR_FILE_MB = limits.UPLOAD_MB  # any one uploaded file (= server.maxUploadSize)
+MAX_VECTOR_UPLOAD_MB = limits.VECTOR_UPLOAD_MB  # one import's files together (a dataset's parts)
 MIN_DIMENSION = 2  # the Projector refuses 1-d vectors too: their cosines are all +1 or -1
 FLOAT32_FORMAT = "%.9g"  # 9 significant digits: every float32 survives text and back
 
@@ -213,7 +214,8 @@ def parse_projector_vectors(text: str, name: str = "vectors.tsv") -> tuple[np.nd
     lines = [(number, line.strip(_JS_WHITESPACE)) for number, line in _lines(text)]
     if not lines:
         raise InputError(f"`{name}` is empty: it should hold one tab-separated vector a line.")
-    if "\t" not in lines[0][1] and "," in lines[0][1]:
+    first = lines[0][1]
+    if "\t" not in first and "," in first and all(_is_number(c) for c in first.split(",")):
         raise InputError(
             f"`{name}` has commas but no tabs: the Projector's vectors file is tab-separated. "
             "Upload it as CSV instead."
@@ -224,6 +226,11 @@ def parse_projector_vectors(text: str, name: str = "vectors.tsv") -> tuple[np.nd
     if labelled:
         rows = [row[1:] for row in rows]
     width = len(rows[0])
+    if labelled and width == 0:
+        raise InputError(
+            f"`{name}` holds text, not vectors: its first line has no tab-separated numbers. To "
+            "embed sentences, choose 'Type or paste' or 'Upload a file' instead."
+        )
     for (number, _), row in zip(lines, rows, strict=True):
         if len(row) != width:
             raise InputError(
@@ -446,8 +453,9 @@ def _separator(text: str) -> str:
 
 
 def _read_string_table(text: str, separator: str, header: int | None = 0) -> pd.DataFrame:
+    """A CSV as strings, exactly as written (column names with a formula guard unguarded)."""
     try:
-        return pd.read_csv(
+        table = pd.read_csv(
             io.StringIO(text),
             sep=separator,
             dtype=str,
@@ -456,6 +464,14 @@ def _read_string_table(text: str, separator: str, header: int | None = 0) -> pd.
         )
     except (pd.errors.ParserError, pd.errors.EmptyDataError, ValueError) as error:
         raise InputError(f"Could not read the CSV: {str(error).splitlines()[0]}") from error
+    if header is not None:
+        table.columns = [unescape_formula(str(name)) for name in table.columns]
+    return table
+
+
+def _unguarded(table: pd.DataFrame) -> pd.DataFrame:
+    """Text cells without the formula guard `csv_safe` added (`'=x` -> `=x`)."""
+    return table.astype(str).map(unescape_formula) if table.shape[1] else table
 
 
 def _list_cells_to_rows(values: Sequence[str], column: str) -> list[list[str]]:
@@ -531,20 +547,21 @@ def read_vectors_csv(
         raise InputError(f"{what}: rows have different numbers of values.")
     numbers = _parse_number_rows(rows, what, range(2, len(rows) + 2), cell)
     vectors = validate_vectors(numbers, what)
-    metadata = table.drop(columns=chosen).reset_index(drop=True)
-    return vectors, _with_attrs(metadata.astype(str), notes)
+    metadata = _unguarded(table.drop(columns=chosen).reset_index(drop=True))
+    return vectors, _with_attrs(metadata, notes)
 
 
 def _csv_text_rows(names: Sequence[str], cells: Sequence[Sequence[str]]) -> list[str]:
     """Header and rows of text cells as CSV lines, every cell quoted (so a \\r, \\n, comma or
-    quote inside a cell reads back exactly; the csv module leaves a bare \\r unquoted)."""
+    quote inside a cell reads back exactly; the csv module leaves a bare \\r unquoted) and
+    guarded against spreadsheet formulas (`texts.csv_safe`: a leading `'` the readers remove)."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, quoting=csv.QUOTE_ALL, lineterminator="")
     lines = []
     for row in [names, *cells]:
         buffer.seek(0)
         buffer.truncate()
-        writer.writerow(row)
+        writer.writerow([csv_safe(cell) for cell in row])
         lines.append(buffer.getvalue())
     return lines
 
@@ -600,7 +617,7 @@ def read_metadata_file(data: bytes, name: str, rows: int | None = None) -> pd.Da
     if suffix == ".csv":
         if not text.strip():
             raise InputError(f"`{name}` is empty.")
-        table = _read_string_table(text, _separator(text))
+        table = _unguarded(_read_string_table(text, _separator(text)))
     elif suffix == ".tsv":
         table = parse_projector_metadata(text, name)
     else:
@@ -665,10 +682,11 @@ def write_npy(vectors: np.ndarray, metadata: pd.DataFrame | None = None) -> tupl
 
 
 # ---------------------------------------------------------------- Parquet with a list column
-def _parquet_table(data: bytes, name: str):
+def _parquet_table(data: bytes, name: str, size_cap: bool = True):
     import pyarrow.parquet as pq
 
-    _check_size(data, name)
+    if size_cap:
+        _check_size(data, name)
     if not (data.startswith(PARQUET_MAGIC) and data.endswith(PARQUET_MAGIC)):
         raise InputError(f"`{name}` is not a Parquet file (it should start and end with PAR1).")
     try:
@@ -736,6 +754,7 @@ def read_parquet(
     data: bytes | Sequence[bytes],
     vector_column: str | None = None,
     names: Sequence[str] | None = None,
+    size_cap: bool = True,
 ) -> tuple[np.ndarray, pd.DataFrame]:
     """Parquet with a list column of vectors (e.g. the batch embedder's output).
 
@@ -743,6 +762,7 @@ def read_parquet(
         data: one file's bytes, or the bytes of a partitioned dataset's parts in order.
         vector_column: the list column; None takes `vector`/`embedding` or the only list column.
         names: the files' names, for messages.
+        size_cap: refuse a file over MAX_VECTOR_FILE_MB (uploads); files on disk have no cap.
 
     Returns:
         float32 vectors (n, d) and every other column with its type (metadata.attrs["model"]
@@ -756,7 +776,10 @@ def read_parquet(
     labels = list(names) if names is not None else [f"part {i + 1}" for i in range(len(blobs))]
     if len(blobs) == 1 and names is None:
         labels = ["the Parquet file"]
-    tables = [_parquet_table(bytes(blob), label) for blob, label in zip(blobs, labels, strict=True)]
+    tables = [
+        _parquet_table(bytes(blob), label, size_cap)
+        for blob, label in zip(blobs, labels, strict=True)
+    ]
     first = tables[0].schema.remove_metadata()
     for table, label in zip(tables[1:], labels[1:], strict=True):
         if not table.schema.remove_metadata().equals(first):
@@ -841,7 +864,7 @@ def read_parquet_path(
     """`read_parquet` for a file on disk or a partitioned folder (e.g. the Dask engine's)."""
     parts = parquet_part_paths(path)
     return read_parquet(
-        [p.read_bytes() for p in parts], vector_column, names=[p.name for p in parts]
+        [p.read_bytes() for p in parts], vector_column, [p.name for p in parts], size_cap=False
     )
 
 
@@ -854,6 +877,17 @@ class ImportedVectors:
     fingerprint: str  # sha256 of the files' names and bytes: tells two imports apart
     model: str | None = None  # the model that made them, when the files say it
     messages: list[Message] = field(default_factory=list)  # for the user (e.g. an encoding)
+
+
+def check_upload_size(sizes: Sequence[int]) -> None:
+    """Refuse a set of files over MAX_VECTOR_UPLOAD_MB together (each file has its own cap)."""
+    total = sum(sizes)
+    if total > MAX_VECTOR_UPLOAD_MB * 1024 * 1024:
+        raise InputError(
+            f"These {len(sizes)} files hold {total / 1024 / 1024:.0f} MB together, over the "
+            f"{MAX_VECTOR_UPLOAD_MB} MB cap for one import. Use fewer rows, or Parquet (the most "
+            "compact format)."
+        )
 
 
 FORMATS_HELP = (
@@ -873,6 +907,7 @@ def read_uploads(files: Sequence[tuple[str, bytes]]) -> ImportedVectors:
     """
     if not files:
         raise InputError(f"Upload vectors: {FORMATS_HELP}.")
+    check_upload_size([len(data) for _, data in files])
     by_suffix: dict[str, list[tuple[str, bytes]]] = {}
     for name, data in files:
         by_suffix.setdefault(Path(name).suffix.lower(), []).append((name, bytes(data)))

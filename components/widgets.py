@@ -146,6 +146,11 @@ def page_setup(title: str, icon: str, state_type: type | None = None) -> backend
     return active
 
 
+def page_done() -> None:
+    """The last call of every page: the page is drawn, background warm-ups may start."""
+    backend.page_drawn()
+
+
 def preset_picker(
     label: str,
     options: Iterable[str],
@@ -270,35 +275,59 @@ def or_stop(read: Callable[[], T]) -> T:
 
 
 def kept_uploads(
-    label: str, types: list[str], key: str, help: str | None = None
+    label: str,
+    types: list[str],
+    key: str,
+    check: Callable[[list[int]], None] | None = None,
+    help: str | None = None,
 ) -> list[tuple[str, bytes]]:
     """A multi-file uploader whose files (name, bytes) this session keeps under `{key}_files`,
-    so they survive a visit to another page (the uploader itself forgets them)."""
+    so they survive a visit to another page (the uploader itself forgets them).
+
+    Args:
+        check: called with the files' sizes before they are kept; its `InputError` is shown and
+            nothing is kept (e.g. a cap on the total size).
+    """
 
     def keep() -> None:
         files = st.session_state.get(key) or []
+        st.session_state[f"{key}_files"], st.session_state[f"{key}_error"] = [], ""
+        try:
+            if check is not None:
+                check([file.size for file in files])
+        except InputError as error:
+            st.session_state[f"{key}_error"] = str(error)
+            return
         st.session_state[f"{key}_files"] = [(file.name, file.getvalue()) for file in files]
 
     st.file_uploader(
         label, type=types, accept_multiple_files=True, key=key, on_change=keep, help=help
     )
+    if st.session_state.get(f"{key}_error"):
+        st.error(st.session_state[f"{key}_error"])
     return st.session_state.get(f"{key}_files") or []
 
 
 def column_pickers(
-    columns: list[str], text: str | None, label: str | None, key: str, no_text: str | None = None
+    columns: list[str],
+    text: str | None,
+    label: str | None,
+    keys: tuple[str, str],
+    no_text: str | None = None,
 ) -> tuple[str | None, str | None]:
     """Side by side: the column holding each row's text (or `no_text`, when offered) and the
-    column whose values colour the map (or none). Keys: `{key}_column`, `{key}_label_column`."""
-    left, right = st.columns(2)
+    column whose values colour the map (or none). A kept choice that is not a column of this
+    table (a new file) goes back to the guesses `text` and `label`."""
     text_options = [*([no_text] if no_text else []), *columns]
     label_options = ["(none)", *columns]
-    text = left.selectbox("Text column", text_options, index=text_options.index(text or no_text),
-                          key=f"{key}_column")  # fmt: skip
-    label = right.selectbox(
-        "Label column (colours the map)", label_options,
-        index=label_options.index(label or "(none)"), key=f"{key}_label_column",
-    )  # fmt: skip
+    text_key, label_key = keys
+    if st.session_state.get(text_key) not in text_options:
+        st.session_state[text_key] = text or no_text
+    if st.session_state.get(label_key) not in label_options:
+        st.session_state[label_key] = label or "(none)"
+    left, right = st.columns(2)
+    text = left.selectbox("Text column", text_options, key=text_key)
+    label = right.selectbox("Label column (colours the map)", label_options, key=label_key)
     return (None if text == no_text else text), (None if label == "(none)" else label)
 
 
@@ -512,10 +541,10 @@ def model_sidebar() -> backend.ActiveModel:
             f"In use: **{_model_label(active.info.name)}** · {active.info.dimension}-d vectors · "
             f"window {active.info.max_tokens} tokens · {active.info.source}"
         )
+        model_card_box(active)
         if public:
             st.caption("🌐 Public mode: small models only, shared server limits apply.")
         st.caption(backend.cache_stats())
-        model_card_box(active)
     return active
 
 

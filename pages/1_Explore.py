@@ -38,7 +38,12 @@ from components.texts import (
     parse_lines,
     texts_from_table,
 )
-from components.vector_io import EXPORT_FORMATS, FORMATS_HELP, ImportedVectors
+from components.vector_io import (
+    EXPORT_FORMATS,
+    FORMATS_HELP,
+    ImportedVectors,
+    check_upload_size,
+)
 from components.widgets import (
     chart,
     column_pickers,
@@ -50,7 +55,7 @@ from components.widgets import (
     limited_text,
     metric_row,
     number_table,
-    or_stop,
+    page_done,
     page_setup,
     persist,
     plural,
@@ -144,47 +149,34 @@ def uploaded_sentences() -> ParsedInput:
     if not name.lower().endswith(".csv"):
         return parse_lines(content)
     table = parse_csv(content).table
-    columns = list(table.columns)
-    left, right = st.columns(2)
-    guess = guess_text_column(table)
-    if st.session_state.get("explore_text_column") not in columns:
-        st.session_state["explore_text_column"] = guess
-    if st.session_state.get("explore_label_column") not in ["(none)", *columns]:
-        st.session_state["explore_label_column"] = "(none)"
-    text_column = left.selectbox(
-        "Text column", columns, key="explore_text_column",
-        help="The column that holds the sentences.",
+    text, label = column_pickers(
+        list(table.columns), guess_text_column(table), None,
+        ("explore_text_column", "explore_label_column"),
     )  # fmt: skip
-    label_column = right.selectbox(
-        "Label column (colours the map)",
-        ["(none)", *columns],
-        key="explore_label_column",
-        help="A column of categories (topic, source…) that colours the map; (none) for one colour.",
-    )
-    label = None if label_column == "(none)" else label_column
-    return texts_from_table(table, text_column, label)
+    return texts_from_table(table, text, label)
 
 
 def own_vectors() -> tuple[ParsedInput, ImportedVectors]:
     """Vectors made elsewhere, with the texts and labels of their metadata columns."""
     files = kept_uploads(
-        f"Your vectors: {FORMATS_HELP}", VECTOR_TYPES, "explore_vectors",
-        help="Select several files at once for a pair, or for every part of a dataset.",
+        f"Your vectors: {FORMATS_HELP}", VECTOR_TYPES, "explore_vectors", check_upload_size,
+        help=f"Select several files at once for a pair, or for every part of a dataset. Up to "
+        f"{limits.UPLOAD_MB} MB a file; the first {limits.SENTENCES:,} vectors are used.",
     )  # fmt: skip
     if not files:
         st.info("Choose the files, or switch back to typing. Your typed text is kept.")
         st.stop()
-    imported = or_stop(lambda: backend.imported_vectors(tuple(files)))
+    imported = backend.imported_vectors(files)
     rows, dimension = imported.vectors.shape
     st.caption(
         f"Read **{imported.source}**: {plural(rows, 'vector')} of {dimension} dimensions, made "
         f"by {f'`{imported.model}`' if imported.model else 'a model the files do not name'}."
     )
     show_messages(imported.messages)
-    columns = [str(column) for column in imported.metadata.columns]
     text, label = column_pickers(
-        columns, *text_and_label_columns(imported.metadata),
-        f"explore_vectors_{imported.fingerprint[:12]}", no_text="(row numbers)",
+        [str(column) for column in imported.metadata.columns],
+        *text_and_label_columns(imported.metadata),
+        ("explore_vectors_text_column", "explore_vectors_label_column"), no_text="(row numbers)",
     )  # fmt: skip
     return ParsedInput(*texts_and_labels(imported.metadata, text, label)), imported
 
@@ -399,7 +391,7 @@ def clicked_sentence(texts: list[str]) -> int:
 
 
 def map_section(
-    active: ActiveModel, texts: list[str], labels: list[str], vectors: np.ndarray, vectors_key: str
+    active: ActiveModel, texts: list[str], labels: list[str], vectors: np.ndarray
 ) -> tuple[int, ProjectionResult]:
     """The projection of every sentence; returns the sentence picked on it, and the map."""
     st.header("3 · A map of the space")
@@ -414,7 +406,7 @@ def map_section(
     method, dims, params = projection_controls()
     with st.spinner(f"Projecting {len(texts):,} sentences with {METHOD_NAMES[method]}…"):
         projection: ProjectionResult = backend.projection(
-            active, tuple(texts), method, dims, tuple(sorted(params.items())), vectors, vectors_key
+            active, tuple(texts), method, dims, tuple(sorted(params.items())), vectors
         )
     if projection.note:
         st.info(projection.note)
@@ -433,7 +425,6 @@ def map_section(
         tuple(sorted(params.items())),
         HONESTY_K,
         vectors,
-        vectors_key,
     )
     if trust.trust_k:
         metric_row(
@@ -517,7 +508,7 @@ def search_section(
 
 def vectors_section(
     active: ActiveModel, texts: list[str], labels: list[str], vectors: np.ndarray,
-    projection: ProjectionResult, imported: ImportedVectors | None,
+    projection: ProjectionResult | None, imported: ImportedVectors | None,
 ) -> None:  # fmt: skip
     st.header("5 · The vectors themselves")
     try_notice(
@@ -546,7 +537,7 @@ def vectors_section(
     model = imported.model if imported else None if is_session_model(active) else active.info.name
     download_buttons(
         EXPORT_FORMATS, "explore_export", texts=texts, labels=labels, vectors=raw,
-        coordinates=projection.coords, model=model,
+        coordinates=None if projection is None else projection.coords, model=model,
     )  # fmt: skip
 
 
@@ -651,11 +642,14 @@ st.caption(
     "Each sentence becomes one vector. Sentences that mean similar things should point the same "
     "way: their cosine similarity is close to 1. Unrelated ones sit near 0."
 )
-vectors, imported = None, None
+vectors = None
 with section("sentences"):
     texts, labels, imported = sentences_section()
-    share_sentences(texts, labels)  # the Map lab works on the same sentences
-    vectors = encode_section(active, texts) if imported is None else imported_section(imported)
+    if imported is None:
+        share_sentences(texts, labels)  # the Map lab works on the same sentences
+        vectors, views = encode_section(active, texts), active
+    else:  # the user's own vectors: the views cache them under the import, not the model
+        vectors, views = imported_section(imported), backend.imported_source(active, imported)
 if vectors is None:  # the sentences could not be read or encoded: the message is above
     st.stop()
 with section("predict"):
@@ -664,17 +658,14 @@ with section("heatmap"):
     heatmap_section(texts, vectors)
 focus, projection = 0, None
 with section("map"):
-    focus, projection = map_section(
-        active, texts, labels, vectors, imported.fingerprint if imported else ""
-    )
+    focus, projection = map_section(views, texts, labels, vectors)
 with section("neighbours"):
     neighbours_section(texts, labels, vectors, focus)
-with section("search"):
     search_section(active, texts, labels, vectors, imported)
-if projection is not None:
-    with section("vectors"):
-        vectors_section(active, texts, labels, vectors, projection, imported)
+with section("vectors"):
+    vectors_section(active, texts, labels, vectors, projection, imported)
 with section("reference demo"):
     reference_demo_section(active)
 with section("two models"):
     compare_section(active, texts)
+page_done()

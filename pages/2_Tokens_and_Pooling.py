@@ -18,6 +18,7 @@ from components.widgets import (
     limited_text,
     metric_row,
     number_table,
+    page_done,
     page_setup,
     persist,
     preset_picker,
@@ -486,3 +487,4 @@ with section("attention head"):
     head_section(active, bench, record, scores, comparison, pieces)
 with section("training buys"):
     training_buys_section(active, bench, texts, comparison, scores["mean"][0])
+page_done()

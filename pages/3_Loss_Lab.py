@@ -37,6 +37,7 @@ from components.widgets import (
     keep_if_in,
     metric_row,
     number_table,
+    page_done,
     page_setup,
     persist,
     plural,
@@ -80,6 +81,7 @@ def add_pasted() -> None:
     except InputError as error:
         ss["_loss_paste_message"] = Message("error", str(error))
         return
+    pasted, _ = tri.cut_cells(pasted)
     current = edited_table("loss")
     room = max(0, tri.MAX_TABLE_ROWS - len(current))
     if len(pasted) > room:
@@ -156,7 +158,7 @@ def triplets_section() -> tri.Triplets:
     paste_box()
     edited = table_editor(
         "loss", num_rows="dynamic", width="stretch", height=min(420, 36 * (len(ss["loss_table"]) + 2)),
-        column_config={column: st.column_config.TextColumn(column, width="medium", max_chars=limits.SENTENCE_CHARS)
+        column_config={column: st.column_config.TextColumn(column, width="medium", max_chars=limits.CELL_CHARS)
                        for column in tri.COLUMNS},
     )  # fmt: skip
     st.caption(
@@ -589,3 +591,4 @@ with section("result"):
         st.info("Press **Train** to fine-tune a copy of the model on the triplets above.")
     else:
         result_section(result, fine_tuned)
+page_done()

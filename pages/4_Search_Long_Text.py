@@ -52,6 +52,7 @@ from components.widgets import (
     limited_text,
     metric_row,
     number_table,
+    page_done,
     page_setup,
     persist,
     section,
@@ -580,3 +581,4 @@ with section("re-ranking"):
     rerank_section(active, corpus, vectors, query, k, fingerprint)
 with section("book vectors"):
     book_vectors_section(active, corpus, vectors, shown, query)
+page_done()

@@ -26,6 +26,7 @@ from components.widgets import (
     chart,
     metric_row,
     number_table,
+    page_done,
     page_setup,
     persist,
     plural,
@@ -34,7 +35,7 @@ from components.widgets import (
     shared_sentences,
 )
 
-AUTO_MAX = 500  # up to this many sentences the maps are drawn at once; beyond, on the button
+AUTO_MAX = limits.MAP_AUTO_SENTENCES  # beyond, UMAP and t-SNE wait for the button
 METHODS = ["pca", "umap", "tsne"]
 EXPLAINED_AXES = 10  # PCA axes in the explained-variance bars
 SELECTED = "_maplab_selected"  # session_state: rows picked by box or lasso on the last map
@@ -352,3 +353,4 @@ with section("geometry"):
     geometry_section(active, texts, vectors)
 with section("find"):
     find_section(active, texts, labels, vectors, views)
+page_done()

@@ -6,7 +6,7 @@ import streamlit as st
 
 from components.glossary import TERMS, search_terms
 from components.page_state import GlossaryState
-from components.widgets import LABS, page_setup, persist
+from components.widgets import LABS, page_done, page_setup, persist
 
 page_setup("Glossary", "📖", GlossaryState)
 LAB_TITLES = {path: title for path, title, _ in LABS}
@@ -37,3 +37,4 @@ for term in found:
         right.page_link(
             term.page, label=f"{LAB_TITLES.get(term.page, term.page)} · {term.section}", icon="➡️"
         )
+page_done()

@@ -84,7 +84,7 @@ def test_duplicates_long_lines_and_html_get_messages(explore):
     assert "1 duplicate sentence merged" in texts_of(explore.info)
     assert "longer than the model's window of 256 tokens" in texts_of(explore.warning)
     heatmap = charts_by_type(explore)["heatmap"]["data"][0]
-    assert "&lt;script&gt;" in str(heatmap["customdata"]) and "<script>" not in str(heatmap)
+    assert "&lt;script&gt;" in str(heatmap["x"]) and "<script>" not in str(heatmap)
 
 
 def test_over_the_cap_uses_the_first_5000(explore):

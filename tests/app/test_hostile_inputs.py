@@ -20,6 +20,8 @@ EXPLORE = "pages/1_Explore.py"
 TOKENS = "pages/2_Tokens_and_Pooling.py"
 LOSS = "pages/3_Loss_Lab.py"
 SEARCH = "pages/4_Search_Long_Text.py"
+MAPLAB = "pages/5_Map_Lab.py"
+GLOSSARY = "pages/6_Glossary.py"
 
 CASES: dict[str, str] = {
     "empty": "",
@@ -52,6 +54,11 @@ INPUTS: list[tuple[str, str, str, dict, str | None]] = [
     (SEARCH, "search_query", "text_input", {}, None),
     (SEARCH, "search_ce_name", "text_input", {"search_reranker": "Cross-encoder"},
      "search_ce_load"),
+    (EXPLORE, "explore_query", "text_input", {}, None),
+    (MAPLAB, "maplab_pole_0", "text_input", {"maplab_axes_kind": "Words or sentences"}, None),
+    (MAPLAB, "maplab_find_text", "text_input", {}, None),
+    (MAPLAB, "maplab_find_meaning", "text_input", {}, None),
+    (GLOSSARY, "glossary_query", "text_input", {}, None),
     (EXPLORE, "model_custom_name", "text_input", {"model_choice": CUSTOM_CHOICE}, "model_load"),
 ]  # fmt: skip
 FAILED_SECTION = "could not be computed"
@@ -115,7 +122,8 @@ def test_sweep_summary(capsys):
     """Runs last: the number of cases tried (also quoted in the README)."""
     with capsys.disabled():
         print(
-            f"\nHostile-input sweep: {len(_TRIED)} cases ({len(INPUTS)} inputs on 4 pages x "
-            f"{len(CASES)} inputs each), no exception, every chart < {limits.CHART_MB} MB."
+            f"\nHostile-input sweep: {len(_TRIED)} cases ({len(INPUTS)} inputs on "
+            f"{len({page for page, *_ in INPUTS})} pages x "
+            f"{len(CASES)} hostile values), no exception, every chart < {limits.CHART_MB} MB."
         )
     assert len(_TRIED) == len(INPUTS) * len(CASES)

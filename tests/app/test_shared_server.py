@@ -6,13 +6,15 @@ import pytest
 
 from components import backend, limits, model_policy
 from components.encoder import DEFAULT_MODEL
-from components.widgets import CUSTOM_CHOICE
+from components.widgets import CUSTOM_CHOICE, _model_label
 from tests.app.conftest import chart_specs, open_page, texts_of
 
 EXPLORE = "pages/1_Explore.py"
 TOKENS = "pages/2_Tokens_and_Pooling.py"
 LOSS = "pages/3_Loss_Lab.py"
 SEARCH = "pages/4_Search_Long_Text.py"
+MAPLAB = "pages/5_Map_Lab.py"
+GLOSSARY = "pages/6_Glossary.py"
 
 
 def test_public_mode_offers_only_the_allow_list(monkeypatch):
@@ -20,7 +22,7 @@ def test_public_mode_offers_only_the_allow_list(monkeypatch):
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
     app = open_page(EXPLORE)
     picker = app.selectbox(key="model_choice")
-    assert picker.options == list(model_policy.ALLOWED_MODELS)
+    assert picker.options == [_model_label(name) for name in model_policy.ALLOWED_MODELS]
     assert CUSTOM_CHOICE not in picker.options and not app.text_input
     assert "Public mode" in texts_of(app.sidebar.caption)
     # An allowed model that is not on this (offline) server: a message, the packaged one stays.
@@ -82,7 +84,7 @@ def test_training_stops_at_its_time_cap(monkeypatch):
     assert app.button(key="retry_train head")
 
 
-@pytest.mark.parametrize("page", [EXPLORE, TOKENS, LOSS, SEARCH])
+@pytest.mark.parametrize("page", [EXPLORE, TOKENS, LOSS, SEARCH, MAPLAB, GLOSSARY])
 def test_every_text_box_has_a_character_limit(page):
     app = open_page(page)
     for box in [*app.text_area, *app.text_input]:

@@ -57,6 +57,7 @@ class StreamlitSession:
         self.widget_ids: dict[str, str] = {}  # user key -> widget id
         self.page_hashes: dict[str, str] = {}  # page name -> script hash
         self.last: RunResult | None = None
+        self.largest_message = 0  # bytes, over every run of this session
 
     async def __aenter__(self) -> StreamlitSession:
         self.connection = await websocket_connect(self.url, subprotocols=["streamlit"])
@@ -108,6 +109,7 @@ class StreamlitSession:
             if data is None:
                 raise ConnectionError("the server closed the connection")
             result.largest_message = max(result.largest_message, len(data))
+            self.largest_message = max(self.largest_message, len(data))
             forward = ForwardMsg()
             forward.ParseFromString(data)
             kind = forward.WhichOneof("type")

@@ -124,7 +124,7 @@ async def _visit(port: int, page: str, marker: str) -> tuple[str, str, list[str]
     async with StreamlitSession(port, timeout=TIME_LIMIT) as session:
         seen = await VISITS[page](session, marker)
         assert session.last is not None
-        return page, seen, session.last.exceptions, session.last.largest_message
+        return page, seen, session.last.exceptions, session.largest_message
 
 
 async def _all(port: int, markers: list[str]) -> list:

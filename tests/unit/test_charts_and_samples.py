@@ -17,7 +17,22 @@ def test_heatmap_carries_the_matrix_and_full_sentences():
     figure = charts.similarity_heatmap(similarity, ["<b>a</b>", "b"], show_values=True)
     heatmap = figure.data[0]
     np.testing.assert_allclose(np.array(heatmap.z), similarity)
-    assert heatmap.texttemplate and "&lt;b&gt;a&lt;/b&gt;" in heatmap.customdata[0][1]
+    assert heatmap.texttemplate and "&lt;b&gt;a&lt;/b&gt;" in heatmap.x[0]  # the hover's row name
+    assert "%{y}" in heatmap.hovertemplate and "%{x}" in heatmap.hovertemplate
+    assert list(figure.layout.xaxis.ticktext) == ["1. &lt;b&gt;a&lt;/b&gt;", "2. b"]
+
+
+def test_heatmap_hover_grows_with_n_not_n_squared():
+    """240 sentences of 200 characters: every cell hovers both full sentences, under 2 MB."""
+    n = 240
+    texts = [f"sentence {i} " + "quite long words " * 12 for i in range(n)]
+    similarity = np.random.default_rng(0).uniform(-1, 1, (n, n))
+    figure = charts.similarity_heatmap(similarity, texts, show_values=False)
+    size = len(figure.to_json())
+    assert size < 2 * 2**20, size
+    heatmap = figure.data[0]
+    assert heatmap.customdata is None and len(heatmap.x) == n  # one hover string per row
+    assert texts[7].split()[0] in heatmap.y[7] and "quite long" in heatmap.x[200]
 
 
 def test_scatter_has_one_trace_per_label_with_row_ids():

@@ -5,7 +5,7 @@ from __future__ import annotations
 import tomllib
 from pathlib import Path
 
-from components import finetune, limits, texts, triplets
+from components import finetune, geometry, limits, texts, triplets
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -29,6 +29,8 @@ def test_modules_use_the_limits():
     assert triplets.MAX_TABLE_ROWS == limits.TABLE_ROWS
     assert finetune.MAX_COPIES == limits.FINE_TUNED_COPIES
     assert finetune.MAX_EPOCHS == limits.EPOCHS
+    assert geometry.GEOMETRY_MAX == limits.GEOMETRY_SENTENCES
+    assert geometry.RAW_MAX == limits.RAW_SENTENCES
 
 
 def test_server_config_matches_the_limits():
@@ -40,4 +42,9 @@ def test_server_config_matches_the_limits():
 def test_markdown_table_lists_every_limit():
     table = limits.markdown_table()
     assert table.count("\n") == len(limits.LIMITS) + 1
-    assert "| sentences used on Explore (typed or uploaded) | 5,000 |" in table
+    assert "| sentences used on Explore (typed or uploaded) | 5,000 | `SENTENCES` |" in table
+
+
+def test_readme_states_every_limit_as_enforced():
+    readme = (ROOT / "README.md").read_text()
+    assert limits.markdown_table() in readme, "regenerate the README table: limits.markdown_table()"

@@ -5,20 +5,27 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 from tokenizers import Tokenizer, models
 from transformers import PreTrainedTokenizerFast
 
-from components.encoder import packaged_model_path
+from components.encoder import load_fast_model, packaged_model_path
 from components.model_card import model_card, tokenizer_algorithm
 
 
-def test_card_of_the_packaged_model_matches_its_files(model):
-    card = model_card(model)
+@pytest.fixture(params=["sentence-transformers", "onnx"])
+def either_model(request, model):
+    """The packaged model as a SentenceTransformer and as the app's torch-free OnnxEncoder."""
+    return model if request.param == "sentence-transformers" else load_fast_model()
+
+
+def test_card_of_the_packaged_model_matches_its_files(either_model):
+    card = model_card(either_model)
     folder = Path(packaged_model_path())
     tokenizer_file = json.loads((folder / "tokenizer.json").read_text())
     pooling_config = json.loads(next(folder.glob("1_Pooling/config.json")).read_text())
     assert card.dimension == 384 == pooling_config["word_embedding_dimension"]
-    assert card.window == 256 == model.max_seq_length
+    assert card.window == 256 == either_model.max_seq_length
     assert card.pooling == "mean" and pooling_config["pooling_mode_mean_tokens"]
     assert card.tokenizer == "WordPiece" == tokenizer_file["model"]["type"]
     assert card.vocabulary_size == 30522 == len(tokenizer_file["model"]["vocab"])
@@ -39,14 +46,3 @@ def test_tokenizer_algorithm_names_sentencepiece_and_bpe():
         "SentencePiece (Unigram)"
     )
     assert tokenizer_algorithm(PreTrainedTokenizerFast(tokenizer_object=bpe)) == "BPE"
-
-
-def test_the_torch_free_encoder_has_the_same_card(model):
-    """The server's default ONNX encoder describes the same model (bar the runtime's name)."""
-    from components.encoder import load_fast_model
-
-    fast, torch_card = model_card(load_fast_model()), model_card(model)
-    assert fast.modules == ("Transformer (ONNX)", "Pooling", "Normalize")
-    assert {k: v for k, v in vars(fast).items() if k != "modules"} == {
-        k: v for k, v in vars(torch_card).items() if k != "modules"
-    }

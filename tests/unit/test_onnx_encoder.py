@@ -333,3 +333,32 @@ def test_when_the_export_fails_torch_runs_the_same_transformer(tmp_path, monkeyp
         encoder.embed(texts), model.encode(texts, normalize_embeddings=True), atol=1e-5, rtol=0
     )
     assert encoder.runtime == "torch (fallback)" and isinstance(encoder.error, OnnxUnavailable)
+
+
+def test_a_fresh_cache_assembles_the_export_without_torch(tmp_path, monkeypatch, model):
+    """The shipped graph + the safetensors weights: no torch, same numbers as the traced export."""
+    from components.onnx_encoder import OnnxEncoder
+    from components.onnx_export import INFO_FILE, assemble, config_digest, shipped_graph
+
+    pipeline = read_pipeline(packaged_model_path())
+    assert shipped_graph(pipeline.transformer_dir).name == (
+        f"{config_digest(pipeline.transformer_dir)}.onnx"
+    )
+    monkeypatch.setenv(CACHE_ENV, str(tmp_path))
+    encoder = OnnxEncoder(packaged_model_path())
+    encoder.prepare()
+    info = json.loads((export_dir(packaged_model_path(), encoder.name) / INFO_FILE).read_text())
+    assert (info["method"], info["torch_imported"]) == ("assembled", False)
+    np.testing.assert_allclose(
+        encoder.embed(EDGE_TEXTS),
+        model.encode(EDGE_TEXTS, normalize_embeddings=True),
+        atol=1e-5,
+        rtol=0,
+    )
+    monkeypatch.delenv(CACHE_ENV)
+    traced = load_onnx_encoder()  # the usual cache
+    np.testing.assert_allclose(encoder.embed(EDGE_TEXTS), traced.embed(EDGE_TEXTS), atol=1e-6)
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    (empty / "config.json").write_text("{}")  # an architecture without a shipped graph
+    assert not assemble(empty, empty)

@@ -152,3 +152,12 @@ def test_pasted_rows_and_uploads_never_raise_anything_but_input_error(text):
             continue
         table = table[0] if isinstance(table, tuple) else table
         assert list(table.columns) == list(COLUMNS)
+
+
+def test_long_cells_are_cut_with_a_message():
+    from components import limits
+
+    long = "word " * 1_000
+    table, messages = read_triplet_csv(f"anchor,positive,negative\n{long},b,c\n".encode(), "t.csv")
+    assert len(table.loc[0, "anchor"]) == limits.CELL_CHARS
+    assert any("cut there" in m.text for m in messages)

@@ -220,6 +220,7 @@ def test_npy_with_a_text_file_of_lines():
         (b"\x89PNG\r\n\x1a\n\x00\x00", "PNG image"),
         (b"\x00\x01\x02garbage\xff", "binary"),
         (b"\x93NUMPY\x01\x00", "NumPy .npy file"),
+        (b"A sentence, not a vector.\nAnother one.\n", "holds text, not vectors"),
     ],
 )
 def test_bad_vectors_tsv_gets_a_clear_message(vectors_tsv, message):
@@ -249,6 +250,31 @@ def test_files_over_the_cap_are_refused_before_parsing():
         read_npy(vector_io.NPY_MAGIC + big)
     with pytest.raises(InputError, match="cap"):
         read_parquet(b"PAR1" + big + b"PAR1")
+
+
+def test_a_set_of_files_over_the_total_cap_is_refused():
+    part = b"x" * (vector_io.MAX_VECTOR_UPLOAD_MB * 1024 * 1024 // 3 + 1)
+    cap = vector_io.MAX_VECTOR_UPLOAD_MB
+    with pytest.raises(InputError, match=f"3 files hold {cap} MB together, over the {cap} MB cap"):
+        read_uploads([(f"part.{i}.parquet", part) for i in range(3)])
+
+
+def test_csv_cells_that_look_like_formulas_are_guarded_and_read_back_exactly():
+    metadata = pd.DataFrame({"text": ['=HYPERLINK("x")', "'=already quoted", "-5", "@sum"]})
+    data = write_vectors_csv(unit_vectors(4, 3), metadata)
+    assert b'"\'=HYPERLINK(""x"")"' in data and b'"\'-5"' in data
+    assert_same_metadata(read_vectors_csv(data)[1], metadata)
+    npy, metadata_csv = write_npy(unit_vectors(4, 3), metadata)
+    assert b'"\'@sum"' in metadata_csv
+    assert_same_metadata(read_npy(npy, metadata_csv)[1], metadata)
+
+
+def test_files_on_disk_have_no_upload_cap(tmp_path, monkeypatch):
+    monkeypatch.setattr(vector_io, "MAX_VECTOR_FILE_MB", 0)  # every upload would be over it
+    (tmp_path / "v.parquet").write_bytes(write_parquet(unit_vectors(3, 4)))
+    assert read_parquet_path(tmp_path / "v.parquet")[0].shape == (3, 4)
+    with pytest.raises(InputError, match="cap"):
+        read_parquet((tmp_path / "v.parquet").read_bytes())
 
 
 def test_bad_npy_files():
