@@ -33,6 +33,7 @@ from components.samples import (
 )
 from components.texts import Message
 from components.tokens import EXAMPLES
+from components.training_setup import MAX_EPOCHS
 
 STATE_VERSION = 1  # raise when a field changes meaning or default; links and lessons carry it
 
