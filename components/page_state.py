@@ -361,7 +361,7 @@ class LossState:
     use_negatives: bool = setting(True, Flag(), "explicit negatives join the softmax")
     focus: int = setting(0, Whole(0, triplet_tables.MAX_TRIPLETS - 1), "anchor of the softmax")
     train_loss: str = setting("triplet", Choice(tuple(LOSS_NAMES)), "loss to train with")
-    epochs: int = setting(3, Whole(1, limits.EPOCHS), "training epochs")
+    epochs: int = setting(3, Whole(1, MAX_EPOCHS), "training epochs")
     batch_size: int = setting(8, Whole(2, 32), "triplets per step")
     learning_rate: float = setting(5e-5, Choice(TRAIN_LEARNING_RATES), "AdamW learning rate")
     held_out: int | None = setting(
