@@ -66,6 +66,8 @@ from components.imported_vectors import first_rows
 from components.large_corpus import Corpus, generate_corpus
 from components.memory_cache import MemoryStore
 from components.native_threads import one_thread_per_call
+from components.onnx_encoder import packaged_model_path
+from components.onnx_int8 import Int8Encoder
 from components.projection import LARGE_N, Honesty, ProjectionResult, align, honesty, project
 from components.scale import Prepared, prepare
 from components.tables import vectors_table
@@ -280,8 +282,11 @@ def wait_for_model(model: Model) -> None:
 
 
 def disk_fingerprint(active: ActiveModel) -> str | None:
-    """The model's key for results kept on disk: only the packaged model's (name + weights hash)."""
+    """The model's key for results kept on disk: only the packaged model's exact vectors' (name +
+    weights hash), never another backend's."""
     if is_session_model(active) or not is_default_model(active.info.name):
+        return None
+    if active.key != active.info.name:  # the int8 or torch backend: other numbers
         return None
     return _packaged_fingerprint()
 
@@ -378,7 +383,43 @@ def active_model() -> ActiveModel:
         )
         name = st.session_state.get(MODEL_NAME_KEY, DEFAULT_MODEL)
     model = get_model(name)
+    choice = st.session_state.get(ENCODER_KEY, EXACT)
+    if is_default_model(name) and choice != EXACT and choice in ENCODERS:
+        model = int8_model(name) if choice == INT8 else trainable_model(name)
+        info = model_info(model, name)
+        info = replace(info, source=f"{info.source} · {ENCODER_NAMES[choice]} backend")
+        return ActiveModel(model, f"{name}#{choice}", info)
     return ActiveModel(model, name, model_info(model, name))
+
+
+# The packaged model's encoder backends: the exact one is the default, the others are opt-in.
+EXACT, INT8, TORCH = "exact", "int8", "torch"
+ENCODERS = {
+    EXACT: "Exact: ONNX fp32, equal to sentence-transformers within 1e-5 (the default)",
+    INT8: "Fast: ONNX int8, ~4x the speed of torch, mean cosine 0.99 to the exact vectors",
+    TORCH: "PyTorch: sentence-transformers itself (loads torch: ~400 MB more memory)",
+}
+ENCODER_NAMES = {EXACT: "exact (ONNX fp32)", INT8: "fast (ONNX int8)", TORCH: "PyTorch"}
+ENCODER_KEY = "encoder_backend"  # session_state: which of ENCODERS encodes for this session
+
+
+def encoder_backend(active: ActiveModel) -> str:
+    """Which backend makes `active`'s vectors, in words (for a page to say)."""
+    if active.key.endswith(f"#{INT8}"):
+        return "ONNX int8 (approximate: mean cosine 0.99 to exact)"
+    if active.key.endswith(f"#{TORCH}") or not is_fast(active.model):
+        return "PyTorch (sentence-transformers)"
+    if active.model.runtime == "torch (fallback)":
+        return "PyTorch (the ONNX export failed here)"
+    return "ONNX fp32 (exact within 1e-5)"
+
+
+@st.cache_resource(max_entries=1, show_spinner="Preparing the int8 model…")
+def int8_model(name: str = DEFAULT_MODEL) -> Int8Encoder:
+    """The packaged model quantised to int8 (shared read-only; quantised once per machine)."""
+    encoder = Int8Encoder(packaged_model_path(), DEFAULT_MODEL)
+    encoder.prepare_in_background()
+    return encoder
 
 
 def session_model_names() -> list[str]:

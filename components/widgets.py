@@ -551,6 +551,12 @@ def model_sidebar() -> backend.ActiveModel:
                 "local folder, or from the Hugging Face hub when this machine has internet."
             ),
         )
+        if choice == DEFAULT_MODEL:
+            st.selectbox(
+                "Encoder backend", list(backend.ENCODERS), format_func=backend.ENCODER_NAMES.get,
+                key=persist(backend.ENCODER_KEY, backend.EXACT),
+                help=" ".join(f"{text}." for text in backend.ENCODERS.values()),
+            )  # fmt: skip
         if choice == CUSTOM_CHOICE:
             st.text_input(
                 "Model name or folder",

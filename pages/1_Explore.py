@@ -324,6 +324,7 @@ def encode_section(active: ActiveModel, texts: list[str]) -> scale.Prepared | No
         "Longest sentence": f"{max(counts)} tokens",
         "Mean cosine (pairs)": f"{mean_pairwise_cosine(vectors):.3f}" if len(texts) > 1 else "—",
     })  # fmt: skip
+    st.caption(f"Vectors made by **{backend.encoder_backend(active)}** (sidebar: encoder backend).")
     return prepared
 
 

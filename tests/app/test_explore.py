@@ -245,3 +245,23 @@ def test_public_mode_refuses_a_corpus_too_large_for_its_memory(explore, small_sc
     assert "would need about" in message and "of memory" in message and "use 1 MB" in message
     # Refused before any work: no background preparation was started.
     assert backend.JOBS_KEY not in explore.session_state
+
+
+def test_the_sidebar_picks_the_encoder_backend_and_the_page_says_which(explore, model):
+    assert "ONNX fp32 (exact within 1e-5)" in texts_of(explore.caption)
+    sentences = ["A cat sat on the mat.", "A kitten rested on the rug.", "Stocks fell sharply."]
+    explore.text_area(key="explore_text").input("\n".join(sentences)).run()
+    explore.radio(key="explore_order").set_value("Input order").run()
+    vectors = embed(model, sentences)
+    exact = vectors @ vectors.T
+    z = np.array(charts_by_type(explore)["heatmap"]["data"][0]["z"])
+    np.testing.assert_allclose(z, exact, atol=1e-4)  # the exact backend (4 decimals sent)
+    explore.selectbox(key="encoder_backend").select("int8").run(timeout=600)
+    assert not explore.exception
+    assert "ONNX int8" in texts_of(explore.caption)
+    assert "fast (ONNX int8) backend" in texts_of(explore.sidebar.caption)
+    z = np.array(charts_by_type(explore)["heatmap"]["data"][0]["z"])
+    assert 1e-4 < np.abs(z - exact).max() < 0.05  # close to exact, not equal
+    explore.selectbox(key="encoder_backend").select("exact").run()
+    z = np.array(charts_by_type(explore)["heatmap"]["data"][0]["z"])
+    np.testing.assert_allclose(z, exact, atol=1e-4)
