@@ -62,6 +62,7 @@ from components.geometry import (
 )
 from components.imported_vectors import first_rows
 from components.memory_cache import MemoryStore
+from components.native_threads import one_thread_per_call
 from components.projection import Honesty, ProjectionResult, align, honesty, project
 from components.tables import vectors_table
 from components.texts import csv_bytes
@@ -70,6 +71,7 @@ from components.vector_io import ImportedVectors, read_uploads
 from components.work_queue import Job, JobCancelled, WorkQueue
 
 if TYPE_CHECKING:
+    import plotly.graph_objects as go
     from sentence_transformers import CrossEncoder, SentenceTransformer
 
     from components.encoder import Model
@@ -79,6 +81,7 @@ if TYPE_CHECKING:
 # Before the sessions' threads allocate: every thread that contends for the heap would get its own
 # glibc arena (up to 8 per core), and arenas rarely give memory back (docs/memory.md).
 limit_malloc_arenas(2)
+one_thread_per_call()  # BLAS / OpenMP: one thread per call (components/native_threads.py)
 
 T = TypeVar("T")
 LOG = logging.getLogger(__name__)
@@ -101,6 +104,7 @@ _CHUNKS = STORE.cache("chunks", _TTL)
 _INDEXES = STORE.cache("indexes", _TTL)
 _UPLOADS = STORE.cache("uploaded files", _TTL)
 _MODELS = STORE.cache("random-weight models", _TTL)
+_FIGURES = STORE.cache("figures", _TTL)
 _HONESTY = STORE.cache("map honesty", _TTL)
 _CLUSTERINGS = STORE.cache("clusterings", _TTL)
 _RAW_VECTORS = STORE.cache("unnormalised vectors", _TTL)
@@ -497,6 +501,52 @@ def projection(
     return result
 
 
+@dataclass(frozen=True)
+class SimilarityHeatmap:
+    figure: go.Figure
+    shown: np.ndarray  # (rows,) which texts the heatmap shows, in its order
+    similarity: np.ndarray  # (rows, rows) their cosines, in that order
+
+
+def similarity_heatmap(
+    active: ActiveModel,
+    texts: Sequence[str],
+    vectors: np.ndarray,
+    *,
+    rows: int,
+    clustered: bool,
+    show_values: bool,
+) -> SimilarityHeatmap:
+    """The cosine heatmap of the first `rows` texts (in cluster order when `clustered`), built
+    once per (model, texts, view): a rerun with nothing changed only sends it again.
+
+    Building it (the cosines, the clustering, one hover string per row) took ~50 ms of every
+    Explore rerun. Plotly copies a figure before sending it, so sessions can share it.
+    """
+    from components import charts
+    from components.similarity import cluster_order, cosine_similarity_matrix
+
+    def build() -> SimilarityHeatmap:
+        shown = np.arange(rows)
+        similarity = cosine_similarity_matrix(vectors[shown])  # (rows, rows): never n x n
+        if clustered:
+            order = cluster_order(similarity)
+            shown, similarity = shown[order], similarity[np.ix_(order, order)]
+        figure = charts.similarity_heatmap(
+            similarity, [texts[i] for i in shown], show_values=show_values,
+            numbers=(shown + 1).tolist(),
+        )  # fmt: skip
+        return SimilarityHeatmap(figure, shown, similarity)
+
+    key = (active.key, digest(texts), rows, clustered, show_values)
+    heatmap = _FIGURES.get(key)
+    if heatmap is None:
+        heatmap = build()
+        nbytes = len(heatmap.figure.to_json()) + heatmap.similarity.nbytes
+        _FIGURES.put(key, heatmap, nbytes=nbytes)
+    return heatmap
+
+
 def embeddings_csv(
     active: ActiveModel, texts: Sequence[str], labels: Sequence[str], vectors: np.ndarray
 ) -> bytes:
@@ -766,6 +816,7 @@ def warm_up_umap() -> threading.Thread:
             time.sleep(0.5)
         points = np.random.default_rng(0).normal(size=(30, 8)).astype(np.float32)
         project(points, "umap", 2)
+        one_thread_per_call()  # pools umap's imports loaded
         trim_memory()
 
     thread = threading.Thread(target=fit_a_tiny_map, name="umap-warm-up", daemon=True)

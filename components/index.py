@@ -10,7 +10,6 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 
-import faiss
 import numpy as np
 
 from components.search import recall_at_k, top_k
@@ -32,6 +31,8 @@ class HnswIndex:
     def __init__(
         self, vectors: np.ndarray, neighbours: int = DEFAULT_NEIGHBOURS, ef_construction: int = 64
     ) -> None:
+        import faiss  # only where an index is built: not on every page that reads the defaults
+
         corpus = np.ascontiguousarray(normalize_rows(np.asarray(vectors, dtype=np.float32)))
         self.size, self.dimension = corpus.shape
         self.index = faiss.IndexHNSWFlat(self.dimension, neighbours, faiss.METRIC_INNER_PRODUCT)
@@ -55,6 +56,8 @@ class HnswIndex:
         if k == 0:
             empty = np.zeros((queries.shape[0], 0))
             return (empty[0], empty[0]) if single else (empty.astype(np.int64), empty)
+        import faiss
+
         parameters = faiss.SearchParametersHNSW(efSearch=max(int(ef_search), k))
         scores, indices = self.index.search(queries, k, params=parameters)  # (q, k) each
         indices = indices.astype(np.int64)

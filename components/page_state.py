@@ -21,7 +21,6 @@ from typing import Any, ClassVar, Literal
 from components import limits
 from components import triplets as triplet_tables
 from components.documents import sample_names
-from components.finetune import MAX_EPOCHS
 from components.index import DEFAULT_EF_SEARCH
 from components.losses import LOSS_NAMES
 from components.samples import (
@@ -34,6 +33,7 @@ from components.samples import (
 )
 from components.texts import Message
 from components.tokens import EXAMPLES
+from components.training_setup import MAX_EPOCHS
 
 STATE_VERSION = 1  # raise when a field changes meaning or default; links and lessons carry it
 

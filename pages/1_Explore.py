@@ -26,7 +26,7 @@ from components.samples import (
     load_preset,
 )
 from components.search import top_k
-from components.similarity import cluster_order, cosine_similarity_matrix, mean_pairwise_cosine
+from components.similarity import cosine_similarity_matrix, mean_pairwise_cosine
 from components.tables import similarity_table, vectors_table
 from components.texts import (
     InputError,
@@ -294,7 +294,7 @@ def imported_section(imported: ImportedVectors) -> np.ndarray:
     return vectors
 
 
-def heatmap_section(texts: list[str], vectors: np.ndarray) -> None:
+def heatmap_section(views: ActiveModel, texts: list[str], vectors: np.ndarray) -> None:
     st.header("2 · Cosine similarity of every pair")
     try_notice(
         "switch between input order and clustered",
@@ -308,21 +308,16 @@ def heatmap_section(texts: list[str], vectors: np.ndarray) -> None:
         "topics show up as blocks along the diagonal.",
     )  # fmt: skip
     n = len(texts)
-    shown = np.arange(min(n, HEATMAP_MAX))
     if n > HEATMAP_MAX:
         st.caption(
             f"The heatmap shows the first {HEATMAP_MAX} of {n:,} sentences; the map and the "
             "neighbour search below use all of them."
         )
-    similarity = cosine_similarity_matrix(vectors[shown])  # (shown, shown): never the full n x n
-    if order == "Clustered":
-        rows = cluster_order(similarity)
-        shown, similarity = shown[rows], similarity[np.ix_(rows, rows)]
-    figure = charts.similarity_heatmap(
-        similarity, [texts[i] for i in shown], show_values=n <= VALUES_MAX,
-        numbers=(shown + 1).tolist(),
+    heatmap = backend.similarity_heatmap(
+        views, texts, vectors, rows=min(n, HEATMAP_MAX), clustered=order == "Clustered",
+        show_values=n <= VALUES_MAX,
     )  # fmt: skip
-    chart(figure, "explore_heatmap")
+    chart(heatmap.figure, "explore_heatmap")
     similar, away = ("Orange", "purple") if presenter_mode() else ("Red", "blue")
     st.caption(
         f"{similar}: similar (cosine → 1), white: unrelated (≈ 0), {away}: pointing away (< 0). "
@@ -330,7 +325,7 @@ def heatmap_section(texts: list[str], vectors: np.ndarray) -> None:
     )
     csv_download(
         "Download this similarity matrix (CSV)",
-        lambda: similarity_table([texts[i] for i in shown], similarity),
+        lambda: similarity_table([texts[i] for i in heatmap.shown], heatmap.similarity),
         "similarity_matrix.csv",
         "explore_download_similarity",
     )
@@ -655,7 +650,7 @@ if vectors is None:  # the sentences could not be read or encoded: the message i
 with section("predict"):
     predict_section(texts, vectors)
 with section("heatmap"):
-    heatmap_section(texts, vectors)
+    heatmap_section(views, texts, vectors)
 focus, projection = 0, None
 with section("map"):
     focus, projection = map_section(views, texts, labels, vectors)

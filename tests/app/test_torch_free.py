@@ -14,8 +14,7 @@ from tests.conftest import ROOT
 PROGRAM = """
 import json, sys
 from streamlit.testing.v1 import AppTest
-pages = [None, "pages/1_Explore.py", "pages/2_Tokens_and_Pooling.py", "pages/3_Loss_Lab.py",
-         "pages/4_Search_Long_Text.py"]
+pages = [None] + sorted(f"pages/{path.name}" for path in __import__("pathlib").Path("pages").glob("*.py"))
 errors = []
 for page in pages:
     app = AppTest.from_file("app.py", default_timeout=600).run()

@@ -84,7 +84,7 @@ def test_loss_lab_main_flow(page, app_url, tmp_path):
     settle(page)
     page.locator(".st-key-loss_train").scroll_into_view_if_needed()
     shot(page, "loss_4_before_training")
-    page.locator(".st-key-loss_train button").click()
+    page.locator(".st-key-loss_train").get_by_role("button", name="Train", exact=True).first.click()
     settle(page, timeout=300_000)
     page.get_by_text("Result of the last run").wait_for()
     assert "fine-tuned copy" in sidebar_caption(page)
