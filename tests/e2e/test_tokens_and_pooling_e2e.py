@@ -58,7 +58,7 @@ def test_tokens_and_pooling_main_flow(page, app_url):
     section_shot(page, "pooling_mode_heatmaps", "pooling_3_modes")
     section_shot(page, "pooling_spearman", "pooling_4_quality")
 
-    page.locator(".st-key-pooling_train button").click()
+    page.locator(".st-key-pooling_train").get_by_role("button", name="Train head").first.click()
     settle(page)
     page.locator(".st-key-pooling_loss_curve .js-plotly-plot").wait_for()
     assert plot_traces(page, "pooling_learned_weights")[0]["type"] == "heatmap"

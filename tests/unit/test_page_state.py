@@ -22,6 +22,7 @@ from components.page_state import (
     state_from_mapping,
     to_mapping,
 )
+from components.triplets import MAX_TABLE_ROWS
 from tests.conftest import ROOT
 from tests.unit.state_strategies import JSON, page_state
 
@@ -93,7 +94,7 @@ def test_rows_are_checked_cell_by_cell():
         ([["a", "p"]], "row 1 should be 3 texts"),
         ([["a", "p", 3]], "row 1 has a number"),
         ([["a", "p", "x" * 2_001]], "over 2,000 characters"),
-        ([["a", "p", "n"]] * 1_001, "over the limit of 1,000"),
+        ([["a", "p", "n"]] * (MAX_TABLE_ROWS + 1), f"over the limit of {MAX_TABLE_ROWS:,}"),
         ("a,p,n", "should be a list of rows"),
         ([["a", "p", "\ud800"]], "not valid Unicode"),
     ]:
