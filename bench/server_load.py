@@ -45,7 +45,7 @@ CHROMIUM_ARGS = [
 ]
 IDLE = "[data-testid='stApp'][data-test-script-state='notRunning']"
 STALE = "[data-stale='true']"
-PAGES = ["", "Explore", "Tokens_and_Pooling", "Loss_Lab", "Search_Long_Text"]
+PAGES = ["", "Explore", "Tokens_and_Pooling", "Loss_Lab", "Search_Long_Text", "Map_Lab", "Glossary"]
 EXPLORE_TEXT = ".st-key-explore_text textarea"
 EXPLORE_MAP = ".st-key-explore_scatter .js-plotly-plot"
 TOKENIZER_TEXT = ".st-key-pooling_text textarea"

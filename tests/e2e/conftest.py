@@ -103,3 +103,25 @@ def shot(page, name: str) -> Path:
     path = SCREENSHOTS / f"{name}.png"
     page.screenshot(path=str(path), full_page=True)
     return path
+
+
+def plot_traces(page, key: str, timeout: float = 60_000) -> list[dict]:
+    """The traces Plotly drew inside the element with Streamlit key `key`: type, name, point count
+    (cells of a heatmap) and a bar chart's heights. Waits for Plotly to draw: its bundle loads
+    lazily, so on a cold server the chart appears a moment after the script has finished."""
+    page.wait_for_function(
+        """key => {
+            const plot = document.querySelector(`.st-key-${key} .js-plotly-plot`);
+            return Boolean(plot && plot._fullData && plot._fullData.length);
+        }""",
+        arg=key,
+        timeout=timeout,
+    )
+    return page.evaluate(
+        """key => {
+            const plot = document.querySelector(`.st-key-${key} .js-plotly-plot`);
+            return plot._fullData.map(t => ({type: t.type, name: t.name,
+                n: (t.z || t.x || []).length, y: t.type === 'bar' ? Array.from(t.y) : null}));
+        }""",
+        key,
+    )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.e2e.conftest import settle, shot
+from tests.e2e.conftest import plot_traces, settle, shot
 
 SENTENCES = [
     "How do I sort a list in Python?",
@@ -14,39 +14,29 @@ SENTENCES = [
 ]
 
 
-def plot_data(page, key: str) -> list[dict]:
-    """The traces Plotly drew inside the element with Streamlit key `key`."""
-    return page.evaluate(
-        """key => {
-            const plot = document.querySelector(`.st-key-${key} .js-plotly-plot`);
-            return plot ? plot._fullData.map(t => ({type: t.type, name: t.name,
-                n: (t.z || t.x || []).length})) : [];
-        }""",
-        key,
-    )
-
-
 def test_explore_main_flow(page, app_url):
     page.goto(f"{app_url}/Explore")
     settle(page)
     page.get_by_text("2 · Cosine similarity of every pair").wait_for()
-    heatmap = plot_data(page, "explore_heatmap")
+    heatmap = plot_traces(page, "explore_heatmap")
     assert heatmap[0]["type"] == "heatmap" and heatmap[0]["n"] == 240
-    assert sum(t["n"] for t in plot_data(page, "explore_scatter") if t["name"] != "selected") == 240
+    assert (
+        sum(t["n"] for t in plot_traces(page, "explore_scatter") if t["name"] != "selected") == 240
+    )
     shot(page, "explore_1_default_preset")
 
     box = page.locator(".st-key-explore_text textarea")
     box.fill("\n".join(SENTENCES))
     box.press("Control+Enter")
     settle(page)
-    assert plot_data(page, "explore_heatmap")[0]["n"] == len(SENTENCES)
+    assert plot_traces(page, "explore_heatmap")[0]["n"] == len(SENTENCES)
     assert page.evaluate("window.hacked") is None  # user text is shown, never run
     page.locator(".st-key-explore_heatmap").scroll_into_view_if_needed()
     shot(page, "explore_2_typed_sentences")
 
     page.locator(".st-key-explore_dims").get_by_text("3D").click()
     settle(page)
-    assert plot_data(page, "explore_scatter")[0]["type"] == "scatter3d"
+    assert plot_traces(page, "explore_scatter")[0]["type"] == "scatter3d"
     page.locator(".st-key-explore_scatter").scroll_into_view_if_needed()
     shot(page, "explore_3_map_3d")
 
@@ -54,7 +44,7 @@ def test_explore_main_flow(page, app_url):
     settle(page)
     page.locator(".st-key-explore_dims").get_by_text("2D").click()
     settle(page)
-    assert plot_data(page, "explore_scatter")[0]["type"] == "scatter"
+    assert plot_traces(page, "explore_scatter")[0]["type"] == "scatter"
     shot(page, "explore_4_pca_2d")
 
 
@@ -121,7 +111,7 @@ def test_bad_uploads_get_messages(page, app_url, tmp_path):
     page.locator(".st-key-explore_label_column").click()
     page.get_by_role("option", name="topic").click()
     settle(page)
-    names = {t["name"] for t in plot_data(page, "explore_scatter")}
+    names = {t["name"] for t in plot_traces(page, "explore_scatter")}
     assert {"sport", "food"} <= names
     shot(page, "explore_7_csv_upload_coloured")
 

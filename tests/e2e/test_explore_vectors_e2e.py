@@ -11,8 +11,7 @@ import pandas as pd
 from components.encoder import embed, load_model
 from components.samples import load_preset
 from components.vector_io import read_parquet, read_projector_tsv, write_projector_tsv
-from tests.e2e.conftest import settle, shot
-from tests.e2e.test_explore_e2e import plot_data
+from tests.e2e.conftest import plot_traces, settle, shot
 
 ROWS = 30
 
@@ -38,8 +37,8 @@ def test_upload_a_projector_pair_search_it_and_download_it_again(page, app_url, 
     page.locator(".st-key-explore_vectors input[type=file]").set_input_files(files)
     settle(page)
     page.get_by_text("Read Projector TSV (vectors.tsv + metadata.tsv)").wait_for()
-    assert plot_data(page, "explore_heatmap")[0]["n"] == ROWS
-    scatter = [t for t in plot_data(page, "explore_scatter") if t["name"] != "selected"]
+    assert plot_traces(page, "explore_heatmap")[0]["n"] == ROWS
+    scatter = [t for t in plot_traces(page, "explore_scatter") if t["name"] != "selected"]
     assert sum(t["n"] for t in scatter) == ROWS and len(scatter) == 8  # coloured by topic
     shot(page, "explore_vectors_1_projector_pair")
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.e2e.conftest import settle, shot
+from tests.e2e.conftest import plot_traces, settle, shot
 
 TRIPLETS = (
     "anchor,positive,negative\n"
@@ -10,17 +10,6 @@ TRIPLETS = (
     "How do I bake bread?,Steps for making a loaf at home,How do I fix a flat tyre?\n"
     "The train was late.,The railway service was delayed.,The training was hard.\n"
 )
-
-
-def plot_traces(page, key: str) -> list[dict]:
-    return page.evaluate(
-        """key => {
-            const plot = document.querySelector(`.st-key-${key} .js-plotly-plot`);
-            return plot ? plot._fullData.map(t => ({type: t.type, name: t.name,
-                n: (t.x || []).length})) : [];
-        }""",
-        key,
-    )
 
 
 def wait_for_triplets(page, count: int) -> None:

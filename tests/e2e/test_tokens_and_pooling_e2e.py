@@ -2,19 +2,7 @@
 
 from __future__ import annotations
 
-from tests.e2e.conftest import settle, shot
-
-
-def plot_traces(page, key: str) -> list[dict]:
-    """The traces Plotly drew inside the element with Streamlit key `key`."""
-    return page.evaluate(
-        """key => {
-            const plot = document.querySelector(`.st-key-${key} .js-plotly-plot`);
-            return plot ? plot._fullData.map(t => ({type: t.type, name: t.name,
-                n: (t.z || t.x || []).length, y: t.type === 'bar' ? Array.from(t.y) : null})) : [];
-        }""",
-        key,
-    )
+from tests.e2e.conftest import plot_traces, settle, shot
 
 
 def section_shot(page, key: str, name: str) -> None:
