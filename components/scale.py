@@ -71,6 +71,36 @@ def largest_fitting(budget_mb: float, dimension: int) -> int:
     return low
 
 
+LIMITS_TEXT = (
+    f"Up to {MAX_SENTENCES:,} sentences: paste up to {limits.EXPLORE_CHARS:,} characters, upload "
+    f"a file of up to {limits.UPLOAD_MB} MB, or generate a corpus. From {BACKGROUND_MIN:,} "
+    "sentences on, they are encoded and mapped in the background (the page stays usable; cancel "
+    f"any time, finished parts are kept). Past {HEATMAP_MAX} the heatmap groups them into blocks; "
+    f"past {limits.INDEX_SENTENCES:,}, neighbours come from an approximate index; t-SNE takes up "
+    f"to {TSNE_MAX:,}."
+)  # what Explore says about its limits
+
+
+def memory_refusal(n: int, dimension: int, public: bool) -> str:
+    """Why a session of n sentences of `dimension` is refused, or "" when it fits.
+
+    Only in public mode (a shared server), and only from `BACKGROUND_MIN` sentences on: the
+    estimate `session_memory_mb` against `PUBLIC_SESSION_MB`, with the most that would fit.
+    """
+    if n < BACKGROUND_MIN or not public:
+        return ""
+    needed = session_memory_mb(n, dimension)
+    if needed <= PUBLIC_SESSION_MB:
+        return ""
+    most = largest_fitting(PUBLIC_SESSION_MB, dimension)
+    return (
+        f"Sorry: {n:,} sentences would need about **{needed:,.0f} MB** of memory on this shared "
+        f"server, and one visitor may use {PUBLIC_SESSION_MB:,} MB (about {most:,} sentences). "
+        "Use fewer sentences, or run the lab on your own machine (`make run`), where Explore "
+        f"takes up to {MAX_SENTENCES:,}."
+    )
+
+
 def npy_bytes(vectors: np.ndarray) -> bytes:
     """The vectors as a NumPy .npy file (for a download)."""
     buffer = io.BytesIO()

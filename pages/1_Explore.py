@@ -28,13 +28,11 @@ from components.samples import (
     load_preset,
 )
 from components.search import top_k
+from components.sentence_input import colour_labels, read_sentence_file, truncation_warning
 from components.similarity import cosine_similarity_matrix, mean_pairwise_cosine
 from components.tables import similarity_table, vectors_table
 from components.texts import (
-    InputError,
-    Message,
     ParsedInput,
-    decode_upload,
     guess_text_column,
     parse_csv,
     parse_lines,
@@ -48,13 +46,14 @@ from components.vector_io import (
 )
 from components.widgets import (
     chart,
+    clicked_point,
     column_pickers,
     csv_download,
     download_buttons,
-    job_outcome,
-    job_progress,
+    job_result,
     keep_if_in,
     keep_in_range,
+    kept_text_upload,
     kept_uploads,
     limited_text,
     metric_row,
@@ -65,7 +64,9 @@ from components.widgets import (
     plural,
     presenter_mode,
     preset_picker,
+    projection_controls,
     revealed,
+    row_picker,
     section,
     share_sentences,
     show_messages,
@@ -77,17 +78,7 @@ MAX_COLOURS = 24  # a label column with more distinct values is not used for col
 SELECT_MAX = 2_000  # up to this many sentences, the neighbour list picks one from a select box
 TYPE, UPLOAD, VECTORS = "Type or paste", "Upload a file", "Bring your own vectors"
 GENERATE = "Generate a large corpus"
-SCALE_LIMITS = (
-    f"Up to {limits.SENTENCES:,} sentences: paste up to {limits.EXPLORE_CHARS:,} characters, "
-    f"upload a file of up to {limits.UPLOAD_MB} MB, or generate a corpus. From "
-    f"{limits.BACKGROUND_SENTENCES:,} sentences on, they are encoded and mapped in the background "
-    "(the page stays usable; cancel any time, finished parts are kept). Past "
-    f"{limits.HEATMAP_SENTENCES} the heatmap groups them into blocks; past "
-    f"{limits.INDEX_SENTENCES:,}, neighbours come from an approximate index; t-SNE takes up to "
-    f"{limits.TSNE_SENTENCES:,}."
-)
 VECTOR_TYPES = ["tsv", "txt", "csv", "npy", "parquet"]
-UPLOAD_KEY = "_explore_uploaded"  # session_state: the last good upload (name, text), kept
 HONESTY_K = 10  # neighbours per sentence judged by the honesty figures under the map
 COMPARE_MAX = 60  # sentences encoded by the second model when two models are compared
 RANDOM_WEIGHTS = "the same model with random weights (untrained)"
@@ -117,49 +108,12 @@ def typed_sentences() -> ParsedInput:
     return parse_lines(text, st.session_state.get("explore_labels"))
 
 
-def read_file(name: str, data: bytes) -> None:
-    """Keep a good upload's text in the session (it survives a page switch, where the upload
-    widget forgets its file); a bad one gets a message and the previous upload stays."""
-    try:
-        content, messages = decode_upload(data, name)
-        if name.lower().endswith(".csv"):
-            parsed_csv = parse_csv(content)
-            messages += parsed_csv.messages
-            if not any(parsed_csv.table[column].str.strip().ne("").any()
-                       for column in parsed_csv.table.columns):  # fmt: skip
-                raise InputError(f"`{name}` has no text in any column.")
-        elif not parse_lines(content).texts:
-            raise InputError(f"`{name}` has no sentences (only blank lines).")
-    except InputError as error:
-        kept = st.session_state.get(UPLOAD_KEY)
-        suffix = f" `{kept[0]}` is still used." if kept else ""
-        st.session_state["_explore_upload_messages"] = [Message("error", f"{error}{suffix}")]
-        return
-    st.session_state[UPLOAD_KEY] = (name, content)
-    st.session_state["_explore_upload_messages"] = messages
-
-
 def uploaded_sentences() -> ParsedInput:
-    returning = "explore_upload" not in st.session_state  # the widget was not drawn last run
-    uploaded = st.file_uploader(
-        "A .txt file (one sentence per line) or a .csv file (pick its text column)",
-        type=["txt", "csv"], key="explore_upload",
+    name, content = kept_text_upload(
+        "A .txt file (one sentence per line) or a .csv file (pick its text column)", "explore_upload",
+        ["txt", "csv"], read_sentence_file,
         help=f"Up to {limits.UPLOAD_MB} MB; the first {limits.SENTENCES:,} sentences are used.",
     )  # fmt: skip
-    if uploaded is not None and uploaded.file_id != st.session_state.get("_explore_upload_id"):
-        st.session_state["_explore_upload_id"] = uploaded.file_id
-        read_file(uploaded.name, uploaded.getvalue())
-    elif uploaded is None and not returning:  # the user removed the file
-        for key in (UPLOAD_KEY, "_explore_upload_id", "_explore_upload_messages"):
-            st.session_state.pop(key, None)
-    show_messages(st.session_state.get("_explore_upload_messages", []))
-    kept = st.session_state.get(UPLOAD_KEY)
-    if kept is None:
-        st.info("Choose a file, or switch back to typing. Your typed text is kept.")
-        st.stop()
-    name, content = kept
-    if uploaded is None:
-        st.caption(f"Using `{name}`, uploaded earlier in this session.")
     if not name.lower().endswith(".csv"):
         return parse_lines(content)
     table = parse_csv(content).table
@@ -226,7 +180,7 @@ def sentences_section() -> tuple[list[str], list[str], ImportedVectors | None]:
     source = st.radio(
         "Where the sentences come from", [TYPE, UPLOAD, GENERATE, VECTORS], horizontal=True,
         key=persist("explore_source", TYPE),
-        help=f"{SCALE_LIMITS} {VECTORS}: vectors made elsewhere (another model, an API, the batch "
+        help=f"{scale.LIMITS_TEXT} {VECTORS}: vectors made elsewhere (another model, an API, the batch "
         "embedder `python -m components.batch_embed`), with their texts and labels.",
     )  # fmt: skip
     imported = None
@@ -240,92 +194,63 @@ def sentences_section() -> tuple[list[str], list[str], ImportedVectors | None]:
     texts = parsed.texts
     if not texts:
         st.stop()
-    labels = parsed.labels or [""] * len(texts)
-    if set(labels) == {"typed"}:  # nothing from a preset left: one colour, no legend
-        labels = [""] * len(texts)
-    if len(set(labels)) > MAX_COLOURS:
-        st.warning(
-            f"The labels have {len(set(labels))} different values; colours are only readable up "
-            f"to {MAX_COLOURS}, so the map is drawn in one colour."
-        )
-        labels = [""] * len(texts)
+    labels, warning = colour_labels(parsed.labels, len(texts), MAX_COLOURS)
+    if warning:
+        st.warning(warning)
     return texts, labels, imported
 
 
 def fits_in_memory(active: ActiveModel, n: int) -> None:
     """In public mode, refuse (politely, with the figures) a corpus this session cannot hold."""
-    if n < scale.BACKGROUND_MIN or not scale.public_mode():
-        return
-    needed = scale.session_memory_mb(n, active.info.dimension)
-    if needed <= scale.PUBLIC_SESSION_MB:
-        return
-    most = scale.largest_fitting(scale.PUBLIC_SESSION_MB, active.info.dimension)
-    st.error(
-        f"Sorry: {n:,} sentences would need about **{needed:,.0f} MB** of memory on this shared "
-        f"server, and one visitor may use {scale.PUBLIC_SESSION_MB:,} MB (about {most:,} "
-        "sentences). Use fewer sentences, or run the lab on your own machine (`make run`), where "
-        f"Explore takes up to {scale.MAX_SENTENCES:,}."
-    )
-    st.stop()
+    refusal = scale.memory_refusal(n, active.info.dimension, scale.public_mode())
+    if refusal:
+        st.error(refusal)
+        st.stop()
 
 
-def prepared_in_background(
-    active: ActiveModel, texts: list[str], vectors: np.ndarray | None = None
+def prepare_views(
+    views: ActiveModel, texts: list[str], vectors: np.ndarray | None = None
 ) -> scale.Prepared | None:
-    """Past `scale.BACKGROUND_MIN` sentences: tokens, vectors, neighbour index and heatmap blocks
-    from this session's background job, whose progress a fragment redraws every second while
-    the rest of the page is drawn; None while it runs (or when it stopped)."""
-    restart = st.session_state.pop("_explore_restart", False)
-    job = backend.preparation(active, texts, vectors, restart=restart)
-    job.wait(0.5)  # vectors cached by an earlier run (or session) are back at once
-    if job.state == "running":
-        st.caption(f"{len(texts):,} sentences: preparing them in the background.")
-        job_progress(job, "explore_prepare", "encoding")
-        return None
-    if job_outcome(job, "explore_prepare", "Encoding" if vectors is None else "Preparing"):
-        st.session_state["_explore_restart"] = True
-        st.rerun()
-    return job.result
-
-
-def prepared_here(active: ActiveModel, texts: list[str], vectors: np.ndarray) -> scale.Prepared:
-    """Below `scale.BACKGROUND_MIN` sentences: exact neighbours, and heatmap blocks past
-    `scale.HEATMAP_MAX` (k-means on at most 2,000 rows: about a second)."""
+    """The vectors (n, dim) of the texts (or the user's own) and what the views need of them:
+    from this session's background job past `scale.BACKGROUND_MIN` sentences (its progress
+    redrawn every second while the rest of the page is drawn; None while it runs, or when it
+    stopped); below that here and now, with exact neighbours and, past `scale.HEATMAP_MAX`,
+    heatmap blocks (k-means on at most 2,000 rows: about a second)."""
+    fits_in_memory(views, len(texts))
+    if len(texts) >= scale.BACKGROUND_MIN:
+        return job_result(
+            lambda restart: backend.preparation(views, texts, vectors, restart=restart),
+            "explore_prepare", "encoding", "Encoding" if vectors is None else "Preparing",
+            caption=f"{len(texts):,} sentences: preparing them in the background.",
+        )  # fmt: skip
+    vectors = backend.embed_texts(views, texts) if vectors is None else vectors
     blocks = None
     if len(texts) > scale.HEATMAP_MAX:
-        blocks = backend.heatmap_blocks(active, tuple(texts), vectors)
+        blocks = backend.heatmap_blocks(views, tuple(texts), vectors)
     return scale.Prepared(vectors, [], NeighbourSearch(vectors), blocks)
+
+
+def summary(noun: str, vectors: np.ndarray, third: tuple[str, str]) -> None:
+    """A row of figures: how many, the vector size, `third` (label, value), the mean cosine."""
+    metric_row({
+        noun: f"{len(vectors):,}", "Vector size": f"{vectors.shape[1]} d", third[0]: third[1],
+        "Mean cosine (pairs)": f"{mean_pairwise_cosine(vectors):.3f}" if len(vectors) > 1 else "—",
+    })  # fmt: skip
 
 
 def encode_section(active: ActiveModel, texts: list[str]) -> scale.Prepared | None:
     """The sentence vectors (n, dim) and what the views need of them, with a warning for
     sentences past the window; None while many are being encoded in the background."""
-    fits_in_memory(active, len(texts))
-    if len(texts) >= scale.BACKGROUND_MIN:
-        prepared = prepared_in_background(active, texts)
-        if prepared is None:
-            return None
-        counts = prepared.token_counts
-    else:
-        counts = backend.token_counts(active, tuple(texts))
-        prepared = prepared_here(active, texts, backend.embed_texts(active, texts))
-    vectors = prepared.vectors  # (n, dim), unit length
-    too_long = [i for i, count in enumerate(counts) if count > active.info.max_tokens]
-    if too_long:
-        lines = ", ".join(str(i + 1) for i in too_long[:10]) + (" …" if len(too_long) > 10 else "")
-        st.warning(
-            f"{len(too_long)} sentence{'s are' if len(too_long) > 1 else ' is'} longer than the "
-            f"model's window of {active.info.max_tokens} tokens (sentence {lines}): the model "
-            "reads only the first tokens and silently ignores the rest. Split long text into chunks."
-        )
-    metric_row({
-        "Sentences": f"{len(texts):,}",
-        "Vector size": f"{vectors.shape[1]} d",
-        "Longest sentence": f"{max(counts)} tokens",
-        "Mean cosine (pairs)": f"{mean_pairwise_cosine(vectors):.3f}" if len(texts) > 1 else "—",
-    })  # fmt: skip
+    result = prepare_views(active, texts)
+    if result is None:
+        return None
+    counts = result.token_counts or backend.token_counts(active, tuple(texts))
+    warning = truncation_warning(counts, active.info.max_tokens)
+    if warning:
+        st.warning(warning)
+    summary("Sentences", result.vectors, ("Longest sentence", f"{max(counts)} tokens"))
     st.caption(f"Vectors made by **{backend.encoder_backend(active)}** (sidebar: encoder backend).")
-    return prepared
+    return result
 
 
 def predict_section(texts: list[str], vectors: np.ndarray) -> None:
@@ -358,10 +283,7 @@ def predict_section(texts: list[str], vectors: np.ndarray) -> None:
     metric_row({"Spearman ρ, your order vs the model's": "—" if np.isnan(score.rho)
                 else f"{score.rho:+.2f}"})  # fmt: skip
     number_table(
-        {
-            "pair": [f"{texts[a]} ↔ {texts[b]}" for a, b in pairs],
-            "your rank": score.student_ranks, "model's rank": score.model_ranks, "cosine": cosines,
-        },
+        score.table([f"{texts[a]} ↔ {texts[b]}" for a, b in pairs]),
         {"your rank": "%.1f", "model's rank": "%.1f", "cosine": "%.3f"}, key="explore_predict_table",
     )  # fmt: skip
     st.caption(
@@ -376,20 +298,11 @@ def imported_section(views: ActiveModel, imported: ImportedVectors) -> scale.Pre
     vectors, note = unit_vectors(imported.vectors)
     show_messages([note] if note else [])
     texts = [str(i) for i in range(len(vectors))]  # the views key on the import, not on texts
-    fits_in_memory(views, len(vectors))
-    if len(vectors) >= scale.BACKGROUND_MIN:
-        prepared = prepared_in_background(views, texts, vectors)
-        if prepared is None:
-            return None
-    else:
-        prepared = prepared_here(views, texts, vectors)
-    metric_row({
-        "Vectors": f"{len(vectors):,}",
-        "Vector size": f"{vectors.shape[1]} d",
-        "Made by": imported.model.split("/")[-1] if imported.model else "unknown",
-        "Mean cosine (pairs)": f"{mean_pairwise_cosine(vectors):.3f}" if len(vectors) > 1 else "—",
-    })  # fmt: skip
-    return prepared
+    result = prepare_views(views, texts, vectors)
+    if result is not None:
+        made_by = imported.model.split("/")[-1] if imported.model else "unknown"
+        summary("Vectors", vectors, ("Made by", made_by))
+    return result
 
 
 def block_heatmap_section(texts: list[str], vectors: np.ndarray, blocks: BlockSummary) -> None:
@@ -457,67 +370,18 @@ def heatmap_section(views: ActiveModel, texts: list[str], prepared: scale.Prepar
     )
 
 
-def projection_controls() -> tuple[str, int, dict[str, float]]:
-    """(method, 2 or 3 dimensions, the method's parameters) as the user set them."""
-    controls = st.columns([2, 1, 3])
-    method = controls[0].radio(
-        "Method", list(METHOD_NAMES)[:3], format_func=METHOD_NAMES.get, horizontal=True,
-        key=persist("explore_method", "umap"),
-        help="UMAP keeps local neighbourhoods and some global shape; PCA is a linear, exact "
-        "rotation (fast, but crowds clusters); t-SNE separates clusters well but distorts "
-        "distances between them.",
-    )  # fmt: skip
-    dims = controls[1].radio(
-        "View", [2, 3], format_func=lambda d: f"{d}D", horizontal=True,
-        key=persist("explore_dims", 2),
-        help='2D is easier to read; 3D keeps a little more of the structure (drag to rotate).',
-    )  # fmt: skip
-    params: dict[str, float] = {}
-    with controls[2].container(key="advanced_explore_params"):  # hidden in presenter mode
-        if method == "umap":
-            left, right = st.columns(2)
-            params["n_neighbors"] = left.slider(
-                "Neighbours", 2, 100, key=persist("explore_n_neighbors", 15),
-                help="How many neighbours UMAP looks at: small = local detail, large = global "
-                "shape.",
-            )  # fmt: skip
-            params["min_dist"] = right.slider(
-                "Min distance", 0.0, 0.99, step=0.01, key=persist("explore_min_dist", 0.1),
-                help="How tightly UMAP may pack points together.",
-            )  # fmt: skip
-        elif method == "tsne":
-            params["perplexity"] = st.slider(
-                "Perplexity", 2, 100, key=persist("explore_perplexity", 30),
-                help="Roughly, the number of neighbours each point cares about.",
-            )  # fmt: skip
-        else:
-            st.caption("PCA has no knobs: it keeps the directions of largest variance.")
-    return method, dims, params
-
-
 def clicked_sentence(texts: list[str]) -> int:
-    """The row of the sentence picked by a click on the map (or in the list below), else 0.
-
-    The pick lives in the neighbour section's widget: a select box of the sentences up to
-    SELECT_MAX of them (`explore_focus`), a sentence number past that (`explore_focus_number`).
-    """
-    selection = (st.session_state.get("explore_scatter") or {}).get("selection", {})
-    points = tuple(
-        int(point["customdata"][0])
-        for point in selection.get("points", [])
-        if point.get("customdata")
-    )
+    """The row of the sentence picked by a click on the map or in the neighbour list (else 0):
+    a select box holds it up to SELECT_MAX sentences (`explore_focus`), a number past that."""
     large = len(texts) > SELECT_MAX
-    if points and points != st.session_state.get("_explore_applied_points"):
-        st.session_state["_explore_applied_points"] = points
-        if points[0] < len(texts):
-            if large:
-                st.session_state["explore_focus_number"] = points[0] + 1
-            else:
-                st.session_state["explore_focus"] = texts[points[0]]
+    row = clicked_point("explore_scatter")
+    if row is not None and row < len(texts):
+        if large:
+            st.session_state["explore_focus_number"] = row + 1
+        else:
+            st.session_state["explore_focus"] = texts[row]
     if large:
-        number = st.session_state.get("explore_focus_number", 1)
-        return min(max(int(number), 1), len(texts)) - 1
+        return min(max(int(st.session_state.get("explore_focus_number", 1)), 1), len(texts)) - 1
     focus = st.session_state.get("explore_focus")
     return texts.index(focus) if focus in texts else 0
 
@@ -532,20 +396,15 @@ def projection_of(
     if len(texts) < scale.BACKGROUND_MIN:
         with st.spinner(f"Projecting {len(texts):,} sentences with {METHOD_NAMES[method]}…"):
             return backend.projection(active, tuple(texts), method, dims, settings, vectors)
-    restart = st.session_state.pop("_explore_map_restart", False)
-    job = backend.projection_job(active, texts, method, dims, settings, vectors, restart=restart)
-    job.wait(1.0)  # a map cached by an earlier run (or session) is back at once
-    if job.state == "running":
-        job_progress(job, "explore_map", "the projection")
-        st.caption(
-            f"{METHOD_NAMES[method]} on {len(texts):,} sentences: progress by stage (neighbours, "
-            "then the layout, epoch by epoch). The neighbours and the vectors below are ready."
-        )
-        return None
-    if job_outcome(job, "explore_map", "The projection"):
-        st.session_state["_explore_map_restart"] = True
-        st.rerun()
-    return job.result
+    return job_result(
+        lambda restart: backend.projection_job(
+            active, texts, method, dims, settings, vectors, restart=restart
+        ),
+        "explore_map", "the projection", "The projection", wait=1.0,
+        caption=f"{METHOD_NAMES[method]} on {len(texts):,} sentences: progress by stage "
+        "(neighbours, then the layout, epoch by epoch). The neighbours and the vectors below are "
+        "ready.",
+    )  # fmt: skip
 
 
 def map_section(
@@ -561,7 +420,7 @@ def map_section(
         f"The vectors have {vectors.shape[1]} dimensions; a projection squeezes them onto a "
         "screen. Distances on the map are approximate: trust the cosine numbers over the picture."
     )
-    method, dims, params = projection_controls()
+    method, dims, params = projection_controls("explore")
     if method == "tsne" and len(texts) > scale.TSNE_MAX:
         st.warning(
             f"t-SNE takes up to {scale.TSNE_MAX:,} sentences (past that it runs for many "
@@ -619,21 +478,10 @@ def neighbours_section(
         st.info("Add a second sentence to see neighbours.")
         return
     left, right = st.columns([3, 1])
-    if n <= SELECT_MAX:
-        if st.session_state.get("explore_focus") not in texts:
-            st.session_state["explore_focus"] = texts[focus]
-        focus = texts.index(left.selectbox(
-            "Sentence", texts, key="explore_focus",
-            help="The sentence whose closest neighbours are listed (a click on the map picks it "
-            "too).",
-        ))  # fmt: skip
-    else:
-        st.session_state["explore_focus_number"] = focus + 1
-        focus = left.number_input(
-            f"Sentence number (1 to {n:,}; or click a point on the map)", 1, n,
-            key="explore_focus_number",
-        ) - 1  # fmt: skip
-        left.caption(f"**{focus + 1:,}.** {texts[focus]}")
+    focus = row_picker(
+        texts, focus, ("explore_focus", "explore_focus_number"), SELECT_MAX, left,
+        help="The sentence whose closest neighbours are listed (a click on the map picks it too).",
+    )  # fmt: skip
     if n > 2:  # a slider needs two different ends
         keep_in_range("explore_k", 1, min(20, n - 1))
         k = right.slider(
@@ -792,13 +640,7 @@ def compare_section(active: ActiveModel, texts: list[str]) -> None:
     matrices = {names[0]: result.similarity_a, names[1]: result.similarity_b,
                 "B − A": np.clip(result.difference, -1, 1)}  # fmt: skip
     chart(charts.similarity_heatmaps(matrices, shown), "explore_compare_heatmaps")
-    off = ~np.eye(len(shown), dtype=bool)
-    metric_row({
-        "Mean cosine, A": f"{result.similarity_a[off].mean():.3f}",
-        "Mean cosine, B": f"{result.similarity_b[off].mean():.3f}",
-        f"Top-{result.k} neighbours kept": f"{result.mean_overlap:.0%}",
-        "Procrustes disparity": "—" if np.isnan(result.disparity) else f"{result.disparity:.3f}",
-    })  # fmt: skip
+    metric_row(result.summary())
     chart(
         charts.aligned_maps(result.coords_a, result.coords_b, shown, names), "explore_compare_map"
     )
@@ -807,15 +649,7 @@ def compare_section(active: ActiveModel, texts: list[str]) -> None:
         "sits in the same place when both models agree; grey lines join its two places. The "
         "disparity is what is left: 0 = the same shape, 1 = nothing in common."
     )
-    number_table(
-        {
-            "sentence": [shown[c.sentence] for c in result.most_changed(8)],
-            "neighbours under A": [" · ".join(shown[j] for j in c.before) for c in result.most_changed(8)],
-            "neighbours under B": [" · ".join(shown[j] for j in c.after) for c in result.most_changed(8)],
-            "kept": [c.overlap for c in result.most_changed(8)],
-        },
-        {"kept": "%.2f"}, key="explore_compare_changes",
-    )  # fmt: skip
+    number_table(result.changes_table(shown, 8), {"kept": "%.2f"}, key="explore_compare_changes")
 
 
 active = page_setup("Explore", "🔭", ExploreState)

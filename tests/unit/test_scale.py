@@ -27,6 +27,17 @@ def test_largest_fitting_is_the_boundary_of_the_estimate():
     assert largest_fitting(10_000, 384) == scale.MAX_SENTENCES
 
 
+def test_memory_refusal_only_in_public_mode_and_only_past_the_budget():
+    most = largest_fitting(scale.PUBLIC_SESSION_MB, 384)
+    assert scale.memory_refusal(most, 384, public=True) == ""  # fits
+    assert scale.memory_refusal(most + 1, 384, public=False) == ""  # a private server
+    assert scale.memory_refusal(scale.BACKGROUND_MIN - 1, 384, public=True) == ""  # small
+    message = scale.memory_refusal(most + 1, 384, public=True)
+    needed = session_memory_mb(most + 1, 384)
+    assert f"{most + 1:,} sentences" in message and f"{needed:,.0f} MB" in message
+    assert f"about {most:,} sentences" in message and "make run" in message
+
+
 def test_npy_bytes_round_trips():
     import io
 
