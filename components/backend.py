@@ -562,13 +562,25 @@ def session_jobs() -> dict[str, BackgroundJob]:
 
 
 def _background_turn(
-    job: BackgroundJob, kind: str, label: str, alive: Callable[[], bool] | None
+    job: BackgroundJob,
+    kind: str,
+    label: str,
+    alive: Callable[[], bool] | None,
+    time_cap: float | None = None,
 ) -> AbstractContextManager[Job]:
     """The queue's `run` for a background job: its place in line shows as the job's text, and a
     cancel while waiting leaves the line."""
     return QUEUE.run(
-        kind, label=label, alive=alive, on_wait=lambda status: job.report(job.share, status.text())
-    )
+        kind, label=label, alive=alive, time_cap=time_cap,
+        on_wait=lambda status: job.report(job.share, status.text()),
+    )  # fmt: skip
+
+
+def map_seconds(n: int) -> float:
+    """The time cap of a map of n points: `limits.MAP_SECONDS` for the largest input, in
+    proportion below it, never under the cap of other jobs (100,000 points took 134 s here on
+    2 loaded cores, bench/bench_projection.py)."""
+    return max(float(limits.JOB_SECONDS), limits.MAP_SECONDS * n / limits.SENTENCES)
 
 
 def preparation(
@@ -641,7 +653,7 @@ def projection_job(
     def work(job: BackgroundJob[ProjectionResult]) -> ProjectionResult:
         result = _PROJECTIONS.get(key)
         if result is None:
-            with _background_turn(job, "map", label, alive) as queued:
+            with _background_turn(job, "map", label, alive, map_seconds(len(texts))) as queued:
 
                 def progress(share: float, text: str) -> None:
                     queued.check()  # the time cap, a closed tab

@@ -75,6 +75,9 @@ MESSAGE_MB = 20  # server.maxMessageSize: the largest message the server sends a
 CACHE_MB = 256  # memory for all caches of computed results together
 CACHE_TTL_MINUTES = 60  # a cached result unused this long is dropped
 JOB_SECONDS = 180  # wall time of one heavy job (training, a big encode) before it is stopped
+MAP_SECONDS = (
+    600  # ... of a map of `SENTENCES` points (a smaller map: in proportion, >= JOB_SECONDS)
+)
 TRAIN_SECONDS = 120  # wall time of one training run (fine-tuning or the pooling head)
 QUEUE_LENGTH = 40  # jobs waiting at once; more are turned away with a message
 MODEL_MB = 150  # public mode: the largest model (weights on the hub) that may be downloaded
@@ -152,6 +155,7 @@ LIMITS: dict[str, Limit] = {
     "CACHE_MB": Limit(CACHE_MB, "MB", "for all cached results together"),
     "CACHE_TTL_MINUTES": Limit(CACHE_TTL_MINUTES, "minutes", "before an unused result is dropped"),
     "JOB_SECONDS": Limit(JOB_SECONDS, "seconds", "per heavy job before it is stopped"),
+    "MAP_SECONDS": Limit(MAP_SECONDS, "seconds", f"for a map of {SENTENCES:,} points on Explore"),
     "TRAIN_SECONDS": Limit(TRAIN_SECONDS, "seconds", "per training run before it is stopped"),
     "QUEUE_LENGTH": Limit(QUEUE_LENGTH, "jobs", "waiting at once"),
     "MODEL_MB": Limit(MODEL_MB, "MB", "per model download in public mode"),

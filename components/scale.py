@@ -81,6 +81,15 @@ LIMITS_TEXT = (
 )  # what Explore says about its limits
 
 
+def memory_note(n: int, dimension: int) -> str:
+    """What n sentences of `dimension` cost this session, in words (from `session_memory_mb`)."""
+    return (
+        f"These {n:,} sentences take about **{session_memory_mb(n, dimension):,.0f} MB** of the "
+        "server's memory while this session uses them (vectors, neighbour index, heatmap blocks, "
+        "map)."
+    )
+
+
 def memory_refusal(n: int, dimension: int, public: bool) -> str:
     """Why a session of n sentences of `dimension` is refused, or "" when it fits.
 

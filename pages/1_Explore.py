@@ -218,6 +218,7 @@ def prepare_views(
     heatmap blocks (k-means on at most 2,000 rows: about a second)."""
     fits_in_memory(views, len(texts))
     if len(texts) >= scale.BACKGROUND_MIN:
+        st.caption(scale.memory_note(len(texts), views.info.dimension))
         return job_result(
             lambda restart: backend.preparation(views, texts, vectors, restart=restart),
             "explore_prepare", "encoding", "Encoding" if vectors is None else "Preparing",

@@ -181,6 +181,8 @@ def test_many_sentences_are_prepared_in_the_background_and_drawn_at_scale(explor
     assert np.array(pair["data"][0]["z"]).shape[0] <= 120
     assert scatter_points(specs["scattergl"]) == 1_000
     assert {m.label: m.value for m in explore.metric}["Sentences"] == "1,000"
+    estimate = scale.session_memory_mb(1_000, 384)
+    assert f"These 1,000 sentences take about **{estimate:,.0f} MB**" in texts_of(explore.caption)
 
 
 def test_the_block_heatmap_drills_into_a_pair_of_blocks(explore, small_scale, model):

@@ -34,3 +34,11 @@ def test_a_cancelled_preparation_resumes_from_the_slices_already_encoded(model, 
     assert resumed.wait(600) and resumed.state == "done"
     assert sum(encoded) == len(texts)  # every sentence encoded exactly once over both runs
     np.testing.assert_allclose(resumed.result.vectors, embed(model, texts), atol=1e-5)
+
+
+def test_a_large_map_has_a_time_cap_in_proportion_to_its_points():
+    from components import limits
+
+    assert backend.map_seconds(1_000) == limits.JOB_SECONDS  # never under other jobs' cap
+    assert backend.map_seconds(limits.SENTENCES) == limits.MAP_SECONDS
+    assert backend.map_seconds(limits.SENTENCES // 2) == limits.MAP_SECONDS / 2

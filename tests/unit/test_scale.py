@@ -27,6 +27,11 @@ def test_largest_fitting_is_the_boundary_of_the_estimate():
     assert largest_fitting(10_000, 384) == scale.MAX_SENTENCES
 
 
+def test_memory_note_states_the_estimate():
+    note = scale.memory_note(100_000, 384)
+    assert "100,000 sentences" in note and f"{session_memory_mb(100_000, 384):,.0f} MB" in note
+
+
 def test_memory_refusal_only_in_public_mode_and_only_past_the_budget():
     most = largest_fitting(scale.PUBLIC_SESSION_MB, 384)
     assert scale.memory_refusal(most, 384, public=True) == ""  # fits
