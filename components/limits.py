@@ -23,7 +23,7 @@ HEATMAP_SENTENCES = 300  # sentences in the cosine heatmap
 BACKGROUND_SENTENCES = 2_000  # from this many, Explore encodes and maps in the background
 INDEX_SENTENCES = 20_000  # past this many, neighbours come from an approximate index
 TSNE_SENTENCES = 10_000  # t-SNE runs for many minutes past this many (UMAP and PCA do not)
-SESSION_MB = 150  # public mode: memory one visitor's Explore corpus may take (~30,000 sentences)
+SESSION_MB = 150  # public mode: memory one visitor's Explore corpus may take (~20,000 sentences)
 
 # ---------------------------------------------------------------- Tokens & pooling
 TOKENS_CHARS = 50_000  # characters the tokenizer view reads

@@ -28,10 +28,11 @@ HEATMAP_MAX = limits.HEATMAP_SENTENCES  # up to here the heatmap shows every pai
 TSNE_MAX = limits.TSNE_SENTENCES  # t-SNE (Barnes-Hut) takes minutes past this; UMAP, PCA do not
 SLICE = 128  # sentences per cached slice of vectors (the unit of progress and of resuming)
 
-# Bytes per sentence besides its vector, measured with bench/bench_scale.py (RSS of a session):
-# the text and its token count, the projection, the heatmap blocks and the UMAP work arrays
-# (PCA copy, neighbour graph) at their peak.
-BYTES_PER_SENTENCE = 1_500
+# Bytes per sentence besides its vectors and index: the text and its token count, the projection,
+# the heatmap blocks and the UMAP work arrays (PCA copy, neighbour graph) at their peak. Measured
+# with bench/bench_scale.py: a 100,000-sentence session grew the process by 762 MB (RSS), of which
+# 307 MB vectors (twice) and 51 MB index: ~4,000 bytes a sentence for the rest.
+BYTES_PER_SENTENCE = 4_000
 INDEX_BYTES_PER_DIM = 1  # the neighbour index keeps each coordinate in 8 bits ...
 INDEX_BYTES_PER_SENTENCE = 130  # ... plus its graph links (HNSW, M=16)
 

@@ -440,15 +440,8 @@ def map_section(
         f"{METHOD_NAMES[projection.method_used]} projection · hover a point to read it · "
         "click a point to list its nearest neighbours below."
     )
-    trust = backend.map_honesty(
-        active,
-        tuple(texts),
-        method,
-        dims,
-        tuple(sorted(params.items())),
-        HONESTY_K,
-        vectors,
-    )
+    settings = tuple(sorted(params.items()))
+    trust = backend.map_honesty(active, tuple(texts), method, dims, settings, HONESTY_K, vectors)
     if trust.trust_k:
         if len(texts) > backend.HONESTY_SAMPLE:
             st.caption(
