@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from contextlib import suppress
+
+from playwright.sync_api import Error as PlaywrightError
+
 from tests.e2e.conftest import plot_traces, settle, shot
 
 SENTENCES = [
@@ -156,13 +160,16 @@ def test_a_large_upload_is_encoded_in_the_background_and_mapped_with_webgl(page,
     page.locator(".st-key-explore_prepare_cancel").wait_for(timeout=120_000)
     page.get_by_text("The lesson's demo, with real numbers").wait_for()
     page.get_by_text("preparing them in the background").wait_for()
+    bar = page.locator("[data-testid='stProgress']").first
+    bar.wait_for(timeout=60_000)
     shot(page, "explore_8_large_upload_encoding")
     seen = set()  # the bar's text while it is there (share, stage, seconds): it moves
-    bar = page.locator("[data-testid='stProgress']").first
-    for _ in range(20):
-        if not bar.count():
+    drawn = page.locator(".st-key-explore_blocks .js-plotly-plot")
+    for _ in range(60):
+        if drawn.count():
             break
-        seen.add(bar.inner_text(timeout=2_000))
+        with suppress(PlaywrightError):  # the fragment redraws the bar every second
+            seen.add(bar.inner_text(timeout=1_000))
         page.wait_for_timeout(500)
     assert len(seen) >= 2, seen
 
