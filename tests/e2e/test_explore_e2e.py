@@ -192,7 +192,17 @@ def test_a_large_upload_is_encoded_in_the_background_and_mapped_with_webgl(page,
     page.mouse.move(x, y)
     hover = page.locator(".st-key-explore_scatter .hoverlayer .hovertext")
     hover.first.wait_for(timeout=10_000)
-    first_line = hover.first.inner_text().splitlines()[0].strip().rstrip("…")
+    first_line = (
+        hover.first.evaluate(  # SVG text: its first line is its first tspan.line
+            """box => {
+            const text = box.querySelector('text.nums') || box.querySelector('text');
+            const line = text.querySelector('tspan.line');
+            return (line || text).textContent;
+        }"""
+        )
+        .strip()
+        .rstrip("…")
+    )
     assert len(first_line) > 10 and any(first_line in text for text in texts), first_line
     shot(page, "explore_10_large_map_hover")
 
