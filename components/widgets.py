@@ -8,12 +8,13 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import pandas as pd
 import streamlit as st
 
 from components import backend, limits, model_policy
+from components.documents import LoadedDocument, read_uploads
 from components.encoder import DEFAULT_MODEL, ModelLoadError
 from components.lessons import Lesson, lesson_from_json, lesson_to_json, shipped_lessons
 from components.model_card import model_card
@@ -31,6 +32,9 @@ from components.texts import InputError, Message, csv_bytes, first_lines, within
 from components.triplets import COLUMNS as TRIPLET_COLUMNS
 from components.vector_io import ExportFormat
 from components.work_queue import QueueError
+
+if TYPE_CHECKING:
+    from sentence_transformers import CrossEncoder
 
 T = TypeVar("T")
 LOG = logging.getLogger(__name__)
@@ -115,6 +119,12 @@ def csv_download(label: str, make_table: Callable[[], pd.DataFrame], file_name: 
         help="CSV (UTF-8). Cells that start like a spreadsheet formula (=, +, -, @) get a "
         "leading ' so a spreadsheet shows them as text.",
     )  # fmt: skip
+
+
+def lesson_header(title: str, try_: str, notice: str) -> None:
+    """A section's header, and under it what to try and what to notice (`try_notice`)."""
+    st.header(title)
+    try_notice(try_, notice)
 
 
 def try_notice(try_: str, notice: str) -> None:
@@ -306,6 +316,83 @@ def kept_uploads(
     if st.session_state.get(f"{key}_error"):
         st.error(st.session_state[f"{key}_error"])
     return st.session_state.get(f"{key}_files") or []
+
+
+def read_once(upload: Any, key: str, read: Callable[[bytes, str], list[Message]]) -> None:
+    """Run `read(data, name)` once per uploaded file (not on every rerun) and show the messages it
+    returned on every run; its `InputError` shows as an error (whatever `read` replaces stays)."""
+    if upload.file_id != st.session_state.get(f"_{key}_id"):
+        st.session_state[f"_{key}_id"] = upload.file_id
+        try:
+            messages = read(upload.getvalue(), upload.name)
+        except InputError as error:
+            messages = [Message("error", f"{error} Your table is unchanged.")]
+        st.session_state[f"_{key}_messages"] = messages
+    show_messages(st.session_state.get(f"_{key}_messages", []))
+
+
+def kept_documents(container: Any, key: str, help: str) -> list[LoadedDocument]:
+    """A multi-file uploader of .txt/.md/.pdf documents, read within the upload caps; this
+    session keeps what was read (under `_{key}`), so the documents survive a visit to another
+    page (where the uploader forgets its files). Each unusable file gets a message."""
+    store = f"_{key}"
+    returning = key not in st.session_state  # the widget was not drawn last run
+    uploads = container.file_uploader(
+        "Upload .txt, .md or .pdf files", type=["txt", "md", "pdf"], accept_multiple_files=True,
+        key=key, help=help,
+    )  # fmt: skip
+    ids = tuple(upload.file_id for upload in uploads or [])
+    if uploads and (st.session_state.get(store) or ((),))[0] != ids:
+        files = [(upload.name, upload.getvalue()) for upload in uploads]
+        st.session_state[store] = (ids, *read_uploads(files, backend.uploaded_document))
+    elif not uploads and not returning:  # the user removed the files
+        st.session_state.pop(store, None)
+    if store not in st.session_state:
+        return []
+    _, kept, messages = st.session_state[store]
+    show_messages(messages)
+    if not uploads and kept:
+        names = ", ".join(f"`{model_policy.shown(loaded.document.name)}`" for loaded in kept)
+        container.caption(f"Using the files uploaded earlier in this session: {names}")
+    return kept
+
+
+def loaded_cross_encoder(key: str) -> CrossEncoder | None:
+    """A cross-encoder named by the user (a hub id or folder; in public mode one of the allowed
+    few), loaded only when the user clicks (it may be downloaded); None until then, or with a
+    message when it cannot be loaded. The name loaded is kept under `_{key}_loaded`."""
+    from components.rerank import LOCAL_CROSS_ENCODER as local  # bm25s: only on this page
+
+    loaded_key = f"_{key}_loaded"
+    if model_policy.public_mode():
+        name = st.selectbox(
+            "Cross-encoder", [local, *model_policy.ALLOWED_CROSS_ENCODERS],
+            key=persist(key, local),
+            help="Public mode: the offline demo or a small cross-encoder from the hub.",
+        )  # fmt: skip
+    else:
+        name = limited_text(
+            st.text_input, "Cross-encoder", key, local, limits.NAME_CHARS,
+            help="A Hugging Face id (e.g. cross-encoder/ms-marco-MiniLM-L6-v2) or a local "
+            f"folder; loads only when reachable. `{local}` works offline.",
+        ).strip()  # fmt: skip
+    if name == local:
+        st.warning(
+            "The local demo cross-encoder is MiniLM with a **new, untrained scoring head**: its "
+            "scores are meaningless (the order below is noise). It shows the plumbing offline; "
+            "name a trained cross-encoder when this machine has internet."
+        )
+    if st.session_state.get(loaded_key) != name:
+        st.button("Load the cross-encoder and re-rank", key=f"{key.removesuffix('_name')}_load",
+                  type="primary", on_click=st.session_state.__setitem__, args=(loaded_key, name))  # fmt: skip
+        st.caption("A model loads only when you ask for it (it may be downloaded).")
+        return None
+    try:
+        return backend.cross_encoder(name)
+    except ModelLoadError as error:
+        st.session_state.pop(loaded_key, None)
+        st.error(f"{error} Re-ranking with a cross-encoder is unavailable.")
+        return None
 
 
 def column_pickers(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import functools
 import gc
-from dataclasses import dataclass
+from dataclasses import asdict
 
 import numpy as np
 import pandas as pd
@@ -18,16 +18,16 @@ from components.losses import (
     LOSS_IDS,
     LOSS_NAMES,
     BatchLosses,
+    LossSettings,
     batch_losses,
-    cosine_margin_from_cosines,
+    batch_means,
     info_nce_softmax,
-    info_nce_two_candidates,
-    triplet_from_cosines,
+    landscapes,
 )
 from components.page_state import TAUS, TRAIN_LEARNING_RATES, LossState
 from components.predictions import score_class_guess
 from components.samples import DEFAULT_TRIPLET_PRESET, TRIPLET_PRESETS, load_triplet_preset
-from components.texts import InputError, Message
+from components.texts import Message
 from components.training_report import TrainingResult, held_out_report, movement
 from components.training_setup import REGISTRY, TrainConfig
 from components.widgets import (
@@ -35,6 +35,7 @@ from components.widgets import (
     csv_download,
     edited_table,
     keep_if_in,
+    lesson_header,
     metric_row,
     number_table,
     page_done,
@@ -43,12 +44,12 @@ from components.widgets import (
     plural,
     preset_picker,
     progress,
+    read_once,
     replace_table,
     revealed,
     section,
     show_messages,
     table_editor,
-    try_notice,
 )
 
 FINE_TUNED = "fine-tuned copy"  # the sidebar label of this session's trained model
@@ -57,58 +58,22 @@ LOSS_COLUMNS = ("cos(a,p)", "cos(a,n)", "cosine-margin", "triplet", "InfoNCE")
 ss = st.session_state
 
 
-@dataclass(frozen=True)
-class Settings:
-    margin: float
-    alpha: float
-    tau: float
-    use_negatives: bool
-
-
 # ---------------------------------------------------------------- 1. Triplets
 def add_pasted() -> None:
     """Append the pasted rows to the table (an error leaves the table as it is)."""
-    text = ss.get("loss_paste", "")
-    if len(text) > limits.PASTE_CHARS:
-        ss["_loss_paste_message"] = Message(
-            "error",
-            f"The pasted text has {len(text):,} characters; the limit is "
-            f"{limits.PASTE_CHARS:,}. Paste fewer rows at a time. Your table is unchanged.",
-        )
-        return
-    try:
-        pasted = tri.parse_pasted(text)
-    except InputError as error:
-        ss["_loss_paste_message"] = Message("error", str(error))
-        return
-    pasted, _ = tri.cut_cells(pasted)
-    current = edited_table("loss")
-    room = max(0, tri.MAX_TABLE_ROWS - len(current))
-    if len(pasted) > room:
-        ss["_loss_paste_message"] = Message(
-            "warning",
-            f"The table holds at most {tri.MAX_TABLE_ROWS:,} rows: added the first {room:,} "
-            f"of {len(pasted):,} pasted rows.",
-        )
-        pasted = pasted.iloc[:room]
-    else:
-        ss["_loss_paste_message"] = Message("info", f"Added {len(pasted)} pasted row(s).")
-    replace_table("loss", pd.concat([current, pasted], ignore_index=True))
-    ss["loss_paste"] = ""
+    table, ss["_loss_paste_message"] = tri.append_pasted(
+        edited_table("loss"), ss.get("loss_paste", "")
+    )
+    if table is not None:
+        replace_table("loss", table)
+        ss["loss_paste"] = ""
 
 
-def read_upload(uploaded) -> None:
-    """Replace the table by an uploaded CSV once per file; a bad file leaves the table as it is."""
-    if uploaded.file_id != ss.get("_loss_upload_id"):
-        ss["_loss_upload_id"] = uploaded.file_id
-        try:
-            table, messages = tri.read_triplet_csv(uploaded.getvalue(), uploaded.name)
-        except InputError as error:
-            messages = [Message("error", f"{error} Your table is unchanged.")]
-        else:
-            replace_table("loss", table)
-        ss["_loss_upload_messages"] = messages
-    show_messages(ss.get("_loss_upload_messages", []))
+def read_triplet_upload(data: bytes, name: str) -> list[Message]:
+    """Replace the table by an uploaded CSV; raises `InputError` (table kept) when unusable."""
+    table, messages = tri.read_triplet_csv(data, name)
+    replace_table("loss", table)
+    return messages
 
 
 def paste_box() -> None:
@@ -132,11 +97,9 @@ def paste_box() -> None:
 
 def triplets_section() -> tri.Triplets:
     """The usable triplets of the table; stops the page when there is none."""
-    st.header("1 · Your triplets")
-    try_notice(
-        "add a triplet whose negative shares most words with the anchor",
-        "such look-alike negatives are the hard ones",
-    )
+    lesson_header("1 · Your triplets",
+                  "add a triplet whose negative shares most words with the anchor",
+                  "such look-alike negatives are the hard ones")  # fmt: skip
     if "loss_table" not in ss:  # first visit: a preset, no typing needed
         replace_table("loss", load_triplet_preset(DEFAULT_TRIPLET_PRESET))
     left, right = st.columns([2, 3])
@@ -154,7 +117,7 @@ def triplets_section() -> tri.Triplets:
         "rows. A file without one complete row is refused and your table is kept.",
     )  # fmt: skip
     if uploaded is not None:
-        read_upload(uploaded)
+        read_once(uploaded, "loss_upload", read_triplet_upload)
     paste_box()
     edited = table_editor(
         "loss", num_rows="dynamic", width="stretch", height=min(420, 36 * (len(ss["loss_table"]) + 2)),
@@ -179,7 +142,7 @@ def triplets_section() -> tri.Triplets:
 
 
 # ---------------------------------------------------------------- 2. Losses
-def loss_settings() -> Settings:
+def loss_settings() -> LossSettings:
     columns = st.columns(3)
     with columns[0]:
         st.subheader("Cosine-margin")
@@ -209,17 +172,14 @@ def loss_settings() -> Settings:
             help="The candidates c_j are every positive of the batch (in-batch negatives) and, "
             "when on, every negative column too, as in MultipleNegativesRankingLoss(a, p, n).",
         )  # fmt: skip
-    return Settings(margin, alpha, tau, use_negatives)
+    return LossSettings(margin, alpha, tau, use_negatives)
 
 
 def losses_section(
     active: ActiveModel, triplets: tri.Triplets, vectors: tuple
-) -> tuple[Settings, BatchLosses]:
-    st.header("2 · Three losses")
-    try_notice(
-        "move α and τ and watch the batch means",
-        "easy triplets give zero triplet loss; InfoNCE is never exactly zero",
-    )
+) -> tuple[LossSettings, BatchLosses]:
+    lesson_header("2 · Three losses", "move α and τ and watch the batch means",
+                  "easy triplets give zero triplet loss; InfoNCE is never exactly zero")  # fmt: skip
     st.caption(
         f"Computed with **{active.info.short_name}** on {plural(len(triplets), 'triplet')}. "
         "cos(a,p) should be high, cos(a,n) low; each loss scores how far the model is from that "
@@ -235,20 +195,8 @@ def losses_section(
                        else "itself, so its loss is 0. Add rows.")
         )  # fmt: skip
     guess_hard_triplets(triplets, losses)
-    counts = [losses.classes.count(name) for name in ("easy", "semi-hard", "hard")]
-    metric_row({
-        "Cosine-margin (batch mean)": f"{losses.cosine_margin.mean():.4f}",
-        "Triplet (batch mean)": f"{losses.triplet.mean():.4f}",
-        "InfoNCE (batch mean)": f"{losses.info_nce.mean():.4f}",
-        "easy / semi-hard / hard": " / ".join(map(str, counts)),
-    })  # fmt: skip
-    per_triplet = {
-        "row": [row + 1 for row in triplets.rows], "anchor": triplets.anchors,
-        "positive": triplets.positives, "negative": triplets.negatives,
-        "cos(a,p)": losses.cos_ap, "cos(a,n)": losses.cos_an,
-        "cosine-margin": losses.cosine_margin, "triplet": losses.triplet,
-        "InfoNCE": losses.info_nce, "class": losses.classes,
-    }  # fmt: skip
+    metric_row(batch_means(losses))
+    per_triplet = tri.loss_rows(triplets, losses)
     number_table(per_triplet, dict.fromkeys(LOSS_COLUMNS, "%.4f"), key="loss_table_view")
     csv_download(
         "Download the per-triplet losses (CSV)", lambda: pd.DataFrame(per_triplet),
@@ -290,27 +238,18 @@ def guess_hard_triplets(triplets: tri.Triplets, losses: BatchLosses) -> None:
 
 
 # ---------------------------------------------------------------- 3. Landscapes
-def landscapes_section(triplets: tri.Triplets, settings: Settings, losses: BatchLosses) -> None:
-    st.header("3 · Loss landscapes")
-    try_notice(
-        "raise α, then lower τ",
-        "the zero-loss region shrinks; small τ turns InfoNCE into a hard maximum",
-    )
+def landscapes_section(triplets: tri.Triplets, settings: LossSettings, losses: BatchLosses) -> None:
+    lesson_header("3 · Loss landscapes", "raise α, then lower τ",
+                  "the zero-loss region shrinks; small τ turns InfoNCE into a hard maximum")  # fmt: skip
     st.caption(
         "Each map is a loss over every possible pair (cos(a,p), cos(a,n)); your triplets are the "
         "markers (○ easy, ◇ semi-hard, ✕ hard). Training moves them right (positive closer) and "
         "down (negative further), towards the dark, zero-loss corner. The dotted line is "
         "cos(a,p) = cos(a,n)."
     )
-    ap, an = np.meshgrid(GRID, GRID)  # x: cos(a,p), y: cos(a,n)
-    m, alpha, tau = settings.margin, settings.alpha, settings.tau
-    landscapes = {
-        "loss_landscape_margin": (f"Cosine-margin, m = {m:g}", cosine_margin_from_cosines(ap, an, m)),
-        "loss_landscape_triplet": (f"Triplet, α = {alpha:g}", triplet_from_cosines(ap, an, alpha)),
-        "loss_landscape_nce": (f"InfoNCE, τ = {tau:g} (positive vs its negative)",
-                               info_nce_two_candidates(ap, an, tau)),
-    }  # fmt: skip
-    for column, (key, (title, surface)) in zip(st.columns(3), landscapes.items(), strict=True):
+    keys = ("loss_landscape_margin", "loss_landscape_triplet", "loss_landscape_nce")
+    for column, key, (title, surface) in zip(st.columns(3), keys, landscapes(GRID, settings),
+                                             strict=True):  # fmt: skip
         figure = loss_charts.loss_landscape(
             GRID, surface, losses.cos_ap, losses.cos_an, triplets.anchors, losses.classes, title
         )
@@ -325,7 +264,7 @@ def landscapes_section(triplets: tri.Triplets, settings: Settings, losses: Batch
     )
 
 
-def softmax_section(triplets: tri.Triplets, vectors: tuple, settings: Settings) -> None:
+def softmax_section(triplets: tri.Triplets, vectors: tuple, settings: LossSettings) -> None:
     st.subheader("How τ sharpens the InfoNCE softmax")
     keep_if_in("loss_focus", range(len(triplets)))
     focus = st.selectbox(
@@ -446,12 +385,10 @@ def train(active: ActiveModel, triplets: tri.Triplets, train_set: tri.Triplets,
     st.rerun()  # the sidebar now shows the fine-tuned copy
 
 
-def finetune_section(active: ActiveModel, triplets: tri.Triplets, settings: Settings) -> None:
-    st.header("4 · Fine-tune a private copy")
-    try_notice(
-        "train 3 epochs, then compare trained and held-out triplets",
-        "a gap that widens only on trained triplets is memorising",
-    )
+def finetune_section(active: ActiveModel, triplets: tri.Triplets, settings: LossSettings) -> None:
+    lesson_header("4 · Fine-tune a private copy",
+                  "train 3 epochs, then compare trained and held-out triplets",
+                  "a gap that widens only on trained triplets is memorising")  # fmt: skip
     st.caption(
         "Train starts from a fresh copy of the model (the shared model every visitor uses is "
         "never touched) and runs a few epochs on your triplets. Afterwards the copy appears in "
@@ -494,11 +431,7 @@ def finetune_section(active: ActiveModel, triplets: tri.Triplets, settings: Sett
         f"{limits.COPY_IDLE_MINUTES} minutes may be dropped for another session."
     )
     if train_clicked:
-        config = TrainConfig(
-            loss=loss_name, epochs=epochs, batch_size=batch_size, learning_rate=learning_rate,
-            margin=settings.margin, alpha=settings.alpha, tau=settings.tau,
-            use_negatives=settings.use_negatives,
-        )  # fmt: skip
+        config = TrainConfig(loss_name, epochs, batch_size, learning_rate, **asdict(settings))
         train(active, triplets, train_set, held_out, config)
 
 
