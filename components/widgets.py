@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import pandas as pd
 import streamlit as st
 
-from components import backend, limits, model_policy
+from components import backend, charts, limits, model_policy
 from components.documents import LoadedDocument, read_uploads
 from components.encoder import DEFAULT_MODEL, ModelLoadError
 from components.lessons import Lesson, lesson_from_json, lesson_to_json, shipped_lessons
@@ -29,6 +29,7 @@ from components.presenter import present_figure, presenter_css
 from components.samples import DEFAULT_PRESET, load_preset, load_triplet_preset
 from components.share_links import PRESENT_PARAM, URL_LIMIT, decode_link, encode_link
 from components.texts import InputError, Message, csv_bytes, first_lines, within_chars
+from components.training_setup import StepCallback
 from components.triplets import COLUMNS as TRIPLET_COLUMNS
 from components.vector_io import ExportFormat
 from components.work_queue import QueueError
@@ -503,6 +504,25 @@ def progress(text: str) -> Iterator[Callable[[float, str], None]]:
         yield lambda fraction, message: bar.progress(min(max(fraction, 0.0), 1.0), text=message)
     finally:
         bar.empty()
+
+
+@contextmanager
+def live_training(epochs: int) -> Iterator[tuple[Callable[[float, str], None], StepCallback]]:
+    """A progress bar and a live loss curve for a training run of `epochs` epochs: yields
+    `show(fraction, text)` and the `on_step(step, total, epoch, loss)` that draws each step."""
+    losses: list[float] = []
+    epoch_of_step: list[int] = []
+    with progress("Waiting for other heavy work to finish…") as show:
+        curve = st.empty()
+
+        def on_step(step: int, total: int, epoch: int, loss: float) -> None:
+            losses.append(loss)
+            epoch_of_step.append(epoch)
+            show(step / total, f"Epoch {epoch}/{epochs} · step {step}/{total} · loss {loss:.4f}")
+            figure = charts.loss_curve(losses, "Training loss (live)", epochs=epoch_of_step)
+            curve.plotly_chart(figure, width="stretch")
+
+        yield show, on_step
 
 
 def session_value(key: str, make: Callable[[], T], keep: Callable[[T], bool] | None = None) -> T:

@@ -13,7 +13,6 @@ import streamlit as st
 from components import backend, charts, limits, loss_charts, training_setup
 from components import triplets as tri
 from components.backend import ActiveModel
-from components.encoder import embed
 from components.losses import (
     LOSS_IDS,
     LOSS_NAMES,
@@ -36,6 +35,7 @@ from components.widgets import (
     edited_table,
     keep_if_in,
     lesson_header,
+    live_training,
     metric_row,
     number_table,
     page_done,
@@ -43,7 +43,6 @@ from components.widgets import (
     persist,
     plural,
     preset_picker,
-    progress,
     read_once,
     replace_table,
     revealed,
@@ -345,31 +344,14 @@ def train(active: ActiveModel, triplets: tri.Triplets, train_set: tri.Triplets,
     except training_setup.CopyLimitError as error:
         st.error(str(error))
         return
-    texts = triplets.texts()
-    losses: list[float] = []
-    epochs: list[int] = []
-    with progress("Waiting for other heavy work to finish…") as show:
-        live_curve = st.empty()
-        job = None
-
-        def on_step(step: int, total: int, epoch: int, loss: float) -> None:
-            job.check()  # stops at the time cap, or when the tab was closed
-            losses.append(loss)
-            epochs.append(epoch)
-            show(
-                step / total,
-                f"Epoch {epoch}/{config.epochs} · step {step}/{total} · loss {loss:.4f}",
-            )
-            live_curve.plotly_chart(
-                charts.loss_curve(losses, "Training loss (live)", epochs=epochs), width="stretch"
-            )
-
+    with live_training(config.epochs) as (show, draw_step):
         try:
             with backend.heavy("train", "Fine-tuning a copy", limits.TRAIN_SECONDS) as job:
                 show(0.0, "Training…")
-                before = embed(base, texts)  # (sentences, dim)
-                history = finetune.fine_tune(trained, *train_set.columns(), config, on_step=on_step)
-                after = embed(trained, texts)
+                on_step = lambda *step: (job.check(), draw_step(*step))  # noqa: E731 - check: time cap, closed tab
+                result = finetune.fine_tune_and_compare(
+                    base_name, base, trained, triplets, train_set, held_out, config, on_step
+                )
         except BaseException as error:  # a failed, stopped or interrupted run frees its copy
             REGISTRY.release(trained)
             if not isinstance(error, Exception):
@@ -377,11 +359,7 @@ def train(active: ActiveModel, triplets: tri.Triplets, train_set: tri.Triplets,
             st.error(f"Training did not finish: {error}")
             return
     backend.use_session_model(FINE_TUNED, trained, base_name)
-    kept_out = set(held_out)
-    ss["loss_result"] = TrainingResult(
-        base_name, config, history, triplets.subset(range(len(triplets))),
-        [i in kept_out for i in range(len(triplets))], texts, before, after,
-    )  # fmt: skip
+    ss["loss_result"] = result
     st.rerun()  # the sidebar now shows the fine-tuned copy
 
 
