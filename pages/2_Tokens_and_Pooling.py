@@ -11,6 +11,13 @@ from components.encoder import get_tokenizer, is_inspectable
 from components.evaluation import PoolingBenchmark
 from components.page_state import HEAD_LEARNING_RATES, TokensState
 from components.pooling import MODES, HeadRecord, ModeComparison
+from components.pooling_readings import (
+    Scores,
+    head_reading,
+    quality_reading,
+    random_weights_reading,
+    trained_note,
+)
 from components.projection import METHOD_NAMES, project
 from components.similarity import cosine_similarity_matrix, mean_pairwise_cosine
 from components.widgets import (
@@ -35,7 +42,6 @@ CONTEXT_MAX = limits.CONTEXT_SENTENCES  # sentences in the contextual-vector sec
 POOLING_MAX = limits.POOLING_SENTENCES  # sentences in the pooling comparison
 HEAD_KEY = "pooling_head"  # session_state: this session's HeadRecord
 COLOURS = dict(zip(MODES, charts.PALETTE, strict=False))
-Scores = dict[pooling.PoolingMode, tuple[float, float]]  # mode -> (Spearman, triplet accuracy)
 
 
 def tokenizer_section(active: ActiveModel) -> None:
@@ -164,22 +170,6 @@ def context_section(active: ActiveModel) -> None:
         token_map(active, context)
 
 
-def trained_note(active: ActiveModel) -> str:
-    mode, name = pooling.trained_pooling_mode(active.model), active.info.short_name
-    if mode == "mean":
-        return (
-            f"**{name}** was trained with **mean** pooling: its token vectors were shaped so that "
-            "their *average* is a good sentence vector. Nothing trained its [CLS] vector or its "
-            "per-dimension maxima to be one; section 4 measures what that costs."
-        )
-    if mode:
-        return (
-            f"**{name}** was trained with **{mode}** pooling: the other modes read token vectors "
-            "that were never shaped for them; section 4 measures what that costs."
-        )
-    return f"**{name}** pools in its own way; section 4 measures each mode."
-
-
 def pooling_section(
     active: ActiveModel, head: pooling.HeadWeights | pooling.AttentionPoolingHead, trained: str
 ) -> tuple[list[str], ModeComparison | None, list[str]]:
@@ -188,7 +178,7 @@ def pooling_section(
                   "look inside a short and a long sentence",
                   "cls puts everything on one token; max spreads it by dimension")  # fmt: skip
     st.markdown("\n".join(f"- **{mode}**: {pooling.MODE_DESCRIPTIONS[mode]}" for mode in MODES))
-    st.markdown(trained_note(active))
+    st.markdown(trained_note(pooling.trained_pooling_mode(active.model), active.info.short_name))
     texts = sentence_box(
         "Sentences to pool (one per line)", "pooling_sentences", samples.POOLING_SENTENCES,
         POOLING_MAX, height=180, help=f"Up to {POOLING_MAX} sentences.",
@@ -224,67 +214,25 @@ def pooling_section(
     return texts, comparison, batch.pieces[focus]
 
 
-def spearman_bars(
-    values: dict[str, float], colours: list[str], title: str, key: str, container
-) -> None:
-    """Spearman ρ of a few poolings or models as bars (the axis reaches below 0 when needed)."""
-    figure = charts.quality_bars(
-        list(values), list(values.values()), axis_title="Spearman ρ", colors=colours,
-        value_range=(min(0.0, *values.values()), 1.0), title=title,
-    )  # fmt: skip
-    chart(figure, key, container)
-
-
 def quality_section(bench: PoolingBenchmark, scores: Scores, mean_trained: bool) -> None:
     lesson_header("4 · Measured quality of each pooling", "compare the bars of cls, mean and max",
                   "the pooling the model was trained with ranks best")  # fmt: skip
     n_pairs, n_triplets = len(bench.pairs.scores), len(bench.triplets)
-    titles = [f"Spearman: cosine vs human scores ({n_pairs} pairs)",
-              f"Triplet accuracy: cos(a, p) > cos(a, n) ({n_triplets} triplets)"]  # fmt: skip
-    keys, axes = ["pooling_spearman", "pooling_triplet_accuracy"], ["Spearman ρ", "accuracy"]
-    for metric, column in enumerate(st.columns(2)):
-        figure = charts.quality_bars(
-            list(MODES), [scores[mode][metric] for mode in MODES], axis_title=axes[metric],
-            colors=list(COLOURS.values()), title=titles[metric],
-        )  # fmt: skip
-        chart(figure, keys[metric], column)
-    best = max(("cls", "mean", "max"), key=lambda mode: scores[mode][0])
-    st.markdown(
-        f"**Spearman ρ** ranks the {n_pairs} sentence pairs by cosine and by the human-style "
-        "score (0 = unrelated … 5 = same meaning, `sample_data/sts_pairs.csv`) and says how well "
-        "the two rankings agree (1 = perfectly). Here mean scores "
-        f"**{scores['mean'][0]:.3f}**, cls **{scores['cls'][0]:.3f}**, max "
-        f"**{scores['max'][0]:.3f}**: **{best}** ranks best of the three. "
-        "mean_sqrt_len ties with mean exactly: it only rescales the vector and cosine ignores "
-        f"length. **Triplet accuracy** is the share of the {n_triplets} triplets (the lesson's "
-        "two and `sample_data/pooling_triplets.csv`) whose anchor is closer to its positive than "
-        "to its negative."
-        + (
-            " The model was trained with mean pooling, so its [CLS] vector is only a by-product: "
-            "it still carries meaning (self-attention mixes every token into it) but was never "
-            "asked to summarise the sentence."
-            if mean_trained
-            else ""
-        )
+    figures = charts.mode_quality_bars(
+        {mode: scores[mode] for mode in MODES}, n_pairs, n_triplets, list(COLOURS.values())
     )
+    keys = ("pooling_spearman", "pooling_triplet_accuracy")
+    for figure, key, column in zip(figures, keys, st.columns(2), strict=True):
+        chart(figure, key, column)
+    st.markdown(quality_reading(scores, n_pairs, n_triplets, mean_trained))
     with st.expander(f"The {n_pairs} scored pairs and their mean-pooling cosines"):
-        pairs = bench.pairs
-        number_table(
-            {"sentence 1": pairs.first, "sentence 2": pairs.second,
-             "human score (0-5)": pairs.scores, "cosine (mean)": bench.pair_cosines("mean")},
-            {"cosine (mean)": "%.3f"},
-        )  # fmt: skip
+        number_table(bench.pair_rows(), {"cosine (mean)": "%.3f"})
 
 
 def train_head(
     active: ActiveModel, bench: PoolingBenchmark, steps: int, learning_rate: float
 ) -> None:
     """Train a fresh head on the benchmark's triplets; it becomes this session's head."""
-    head = pooling.AttentionPoolingHead(active.info.dimension)
-    before = bench.quality("attention", head)
-    triplets = pooling.triplet_thirds(
-        bench.triplet_tokens.embeddings, bench.triplet_tokens.attention_mask
-    )
     with (
         backend.heavy("train", "Training the attention head", limits.TRAIN_SECONDS) as job,
         progress("Training the attention head…") as show,
@@ -295,36 +243,23 @@ def train_head(
             if step % 5 == 0 or step == steps:
                 show(step / steps, f"Step {step} / {steps} · loss {loss:.4f}")
 
-        run = pooling.train_attention_head(
-            head, *triplets, steps=steps, learning_rate=learning_rate, on_step=on_step
-        )
-    st.session_state[HEAD_KEY] = HeadRecord(active.key, head, run.losses, run.seconds, before)
+        st.session_state[HEAD_KEY] = bench.train_head(active.key, steps, learning_rate, on_step)
     st.rerun()  # every section above now uses the trained head
 
 
 def head_results(record: HeadRecord, scores: Scores, n_pairs: int, mean_trained: bool) -> None:
-    (fresh_rho, fresh_accuracy), (rho, accuracy) = record.fresh_quality, scores["attention"]
+    fresh_rho, rho = record.fresh_quality[0], scores["attention"][0]
     left, right = st.columns(2)
     chart(
         charts.loss_curve(record.losses, title="InfoNCE loss per step"), "pooling_loss_curve", left
     )
-    spearman_bars(
+    figure = charts.spearman_bars(
         {"mean": scores["mean"][0], "attention (untrained)": fresh_rho, "attention (trained)": rho},
         [COLOURS["mean"], "#bbbbbb", COLOURS["attention"]],
-        "Spearman on the scored pairs, before and after", "pooling_head_quality", right,
-    )  # fmt: skip
-    st.markdown(
-        f"Trained for {len(record.losses)} steps in {record.seconds:.1f} s: loss "
-        f"{record.losses[0]:.4f} → {record.losses[-1]:.4f}. Triplet accuracy "
-        f"{fresh_accuracy:.3f} → {accuracy:.3f} (on the triplets it was trained on, so this "
-        f"flatters it); Spearman on the {n_pairs} scored pairs, which the head never saw: "
-        f"{fresh_rho:.3f} → **{rho:.3f}** (mean: {scores['mean'][0]:.3f}). The learned weights "
-        "for the sentence inspected in section 3 are the *attention* row of its share chart. "
-        "With this few triplets the head quickly learns to lean on a few telltale tokens; more "
-        "steps or a higher learning rate overfit and the pair Spearman drops."
-        + (" The encoder was trained for mean pooling, so mean is a hard baseline to beat."
-           if mean_trained else "")
-    )  # fmt: skip
+        "Spearman on the scored pairs, before and after",
+    )
+    chart(figure, "pooling_head_quality", right)
+    st.markdown(head_reading(record, scores, n_pairs, mean_trained))
 
 
 def head_section(active: ActiveModel, bench: PoolingBenchmark, record: HeadRecord, scores: Scores,
@@ -422,16 +357,13 @@ def training_buys_section(active: ActiveModel, bench: PoolingBenchmark, texts: l
                 f"{mean_pairwise_cosine(random_vectors):.3f}. Random vectors all point roughly the "
                 "same way, so everything looks similar."
             )
-    spearman_bars(
-        {"trained": trained_rho, "random weights": random_rho}, [COLOURS["mean"], "#bbbbbb"],
-        "Spearman on the scored pairs (mean pooling)", "pooling_training_quality", right,
-    )  # fmt: skip
-    st.markdown(
-        f"The randomly initialised network ranks the {len(pairs.scores)} pairs with Spearman "
-        f"**{random_rho:.3f}**, the trained one **{trained_rho:.3f}**. Whatever a random network "
-        "gets right comes from shared words: identical pieces get identical input vectors. "
-        "Contrastive training on millions of pairs is what turns the vectors into meaning."
+    figure = charts.spearman_bars(
+        {"trained": trained_rho, "random weights": random_rho},
+        [COLOURS["mean"], "#bbbbbb"],
+        "Spearman on the scored pairs (mean pooling)",
     )
+    chart(figure, "pooling_training_quality", right)
+    st.markdown(random_weights_reading(len(pairs.scores), random_rho, trained_rho))
 
 
 active = page_setup("Tokens & pooling", "🧩", TokensState)
