@@ -26,11 +26,18 @@ from components.page_state import (
     check_field,
 )
 from components.presenter import present_figure, presenter_css
-from components.samples import DEFAULT_PRESET, load_preset, load_triplet_preset
+from components.samples import (
+    DEFAULT_PRESET,
+    DEFAULT_TRIPLET_PRESET,
+    TRIPLET_PRESETS,
+    load_preset,
+    load_triplet_preset,
+)
 from components.share_links import PRESENT_PARAM, URL_LIMIT, decode_link, encode_link
 from components.texts import InputError, Message, csv_bytes, first_lines, within_chars
 from components.training_setup import StepCallback
 from components.triplets import COLUMNS as TRIPLET_COLUMNS
+from components.triplets import MAX_TABLE_ROWS, append_pasted, read_triplet_csv, table_csv
 from components.vector_io import ExportFormat
 from components.work_queue import QueueError
 
@@ -453,10 +460,16 @@ def number_table(
     )
 
 
-def metric_row(values: Mapping[str, Any], help: Mapping[str, str] | None = None) -> None:
-    """One `st.metric` per label, side by side."""
+def metric_row(
+    values: Mapping[str, Any],
+    help: Mapping[str, str] | None = None,
+    deltas: Mapping[str, str] | None = None,
+    delta_color: str = "normal",
+) -> None:
+    """One `st.metric` per label, side by side; `deltas` gives some of them a change."""
     for column, (label, value) in zip(st.columns(len(values)), values.items(), strict=True):
-        column.metric(label, value, help=(help or {}).get(label))
+        column.metric(label, value, help=(help or {}).get(label),
+                      delta=(deltas or {}).get(label), delta_color=delta_color)  # fmt: skip
 
 
 def replace_table(name: str, table: pd.DataFrame) -> None:
@@ -483,6 +496,83 @@ def table_editor(name: str, **options: Any) -> pd.DataFrame:
         st.session_state[f"{name}_table"] = st.session_state[f"_{name}_table_edited"]  # came back
     edited = st.data_editor(st.session_state[f"{name}_table"], key=key, **options)
     st.session_state[f"_{name}_table_edited"] = edited
+    return edited
+
+
+def _add_pasted(name: str) -> None:
+    """Append the pasted rows to table `name` (an error leaves the table as it is)."""
+    ss = st.session_state
+    table, ss[f"_{name}_paste_message"] = append_pasted(
+        edited_table(name), ss.get(f"{name}_paste", "")
+    )
+    if table is not None:
+        replace_table(name, table)
+        ss[f"{name}_paste"] = ""
+
+
+def _paste_box(name: str) -> None:
+    with st.expander("Paste rows from a spreadsheet"):
+        st.text_area(
+            "One triplet per line: anchor, positive, negative (tab- or comma-separated)",
+            key=f"{name}_paste", height=100, max_chars=limits.PASTE_CHARS,
+            help="Copy three columns from a spreadsheet and paste them here. You can also paste "
+            f"straight into the table below: select a cell and press Ctrl+V. Up to "
+            f"{limits.PASTE_CHARS:,} characters; the table keeps {MAX_TABLE_ROWS:,} rows.",
+        )  # fmt: skip
+        st.button(
+            "Add the pasted rows", key=f"{name}_paste_add", on_click=_add_pasted, args=(name,),
+            help="Append the pasted rows to the table below.",
+        )  # fmt: skip
+        if f"_{name}_paste_message" in st.session_state:
+            show_messages([st.session_state.pop(f"_{name}_paste_message")])
+
+
+def triplet_table(name: str) -> pd.DataFrame:
+    """The editable anchor / positive / negative table `name` (a preset on the first visit), fed
+    by a preset picker, a CSV upload or pasted rows, with a CSV download; returns it as edited.
+    A bad upload or paste leaves the table as it is."""
+    if f"{name}_table" not in st.session_state:  # first visit: a preset, no typing needed
+        replace_table(name, load_triplet_preset(DEFAULT_TRIPLET_PRESET))
+    left, right = st.columns([2, 3])
+    preset_picker(
+        "Start from a preset", TRIPLET_PRESETS, f"{name}_preset", DEFAULT_TRIPLET_PRESET,
+        lambda preset: replace_table(name, load_triplet_preset(preset)), container=left,
+        help="Picking a preset replaces the table. The project triplets include hard ones: "
+        "negatives that share words with the anchor ('bank account' / 'river bank'), positives "
+        "that share none.",
+    )  # fmt: skip
+    uploaded = right.file_uploader(
+        "Or upload a CSV with the columns anchor, positive, negative", type=["csv", "txt"],
+        key=f"{name}_upload",
+        help=f"Up to {limits.UPLOAD_MB} MB; the table keeps the first {MAX_TABLE_ROWS:,} "
+        "rows. A file without one complete row is refused and your table is kept.",
+    )  # fmt: skip
+
+    def read(data: bytes, file_name: str) -> list[Message]:
+        table, messages = read_triplet_csv(data, file_name)
+        replace_table(name, table)
+        return messages
+
+    if uploaded is not None:
+        read_once(uploaded, f"{name}_upload", read)
+    _paste_box(name)
+    rows = len(st.session_state[f"{name}_table"])
+    edited = table_editor(
+        name, num_rows="dynamic", width="stretch", height=min(420, 36 * (rows + 2)),
+        column_config={column: st.column_config.TextColumn(column, width="medium",
+                                                           max_chars=limits.CELL_CHARS)
+                       for column in TRIPLET_COLUMNS},
+    )  # fmt: skip
+    st.caption(
+        "Double-click a cell to edit it, add rows at the bottom, select rows (click left of a "
+        "row) and press Delete to remove them. The `row` column in the tables below counts this "
+        "table's rows from the top (first row = 1)."
+    )
+    st.download_button(
+        "Download the table (CSV)", table_csv(edited), file_name="triplets.csv",
+        mime="text/csv", key=f"{name}_download_csv",
+        help="The table as it is now, with your edits, as a CSV you can load again.",
+    )  # fmt: skip
     return edited
 
 

@@ -25,14 +25,11 @@ from components.losses import (
 )
 from components.page_state import TAUS, TRAIN_LEARNING_RATES, LossState
 from components.predictions import score_class_guess
-from components.samples import DEFAULT_TRIPLET_PRESET, TRIPLET_PRESETS, load_triplet_preset
-from components.texts import Message
-from components.training_report import TrainingResult, held_out_report, movement
+from components.training_report import TrainingResult, held_out_report, movement, run_metrics
 from components.training_setup import REGISTRY, TrainConfig
 from components.widgets import (
     chart,
     csv_download,
-    edited_table,
     keep_if_in,
     lesson_header,
     live_training,
@@ -42,13 +39,10 @@ from components.widgets import (
     page_setup,
     persist,
     plural,
-    preset_picker,
-    read_once,
-    replace_table,
     revealed,
     section,
     show_messages,
-    table_editor,
+    triplet_table,
 )
 
 FINE_TUNED = "fine-tuned copy"  # the sidebar label of this session's trained model
@@ -58,81 +52,12 @@ ss = st.session_state
 
 
 # ---------------------------------------------------------------- 1. Triplets
-def add_pasted() -> None:
-    """Append the pasted rows to the table (an error leaves the table as it is)."""
-    table, ss["_loss_paste_message"] = tri.append_pasted(
-        edited_table("loss"), ss.get("loss_paste", "")
-    )
-    if table is not None:
-        replace_table("loss", table)
-        ss["loss_paste"] = ""
-
-
-def read_triplet_upload(data: bytes, name: str) -> list[Message]:
-    """Replace the table by an uploaded CSV; raises `InputError` (table kept) when unusable."""
-    table, messages = tri.read_triplet_csv(data, name)
-    replace_table("loss", table)
-    return messages
-
-
-def paste_box() -> None:
-    with st.expander("Paste rows from a spreadsheet"):
-        st.text_area(
-            "One triplet per line: anchor, positive, negative (tab- or comma-separated)",
-            key="loss_paste", height=100, max_chars=limits.PASTE_CHARS,
-            help="Copy three columns from a spreadsheet and paste them here. You can also paste "
-            f"straight into the table below: select a cell and press Ctrl+V. Up to "
-            f"{limits.PASTE_CHARS:,} characters; the table keeps {tri.MAX_TABLE_ROWS:,} rows.",
-        )  # fmt: skip
-        st.button(
-            "Add the pasted rows",
-            key="loss_paste_add",
-            on_click=add_pasted,
-            help="Append the pasted rows to the table below.",
-        )
-        if "_loss_paste_message" in ss:
-            show_messages([ss.pop("_loss_paste_message")])
-
-
 def triplets_section() -> tri.Triplets:
     """The usable triplets of the table; stops the page when there is none."""
     lesson_header("1 · Your triplets",
                   "add a triplet whose negative shares most words with the anchor",
                   "such look-alike negatives are the hard ones")  # fmt: skip
-    if "loss_table" not in ss:  # first visit: a preset, no typing needed
-        replace_table("loss", load_triplet_preset(DEFAULT_TRIPLET_PRESET))
-    left, right = st.columns([2, 3])
-    preset_picker(
-        "Start from a preset", TRIPLET_PRESETS, "loss_preset", DEFAULT_TRIPLET_PRESET,
-        lambda name: replace_table("loss", load_triplet_preset(name)), container=left,
-        help="Picking a preset replaces the table. The project triplets include hard ones: "
-        "negatives that share words with the anchor ('bank account' / 'river bank'), positives "
-        "that share none.",
-    )  # fmt: skip
-    uploaded = right.file_uploader(
-        "Or upload a CSV with the columns anchor, positive, negative", type=["csv", "txt"],
-        key="loss_upload",
-        help=f"Up to {limits.UPLOAD_MB} MB; the table keeps the first {tri.MAX_TABLE_ROWS:,} "
-        "rows. A file without one complete row is refused and your table is kept.",
-    )  # fmt: skip
-    if uploaded is not None:
-        read_once(uploaded, "loss_upload", read_triplet_upload)
-    paste_box()
-    edited = table_editor(
-        "loss", num_rows="dynamic", width="stretch", height=min(420, 36 * (len(ss["loss_table"]) + 2)),
-        column_config={column: st.column_config.TextColumn(column, width="medium", max_chars=limits.CELL_CHARS)
-                       for column in tri.COLUMNS},
-    )  # fmt: skip
-    st.caption(
-        "Double-click a cell to edit it, add rows at the bottom, select rows (click left of a "
-        "row) and press Delete to remove them. The `row` column in the tables below counts this "
-        "table's rows from the top (first row = 1)."
-    )
-    st.download_button(
-        "Download the table (CSV)", tri.table_csv(edited), file_name="triplets.csv",
-        mime="text/csv", key="loss_download_csv",
-        help='The table as it is now, with your edits, as a CSV you can load again.',
-    )  # fmt: skip
+    edited = triplet_table("loss")
     triplets = tri.clean_triplets(edited)
     show_messages(triplets.messages)
     if not len(triplets):
@@ -373,26 +298,10 @@ def finetune_section(active: ActiveModel, triplets: tri.Triplets, settings: Loss
         "the sidebar as **fine-tuned copy** and every page of this session uses it; Reset drops it."
     )
     loss_name, epochs, batch_size, learning_rate, held_out_count = training_controls(triplets)
-    training, held_out, capped = tri.training_split(
-        len(triplets), held_out_count, training_setup.MAX_TRAIN_TRIPLETS
-    )
-    if capped:
-        st.warning(
-            f"{len(triplets) - len(held_out)} training triplets is over the cap of "
-            f"{training_setup.MAX_TRAIN_TRIPLETS} (to keep training under a minute): the first "
-            f"{training_setup.MAX_TRAIN_TRIPLETS} are used."
-        )
-    train_set = triplets.subset(training)
-    if loss_name == "info_nce" and len(train_set) == 1 and not settings.use_negatives:
-        st.info(
-            "InfoNCE on one triplet without negatives has nothing to compare with: its loss is 0."
-        )
-    steps = -(-len(train_set) // batch_size)
-    st.caption(
-        f"{len(train_set)} triplets to train on, {len(held_out)} held out: "
-        f"{plural(epochs, 'epoch')} × {plural(steps, 'step')}. A step of 8 triplets takes about "
-        "0.3–1 s on 2 free CPU cores, longer when the server is busy."
-    )
+    config = TrainConfig(loss_name, epochs, batch_size, learning_rate, **asdict(settings))
+    plan = training_setup.plan_training(len(triplets), held_out_count, config)
+    show_messages(plan.messages)
+    st.caption(plan.summary)
     buttons = st.columns([1, 1, 4])
     train_clicked = buttons[0].button(
         "Train", key="loss_train", type="primary",
@@ -409,23 +318,13 @@ def finetune_section(active: ActiveModel, triplets: tri.Triplets, settings: Loss
         f"{limits.COPY_IDLE_MINUTES} minutes may be dropped for another session."
     )
     if train_clicked:
-        config = TrainConfig(loss_name, epochs, batch_size, learning_rate, **asdict(settings))
-        train(active, triplets, train_set, held_out, config)
+        train(active, triplets, triplets.subset(plan.training), plan.held_out, config)
 
 
 def result_section(result: TrainingResult, model) -> None:
     st.subheader("Result of the last run")
-    history, config = result.history, result.config
-    summary = st.columns(4)
-    summary[0].metric("Loss", LOSS_NAMES[config.loss])
-    summary[1].metric("Training time", f"{history.seconds:.1f} s")
-    summary[2].metric("Steps", f"{len(history.step_losses)} ({plural(config.epochs, 'epoch')})")
-    means = history.epoch_means()
-    summary[3].metric(
-        "Mean loss, last epoch", f"{means[-1]:.4f}",
-        delta=f"{means[-1] - means[0]:+.4f} vs epoch 1" if len(means) > 1 else None,
-        delta_color="inverse",
-    )  # fmt: skip
+    history = result.history
+    metric_row(*run_metrics(result), delta_color="inverse")
     curve = charts.loss_curve(
         history.step_losses, "Training loss per step", epochs=history.step_epochs
     )
