@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+import numpy as np
+
 from components.pooling import HeadRecord, PoolingMode
 
 Scores = Mapping[PoolingMode, tuple[float, float]]  # mode -> (Spearman, triplet accuracy)
@@ -77,4 +79,59 @@ def random_weights_reading(n_pairs: int, random_rho: float, trained_rho: float) 
         f"**{random_rho:.3f}**, the trained one **{trained_rho:.3f}**. Whatever a random network "
         "gets right comes from shared words: identical pieces get identical input vectors. "
         "Contrastive training on millions of pairs is what turns the vectors into meaning."
+    )
+
+
+def shares_caption(head_state: str) -> str:
+    """What the share heatmap shows, mode by mode; `head_state` says whether the head is trained."""
+    return (
+        "Share of the sentence vector each token contributes. mean: uniform. cls: all on "
+        "[CLS]. max: the fraction of the dimensions whose maximum this token holds. "
+        "mean_sqrt_len: the same shares as mean, but the sum is divided by √n instead of n, so "
+        "longer sentences get longer vectors (cosine ignores length, so its similarities equal "
+        f"mean's). attention: the softmax weights of this session's head ({head_state})."
+    )
+
+
+def spread_caption(mean_cosines: Mapping[str, float]) -> str:
+    """The mean cosine between different sentences under each pooling mode (mode -> cosine)."""
+    spread = ", ".join(f"{mode} {cosine:.2f}" for mode, cosine in mean_cosines.items())
+    return (
+        "The same sentences under each pooling, numbered in input order (hover a cell for "
+        f"the sentences). Mean cosine between different sentences: {spread}. A pooling whose "
+        "cosines are all high separates unrelated sentences poorly."
+    )
+
+
+def head_description(hidden: int, dimension: int, n_triplets: int) -> str:
+    """How the attention head pools and what training it changes (W is `hidden` x `dimension`)."""
+    return (
+        "The lesson's third pooling choice: a small layer scores every token, "
+        "a score per token (the formula below), a softmax over the real tokens turns the scores into "
+        "weights, and the sentence vector is the weighted sum of the token vectors. A fresh head "
+        "has a tiny `w`, so every score is ≈ 0 and the weights are ≈ uniform: it pools like "
+        f"mean. Training fits only the head (W: {hidden} × {dimension}, b, w) on the "
+        f"{n_triplets} triplets, with the InfoNCE loss (each anchor must pick its "
+        "positive among all positives and negatives, τ = 0.05). The token vectors stay frozen, "
+        "and only your session's head changes."
+    )
+
+
+def untrained_head_note(weights: np.ndarray | None) -> str:
+    """How far a fresh head's (tokens,) weights on one sentence are from uniform (None: no
+    sentence to look at)."""
+    if weights is None:
+        return "The head is untrained. Press **Train head**."
+    return (
+        f"The head is untrained: its weights on the inspected sentence span only "
+        f"{weights.max() - weights.min():.4f} around uniform (1/{len(weights)} = "
+        f"{1 / len(weights):.3f} each). Press **Train head**."
+    )
+
+
+def random_spread_caption(trained: float, random: float) -> str:
+    """Mean cosine between different sentences, trained model vs random weights."""
+    return (
+        f"Mean cosine between different sentences: trained {trained:.3f}, random {random:.3f}. "
+        "Random vectors all point roughly the same way, so everything looks similar."
     )

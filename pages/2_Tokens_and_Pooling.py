@@ -6,6 +6,7 @@ import numpy as np
 import streamlit as st
 
 from components import backend, charts, limits, pooling, samples, tokens
+from components import lab_notes as notes
 from components.backend import ActiveModel
 from components.encoder import get_tokenizer, is_inspectable
 from components.evaluation import PoolingBenchmark
@@ -13,10 +14,15 @@ from components.page_state import HEAD_LEARNING_RATES, TokensState
 from components.pooling import MODES, HeadRecord, ModeComparison
 from components.pooling_readings import (
     Scores,
+    head_description,
     head_reading,
     quality_reading,
+    random_spread_caption,
     random_weights_reading,
+    shares_caption,
+    spread_caption,
     trained_note,
+    untrained_head_note,
 )
 from components.projection import METHOD_NAMES, project
 from components.similarity import cosine_similarity_matrix, mean_pairwise_cosine
@@ -65,21 +71,11 @@ def tokenizer_section(active: ActiveModel) -> None:
         return
     view = tokens.token_view(get_tokenizer(active.model), text, window)
     metric_row(
-        {
-            "Pieces (with specials)": f"{view.n_tokens:,} / {window}",
-            "Words": f"{tokens.word_count(view):,}",
-            "Unknown pieces [UNK]": f"{view.n_unknown:,}",
-            "Tokenizer": view.style,
-        },
-        help={"Pieces (with specials)": "Against the window."},
+        tokens.view_metrics(view, window), help={"Pieces (with specials)": "Against the window."}
     )
     show_messages(tokens.view_messages(view))
     st.html(tokens.chips_html(view))
-    st.caption(
-        "Each box is one word; the pieces inside it are joined (orange = a continuation piece). "
-        "Grey: special tokens the tokenizer adds to every text. Red: [UNK], a character the "
-        "vocabulary cannot spell. The small number under each piece is its id in the vocabulary."
-    )
+    st.caption(notes.TOKENS_TOKEN_CHIPS)
     st.markdown(
         tokens.STYLE_NOTES.get(view.style, tokens.STYLE_NOTES["other"]).format(style=view.style)
     )
@@ -105,12 +101,7 @@ def word_heatmap(active: ActiveModel, context: list[str], words: list[str]) -> N
         charts.similarity_heatmap(similarity, labels, show_values=len(labels) <= 20),
         "pooling_word_heatmap",
     )
-    st.caption(
-        "Cosine between the token vectors of each occurrence (a word cut into several pieces "
-        "uses the mean of its pieces). Same sense → higher cosine, but every *bank* stays far "
-        "closer to every other *bank* than to a different word: the piece's own identity still "
-        "dominates its vector."
-    )
+    st.caption(notes.TOKENS_WORD_HEATMAP)
 
 
 def token_map(active: ActiveModel, context: list[str]) -> None:
@@ -139,13 +130,7 @@ def context_section(active: ActiveModel) -> None:
     lesson_header("2 · Contextual token vectors: the same word, different meanings",
                   "add a sentence with a third sense of bank",
                   "same-sense occurrences agree more, but every bank stays close to every bank")  # fmt: skip
-    st.caption(
-        "Before the transformer, every occurrence of *bank* is the same vector from the "
-        "vocabulary table (cosine 1.000 with itself). After six layers of self-attention, each "
-        "occurrence has absorbed its neighbours, so two river banks should agree more with each "
-        "other than with a bank loan. Measure it below; the word vectors move less than you "
-        "might think."
-    )
+    st.caption(notes.TOKENS_CONTEXT)
     left, right = st.columns([1, 2])
     with left:
         words_text = limited_text(
@@ -196,21 +181,10 @@ def pooling_section(
         charts.token_share_heatmap(comparison.shares, list(MODES), batch.pieces[focus]),
         "pooling_shares",
     )
-    st.caption(
-        "Share of the sentence vector each token contributes. mean: uniform. cls: all on "
-        "[CLS]. max: the fraction of the dimensions whose maximum this token holds. "
-        "mean_sqrt_len: the same shares as mean, but the sum is divided by √n instead of n, so "
-        "longer sentences get longer vectors (cosine ignores length, so its similarities equal "
-        f"mean's). attention: the softmax weights of this session's head ({trained})."
-    )
+    st.caption(shares_caption(trained))
     chart(charts.similarity_heatmaps(comparison.similarities, texts), "pooling_mode_heatmaps")
     if len(texts) > 1:
-        spread = ", ".join(f"{mode} {comparison.mean_cosines[mode]:.2f}" for mode in MODES)
-        st.caption(
-            "The same sentences under each pooling, numbered in input order (hover a cell for "
-            f"the sentences). Mean cosine between different sentences: {spread}. A pooling whose "
-            "cosines are all high separates unrelated sentences poorly."
-        )
+        st.caption(spread_caption({mode: comparison.mean_cosines[mode] for mode in MODES}))
     return texts, comparison, batch.pieces[focus]
 
 
@@ -270,17 +244,8 @@ def head_section(active: ActiveModel, bench: PoolingBenchmark, record: HeadRecor
     st.latex(
         r"s_t = w^\top \tanh(W h_t + b), \quad a_t = \frac{e^{s_t}}{\sum_{u} e^{s_u}}, \quad v = \sum_t a_t h_t"
     )
-    hidden, dimension = record.head.hidden, record.head.dimension
-    st.markdown(
-        "The lesson's third pooling choice: a small layer scores every token, "
-        "a score per token (the formula below), a softmax over the real tokens turns the scores into "
-        "weights, and the sentence vector is the weighted sum of the token vectors. A fresh head "
-        "has a tiny `w`, so every score is ≈ 0 and the weights are ≈ uniform: it pools like "
-        f"mean. Training fits only the head (W: {hidden} × {dimension}, b, w) on the "
-        f"{len(bench.triplets)} triplets, with the InfoNCE loss (each anchor must pick its "
-        "positive among all positives and negatives, τ = 0.05). The token vectors stay frozen, "
-        "and only your session's head changes."
-    )
+    head = record.head
+    st.markdown(head_description(head.hidden, head.dimension, len(bench.triplets)))
     controls = st.columns([2, 2, 1, 1])
     steps = controls[0].slider(
         "Steps", 20, limits.HEAD_STEPS, key=persist("pooling_steps", 100), step=10,
@@ -298,32 +263,19 @@ def head_section(active: ActiveModel, bench: PoolingBenchmark, record: HeadRecor
         with section("train head"):
             train_head(active, bench, steps, learning_rate)
     controls[3].button(
-        "Reset head",
-        key="pooling_reset",
-        on_click=st.session_state.pop,
-        args=(HEAD_KEY, None),
+        "Reset head", key="pooling_reset", on_click=st.session_state.pop, args=(HEAD_KEY, None),
         help="Forget the trained head and start again from a fresh, near-uniform one.",
-    )
+    )  # fmt: skip
     if record.trained:
-        head_results(
-            record,
-            scores,
-            len(bench.pairs.scores),
-            pooling.trained_pooling_mode(active.model) == "mean",
-        )
+        mean_trained = pooling.trained_pooling_mode(active.model) == "mean"
+        head_results(record, scores, len(bench.pairs.scores), mean_trained)
         if comparison is not None:
             learned = comparison.shares[[MODES.index("mean"), MODES.index("attention")]]
             names = ["mean (uniform)", "attention (trained)"]
             chart(charts.token_share_heatmap(learned, names, pieces), "pooling_learned_weights")
-    elif comparison is not None:
-        weights = comparison.shares[MODES.index("attention")]
-        st.info(
-            f"The head is untrained: its weights on the inspected sentence span only "
-            f"{weights.max() - weights.min():.4f} around uniform (1/{len(pieces)} = "
-            f"{1 / len(pieces):.3f} each). Press **Train head**."
-        )
     else:
-        st.info("The head is untrained. Press **Train head**.")
+        shown = None if comparison is None else comparison.shares[MODES.index("attention")]
+        st.info(untrained_head_note(shown))
 
 
 def training_buys_section(active: ActiveModel, bench: PoolingBenchmark, texts: list[str],
@@ -331,11 +283,7 @@ def training_buys_section(active: ActiveModel, bench: PoolingBenchmark, texts: l
     lesson_header("6 · What training buys: the same network with random weights",
                   "compare the two heatmaps",
                   "random weights make every pair look alike")  # fmt: skip
-    st.caption(
-        "Same architecture, same tokenizer, same mean pooling, but the transformer's weights are "
-        "random (built locally from the model's config with a fixed seed: no download). "
-        "Everything the trained model knows about meaning is in the weights it learned."
-    )
+    st.caption(notes.TOKENS_RANDOM_WEIGHTS)
     untrained = backend.untrained_model(active, 0)
     pairs = bench.pairs
     random_rho = bench.mean_pooling_spearman(
@@ -351,12 +299,8 @@ def training_buys_section(active: ActiveModel, bench: PoolingBenchmark, texts: l
                     "random weights": cosine_similarity_matrix(random_vectors)}  # fmt: skip
         chart(charts.similarity_heatmaps(matrices, texts), "pooling_training_heatmaps", left)
         if len(texts) > 1:
-            left.caption(
-                f"Mean cosine between different sentences: trained "
-                f"{comparison.mean_cosines['mean']:.3f}, random "
-                f"{mean_pairwise_cosine(random_vectors):.3f}. Random vectors all point roughly the "
-                "same way, so everything looks similar."
-            )
+            random_spread = mean_pairwise_cosine(random_vectors)
+            left.caption(random_spread_caption(comparison.mean_cosines["mean"], random_spread))
     figure = charts.spearman_bars(
         {"trained": trained_rho, "random weights": random_rho},
         [COLOURS["mean"], "#bbbbbb"],

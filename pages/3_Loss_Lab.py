@@ -11,6 +11,7 @@ import pandas as pd
 import streamlit as st
 
 from components import backend, charts, limits, loss_charts, training_setup
+from components import lab_notes as notes
 from components import triplets as tri
 from components.backend import ActiveModel
 from components.losses import (
@@ -165,12 +166,7 @@ def guess_hard_triplets(triplets: tri.Triplets, losses: BatchLosses) -> None:
 def landscapes_section(triplets: tri.Triplets, settings: LossSettings, losses: BatchLosses) -> None:
     lesson_header("3 · Loss landscapes", "raise α, then lower τ",
                   "the zero-loss region shrinks; small τ turns InfoNCE into a hard maximum")  # fmt: skip
-    st.caption(
-        "Each map is a loss over every possible pair (cos(a,p), cos(a,n)); your triplets are the "
-        "markers (○ easy, ◇ semi-hard, ✕ hard). Training moves them right (positive closer) and "
-        "down (negative further), towards the dark, zero-loss corner. The dotted line is "
-        "cos(a,p) = cos(a,n)."
-    )
+    st.caption(notes.LOSS_LANDSCAPES)
     keys = ("loss_landscape_margin", "loss_landscape_triplet", "loss_landscape_nce")
     for column, key, (title, surface) in zip(st.columns(3), keys, landscapes(GRID, settings),
                                              strict=True):  # fmt: skip
@@ -181,11 +177,7 @@ def landscapes_section(triplets: tri.Triplets, settings: LossSettings, losses: B
     st.latex(
         r"L_{\text{2 candidates}} = -\log \frac{e^{\cos(a,p)/\tau}}{e^{\cos(a,p)/\tau} + e^{\cos(a,n)/\tau}} = \operatorname{softplus}\!\left(\frac{\cos(a,n) - \cos(a,p)}{\tau}\right)"
     )
-    st.caption(
-        "The InfoNCE map shows one anchor whose softmax holds only its positive and its own "
-        "negative: softplus((cos(a,n) − cos(a,p)) / τ). In the table above every other sentence "
-        "of the batch also sits in the denominator, so the real values are higher."
-    )
+    st.caption(notes.LOSS_TWO_CANDIDATES)
 
 
 def softmax_section(triplets: tri.Triplets, vectors: tuple, settings: LossSettings) -> None:
@@ -292,11 +284,7 @@ def finetune_section(active: ActiveModel, triplets: tri.Triplets, settings: Loss
     lesson_header("4 · Fine-tune a private copy",
                   "train 3 epochs, then compare trained and held-out triplets",
                   "a gap that widens only on trained triplets is memorising")  # fmt: skip
-    st.caption(
-        "Train starts from a fresh copy of the model (the shared model every visitor uses is "
-        "never touched) and runs a few epochs on your triplets. Afterwards the copy appears in "
-        "the sidebar as **fine-tuned copy** and every page of this session uses it; Reset drops it."
-    )
+    st.caption(notes.LOSS_FINE_TUNE)
     loss_name, epochs, batch_size, learning_rate, held_out_count = training_controls(triplets)
     config = TrainConfig(loss_name, epochs, batch_size, learning_rate, **asdict(settings))
     plan = training_setup.plan_training(len(triplets), held_out_count, config)
@@ -330,11 +318,7 @@ def result_section(result: TrainingResult, model) -> None:
     )
     chart(curve, "loss_curve")
     if max(history.step_losses) == 0:
-        st.warning(
-            "The training loss was 0 at every step: all training triplets are already easy for "
-            "this loss, so there was no gradient and the model did not change (apart from weight "
-            "decay). Raise α or the margin, use InfoNCE, or add harder triplets."
-        )
+        st.warning(notes.LOSS_ZERO_LOSS)
     st.caption(
         "Each step is one batch. Dropout is on while training, so the curve is noisy; with so "
         "few triplets it falls quickly because the model is memorising them."

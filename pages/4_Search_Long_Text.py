@@ -6,6 +6,7 @@ import numpy as np
 import streamlit as st
 
 from components import backend, charts, limits, search_charts
+from components import lab_notes as notes
 from components.backend import ActiveModel
 from components.book_vectors import attention_weights, book_vectors
 from components.chunking import MIN_MAX_TOKENS, default_max_tokens
@@ -20,7 +21,7 @@ from components.documents import (
 )
 from components.encoder import get_tokenizer
 from components.highlight import chunk_legend_html, chunk_map_html, context_html
-from components.index import DEFAULT_EF_SEARCH, compare
+from components.index import DEFAULT_EF_SEARCH, compare_on_corpus
 from components.page_state import DEFAULT_QUERY, RERANKERS, SearchState
 from components.projection import project_with_query
 from components.rerank import (
@@ -177,12 +178,7 @@ def index_section(active: ActiveModel, corpus: Corpus, fingerprint: str) -> tupl
             "come from the cache). A new query only encodes the query."
         )
     vectors = encoded.vectors
-    st.caption(
-        "**Exact** search compares the query with every chunk (one matrix–vector product in "
-        "numpy). **Approximate** search (faiss HNSW, a graph of near neighbours) visits only part "
-        "of the chunks: much faster on millions of vectors, at the price of sometimes missing "
-        "one. Recall@k = the share of the exact top-k that the approximate index also finds."
-    )
+    st.caption(notes.SEARCH_EXACT_AND_APPROXIMATE)
     left, right = st.container(key="advanced_search_index").columns(2)  # hidden when presenting
     ef_search = left.slider(
         "HNSW efSearch", 1, 256, key=persist("search_ef", DEFAULT_EF_SEARCH),
@@ -195,16 +191,11 @@ def index_section(active: ActiveModel, corpus: Corpus, fingerprint: str) -> tupl
     if k > len(corpus):
         only = "is only 1 chunk" if len(corpus) == 1 else f"are only {len(corpus)} chunks"
         st.info(f"There {only}: every search returns all of them.")
-    timing_rows = np.linspace(0, len(corpus) - 1, min(TIMING_QUERIES, len(corpus))).astype(int)
     index = backend.hnsw_index(active, fingerprint, vectors)
-    comparison = compare(index, vectors, vectors[timing_rows], k, ef_search)
-    metric_row({
-        "Exact (numpy), per query": f"{comparison.exact_ms:.3f} ms",
-        "Approximate (faiss HNSW), per query": f"{comparison.approximate_ms:.3f} ms",
-        f"Recall@{comparison.k} of HNSW": f"{comparison.recall:.3f}",
-    })  # fmt: skip
+    comparison = compare_on_corpus(index, vectors, k, ef_search, TIMING_QUERIES)
+    metric_row(comparison.metrics())
     st.caption(
-        f"Measured on {len(timing_rows)} chunk vectors used as queries. With a few hundred "
+        f"Measured on {comparison.queries} chunk vectors used as queries. With a few hundred "
         "chunks exact search is already instant: an approximate index pays off at ~100k+ "
         "vectors (see `make bench` for 100k)."
     )
@@ -249,11 +240,7 @@ def query_section(
     coords = project_with_query(vectors, vector)
     names = [corpus.document_name(i) for i in range(len(corpus))]
     chart(search_charts.query_map(coords, corpus.texts, names, hits, text), "search_map")
-    st.caption(
-        "PCA of the chunk vectors (fitted on the chunks only, so the map stays still); the query "
-        "is placed with the same rotation. Ringed numbers are the top-k. Two dimensions of 384 "
-        "lose a lot: trust the cosine column over the picture."
-    )
+    st.caption(notes.SEARCH_QUERY_MAP)
     return query
 
 
@@ -329,12 +316,7 @@ def book_vectors_section(active: ActiveModel, corpus: Corpus, vectors: np.ndarra
     st.latex(
         r"w_i = \frac{e^{\cos(c_i, \bar c)/T}}{\sum_j e^{\cos(c_j, \bar c)/T}}, \qquad \text{book} = \sum_i w_i c_i"
     )
-    st.caption(
-        "Pooling all chunk vectors of a document gives one 'book vector'. **Mean** pooling "
-        "averages them. **Attention** pooling (parameter-free here) weights each chunk by "
-        "softmax(cos(chunk, document mean) / temperature): chunks typical of the document count "
-        "more than digressions."
-    )
+    st.caption(notes.SEARCH_BOOK_VECTORS)
     if len(corpus.documents) < 2:
         st.info("Load at least two documents to compare book vectors.")
         return
@@ -369,14 +351,7 @@ def book_vectors_section(active: ActiveModel, corpus: Corpus, vectors: np.ndarra
     number_table(
         lesson_rows(questions, question_vectors, books, vectors, corpus), key="search_lesson"
     )
-    st.caption(
-        "A book vector finds the right **book** for a question, but it is one point for "
-        "thousands of words: it cannot say *where* the answer is, and a document about many "
-        "things is pulled towards its average. Chunk vectors find the **passage** (the section "
-        "it falls in is shown). That is why retrieval systems store chunk vectors, and use book "
-        "vectors for 'which document is this about?' (routing, clustering, deduplication). `?`: "
-        "your own question has no known answer."
-    )
+    st.caption(notes.SEARCH_BOOK_VS_CHUNK)
 
 
 active = page_setup("Long text & search", "🔎", SearchState)

@@ -1,0 +1,89 @@
+"""The longer explanations the labs show under their charts and controls (Markdown).
+
+Kept out of the page scripts so that each page reads as a short list of sections; the
+glossary and the tests can read them too. Texts with measured numbers in them are built by
+the page (or by the readings of `components.pooling_readings`), never written here.
+"""
+
+from __future__ import annotations
+
+TOKENS_TOKEN_CHIPS = (
+    "Each box is one word; the pieces inside it are joined (orange = a continuation piece). "
+    "Grey: special tokens the tokenizer adds to every text. Red: [UNK], a character the "
+    "vocabulary cannot spell. The small number under each piece is its id in the vocabulary."
+)
+
+TOKENS_WORD_HEATMAP = (
+    "Cosine between the token vectors of each occurrence (a word cut into several pieces "
+    "uses the mean of its pieces). Same sense → higher cosine, but every *bank* stays far "
+    "closer to every other *bank* than to a different word: the piece's own identity still "
+    "dominates its vector."
+)
+
+TOKENS_CONTEXT = (
+    "Before the transformer, every occurrence of *bank* is the same vector from the "
+    "vocabulary table (cosine 1.000 with itself). After six layers of self-attention, each "
+    "occurrence has absorbed its neighbours, so two river banks should agree more with each "
+    "other than with a bank loan. Measure it below; the word vectors move less than you "
+    "might think."
+)
+
+TOKENS_RANDOM_WEIGHTS = (
+    "Same architecture, same tokenizer, same mean pooling, but the transformer's weights are "
+    "random (built locally from the model's config with a fixed seed: no download). "
+    "Everything the trained model knows about meaning is in the weights it learned."
+)
+
+LOSS_LANDSCAPES = (
+    "Each map is a loss over every possible pair (cos(a,p), cos(a,n)); your triplets are the "
+    "markers (○ easy, ◇ semi-hard, ✕ hard). Training moves them right (positive closer) and "
+    "down (negative further), towards the dark, zero-loss corner. The dotted line is "
+    "cos(a,p) = cos(a,n)."
+)
+
+LOSS_TWO_CANDIDATES = (
+    "The InfoNCE map shows one anchor whose softmax holds only its positive and its own "
+    "negative: softplus((cos(a,n) − cos(a,p)) / τ). In the table above every other sentence "
+    "of the batch also sits in the denominator, so the real values are higher."
+)
+
+LOSS_FINE_TUNE = (
+    "Train starts from a fresh copy of the model (the shared model every visitor uses is "
+    "never touched) and runs a few epochs on your triplets. Afterwards the copy appears in "
+    "the sidebar as **fine-tuned copy** and every page of this session uses it; Reset drops it."
+)
+
+LOSS_ZERO_LOSS = (
+    "The training loss was 0 at every step: all training triplets are already easy for "
+    "this loss, so there was no gradient and the model did not change (apart from weight "
+    "decay). Raise α or the margin, use InfoNCE, or add harder triplets."
+)
+
+SEARCH_EXACT_AND_APPROXIMATE = (
+    "**Exact** search compares the query with every chunk (one matrix–vector product in "
+    "numpy). **Approximate** search (faiss HNSW, a graph of near neighbours) visits only part "
+    "of the chunks: much faster on millions of vectors, at the price of sometimes missing "
+    "one. Recall@k = the share of the exact top-k that the approximate index also finds."
+)
+
+SEARCH_QUERY_MAP = (
+    "PCA of the chunk vectors (fitted on the chunks only, so the map stays still); the query "
+    "is placed with the same rotation. Ringed numbers are the top-k. Two dimensions of 384 "
+    "lose a lot: trust the cosine column over the picture."
+)
+
+SEARCH_BOOK_VECTORS = (
+    "Pooling all chunk vectors of a document gives one 'book vector'. **Mean** pooling "
+    "averages them. **Attention** pooling (parameter-free here) weights each chunk by "
+    "softmax(cos(chunk, document mean) / temperature): chunks typical of the document count "
+    "more than digressions."
+)
+
+SEARCH_BOOK_VS_CHUNK = (
+    "A book vector finds the right **book** for a question, but it is one point for "
+    "thousands of words: it cannot say *where* the answer is, and a document about many "
+    "things is pulled towards its average. Chunk vectors find the **passage** (the section "
+    "it falls in is shown). That is why retrieval systems store chunk vectors, and use book "
+    "vectors for 'which document is this about?' (routing, clustering, deduplication). `?`: "
+    "your own question has no known answer."
+)
