@@ -7,6 +7,8 @@ the page (or by the readings of `components.pooling_readings`), never written he
 
 from __future__ import annotations
 
+from components import limits
+
 TOKENS_TOKEN_CHIPS = (
     "Each box is one word; the pieces inside it are joined (orange = a continuation piece). "
     "Grey: special tokens the tokenizer adds to every text. Red: [UNK], a character the "
@@ -87,3 +89,53 @@ SEARCH_BOOK_VS_CHUNK = (
     "vectors for 'which document is this about?' (routing, clustering, deduplication). `?`: "
     "your own question has no known answer."
 )
+
+LOSS_CURVE_NOISE = (
+    "Each step is one batch. Dropout is on while training, so the curve is noisy; with so "
+    "few triplets it falls quickly because the model is memorising them."
+)
+
+LOSS_GAP = (
+    "gap = mean of cos(a,p) − cos(a,n) over the group (higher is better); wins = triplets "
+    "whose positive is closer to the anchor than the negative."
+)
+
+LOSS_MOVEMENT = (
+    "One PCA of the vectors before and after training, so both share the same axes: faint "
+    "dots are the original model, arrows lead to where the fine-tuned copy puts each sentence."
+)
+
+LOSS_COPIES = (
+    f"At most {limits.FINE_TUNED_COPIES} fine-tuned copies live on this server at once; a "
+    f"run stops after {limits.TRAIN_SECONDS} s; a copy unused for "
+    f"{limits.COPY_IDLE_MINUTES} minutes may be dropped for another session."
+)
+
+
+def loss_one_row(use_negatives: bool) -> str:
+    """Why InfoNCE has nothing (or only its own negative) to compare with on a single row."""
+    return (
+        "With one row there are no in-batch negatives: InfoNCE compares the positive only with "
+        + ("the row's own negative." if use_negatives else "itself, so its loss is 0. Add rows.")
+    )
+
+
+def loss_classes(alpha: float) -> str:
+    """What easy, semi-hard and hard mean at the triplet margin `alpha`."""
+    return (
+        f"**easy**: the positive wins by α = {alpha:g} or more, so the triplet loss is 0 "
+        "and the triplet teaches nothing more. **semi-hard**: the positive wins, by less than α. "
+        "**hard**: the negative is as close as the positive, or closer. Hard and semi-hard "
+        "triplets carry the learning signal; InfoNCE is never exactly 0, it only gets small."
+    )
+
+
+def loss_softmax_bars(count: int, use_negatives: bool) -> str:
+    """How to read the softmax bars of one anchor over `count` positives (+ `count` negatives)."""
+    return (
+        f"Bars 1–{count} are the batch's positives"
+        + (f", bars {count + 1}–{2 * count} its negatives" if use_negatives else "")
+        + "; green is this anchor's own positive. The loss is −log of the green bar. At τ = 1 "
+        "every candidate gets a similar share (cosines differ by < 2); at small τ the softmax "
+        "becomes a hard maximum, and all the gradient goes to the closest competitors."
+    )

@@ -286,6 +286,16 @@ def info_nce_softmax(
 
 
 # ---------------------------------------------------------------- from cosines (landscapes)
+def softmax_by_tau(
+    a: np.ndarray, p: np.ndarray, n: np.ndarray | None, tau: float, anchor: int,
+    taus: tuple[float, ...] = (1.0, 0.2, 0.05, 0.01),
+) -> dict[float, np.ndarray]:  # fmt: skip
+    """One anchor's InfoNCE softmax over the candidates (`info_nce_softmax`) at each of `taus`
+    and the current `tau`, the largest τ first: how τ sharpens it."""
+    every = sorted({*map(float, taus), float(tau)}, reverse=True)
+    return {value: info_nce_softmax(a, p, n, value, anchor) for value in every}
+
+
 def cosine_margin_from_cosines(cos_ap: Array, cos_an: Array, margin: float) -> Array:
     """max(0, m - cos_ap) + max(0, cos_an - m), elementwise."""
     ops = _TorchOps if _is_tensor(cos_ap) else _NumpyOps

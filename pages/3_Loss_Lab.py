@@ -21,8 +21,8 @@ from components.losses import (
     LossSettings,
     batch_losses,
     batch_means,
-    info_nce_softmax,
     landscapes,
+    softmax_by_tau,
 )
 from components.page_state import TAUS, TRAIN_LEARNING_RATES, LossState
 from components.predictions import score_class_guess
@@ -111,14 +111,9 @@ def losses_section(
         "in its own way."
     )
     settings = loss_settings()
-    losses = batch_losses(*vectors, margin=settings.margin, alpha=settings.alpha,
-                          tau=settings.tau, use_negatives=settings.use_negatives)  # fmt: skip
+    losses = batch_losses(*vectors, **asdict(settings))
     if len(triplets) == 1:
-        st.info(
-            "With one row there are no in-batch negatives: InfoNCE compares the positive only "
-            "with " + ("the row's own negative." if settings.use_negatives
-                       else "itself, so its loss is 0. Add rows.")
-        )  # fmt: skip
+        st.info(notes.loss_one_row(settings.use_negatives))
     guess_hard_triplets(triplets, losses)
     metric_row(batch_means(losses))
     per_triplet = tri.loss_rows(triplets, losses)
@@ -127,12 +122,7 @@ def losses_section(
         "Download the per-triplet losses (CSV)", lambda: pd.DataFrame(per_triplet),
         "triplet_losses.csv", "loss_download_losses",
     )  # fmt: skip
-    st.caption(
-        f"**easy**: the positive wins by α = {settings.alpha:g} or more, so the triplet loss is 0 "
-        "and the triplet teaches nothing more. **semi-hard**: the positive wins, by less than α. "
-        "**hard**: the negative is as close as the positive, or closer. Hard and semi-hard "
-        "triplets carry the learning signal; InfoNCE is never exactly 0, it only gets small."
-    )
+    st.caption(notes.loss_classes(settings.alpha))
     return settings, losses
 
 
@@ -153,13 +143,8 @@ def guess_hard_triplets(triplets: tri.Triplets, losses: BatchLosses) -> None:
         st.info("The loss table and everything below appear when you press **Reveal**.")
         st.stop()
     score = score_class_guess(guess, losses.classes, {"hard"})
-    metric_row({
-        "Precision (your guesses that are hard)": "—" if np.isnan(score.precision) else f"{score.precision:.2f}",
-        "Recall (hard ones you found)": "—" if np.isnan(score.recall) else f"{score.recall:.2f}",
-    })  # fmt: skip
-    missed = ", ".join(str(triplets.rows[i] + 1) for i in score.missed) or "none"
-    wrong = ", ".join(str(triplets.rows[i] + 1) for i in score.false_alarms) or "none"
-    st.caption(f"{score.reading} Missed rows: {missed}. Marked but not hard: {wrong}.")
+    metric_row(score.metrics("your guesses that are hard", "hard ones you found"))
+    st.caption(score.details([row + 1 for row in triplets.rows], "hard"))
 
 
 # ---------------------------------------------------------------- 3. Landscapes
@@ -189,19 +174,10 @@ def softmax_section(triplets: tri.Triplets, vectors: tuple, settings: LossSettin
         format_func=lambda i: f"{triplets.rows[i] + 1}. {triplets.anchors[i]}",
     )  # fmt: skip
     a, p, n = vectors
-    negatives = n if settings.use_negatives else None
-    taus = sorted({1.0, 0.2, 0.05, 0.01, float(settings.tau)}, reverse=True)
+    softmaxes = softmax_by_tau(a, p, n if settings.use_negatives else None, settings.tau, focus)
     candidates = triplets.positives + (triplets.negatives if settings.use_negatives else [])
-    softmaxes = {tau: info_nce_softmax(a, p, negatives, tau, focus) for tau in taus}
     chart(loss_charts.softmax_bars(softmaxes, candidates, focus), "loss_softmax")
-    count = len(triplets)
-    st.caption(
-        f"Bars 1–{count} are the batch's positives"
-        + (f", bars {count + 1}–{2 * count} its negatives" if settings.use_negatives else "")
-        + "; green is this anchor's own positive. The loss is −log of the green bar. At τ = 1 "
-        "every candidate gets a similar share (cosines differ by < 2); at small τ the softmax "
-        "becomes a hard maximum, and all the gradient goes to the closest competitors."
-    )
+    st.caption(notes.loss_softmax_bars(len(triplets), settings.use_negatives))
 
 
 # ---------------------------------------------------------------- 4. Fine-tuning
@@ -300,11 +276,7 @@ def finetune_section(active: ActiveModel, triplets: tri.Triplets, settings: Loss
         "Reset", key="loss_reset", on_click=reset, disabled="loss_result" not in ss,
         help="Drop the fine-tuned copy and go back to the model it was made from.",
     )  # fmt: skip
-    buttons[2].caption(
-        f"At most {limits.FINE_TUNED_COPIES} fine-tuned copies live on this server at once; a "
-        f"run stops after {limits.TRAIN_SECONDS} s; a copy unused for "
-        f"{limits.COPY_IDLE_MINUTES} minutes may be dropped for another session."
-    )
+    buttons[2].caption(notes.LOSS_COPIES)
     if train_clicked:
         train(active, triplets, triplets.subset(plan.training), plan.held_out, config)
 
@@ -319,10 +291,7 @@ def result_section(result: TrainingResult, model) -> None:
     chart(curve, "loss_curve")
     if max(history.step_losses) == 0:
         st.warning(notes.LOSS_ZERO_LOSS)
-    st.caption(
-        "Each step is one batch. Dropout is on while training, so the curve is noisy; with so "
-        "few triplets it falls quickly because the model is memorising them."
-    )
+    st.caption(notes.LOSS_CURVE_NOISE)
     st.subheader("Cosines before and after")
     before, after = result.cosines("before"), result.cosines("after")
     chart(
@@ -331,10 +300,7 @@ def result_section(result: TrainingResult, model) -> None:
     )
     report = held_out_report(result)
     st.dataframe(report.table, width="stretch", key="loss_heldout_check")
-    st.caption(
-        "gap = mean of cos(a,p) − cos(a,n) over the group (higher is better); wins = triplets "
-        "whose positive is closer to the anchor than the negative."
-    )
+    st.caption(notes.LOSS_GAP)
     st.markdown(report.summary())
     st.subheader("Where every sentence moved")
     moved = movement(result)
@@ -342,10 +308,7 @@ def result_section(result: TrainingResult, model) -> None:
         loss_charts.movement_map(moved.before, moved.after, result.texts, moved.roles),
         "loss_movement",
     )
-    st.caption(
-        "One PCA of the vectors before and after training, so both share the same axes: faint "
-        "dots are the original model, arrows lead to where the fine-tuned copy puts each sentence."
-    )
+    st.caption(notes.LOSS_MOVEMENT)
     from components import finetune  # a fine-tuned copy exists: torch is loaded already
 
     st.download_button(
