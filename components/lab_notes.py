@@ -139,3 +139,47 @@ def loss_softmax_bars(count: int, use_negatives: bool) -> str:
         "every candidate gets a similar share (cosines differ by < 2); at small τ the softmax "
         "becomes a hard maximum, and all the gradient goes to the closest competitors."
     )
+
+
+SEARCH_RERANKING = (
+    "A fast first search returns candidates; a second, slower or different scorer re-orders "
+    "them. The table compares the ranks before and after."
+)
+
+
+def search_chunking(max_tokens: int, fits: int) -> str:
+    """Chunking by tokens, for a model of `max_tokens` tokens that fits `fits` besides specials."""
+    return (
+        f"Chunks are counted in tokens, the unit the model reads. The default window is the "
+        f"model's {max_tokens} tokens minus the 2 special tokens ([CLS], [SEP]) = "
+        f"**{fits}**, so nothing is truncated. Chunks end between words, and each one is "
+        "tokenised again to check it fits. Overlap repeats the end of one chunk at the start of "
+        "the next, so a sentence cut by a boundary is still whole in one of them."
+    )
+
+
+def search_encoded(chunks: int, reused: bool, seconds: float) -> str:
+    """Whether the chunk vectors were reused or encoded on this run (and how long it took)."""
+    if reused:
+        return f"✅ {chunks:,} chunk vectors reused: nothing was encoded on this run."
+    return (
+        f"Encoded {chunks:,} chunks in {seconds:.1f} s (batches already seen "
+        "come from the cache). A new query only encodes the query."
+    )
+
+
+def search_timing(queries: int) -> str:
+    """Where the timings of exact and approximate search come from."""
+    return (
+        f"Measured on {queries} chunk vectors used as queries. With a few hundred "
+        "chunks exact search is already instant: an approximate index pays off at ~100k+ "
+        "vectors (see `make bench` for 100k)."
+    )
+
+
+def search_overlap(overlap: int, window: int) -> str:
+    """Why an overlap as large as the window cannot chunk."""
+    return (
+        f"The overlap ({overlap} tokens) must be smaller than the window ({window} tokens): "
+        "otherwise a chunk never moves forward. Lower the overlap or widen the window."
+    )

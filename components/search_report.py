@@ -112,6 +112,19 @@ def chunk_rows(chunks: Sequence[Chunk]) -> pd.DataFrame:
     )
 
 
+def result_contexts(hits: np.ndarray, scores: np.ndarray, corpus: Corpus) -> list[tuple[str, str]]:
+    """For each hit, best first: a title (rank, document, cosine) and the HTML of its document
+    around it, the chunk highlighted (`components.highlight.context_html`)."""
+    from components.highlight import context_html
+
+    contexts = []
+    for rank, (hit, score) in enumerate(zip(hits, scores, strict=True), start=1):
+        chunk, document = corpus.chunks[hit], corpus.documents[corpus.owners[hit]]
+        contexts.append((f"{rank}. {corpus.document_name(hit)} · cosine {score:.3f}",
+                         context_html(document.text, chunk.start, chunk.end)))  # fmt: skip
+    return contexts
+
+
 def preview(text: str, width: int = 140) -> str:
     """The text on one line, cut at `width` characters (with …)."""
     text = " ".join(text.split())

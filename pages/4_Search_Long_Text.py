@@ -20,9 +20,9 @@ from components.documents import (
     within_budget,
 )
 from components.encoder import get_tokenizer
-from components.highlight import chunk_legend_html, chunk_map_html, context_html
+from components.highlight import chunk_legend_html, chunk_map_html
 from components.index import DEFAULT_EF_SEARCH, compare_on_corpus
-from components.page_state import DEFAULT_QUERY, RERANKERS, SearchState
+from components.page_state import BOOK_POOLINGS, DEFAULT_QUERY, RERANKERS, SearchState
 from components.projection import project_with_query
 from components.rerank import (
     Reranked,
@@ -43,6 +43,7 @@ from components.search_report import (
     lesson_rows,
     query_problem,
     rank_change_rows,
+    result_contexts,
     result_rows,
 )
 from components.similarity import cosine_similarity_matrix
@@ -65,7 +66,6 @@ from components.widgets import (
     show_messages,
 )
 
-TIMING_QUERIES = 100  # chunk vectors used as queries to time the two indexes
 UPLOAD_HELP = (
     "PDF text is extracted with pypdf; a scanned PDF (images only) has no text to extract. Up "
     f"to {limits.UPLOADS} files and {limits.UPLOADS_MB} MB together; the first "
@@ -110,13 +110,7 @@ def chunking_section(
     """The documents cut into chunks by the user's window and overlap, and their fingerprint."""
     lesson_header("2 · Chunking by tokens", "set the window above the model's window",
                   "the model silently drops the end of every longer chunk")  # fmt: skip
-    st.caption(
-        f"Chunks are counted in tokens, the unit the model reads. The default window is the "
-        f"model's {active.info.max_tokens} tokens minus the 2 special tokens ([CLS], [SEP]) = "
-        f"**{fits}**, so nothing is truncated. Chunks end between words, and each one is "
-        "tokenised again to check it fits. Overlap repeats the end of one chunk at the start of "
-        "the next, so a sentence cut by a boundary is still whole in one of them."
-    )
+    st.caption(notes.search_chunking(active.info.max_tokens, fits))
     left, right = st.columns(2)
     st.session_state["search_window_default"] = fits
     keep_in_range("search_window", MIN_MAX_TOKENS, 2 * active.info.max_tokens)
@@ -132,10 +126,7 @@ def chunking_section(
         help="Tokens shared by consecutive chunks. 10–20% of the window is common.",
     )  # fmt: skip
     if overlap >= window:
-        st.error(
-            f"The overlap ({overlap} tokens) must be smaller than the window ({window} tokens): "
-            "otherwise a chunk never moves forward. Lower the overlap or widen the window."
-        )
+        st.error(notes.search_overlap(overlap, window))
         st.stop()
     chunker = lambda text: backend.chunks(active, text, window, overlap, limits.CHUNKS)  # noqa: E731
     corpus = or_stop(lambda: build_corpus(documents, chunker, max_chunks=limits.CHUNKS))
@@ -170,13 +161,7 @@ def index_section(active: ActiveModel, corpus: Corpus, fingerprint: str) -> tupl
     lesson_header("3 · The index: exact and approximate search", "lower efSearch to 1",
                   "recall@k falls: the graph walk misses true neighbours")  # fmt: skip
     encoded = backend.chunk_vectors(active, fingerprint, corpus.texts)
-    if encoded.reused:
-        st.caption(f"✅ {len(corpus):,} chunk vectors reused: nothing was encoded on this run.")
-    else:
-        st.caption(
-            f"Encoded {len(corpus):,} chunks in {encoded.seconds:.1f} s (batches already seen "
-            "come from the cache). A new query only encodes the query."
-        )
+    st.caption(notes.search_encoded(len(corpus), encoded.reused, encoded.seconds))
     vectors = encoded.vectors
     st.caption(notes.SEARCH_EXACT_AND_APPROXIMATE)
     left, right = st.container(key="advanced_search_index").columns(2)  # hidden when presenting
@@ -192,13 +177,9 @@ def index_section(active: ActiveModel, corpus: Corpus, fingerprint: str) -> tupl
         only = "is only 1 chunk" if len(corpus) == 1 else f"are only {len(corpus)} chunks"
         st.info(f"There {only}: every search returns all of them.")
     index = backend.hnsw_index(active, fingerprint, vectors)
-    comparison = compare_on_corpus(index, vectors, k, ef_search, TIMING_QUERIES)
+    comparison = compare_on_corpus(index, vectors, k, ef_search)  # 100 chunks as queries
     metric_row(comparison.metrics())
-    st.caption(
-        f"Measured on {comparison.queries} chunk vectors used as queries. With a few hundred "
-        "chunks exact search is already instant: an approximate index pays off at ~100k+ "
-        "vectors (see `make bench` for 100k)."
-    )
+    st.caption(notes.search_timing(comparison.queries))
     return vectors, k
 
 
@@ -231,12 +212,9 @@ def query_section(
         "search_results.csv", "search_download_results",
     )  # fmt: skip
     st.caption("Each result in its document (highlighted), with the text around it:")
-    for rank, (hit, score) in enumerate(zip(hits, scores, strict=True), start=1):
-        chunk = corpus.chunks[hit]
-        with st.expander(
-            f"{rank}. {corpus.document_name(hit)} · cosine {score:.3f}", expanded=rank == 1
-        ):
-            st.html(context_html(corpus.documents[corpus.owners[hit]].text, chunk.start, chunk.end))
+    for rank, (title, context) in enumerate(result_contexts(hits, scores, corpus)):
+        with st.expander(title, expanded=rank == 0):
+            st.html(context)
     coords = project_with_query(vectors, vector)
     names = [corpus.document_name(i) for i in range(len(corpus))]
     chart(search_charts.query_map(coords, corpus.texts, names, hits, text), "search_map")
@@ -278,21 +256,15 @@ def rerank_section(active: ActiveModel, corpus: Corpus, vectors: np.ndarray, que
                    k: int, fingerprint: str) -> None:  # fmt: skip
     lesson_header("5 · Re-ranking", "switch re-rankers on the same question",
                   "MMR removes near-duplicate chunks; BM25 rescues rare words")  # fmt: skip
-    st.caption(
-        "A fast first search returns candidates; a second, slower or different scorer re-orders "
-        "them. The table compares the ranks before and after."
-    )
+    st.caption(notes.SEARCH_RERANKING)
     if query is None:
         st.info("Ask a question above to re-rank its results.")
         return
     left, right = st.columns([2, 1])
     reranker = left.radio(
-        "Re-ranker",
-        RERANKERS,
-        horizontal=True,
-        key=persist("search_reranker", RERANKERS[0]),
+        "Re-ranker", RERANKERS, horizontal=True, key=persist("search_reranker", RERANKERS[0]),
         help="The second scorer that re-orders the first search's candidates.",
-    )
+    )  # fmt: skip
     n_candidates = right.slider(
         "Candidates from the first search", 2, 50, key=persist("search_candidates", 20),
         help="The dense top-N handed to the re-ranker.",
@@ -322,12 +294,9 @@ def book_vectors_section(active: ActiveModel, corpus: Corpus, vectors: np.ndarra
         return
     left, right = st.columns(2)
     pooling = left.radio(
-        "Pooling",
-        ["mean", "attention"],
-        horizontal=True,
-        key=persist("search_pooling", "mean"),
+        "Pooling", BOOK_POOLINGS, horizontal=True, key=persist("search_pooling", "mean"),
         help="Mean: every chunk counts the same. Attention: chunks typical of the document count more.",
-    )
+    )  # fmt: skip
     temperature = right.slider(
         "Attention temperature", 0.01, 1.0, step=0.01, key=persist("search_temperature", 0.05),
         disabled=pooling == "mean",
