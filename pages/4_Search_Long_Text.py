@@ -169,10 +169,8 @@ def index_section(active: ActiveModel, corpus: Corpus, fingerprint: str) -> tupl
         "HNSW efSearch", 1, 256, key=persist("search_ef", DEFAULT_EF_SEARCH),
         help="Candidates the graph walk keeps (at least k). Higher: better recall, slower queries.",
     )  # fmt: skip
-    k = right.slider(
-        "k (results per query)", 1, 20, key=persist("search_k", 5),
-        help="How many chunks a search returns.",
-    )  # fmt: skip
+    k = right.slider("k (results per query)", 1, 20, key=persist("search_k", 5),
+                     help="How many chunks a search returns.")  # fmt: skip
     if k > len(corpus):
         only = "is only 1 chunk" if len(corpus) == 1 else f"are only {len(corpus)} chunks"
         st.info(f"There {only}: every search returns all of them.")
