@@ -200,7 +200,7 @@ def neighbor_bars(texts: Sequence[str], scores: Sequence[float]) -> go.Figure:
     return figure
 
 
-# ---------------------------------------------------------------- Tokens & pooling lab (issue 4)
+# ---------------------------------------------------------------- Tokens & pooling lab
 def token_share_heatmap(
     shares: np.ndarray, row_names: Sequence[str], pieces: Sequence[str]
 ) -> go.Figure:
