@@ -104,6 +104,15 @@ class PoolingBenchmark:
     pair_tokens: TokenBatch
     triplet_tokens: TokenBatch
 
+    @classmethod
+    def measure(
+        cls, pairs: ScoredPairs, triplets: Triplets,
+        token_vectors: Callable[[tuple[str, ...]], TokenBatch],
+    ) -> PoolingBenchmark:  # fmt: skip
+        """The benchmark of one model: `token_vectors(texts)` gives its (cached) token vectors."""
+        pair_tokens = token_vectors(tuple(pairs.first + pairs.second))
+        return cls(pairs, triplets, pair_tokens, token_vectors(tuple(triplets.stacked())))
+
     def quality(
         self, mode: PoolingMode, head: HeadWeights | AttentionPoolingHead | None = None
     ) -> tuple[float, float]:

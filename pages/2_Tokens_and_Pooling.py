@@ -188,9 +188,14 @@ def pooling_section(
     return texts, comparison, batch.pieces[focus]
 
 
-def quality_section(bench: PoolingBenchmark, scores: Scores, mean_trained: bool) -> None:
+def quality_section(active: ActiveModel, head: pooling.HeadWeights | pooling.AttentionPoolingHead,
+                    mean_trained: bool) -> tuple[PoolingBenchmark, Scores]:  # fmt: skip
+    """Every mode measured on the scored pairs and triplets (the benchmark and its scores)."""
     lesson_header("4 · Measured quality of each pooling", "compare the bars of cls, mean and max",
                   "the pooling the model was trained with ranks best")  # fmt: skip
+    bench = PoolingBenchmark.measure(samples.load_scored_pairs(), samples.load_triplets(),
+                                     lambda texts: backend.token_vectors(active, texts))  # fmt: skip
+    scores = {mode: bench.quality(mode, head) for mode in MODES}
     n_pairs, n_triplets = len(bench.pairs.scores), len(bench.triplets)
     figures = charts.mode_quality_bars(
         {mode: scores[mode] for mode in MODES}, n_pairs, n_triplets, list(COLOURS.values())
@@ -201,6 +206,7 @@ def quality_section(bench: PoolingBenchmark, scores: Scores, mean_trained: bool)
     st.markdown(quality_reading(scores, n_pairs, n_triplets, mean_trained))
     with st.expander(f"The {n_pairs} scored pairs and their mean-pooling cosines"):
         number_table(bench.pair_rows(), {"cosine (mean)": "%.3f"})
+    return bench, scores
 
 
 def train_head(
@@ -219,6 +225,10 @@ def train_head(
 
         st.session_state[HEAD_KEY] = bench.train_head(active.key, steps, learning_rate, on_step)
     st.rerun()  # every section above now uses the trained head
+
+
+def trained_with_mean(active: ActiveModel) -> bool:
+    return pooling.trained_pooling_mode(active.model) == "mean"
 
 
 def head_results(record: HeadRecord, scores: Scores, n_pairs: int, mean_trained: bool) -> None:
@@ -267,8 +277,7 @@ def head_section(active: ActiveModel, bench: PoolingBenchmark, record: HeadRecor
         help="Forget the trained head and start again from a fresh, near-uniform one.",
     )  # fmt: skip
     if record.trained:
-        mean_trained = pooling.trained_pooling_mode(active.model) == "mean"
-        head_results(record, scores, len(bench.pairs.scores), mean_trained)
+        head_results(record, scores, len(bench.pairs.scores), trained_with_mean(active))
         if comparison is not None:
             learned = comparison.shares[[MODES.index("mean"), MODES.index("attention")]]
             names = ["mean (uniform)", "attention (trained)"]
@@ -336,17 +345,9 @@ trained = "trained in section 5" if record.trained else "untrained"
 texts, comparison, pieces = [], None, []
 with section("pooling"):
     texts, comparison, pieces = pooling_section(active, record.head, trained)
-bench = None
+bench, scores = None, {}
 with section("quality"):
-    pairs, triplets = samples.load_scored_pairs(), samples.load_triplets()
-    measured = PoolingBenchmark(
-        pairs, triplets,
-        backend.token_vectors(active, tuple(pairs.first + pairs.second)),
-        backend.token_vectors(active, tuple(triplets.stacked())),
-    )  # fmt: skip
-    scores = {mode: measured.quality(mode, record.head) for mode in MODES}
-    bench = measured
-    quality_section(bench, scores, pooling.trained_pooling_mode(active.model) == "mean")
+    bench, scores = quality_section(active, record.head, trained_with_mean(active))
 if bench is None:  # sections 4-6 need the benchmark's token vectors: the message is above
     st.stop()
 with section("attention head"):
