@@ -129,12 +129,6 @@ def csv_download(label: str, make_table: Callable[[], pd.DataFrame], file_name: 
     )  # fmt: skip
 
 
-def lesson_header(title: str, try_: str, notice: str) -> None:
-    """A section's header, and under it what to try and what to notice (`try_notice`)."""
-    st.header(title)
-    try_notice(try_, notice)
-
-
 def try_notice(try_: str, notice: str) -> None:
     """One line under a section header: what to try, and what to notice when you do."""
     st.caption(f"🧪 **Try:** {try_}. 👀 **Notice:** {notice}.")
