@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from contextlib import suppress
 
+import pytest
 from playwright.sync_api import Error as PlaywrightError
 
 from tests.e2e.conftest import plot_traces, settle, shot
@@ -142,6 +143,7 @@ def point_position(page, key: str, row: int) -> tuple[float, float] | None:
     )
 
 
+@pytest.mark.slow  # ~130 s alone on 2 loaded cores: 5,000 sentences encoded and mapped
 def test_a_large_upload_is_encoded_in_the_background_and_mapped_with_webgl(page, app_url, tmp_path):
     from components.large_corpus import generate_corpus
 
