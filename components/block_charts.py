@@ -22,28 +22,27 @@ def block_label(summary: BlockSummary, block: int, texts: Sequence[str], width: 
     return f"B{block + 1} · {size:,} sentence{'s' if size != 1 else ''} · e.g. {example}"
 
 
+def _cosine_heatmap(z: np.ndarray, x: list[str], y: list[str], what: str, height: int) -> go.Figure:
+    """A (rows, columns) heatmap of cosines on the -1..1 red-blue scale; the hover reads both
+    labels and the value called `what`; no tick labels (they are long sentences)."""
+    heatmap = go.Heatmap(
+        z=z, x=x, y=y, colorscale="RdBu", reversescale=True, zmin=-1, zmax=1,
+        hovertemplate=f"%{{y}}<br>—<br>%{{x}}<br><b>{what} %{{z:.3f}}</b><extra></extra>",
+        colorbar={"title": {"text": what}},
+    )  # fmt: skip
+    figure = go.Figure(heatmap)
+    figure.update_layout(
+        height=height, margin={"l": 10, "r": 10, "t": 10, "b": 10},
+        yaxis={"autorange": "reversed", "showticklabels": False}, xaxis={"showticklabels": False},
+    )  # fmt: skip
+    return figure
+
+
 def block_heatmap(summary: BlockSummary, texts: Sequence[str]) -> go.Figure:
     """(blocks, blocks) heatmap of the mean cosine between blocks of sentences."""
     labels = [block_label(summary, block, texts) for block in range(summary.n_blocks)]
-    heatmap = go.Heatmap(
-        z=summary.mean_cosine,
-        x=labels,
-        y=labels,
-        hovertemplate="%{y}<br>—<br>%{x}<br><b>mean cosine %{z:.3f}</b><extra></extra>",
-        colorscale="RdBu",
-        reversescale=True,
-        zmin=-1,
-        zmax=1,
-        colorbar={"title": {"text": "mean cosine"}},
-    )
-    figure = go.Figure(heatmap)
-    figure.update_layout(
-        height=min(900, max(420, 12 * summary.n_blocks + 200)),
-        margin={"l": 10, "r": 10, "t": 10, "b": 10},
-        yaxis={"autorange": "reversed", "showticklabels": False},
-        xaxis={"showticklabels": False},
-    )
-    return figure
+    height = min(900, max(420, 12 * summary.n_blocks + 200))
+    return _cosine_heatmap(summary.mean_cosine, labels, labels, "mean cosine", height)
 
 
 def pair_heatmap(pair: BlockPair, texts: Sequence[str], numbers: Sequence[int]) -> go.Figure:
@@ -56,22 +55,7 @@ def pair_heatmap(pair: BlockPair, texts: Sequence[str], numbers: Sequence[int]) 
     def labels(rows: np.ndarray) -> list[str]:  # unique category names: the number makes them so
         return [f"{numbers[row]}. {hover_text(texts[row], 60, 160)}" for row in rows]
 
-    heatmap = go.Heatmap(
-        z=pair.similarity,
-        x=labels(pair.rows_b),
-        y=labels(pair.rows_a),
-        hovertemplate="%{y}<br>—<br>%{x}<br><b>cosine %{z:.3f}</b><extra></extra>",
-        colorscale="RdBu",
-        reversescale=True,
-        zmin=-1,
-        zmax=1,
-        colorbar={"title": {"text": "cosine"}},
+    height = min(800, max(380, 5 * len(pair.rows_a) + 200))
+    return _cosine_heatmap(
+        pair.similarity, labels(pair.rows_b), labels(pair.rows_a), "cosine", height
     )
-    figure = go.Figure(heatmap)
-    figure.update_layout(
-        height=min(800, max(380, 5 * len(pair.rows_a) + 200)),
-        margin={"l": 10, "r": 10, "t": 10, "b": 10},
-        yaxis={"autorange": "reversed", "showticklabels": False},
-        xaxis={"showticklabels": False},
-    )
-    return figure
