@@ -133,6 +133,16 @@ def query_check(
     )
 
 
+def describe(imported: ImportedVectors) -> str:
+    """One line for the user: what was read, how many vectors of which size, made by which model."""
+    rows, dimension = imported.vectors.shape
+    made_by = f"`{imported.model}`" if imported.model else "a model the files do not name"
+    return (
+        f"Read **{imported.source}**: {rows:,} vector{'' if rows == 1 else 's'} of {dimension} "
+        f"dimensions, made by {made_by}."
+    )
+
+
 def first_rows(imported: ImportedVectors, cap: int) -> ImportedVectors:
     """The first `cap` rows (with a message saying so when there were more)."""
     rows = len(imported.vectors)

@@ -183,3 +183,182 @@ def search_overlap(overlap: int, window: int) -> str:
         f"The overlap ({overlap} tokens) must be smaller than the window ({window} tokens): "
         "otherwise a chunk never moves forward. Lower the overlap or widen the window."
     )
+
+
+EXPLORE_INTRO = (
+    "Each sentence becomes one vector. Sentences that mean similar things should point the same "
+    "way: their cosine similarity is close to 1. Unrelated ones sit near 0."
+)
+
+EXPLORE_RANK_PAIRS = (
+    "Rank the pairs: **1** = the pair you expect the model to find most similar. Equal "
+    "ranks are allowed."
+)
+
+
+def explore_ranking(reading: str) -> str:
+    """The reading of a pair ranking, then how Spearman's ρ compares two orders."""
+    return (
+        f"{reading} Spearman's ρ compares the two orders, not the numbers: 1 = the same "
+        "order, 0 = unrelated, −1 = reversed (ties share their mean rank)."
+    )
+
+
+def explore_blocks(n: int, n_blocks: int) -> str:
+    """How to read the block heatmap that stands for the `n` x `n` cosines."""
+    return (
+        f"{n:,} sentences make {n * n:,} pairs: far too many cells to draw. They are grouped into "
+        f"{n_blocks} blocks of similar sentences (k-means); each cell is the **mean cosine** "
+        "between the sentences of two blocks, exact over every pair. Hover a cell for the blocks' "
+        "sizes and a typical sentence; pick two blocks below to see their sentences."
+    )
+
+
+def explore_block_pair(
+    shown: tuple[int, int], totals: tuple[int, int], blocks: tuple[int, int]
+) -> str:
+    """Which sentences of the two picked blocks (0-based numbers) the pair heatmap shows."""
+    return (
+        f"Rows: {shown[0]} of the {totals[0]:,} sentences of block B{blocks[0] + 1}; "
+        f"columns: {shown[1]} of the {totals[1]:,} of B{blocks[1] + 1} (a larger block "
+        "is sampled evenly from its most to its least typical sentence). Each cell is one real "
+        "cosine; hover it for both sentences."
+    )
+
+
+def explore_heatmap_colours(presenting: bool) -> str:
+    """The colours of the cosine heatmap (the presenter's colour-blind-safe scale or not)."""
+    similar, away = ("Orange", "purple") if presenting else ("Red", "blue")
+    return (
+        f"{similar}: similar (cosine → 1), white: unrelated (≈ 0), {away}: pointing away (< 0). "
+        "Hover a cell for both sentences. The diagonal is each sentence with itself (1.000)."
+    )
+
+
+def explore_map_intro(dimension: int) -> str:
+    """Why the map is only a picture of `dimension`-d vectors."""
+    return (
+        f"The vectors have {dimension} dimensions; a projection squeezes them onto a "
+        "screen. Distances on the map are approximate: trust the cosine numbers over the picture."
+    )
+
+
+def explore_tsne_limit(most: int, n: int) -> str:
+    """Why t-SNE is refused on `n` sentences past `most`."""
+    return (
+        f"t-SNE takes up to {most:,} sentences (past that it runs for many "
+        f"minutes); with {n:,}, pick UMAP or PCA."
+    )
+
+
+def explore_projection_job(method: str, n: int) -> str:
+    """The caption above the progress of a projection run in the background."""
+    return (
+        f"{method} on {n:,} sentences: progress by stage (neighbours, then the layout, epoch by "
+        "epoch). The neighbours and the vectors below are ready."
+    )
+
+
+def explore_map(method: str) -> str:
+    """How to use the map drawn by `method`."""
+    return (
+        f"{method} projection · hover a point to read it · "
+        "click a point to list its nearest neighbours below."
+    )
+
+
+def explore_honesty_sample(sample: int, n: int) -> str:
+    """The map's honesty was judged on `sample` of the `n` sentences."""
+    return (
+        f"Judged on {sample:,} sentences drawn at random from the "
+        f"{n:,} (their neighbours among themselves): every pair would take minutes."
+    )
+
+
+def explore_hnsw(n: int, index_min: int) -> str:
+    """The neighbours of `n` sentences come from an approximate index."""
+    return (
+        f"{n:,} sentences: the candidates come from a faiss HNSW index (8-bit vectors, built "
+        f"once past {index_min:,} sentences), so a true neighbour can be missed; "
+        "every cosine shown is then computed exactly."
+    )
+
+
+def explore_vectors(dimension: int) -> str:
+    """What a row of the vector table is."""
+    return (
+        f"Each row is one sentence's {dimension}-d vector (unit length, so cosine = dot "
+        "product). Individual dimensions mean nothing on their own; only directions do."
+    )
+
+
+EXPLORE_CSV_FORMULAS = (
+    "Cells that start like a spreadsheet formula (=, +, -, @) get a leading ' so a "
+    "spreadsheet shows them as text."
+)
+
+EXPLORE_EXPORTS = (
+    "The same vectors with their text, label and map coordinates, for other tools: the "
+    "[Embedding Projector](https://projector.tensorflow.org) (Load: vectors.tsv, then "
+    "metadata.tsv), Parquet (pandas, DuckDB, Spark; it imports back here with the model's "
+    "name) and NumPy. Files are built when you click."
+)
+
+EXPLORE_REFERENCE_CLAIM = (
+    "The lesson encodes three sentences and promises that the two physics sentences score "
+    "**~0.6–0.8** and physics vs tacos **near zero**. Here is what the model really says:"
+)
+
+
+def explore_reference(model: str, physics: float, tacos: float, paraphrase: float) -> str:
+    """What `model` really says of the lesson's demo: its three measured cosines, read."""
+    return (
+        f"With **{model}** the two physics sentences score **{physics:.3f}**: hardly closer than "
+        f"physics and tacos (**{tacos:.3f}**). The claim is wrong for this model, and the reason "
+        "is the lesson itself: the model learned from *pairs that mean the same thing* (duplicate "
+        "questions, paraphrases). Entanglement and superconductivity share a field, not a "
+        f"meaning, so their vectors are nearly orthogonal. A real paraphrase scores "
+        f"**{paraphrase:.3f}**. Cosine measures *same meaning*, not *same subject*: keep "
+        "that in mind before trusting a similarity threshold in a search system."
+    )
+
+
+EXPLORE_COMPARE_TRY = (
+    "Try: compare the model in use with its random-weight copy, or with a copy fine-tuned on "
+    "the Loss lab. Notice which sentences change neighbours: that is what training changed."
+)
+
+EXPLORE_ALIGNED_MAPS = (
+    "Each model's PCA map, B's turned, scaled and moved onto A's (Procrustes) so a sentence "
+    "sits in the same place when both models agree; grey lines join its two places. The "
+    "disparity is what is left: 0 = the same shape, 1 = nothing in common."
+)
+
+EXPLORE_PRESET_HELP = (
+    "Picking a preset replaces the text below. Each preset's sentences carry a label "
+    "used for colour; lines you type yourself are labelled 'typed'."
+)
+
+EXPLORE_TEXT_HELP = (
+    f"Blank lines and duplicates are ignored. Up to {limits.SENTENCES:,} sentences and "
+    f"{limits.EXPLORE_CHARS:,} characters; each sentence up to "
+    f"{limits.SENTENCE_CHARS:,} characters."
+)
+
+EXPLORE_VECTORS_HELP = (
+    f"Select several files at once for a pair, or for every part of a dataset. Up to "
+    f"{limits.UPLOAD_MB} MB a file; the first {limits.SENTENCES:,} vectors are used."
+)
+
+EXPLORE_GENERATE_HELP = (
+    "The shipped essays and presets cut into ~1,000 sentences, then framed "
+    "('Note: …') and spliced within a topic into new distinct sentences, labelled by topic."
+)
+
+
+def explore_generated(n: int, topics: int) -> str:
+    """What the generated corpus of `n` sentences on `topics` topics is."""
+    return (
+        f"{n:,} distinct sentences on {topics} topics: the same for the same "
+        "seed, made on this machine without the internet."
+    )

@@ -68,6 +68,11 @@ class ModelComparison:
             "Procrustes disparity": "—" if np.isnan(self.disparity) else f"{self.disparity:.3f}",
         }
 
+    def heatmaps(self, names: tuple[str, str]) -> dict[str, np.ndarray]:
+        """Each model's (n, n) cosines under its name, then B − A clipped to [-1, 1]."""
+        return {names[0]: self.similarity_a, names[1]: self.similarity_b,
+                "B − A": np.clip(self.difference, -1, 1)}  # fmt: skip
+
     def changes_table(self, texts: list[str], count: int = 5) -> dict[str, list]:
         """The `most_changed` sentences with their neighbours under A and B (joined by " · ")
         and the share kept: columns of a table."""
@@ -106,6 +111,12 @@ def neighbour_changes(
             )
         )
     return changes
+
+
+def comparison_choices(in_use: str, loaded: list[str], default: str, extra: str) -> list[str]:
+    """The models the one `in_use` can be compared with: `default`, then the `loaded` ones
+    (each once, never the one in use), then `extra` (e.g. the untrained copy)."""
+    return [name for name in dict.fromkeys([default, *loaded]) if name != in_use] + [extra]
 
 
 def compare_models(

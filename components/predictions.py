@@ -86,6 +86,16 @@ def pick_pairs(vectors: np.ndarray, count: int = 5, seed: int = 0) -> list[tuple
     return pairs
 
 
+def pair_cosines(vectors: np.ndarray, pairs: Sequence[tuple[int, int]]) -> list[float]:
+    """The cosine of each pair of rows of unit `vectors` (n, dim): their dot product."""
+    return [float(vectors[first] @ vectors[second]) for first, second in pairs]
+
+
+def pair_names(texts: Sequence[str], pairs: Sequence[tuple[int, int]]) -> list[str]:
+    """Each pair as `first ↔ second`, to label a row of a table."""
+    return [f"{texts[first]} ↔ {texts[second]}" for first, second in pairs]
+
+
 def score_pair_ranking(
     student_ranks: Sequence[float], cosines: Sequence[float]
 ) -> PairRankingScore:

@@ -119,6 +119,39 @@ def revealed(name: str, fingerprint: str) -> bool:
     return st.session_state.get(store) == fingerprint
 
 
+def wait_for_reveal(name: str, fingerprint: str, hidden: str) -> None:
+    """Stop the page until "Reveal" is pressed for these inputs; `hidden` names what waits."""
+    if not revealed(name, fingerprint):
+        st.info(f"{hidden} appear when you press **Reveal**.")
+        st.stop()
+
+
+def rank_inputs(items: list[str], key: str, noun: str = "item") -> list[int]:
+    """One number box per item (1 to len(items), under `{key}_0`, `{key}_1`, ...) beside its
+    text: the user's ranking, 1 = most similar; equal ranks are allowed."""
+    ranks = []
+    for number, item in enumerate(items):
+        left, right = st.columns([5, 1])
+        left.text(f"{number + 1}.  {item}")
+        ranks.append(right.number_input(
+            f"Rank of {noun} {number + 1}", 1, len(items), number + 1, key=f"{key}_{number}",
+            label_visibility="collapsed", help="1 = most similar.",
+        ))  # fmt: skip
+    return ranks
+
+
+def select_pair(
+    options: dict[Any, str], labels: tuple[str, str], keys: tuple[str, str]
+) -> tuple[Any, Any]:
+    """Two select boxes side by side over the same `options` (value -> shown text), each kept
+    under its key while its value is still an option."""
+    picked = []
+    for column, label, key in zip(st.columns(2), labels, keys, strict=True):
+        keep_if_in(key, list(options))
+        picked.append(column.selectbox(label, list(options), format_func=options.get, key=key))
+    return picked[0], picked[1]
+
+
 def csv_download(label: str, make_table: Callable[[], pd.DataFrame], file_name: str, key: str,
                  container: Any = st) -> None:  # fmt: skip
     """A CSV download built only when clicked, through the one formula-safe CSV writer."""
@@ -765,6 +798,20 @@ def clicked_point(chart_key: str) -> int | None:
         return None
     st.session_state[applied_key] = points
     return points[0]
+
+
+def clicked_row(chart_key: str, texts: list[str], keys: tuple[str, str], select_max: int) -> int:
+    """The row picked by a click on the chart `chart_key` or kept by the `row_picker` of the same
+    `keys` and `select_max` (else 0): a click moves that picker's choice."""
+    select_key, number_key = keys
+    large = len(texts) > select_max
+    row = clicked_point(chart_key)
+    if row is not None and row < len(texts):
+        st.session_state[number_key if large else select_key] = row + 1 if large else texts[row]
+    if large:
+        return min(max(int(st.session_state.get(number_key, 1)), 1), len(texts)) - 1
+    focus = st.session_state.get(select_key)
+    return texts.index(focus) if focus in texts else 0
 
 
 def row_picker(

@@ -6,30 +6,27 @@ import numpy as np
 import streamlit as st
 
 from components import backend, block_charts, charts, limits, scale
+from components import lab_notes as notes
 from components.backend import ActiveModel, is_session_model
 from components.encoder import DEFAULT_MODEL
 from components.heatmap_blocks import BlockSummary, block_pair
 from components.imported_vectors import (
+    describe,
     query_check,
     text_and_label_columns,
     texts_and_labels,
     unit_vectors,
 )
-from components.model_comparison import compare_models
+from components.model_comparison import compare_models, comparison_choices
 from components.neighbours import NeighbourSearch
 from components.page_state import ExploreState
-from components.predictions import pick_pairs, score_pair_ranking
+from components.predictions import pair_cosines, pair_names, pick_pairs, score_pair_ranking
 from components.projection import METHOD_NAMES, ProjectionResult, honesty_reading
-from components.samples import (
-    DEFAULT_PRESET,
-    PARAPHRASE,
-    PRESETS,
-    REFERENCE_DEMO_CLAIMS,
-    load_preset,
-)
+from components.reference_demo import ReferenceDemo, demo_sentences
+from components.samples import DEFAULT_PRESET, PRESETS, load_preset
 from components.search import top_k
 from components.sentence_input import colour_labels, read_sentence_file, truncation_warning
-from components.similarity import cosine_similarity_matrix, mean_pairwise_cosine
+from components.similarity import mean_pairwise_cosine
 from components.tables import similarity_table, vectors_table
 from components.texts import (
     ParsedInput,
@@ -38,15 +35,10 @@ from components.texts import (
     parse_lines,
     texts_from_table,
 )
-from components.vector_io import (
-    EXPORT_FORMATS,
-    FORMATS_HELP,
-    ImportedVectors,
-    check_upload_size,
-)
+from components.vector_io import EXPORT_FORMATS, FORMATS_HELP, ImportedVectors, check_upload_size
 from components.widgets import (
     chart,
-    clicked_point,
+    clicked_row,
     column_pickers,
     csv_download,
     download_buttons,
@@ -65,17 +57,20 @@ from components.widgets import (
     presenter_mode,
     preset_picker,
     projection_controls,
-    revealed,
+    rank_inputs,
     row_picker,
     section,
+    select_pair,
     share_sentences,
     show_messages,
     try_notice,
+    wait_for_reveal,
 )
 
 VALUES_MAX = 20  # print the cosine in each cell up to this many sentences
 MAX_COLOURS = 24  # a label column with more distinct values is not used for colour
 SELECT_MAX = 2_000  # up to this many sentences, the neighbour list picks one from a select box
+FOCUS_KEYS = ("explore_focus", "explore_focus_number")  # its select box, its number past that
 TYPE, UPLOAD, VECTORS = "Type or paste", "Upload a file", "Bring your own vectors"
 GENERATE = "Generate a large corpus"
 VECTOR_TYPES = ["tsv", "txt", "csv", "npy", "parquet"]
@@ -94,16 +89,12 @@ def use_preset(name: str) -> None:
 def typed_sentences() -> ParsedInput:
     preset_picker(
         "Start from a preset", PRESETS, "explore_preset", DEFAULT_PRESET, use_preset,
-        help="Picking a preset replaces the text below. Each preset's sentences carry a label "
-        "used for colour; lines you type yourself are labelled 'typed'.",
+        help=notes.EXPLORE_PRESET_HELP,
     )  # fmt: skip
     st.caption(PRESETS[st.session_state["explore_preset"]].description)
     text = limited_text(
         st.text_area, "One sentence per line", "explore_text", "", limits.EXPLORE_CHARS,
-        height=220,
-        help=f"Blank lines and duplicates are ignored. Up to {limits.SENTENCES:,} sentences and "
-        f"{limits.EXPLORE_CHARS:,} characters; each sentence up to "
-        f"{limits.SENTENCE_CHARS:,} characters.",
+        height=220, help=notes.EXPLORE_TEXT_HELP,
     )  # fmt: skip
     return parse_lines(text, st.session_state.get("explore_labels"))
 
@@ -128,18 +119,13 @@ def own_vectors() -> tuple[ParsedInput, ImportedVectors]:
     """Vectors made elsewhere, with the texts and labels of their metadata columns."""
     files = kept_uploads(
         f"Your vectors: {FORMATS_HELP}", VECTOR_TYPES, "explore_vectors", check_upload_size,
-        help=f"Select several files at once for a pair, or for every part of a dataset. Up to "
-        f"{limits.UPLOAD_MB} MB a file; the first {limits.SENTENCES:,} vectors are used.",
+        help=notes.EXPLORE_VECTORS_HELP,
     )  # fmt: skip
     if not files:
         st.info("Choose the files, or switch back to typing. Your typed text is kept.")
         st.stop()
     imported = backend.imported_vectors(files)
-    rows, dimension = imported.vectors.shape
-    st.caption(
-        f"Read **{imported.source}**: {plural(rows, 'vector')} of {dimension} dimensions, made "
-        f"by {f'`{imported.model}`' if imported.model else 'a model the files do not name'}."
-    )
+    st.caption(describe(imported))
     show_messages(imported.messages)
     text, label = column_pickers(
         [str(column) for column in imported.metadata.columns],
@@ -155,15 +141,11 @@ def generated_sentences() -> ParsedInput:
     n = left.slider(
         "Sentences", 1_000, scale.MAX_SENTENCES, step=1_000,
         key=persist("explore_generate_n", 20_000),
-        help="The shipped essays and presets cut into ~1,000 sentences, then framed "
-        "('Note: …') and spliced within a topic into new distinct sentences, labelled by topic.",
+        help=notes.EXPLORE_GENERATE_HELP,
     )  # fmt: skip
     seed = right.number_input("Seed", 0, 999, key=persist("explore_generate_seed", 0))
     corpus = backend.generated_corpus(int(n), int(seed))
-    st.caption(
-        f"{n:,} distinct sentences on {len(set(corpus.labels))} topics: the same for the same "
-        "seed, made on this machine without the internet."
-    )
+    st.caption(notes.explore_generated(n, len(set(corpus.labels))))
     return ParsedInput(corpus.texts, corpus.labels)
 
 
@@ -264,33 +246,17 @@ def predict_section(texts: list[str], vectors: np.ndarray) -> None:
     ):  # fmt: skip
         return
     pairs = pick_pairs(vectors, count=5, seed=len(texts))
-    st.markdown(
-        "Rank the pairs: **1** = the pair you expect the model to find most similar. Equal "
-        "ranks are allowed."
-    )
-    ranks = []
-    for number, (first, second) in enumerate(pairs):
-        left, right = st.columns([5, 1])
-        left.text(f"{number + 1}.  {texts[first]}  ↔  {texts[second]}")
-        ranks.append(right.number_input(
-            f"Rank of pair {number + 1}", 1, len(pairs), number + 1, key=f"explore_rank_{number}",
-            label_visibility="collapsed", help="1 = most similar.",
-        ))  # fmt: skip
-    if not revealed("explore_predict", "\n".join(texts)):
-        st.info("The heatmap, the map and the neighbours appear when you press **Reveal**.")
-        st.stop()
-    cosines = [float(vectors[first] @ vectors[second]) for first, second in pairs]
-    score = score_pair_ranking(ranks, cosines)
+    st.markdown(notes.EXPLORE_RANK_PAIRS)
+    ranks = rank_inputs(pair_names(texts, pairs), "explore_rank", "pair")
+    wait_for_reveal("explore_predict", "\n".join(texts), "The heatmap, the map and the neighbours")
+    score = score_pair_ranking(ranks, pair_cosines(vectors, pairs))
     metric_row({"Spearman ρ, your order vs the model's": "—" if np.isnan(score.rho)
                 else f"{score.rho:+.2f}"})  # fmt: skip
     number_table(
-        score.table([f"{texts[a]} ↔ {texts[b]}" for a, b in pairs]),
+        score.table(pair_names(texts, pairs)),
         {"your rank": "%.1f", "model's rank": "%.1f", "cosine": "%.3f"}, key="explore_predict_table",
     )  # fmt: skip
-    st.caption(
-        f"{score.reading} Spearman's ρ compares the two orders, not the numbers: 1 = the same "
-        "order, 0 = unrelated, −1 = reversed (ties share their mean rank)."
-    )
+    st.caption(notes.explore_ranking(score.reading))
 
 
 def imported_section(views: ActiveModel, imported: ImportedVectors) -> scale.Prepared | None:
@@ -309,30 +275,15 @@ def imported_section(views: ActiveModel, imported: ImportedVectors) -> scale.Pre
 def block_heatmap_section(texts: list[str], vectors: np.ndarray, blocks: BlockSummary) -> None:
     """Past `limits.HEATMAP_SENTENCES` sentences: the mean cosine between blocks of similar
     sentences, and one pair of blocks up close."""
-    n = len(texts)
-    st.caption(
-        f"{n:,} sentences make {n * n:,} pairs: far too many cells to draw. They are grouped into "
-        f"{blocks.n_blocks} blocks of similar sentences (k-means); each cell is the **mean cosine** "
-        "between the sentences of two blocks, exact over every pair. Hover a cell for the blocks' "
-        "sizes and a typical sentence; pick two blocks below to see their sentences."
-    )
+    st.caption(notes.explore_blocks(len(texts), blocks.n_blocks))
     chart(block_charts.block_heatmap(blocks, texts), "explore_blocks")
-    labels = {b: block_charts.block_label(blocks, b, texts, 50) for b in range(blocks.n_blocks)}
-    keep_if_in("explore_block_rows", list(labels))
-    keep_if_in("explore_block_columns", list(labels))
-    left, right = st.columns(2)
-    rows = left.selectbox("Rows: block", list(labels), format_func=labels.get,
-                          key="explore_block_rows")  # fmt: skip
-    columns = right.selectbox("Columns: block", list(labels), format_func=labels.get,
-                              key="explore_block_columns")  # fmt: skip
+    names = {b: block_charts.block_label(blocks, b, texts, 50) for b in range(blocks.n_blocks)}
+    rows, columns = select_pair(names, ("Rows: block", "Columns: block"),
+                                ("explore_block_rows", "explore_block_columns"))  # fmt: skip
     pair = block_pair(vectors, blocks, int(rows), int(columns))
-    chart(block_charts.pair_heatmap(pair, texts, range(1, n + 1)), "explore_block_pair")
-    st.caption(
-        f"Rows: {pair.rows_a.size} of the {pair.total_a:,} sentences of block B{rows + 1}; "
-        f"columns: {pair.rows_b.size} of the {pair.total_b:,} of B{columns + 1} (a larger block "
-        "is sampled evenly from its most to its least typical sentence). Each cell is one real "
-        "cosine; hover it for both sentences."
-    )
+    chart(block_charts.pair_heatmap(pair, texts, range(1, len(texts) + 1)), "explore_block_pair")
+    st.caption(notes.explore_block_pair((pair.rows_a.size, pair.rows_b.size),
+                                        (pair.total_a, pair.total_b), (rows, columns)))  # fmt: skip
 
 
 def heatmap_section(views: ActiveModel, texts: list[str], prepared: scale.Prepared) -> None:
@@ -345,7 +296,6 @@ def heatmap_section(views: ActiveModel, texts: list[str], prepared: scale.Prepar
     if prepared.blocks is not None:
         block_heatmap_section(texts, prepared.vectors, prepared.blocks)
         return
-    vectors = prepared.vectors
     order = st.radio(
         "Order", ["Input order", "Clustered"], horizontal=True,
         key=persist("explore_order", "Clustered"),
@@ -354,46 +304,29 @@ def heatmap_section(views: ActiveModel, texts: list[str], prepared: scale.Prepar
     )  # fmt: skip
     n = len(texts)
     heatmap = backend.similarity_heatmap(
-        views, texts, vectors, rows=n, clustered=order == "Clustered",
+        views, texts, prepared.vectors, rows=n, clustered=order == "Clustered",
         show_values=n <= VALUES_MAX,
     )  # fmt: skip
     chart(heatmap.figure, "explore_heatmap")
-    similar, away = ("Orange", "purple") if presenter_mode() else ("Red", "blue")
-    st.caption(
-        f"{similar}: similar (cosine → 1), white: unrelated (≈ 0), {away}: pointing away (< 0). "
-        "Hover a cell for both sentences. The diagonal is each sentence with itself (1.000)."
-    )
+    st.caption(notes.explore_heatmap_colours(presenter_mode()))
     csv_download(
         "Download this similarity matrix (CSV)",
         lambda: similarity_table([texts[i] for i in heatmap.shown], heatmap.similarity),
-        "similarity_matrix.csv",
-        "explore_download_similarity",
-    )
+        "similarity_matrix.csv", "explore_download_similarity",
+    )  # fmt: skip
 
 
 def clicked_sentence(texts: list[str]) -> int:
-    """The row of the sentence picked by a click on the map or in the neighbour list (else 0):
-    a select box holds it up to SELECT_MAX sentences (`explore_focus`), a number past that."""
-    large = len(texts) > SELECT_MAX
-    row = clicked_point("explore_scatter")
-    if row is not None and row < len(texts):
-        if large:
-            st.session_state["explore_focus_number"] = row + 1
-        else:
-            st.session_state["explore_focus"] = texts[row]
-    if large:
-        return min(max(int(st.session_state.get("explore_focus_number", 1)), 1), len(texts)) - 1
-    focus = st.session_state.get("explore_focus")
-    return texts.index(focus) if focus in texts else 0
+    """The row of the sentence picked by a click on the map or in the neighbour list (else 0)."""
+    return clicked_row("explore_scatter", texts, FOCUS_KEYS, SELECT_MAX)
 
 
 def projection_of(
     active: ActiveModel, texts: list[str], vectors: np.ndarray, method: str, dims: int,
-    params: dict[str, float],
+    settings: tuple,
 ) -> ProjectionResult | None:  # fmt: skip
     """The map's coordinates: here and now for a few sentences, from a background job (with its
     progress) for many; None while that job runs or when it stopped."""
-    settings = tuple(sorted(params.items()))
     if len(texts) < scale.BACKGROUND_MIN:
         with st.spinner(f"Projecting {len(texts):,} sentences with {METHOD_NAMES[method]}…"):
             return backend.projection(active, tuple(texts), method, dims, settings, vectors)
@@ -402,10 +335,25 @@ def projection_of(
             active, texts, method, dims, settings, vectors, restart=restart
         ),
         "explore_map", "the projection", "The projection", wait=1.0,
-        caption=f"{METHOD_NAMES[method]} on {len(texts):,} sentences: progress by stage "
-        "(neighbours, then the layout, epoch by epoch). The neighbours and the vectors below are "
-        "ready.",
+        caption=notes.explore_projection_job(METHOD_NAMES[method], len(texts)),
     )  # fmt: skip
+
+
+def honesty_section(active: ActiveModel, texts: list[str], vectors: np.ndarray, method: str,
+                    dims: int, settings: tuple) -> None:  # fmt: skip
+    """How far the map can be trusted: the neighbours it keeps (judged on a sample of many)."""
+    trust = backend.map_honesty(active, tuple(texts), method, dims, settings, HONESTY_K, vectors)
+    if not trust.trust_k:
+        return
+    if len(texts) > backend.HONESTY_SAMPLE:
+        st.caption(notes.explore_honesty_sample(backend.HONESTY_SAMPLE, len(texts)))
+    metric_row(
+        {"Trustworthiness": f"{trust.trustworthiness:.3f}",
+         f"Neighbours kept (k = {trust.k})": f"{trust.mean_kept:.0%}"},
+        help={"Trustworthiness": "1 = no sentence has a map neighbour that is far from it "
+              "in the space (sklearn.manifold.trustworthiness)."},
+    )  # fmt: skip
+    st.caption(f"{honesty_reading(trust)} Compare the methods in the 🗺️ Map lab.")
 
 
 def map_section(
@@ -417,18 +365,14 @@ def map_section(
         "compare UMAP, PCA and t-SNE on the same sentences",
         "clusters move between methods; the cosine numbers do not",
     )
-    st.caption(
-        f"The vectors have {vectors.shape[1]} dimensions; a projection squeezes them onto a "
-        "screen. Distances on the map are approximate: trust the cosine numbers over the picture."
-    )
+    st.caption(notes.explore_map_intro(vectors.shape[1]))
     method, dims, params = projection_controls("explore")
+    settings = tuple(sorted(params.items()))
+    projection = None
     if method == "tsne" and len(texts) > scale.TSNE_MAX:
-        st.warning(
-            f"t-SNE takes up to {scale.TSNE_MAX:,} sentences (past that it runs for many "
-            f"minutes); with {len(texts):,}, pick UMAP or PCA."
-        )
-        return clicked_sentence(texts), None
-    projection = projection_of(active, texts, vectors, method, dims, params)
+        st.warning(notes.explore_tsne_limit(scale.TSNE_MAX, len(texts)))
+    else:
+        projection = projection_of(active, texts, vectors, method, dims, settings)
     if projection is None:
         return clicked_sentence(texts), None
     if projection.note:
@@ -436,26 +380,8 @@ def map_section(
     focus = clicked_sentence(texts)
     scatter = charts.projection_scatter(projection.coords, texts, labels, highlight=focus)
     chart(scatter, "explore_scatter", on_select="rerun", selection_mode="points")
-    st.caption(
-        f"{METHOD_NAMES[projection.method_used]} projection · hover a point to read it · "
-        "click a point to list its nearest neighbours below."
-    )
-    settings = tuple(sorted(params.items()))
-    trust = backend.map_honesty(active, tuple(texts), method, dims, settings, HONESTY_K, vectors)
-    if trust.trust_k:
-        if len(texts) > backend.HONESTY_SAMPLE:
-            st.caption(
-                f"Judged on {backend.HONESTY_SAMPLE:,} sentences drawn at random from the "
-                f"{len(texts):,} (their neighbours among themselves): every pair would take "
-                "minutes."
-            )
-        metric_row(
-            {"Trustworthiness": f"{trust.trustworthiness:.3f}",
-             f"Neighbours kept (k = {trust.k})": f"{trust.mean_kept:.0%}"},
-            help={"Trustworthiness": "1 = no sentence has a map neighbour that is far from it "
-                  "in the space (sklearn.manifold.trustworthiness)."},
-        )  # fmt: skip
-        st.caption(f"{honesty_reading(trust)} Compare the methods in the 🗺️ Map lab.")
+    st.caption(notes.explore_map(METHOD_NAMES[projection.method_used]))
+    honesty_section(active, texts, vectors, method, dims, settings)
     return focus, projection
 
 
@@ -473,7 +399,7 @@ def neighbours_section(
         return
     left, right = st.columns([3, 1])
     focus = row_picker(
-        texts, focus, ("explore_focus", "explore_focus_number"), SELECT_MAX, left,
+        texts, focus, FOCUS_KEYS, SELECT_MAX, left,
         help="The sentence whose closest neighbours are listed (a click on the map picks it too).",
     )  # fmt: skip
     if n > 2:  # a slider needs two different ends
@@ -487,11 +413,7 @@ def neighbours_section(
         right.caption("With two sentences, each is the other's only neighbour.")
     indices, scores = search.neighbours_of(focus, k)
     if search.method == "hnsw":
-        st.caption(
-            f"{n:,} sentences: the candidates come from a faiss HNSW index (8-bit vectors, built "
-            f"once past {limits.INDEX_SENTENCES:,} sentences), so a true neighbour can be missed; "
-            "every cosine shown is then computed exactly."
-        )
+        st.caption(notes.explore_hnsw(n, limits.INDEX_SENTENCES))
     neighbours = [texts[i] for i in indices]
     chart(charts.neighbor_bars(neighbours, scores.tolist()), "explore_neighbors")
     number_table(
@@ -539,25 +461,16 @@ def vectors_section(
         "download the vectors and open them in a spreadsheet",
         "single dimensions carry no meaning on their own",
     )
-    st.caption(
-        f"Each row is one sentence's {vectors.shape[1]}-d vector (unit length, so cosine = dot "
-        "product). Individual dimensions mean nothing on their own; only directions do."
-    )
+    st.caption(notes.explore_vectors(vectors.shape[1]))
     number_table(vectors_table(texts[:50], labels[:50], vectors[:50], max_dims=12))
     raw = vectors if imported is None else imported.vectors  # as imported, for the exports
     st.download_button(
         f"Download all {plural(len(texts), 'vector')} (CSV)",
         lambda: backend.embeddings_csv(active, texts, labels, raw),
         file_name="embeddings.csv", mime="text/csv", key="explore_download", on_click="ignore",
-        help="Cells that start like a spreadsheet formula (=, +, -, @) get a leading ' so a "
-        "spreadsheet shows them as text.",
+        help=notes.EXPLORE_CSV_FORMULAS,
     )  # fmt: skip
-    st.caption(
-        "The same vectors with their text, label and map coordinates, for other tools: the "
-        "[Embedding Projector](https://projector.tensorflow.org) (Load: vectors.tsv, then "
-        "metadata.tsv), Parquet (pandas, DuckDB, Spark; it imports back here with the model's "
-        "name) and NumPy. Files are built when you click."
-    )
+    st.caption(notes.EXPLORE_EXPORTS)
     model = imported.model if imported else None if is_session_model(active) else active.info.name
     download_buttons(
         EXPORT_FORMATS, "explore_export", texts=texts, labels=labels, vectors=raw,
@@ -571,41 +484,17 @@ def reference_demo_section(active: ActiveModel) -> None:
         "read the lesson's claim, then the real number",
         "two physics sentences score lower than a paraphrase: same subject is not same meaning",
     )
-    demo = load_preset("Reference demo: physics and tacos").texts
-    similarity = cosine_similarity_matrix(backend.embed_texts(active, [*demo, PARAPHRASE]))
-    st.markdown(
-        "The lesson encodes three sentences and promises that the two physics sentences score "
-        "**~0.6–0.8** and physics vs tacos **near zero**. Here is what the model really says:"
-    )
-    number_table(
-        {
-            "pair": [*REFERENCE_DEMO_CLAIMS, "physics ↔ its paraphrase"],
-            "sentence A": [demo[0]] * 3,
-            "sentence B": [demo[1], demo[2], PARAPHRASE],
-            "lesson claims": [*REFERENCE_DEMO_CLAIMS.values(), "(not in the lesson)"],
-            "this model": similarity[0, 1:4],
-        },
-        {"this model": "%.3f"},
-    )
-    st.markdown(
-        f"With **{active.info.short_name}** the two physics sentences score "
-        f"**{similarity[0, 1]:.3f}**: hardly closer than physics and tacos "
-        f"(**{similarity[0, 2]:.3f}**). The claim is wrong for this model, and the reason is the "
-        "lesson itself: the model learned from *pairs that mean the same thing* (duplicate "
-        "questions, paraphrases). Entanglement and superconductivity share a field, not a "
-        f"meaning, so their vectors are nearly orthogonal. A real paraphrase scores "
-        f"**{similarity[0, 3]:.3f}**. Cosine measures *same meaning*, not *same subject*: keep "
-        "that in mind before trusting a similarity threshold in a search system."
-    )
+    sentences = demo_sentences()
+    demo = ReferenceDemo.measure(sentences, backend.embed_texts(active, sentences))
+    st.markdown(notes.EXPLORE_REFERENCE_CLAIM)
+    number_table(demo.table(), {"this model": "%.3f"})
+    st.markdown(notes.explore_reference(active.info.short_name, *demo.cosines))
 
 
 def compare_section(active: ActiveModel, texts: list[str]) -> None:
     """The same sentences under the model in use and another one: heatmaps, maps, neighbours."""
     st.header("7 · Two models side by side")
-    st.caption(
-        "Try: compare the model in use with its random-weight copy, or with a copy fine-tuned on "
-        "the Loss lab. Notice which sentences change neighbours: that is what training changed."
-    )
+    st.caption(notes.EXPLORE_COMPARE_TRY)
     if not st.toggle(
         "Compare with another model", key=persist("explore_compare", False),
         help=f"Encodes the first {COMPARE_MAX} sentences with a second model (a fine-tuned copy, "
@@ -613,8 +502,7 @@ def compare_section(active: ActiveModel, texts: list[str]) -> None:
     ):  # fmt: skip
         return
     loaded = [*st.session_state.get("loaded_model_names", []), *backend.session_model_names()]
-    options = [name for name in dict.fromkeys([DEFAULT_MODEL, *loaded]) if name != active.info.name]
-    options.append(RANDOM_WEIGHTS)
+    options = comparison_choices(active.info.name, loaded, DEFAULT_MODEL, RANDOM_WEIGHTS)
     keep_if_in("explore_compare_with", options)
     choice = st.selectbox(
         "Compare the model in use with", options, key="explore_compare_with",
@@ -631,27 +519,17 @@ def compare_section(active: ActiveModel, texts: list[str]) -> None:
         backend.embed_texts(active, shown), backend.embed_texts(other, shown), k=min(3, len(shown) - 1)
     )  # fmt: skip
     names = (f"A: {active.info.short_name}", f"B: {other.info.short_name} ({other.info.source})")
-    matrices = {names[0]: result.similarity_a, names[1]: result.similarity_b,
-                "B − A": np.clip(result.difference, -1, 1)}  # fmt: skip
-    chart(charts.similarity_heatmaps(matrices, shown), "explore_compare_heatmaps")
+    chart(charts.similarity_heatmaps(result.heatmaps(names), shown), "explore_compare_heatmaps")
     metric_row(result.summary())
-    chart(
-        charts.aligned_maps(result.coords_a, result.coords_b, shown, names), "explore_compare_map"
-    )
-    st.caption(
-        "Each model's PCA map, B's turned, scaled and moved onto A's (Procrustes) so a sentence "
-        "sits in the same place when both models agree; grey lines join its two places. The "
-        "disparity is what is left: 0 = the same shape, 1 = nothing in common."
-    )
+    chart(charts.aligned_maps(result.coords_a, result.coords_b, shown, names),
+          "explore_compare_map")  # fmt: skip
+    st.caption(notes.EXPLORE_ALIGNED_MAPS)
     number_table(result.changes_table(shown, 8), {"kept": "%.2f"}, key="explore_compare_changes")
 
 
 active = page_setup("Explore", "🔭", ExploreState)
 st.title("🔭 Explore the embedding space")
-st.caption(
-    "Each sentence becomes one vector. Sentences that mean similar things should point the same "
-    "way: their cosine similarity is close to 1. Unrelated ones sit near 0."
-)
+st.caption(notes.EXPLORE_INTRO)
 prepared = None
 with section("sentences"):
     texts, labels, imported = sentences_section()
