@@ -362,3 +362,30 @@ def explore_generated(n: int, topics: int) -> str:
         f"{n:,} distinct sentences on {topics} topics: the same for the same "
         "seed, made on this machine without the internet."
     )
+
+
+def explore_sources(limits_text: str, vectors: str) -> str:
+    """The help of the choice of source: the limits, and what the `vectors` source is."""
+    return (
+        f"{limits_text} {vectors}: vectors made elsewhere (another model, an API, the batch "
+        "embedder `python -m components.batch_embed`), with their texts and labels."
+    )
+
+
+EXPLORE_PREDICT_HELP = (
+    "Five pairs chosen across the whole range of cosines. Guess their order, then "
+    "compare with the model: the heatmap stays hidden until you press Reveal."
+)
+
+EXPLORE_ORDER_HELP = (
+    "Clustered puts sentences that are similar to each other next to each other, so "
+    "topics show up as blocks along the diagonal."
+)
+
+
+def explore_compare(most: int) -> str:
+    """What the comparison of two models encodes (the first `most` sentences)."""
+    return (
+        f"Encodes the first {most} sentences with a second model (a fine-tuned copy, "
+        "another loaded model, or the same architecture with random weights)."
+    )

@@ -30,3 +30,12 @@ def similarity_table(texts: Sequence[str], similarity: np.ndarray) -> pd.DataFra
     table = pd.DataFrame(np.asarray(similarity, dtype=np.float64), columns=headers)
     table.insert(0, "sentence", headers)
     return table
+
+
+def hits_table(
+    column: str, texts: Sequence[str], labels: Sequence[str], indices: np.ndarray,
+    scores: np.ndarray,
+) -> dict[str, list]:  # fmt: skip
+    """The rows `indices` (best first) with their text under `column`, label and cosine."""
+    return {column: [texts[i] for i in indices], "label": [labels[i] for i in indices],
+            "cosine": list(scores)}  # fmt: skip

@@ -328,7 +328,8 @@ def kept_uploads(
     help: str | None = None,
 ) -> list[tuple[str, bytes]]:
     """A multi-file uploader whose files (name, bytes) this session keeps under `{key}_files`,
-    so they survive a visit to another page (the uploader itself forgets them).
+    so they survive a visit to another page (the uploader itself forgets them). Stops the page
+    (like `kept_text_upload`) when there is none.
 
     Args:
         check: called with the files' sizes before they are kept; its `InputError` is shown and
@@ -351,7 +352,11 @@ def kept_uploads(
     )
     if st.session_state.get(f"{key}_error"):
         st.error(st.session_state[f"{key}_error"])
-    return st.session_state.get(f"{key}_files") or []
+    files = st.session_state.get(f"{key}_files") or []
+    if not files:
+        st.info("Choose the files, or switch back to typing. Your typed text is kept.")
+        st.stop()
+    return files
 
 
 def read_once(upload: Any, key: str, read: Callable[[bytes, str], list[Message]]) -> None:

@@ -26,8 +26,8 @@ from components.reference_demo import ReferenceDemo, demo_sentences
 from components.samples import DEFAULT_PRESET, PRESETS, load_preset
 from components.search import top_k
 from components.sentence_input import colour_labels, read_sentence_file, truncation_warning
-from components.similarity import mean_pairwise_cosine
-from components.tables import similarity_table, vectors_table
+from components.similarity import vector_figures
+from components.tables import hits_table, similarity_table, vectors_table
 from components.texts import (
     ParsedInput,
     guess_text_column,
@@ -121,9 +121,6 @@ def own_vectors() -> tuple[ParsedInput, ImportedVectors]:
         f"Your vectors: {FORMATS_HELP}", VECTOR_TYPES, "explore_vectors", check_upload_size,
         help=notes.EXPLORE_VECTORS_HELP,
     )  # fmt: skip
-    if not files:
-        st.info("Choose the files, or switch back to typing. Your typed text is kept.")
-        st.stop()
     imported = backend.imported_vectors(files)
     st.caption(describe(imported))
     show_messages(imported.messages)
@@ -153,17 +150,14 @@ def sentences_section() -> tuple[list[str], list[str], ImportedVectors | None]:
     """The sentences, their colour labels ("" for none) and the user's own vectors when they
     brought them; stops the page when there are no sentences."""
     st.header("1 · Your sentences")
-    try_notice(
-        "type two sentences that share words but not meaning",
-        "duplicates and blank lines are merged, and every line becomes one vector",
-    )
+    try_notice("type two sentences that share words but not meaning",
+               "duplicates and blank lines are merged, and every line becomes one vector")  # fmt: skip
     if "_explore_text" not in st.session_state:  # first visit: the default preset, no typing
         use_preset(DEFAULT_PRESET)
     source = st.radio(
         "Where the sentences come from", [TYPE, UPLOAD, GENERATE, VECTORS], horizontal=True,
         key=persist("explore_source", TYPE),
-        help=f"{scale.LIMITS_TEXT} {VECTORS}: vectors made elsewhere (another model, an API, the batch "
-        "embedder `python -m components.batch_embed`), with their texts and labels.",
+        help=notes.explore_sources(scale.LIMITS_TEXT, VECTORS),
     )  # fmt: skip
     imported = None
     if source == VECTORS:
@@ -194,10 +188,8 @@ def prepare_views(
     views: ActiveModel, texts: list[str], vectors: np.ndarray | None = None
 ) -> scale.Prepared | None:
     """The vectors (n, dim) of the texts (or the user's own) and what the views need of them:
-    from this session's background job past `scale.BACKGROUND_MIN` sentences (its progress
-    redrawn every second while the rest of the page is drawn; None while it runs, or when it
-    stopped); below that here and now, with exact neighbours and, past `scale.HEATMAP_MAX`,
-    heatmap blocks (k-means on at most 2,000 rows: about a second)."""
+    past `scale.BACKGROUND_MIN` sentences from a background job (None while it runs or after it
+    stopped), below that here and now (heatmap blocks past `scale.HEATMAP_MAX`)."""
     fits_in_memory(views, len(texts))
     if len(texts) >= scale.BACKGROUND_MIN:
         st.caption(scale.memory_note(len(texts), views.info.dimension))
@@ -215,10 +207,7 @@ def prepare_views(
 
 def summary(noun: str, vectors: np.ndarray, third: tuple[str, str]) -> None:
     """A row of figures: how many, the vector size, `third` (label, value), the mean cosine."""
-    metric_row({
-        noun: f"{len(vectors):,}", "Vector size": f"{vectors.shape[1]} d", third[0]: third[1],
-        "Mean cosine (pairs)": f"{mean_pairwise_cosine(vectors):.3f}" if len(vectors) > 1 else "—",
-    })  # fmt: skip
+    metric_row(vector_figures(noun, vectors, third))
 
 
 def encode_section(active: ActiveModel, texts: list[str]) -> scale.Prepared | None:
@@ -241,8 +230,7 @@ def predict_section(texts: list[str], vectors: np.ndarray) -> None:
     if len(texts) < 3 or not st.toggle(
         "Predict first: rank a few pairs before the heatmap appears",
         key=persist("explore_predict", False),
-        help="Five pairs chosen across the whole range of cosines. Guess their order, then "
-        "compare with the model: the heatmap stays hidden until you press Reveal.",
+        help=notes.EXPLORE_PREDICT_HELP,
     ):  # fmt: skip
         return
     pairs = pick_pairs(vectors, count=5, seed=len(texts))
@@ -288,10 +276,8 @@ def block_heatmap_section(texts: list[str], vectors: np.ndarray, blocks: BlockSu
 
 def heatmap_section(views: ActiveModel, texts: list[str], prepared: scale.Prepared) -> None:
     st.header("2 · Cosine similarity of every pair")
-    try_notice(
-        "switch between input order and clustered",
-        "topics form blocks on the diagonal; paraphrases are the darkest cells off it",
-    )
+    try_notice("switch between input order and clustered",
+               "topics form blocks on the diagonal; paraphrases are the darkest cells off it")  # fmt: skip
     st.latex(r"\cos(u, v) = \frac{u \cdot v}{\lVert u \rVert \, \lVert v \rVert}")
     if prepared.blocks is not None:
         block_heatmap_section(texts, prepared.vectors, prepared.blocks)
@@ -299,8 +285,7 @@ def heatmap_section(views: ActiveModel, texts: list[str], prepared: scale.Prepar
     order = st.radio(
         "Order", ["Input order", "Clustered"], horizontal=True,
         key=persist("explore_order", "Clustered"),
-        help="Clustered puts sentences that are similar to each other next to each other, so "
-        "topics show up as blocks along the diagonal.",
+        help=notes.EXPLORE_ORDER_HELP,
     )  # fmt: skip
     n = len(texts)
     heatmap = backend.similarity_heatmap(
@@ -361,10 +346,8 @@ def map_section(
 ) -> tuple[int, ProjectionResult | None]:
     """The projection of every sentence; returns the sentence picked on it, and the map."""
     st.header("3 · A map of the space")
-    try_notice(
-        "compare UMAP, PCA and t-SNE on the same sentences",
-        "clusters move between methods; the cosine numbers do not",
-    )
+    try_notice("compare UMAP, PCA and t-SNE on the same sentences",
+               "clusters move between methods; the cosine numbers do not")  # fmt: skip
     st.caption(notes.explore_map_intro(vectors.shape[1]))
     method, dims, params = projection_controls("explore")
     settings = tuple(sorted(params.items()))
@@ -389,10 +372,8 @@ def neighbours_section(
     texts: list[str], labels: list[str], search: NeighbourSearch, focus: int
 ) -> None:
     st.header("4 · Nearest neighbours")
-    try_notice(
-        "click a point on the map, then a look-alike sentence",
-        "a neighbour by cosine can sit far away on the map",
-    )
+    try_notice("click a point on the map, then a look-alike sentence",
+               "a neighbour by cosine can sit far away on the map")  # fmt: skip
     n = len(texts)
     if n < 2:
         st.info("Add a second sentence to see neighbours.")
@@ -402,24 +383,19 @@ def neighbours_section(
         texts, focus, FOCUS_KEYS, SELECT_MAX, left,
         help="The sentence whose closest neighbours are listed (a click on the map picks it too).",
     )  # fmt: skip
-    if n > 2:  # a slider needs two different ends
-        keep_in_range("explore_k", 1, min(20, n - 1))
-        k = right.slider(
-            "How many", 1, min(20, n - 1), key=persist("explore_k", min(5, n - 1)),
-            help="How many of the closest sentences to list, by cosine.",
-        )  # fmt: skip
+    most = min(20, n - 1)
+    if most > 1:  # a slider needs two different ends
+        keep_in_range("explore_k", 1, most)
+        k = right.slider("How many", 1, most, key=persist("explore_k", min(5, most)),
+                         help="How many of the closest sentences to list, by cosine.")  # fmt: skip
     else:
         k = 1
         right.caption("With two sentences, each is the other's only neighbour.")
     indices, scores = search.neighbours_of(focus, k)
     if search.method == "hnsw":
         st.caption(notes.explore_hnsw(n, limits.INDEX_SENTENCES))
-    neighbours = [texts[i] for i in indices]
-    chart(charts.neighbor_bars(neighbours, scores.tolist()), "explore_neighbors")
-    number_table(
-        {"neighbour": neighbours, "label": [labels[i] for i in indices], "cosine": scores},
-        {"cosine": "%.4f"},
-    )
+    chart(charts.neighbor_bars([texts[i] for i in indices], scores.tolist()), "explore_neighbors")
+    number_table(hits_table("neighbour", texts, labels, indices, scores), {"cosine": "%.4f"})
 
 
 def search_section(
@@ -445,11 +421,8 @@ def search_section(
     if query.strip():
         query_vector = backend.embed_texts(active, [query])[0]  # (dim,)
         indices, scores = top_k(query_vector, vectors, min(10, len(texts)))
-        number_table(
-            {"sentence": [texts[i] for i in indices], "label": [labels[i] for i in indices],
-             "cosine": scores}, {"cosine": "%.4f"},
-            container=st.container(key="explore_query_results"),
-        )  # fmt: skip
+        number_table(hits_table("sentence", texts, labels, indices, scores), {"cosine": "%.4f"},
+                     container=st.container(key="explore_query_results"))  # fmt: skip
 
 
 def vectors_section(
@@ -457,10 +430,8 @@ def vectors_section(
     projection: ProjectionResult | None, imported: ImportedVectors | None,
 ) -> None:  # fmt: skip
     st.header("5 · The vectors themselves")
-    try_notice(
-        "download the vectors and open them in a spreadsheet",
-        "single dimensions carry no meaning on their own",
-    )
+    try_notice("download the vectors and open them in a spreadsheet",
+               "single dimensions carry no meaning on their own")  # fmt: skip
     st.caption(notes.explore_vectors(vectors.shape[1]))
     number_table(vectors_table(texts[:50], labels[:50], vectors[:50], max_dims=12))
     raw = vectors if imported is None else imported.vectors  # as imported, for the exports
@@ -480,10 +451,8 @@ def vectors_section(
 
 def reference_demo_section(active: ActiveModel) -> None:
     st.header("6 · The lesson's demo, with real numbers")
-    try_notice(
-        "read the lesson's claim, then the real number",
-        "two physics sentences score lower than a paraphrase: same subject is not same meaning",
-    )
+    try_notice("read the lesson's claim, then the real number", "two physics sentences score "
+               "lower than a paraphrase: same subject is not same meaning")  # fmt: skip
     sentences = demo_sentences()
     demo = ReferenceDemo.measure(sentences, backend.embed_texts(active, sentences))
     st.markdown(notes.EXPLORE_REFERENCE_CLAIM)
@@ -497,8 +466,7 @@ def compare_section(active: ActiveModel, texts: list[str]) -> None:
     st.caption(notes.EXPLORE_COMPARE_TRY)
     if not st.toggle(
         "Compare with another model", key=persist("explore_compare", False),
-        help=f"Encodes the first {COMPARE_MAX} sentences with a second model (a fine-tuned copy, "
-        "another loaded model, or the same architecture with random weights).",
+        help=notes.explore_compare(COMPARE_MAX),
     ):  # fmt: skip
         return
     loaded = [*st.session_state.get("loaded_model_names", []), *backend.session_model_names()]
