@@ -30,6 +30,11 @@ class PairRankingScore:
     cosines: np.ndarray  # (pairs,)
     reading: str  # one sentence for the learner
 
+    def figures(self) -> dict[str, str]:
+        """ρ for a row of metrics, signed to two decimals ("—" when there is no order)."""
+        rho = "—" if np.isnan(self.rho) else f"{self.rho:+.2f}"
+        return {"Spearman ρ, your order vs the model's": rho}
+
     def table(self, pairs: list[str]) -> dict[str, object]:
         """Columns of a table, one row per pair: its text, both ranks and the model's cosine."""
         return {"pair": pairs, "your rank": self.student_ranks, "model's rank": self.model_ranks,

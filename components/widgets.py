@@ -35,7 +35,7 @@ from components.samples import (
     load_triplet_preset,
 )
 from components.share_links import PRESENT_PARAM, URL_LIMIT, decode_link, encode_link
-from components.texts import InputError, Message, csv_bytes, first_lines, within_chars
+from components.texts import InputError, Level, Message, csv_bytes, first_lines, within_chars
 from components.training_setup import StepCallback
 from components.triplets import COLUMNS as TRIPLET_COLUMNS
 from components.triplets import MAX_TABLE_ROWS, append_pasted, read_triplet_csv, table_csv
@@ -171,6 +171,15 @@ def try_notice(try_: str, notice: str) -> None:
 def show_messages(messages: Iterable[Message]) -> None:
     for message in messages:
         {"info": st.info, "warning": st.warning, "error": st.error}[message.level](message.text)
+
+
+def show_message(level: Level, text: str | None, *, stop: bool = False) -> None:
+    """A message box of `level` when there is a `text` (none for None or ""), then, when `stop`,
+    the end of the page."""
+    if text:
+        show_messages([Message(level, text)])
+        if stop:
+            st.stop()
 
 
 def page_setup(title: str, icon: str, state_type: type | None = None) -> backend.ActiveModel:

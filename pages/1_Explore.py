@@ -62,6 +62,7 @@ from components.widgets import (
     section,
     select_pair,
     share_sentences,
+    show_message,
     show_messages,
     try_notice,
     wait_for_reveal,
@@ -87,15 +88,11 @@ def use_preset(name: str) -> None:
 
 
 def typed_sentences() -> ParsedInput:
-    preset_picker(
-        "Start from a preset", PRESETS, "explore_preset", DEFAULT_PRESET, use_preset,
-        help=notes.EXPLORE_PRESET_HELP,
-    )  # fmt: skip
+    preset_picker("Start from a preset", PRESETS, "explore_preset", DEFAULT_PRESET, use_preset,
+                  help=notes.EXPLORE_PRESET_HELP)  # fmt: skip
     st.caption(PRESETS[st.session_state["explore_preset"]].description)
-    text = limited_text(
-        st.text_area, "One sentence per line", "explore_text", "", limits.EXPLORE_CHARS,
-        height=220, help=notes.EXPLORE_TEXT_HELP,
-    )  # fmt: skip
+    text = limited_text(st.text_area, "One sentence per line", "explore_text", "",
+                        limits.EXPLORE_CHARS, height=220, help=notes.EXPLORE_TEXT_HELP)  # fmt: skip
     return parse_lines(text, st.session_state.get("explore_labels"))
 
 
@@ -108,19 +105,15 @@ def uploaded_sentences() -> ParsedInput:
     if not name.lower().endswith(".csv"):
         return parse_lines(content)
     table = parse_csv(content).table
-    text, label = column_pickers(
-        list(table.columns), guess_text_column(table), None,
-        ("explore_text_column", "explore_label_column"),
-    )  # fmt: skip
+    text, label = column_pickers(list(table.columns), guess_text_column(table), None,
+                                 ("explore_text_column", "explore_label_column"))  # fmt: skip
     return texts_from_table(table, text, label)
 
 
 def own_vectors() -> tuple[ParsedInput, ImportedVectors]:
     """Vectors made elsewhere, with the texts and labels of their metadata columns."""
-    files = kept_uploads(
-        f"Your vectors: {FORMATS_HELP}", VECTOR_TYPES, "explore_vectors", check_upload_size,
-        help=notes.EXPLORE_VECTORS_HELP,
-    )  # fmt: skip
+    files = kept_uploads(f"Your vectors: {FORMATS_HELP}", VECTOR_TYPES, "explore_vectors",
+                         check_upload_size, help=notes.EXPLORE_VECTORS_HELP)  # fmt: skip
     imported = backend.imported_vectors(files)
     st.caption(describe(imported))
     show_messages(imported.messages)
@@ -135,11 +128,8 @@ def own_vectors() -> tuple[ParsedInput, ImportedVectors]:
 def generated_sentences() -> ParsedInput:
     """A corpus of up to 100,000 sentences grown offline from the shipped texts."""
     left, right = st.columns([3, 1])
-    n = left.slider(
-        "Sentences", 1_000, scale.MAX_SENTENCES, step=1_000,
-        key=persist("explore_generate_n", 20_000),
-        help=notes.EXPLORE_GENERATE_HELP,
-    )  # fmt: skip
+    n = left.slider("Sentences", 1_000, scale.MAX_SENTENCES, step=1_000,
+                    key=persist("explore_generate_n", 20_000), help=notes.EXPLORE_GENERATE_HELP)  # fmt: skip
     seed = right.number_input("Seed", 0, 999, key=persist("explore_generate_seed", 0))
     corpus = backend.generated_corpus(int(n), int(seed))
     st.caption(notes.explore_generated(n, len(set(corpus.labels))))
@@ -159,29 +149,14 @@ def sentences_section() -> tuple[list[str], list[str], ImportedVectors | None]:
         key=persist("explore_source", TYPE),
         help=notes.explore_sources(scale.LIMITS_TEXT, VECTORS),
     )  # fmt: skip
-    imported = None
-    if source == VECTORS:
-        parsed, imported = own_vectors()
-    elif source == GENERATE:
-        parsed = generated_sentences()
-    else:
-        parsed = typed_sentences() if source == TYPE else uploaded_sentences()
+    sources = {TYPE: typed_sentences, UPLOAD: uploaded_sentences, GENERATE: generated_sentences}
+    parsed, imported = own_vectors() if source == VECTORS else (sources[source](), None)
     show_messages(parsed.messages)
-    texts = parsed.texts
-    if not texts:
+    if not parsed.texts:
         st.stop()
-    labels, warning = colour_labels(parsed.labels, len(texts), MAX_COLOURS)
-    if warning:
-        st.warning(warning)
-    return texts, labels, imported
-
-
-def fits_in_memory(active: ActiveModel, n: int) -> None:
-    """In public mode, refuse (politely, with the figures) a corpus this session cannot hold."""
-    refusal = scale.memory_refusal(n, active.info.dimension, scale.public_mode())
-    if refusal:
-        st.error(refusal)
-        st.stop()
+    labels, warning = colour_labels(parsed.labels, len(parsed.texts), MAX_COLOURS)
+    show_message("warning", warning)
+    return parsed.texts, labels, imported
 
 
 def prepare_views(
@@ -190,7 +165,8 @@ def prepare_views(
     """The vectors (n, dim) of the texts (or the user's own) and what the views need of them:
     past `scale.BACKGROUND_MIN` sentences from a background job (None while it runs or after it
     stopped), below that here and now (heatmap blocks past `scale.HEATMAP_MAX`)."""
-    fits_in_memory(views, len(texts))
+    refusal = scale.memory_refusal(len(texts), views.info.dimension, scale.public_mode())
+    show_message("error", refusal, stop=True)  # in public mode: a corpus this session can't hold
     if len(texts) >= scale.BACKGROUND_MIN:
         st.caption(scale.memory_note(len(texts), views.info.dimension))
         return job_result(
@@ -199,15 +175,9 @@ def prepare_views(
             caption=f"{len(texts):,} sentences: preparing them in the background.",
         )  # fmt: skip
     vectors = backend.embed_texts(views, texts) if vectors is None else vectors
-    blocks = None
-    if len(texts) > scale.HEATMAP_MAX:
-        blocks = backend.heatmap_blocks(views, tuple(texts), vectors)
+    many = len(texts) > scale.HEATMAP_MAX  # blocks: k-means on at most 2,000 rows (~1 s)
+    blocks = backend.heatmap_blocks(views, tuple(texts), vectors) if many else None
     return scale.Prepared(vectors, [], NeighbourSearch(vectors), blocks)
-
-
-def summary(noun: str, vectors: np.ndarray, third: tuple[str, str]) -> None:
-    """A row of figures: how many, the vector size, `third` (label, value), the mean cosine."""
-    metric_row(vector_figures(noun, vectors, third))
 
 
 def encode_section(active: ActiveModel, texts: list[str]) -> scale.Prepared | None:
@@ -217,10 +187,10 @@ def encode_section(active: ActiveModel, texts: list[str]) -> scale.Prepared | No
     if result is None:
         return None
     counts = result.token_counts or backend.token_counts(active, tuple(texts))
-    warning = truncation_warning(counts, active.info.max_tokens)
-    if warning:
-        st.warning(warning)
-    summary("Sentences", result.vectors, ("Longest sentence", f"{max(counts)} tokens"))
+    show_message("warning", truncation_warning(counts, active.info.max_tokens))
+    metric_row(
+        vector_figures("Sentences", result.vectors, ("Longest sentence", f"{max(counts)} tokens"))
+    )
     st.caption(f"Vectors made by **{backend.encoder_backend(active)}** (sidebar: encoder backend).")
     return result
 
@@ -234,16 +204,14 @@ def predict_section(texts: list[str], vectors: np.ndarray) -> None:
     ):  # fmt: skip
         return
     pairs = pick_pairs(vectors, count=5, seed=len(texts))
+    names = pair_names(texts, pairs)
     st.markdown(notes.EXPLORE_RANK_PAIRS)
-    ranks = rank_inputs(pair_names(texts, pairs), "explore_rank", "pair")
+    ranks = rank_inputs(names, "explore_rank", "pair")
     wait_for_reveal("explore_predict", "\n".join(texts), "The heatmap, the map and the neighbours")
     score = score_pair_ranking(ranks, pair_cosines(vectors, pairs))
-    metric_row({"Spearman ρ, your order vs the model's": "—" if np.isnan(score.rho)
-                else f"{score.rho:+.2f}"})  # fmt: skip
-    number_table(
-        score.table(pair_names(texts, pairs)),
-        {"your rank": "%.1f", "model's rank": "%.1f", "cosine": "%.3f"}, key="explore_predict_table",
-    )  # fmt: skip
+    metric_row(score.figures())
+    number_table(score.table(names), {"your rank": "%.1f", "model's rank": "%.1f", "cosine": "%.3f"},
+                 key="explore_predict_table")  # fmt: skip
     st.caption(notes.explore_ranking(score.reading))
 
 
@@ -256,7 +224,7 @@ def imported_section(views: ActiveModel, imported: ImportedVectors) -> scale.Pre
     result = prepare_views(views, texts, vectors)
     if result is not None:
         made_by = imported.model.split("/")[-1] if imported.model else "unknown"
-        summary("Vectors", vectors, ("Made by", made_by))
+        metric_row(vector_figures("Vectors", vectors, ("Made by", made_by)))
     return result
 
 

@@ -11,7 +11,7 @@ from components import lab_notes as notes
 from components.encoder import embed
 from components.imported_vectors import describe
 from components.model_comparison import compare_models, comparison_choices
-from components.predictions import pair_cosines, pair_names
+from components.predictions import pair_cosines, pair_names, score_pair_ranking
 from components.reference_demo import ReferenceDemo, demo_sentences
 from components.samples import PARAPHRASE, REFERENCE_DEMO_CLAIMS
 from components.similarity import vector_figures
@@ -78,3 +78,12 @@ def test_describe_an_import(rows, model_name, words):
     imported = ImportedVectors(np.zeros((rows, 4), np.float32), pd.DataFrame(index=range(rows)),
                                "v.npy", "sha", model_name)  # fmt: skip
     assert describe(imported) == f"Read **v.npy**: {words}."
+
+
+def test_ranking_figures_sign_rho_or_say_there_is_none():
+    assert score_pair_ranking([1, 2, 3], [0.9, 0.5, 0.1]).figures() == {
+        "Spearman ρ, your order vs the model's": "+1.00"
+    }
+    assert score_pair_ranking([1, 1, 1], [0.9, 0.5, 0.1]).figures() == {
+        "Spearman ρ, your order vs the model's": "—"
+    }
