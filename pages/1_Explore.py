@@ -262,16 +262,9 @@ def heatmap_section(views: ActiveModel, texts: list[str], prepared: scale.Prepar
     )  # fmt: skip
     chart(heatmap.figure, "explore_heatmap")
     st.caption(notes.explore_heatmap_colours(presenter_mode()))
-    csv_download(
-        "Download this similarity matrix (CSV)",
-        lambda: similarity_table([texts[i] for i in heatmap.shown], heatmap.similarity),
-        "similarity_matrix.csv", "explore_download_similarity",
-    )  # fmt: skip
-
-
-def clicked_sentence(texts: list[str]) -> int:
-    """The row of the sentence picked by a click on the map or in the neighbour list (else 0)."""
-    return clicked_row("explore_scatter", texts, FOCUS_KEYS, SELECT_MAX)
+    csv_download("Download this similarity matrix (CSV)",
+                 lambda: similarity_table([texts[i] for i in heatmap.shown], heatmap.similarity),
+                 "similarity_matrix.csv", "explore_download_similarity")  # fmt: skip
 
 
 def projection_of(
@@ -319,16 +312,15 @@ def map_section(
     st.caption(notes.explore_map_intro(vectors.shape[1]))
     method, dims, params = projection_controls("explore")
     settings = tuple(sorted(params.items()))
+    focus = clicked_row("explore_scatter", texts, FOCUS_KEYS, SELECT_MAX)  # or in the list below
     projection = None
     if method == "tsne" and len(texts) > scale.TSNE_MAX:
         st.warning(notes.explore_tsne_limit(scale.TSNE_MAX, len(texts)))
     else:
         projection = projection_of(active, texts, vectors, method, dims, settings)
     if projection is None:
-        return clicked_sentence(texts), None
-    if projection.note:
-        st.info(projection.note)
-    focus = clicked_sentence(texts)
+        return focus, None
+    show_message("info", projection.note)
     scatter = charts.projection_scatter(projection.coords, texts, labels, highlight=focus)
     chart(scatter, "explore_scatter", on_select="rerun", selection_mode="points")
     st.caption(notes.explore_map(METHOD_NAMES[projection.method_used]))

@@ -39,11 +39,11 @@ from components.widgets import (
     page_setup,
     persist,
     plural,
-    revealed,
     section,
     show_messages,
     triplet_table,
     try_notice,
+    wait_for_reveal,
 )
 
 FINE_TUNED = "fine-tuned copy"  # the sidebar label of this session's trained model
@@ -140,9 +140,9 @@ def guess_hard_triplets(triplets: tri.Triplets, losses: BatchLosses) -> None:
         format_func=lambda i: f"{triplets.rows[i] + 1}. {triplets.anchors[i]} → {triplets.negatives[i]}",
         help="Hard: cos(anchor, negative) ≥ cos(anchor, positive). Shared words are a trap.",
     )  # fmt: skip
-    if not revealed("loss_predict", "\n".join(triplets.texts())):
-        st.info("The loss table and everything below appear when you press **Reveal**.")
-        st.stop()
+    wait_for_reveal(
+        "loss_predict", "\n".join(triplets.texts()), "The loss table and everything below"
+    )
     score = score_class_guess(guess, losses.classes, {"hard"})
     metric_row(score.metrics("your guesses that are hard", "hard ones you found"))
     st.caption(score.details([row + 1 for row in triplets.rows], "hard"))
