@@ -35,7 +35,7 @@ import pandas as pd
 import streamlit as st
 
 from components import limits, result_cache
-from components.allocator import limit_malloc_arenas, trim_memory
+from components.allocator import fix_mmap_threshold, limit_malloc_arenas, trim_memory
 from components.chunking import Chunk, chunk_text
 from components.clusters import Clustering, ClusterMethod, cluster_sentences
 from components.documents import LoadedDocument, from_upload
@@ -83,6 +83,7 @@ if TYPE_CHECKING:
 # Before the sessions' threads allocate: every thread that contends for the heap would get its own
 # glibc arena (up to 8 per core), and arenas rarely give memory back (docs/memory.md).
 limit_malloc_arenas(2)
+fix_mmap_threshold()  # big blocks go back to the system when freed
 one_thread_per_call()  # BLAS / OpenMP: one thread per call (components/native_threads.py)
 
 T = TypeVar("T")
