@@ -19,14 +19,23 @@ FixedMode = Literal["cls", "mean", "max", "mean_sqrt_len"]
 FIXED_MODES: tuple[FixedMode, ...] = ("cls", "mean", "max", "mean_sqrt_len")
 
 
+def check_shapes(tokens_shape: tuple[int, ...], mask_shape: tuple[int, ...]) -> None:
+    """The one shape check of pooling's inputs (numpy here, torch in `components.pooling`).
+
+    Raises:
+        ValueError: token vectors that are not (batch, tokens, dim) with a (batch, tokens) mask.
+    """
+    if len(tokens_shape) != 3 or tuple(mask_shape) != tuple(tokens_shape[:2]):
+        raise ValueError(
+            f"expected token_embeddings (batch, tokens, dim) and attention_mask (batch, tokens); "
+            f"got {tuple(tokens_shape)} and {tuple(mask_shape)}"
+        )
+
+
 def _checked(token_embeddings: np.ndarray, attention_mask: np.ndarray, mode: str):
     tokens = np.asarray(token_embeddings)
     mask = np.asarray(attention_mask)
-    if tokens.ndim != 3 or mask.shape != tokens.shape[:2]:
-        raise ValueError(
-            f"expected token_embeddings (batch, tokens, dim) and attention_mask (batch, tokens); "
-            f"got {tokens.shape} and {mask.shape}"
-        )
+    check_shapes(tokens.shape, mask.shape)
     if mode not in FIXED_MODES:
         raise ValueError(f"unknown pooling mode {mode!r}; choose one of {', '.join(FIXED_MODES)}")
     return tokens, mask != 0

@@ -730,8 +730,9 @@ def cache_stats() -> str:
     """One line about the shared result caches (for the sidebar)."""
     stats = STORE.stats()
     running, waiting = QUEUE.snapshot()
+    used = stats.bytes / 2**20
     return (
-        f"Server: {stats.bytes / 2**20:,.0f} of {stats.max_bytes / 2**20:,.0f} MB of cached "
+        f"Server: {used:,.{1 if used < 10 else 0}f} of {stats.max_bytes / 2**20:,.0f} MB of cached "
         f"results · heavy jobs: {running} running, {waiting} waiting"
     )
 

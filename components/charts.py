@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import html
 import textwrap
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 import plotly.graph_objects as go
@@ -200,7 +200,7 @@ def neighbor_bars(texts: Sequence[str], scores: Sequence[float]) -> go.Figure:
     return figure
 
 
-# ---------------------------------------------------------------- Tokens & pooling lab (issue 4)
+# ---------------------------------------------------------------- Tokens & pooling lab
 def token_share_heatmap(
     shares: np.ndarray, row_names: Sequence[str], pieces: Sequence[str]
 ) -> go.Figure:
@@ -427,3 +427,28 @@ def aligned_maps(
         legend={"orientation": "h", "y": 1.08},
     )  # fmt: skip
     return figure
+
+
+def spearman_bars(values: Mapping[str, float], colors: Sequence[str], title: str) -> go.Figure:
+    """Spearman ρ of a few poolings or models as bars; the axis reaches below 0 when needed."""
+    return quality_bars(
+        list(values), list(values.values()), axis_title="Spearman ρ", colors=colors,
+        value_range=(min(0.0, *values.values()), 1.0), title=title,
+    )  # fmt: skip
+
+
+def mode_quality_bars(
+    scores: Mapping[str, tuple[float, float]], n_pairs: int, n_triplets: int, colors: Sequence[str]
+) -> tuple[go.Figure, go.Figure]:
+    """Two bar charts of the pooling modes `scores` (mode -> (Spearman, triplet accuracy)): the
+    Spearman on `n_pairs` scored pairs, and the triplet accuracy on `n_triplets` triplets."""
+    modes = list(scores)
+    spearman = quality_bars(
+        modes, [scores[mode][0] for mode in modes], axis_title="Spearman ρ", colors=colors,
+        title=f"Spearman: cosine vs human scores ({n_pairs} pairs)",
+    )  # fmt: skip
+    accuracy = quality_bars(
+        modes, [scores[mode][1] for mode in modes], axis_title="accuracy", colors=colors,
+        title=f"Triplet accuracy: cos(a, p) > cos(a, n) ({n_triplets} triplets)",
+    )  # fmt: skip
+    return spearman, accuracy

@@ -7,6 +7,7 @@ words the UI can show; no library traceback reaches the user.
 from __future__ import annotations
 
 import io
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from components import limits
@@ -104,6 +105,57 @@ def from_upload(data: bytes, filename: str) -> LoadedDocument:
         return _checked(filename, pdf_text(data, filename), "upload", [])
     text, messages = decode_upload(data, filename)
     return _checked(filename, text, "upload", list(messages))
+
+
+def read_uploads(
+    uploads: Sequence[tuple[str, bytes]], read: Callable[[bytes, str], LoadedDocument]
+) -> tuple[list[LoadedDocument], list[Message]]:
+    """The uploaded files (name, bytes) read with `read`, within the upload caps.
+
+    At most `limits.UPLOADS` files and `limits.UPLOADS_MB` MB together are read; a file past a
+    cap, or one `read` refuses with an `InputError`, is left out with a message, the others kept.
+    """
+    kept: list[LoadedDocument] = []
+    messages: list[Message] = []
+    total = 0
+    for number, (name, data) in enumerate(uploads):
+        if number >= limits.UPLOADS:
+            messages.append(Message("warning", f"`{name}` left out: at most "
+                                    f"{limits.UPLOADS} files at once."))  # fmt: skip
+        elif total + len(data) > limits.UPLOADS_MB * 2**20:
+            messages.append(Message("warning", f"`{name}` left out: the files together "
+                                    f"may hold at most {limits.UPLOADS_MB} MB."))  # fmt: skip
+        else:
+            try:
+                kept.append(read(data, name))
+                total += len(data)
+            except InputError as error:
+                messages.append(Message("error", str(error)))
+    return kept, messages
+
+
+def within_budget(documents: Sequence[Document]) -> tuple[list[Document], list[Message]]:
+    """The documents the search uses: the first `limits.DOCUMENTS`, cut to `limits.DOCUMENTS_CHARS`
+    characters together (the later ones cut or left out), with a message for each cap reached."""
+    messages: list[Message] = []
+    if len(documents) > limits.DOCUMENTS:
+        messages.append(Message("warning", f"{len(documents)} documents: the search uses the first "
+                                f"{limits.DOCUMENTS} (the limit on this shared server)."))  # fmt: skip
+        documents = documents[: limits.DOCUMENTS]
+    total, kept = 0, []
+    for document in documents:
+        room = limits.DOCUMENTS_CHARS - total
+        if room <= 0:
+            break
+        if len(document.text) > room:
+            document = Document(document.name, document.text[:room], document.source)
+        kept.append(document)
+        total += len(document.text)
+    if sum(len(document.text) for document in documents) > limits.DOCUMENTS_CHARS:
+        messages.append(Message("warning", f"The documents hold more than "
+                                f"{limits.DOCUMENTS_CHARS:,} characters together: the search uses "
+                                "that many (the later documents are cut or left out)."))  # fmt: skip
+    return kept, messages
 
 
 def sample_names() -> list[str]:

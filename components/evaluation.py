@@ -6,15 +6,16 @@ The numbers equal sentence-transformers' `EmbeddingSimilarityEvaluator` (Spearma
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from scipy.stats import spearmanr
 
 from components.encoder import TokenBatch
 from components.losses import pairwise_cosine
-from components.pooling import HeadWeights, PoolingMode, pool
+from components.pooling import HeadRecord, HeadWeights, PoolingMode, pool
 from components.samples import ScoredPairs
 from components.triplets import Triplets
 
@@ -103,6 +104,15 @@ class PoolingBenchmark:
     pair_tokens: TokenBatch
     triplet_tokens: TokenBatch
 
+    @classmethod
+    def measure(
+        cls, pairs: ScoredPairs, triplets: Triplets,
+        token_vectors: Callable[[tuple[str, ...]], TokenBatch],
+    ) -> PoolingBenchmark:  # fmt: skip
+        """The benchmark of one model: `token_vectors(texts)` gives its (cached) token vectors."""
+        pair_tokens = token_vectors(tuple(pairs.first + pairs.second))
+        return cls(pairs, triplets, pair_tokens, token_vectors(tuple(triplets.stacked())))
+
     def quality(
         self, mode: PoolingMode, head: HeadWeights | AttentionPoolingHead | None = None
     ) -> tuple[float, float]:
@@ -118,6 +128,33 @@ class PoolingBenchmark:
         return pair_spearman(
             pool(tokens.embeddings, tokens.attention_mask, "mean"), self.pairs.scores
         )
+
+    def pair_rows(self) -> dict[str, Any]:
+        """The scored pairs as table columns, with their mean-pooling cosine."""
+        return {
+            "sentence 1": self.pairs.first, "sentence 2": self.pairs.second,
+            "human score (0-5)": self.pairs.scores, "cosine (mean)": self.pair_cosines("mean"),
+        }  # fmt: skip
+
+    def train_head(
+        self, model_key: str, steps: int, learning_rate: float,
+        on_step: Callable[[int, float], None] | None = None,
+    ) -> HeadRecord:  # fmt: skip
+        """A fresh attention head trained on these triplets (InfoNCE, frozen token vectors), with
+        its losses, time and its quality before training; torch is imported here."""
+        from components.attention_head import (
+            AttentionPoolingHead,
+            train_attention_head,
+            triplet_thirds,
+        )
+
+        head = AttentionPoolingHead(self.pair_tokens.embeddings.shape[-1])
+        before = self.quality("attention", head)
+        thirds = triplet_thirds(self.triplet_tokens.embeddings, self.triplet_tokens.attention_mask)
+        run = train_attention_head(
+            head, *thirds, steps=steps, learning_rate=learning_rate, on_step=on_step
+        )
+        return HeadRecord(model_key, head, run.losses, run.seconds, before)
 
     def pair_cosines(self, mode: PoolingMode = "mean") -> np.ndarray:
         """(pairs,) cosine of each scored pair under a fixed pooling mode."""

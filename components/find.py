@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import numpy as np
+import pandas as pd
 
 from components.search import top_k
 
@@ -39,3 +40,16 @@ def find_near(
         (indices (k,), cosines (k,)).
     """
     return top_k(query_vector, vectors, k)
+
+
+def found_table(
+    rows: Sequence[int], texts: Sequence[str], labels: Sequence[str],
+    cosines: Mapping[int, float] | None = None,
+) -> pd.DataFrame:  # fmt: skip
+    """The found or selected sentences: row (1-based), text, label and, when given, each one's
+    cosine to the query (nan for a row found by its text only)."""
+    table = pd.DataFrame({"row": [i + 1 for i in rows], "text": [texts[i] for i in rows],
+                          "label": [labels[i] for i in rows]})  # fmt: skip
+    if cosines is not None:
+        table["cosine to query"] = [cosines.get(i, np.nan) for i in rows]
+    return table

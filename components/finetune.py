@@ -16,7 +16,7 @@ import io
 import tempfile
 import time
 import zipfile
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from pathlib import Path
 from typing import Any
 
@@ -31,8 +31,10 @@ from sentence_transformers.sentence_transformer.losses import (
 from torch import Tensor, nn
 from torch.utils.data import DataLoader
 
+from components.encoder import embed
 from components.losses import LossName, cosine_margin_loss
 from components.thread_safety import seeded
+from components.training_report import TrainingResult
 from components.training_setup import (  # noqa: F401 - re-exported: `finetune.TrainConfig` ...
     MAX_COPIES,
     MAX_EPOCHS,
@@ -44,6 +46,7 @@ from components.training_setup import (  # noqa: F401 - re-exported: `finetune.T
     TrainConfig,
     TrainHistory,
 )
+from components.triplets import Triplets
 
 NO_DECAY = ("bias", "LayerNorm.bias", "LayerNorm.weight")  # as in old_fit
 
@@ -229,3 +232,30 @@ def model_zip(model: SentenceTransformer) -> bytes:
                 if is_shareable(name):
                     archive.write(path, name)
     return buffer.getvalue()
+
+
+def fine_tune_and_compare(
+    base_name: str,
+    base: SentenceTransformer,
+    trained: SentenceTransformer,
+    triplets: Triplets,
+    training: Triplets,
+    held_out: Collection[int],
+    config: TrainConfig,
+    on_step: StepCallback | None = None,
+) -> TrainingResult:
+    """Fine-tune `trained` (a private copy of `base`) on `training`, and encode every sentence of
+    `triplets` with both models: the run as the Loss lab keeps it.
+
+    Args:
+        base_name: the name `base` was loaded by (the result names it).
+        held_out: indices into `triplets` kept out of training (the held-out check).
+    """
+    texts = triplets.texts()
+    before = embed(base, texts)  # (sentences, dim)
+    history = fine_tune(trained, *training.columns(), config, on_step=on_step)
+    after = embed(trained, texts)  # (sentences, dim)
+    flags = [i in set(held_out) for i in range(len(triplets))]
+    whole = triplets.subset(range(len(triplets)))
+    return TrainingResult(base_name, config, history, whole, flags,
+                          texts, before, after)  # fmt: skip

@@ -72,6 +72,15 @@ class Comparison:
     approximate_ms: float  # mean time of one approximate query
     recall: float  # recall@k of the approximate index against exact search
     k: int
+    queries: int = 0  # how many queries were timed
+
+    def metrics(self) -> dict[str, str]:
+        """The two times per query and the recall, as the page's metrics."""
+        return {
+            "Exact (numpy), per query": f"{self.exact_ms:.3f} ms",
+            "Approximate (faiss HNSW), per query": f"{self.approximate_ms:.3f} ms",
+            f"Recall@{self.k} of HNSW": f"{self.recall:.3f}",
+        }
 
 
 def compare(
@@ -93,4 +102,13 @@ def compare(
     found = np.stack([index.search(query, k, ef_search)[0] for query in queries])
     approximate_s = time.perf_counter() - start
     n = len(queries)
-    return Comparison(1000 * exact_s / n, 1000 * approximate_s / n, recall_at_k(found, exact), k)
+    return Comparison(1000 * exact_s / n, 1000 * approximate_s / n, recall_at_k(found, exact), k, n)
+
+
+def compare_on_corpus(
+    index: HnswIndex, corpus: np.ndarray, k: int, ef_search: int, queries: int = 100
+) -> Comparison:
+    """`compare` with up to `queries` chunk vectors of the (n, dim) `corpus`, spread evenly over
+    it, as the queries."""
+    rows = np.linspace(0, len(corpus) - 1, min(queries, len(corpus))).astype(int)  # (queries,)
+    return compare(index, corpus, corpus[rows], k, ef_search)

@@ -37,6 +37,16 @@ LOSS_NAMES: dict[LossName, str] = {
 }
 
 
+@dataclass(frozen=True)
+class LossSettings:
+    """The knobs of the three losses, as the Loss lab's sliders set them."""
+
+    margin: float  # m of the cosine-margin loss
+    alpha: float  # α of the triplet loss
+    tau: float  # τ of InfoNCE
+    use_negatives: bool  # InfoNCE: the explicit negatives join the softmax
+
+
 class _NumpyOps:
     """The few array operations the losses need, in numpy (float64): no torch in the process."""
 
@@ -276,6 +286,16 @@ def info_nce_softmax(
 
 
 # ---------------------------------------------------------------- from cosines (landscapes)
+def softmax_by_tau(
+    a: np.ndarray, p: np.ndarray, n: np.ndarray | None, tau: float, anchor: int,
+    taus: tuple[float, ...] = (1.0, 0.2, 0.05, 0.01),
+) -> dict[float, np.ndarray]:  # fmt: skip
+    """One anchor's InfoNCE softmax over the candidates (`info_nce_softmax`) at each of `taus`
+    and the current `tau`, the largest τ first: how τ sharpens it."""
+    every = sorted({*map(float, taus), float(tau)}, reverse=True)
+    return {value: info_nce_softmax(a, p, n, value, anchor) for value in every}
+
+
 def cosine_margin_from_cosines(cos_ap: Array, cos_an: Array, margin: float) -> Array:
     """max(0, m - cos_ap) + max(0, cos_an - m), elementwise."""
     ops = _TorchOps if _is_tensor(cos_ap) else _NumpyOps
@@ -352,3 +372,26 @@ def batch_losses(
         info_nce_loss(a, p, n if use_negatives else None, tau=tau),
         classify(cos_ap, cos_an, alpha),
     )
+
+
+def batch_means(losses: BatchLosses) -> dict[str, str]:
+    """The batch mean of each loss and the class counts, as the metrics above the loss table."""
+    counts = [losses.classes.count(name) for name in get_args(TripletClass)]
+    return {
+        "Cosine-margin (batch mean)": f"{losses.cosine_margin.mean():.4f}",
+        "Triplet (batch mean)": f"{losses.triplet.mean():.4f}",
+        "InfoNCE (batch mean)": f"{losses.info_nce.mean():.4f}",
+        "easy / semi-hard / hard": " / ".join(map(str, counts)),
+    }
+
+
+def landscapes(grid: np.ndarray, settings: LossSettings) -> list[tuple[str, np.ndarray]]:
+    """Each loss over every (cos(a,p), cos(a,n)) of `grid` x `grid`: (title, (len(grid),
+    len(grid)) surface, rows cos(a,n), columns cos(a,p)); InfoNCE with two candidates."""
+    ap, an = np.meshgrid(grid, grid)  # x: cos(a,p), y: cos(a,n)
+    m, alpha, tau = settings.margin, settings.alpha, settings.tau
+    return [
+        (f"Cosine-margin, m = {m:g}", cosine_margin_from_cosines(ap, an, m)),
+        (f"Triplet, α = {alpha:g}", triplet_from_cosines(ap, an, alpha)),
+        (f"InfoNCE, τ = {tau:g} (positive vs its negative)", info_nce_two_candidates(ap, an, tau)),
+    ]

@@ -71,9 +71,7 @@ class Text:
             return None, f"should be text, not {_kind(value)}"
         if len(value) > self.max_chars:
             return None, f"has {len(value):,} characters, over the limit of {self.max_chars:,}"
-        try:
-            value.encode("utf-8")
-        except UnicodeEncodeError:
+        if not _is_unicode(value):
             return None, "is not valid Unicode text"
         return value, None
 
@@ -222,9 +220,7 @@ class Rows:
                     return None, f"row {number} has {_kind(cell)} where a text belongs"
                 if len(cell) > self.max_chars:
                     return None, f"row {number} has a cell over {self.max_chars:,} characters"
-                try:
-                    cell.encode("utf-8")
-                except UnicodeEncodeError:
+                if not _is_unicode(cell):
                     return None, f"row {number} is not valid Unicode text"
             rows.append(tuple(row))
         return tuple(rows), None
@@ -250,6 +246,15 @@ def _kind(value: Any) -> str:
         return "nothing (null)"
     return {bool: "true/false", int: "a number", float: "a number", str: "text", list: "a list",
             tuple: "a list", dict: "an object"}.get(type(value), type(value).__name__)  # fmt: skip
+
+
+def _is_unicode(text: str) -> bool:
+    """False for text that cannot be UTF-8 (a lone surrogate, e.g. from a crafted link)."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def _short(value: Any, width: int = 40) -> str:

@@ -20,7 +20,12 @@ from typing import TYPE_CHECKING, Literal, get_args
 
 import numpy as np
 
-from components.array_pooling import attention_weights_array, pool_array, token_shares_array
+from components.array_pooling import (
+    attention_weights_array,
+    check_shapes,
+    pool_array,
+    token_shares_array,
+)
 from components.encoder import TokenBatch, trained_pooling
 from components.similarity import cosine_similarity_matrix, mean_pairwise_cosine
 
@@ -135,11 +140,7 @@ def _checked(
 
     tokens = torch.as_tensor(token_embeddings)
     mask = torch.as_tensor(attention_mask)
-    if tokens.ndim != 3 or mask.shape != tokens.shape[:2]:
-        raise ValueError(
-            f"expected token_embeddings (batch, tokens, dim) and attention_mask (batch, tokens); "
-            f"got {tuple(tokens.shape)} and {tuple(mask.shape)}"
-        )
+    check_shapes(tuple(tokens.shape), tuple(mask.shape))
     return tokens, mask
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from scipy.stats import rankdata, spearmanr
@@ -139,6 +140,24 @@ class GuessScore:
     false_alarms: tuple[int, ...]  # guessed, but not in the class
     missed: tuple[int, ...]  # in the class, not guessed
     reading: str
+
+    def metrics(self, precision_of: str, recall_of: str) -> dict[str, str]:
+        """Precision and recall as the page's metrics ("—" where undefined)."""
+        return {
+            f"Precision ({precision_of})": _share(self.precision),
+            f"Recall ({recall_of})": _share(self.recall),
+        }
+
+    def details(self, labels: Sequence[Any], target: str) -> str:
+        """The reading, then the items missed and wrongly marked by their `labels` (e.g. the
+        table's row numbers)."""
+        missed = ", ".join(str(labels[i]) for i in self.missed) or "none"
+        wrong = ", ".join(str(labels[i]) for i in self.false_alarms) or "none"
+        return f"{self.reading} Missed rows: {missed}. Marked but not {target}: {wrong}."
+
+
+def _share(value: float) -> str:
+    return "—" if math.isnan(value) else f"{value:.2f}"
 
 
 def score_class_guess(

@@ -9,12 +9,120 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
+from components.chunking import Chunk
 from components.corpus import Corpus
 from components.documents import LESSON_QUERIES, sample_title, section_at
+from components.model_policy import shown
+from components.page_state import RERANKERS
 from components.search import top_k
+from components.texts import Message
 
 if TYPE_CHECKING:
     from components.rerank import Reranked
+
+
+# What each re-ranker does: (its formula in LaTeX or "", a caption), keyed by its name.
+RERANKER_NOTES: dict[str, tuple[str, str]] = {
+    RERANKERS[0]: (
+        r"\text{MMR} = \arg\max_{c} \; \lambda \cos(q, c) - (1 - \lambda) \max_{s \in S} \cos(c, s)",
+        "**MMR** picks one chunk at a time by λ·cos(query, chunk) − (1−λ)·max cos(chunk, "
+        "already picked): relevant *and* different from what is already shown.",
+    ),
+    RERANKERS[1]: (
+        r"\text{RRF}(c) = \frac{1}{60 + \text{rank}_{\text{dense}}(c)} + \frac{1}{60 + \text{rank}_{\text{BM25}}(c)}",
+        "**Hybrid**: BM25 (exact word matches, Lucene formula, via bm25s) ranks every chunk "
+        "too; reciprocal-rank fusion adds 1/(60 + rank) from each ranking. Words the model "
+        "blurs (names, numbers, rare terms) get a second chance.",
+    ),
+    RERANKERS[2]: (
+        "",
+        "**Late interaction** (ColBERT-style MaxSim, with our own model's token vectors): "
+        "each query token finds its best-matching token in the chunk; the score is the "
+        "average of those best cosines. It keeps word-level detail that one pooled vector "
+        "averages away.",
+    ),
+    RERANKERS[3]: (
+        "",
+        "A **cross-encoder** reads query and chunk *together* and outputs one relevance score: "
+        "more accurate than comparing two separate vectors, but it must run once per candidate, "
+        "so it only re-ranks a short list.",
+    ),
+}
+
+
+def query_problem(text: str, n_tokens: int, fits: int, max_chars: int) -> str | None:
+    """Why a question cannot be searched (too many characters, or more tokens than the `fits`
+    the model reads), or None when it can."""
+    advice = "A query is one sentence or two: shorten it (a long passage belongs in the documents)."
+    if len(text) > max_chars:
+        return f"Your question has {len(text):,} characters; the limit is {max_chars:,}. {advice}"
+    if n_tokens > fits:
+        return f"Your question has {n_tokens} tokens; the model reads only {fits}. {advice}"
+    return None
+
+
+def chunking_summary(
+    corpus: Corpus, n_documents: int, window: int, fits: int
+) -> tuple[dict[str, str], list[Message]]:
+    """The chunk counts shown as metrics, and a warning when the window is over what the model
+    reads (`fits` tokens besides the specials): the ends of longer chunks are silently lost."""
+    counts = corpus.token_counts  # (chunks,)
+    too_long = int((counts > fits).sum())
+    messages = []
+    if window > fits:
+        messages.append(Message("warning", f"A window of {window} tokens is larger than the model "
+                                f"reads ({fits} + 2 special tokens): {too_long} of {len(corpus)} "
+                                "chunks are longer than that, and the model will silently drop "
+                                f"their ends. Use at most {fits}."))  # fmt: skip
+    metrics = {
+        "Documents": f"{n_documents}",
+        "Chunks": f"{len(corpus):,}",
+        "Tokens per chunk (mean / max)": f"{counts.mean():.0f} / {counts.max()}",
+        "Chunks over the model window": f"{too_long}",
+    }
+    return metrics, messages
+
+
+@dataclass(frozen=True)
+class Query:
+    """A question, encoded, with its cosine to every chunk of the corpus."""
+
+    text: str
+    vector: np.ndarray  # (dim,) unit length
+    cosines: np.ndarray  # (chunks,) its cosine with every chunk
+
+
+def document_words(names: Sequence[str], texts: Sequence[str]) -> str:
+    """`**name**: 5,012 words · **other**: 6,100 words` for the documents in use."""
+    return " · ".join(
+        f"**{shown(name)}**: {len(text.split()):,} words"
+        for name, text in zip(names, texts, strict=True)
+    )
+
+
+def chunk_rows(chunks: Sequence[Chunk]) -> pd.DataFrame:
+    """One row per chunk of a document: its number, tokens, character span and a preview."""
+    return pd.DataFrame(
+        {
+            "chunk": range(1, len(chunks) + 1),
+            "tokens": [chunk.n_tokens for chunk in chunks],
+            "characters": [f"{chunk.start:,}–{chunk.end:,}" for chunk in chunks],
+            "text": [preview(chunk.text, 200) for chunk in chunks],
+        }
+    )
+
+
+def result_contexts(hits: np.ndarray, scores: np.ndarray, corpus: Corpus) -> list[tuple[str, str]]:
+    """For each hit, best first: a title (rank, document, cosine) and the HTML of its document
+    around it, the chunk highlighted (`components.highlight.context_html`)."""
+    from components.highlight import context_html
+
+    contexts = []
+    for rank, (hit, score) in enumerate(zip(hits, scores, strict=True), start=1):
+        chunk, document = corpus.chunks[hit], corpus.documents[corpus.owners[hit]]
+        contexts.append((f"{rank}. {corpus.document_name(hit)} · cosine {score:.3f}",
+                         context_html(document.text, chunk.start, chunk.end)))  # fmt: skip
+    return contexts
 
 
 def preview(text: str, width: int = 140) -> str:

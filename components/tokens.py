@@ -352,3 +352,13 @@ def occurrence_label(occurrence: WordInContext, sentences: Sequence[str]) -> str
     """`bank · We had a picnic …`, with the pieces of a word cut into several: `bat (b ##at) · …`."""
     pieces = f" ({' '.join(occurrence.pieces)})" if len(occurrence.pieces) > 1 else ""
     return f"{occurrence.word}{pieces} · {sentences[occurrence.sentence]}"
+
+
+def view_metrics(view: TokenView, window: int) -> dict[str, str]:
+    """The view's counts as the page's metrics: pieces against the `window`, words, [UNK]s."""
+    return {
+        "Pieces (with specials)": f"{view.n_tokens:,} / {window}",
+        "Words": f"{word_count(view):,}",
+        "Unknown pieces [UNK]": f"{view.n_unknown:,}",
+        "Tokenizer": view.style,
+    }

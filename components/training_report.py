@@ -46,6 +46,23 @@ class TrainingResult:
         return pairwise_cosine(a, p), pairwise_cosine(a, n)
 
 
+def run_metrics(result: TrainingResult) -> tuple[dict[str, str], dict[str, str]]:
+    """The run at a glance: loss, time, steps and the mean loss of the last epoch (label ->
+    value), and the change of that mean since epoch 1 (label -> delta, with two epochs or more)."""
+    from components.losses import LOSS_NAMES
+
+    history, epochs = result.history, result.config.epochs
+    means = history.epoch_means()
+    values = {
+        "Loss": LOSS_NAMES[result.config.loss],
+        "Training time": f"{history.seconds:.1f} s",
+        "Steps": f"{len(history.step_losses)} ({epochs} epoch{'s' if epochs != 1 else ''})",
+        "Mean loss, last epoch": f"{means[-1]:.4f}",
+    }
+    deltas = {"Mean loss, last epoch": f"{means[-1] - means[0]:+.4f} vs epoch 1"}
+    return values, deltas if len(means) > 1 else {}
+
+
 @dataclass(frozen=True)
 class HeldOutReport:
     """Did the gap between positive and negative widen on held-out triplets too?

@@ -8,12 +8,13 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import pandas as pd
 import streamlit as st
 
-from components import backend, limits, model_policy
+from components import backend, charts, limits, model_policy
+from components.documents import LoadedDocument, read_uploads
 from components.encoder import DEFAULT_MODEL, ModelLoadError
 from components.lessons import Lesson, lesson_from_json, lesson_to_json, shipped_lessons
 from components.model_card import model_card
@@ -25,12 +26,23 @@ from components.page_state import (
     check_field,
 )
 from components.presenter import present_figure, presenter_css
-from components.samples import DEFAULT_PRESET, load_preset, load_triplet_preset
+from components.samples import (
+    DEFAULT_PRESET,
+    DEFAULT_TRIPLET_PRESET,
+    TRIPLET_PRESETS,
+    load_preset,
+    load_triplet_preset,
+)
 from components.share_links import PRESENT_PARAM, URL_LIMIT, decode_link, encode_link
 from components.texts import InputError, Message, csv_bytes, first_lines, within_chars
+from components.training_setup import StepCallback
 from components.triplets import COLUMNS as TRIPLET_COLUMNS
+from components.triplets import MAX_TABLE_ROWS, append_pasted, read_triplet_csv, table_csv
 from components.vector_io import ExportFormat
 from components.work_queue import QueueError
+
+if TYPE_CHECKING:
+    from sentence_transformers import CrossEncoder
 
 T = TypeVar("T")
 LOG = logging.getLogger(__name__)
@@ -115,6 +127,12 @@ def csv_download(label: str, make_table: Callable[[], pd.DataFrame], file_name: 
         help="CSV (UTF-8). Cells that start like a spreadsheet formula (=, +, -, @) get a "
         "leading ' so a spreadsheet shows them as text.",
     )  # fmt: skip
+
+
+def lesson_header(title: str, try_: str, notice: str) -> None:
+    """A section's header, and under it what to try and what to notice (`try_notice`)."""
+    st.header(title)
+    try_notice(try_, notice)
 
 
 def try_notice(try_: str, notice: str) -> None:
@@ -308,6 +326,83 @@ def kept_uploads(
     return st.session_state.get(f"{key}_files") or []
 
 
+def read_once(upload: Any, key: str, read: Callable[[bytes, str], list[Message]]) -> None:
+    """Run `read(data, name)` once per uploaded file (not on every rerun) and show the messages it
+    returned on every run; its `InputError` shows as an error (whatever `read` replaces stays)."""
+    if upload.file_id != st.session_state.get(f"_{key}_id"):
+        st.session_state[f"_{key}_id"] = upload.file_id
+        try:
+            messages = read(upload.getvalue(), upload.name)
+        except InputError as error:
+            messages = [Message("error", f"{error} Your table is unchanged.")]
+        st.session_state[f"_{key}_messages"] = messages
+    show_messages(st.session_state.get(f"_{key}_messages", []))
+
+
+def kept_documents(container: Any, key: str, help: str) -> list[LoadedDocument]:
+    """A multi-file uploader of .txt/.md/.pdf documents, read within the upload caps; this
+    session keeps what was read (under `_{key}`), so the documents survive a visit to another
+    page (where the uploader forgets its files). Each unusable file gets a message."""
+    store = f"_{key}"
+    returning = key not in st.session_state  # the widget was not drawn last run
+    uploads = container.file_uploader(
+        "Upload .txt, .md or .pdf files", type=["txt", "md", "pdf"], accept_multiple_files=True,
+        key=key, help=help,
+    )  # fmt: skip
+    ids = tuple(upload.file_id for upload in uploads or [])
+    if uploads and (st.session_state.get(store) or ((),))[0] != ids:
+        files = [(upload.name, upload.getvalue()) for upload in uploads]
+        st.session_state[store] = (ids, *read_uploads(files, backend.uploaded_document))
+    elif not uploads and not returning:  # the user removed the files
+        st.session_state.pop(store, None)
+    if store not in st.session_state:
+        return []
+    _, kept, messages = st.session_state[store]
+    show_messages(messages)
+    if not uploads and kept:
+        names = ", ".join(f"`{model_policy.shown(loaded.document.name)}`" for loaded in kept)
+        container.caption(f"Using the files uploaded earlier in this session: {names}")
+    return kept
+
+
+def loaded_cross_encoder(key: str) -> CrossEncoder | None:
+    """A cross-encoder named by the user (a hub id or folder; in public mode one of the allowed
+    few), loaded only when the user clicks (it may be downloaded); None until then, or with a
+    message when it cannot be loaded. The name loaded is kept under `_{key}_loaded`."""
+    from components.rerank import LOCAL_CROSS_ENCODER as local  # bm25s: only on this page
+
+    loaded_key = f"_{key}_loaded"
+    if model_policy.public_mode():
+        name = st.selectbox(
+            "Cross-encoder", [local, *model_policy.ALLOWED_CROSS_ENCODERS],
+            key=persist(key, local),
+            help="Public mode: the offline demo or a small cross-encoder from the hub.",
+        )  # fmt: skip
+    else:
+        name = limited_text(
+            st.text_input, "Cross-encoder", key, local, limits.NAME_CHARS,
+            help="A Hugging Face id (e.g. cross-encoder/ms-marco-MiniLM-L6-v2) or a local "
+            f"folder; loads only when reachable. `{local}` works offline.",
+        ).strip()  # fmt: skip
+    if name == local:
+        st.warning(
+            "The local demo cross-encoder is MiniLM with a **new, untrained scoring head**: its "
+            "scores are meaningless (the order below is noise). It shows the plumbing offline; "
+            "name a trained cross-encoder when this machine has internet."
+        )
+    if st.session_state.get(loaded_key) != name:
+        st.button("Load the cross-encoder and re-rank", key=f"{key.removesuffix('_name')}_load",
+                  type="primary", on_click=st.session_state.__setitem__, args=(loaded_key, name))  # fmt: skip
+        st.caption("A model loads only when you ask for it (it may be downloaded).")
+        return None
+    try:
+        return backend.cross_encoder(name)
+    except ModelLoadError as error:
+        st.session_state.pop(loaded_key, None)
+        st.error(f"{error} Re-ranking with a cross-encoder is unavailable.")
+        return None
+
+
 def column_pickers(
     columns: list[str],
     text: str | None,
@@ -365,10 +460,16 @@ def number_table(
     )
 
 
-def metric_row(values: Mapping[str, Any], help: Mapping[str, str] | None = None) -> None:
-    """One `st.metric` per label, side by side."""
+def metric_row(
+    values: Mapping[str, Any],
+    help: Mapping[str, str] | None = None,
+    deltas: Mapping[str, str] | None = None,
+    delta_color: str = "normal",
+) -> None:
+    """One `st.metric` per label, side by side; `deltas` gives some of them a change."""
     for column, (label, value) in zip(st.columns(len(values)), values.items(), strict=True):
-        column.metric(label, value, help=(help or {}).get(label))
+        column.metric(label, value, help=(help or {}).get(label),
+                      delta=(deltas or {}).get(label), delta_color=delta_color)  # fmt: skip
 
 
 def replace_table(name: str, table: pd.DataFrame) -> None:
@@ -398,6 +499,83 @@ def table_editor(name: str, **options: Any) -> pd.DataFrame:
     return edited
 
 
+def _add_pasted(name: str) -> None:
+    """Append the pasted rows to table `name` (an error leaves the table as it is)."""
+    ss = st.session_state
+    table, ss[f"_{name}_paste_message"] = append_pasted(
+        edited_table(name), ss.get(f"{name}_paste", "")
+    )
+    if table is not None:
+        replace_table(name, table)
+        ss[f"{name}_paste"] = ""
+
+
+def _paste_box(name: str) -> None:
+    with st.expander("Paste rows from a spreadsheet"):
+        st.text_area(
+            "One triplet per line: anchor, positive, negative (tab- or comma-separated)",
+            key=f"{name}_paste", height=100, max_chars=limits.PASTE_CHARS,
+            help="Copy three columns from a spreadsheet and paste them here. You can also paste "
+            f"straight into the table below: select a cell and press Ctrl+V. Up to "
+            f"{limits.PASTE_CHARS:,} characters; the table keeps {MAX_TABLE_ROWS:,} rows.",
+        )  # fmt: skip
+        st.button(
+            "Add the pasted rows", key=f"{name}_paste_add", on_click=_add_pasted, args=(name,),
+            help="Append the pasted rows to the table below.",
+        )  # fmt: skip
+        if f"_{name}_paste_message" in st.session_state:
+            show_messages([st.session_state.pop(f"_{name}_paste_message")])
+
+
+def triplet_table(name: str) -> pd.DataFrame:
+    """The editable anchor / positive / negative table `name` (a preset on the first visit), fed
+    by a preset picker, a CSV upload or pasted rows, with a CSV download; returns it as edited.
+    A bad upload or paste leaves the table as it is."""
+    if f"{name}_table" not in st.session_state:  # first visit: a preset, no typing needed
+        replace_table(name, load_triplet_preset(DEFAULT_TRIPLET_PRESET))
+    left, right = st.columns([2, 3])
+    preset_picker(
+        "Start from a preset", TRIPLET_PRESETS, f"{name}_preset", DEFAULT_TRIPLET_PRESET,
+        lambda preset: replace_table(name, load_triplet_preset(preset)), container=left,
+        help="Picking a preset replaces the table. The project triplets include hard ones: "
+        "negatives that share words with the anchor ('bank account' / 'river bank'), positives "
+        "that share none.",
+    )  # fmt: skip
+    uploaded = right.file_uploader(
+        "Or upload a CSV with the columns anchor, positive, negative", type=["csv", "txt"],
+        key=f"{name}_upload",
+        help=f"Up to {limits.UPLOAD_MB} MB; the table keeps the first {MAX_TABLE_ROWS:,} "
+        "rows. A file without one complete row is refused and your table is kept.",
+    )  # fmt: skip
+
+    def read(data: bytes, file_name: str) -> list[Message]:
+        table, messages = read_triplet_csv(data, file_name)
+        replace_table(name, table)
+        return messages
+
+    if uploaded is not None:
+        read_once(uploaded, f"{name}_upload", read)
+    _paste_box(name)
+    rows = len(st.session_state[f"{name}_table"])
+    edited = table_editor(
+        name, num_rows="dynamic", width="stretch", height=min(420, 36 * (rows + 2)),
+        column_config={column: st.column_config.TextColumn(column, width="medium",
+                                                           max_chars=limits.CELL_CHARS)
+                       for column in TRIPLET_COLUMNS},
+    )  # fmt: skip
+    st.caption(
+        "Double-click a cell to edit it, add rows at the bottom, select rows (click left of a "
+        "row) and press Delete to remove them. The `row` column in the tables below counts this "
+        "table's rows from the top (first row = 1)."
+    )
+    st.download_button(
+        "Download the table (CSV)", table_csv(edited), file_name="triplets.csv",
+        mime="text/csv", key=f"{name}_download_csv",
+        help="The table as it is now, with your edits, as a CSV you can load again.",
+    )  # fmt: skip
+    return edited
+
+
 def chart(figure: Any, key: str, container: Any = st, **options: Any) -> Any:
     """A Plotly figure across its column, under a stable key (for tests and selections).
 
@@ -416,6 +594,25 @@ def progress(text: str) -> Iterator[Callable[[float, str], None]]:
         yield lambda fraction, message: bar.progress(min(max(fraction, 0.0), 1.0), text=message)
     finally:
         bar.empty()
+
+
+@contextmanager
+def live_training(epochs: int) -> Iterator[tuple[Callable[[float, str], None], StepCallback]]:
+    """A progress bar and a live loss curve for a training run of `epochs` epochs: yields
+    `show(fraction, text)` and the `on_step(step, total, epoch, loss)` that draws each step."""
+    losses: list[float] = []
+    epoch_of_step: list[int] = []
+    with progress("Waiting for other heavy work to finish…") as show:
+        curve = st.empty()
+
+        def on_step(step: int, total: int, epoch: int, loss: float) -> None:
+            losses.append(loss)
+            epoch_of_step.append(epoch)
+            show(step / total, f"Epoch {epoch}/{epochs} · step {step}/{total} · loss {loss:.4f}")
+            figure = charts.loss_curve(losses, "Training loss (live)", epochs=epoch_of_step)
+            curve.plotly_chart(figure, width="stretch")
+
+        yield show, on_step
 
 
 def session_value(key: str, make: Callable[[], T], keep: Callable[[T], bool] | None = None) -> T:

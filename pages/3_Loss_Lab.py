@@ -4,51 +4,46 @@ from __future__ import annotations
 
 import functools
 import gc
-from dataclasses import dataclass
+from dataclasses import asdict
 
 import numpy as np
 import pandas as pd
 import streamlit as st
 
 from components import backend, charts, limits, loss_charts, training_setup
+from components import lab_notes as notes
 from components import triplets as tri
 from components.backend import ActiveModel
-from components.encoder import embed
 from components.losses import (
     LOSS_IDS,
     LOSS_NAMES,
     BatchLosses,
+    LossSettings,
     batch_losses,
-    cosine_margin_from_cosines,
-    info_nce_softmax,
-    info_nce_two_candidates,
-    triplet_from_cosines,
+    batch_means,
+    landscapes,
+    softmax_by_tau,
 )
 from components.page_state import TAUS, TRAIN_LEARNING_RATES, LossState
 from components.predictions import score_class_guess
-from components.samples import DEFAULT_TRIPLET_PRESET, TRIPLET_PRESETS, load_triplet_preset
-from components.texts import InputError, Message
-from components.training_report import TrainingResult, held_out_report, movement
+from components.training_report import TrainingResult, held_out_report, movement, run_metrics
 from components.training_setup import REGISTRY, TrainConfig
 from components.widgets import (
     chart,
     csv_download,
-    edited_table,
     keep_if_in,
+    lesson_header,
+    live_training,
     metric_row,
     number_table,
     page_done,
     page_setup,
     persist,
     plural,
-    preset_picker,
-    progress,
-    replace_table,
     revealed,
     section,
     show_messages,
-    table_editor,
-    try_notice,
+    triplet_table,
 )
 
 FINE_TUNED = "fine-tuned copy"  # the sidebar label of this session's trained model
@@ -57,120 +52,13 @@ LOSS_COLUMNS = ("cos(a,p)", "cos(a,n)", "cosine-margin", "triplet", "InfoNCE")
 ss = st.session_state
 
 
-@dataclass(frozen=True)
-class Settings:
-    margin: float
-    alpha: float
-    tau: float
-    use_negatives: bool
-
-
 # ---------------------------------------------------------------- 1. Triplets
-def add_pasted() -> None:
-    """Append the pasted rows to the table (an error leaves the table as it is)."""
-    text = ss.get("loss_paste", "")
-    if len(text) > limits.PASTE_CHARS:
-        ss["_loss_paste_message"] = Message(
-            "error",
-            f"The pasted text has {len(text):,} characters; the limit is "
-            f"{limits.PASTE_CHARS:,}. Paste fewer rows at a time. Your table is unchanged.",
-        )
-        return
-    try:
-        pasted = tri.parse_pasted(text)
-    except InputError as error:
-        ss["_loss_paste_message"] = Message("error", str(error))
-        return
-    pasted, _ = tri.cut_cells(pasted)
-    current = edited_table("loss")
-    room = max(0, tri.MAX_TABLE_ROWS - len(current))
-    if len(pasted) > room:
-        ss["_loss_paste_message"] = Message(
-            "warning",
-            f"The table holds at most {tri.MAX_TABLE_ROWS:,} rows: added the first {room:,} "
-            f"of {len(pasted):,} pasted rows.",
-        )
-        pasted = pasted.iloc[:room]
-    else:
-        ss["_loss_paste_message"] = Message("info", f"Added {len(pasted)} pasted row(s).")
-    replace_table("loss", pd.concat([current, pasted], ignore_index=True))
-    ss["loss_paste"] = ""
-
-
-def read_upload(uploaded) -> None:
-    """Replace the table by an uploaded CSV once per file; a bad file leaves the table as it is."""
-    if uploaded.file_id != ss.get("_loss_upload_id"):
-        ss["_loss_upload_id"] = uploaded.file_id
-        try:
-            table, messages = tri.read_triplet_csv(uploaded.getvalue(), uploaded.name)
-        except InputError as error:
-            messages = [Message("error", f"{error} Your table is unchanged.")]
-        else:
-            replace_table("loss", table)
-        ss["_loss_upload_messages"] = messages
-    show_messages(ss.get("_loss_upload_messages", []))
-
-
-def paste_box() -> None:
-    with st.expander("Paste rows from a spreadsheet"):
-        st.text_area(
-            "One triplet per line: anchor, positive, negative (tab- or comma-separated)",
-            key="loss_paste", height=100, max_chars=limits.PASTE_CHARS,
-            help="Copy three columns from a spreadsheet and paste them here. You can also paste "
-            f"straight into the table below: select a cell and press Ctrl+V. Up to "
-            f"{limits.PASTE_CHARS:,} characters; the table keeps {tri.MAX_TABLE_ROWS:,} rows.",
-        )  # fmt: skip
-        st.button(
-            "Add the pasted rows",
-            key="loss_paste_add",
-            on_click=add_pasted,
-            help="Append the pasted rows to the table below.",
-        )
-        if "_loss_paste_message" in ss:
-            show_messages([ss.pop("_loss_paste_message")])
-
-
 def triplets_section() -> tri.Triplets:
     """The usable triplets of the table; stops the page when there is none."""
-    st.header("1 · Your triplets")
-    try_notice(
-        "add a triplet whose negative shares most words with the anchor",
-        "such look-alike negatives are the hard ones",
-    )
-    if "loss_table" not in ss:  # first visit: a preset, no typing needed
-        replace_table("loss", load_triplet_preset(DEFAULT_TRIPLET_PRESET))
-    left, right = st.columns([2, 3])
-    preset_picker(
-        "Start from a preset", TRIPLET_PRESETS, "loss_preset", DEFAULT_TRIPLET_PRESET,
-        lambda name: replace_table("loss", load_triplet_preset(name)), container=left,
-        help="Picking a preset replaces the table. The project triplets include hard ones: "
-        "negatives that share words with the anchor ('bank account' / 'river bank'), positives "
-        "that share none.",
-    )  # fmt: skip
-    uploaded = right.file_uploader(
-        "Or upload a CSV with the columns anchor, positive, negative", type=["csv", "txt"],
-        key="loss_upload",
-        help=f"Up to {limits.UPLOAD_MB} MB; the table keeps the first {tri.MAX_TABLE_ROWS:,} "
-        "rows. A file without one complete row is refused and your table is kept.",
-    )  # fmt: skip
-    if uploaded is not None:
-        read_upload(uploaded)
-    paste_box()
-    edited = table_editor(
-        "loss", num_rows="dynamic", width="stretch", height=min(420, 36 * (len(ss["loss_table"]) + 2)),
-        column_config={column: st.column_config.TextColumn(column, width="medium", max_chars=limits.CELL_CHARS)
-                       for column in tri.COLUMNS},
-    )  # fmt: skip
-    st.caption(
-        "Double-click a cell to edit it, add rows at the bottom, select rows (click left of a "
-        "row) and press Delete to remove them. The `row` column in the tables below counts this "
-        "table's rows from the top (first row = 1)."
-    )
-    st.download_button(
-        "Download the table (CSV)", tri.table_csv(edited), file_name="triplets.csv",
-        mime="text/csv", key="loss_download_csv",
-        help='The table as it is now, with your edits, as a CSV you can load again.',
-    )  # fmt: skip
+    lesson_header("1 · Your triplets",
+                  "add a triplet whose negative shares most words with the anchor",
+                  "such look-alike negatives are the hard ones")  # fmt: skip
+    edited = triplet_table("loss")
     triplets = tri.clean_triplets(edited)
     show_messages(triplets.messages)
     if not len(triplets):
@@ -179,7 +67,7 @@ def triplets_section() -> tri.Triplets:
 
 
 # ---------------------------------------------------------------- 2. Losses
-def loss_settings() -> Settings:
+def loss_settings() -> LossSettings:
     columns = st.columns(3)
     with columns[0]:
         st.subheader("Cosine-margin")
@@ -209,57 +97,32 @@ def loss_settings() -> Settings:
             help="The candidates c_j are every positive of the batch (in-batch negatives) and, "
             "when on, every negative column too, as in MultipleNegativesRankingLoss(a, p, n).",
         )  # fmt: skip
-    return Settings(margin, alpha, tau, use_negatives)
+    return LossSettings(margin, alpha, tau, use_negatives)
 
 
 def losses_section(
     active: ActiveModel, triplets: tri.Triplets, vectors: tuple
-) -> tuple[Settings, BatchLosses]:
-    st.header("2 · Three losses")
-    try_notice(
-        "move α and τ and watch the batch means",
-        "easy triplets give zero triplet loss; InfoNCE is never exactly zero",
-    )
+) -> tuple[LossSettings, BatchLosses]:
+    lesson_header("2 · Three losses", "move α and τ and watch the batch means",
+                  "easy triplets give zero triplet loss; InfoNCE is never exactly zero")  # fmt: skip
     st.caption(
         f"Computed with **{active.info.short_name}** on {plural(len(triplets), 'triplet')}. "
         "cos(a,p) should be high, cos(a,n) low; each loss scores how far the model is from that "
         "in its own way."
     )
     settings = loss_settings()
-    losses = batch_losses(*vectors, margin=settings.margin, alpha=settings.alpha,
-                          tau=settings.tau, use_negatives=settings.use_negatives)  # fmt: skip
+    losses = batch_losses(*vectors, **asdict(settings))
     if len(triplets) == 1:
-        st.info(
-            "With one row there are no in-batch negatives: InfoNCE compares the positive only "
-            "with " + ("the row's own negative." if settings.use_negatives
-                       else "itself, so its loss is 0. Add rows.")
-        )  # fmt: skip
+        st.info(notes.loss_one_row(settings.use_negatives))
     guess_hard_triplets(triplets, losses)
-    counts = [losses.classes.count(name) for name in ("easy", "semi-hard", "hard")]
-    metric_row({
-        "Cosine-margin (batch mean)": f"{losses.cosine_margin.mean():.4f}",
-        "Triplet (batch mean)": f"{losses.triplet.mean():.4f}",
-        "InfoNCE (batch mean)": f"{losses.info_nce.mean():.4f}",
-        "easy / semi-hard / hard": " / ".join(map(str, counts)),
-    })  # fmt: skip
-    per_triplet = {
-        "row": [row + 1 for row in triplets.rows], "anchor": triplets.anchors,
-        "positive": triplets.positives, "negative": triplets.negatives,
-        "cos(a,p)": losses.cos_ap, "cos(a,n)": losses.cos_an,
-        "cosine-margin": losses.cosine_margin, "triplet": losses.triplet,
-        "InfoNCE": losses.info_nce, "class": losses.classes,
-    }  # fmt: skip
+    metric_row(batch_means(losses))
+    per_triplet = tri.loss_rows(triplets, losses)
     number_table(per_triplet, dict.fromkeys(LOSS_COLUMNS, "%.4f"), key="loss_table_view")
     csv_download(
         "Download the per-triplet losses (CSV)", lambda: pd.DataFrame(per_triplet),
         "triplet_losses.csv", "loss_download_losses",
     )  # fmt: skip
-    st.caption(
-        f"**easy**: the positive wins by α = {settings.alpha:g} or more, so the triplet loss is 0 "
-        "and the triplet teaches nothing more. **semi-hard**: the positive wins, by less than α. "
-        "**hard**: the negative is as close as the positive, or closer. Hard and semi-hard "
-        "triplets carry the learning signal; InfoNCE is never exactly 0, it only gets small."
-    )
+    st.caption(notes.loss_classes(settings.alpha))
     return settings, losses
 
 
@@ -280,37 +143,18 @@ def guess_hard_triplets(triplets: tri.Triplets, losses: BatchLosses) -> None:
         st.info("The loss table and everything below appear when you press **Reveal**.")
         st.stop()
     score = score_class_guess(guess, losses.classes, {"hard"})
-    metric_row({
-        "Precision (your guesses that are hard)": "—" if np.isnan(score.precision) else f"{score.precision:.2f}",
-        "Recall (hard ones you found)": "—" if np.isnan(score.recall) else f"{score.recall:.2f}",
-    })  # fmt: skip
-    missed = ", ".join(str(triplets.rows[i] + 1) for i in score.missed) or "none"
-    wrong = ", ".join(str(triplets.rows[i] + 1) for i in score.false_alarms) or "none"
-    st.caption(f"{score.reading} Missed rows: {missed}. Marked but not hard: {wrong}.")
+    metric_row(score.metrics("your guesses that are hard", "hard ones you found"))
+    st.caption(score.details([row + 1 for row in triplets.rows], "hard"))
 
 
 # ---------------------------------------------------------------- 3. Landscapes
-def landscapes_section(triplets: tri.Triplets, settings: Settings, losses: BatchLosses) -> None:
-    st.header("3 · Loss landscapes")
-    try_notice(
-        "raise α, then lower τ",
-        "the zero-loss region shrinks; small τ turns InfoNCE into a hard maximum",
-    )
-    st.caption(
-        "Each map is a loss over every possible pair (cos(a,p), cos(a,n)); your triplets are the "
-        "markers (○ easy, ◇ semi-hard, ✕ hard). Training moves them right (positive closer) and "
-        "down (negative further), towards the dark, zero-loss corner. The dotted line is "
-        "cos(a,p) = cos(a,n)."
-    )
-    ap, an = np.meshgrid(GRID, GRID)  # x: cos(a,p), y: cos(a,n)
-    m, alpha, tau = settings.margin, settings.alpha, settings.tau
-    landscapes = {
-        "loss_landscape_margin": (f"Cosine-margin, m = {m:g}", cosine_margin_from_cosines(ap, an, m)),
-        "loss_landscape_triplet": (f"Triplet, α = {alpha:g}", triplet_from_cosines(ap, an, alpha)),
-        "loss_landscape_nce": (f"InfoNCE, τ = {tau:g} (positive vs its negative)",
-                               info_nce_two_candidates(ap, an, tau)),
-    }  # fmt: skip
-    for column, (key, (title, surface)) in zip(st.columns(3), landscapes.items(), strict=True):
+def landscapes_section(triplets: tri.Triplets, settings: LossSettings, losses: BatchLosses) -> None:
+    lesson_header("3 · Loss landscapes", "raise α, then lower τ",
+                  "the zero-loss region shrinks; small τ turns InfoNCE into a hard maximum")  # fmt: skip
+    st.caption(notes.LOSS_LANDSCAPES)
+    keys = ("loss_landscape_margin", "loss_landscape_triplet", "loss_landscape_nce")
+    for column, key, (title, surface) in zip(st.columns(3), keys, landscapes(GRID, settings),
+                                             strict=True):  # fmt: skip
         figure = loss_charts.loss_landscape(
             GRID, surface, losses.cos_ap, losses.cos_an, triplets.anchors, losses.classes, title
         )
@@ -318,14 +162,10 @@ def landscapes_section(triplets: tri.Triplets, settings: Settings, losses: Batch
     st.latex(
         r"L_{\text{2 candidates}} = -\log \frac{e^{\cos(a,p)/\tau}}{e^{\cos(a,p)/\tau} + e^{\cos(a,n)/\tau}} = \operatorname{softplus}\!\left(\frac{\cos(a,n) - \cos(a,p)}{\tau}\right)"
     )
-    st.caption(
-        "The InfoNCE map shows one anchor whose softmax holds only its positive and its own "
-        "negative: softplus((cos(a,n) − cos(a,p)) / τ). In the table above every other sentence "
-        "of the batch also sits in the denominator, so the real values are higher."
-    )
+    st.caption(notes.LOSS_TWO_CANDIDATES)
 
 
-def softmax_section(triplets: tri.Triplets, vectors: tuple, settings: Settings) -> None:
+def softmax_section(triplets: tri.Triplets, vectors: tuple, settings: LossSettings) -> None:
     st.subheader("How τ sharpens the InfoNCE softmax")
     keep_if_in("loss_focus", range(len(triplets)))
     focus = st.selectbox(
@@ -334,19 +174,10 @@ def softmax_section(triplets: tri.Triplets, vectors: tuple, settings: Settings) 
         format_func=lambda i: f"{triplets.rows[i] + 1}. {triplets.anchors[i]}",
     )  # fmt: skip
     a, p, n = vectors
-    negatives = n if settings.use_negatives else None
-    taus = sorted({1.0, 0.2, 0.05, 0.01, float(settings.tau)}, reverse=True)
+    softmaxes = softmax_by_tau(a, p, n if settings.use_negatives else None, settings.tau, focus)
     candidates = triplets.positives + (triplets.negatives if settings.use_negatives else [])
-    softmaxes = {tau: info_nce_softmax(a, p, negatives, tau, focus) for tau in taus}
     chart(loss_charts.softmax_bars(softmaxes, candidates, focus), "loss_softmax")
-    count = len(triplets)
-    st.caption(
-        f"Bars 1–{count} are the batch's positives"
-        + (f", bars {count + 1}–{2 * count} its negatives" if settings.use_negatives else "")
-        + "; green is this anchor's own positive. The loss is −log of the green bar. At τ = 1 "
-        "every candidate gets a similar share (cosines differ by < 2); at small τ the softmax "
-        "becomes a hard maximum, and all the gradient goes to the closest competitors."
-    )
+    st.caption(notes.loss_softmax_bars(len(triplets), settings.use_negatives))
 
 
 # ---------------------------------------------------------------- 4. Fine-tuning
@@ -406,31 +237,14 @@ def train(active: ActiveModel, triplets: tri.Triplets, train_set: tri.Triplets,
     except training_setup.CopyLimitError as error:
         st.error(str(error))
         return
-    texts = triplets.texts()
-    losses: list[float] = []
-    epochs: list[int] = []
-    with progress("Waiting for other heavy work to finish…") as show:
-        live_curve = st.empty()
-        job = None
-
-        def on_step(step: int, total: int, epoch: int, loss: float) -> None:
-            job.check()  # stops at the time cap, or when the tab was closed
-            losses.append(loss)
-            epochs.append(epoch)
-            show(
-                step / total,
-                f"Epoch {epoch}/{config.epochs} · step {step}/{total} · loss {loss:.4f}",
-            )
-            live_curve.plotly_chart(
-                charts.loss_curve(losses, "Training loss (live)", epochs=epochs), width="stretch"
-            )
-
+    with live_training(config.epochs) as (show, draw_step):
         try:
             with backend.heavy("train", "Fine-tuning a copy", limits.TRAIN_SECONDS) as job:
                 show(0.0, "Training…")
-                before = embed(base, texts)  # (sentences, dim)
-                history = finetune.fine_tune(trained, *train_set.columns(), config, on_step=on_step)
-                after = embed(trained, texts)
+                on_step = lambda *step: (job.check(), draw_step(*step))  # noqa: E731 - check: time cap, closed tab
+                result = finetune.fine_tune_and_compare(
+                    base_name, base, trained, triplets, train_set, held_out, config, on_step
+                )
         except BaseException as error:  # a failed, stopped or interrupted run frees its copy
             REGISTRY.release(trained)
             if not isinstance(error, Exception):
@@ -438,46 +252,20 @@ def train(active: ActiveModel, triplets: tri.Triplets, train_set: tri.Triplets,
             st.error(f"Training did not finish: {error}")
             return
     backend.use_session_model(FINE_TUNED, trained, base_name)
-    kept_out = set(held_out)
-    ss["loss_result"] = TrainingResult(
-        base_name, config, history, triplets.subset(range(len(triplets))),
-        [i in kept_out for i in range(len(triplets))], texts, before, after,
-    )  # fmt: skip
+    ss["loss_result"] = result
     st.rerun()  # the sidebar now shows the fine-tuned copy
 
 
-def finetune_section(active: ActiveModel, triplets: tri.Triplets, settings: Settings) -> None:
-    st.header("4 · Fine-tune a private copy")
-    try_notice(
-        "train 3 epochs, then compare trained and held-out triplets",
-        "a gap that widens only on trained triplets is memorising",
-    )
-    st.caption(
-        "Train starts from a fresh copy of the model (the shared model every visitor uses is "
-        "never touched) and runs a few epochs on your triplets. Afterwards the copy appears in "
-        "the sidebar as **fine-tuned copy** and every page of this session uses it; Reset drops it."
-    )
+def finetune_section(active: ActiveModel, triplets: tri.Triplets, settings: LossSettings) -> None:
+    lesson_header("4 · Fine-tune a private copy",
+                  "train 3 epochs, then compare trained and held-out triplets",
+                  "a gap that widens only on trained triplets is memorising")  # fmt: skip
+    st.caption(notes.LOSS_FINE_TUNE)
     loss_name, epochs, batch_size, learning_rate, held_out_count = training_controls(triplets)
-    training, held_out, capped = tri.training_split(
-        len(triplets), held_out_count, training_setup.MAX_TRAIN_TRIPLETS
-    )
-    if capped:
-        st.warning(
-            f"{len(triplets) - len(held_out)} training triplets is over the cap of "
-            f"{training_setup.MAX_TRAIN_TRIPLETS} (to keep training under a minute): the first "
-            f"{training_setup.MAX_TRAIN_TRIPLETS} are used."
-        )
-    train_set = triplets.subset(training)
-    if loss_name == "info_nce" and len(train_set) == 1 and not settings.use_negatives:
-        st.info(
-            "InfoNCE on one triplet without negatives has nothing to compare with: its loss is 0."
-        )
-    steps = -(-len(train_set) // batch_size)
-    st.caption(
-        f"{len(train_set)} triplets to train on, {len(held_out)} held out: "
-        f"{plural(epochs, 'epoch')} × {plural(steps, 'step')}. A step of 8 triplets takes about "
-        "0.3–1 s on 2 free CPU cores, longer when the server is busy."
-    )
+    config = TrainConfig(loss_name, epochs, batch_size, learning_rate, **asdict(settings))
+    plan = training_setup.plan_training(len(triplets), held_out_count, config)
+    show_messages(plan.messages)
+    st.caption(plan.summary)
     buttons = st.columns([1, 1, 4])
     train_clicked = buttons[0].button(
         "Train", key="loss_train", type="primary",
@@ -488,47 +276,22 @@ def finetune_section(active: ActiveModel, triplets: tri.Triplets, settings: Sett
         "Reset", key="loss_reset", on_click=reset, disabled="loss_result" not in ss,
         help="Drop the fine-tuned copy and go back to the model it was made from.",
     )  # fmt: skip
-    buttons[2].caption(
-        f"At most {limits.FINE_TUNED_COPIES} fine-tuned copies live on this server at once; a "
-        f"run stops after {limits.TRAIN_SECONDS} s; a copy unused for "
-        f"{limits.COPY_IDLE_MINUTES} minutes may be dropped for another session."
-    )
+    buttons[2].caption(notes.LOSS_COPIES)
     if train_clicked:
-        config = TrainConfig(
-            loss=loss_name, epochs=epochs, batch_size=batch_size, learning_rate=learning_rate,
-            margin=settings.margin, alpha=settings.alpha, tau=settings.tau,
-            use_negatives=settings.use_negatives,
-        )  # fmt: skip
-        train(active, triplets, train_set, held_out, config)
+        train(active, triplets, triplets.subset(plan.training), plan.held_out, config)
 
 
 def result_section(result: TrainingResult, model) -> None:
     st.subheader("Result of the last run")
-    history, config = result.history, result.config
-    summary = st.columns(4)
-    summary[0].metric("Loss", LOSS_NAMES[config.loss])
-    summary[1].metric("Training time", f"{history.seconds:.1f} s")
-    summary[2].metric("Steps", f"{len(history.step_losses)} ({plural(config.epochs, 'epoch')})")
-    means = history.epoch_means()
-    summary[3].metric(
-        "Mean loss, last epoch", f"{means[-1]:.4f}",
-        delta=f"{means[-1] - means[0]:+.4f} vs epoch 1" if len(means) > 1 else None,
-        delta_color="inverse",
-    )  # fmt: skip
+    history = result.history
+    metric_row(*run_metrics(result), delta_color="inverse")
     curve = charts.loss_curve(
         history.step_losses, "Training loss per step", epochs=history.step_epochs
     )
     chart(curve, "loss_curve")
     if max(history.step_losses) == 0:
-        st.warning(
-            "The training loss was 0 at every step: all training triplets are already easy for "
-            "this loss, so there was no gradient and the model did not change (apart from weight "
-            "decay). Raise α or the margin, use InfoNCE, or add harder triplets."
-        )
-    st.caption(
-        "Each step is one batch. Dropout is on while training, so the curve is noisy; with so "
-        "few triplets it falls quickly because the model is memorising them."
-    )
+        st.warning(notes.LOSS_ZERO_LOSS)
+    st.caption(notes.LOSS_CURVE_NOISE)
     st.subheader("Cosines before and after")
     before, after = result.cosines("before"), result.cosines("after")
     chart(
@@ -537,10 +300,7 @@ def result_section(result: TrainingResult, model) -> None:
     )
     report = held_out_report(result)
     st.dataframe(report.table, width="stretch", key="loss_heldout_check")
-    st.caption(
-        "gap = mean of cos(a,p) − cos(a,n) over the group (higher is better); wins = triplets "
-        "whose positive is closer to the anchor than the negative."
-    )
+    st.caption(notes.LOSS_GAP)
     st.markdown(report.summary())
     st.subheader("Where every sentence moved")
     moved = movement(result)
@@ -548,10 +308,7 @@ def result_section(result: TrainingResult, model) -> None:
         loss_charts.movement_map(moved.before, moved.after, result.texts, moved.roles),
         "loss_movement",
     )
-    st.caption(
-        "One PCA of the vectors before and after training, so both share the same axes: faint "
-        "dots are the original model, arrows lead to where the fine-tuned copy puts each sentence."
-    )
+    st.caption(notes.LOSS_MOVEMENT)
     from components import finetune  # a fine-tuned copy exists: torch is loaded already
 
     st.download_button(

@@ -2,31 +2,29 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import numpy as np
 import streamlit as st
 
-from components import backend, charts, limits, model_policy, search_charts
+from components import backend, charts, limits, search_charts
+from components import lab_notes as notes
 from components.backend import ActiveModel
 from components.book_vectors import attention_weights, book_vectors
 from components.chunking import MIN_MAX_TOKENS, default_max_tokens
 from components.corpus import Corpus, build_corpus, unique_names
 from components.documents import (
     Document,
-    LoadedDocument,
     from_sample,
     from_text,
     sample_names,
     sample_title,
+    within_budget,
 )
-from components.encoder import ModelLoadError, get_tokenizer
-from components.highlight import chunk_legend_html, chunk_map_html, context_html
-from components.index import DEFAULT_EF_SEARCH, compare
-from components.page_state import DEFAULT_QUERY, RERANKERS, SearchState
+from components.encoder import get_tokenizer
+from components.highlight import chunk_legend_html, chunk_map_html
+from components.index import DEFAULT_EF_SEARCH, compare_on_corpus
+from components.page_state import BOOK_POOLINGS, DEFAULT_QUERY, RERANKERS, SearchState
 from components.projection import project_with_query
 from components.rerank import (
-    LOCAL_CROSS_ENCODER,
     Reranked,
     content_vectors,
     cross_encode,
@@ -36,103 +34,49 @@ from components.rerank import (
 )
 from components.search import top_k
 from components.search_report import (
+    RERANKER_NOTES,
+    Query,
+    chunk_rows,
+    chunking_summary,
+    document_words,
     lesson_questions,
     lesson_rows,
-    preview,
+    query_problem,
     rank_change_rows,
+    result_contexts,
     result_rows,
 )
 from components.similarity import cosine_similarity_matrix
-from components.texts import InputError, Message
 from components.widgets import (
     chart,
     csv_download,
     keep_if_in,
     keep_in_range,
+    kept_documents,
+    lesson_header,
     limited_text,
+    loaded_cross_encoder,
     metric_row,
     number_table,
+    or_stop,
     page_done,
     page_setup,
     persist,
     section,
     show_messages,
-    try_notice,
 )
 
-TIMING_QUERIES = 100  # chunk vectors used as queries to time the two indexes
-UPLOADS_KEY = "_search_uploaded"  # session_state: the uploaded documents, kept across pages
-CE_LOADED_KEY = "_search_ce_loaded"  # session_state: the cross-encoder name loaded by a click
-
-
-@dataclass(frozen=True)
-class Query:
-    text: str
-    vector: np.ndarray  # (dim,) unit length
-    cosines: np.ndarray  # (chunks,) its cosine with every chunk
-
-
-def read_uploads(uploads: list) -> None:
-    """Read the uploaded files within the upload limits and keep them in the session (they
-    survive a page switch, where the upload widget forgets its files). A file that cannot be
-    used gets a message; the others are kept."""
-    kept: list[LoadedDocument] = []
-    messages: list[Message] = []
-    total = 0
-    for number, upload in enumerate(uploads):
-        size = upload.size
-        if number >= limits.UPLOADS:
-            messages.append(Message("warning", f"`{upload.name}` left out: at most "
-                                    f"{limits.UPLOADS} files at once."))  # fmt: skip
-            continue
-        if total + size > limits.UPLOADS_MB * 2**20:
-            messages.append(Message("warning", f"`{upload.name}` left out: the files together "
-                                    f"may hold at most {limits.UPLOADS_MB} MB."))  # fmt: skip
-            continue
-        try:
-            kept.append(backend.uploaded_document(upload.getvalue(), upload.name))
-            total += size
-        except InputError as error:
-            messages.append(Message("error", str(error)))
-    st.session_state[UPLOADS_KEY] = (tuple(upload.file_id for upload in uploads), kept, messages)
-
-
-def uploaded_documents(container) -> list[LoadedDocument]:
-    """This session's uploaded documents (kept when the user visits another page)."""
-    returning = "search_uploads" not in st.session_state  # the widget was not drawn last run
-    uploads = container.file_uploader(
-        "Upload .txt, .md or .pdf files", type=["txt", "md", "pdf"], accept_multiple_files=True,
-        key="search_uploads",
-        help="PDF text is extracted with pypdf; a scanned PDF (images only) has no text to "
-        f"extract. Up to {limits.UPLOADS} files and {limits.UPLOADS_MB} MB together; the first "
-        f"{limits.DOCUMENT_CHARS:,} characters of each are used.",
-    )  # fmt: skip
-    stored = st.session_state.get(UPLOADS_KEY)
-    if uploads:
-        if stored is None or stored[0] != tuple(upload.file_id for upload in uploads):
-            read_uploads(uploads)
-    elif not returning:  # the user removed the files
-        st.session_state.pop(UPLOADS_KEY, None)
-    stored = st.session_state.get(UPLOADS_KEY)
-    if stored is None:
-        return []
-    _, kept, messages = stored
-    show_messages(messages)
-    if not uploads and kept:
-        container.caption(
-            "Using the files uploaded earlier in this session: "
-            + ", ".join(f"`{model_policy.shown(loaded.document.name)}`" for loaded in kept)
-        )
-    return kept
+UPLOAD_HELP = (
+    "PDF text is extracted with pypdf; a scanned PDF (images only) has no text to extract. Up "
+    f"to {limits.UPLOADS} files and {limits.UPLOADS_MB} MB together; the first "
+    f"{limits.DOCUMENT_CHARS:,} characters of each are used."
+)
 
 
 def documents_section() -> list[Document]:
     """The shipped, pasted and uploaded documents; stops the page when there is none."""
-    st.header("1 · Documents")
-    try_notice(
-        "paste a long article of your own",
-        "each document is cut into chunks before anything is encoded",
-    )
+    lesson_header("1 · Documents", "paste a long article of your own",
+                  "each document is cut into chunks before anything is encoded")  # fmt: skip
     samples = sample_names()
     left, right = st.columns(2)
     chosen = left.multiselect(
@@ -150,29 +94,10 @@ def documents_section() -> list[Document]:
     loaded = [from_sample(name) for name in chosen]
     if pasted.strip():
         loaded.append(from_text(pasted))
-    loaded.extend(uploaded_documents(right))
+    loaded.extend(kept_documents(right, "search_uploads", UPLOAD_HELP))
     show_messages([message for document in loaded for message in document.messages])
-    documents = [document.document for document in loaded]
-    if len(documents) > limits.DOCUMENTS:
-        st.warning(
-            f"{len(documents)} documents: the search uses the first {limits.DOCUMENTS} (the "
-            "limit on this shared server)."
-        )
-        documents = documents[: limits.DOCUMENTS]
-    total, kept = 0, []
-    for document in documents:
-        room = limits.DOCUMENTS_CHARS - total
-        if room <= 0:
-            break
-        if len(document.text) > room:
-            document = Document(document.name, document.text[:room], document.source)
-        kept.append(document)
-        total += len(document.text)
-    if sum(len(document.text) for document in documents) > limits.DOCUMENTS_CHARS:
-        st.warning(
-            f"The documents hold more than {limits.DOCUMENTS_CHARS:,} characters together: the "
-            "search uses that many (the later documents are cut or left out)."
-        )
+    kept, messages = within_budget([document.document for document in loaded])
+    show_messages(messages)
     if not kept:
         st.info("Pick a shipped text, paste one or upload a file to start.")
         st.stop()
@@ -183,18 +108,9 @@ def chunking_section(
     active: ActiveModel, documents: list[Document], fits: int
 ) -> tuple[Corpus, str]:
     """The documents cut into chunks by the user's window and overlap, and their fingerprint."""
-    st.header("2 · Chunking by tokens")
-    try_notice(
-        "set the window above the model's window",
-        "the model silently drops the end of every longer chunk",
-    )
-    st.caption(
-        f"Chunks are counted in tokens, the unit the model reads. The default window is the "
-        f"model's {active.info.max_tokens} tokens minus the 2 special tokens ([CLS], [SEP]) = "
-        f"**{fits}**, so nothing is truncated. Chunks end between words, and each one is "
-        "tokenised again to check it fits. Overlap repeats the end of one chunk at the start of "
-        "the next, so a sentence cut by a boundary is still whole in one of them."
-    )
+    lesson_header("2 · Chunking by tokens", "set the window above the model's window",
+                  "the model silently drops the end of every longer chunk")  # fmt: skip
+    st.caption(notes.search_chunking(active.info.max_tokens, fits))
     left, right = st.columns(2)
     st.session_state["search_window_default"] = fits
     keep_in_range("search_window", MIN_MAX_TOKENS, 2 * active.info.max_tokens)
@@ -210,37 +126,16 @@ def chunking_section(
         help="Tokens shared by consecutive chunks. 10–20% of the window is common.",
     )  # fmt: skip
     if overlap >= window:
-        st.error(
-            f"The overlap ({overlap} tokens) must be smaller than the window ({window} tokens): "
-            "otherwise a chunk never moves forward. Lower the overlap or widen the window."
-        )
+        st.error(notes.search_overlap(overlap, window))
         st.stop()
-    try:
-        corpus = build_corpus(
-            documents,
-            lambda text: backend.chunks(active, text, window, overlap, limits.CHUNKS),
-            max_chunks=limits.CHUNKS,
-        )
-    except InputError as error:
-        st.error(str(error))
-        st.stop()
+    chunker = lambda text: backend.chunks(active, text, window, overlap, limits.CHUNKS)  # noqa: E731
+    corpus = or_stop(lambda: build_corpus(documents, chunker, max_chunks=limits.CHUNKS))
     show_messages(corpus.messages)
     if not len(corpus):
         st.stop()
-    counts = corpus.token_counts
-    too_long = int((counts > fits).sum())
-    if window > fits:
-        st.warning(
-            f"A window of {window} tokens is larger than the model reads ({fits} + 2 special "
-            f"tokens): {too_long} of {len(corpus)} chunks are longer than that, and the model "
-            f"will silently drop their ends. Use at most {fits}."
-        )
-    metric_row({
-        "Documents": len(documents),
-        "Chunks": f"{len(corpus):,}",
-        "Tokens per chunk (mean / max)": f"{counts.mean():.0f} / {counts.max()}",
-        "Chunks over the model window": too_long,
-    })  # fmt: skip
+    metrics, messages = chunking_summary(corpus, len(documents), window, fits)
+    show_messages(messages)
+    metric_row(metrics)
     return corpus, corpus.fingerprint(active.key, window, overlap)
 
 
@@ -257,61 +152,32 @@ def chunk_view(corpus: Corpus) -> int:
     with st.container(height=360, key="search_chunk_view"):
         st.html(chunk_map_html(corpus.documents[shown].text, chunks))
     with st.expander(f"Table of the {len(chunks)} chunks of {corpus.names[shown]}"):
-        number_table(
-            {
-                "chunk": range(1, len(chunks) + 1),
-                "tokens": [chunk.n_tokens for chunk in chunks],
-                "characters": [f"{chunk.start:,}–{chunk.end:,}" for chunk in chunks],
-                "text": [preview(chunk.text, 200) for chunk in chunks],
-            }
-        )
+        number_table(chunk_rows(chunks))
     return shown
 
 
 def index_section(active: ActiveModel, corpus: Corpus, fingerprint: str) -> tuple[np.ndarray, int]:
     """The chunk vectors (chunks, dim), and k, after timing exact against approximate search."""
-    st.header("3 · The index: exact and approximate search")
-    try_notice("lower efSearch to 1", "recall@k falls: the graph walk misses true neighbours")
+    lesson_header("3 · The index: exact and approximate search", "lower efSearch to 1",
+                  "recall@k falls: the graph walk misses true neighbours")  # fmt: skip
     encoded = backend.chunk_vectors(active, fingerprint, corpus.texts)
-    if encoded.reused:
-        st.caption(f"✅ {len(corpus):,} chunk vectors reused: nothing was encoded on this run.")
-    else:
-        st.caption(
-            f"Encoded {len(corpus):,} chunks in {encoded.seconds:.1f} s (batches already seen "
-            "come from the cache). A new query only encodes the query."
-        )
+    st.caption(notes.search_encoded(len(corpus), encoded.reused, encoded.seconds))
     vectors = encoded.vectors
-    st.caption(
-        "**Exact** search compares the query with every chunk (one matrix–vector product in "
-        "numpy). **Approximate** search (faiss HNSW, a graph of near neighbours) visits only part "
-        "of the chunks: much faster on millions of vectors, at the price of sometimes missing "
-        "one. Recall@k = the share of the exact top-k that the approximate index also finds."
-    )
+    st.caption(notes.SEARCH_EXACT_AND_APPROXIMATE)
     left, right = st.container(key="advanced_search_index").columns(2)  # hidden when presenting
     ef_search = left.slider(
         "HNSW efSearch", 1, 256, key=persist("search_ef", DEFAULT_EF_SEARCH),
         help="Candidates the graph walk keeps (at least k). Higher: better recall, slower queries.",
     )  # fmt: skip
-    k = right.slider(
-        "k (results per query)", 1, 20, key=persist("search_k", 5),
-        help="How many chunks a search returns.",
-    )  # fmt: skip
+    k = right.slider("k (results per query)", 1, 20, key=persist("search_k", 5),
+                     help="How many chunks a search returns.")  # fmt: skip
     if k > len(corpus):
         only = "is only 1 chunk" if len(corpus) == 1 else f"are only {len(corpus)} chunks"
         st.info(f"There {only}: every search returns all of them.")
-    timing_rows = np.linspace(0, len(corpus) - 1, min(TIMING_QUERIES, len(corpus))).astype(int)
     index = backend.hnsw_index(active, fingerprint, vectors)
-    comparison = compare(index, vectors, vectors[timing_rows], k, ef_search)
-    metric_row({
-        "Exact (numpy), per query": f"{comparison.exact_ms:.3f} ms",
-        "Approximate (faiss HNSW), per query": f"{comparison.approximate_ms:.3f} ms",
-        f"Recall@{comparison.k} of HNSW": f"{comparison.recall:.3f}",
-    })  # fmt: skip
-    st.caption(
-        f"Measured on {len(timing_rows)} chunk vectors used as queries. With a few hundred "
-        "chunks exact search is already instant: an approximate index pays off at ~100k+ "
-        "vectors (see `make bench` for 100k)."
-    )
+    comparison = compare_on_corpus(index, vectors, k, ef_search)  # 100 chunks as queries
+    metric_row(comparison.metrics())
+    st.caption(notes.search_timing(comparison.queries))
     return vectors, k
 
 
@@ -319,11 +185,8 @@ def query_section(
     active: ActiveModel, corpus: Corpus, vectors: np.ndarray, k: int, fits: int
 ) -> Query | None:
     """The user's question, encoded and answered; None when there is no usable question."""
-    st.header("4 · Ask a question")
-    try_notice(
-        "ask with words that are not in the text",
-        "meaning still finds the passage; the map is only a rough picture",
-    )
+    lesson_header("4 · Ask a question", "ask with words that are not in the text",
+                  "meaning still finds the passage; the map is only a rough picture")  # fmt: skip
     text = st.text_input(
         "Your question", key=persist("search_query", DEFAULT_QUERY), max_chars=limits.QUERY_CHARS,
         help="Encoded like a chunk, then compared with every chunk vector by cosine. Up to "
@@ -332,18 +195,10 @@ def query_section(
     if not text.strip():
         st.info("Type a question to search the chunks.")
         return None
-    if len(text) > limits.QUERY_CHARS:
-        st.error(
-            f"Your question has {len(text):,} characters; the limit is {limits.QUERY_CHARS:,}. "
-            "A query is one sentence or two: shorten it (a long passage belongs in the documents)."
-        )
-        return None
     tokens = backend.token_counts(active, (text,))[0] - (active.info.max_tokens - fits)
-    if tokens > fits:
-        st.error(
-            f"Your question has {tokens} tokens; the model reads only {fits}. A query is one "
-            "sentence or two: shorten it (a long passage belongs in the documents)."
-        )
+    problem = query_problem(text, tokens, fits, limits.QUERY_CHARS)
+    if problem:
+        st.error(problem)
         return None
     vector = backend.embed_texts(active, [text])[0]  # (dim,)
     query = Query(text, vector, vectors @ vector)  # cosine: both unit length
@@ -355,97 +210,41 @@ def query_section(
         "search_results.csv", "search_download_results",
     )  # fmt: skip
     st.caption("Each result in its document (highlighted), with the text around it:")
-    for rank, (hit, score) in enumerate(zip(hits, scores, strict=True), start=1):
-        chunk = corpus.chunks[hit]
-        with st.expander(
-            f"{rank}. {corpus.document_name(hit)} · cosine {score:.3f}", expanded=rank == 1
-        ):
-            st.html(context_html(corpus.documents[corpus.owners[hit]].text, chunk.start, chunk.end))
+    for rank, (title, context) in enumerate(result_contexts(hits, scores, corpus)):
+        with st.expander(title, expanded=rank == 0):
+            st.html(context)
     coords = project_with_query(vectors, vector)
     names = [corpus.document_name(i) for i in range(len(corpus))]
     chart(search_charts.query_map(coords, corpus.texts, names, hits, text), "search_map")
-    st.caption(
-        "PCA of the chunk vectors (fitted on the chunks only, so the map stays still); the query "
-        "is placed with the same rotation. Ringed numbers are the top-k. Two dimensions of 384 "
-        "lose a lot: trust the cosine column over the picture."
-    )
+    st.caption(notes.SEARCH_QUERY_MAP)
     return query
 
 
 def rerank(active: ActiveModel, corpus: Corpus, vectors: np.ndarray, query: Query,
            reranker: str, candidates: np.ndarray, fingerprint: str) -> Reranked | None:  # fmt: skip
     """The candidates in the re-ranker's order (None when the cross-encoder is unavailable)."""
+    formula, note = RERANKER_NOTES[reranker]
+    if formula:
+        st.latex(formula)
+    st.caption(note)
     if reranker == RERANKERS[0]:
         lambda_ = st.slider(
             "λ (relevance vs diversity)", 0.0, 1.0, step=0.05, key=persist("search_mmr_lambda", 0.5),
             help="1 = plain cosine order; lower values penalise chunks similar to ones already "
             "picked (overlapping neighbours of the same passage).",
         )  # fmt: skip
-        st.latex(
-            r"\text{MMR} = \arg\max_{c} \; \lambda \cos(q, c) - (1 - \lambda) \max_{s \in S} \cos(c, s)"
-        )
-        st.caption(
-            "**MMR** picks one chunk at a time by λ·cos(query, chunk) − (1−λ)·max cos(chunk, "
-            "already picked): relevant *and* different from what is already shown."
-        )
         return mmr(query.vector, vectors, candidates, len(candidates), lambda_)
     if reranker == RERANKERS[1]:
-        st.latex(
-            r"\text{RRF}(c) = \frac{1}{60 + \text{rank}_{\text{dense}}(c)} + \frac{1}{60 + \text{rank}_{\text{BM25}}(c)}"
-        )
-        st.caption(
-            "**Hybrid**: BM25 (exact word matches, Lucene formula, via bm25s) ranks every chunk "
-            "too; reciprocal-rank fusion adds 1/(60 + rank) from each ranking. Words the model "
-            "blurs (names, numbers, rare terms) get a second chance."
-        )
         bm25 = backend.bm25_index(fingerprint, tuple(corpus.texts))
         return hybrid_bm25(query.text, query.cosines, bm25, candidates, len(candidates))
     texts = [corpus.chunks[i].text for i in candidates]
     if reranker == RERANKERS[2]:
-        st.caption(
-            "**Late interaction** (ColBERT-style MaxSim, with our own model's token vectors): "
-            "each query token finds its best-matching token in the chunk; the score is the "
-            "average of those best cosines. It keeps word-level detail that one pooled vector "
-            "averages away."
-        )
         with st.spinner("Computing token vectors of the candidates…"):
             query_tokens = content_vectors(backend.token_vectors(active, (query.text,)))[0]
             chunk_tokens = content_vectors(backend.token_vectors(active, tuple(texts)))
         return late_interaction(query_tokens, chunk_tokens, candidates)
-    if model_policy.public_mode():
-        name = st.selectbox(
-            "Cross-encoder", [LOCAL_CROSS_ENCODER, *model_policy.ALLOWED_CROSS_ENCODERS],
-            key=persist("search_ce_name", LOCAL_CROSS_ENCODER),
-            help="Public mode: the offline demo or a small cross-encoder from the hub.",
-        )  # fmt: skip
-    else:
-        name = limited_text(
-            st.text_input, "Cross-encoder", "search_ce_name", LOCAL_CROSS_ENCODER,
-            limits.NAME_CHARS,
-            help="A Hugging Face id (e.g. cross-encoder/ms-marco-MiniLM-L6-v2) or a local "
-            f"folder; loads only when reachable. `{LOCAL_CROSS_ENCODER}` works offline.",
-        ).strip()  # fmt: skip
-    st.caption(
-        "A **cross-encoder** reads query and chunk *together* and outputs one relevance score: "
-        "more accurate than comparing two separate vectors, but it must run once per candidate, "
-        "so it only re-ranks a short list."
-    )
-    if name == LOCAL_CROSS_ENCODER:
-        st.warning(
-            "The local demo cross-encoder is MiniLM with a **new, untrained scoring head**: its "
-            "scores are meaningless (the order below is noise). It shows the plumbing offline; "
-            "name a trained cross-encoder when this machine has internet."
-        )
-    if st.session_state.get(CE_LOADED_KEY) != name:
-        st.button("Load the cross-encoder and re-rank", key="search_ce_load", type="primary",
-                  on_click=st.session_state.__setitem__, args=(CE_LOADED_KEY, name))  # fmt: skip
-        st.caption("A model loads only when you ask for it (it may be downloaded).")
-        return None
-    try:
-        model = backend.cross_encoder(name)
-    except ModelLoadError as error:
-        st.session_state.pop(CE_LOADED_KEY, None)
-        st.error(f"{error} Re-ranking with a cross-encoder is unavailable.")
+    model = loaded_cross_encoder("search_ce_name")
+    if model is None:
         return None
     with backend.heavy("cross-encoder", "Scoring query–chunk pairs"):
         return cross_encode(model, query.text, texts, candidates)
@@ -453,26 +252,17 @@ def rerank(active: ActiveModel, corpus: Corpus, vectors: np.ndarray, query: Quer
 
 def rerank_section(active: ActiveModel, corpus: Corpus, vectors: np.ndarray, query: Query | None,
                    k: int, fingerprint: str) -> None:  # fmt: skip
-    st.header("5 · Re-ranking")
-    try_notice(
-        "switch re-rankers on the same question",
-        "MMR removes near-duplicate chunks; BM25 rescues rare words",
-    )
-    st.caption(
-        "A fast first search returns candidates; a second, slower or different scorer re-orders "
-        "them. The table compares the ranks before and after."
-    )
+    lesson_header("5 · Re-ranking", "switch re-rankers on the same question",
+                  "MMR removes near-duplicate chunks; BM25 rescues rare words")  # fmt: skip
+    st.caption(notes.SEARCH_RERANKING)
     if query is None:
         st.info("Ask a question above to re-rank its results.")
         return
     left, right = st.columns([2, 1])
     reranker = left.radio(
-        "Re-ranker",
-        RERANKERS,
-        horizontal=True,
-        key=persist("search_reranker", RERANKERS[0]),
+        "Re-ranker", RERANKERS, horizontal=True, key=persist("search_reranker", RERANKERS[0]),
         help="The second scorer that re-orders the first search's candidates.",
-    )
+    )  # fmt: skip
     n_candidates = right.slider(
         "Candidates from the first search", 2, 50, key=persist("search_candidates", 20),
         help="The dense top-N handed to the re-ranker.",
@@ -491,31 +281,20 @@ def rerank_section(active: ActiveModel, corpus: Corpus, vectors: np.ndarray, que
 
 def book_vectors_section(active: ActiveModel, corpus: Corpus, vectors: np.ndarray, shown: int,
                          query: Query | None) -> None:  # fmt: skip
-    st.header("6 · Book vectors: one vector per document")
-    try_notice(
-        "switch mean and attention pooling",
-        "book vectors find the book; chunk vectors find the passage",
-    )
+    lesson_header("6 · Book vectors: one vector per document", "switch mean and attention pooling",
+                  "book vectors find the book; chunk vectors find the passage")  # fmt: skip
     st.latex(
         r"w_i = \frac{e^{\cos(c_i, \bar c)/T}}{\sum_j e^{\cos(c_j, \bar c)/T}}, \qquad \text{book} = \sum_i w_i c_i"
     )
-    st.caption(
-        "Pooling all chunk vectors of a document gives one 'book vector'. **Mean** pooling "
-        "averages them. **Attention** pooling (parameter-free here) weights each chunk by "
-        "softmax(cos(chunk, document mean) / temperature): chunks typical of the document count "
-        "more than digressions."
-    )
+    st.caption(notes.SEARCH_BOOK_VECTORS)
     if len(corpus.documents) < 2:
         st.info("Load at least two documents to compare book vectors.")
         return
     left, right = st.columns(2)
     pooling = left.radio(
-        "Pooling",
-        ["mean", "attention"],
-        horizontal=True,
-        key=persist("search_pooling", "mean"),
+        "Pooling", BOOK_POOLINGS, horizontal=True, key=persist("search_pooling", "mean"),
         help="Mean: every chunk counts the same. Attention: chunks typical of the document count more.",
-    )
+    )  # fmt: skip
     temperature = right.slider(
         "Attention temperature", 0.01, 1.0, step=0.01, key=persist("search_temperature", 0.05),
         disabled=pooling == "mean",
@@ -539,14 +318,7 @@ def book_vectors_section(active: ActiveModel, corpus: Corpus, vectors: np.ndarra
     number_table(
         lesson_rows(questions, question_vectors, books, vectors, corpus), key="search_lesson"
     )
-    st.caption(
-        "A book vector finds the right **book** for a question, but it is one point for "
-        "thousands of words: it cannot say *where* the answer is, and a document about many "
-        "things is pulled towards its average. Chunk vectors find the **passage** (the section "
-        "it falls in is shown). That is why retrieval systems store chunk vectors, and use book "
-        "vectors for 'which document is this about?' (routing, clustering, deduplication). `?`: "
-        "your own question has no known answer."
-    )
+    st.caption(notes.SEARCH_BOOK_VS_CHUNK)
 
 
 active = page_setup("Long text & search", "🔎", SearchState)
@@ -561,12 +333,7 @@ vectors = None
 with section("documents"):
     documents = documents_section()
     names = unique_names([document.name for document in documents])
-    st.caption(
-        " · ".join(
-            f"**{model_policy.shown(name)}**: {len(d.text.split()):,} words"
-            for name, d in zip(names, documents, strict=True)
-        )
-    )
+    st.caption(document_words(names, [document.text for document in documents]))
     corpus, fingerprint = chunking_section(active, documents, fits)
     shown = 0
     with section("chunk view"):

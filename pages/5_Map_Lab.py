@@ -18,12 +18,12 @@ from components.axes import (
 )
 from components.backend import ActiveModel, MapView
 from components.clusters import NOISE, clusters_table, inverse_purity, purity
-from components.find import find_near, find_text
+from components.find import find_near, find_text, found_table
 from components.geometry import GEOMETRY_MAX, PRECISIONS, RAW_MAX, metric_neighbours
 from components.projection import METHOD_NAMES, explained_variance, honesty_reading
-from components.texts import csv_bytes
 from components.widgets import (
     chart,
+    csv_download,
     metric_row,
     number_table,
     page_done,
@@ -176,9 +176,8 @@ def clusters_section(active: ActiveModel, texts: list[str], labels: list[str], v
     number_table({"cluster": list(found.words), "name": [found.names[c] for c in found.words],
                   "sentences": [int(sizes[c]) for c in found.words]},
                  key="maplab_cluster_table", container=right)  # fmt: skip
-    right.download_button("Download the clusters (CSV)",
-                          csv_bytes(clusters_table(texts, found, labels if distinct else None)),
-                          file_name="clusters.csv", mime="text/csv", key="maplab_cluster_csv")  # fmt: skip
+    csv_download("Download the clusters (CSV)", lambda: clusters_table(texts, found, labels if
+                 distinct else None), "clusters.csv", "maplab_cluster_csv", right)  # fmt: skip
 
 
 def pole(active: ActiveModel, labels: list[str], vectors, kind: str, number: int, container):
@@ -325,14 +324,10 @@ def find_section(active: ActiveModel, texts: list[str], labels: list[str], vecto
     if not rows:
         st.caption("Type to find sentences, or drag on the map: the rest is greyed out.")
         return
-    table = pd.DataFrame({"row": [i + 1 for i in rows], "text": [texts[i] for i in rows],
-                          "label": [labels[i] for i in rows]})  # fmt: skip
-    if query.strip():
-        table["cosine to query"] = [found.get(i, np.nan) for i in rows]
+    table = found_table(rows, texts, labels, found if query.strip() else None)
     st.markdown(f"**{plural(len(rows), 'sentence')} {'selected' if selected else 'found'}**")
     number_table(table, {"cosine to query": "%.3f"}, key="maplab_selection_table")
-    st.download_button("Download these sentences (CSV)", csv_bytes(table), key="maplab_csv",
-                       file_name="selection.csv", mime="text/csv")  # fmt: skip
+    csv_download("Download these sentences (CSV)", lambda: table, "selection.csv", "maplab_csv")
 
 
 active = page_setup("Map lab", "🗺️")

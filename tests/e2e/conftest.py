@@ -90,13 +90,22 @@ def app_url():
 
 
 def settle(page, timeout: float = 180_000) -> None:
-    """Wait until the script has finished its run (and the page has drawn)."""
+    """Wait until the script has finished its run (and the page has drawn), and stays so.
+
+    A run may trigger another (a chart's selection event, a fragment, a queued widget change);
+    the page counts as settled once it is idle, with no faded copy of an element from an earlier
+    run, both before and after Plotly's drawing pause.
+    """
     page.wait_for_timeout(400)  # let a rerun that was just triggered start
-    page.wait_for_selector(IDLE, timeout=timeout)
-    # Streamlit may keep a faded copy of an element from the previous run for a moment; two
-    # elements with one key would make `.st-key-…` locators ambiguous.
-    page.wait_for_function(f"!document.querySelector({STALE!r})", timeout=30_000)
-    page.wait_for_timeout(600)  # plotly draws after the script ends
+    settled = f"document.querySelector({IDLE!r}) && !document.querySelector({STALE!r})"
+    for _ in range(10):
+        page.wait_for_selector(IDLE, timeout=timeout)
+        # Streamlit may keep a faded copy of an element from the previous run for a moment; two
+        # elements with one key would make `.st-key-…` locators ambiguous.
+        page.wait_for_function(f"!document.querySelector({STALE!r})", timeout=30_000)
+        page.wait_for_timeout(600)  # plotly draws after the script ends
+        if page.evaluate(f"Boolean({settled})"):
+            return
 
 
 def shot(page, name: str) -> Path:

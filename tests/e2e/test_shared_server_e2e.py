@@ -3,8 +3,7 @@ and can cancel, text shows as typed on the 3D map."""
 
 from __future__ import annotations
 
-from tests.e2e.conftest import settle, shot
-from tests.e2e.test_explore_e2e import plot_data
+from tests.e2e.conftest import plot_traces, settle, shot
 
 ONE_COLUMN_CSV = "text\nThe cat sat on the mat.\nStocks fell.\n"
 
@@ -30,7 +29,7 @@ def test_a_one_column_csv_upload_survives_a_page_switch(page, app_url, tmp_path)
     page.get_by_role("link", name="🔭 Explore").first.click()
     settle(page)
     page.get_by_text("uploaded earlier in this session").wait_for()
-    assert plot_data(page, "explore_heatmap")[0]["n"] == 2
+    assert plot_traces(page, "explore_heatmap")[0]["n"] == 2
     shot(page, "shared_2_upload_kept_after_page_switch")
 
 
@@ -67,7 +66,7 @@ def test_a_waiting_session_sees_its_place_can_cancel_and_a_closed_tab_frees_the_
         trainer.context.close()
         waiter.locator(".st-key-retry_sentences button").click()
         settle(waiter, timeout=600_000)
-        assert plot_data(waiter, "explore_heatmap")[0]["n"] == 2
+        assert plot_traces(waiter, "explore_heatmap")[0]["n"] == 2
     finally:
         for page in (trainer, waiter):
             try:
