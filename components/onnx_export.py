@@ -17,7 +17,7 @@ Two ways to make one, the first that applies:
    weights inside costs ~180 MB more at the peak (the graph and its serialised copy each hold all
    90 MB): measured 780 MB vs 600 MB here. Random weights (`--random-seed`) are attached to the
    shipped graph when there is one (no tracing): a plain BERT's are drawn in numpy exactly as
-   torch draws them (`components.random_weights`: no torch, 526 MB -> ~150 MB at the peak),
+   torch draws them (`components.random_weights`: no torch, 526 MB -> 189 MB at the peak),
    others by torch.
 
 Usage:
@@ -199,7 +199,7 @@ def assemble(transformer_dir: Path, out_dir: Path) -> bool:
 
 def random_state(model_dir: str, random_seed: int | None) -> tuple[dict, str]:
     """Graph weight name -> numpy array of the random-weights transformer, and how it was drawn:
-    in numpy, replaying torch's generator, for a plain BERT (no torch: ~100 MB instead of ~520 MB
+    in numpy, replaying torch's generator, for a plain BERT (no torch: 189 MB instead of 526 MB
     at the subprocess's peak); otherwise by torch itself."""
     from components.random_weights import bert_random_state, is_replayable, read_config
 
