@@ -26,7 +26,7 @@ import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, TypeVar
 
@@ -36,6 +36,7 @@ import streamlit as st
 
 from components import limits, result_cache
 from components.allocator import fix_mmap_threshold, limit_malloc_arenas, trim_memory
+from components.background import BackgroundJob, replace_or_reuse
 from components.chunking import Chunk, chunk_text
 from components.clusters import Clustering, ClusterMethod, cluster_sentences
 from components.documents import LoadedDocument, from_upload
@@ -62,10 +63,15 @@ from components.geometry import (
     quantisation_overlap,
     truncation_overlap,
 )
+from components.heatmap_blocks import BlockSummary, block_similarity
 from components.imported_vectors import first_rows
+from components.large_corpus import Corpus, generate_corpus
 from components.memory_cache import MemoryStore
 from components.native_threads import one_thread_per_call
-from components.projection import Honesty, ProjectionResult, align, honesty, project
+from components.onnx_encoder import packaged_model_path
+from components.onnx_int8 import Int8Encoder
+from components.projection import LARGE_N, Honesty, ProjectionResult, align, honesty, project
+from components.scale import Prepared, prepare
 from components.tables import vectors_table
 from components.texts import csv_bytes
 from components.training_setup import REGISTRY
@@ -113,8 +119,11 @@ _CLUSTERINGS = STORE.cache("clusterings", _TTL)
 _RAW_VECTORS = STORE.cache("unnormalised vectors", _TTL)
 _GEOMETRY = STORE.cache("geometry lessons", _TTL)
 _IMPORTS = STORE.cache("imported vectors", _TTL)
+_CORPORA = STORE.cache("generated corpora", _TTL)
+_BLOCKS = STORE.cache("heatmap blocks", _TTL)
 
 EMBED_CHUNK = 128  # texts per cache entry; a progress bar advances per chunk
+HONESTY_SAMPLE = 5_000  # a map's honesty is judged on at most this many points
 PROGRESS_MIN_TEXTS = 300  # below this, encoding is quick enough for a spinner
 CHUNK_BATCH = 32  # chunks per embedding cache entry (= model.encode's batch): long chunks gain
 # nothing from larger slices, and the progress bar moves often
@@ -128,6 +137,7 @@ CHUNK_VECTORS_KEY = "_chunk_vectors"  # session_state: the last encoded set of c
 CANCEL_KEY = "_heavy_cancelled"  # session_state: the user pressed Cancel while waiting
 CANCELLED_RUN_KEY = "_heavy_cancelled_run"  # session_state: this run follows a Cancel
 EVICTED_KEY = "_session_model_evicted"  # session_state: a copy was dropped for being idle
+JOBS_KEY = "_background_jobs"  # session_state: slot -> this session's BackgroundJob in it
 
 
 def digest(*parts: object) -> str:
@@ -275,8 +285,11 @@ def wait_for_model(model: Model) -> None:
 
 
 def disk_fingerprint(active: ActiveModel) -> str | None:
-    """The model's key for results kept on disk: only the packaged model's (name + weights hash)."""
+    """The model's key for results kept on disk: only the packaged model's exact vectors' (name +
+    weights hash), never another backend's."""
     if is_session_model(active) or not is_default_model(active.info.name):
+        return None
+    if active.key != active.info.name:  # the int8 or torch backend: other numbers
         return None
     return _packaged_fingerprint()
 
@@ -373,7 +386,43 @@ def active_model() -> ActiveModel:
         )
         name = st.session_state.get(MODEL_NAME_KEY, DEFAULT_MODEL)
     model = get_model(name)
+    choice = st.session_state.get(ENCODER_KEY, EXACT)
+    if is_default_model(name) and choice != EXACT and choice in ENCODERS:
+        model = int8_model(name) if choice == INT8 else trainable_model(name)
+        info = model_info(model, name)
+        info = replace(info, source=f"{info.source} · {ENCODER_NAMES[choice]} backend")
+        return ActiveModel(model, f"{name}#{choice}", info)
     return ActiveModel(model, name, model_info(model, name))
+
+
+# The packaged model's encoder backends: the exact one is the default, the others are opt-in.
+EXACT, INT8, TORCH = "exact", "int8", "torch"
+ENCODERS = {
+    EXACT: "Exact: ONNX fp32, equal to sentence-transformers within 1e-5 (the default)",
+    INT8: "Fast: ONNX int8, ~4x the speed of torch, mean cosine 0.99 to the exact vectors",
+    TORCH: "PyTorch: sentence-transformers itself (loads torch: ~400 MB more memory)",
+}
+ENCODER_NAMES = {EXACT: "exact (ONNX fp32)", INT8: "fast (ONNX int8)", TORCH: "PyTorch"}
+ENCODER_KEY = "encoder_backend"  # session_state: which of ENCODERS encodes for this session
+
+
+def encoder_backend(active: ActiveModel) -> str:
+    """Which backend makes `active`'s vectors, in words (for a page to say)."""
+    if active.key.endswith(f"#{INT8}"):
+        return "ONNX int8 (approximate: mean cosine 0.99 to exact)"
+    if active.key.endswith(f"#{TORCH}") or not is_fast(active.model):
+        return "PyTorch (sentence-transformers)"
+    if active.model.runtime == "torch (fallback)":
+        return "PyTorch (the ONNX export failed here)"
+    return "ONNX fp32 (exact within 1e-5)"
+
+
+@st.cache_resource(max_entries=1, show_spinner="Preparing the int8 model…")
+def int8_model(name: str = DEFAULT_MODEL) -> Int8Encoder:
+    """The packaged model quantised to int8 (shared read-only; quantised once per machine)."""
+    encoder = Int8Encoder(packaged_model_path(), DEFAULT_MODEL)
+    encoder.prepare_in_background()
+    return encoder
 
 
 def session_model_names() -> list[str]:
@@ -502,6 +551,136 @@ def projection(
     if fingerprint is not None and _keep_on_disk(texts):
         result_cache.save_projection(fingerprint, texts, method, n_components, dict(params), result)
     return result
+
+
+# ---------------------------------------------------------------- large inputs, in the background
+def generated_corpus(n: int, seed: int) -> Corpus:
+    """`large_corpus.generate_corpus`, cached per (n, seed)."""
+    return _CORPORA.get_or_compute((n, seed), lambda: generate_corpus(n, seed))
+
+
+def session_jobs() -> dict[str, BackgroundJob]:
+    """This session's background jobs, one per slot ("prepare", "projection")."""
+    return st.session_state.setdefault(JOBS_KEY, {})
+
+
+def _background_turn(
+    job: BackgroundJob,
+    kind: str,
+    label: str,
+    alive: Callable[[], bool] | None,
+    time_cap: float | None = None,
+) -> AbstractContextManager[Job]:
+    """The queue's `run` for a background job: its place in line shows as the job's text, and a
+    cancel while waiting leaves the line."""
+    return QUEUE.run(
+        kind, label=label, alive=alive, time_cap=time_cap,
+        on_wait=lambda status: job.report(job.share, status.text()),
+    )  # fmt: skip
+
+
+def map_seconds(n: int) -> float:
+    """The time cap of a map of n points: `limits.MAP_SECONDS` for the largest input, in
+    proportion below it, never under the cap of other jobs (100,000 points took 134 s here on
+    2 loaded cores, bench/bench_projection.py)."""
+    return max(float(limits.JOB_SECONDS), limits.MAP_SECONDS * n / limits.SENTENCES)
+
+
+def preparation(
+    active: ActiveModel,
+    texts: list[str],
+    vectors: np.ndarray | None = None,
+    *,
+    restart: bool = False,
+) -> BackgroundJob[Prepared]:
+    """This session's background job preparing `texts` (tokens, vectors, neighbour search,
+    heatmap blocks; only the last two for `vectors` the user brought); see `scale.prepare`.
+
+    Started on the first call for these texts and model; later calls return the same job (a
+    stopped one until `restart`). Each slice not yet in the vector cache is one job in the queue,
+    so sessions take turns slice by slice, and a resumed or repeated preparation only encodes
+    what no session has encoded yet.
+    """
+    key = f"{active.key}|{digest(texts)}"
+    alive = _session_alive()
+    label = f"Encoding {len(texts):,} sentences"
+
+    def work(job: BackgroundJob[Prepared]) -> Prepared:
+        if len(texts) >= LARGE_N:
+            warm_up_large_umap()  # compiles the large-map code while the sentences are encoded
+        if vectors is not None:
+            return prepare(texts, None, None, job.report, vectors=vectors)
+        if is_fast(active.model):
+            active.model.prepare()  # the ONNX session (normally open long before)
+
+        def encode(part: tuple[str, ...]) -> np.ndarray:
+            cache_key = (active.key, digest(part))
+            part_vectors = _SENTENCE_VECTORS.get(cache_key)
+            if part_vectors is None:
+                with _background_turn(job, "encode sentences", label, alive):
+                    part_vectors = _SENTENCE_VECTORS.get_or_compute(
+                        cache_key, lambda: embed(active.model, list(part))
+                    )
+            return part_vectors
+
+        return prepare(
+            texts, encode, lambda some: token_counts(active, tuple(some)), job.report,
+            slice_size=EMBED_CHUNK,
+        )  # fmt: skip
+
+    return replace_or_reuse(
+        session_jobs(), "prepare", key,
+        lambda: BackgroundJob(key, work, f"Preparing {len(texts):,} sentences"), restart=restart,
+    )  # fmt: skip
+
+
+def projection_job(
+    active: ActiveModel,
+    texts: Sequence[str],
+    method: str,
+    n_components: int,
+    params: tuple[tuple[str, float], ...],
+    vectors: np.ndarray,
+    *,
+    restart: bool = False,
+) -> BackgroundJob[ProjectionResult]:
+    """This session's background job projecting many sentences, with progress by stage and epoch.
+
+    Shares its cache with `projection` (per model, texts, method and settings: a map any session
+    made comes back at once). A new setting cancels the projection still running for the old one.
+    """
+    key = (active.key, digest(texts), method, n_components, params)
+    alive = _session_alive()
+    label = f"Projecting {len(texts):,} points"
+
+    def work(job: BackgroundJob[ProjectionResult]) -> ProjectionResult:
+        result = _PROJECTIONS.get(key)
+        if result is None:
+            with _background_turn(job, "map", label, alive, map_seconds(len(texts))) as queued:
+
+                def progress(share: float, text: str) -> None:
+                    queued.check()  # the time cap, a closed tab
+                    job.report(share, text)
+
+                result = _PROJECTIONS.get_or_compute(
+                    key,
+                    lambda: project(
+                        vectors, method, n_components, progress=progress, **dict(params)
+                    ),  # fmt: skip
+                )
+        return result
+
+    return replace_or_reuse(
+        session_jobs(), "projection", str(key),
+        lambda: BackgroundJob(str(key), work, label), restart=restart,
+    )  # fmt: skip
+
+
+def heatmap_blocks(
+    active: ActiveModel, texts: tuple[str, ...], vectors: np.ndarray
+) -> BlockSummary:
+    """`block_similarity` of the vectors, cached per (model, texts)."""
+    return _BLOCKS.get_or_compute((active.key, digest(texts)), lambda: block_similarity(vectors))
 
 
 @dataclass(frozen=True)
@@ -756,9 +935,16 @@ def map_honesty(
     k: int,
     vectors: np.ndarray,
 ) -> Honesty:
-    """How far to trust the `projection` with these arguments (trustworthiness, kept shares)."""
+    """How far to trust the `projection` with these arguments (trustworthiness, kept shares).
+
+    Past HONESTY_SAMPLE points, judged on that many drawn at random (the same ones every time):
+    every pair of 100,000 points would take many minutes.
+    """
     coords = projection(active, texts, method, n_components, params, vectors).coords
     key = (active.key, digest(texts), method, n_components, params, k)
+    if len(texts) > HONESTY_SAMPLE:
+        rows = np.sort(np.random.default_rng(0).choice(len(texts), HONESTY_SAMPLE, replace=False))
+        vectors, coords = vectors[rows], coords[rows]
     return _queued(_HONESTY, key, "map", f"Checking the map of {len(texts):,} points",
                    lambda: honesty(vectors, coords, k))  # fmt: skip
 
@@ -870,5 +1056,21 @@ def warm_up_umap() -> threading.Thread:
         trim_memory()
 
     thread = threading.Thread(target=fit_a_tiny_map, name="umap-warm-up", daemon=True)
+    thread.start()
+    return thread
+
+
+@st.cache_resource(show_spinner=False)
+def warm_up_large_umap() -> threading.Thread:
+    """Compile, once per process, the code of maps of LARGE_N points and more (approximate
+    neighbours, PCA init): ~10 s on a first large map. Started when a session brings that many
+    sentences, so it runs while they are encoded; not at start-up, where most visitors never
+    need it. Not in the queue, like `warm_up_umap`."""
+
+    def fit_a_large_map() -> None:
+        points = np.random.default_rng(0).normal(size=(LARGE_N, 64)).astype(np.float32)
+        project(points, "umap", 2)
+
+    thread = threading.Thread(target=fit_a_large_map, name="large-umap-warm-up", daemon=True)
     thread.start()
     return thread

@@ -45,6 +45,34 @@ def short_label(text: str, width: int = 32, *, webgl: bool = False) -> str:
     return text if webgl else escape(text)
 
 
+_SAFE_ASCII = frozenset(chr(code) for code in range(32, 127)) - set('<>&"\\')
+
+
+def _json_bytes(char: str) -> int:
+    """Bytes one character of hover text costs in the chart's JSON (escaped, ASCII-only JSON)."""
+    if char in _SAFE_ASCII:
+        return 1
+    if char in "<>":
+        return 4  # &lt; &gt;
+    if char == "&":
+        return 5  # &amp;
+    if char in '"\\':
+        return 2
+    return 12 if ord(char) > 0xFFFF else 6  # \uXXXX (an emoji: two of them)
+
+
+def within_bytes(text: str, budget: int) -> str:
+    """`text` cut (with "…") so that it costs at most `budget` bytes of JSON in a hover box."""
+    if len(text) <= budget and text.isascii() and _SAFE_ASCII.issuperset(text):
+        return text
+    total = 0
+    for index, char in enumerate(text):
+        total += _json_bytes(char)
+        if total > budget - 6:  # room for the "…" (\u2026)
+            return text[:index] + "…"
+    return text
+
+
 def hover_chars(strings: int, most: int = 400, least: int = 40) -> int:
     """Characters per hover text so that `strings` of them stay within HOVER_BYTES, whatever
     the text (`least` wins for huge counts: callers bound the count)."""
@@ -117,9 +145,15 @@ def projection_scatter(
     n, n_dims = coords.shape if coords.ndim == 2 else (0, 2)
     groups = list(groups) if groups is not None else [""] * n
     chars = hover_chars(n)
+    # Past ~5,000 points even `least` characters could be too many bytes (emoji): cut by bytes
+    # too (95%: the line breaks of the wrapping), and send big maps' coordinates as float32.
+    budget = int(0.95 * HOVER_BYTES / max(n, 1))
+    if n > BIG_SCATTER:
+        coords = np.asarray(coords, dtype=np.float32)
+    group_of = np.asarray(groups, dtype=object)
     figure = go.Figure()
     for number, group in enumerate(dict.fromkeys(groups)):
-        rows = np.array([i for i in range(n) if groups[i] == group], dtype=int)
+        rows = np.flatnonzero(group_of == group) if n else np.zeros(0, dtype=int)
         marker = {"size": 9 if n_dims == 2 else 5, "color": PALETTE[number % len(PALETTE)]}
         common = {
             "name": short_label(group, 40) or "sentences",
@@ -131,7 +165,7 @@ def projection_scatter(
             "textfont": {"size": 11},
             "marker": marker,
             "customdata": np.column_stack(
-                [rows, [hover_text(texts[i], max_chars=chars) for i in rows]]
+                [rows, [hover_text(within_bytes(texts[i], budget), max_chars=chars) for i in rows]]
             ),
             "hovertemplate": "%{customdata[1]}<extra>%{fullData.name}</extra>",
             "showlegend": bool(group),

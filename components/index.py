@@ -26,18 +26,43 @@ class HnswIndex:
         vectors: (n, dim) corpus; normalised here, so cosine = inner product.
         neighbours: graph links per vector (faiss M).
         ef_construction: candidates kept while building.
+        scalar_quantized: store each coordinate in 8 bits (`IndexHNSWSQ`): a quarter of the
+            memory of float32, and approximate scores (re-score the results when they matter).
+        train: (m, dim) rows the 8-bit quantiser learns its ranges from (default: `vectors`).
     """
 
     def __init__(
-        self, vectors: np.ndarray, neighbours: int = DEFAULT_NEIGHBOURS, ef_construction: int = 64
+        self,
+        vectors: np.ndarray,
+        neighbours: int = DEFAULT_NEIGHBOURS,
+        ef_construction: int = 64,
+        *,
+        scalar_quantized: bool = False,
+        train: np.ndarray | None = None,
     ) -> None:
         import faiss  # only where an index is built: not on every page that reads the defaults
 
         corpus = np.ascontiguousarray(normalize_rows(np.asarray(vectors, dtype=np.float32)))
         self.size, self.dimension = corpus.shape
-        self.index = faiss.IndexHNSWFlat(self.dimension, neighbours, faiss.METRIC_INNER_PRODUCT)
+        if scalar_quantized:
+            self.index = faiss.IndexHNSWSQ(
+                self.dimension, faiss.ScalarQuantizer.QT_8bit, neighbours,
+                faiss.METRIC_INNER_PRODUCT,
+            )  # fmt: skip
+            sample = corpus if train is None else np.asarray(train, dtype=np.float32)
+            self.index.train(np.ascontiguousarray(normalize_rows(sample)))
+        else:
+            self.index = faiss.IndexHNSWFlat(self.dimension, neighbours, faiss.METRIC_INNER_PRODUCT)
         self.index.hnsw.efConstruction = ef_construction
-        self.index.add(corpus)  # (n, dim)
+        self.size = 0
+        self.add(corpus)
+
+    def add(self, vectors: np.ndarray) -> None:
+        """Add (m, dim) rows (normalised here); they get the next row numbers."""
+        rows = np.ascontiguousarray(normalize_rows(np.asarray(vectors, dtype=np.float32)))
+        if rows.shape[0]:
+            self.index.add(rows)  # (m, dim)
+        self.size += rows.shape[0]
 
     def memory_bytes(self) -> int:
         """Approximate memory of the index (for the cache budget): the vectors it stores plus

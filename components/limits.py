@@ -16,10 +16,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 # ---------------------------------------------------------------- Explore
-SENTENCES = 5_000  # sentences used from a text box or an upload
-EXPLORE_CHARS = 500_000  # characters in the Explore text box (5,000 sentences of ~100 characters)
+SENTENCES = 100_000  # sentences used from a text box, an upload or the generator
+EXPLORE_CHARS = 2_000_000  # characters in the Explore text box (~15,000 sentences; upload more)
 SENTENCE_CHARS = 2_000  # characters of one sentence (the model reads ~256 tokens, ~1,000 chars)
 HEATMAP_SENTENCES = 300  # sentences in the cosine heatmap
+BACKGROUND_SENTENCES = 2_000  # from this many, Explore encodes and maps in the background
+INDEX_SENTENCES = 20_000  # past this many, neighbours come from an approximate index
+TSNE_SENTENCES = 10_000  # t-SNE runs for many minutes past this many (UMAP and PCA do not)
+SESSION_MB = 150  # public mode: memory one visitor's Explore corpus may take (~20,000 sentences)
 
 # ---------------------------------------------------------------- Tokens & pooling
 TOKENS_CHARS = 50_000  # characters the tokenizer view reads
@@ -59,7 +63,7 @@ RAW_SENTENCES = 500  # sentences encoded a second time (without Normalize) for t
 
 # ---------------------------------------------------------------- Uploads and CSV
 UPLOAD_MB = 20  # megabytes per uploaded file (= server.maxUploadSize)
-CSV_ROWS = 50_000  # rows read from a CSV (more are counted and cut)
+CSV_ROWS = 100_000  # rows read from a CSV (more are counted and cut)
 CSV_COLUMNS = 100  # columns read from a CSV
 
 # ---------------------------------------------------------------- Vectors brought to Explore
@@ -71,6 +75,9 @@ MESSAGE_MB = 20  # server.maxMessageSize: the largest message the server sends a
 CACHE_MB = 256  # memory for all caches of computed results together
 CACHE_TTL_MINUTES = 60  # a cached result unused this long is dropped
 JOB_SECONDS = 180  # wall time of one heavy job (training, a big encode) before it is stopped
+MAP_SECONDS = (
+    600  # ... of a map of `SENTENCES` points (a smaller map: in proportion, >= JOB_SECONDS)
+)
 TRAIN_SECONDS = 120  # wall time of one training run (fine-tuning or the pooling head)
 QUEUE_LENGTH = 40  # jobs waiting at once; more are turned away with a message
 MODEL_MB = 150  # public mode: the largest model (weights on the hub) that may be downloaded
@@ -91,10 +98,18 @@ class Limit:
 
 
 LIMITS: dict[str, Limit] = {
-    "SENTENCES": Limit(SENTENCES, "sentences", "used on Explore (typed or uploaded)"),
+    "SENTENCES": Limit(SENTENCES, "sentences", "used on Explore (typed, uploaded or generated)"),
     "EXPLORE_CHARS": Limit(EXPLORE_CHARS, "characters", "in the Explore text box"),
     "SENTENCE_CHARS": Limit(SENTENCE_CHARS, "characters", "per sentence (longer ones are cut)"),
     "HEATMAP_SENTENCES": Limit(HEATMAP_SENTENCES, "sentences", "in the cosine heatmap"),
+    "BACKGROUND_SENTENCES": Limit(
+        BACKGROUND_SENTENCES, "sentences", "from which Explore encodes and maps in the background"
+    ),
+    "INDEX_SENTENCES": Limit(
+        INDEX_SENTENCES, "sentences", "past which Explore's neighbours come from an index"
+    ),
+    "TSNE_SENTENCES": Limit(TSNE_SENTENCES, "sentences", "mapped with t-SNE at most"),
+    "SESSION_MB": Limit(SESSION_MB, "MB", "per visitor's Explore corpus in public mode"),
     "TOKENS_CHARS": Limit(TOKENS_CHARS, "characters", "read by the tokenizer view"),
     "WORDS_TO_FOLLOW": Limit(WORDS_TO_FOLLOW, "distinct words", "followed on Tokens & pooling"),
     "WORD_CHARS": Limit(WORD_CHARS, "characters", "per followed word"),
@@ -140,6 +155,7 @@ LIMITS: dict[str, Limit] = {
     "CACHE_MB": Limit(CACHE_MB, "MB", "for all cached results together"),
     "CACHE_TTL_MINUTES": Limit(CACHE_TTL_MINUTES, "minutes", "before an unused result is dropped"),
     "JOB_SECONDS": Limit(JOB_SECONDS, "seconds", "per heavy job before it is stopped"),
+    "MAP_SECONDS": Limit(MAP_SECONDS, "seconds", f"for a map of {SENTENCES:,} points on Explore"),
     "TRAIN_SECONDS": Limit(TRAIN_SECONDS, "seconds", "per training run before it is stopped"),
     "QUEUE_LENGTH": Limit(QUEUE_LENGTH, "jobs", "waiting at once"),
     "MODEL_MB": Limit(MODEL_MB, "MB", "per model download in public mode"),

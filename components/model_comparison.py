@@ -55,6 +55,30 @@ class ModelComparison:
         """The sentences whose neighbours changed most (lowest overlap first, then input order)."""
         return sorted(self.changes, key=lambda change: (change.overlap, change.sentence))[:count]
 
+    def summary(self) -> dict[str, str]:
+        """Mean off-diagonal cosine under each model, the neighbours kept and the Procrustes
+        disparity, formatted for a row of figures."""
+        off = ~np.eye(
+            len(self.similarity_a), dtype=bool
+        )  # (n, n) every pair but a sentence with itself
+        return {
+            "Mean cosine, A": f"{self.similarity_a[off].mean():.3f}",
+            "Mean cosine, B": f"{self.similarity_b[off].mean():.3f}",
+            f"Top-{self.k} neighbours kept": f"{self.mean_overlap:.0%}",
+            "Procrustes disparity": "—" if np.isnan(self.disparity) else f"{self.disparity:.3f}",
+        }
+
+    def changes_table(self, texts: list[str], count: int = 5) -> dict[str, list]:
+        """The `most_changed` sentences with their neighbours under A and B (joined by " · ")
+        and the share kept: columns of a table."""
+        changes = self.most_changed(count)
+        return {
+            "sentence": [texts[change.sentence] for change in changes],
+            "neighbours under A": [" · ".join(texts[j] for j in c.before) for c in changes],
+            "neighbours under B": [" · ".join(texts[j] for j in c.after) for c in changes],
+            "kept": [change.overlap for change in changes],
+        }
+
 
 def neighbour_changes(
     vectors_a: np.ndarray, vectors_b: np.ndarray, k: int

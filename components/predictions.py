@@ -30,6 +30,11 @@ class PairRankingScore:
     cosines: np.ndarray  # (pairs,)
     reading: str  # one sentence for the learner
 
+    def table(self, pairs: list[str]) -> dict[str, object]:
+        """Columns of a table, one row per pair: its text, both ranks and the model's cosine."""
+        return {"pair": pairs, "your rank": self.student_ranks, "model's rank": self.model_ranks,
+                "cosine": self.cosines}  # fmt: skip
+
 
 def pick_pairs(vectors: np.ndarray, count: int = 5, seed: int = 0) -> list[tuple[int, int]]:
     """`count` pairs of different sentences whose cosines spread over the whole range.

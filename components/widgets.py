@@ -14,6 +14,7 @@ import pandas as pd
 import streamlit as st
 
 from components import backend, charts, limits, model_policy
+from components.background import BackgroundJob
 from components.documents import LoadedDocument, read_uploads
 from components.encoder import DEFAULT_MODEL, ModelLoadError
 from components.lessons import Lesson, lesson_from_json, lesson_to_json, shipped_lessons
@@ -127,12 +128,6 @@ def csv_download(label: str, make_table: Callable[[], pd.DataFrame], file_name: 
         help="CSV (UTF-8). Cells that start like a spreadsheet formula (=, +, -, @) get a "
         "leading ' so a spreadsheet shows them as text.",
     )  # fmt: skip
-
-
-def lesson_header(title: str, try_: str, notice: str) -> None:
-    """A section's header, and under it what to try and what to notice (`try_notice`)."""
-    st.header(title)
-    try_notice(try_, notice)
 
 
 def try_notice(try_: str, notice: str) -> None:
@@ -615,6 +610,184 @@ def live_training(epochs: int) -> Iterator[tuple[Callable[[float, str], None], S
         yield show, on_step
 
 
+JOB_POLL_SECONDS = 1.0  # how often the page looks at a background job
+
+
+def job_progress(job: BackgroundJob[Any], key: str, noun: str = "") -> None:
+    """The progress of a background job, redrawn every second on its own (`st.fragment`): the rest
+    of the page stays usable. A Cancel button stops it; when it ends the whole page reruns."""
+
+    @st.fragment(run_every=JOB_POLL_SECONDS)
+    def status() -> None:
+        if not job.running:
+            st.rerun()  # the whole page: it draws the result (or says why there is none)
+        bar, button = st.columns([5, 1], vertical_alignment="bottom")
+        bar.progress(job.share, text=f"{job.text or job.label} · {job.elapsed:.0f} s")
+        button.button("Cancel", key=f"{key}_cancel", on_click=job.cancel,
+                      help=f"Stop {noun or 'this'}; what is finished is kept.")  # fmt: skip
+
+    status()
+
+
+def job_outcome(job: BackgroundJob[Any], key: str, what: str) -> bool:
+    """For a job that did not finish: say so, with a button to resume or retry (True: clicked)."""
+    if job.state == "cancelled":
+        st.warning(f"{what} stopped at {job.share:.0%} ({job.text}). Finished parts are kept: "
+                   "resuming continues from there.")  # fmt: skip
+        return st.button("Resume", key=f"{key}_resume")
+    if job.state == "failed":
+        st.error(f"{what} failed: {job.error}")
+        return st.button("Try again", key=f"{key}_retry")
+    return False
+
+
+def job_result(
+    start: Callable[[bool], BackgroundJob[T]],
+    key: str,
+    noun: str,
+    what: str,
+    wait: float = 0.5,
+    caption: str = "",
+) -> T | None:
+    """The result of a background job, or None while it runs (its progress is drawn, with
+    `caption` above it) or after it stopped (a message and a Resume / Try again button).
+
+    Args:
+        start: `start(restart)` returns the session's job (a stopped one is restarted when True).
+        key: widget keys of the bar's buttons (`{key}_cancel`, `{key}_resume`, `{key}_retry`).
+        noun: what the Cancel button stops ("encoding"); what: what stopped ("Encoding").
+        wait: seconds to wait for a job that a cache finishes at once.
+    """
+    restart_key = f"_{key}_restart"
+    job = start(bool(st.session_state.pop(restart_key, False)))
+    job.wait(wait)
+    if job.state == "running":
+        if caption:
+            st.caption(caption)
+        job_progress(job, key, noun)
+        return None
+    if job_outcome(job, key, what):
+        st.session_state[restart_key] = True
+        st.rerun()
+    return job.result
+
+
+def kept_text_upload(
+    label: str, key: str, types: list[str], read: Callable[[str, bytes], tuple[str, list]],
+    help: str | None = None,
+) -> tuple[str, str]:  # fmt: skip
+    """An uploader whose last good file (name, text) this session keeps: it survives a page
+    switch (where the uploader forgets its file), and a bad file gets a message while the good
+    one stays. Stops the page when there is none.
+
+    Args:
+        read: (name, bytes) -> (text, messages); its `InputError` is the bad file's message.
+    """
+    kept_key, id_key, messages_key = f"_{key}_kept", f"_{key}_id", f"_{key}_messages"
+    returning = key not in st.session_state  # the widget was not drawn last run
+    uploaded = st.file_uploader(label, type=types, key=key, help=help)
+    if uploaded is not None and uploaded.file_id != st.session_state.get(id_key):
+        st.session_state[id_key] = uploaded.file_id
+        try:
+            text, messages = read(uploaded.name, uploaded.getvalue())
+            st.session_state[kept_key] = (uploaded.name, text)
+        except InputError as error:
+            kept = st.session_state.get(kept_key)
+            messages = [
+                Message("error", f"{error}{f' `{kept[0]}` is still used.' if kept else ''}")
+            ]
+        st.session_state[messages_key] = messages
+    elif uploaded is None and not returning:  # the user removed the file
+        for name in (kept_key, id_key, messages_key):
+            st.session_state.pop(name, None)
+    show_messages(st.session_state.get(messages_key, []))
+    kept = st.session_state.get(kept_key)
+    if kept is None:
+        st.info("Choose a file, or switch back to typing. Your typed text is kept.")
+        st.stop()
+    if uploaded is None:
+        st.caption(f"Using `{kept[0]}`, uploaded earlier in this session.")
+    return kept
+
+
+def projection_controls(prefix: str) -> tuple[str, int, dict[str, float]]:
+    """Side by side: the projection method, 2D or 3D, and the method's parameters (kept under
+    `{prefix}_method`, `{prefix}_dims`, ...; the parameters are hidden in presenter mode)."""
+    from components.projection import METHOD_NAMES
+
+    controls = st.columns([2, 1, 3])
+    method = controls[0].radio(
+        "Method", list(METHOD_NAMES)[:3], format_func=METHOD_NAMES.get, horizontal=True,
+        key=persist(f"{prefix}_method", "umap"),
+        help="UMAP keeps local neighbourhoods and some global shape; PCA is a linear, exact "
+        "rotation (fast, but crowds clusters); t-SNE separates clusters well but distorts "
+        "distances between them.",
+    )  # fmt: skip
+    dims = controls[1].radio(
+        "View", [2, 3], format_func=lambda d: f"{d}D", horizontal=True,
+        key=persist(f"{prefix}_dims", 2),
+        help="2D is easier to read; 3D keeps a little more of the structure (drag to rotate).",
+    )  # fmt: skip
+    params: dict[str, float] = {}
+    with controls[2].container(key=f"advanced_{prefix}_params"):  # hidden in presenter mode
+        if method == "umap":
+            left, right = st.columns(2)
+            params["n_neighbors"] = left.slider(
+                "Neighbours", 2, 100, key=persist(f"{prefix}_n_neighbors", 15),
+                help="How many neighbours UMAP looks at: small = local detail, large = global "
+                "shape.",
+            )  # fmt: skip
+            params["min_dist"] = right.slider(
+                "Min distance", 0.0, 0.99, step=0.01, key=persist(f"{prefix}_min_dist", 0.1),
+                help="How tightly UMAP may pack points together.",
+            )  # fmt: skip
+        elif method == "tsne":
+            params["perplexity"] = st.slider(
+                "Perplexity", 2, 100, key=persist(f"{prefix}_perplexity", 30),
+                help="Roughly, the number of neighbours each point cares about.",
+            )  # fmt: skip
+        else:
+            st.caption("PCA has no knobs: it keeps the directions of largest variance.")
+    return method, dims, params
+
+
+def clicked_point(chart_key: str) -> int | None:
+    """The row (`customdata[0]`) of the point newly clicked on the chart `chart_key`, once per
+    click (None when no new point was picked since the last run)."""
+    selection = (st.session_state.get(chart_key) or {}).get("selection", {})
+    points = tuple(
+        int(point["customdata"][0])
+        for point in selection.get("points", [])
+        if point.get("customdata")
+    )
+    applied_key = f"_{chart_key}_applied"
+    if not points or points == st.session_state.get(applied_key):
+        return None
+    st.session_state[applied_key] = points
+    return points[0]
+
+
+def row_picker(
+    texts: list[str], focus: int, keys: tuple[str, str], select_max: int, container: Any = st,
+    help: str | None = None,
+) -> int:  # fmt: skip
+    """Pick one of the texts: by a select box up to `select_max` of them (under `keys[0]`), by
+    its number past that (under `keys[1]`, with the text below). `focus` is picked when the
+    kept choice is not one of these texts. Returns the picked row."""
+    select_key, number_key = keys
+    n = len(texts)
+    if n <= select_max:
+        if st.session_state.get(select_key) not in texts:
+            st.session_state[select_key] = texts[focus]
+        return texts.index(container.selectbox("Sentence", texts, key=select_key, help=help))
+    st.session_state[number_key] = focus + 1
+    row = container.number_input(
+        f"Sentence number (1 to {n:,}; or click a point on the map)", 1, n, key=number_key
+    ) - 1  # fmt: skip
+    container.caption(f"**{row + 1:,}.** {texts[row]}")
+    return row
+
+
 def session_value(key: str, make: Callable[[], T], keep: Callable[[T], bool] | None = None) -> T:
     """This session's value under `key`: made by `make()` when missing or when `keep` rejects it."""
     value = st.session_state.get(key)
@@ -716,6 +889,12 @@ def model_sidebar() -> backend.ActiveModel:
                 "local folder, or from the Hugging Face hub when this machine has internet."
             ),
         )
+        if choice == DEFAULT_MODEL:
+            st.selectbox(
+                "Encoder backend", list(backend.ENCODERS), format_func=backend.ENCODER_NAMES.get,
+                key=persist(backend.ENCODER_KEY, backend.EXACT),
+                help=" ".join(f"{text}." for text in backend.ENCODERS.values()),
+            )  # fmt: skip
         if choice == CUSTOM_CHOICE:
             st.text_input(
                 "Model name or folder",

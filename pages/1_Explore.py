@@ -5,9 +5,10 @@ from __future__ import annotations
 import numpy as np
 import streamlit as st
 
-from components import backend, charts, limits
+from components import backend, block_charts, charts, limits, scale
 from components.backend import ActiveModel, is_session_model
 from components.encoder import DEFAULT_MODEL
+from components.heatmap_blocks import BlockSummary, block_pair
 from components.imported_vectors import (
     query_check,
     text_and_label_columns,
@@ -15,6 +16,7 @@ from components.imported_vectors import (
     unit_vectors,
 )
 from components.model_comparison import compare_models
+from components.neighbours import NeighbourSearch
 from components.page_state import ExploreState
 from components.predictions import pick_pairs, score_pair_ranking
 from components.projection import METHOD_NAMES, ProjectionResult, honesty_reading
@@ -26,13 +28,11 @@ from components.samples import (
     load_preset,
 )
 from components.search import top_k
+from components.sentence_input import colour_labels, read_sentence_file, truncation_warning
 from components.similarity import cosine_similarity_matrix, mean_pairwise_cosine
 from components.tables import similarity_table, vectors_table
 from components.texts import (
-    InputError,
-    Message,
     ParsedInput,
-    decode_upload,
     guess_text_column,
     parse_csv,
     parse_lines,
@@ -46,11 +46,14 @@ from components.vector_io import (
 )
 from components.widgets import (
     chart,
+    clicked_point,
     column_pickers,
     csv_download,
     download_buttons,
+    job_result,
     keep_if_in,
     keep_in_range,
+    kept_text_upload,
     kept_uploads,
     limited_text,
     metric_row,
@@ -61,19 +64,21 @@ from components.widgets import (
     plural,
     presenter_mode,
     preset_picker,
+    projection_controls,
     revealed,
+    row_picker,
     section,
     share_sentences,
     show_messages,
     try_notice,
 )
 
-HEATMAP_MAX = limits.HEATMAP_SENTENCES  # more cells make a slow, unreadable (and heavy) heatmap
 VALUES_MAX = 20  # print the cosine in each cell up to this many sentences
 MAX_COLOURS = 24  # a label column with more distinct values is not used for colour
+SELECT_MAX = 2_000  # up to this many sentences, the neighbour list picks one from a select box
 TYPE, UPLOAD, VECTORS = "Type or paste", "Upload a file", "Bring your own vectors"
+GENERATE = "Generate a large corpus"
 VECTOR_TYPES = ["tsv", "txt", "csv", "npy", "parquet"]
-UPLOAD_KEY = "_explore_uploaded"  # session_state: the last good upload (name, text), kept
 HONESTY_K = 10  # neighbours per sentence judged by the honesty figures under the map
 COMPARE_MAX = 60  # sentences encoded by the second model when two models are compared
 RANDOM_WEIGHTS = "the same model with random weights (untrained)"
@@ -103,49 +108,12 @@ def typed_sentences() -> ParsedInput:
     return parse_lines(text, st.session_state.get("explore_labels"))
 
 
-def read_file(name: str, data: bytes) -> None:
-    """Keep a good upload's text in the session (it survives a page switch, where the upload
-    widget forgets its file); a bad one gets a message and the previous upload stays."""
-    try:
-        content, messages = decode_upload(data, name)
-        if name.lower().endswith(".csv"):
-            parsed_csv = parse_csv(content)
-            messages += parsed_csv.messages
-            if not any(parsed_csv.table[column].str.strip().ne("").any()
-                       for column in parsed_csv.table.columns):  # fmt: skip
-                raise InputError(f"`{name}` has no text in any column.")
-        elif not parse_lines(content).texts:
-            raise InputError(f"`{name}` has no sentences (only blank lines).")
-    except InputError as error:
-        kept = st.session_state.get(UPLOAD_KEY)
-        suffix = f" `{kept[0]}` is still used." if kept else ""
-        st.session_state["_explore_upload_messages"] = [Message("error", f"{error}{suffix}")]
-        return
-    st.session_state[UPLOAD_KEY] = (name, content)
-    st.session_state["_explore_upload_messages"] = messages
-
-
 def uploaded_sentences() -> ParsedInput:
-    returning = "explore_upload" not in st.session_state  # the widget was not drawn last run
-    uploaded = st.file_uploader(
-        "A .txt file (one sentence per line) or a .csv file (pick its text column)",
-        type=["txt", "csv"], key="explore_upload",
+    name, content = kept_text_upload(
+        "A .txt file (one sentence per line) or a .csv file (pick its text column)", "explore_upload",
+        ["txt", "csv"], read_sentence_file,
         help=f"Up to {limits.UPLOAD_MB} MB; the first {limits.SENTENCES:,} sentences are used.",
     )  # fmt: skip
-    if uploaded is not None and uploaded.file_id != st.session_state.get("_explore_upload_id"):
-        st.session_state["_explore_upload_id"] = uploaded.file_id
-        read_file(uploaded.name, uploaded.getvalue())
-    elif uploaded is None and not returning:  # the user removed the file
-        for key in (UPLOAD_KEY, "_explore_upload_id", "_explore_upload_messages"):
-            st.session_state.pop(key, None)
-    show_messages(st.session_state.get("_explore_upload_messages", []))
-    kept = st.session_state.get(UPLOAD_KEY)
-    if kept is None:
-        st.info("Choose a file, or switch back to typing. Your typed text is kept.")
-        st.stop()
-    name, content = kept
-    if uploaded is None:
-        st.caption(f"Using `{name}`, uploaded earlier in this session.")
     if not name.lower().endswith(".csv"):
         return parse_lines(content)
     table = parse_csv(content).table
@@ -181,6 +149,24 @@ def own_vectors() -> tuple[ParsedInput, ImportedVectors]:
     return ParsedInput(*texts_and_labels(imported.metadata, text, label)), imported
 
 
+def generated_sentences() -> ParsedInput:
+    """A corpus of up to 100,000 sentences grown offline from the shipped texts."""
+    left, right = st.columns([3, 1])
+    n = left.slider(
+        "Sentences", 1_000, scale.MAX_SENTENCES, step=1_000,
+        key=persist("explore_generate_n", 20_000),
+        help="The shipped essays and presets cut into ~1,000 sentences, then framed "
+        "('Note: …') and spliced within a topic into new distinct sentences, labelled by topic.",
+    )  # fmt: skip
+    seed = right.number_input("Seed", 0, 999, key=persist("explore_generate_seed", 0))
+    corpus = backend.generated_corpus(int(n), int(seed))
+    st.caption(
+        f"{n:,} distinct sentences on {len(set(corpus.labels))} topics: the same for the same "
+        "seed, made on this machine without the internet."
+    )
+    return ParsedInput(corpus.texts, corpus.labels)
+
+
 def sentences_section() -> tuple[list[str], list[str], ImportedVectors | None]:
     """The sentences, their colour labels ("" for none) and the user's own vectors when they
     brought them; stops the page when there are no sentences."""
@@ -192,51 +178,80 @@ def sentences_section() -> tuple[list[str], list[str], ImportedVectors | None]:
     if "_explore_text" not in st.session_state:  # first visit: the default preset, no typing
         use_preset(DEFAULT_PRESET)
     source = st.radio(
-        "Where the sentences come from", [TYPE, UPLOAD, VECTORS], horizontal=True,
+        "Where the sentences come from", [TYPE, UPLOAD, GENERATE, VECTORS], horizontal=True,
         key=persist("explore_source", TYPE),
-        help=f"{VECTORS}: vectors made elsewhere (another model, an API, the batch embedder "
-        "`python -m components.batch_embed`), with their texts and labels.",
+        help=f"{scale.LIMITS_TEXT} {VECTORS}: vectors made elsewhere (another model, an API, the batch "
+        "embedder `python -m components.batch_embed`), with their texts and labels.",
     )  # fmt: skip
     imported = None
     if source == VECTORS:
         parsed, imported = own_vectors()
+    elif source == GENERATE:
+        parsed = generated_sentences()
     else:
         parsed = typed_sentences() if source == TYPE else uploaded_sentences()
     show_messages(parsed.messages)
     texts = parsed.texts
     if not texts:
         st.stop()
-    labels = parsed.labels or [""] * len(texts)
-    if set(labels) == {"typed"}:  # nothing from a preset left: one colour, no legend
-        labels = [""] * len(texts)
-    if len(set(labels)) > MAX_COLOURS:
-        st.warning(
-            f"The labels have {len(set(labels))} different values; colours are only readable up "
-            f"to {MAX_COLOURS}, so the map is drawn in one colour."
-        )
-        labels = [""] * len(texts)
+    labels, warning = colour_labels(parsed.labels, len(texts), MAX_COLOURS)
+    if warning:
+        st.warning(warning)
     return texts, labels, imported
 
 
-def encode_section(active: ActiveModel, texts: list[str]) -> np.ndarray:
-    """The sentence vectors (n, dim), with a warning for sentences past the window."""
-    counts = backend.token_counts(active, tuple(texts))
-    too_long = [i for i, count in enumerate(counts) if count > active.info.max_tokens]
-    if too_long:
-        lines = ", ".join(str(i + 1) for i in too_long[:10]) + (" …" if len(too_long) > 10 else "")
-        st.warning(
-            f"{len(too_long)} sentence{'s are' if len(too_long) > 1 else ' is'} longer than the "
-            f"model's window of {active.info.max_tokens} tokens (sentence {lines}): the model "
-            "reads only the first tokens and silently ignores the rest. Split long text into chunks."
-        )
-    vectors = backend.embed_texts(active, texts)  # (n, dim), unit length
+def fits_in_memory(active: ActiveModel, n: int) -> None:
+    """In public mode, refuse (politely, with the figures) a corpus this session cannot hold."""
+    refusal = scale.memory_refusal(n, active.info.dimension, scale.public_mode())
+    if refusal:
+        st.error(refusal)
+        st.stop()
+
+
+def prepare_views(
+    views: ActiveModel, texts: list[str], vectors: np.ndarray | None = None
+) -> scale.Prepared | None:
+    """The vectors (n, dim) of the texts (or the user's own) and what the views need of them:
+    from this session's background job past `scale.BACKGROUND_MIN` sentences (its progress
+    redrawn every second while the rest of the page is drawn; None while it runs, or when it
+    stopped); below that here and now, with exact neighbours and, past `scale.HEATMAP_MAX`,
+    heatmap blocks (k-means on at most 2,000 rows: about a second)."""
+    fits_in_memory(views, len(texts))
+    if len(texts) >= scale.BACKGROUND_MIN:
+        st.caption(scale.memory_note(len(texts), views.info.dimension))
+        return job_result(
+            lambda restart: backend.preparation(views, texts, vectors, restart=restart),
+            "explore_prepare", "encoding", "Encoding" if vectors is None else "Preparing",
+            caption=f"{len(texts):,} sentences: preparing them in the background.",
+        )  # fmt: skip
+    vectors = backend.embed_texts(views, texts) if vectors is None else vectors
+    blocks = None
+    if len(texts) > scale.HEATMAP_MAX:
+        blocks = backend.heatmap_blocks(views, tuple(texts), vectors)
+    return scale.Prepared(vectors, [], NeighbourSearch(vectors), blocks)
+
+
+def summary(noun: str, vectors: np.ndarray, third: tuple[str, str]) -> None:
+    """A row of figures: how many, the vector size, `third` (label, value), the mean cosine."""
     metric_row({
-        "Sentences": f"{len(texts):,}",
-        "Vector size": f"{vectors.shape[1]} d",
-        "Longest sentence": f"{max(counts)} tokens",
-        "Mean cosine (pairs)": f"{mean_pairwise_cosine(vectors):.3f}" if len(texts) > 1 else "—",
+        noun: f"{len(vectors):,}", "Vector size": f"{vectors.shape[1]} d", third[0]: third[1],
+        "Mean cosine (pairs)": f"{mean_pairwise_cosine(vectors):.3f}" if len(vectors) > 1 else "—",
     })  # fmt: skip
-    return vectors
+
+
+def encode_section(active: ActiveModel, texts: list[str]) -> scale.Prepared | None:
+    """The sentence vectors (n, dim) and what the views need of them, with a warning for
+    sentences past the window; None while many are being encoded in the background."""
+    result = prepare_views(active, texts)
+    if result is None:
+        return None
+    counts = result.token_counts or backend.token_counts(active, tuple(texts))
+    warning = truncation_warning(counts, active.info.max_tokens)
+    if warning:
+        st.warning(warning)
+    summary("Sentences", result.vectors, ("Longest sentence", f"{max(counts)} tokens"))
+    st.caption(f"Vectors made by **{backend.encoder_backend(active)}** (sidebar: encoder backend).")
+    return result
 
 
 def predict_section(texts: list[str], vectors: np.ndarray) -> None:
@@ -269,10 +284,7 @@ def predict_section(texts: list[str], vectors: np.ndarray) -> None:
     metric_row({"Spearman ρ, your order vs the model's": "—" if np.isnan(score.rho)
                 else f"{score.rho:+.2f}"})  # fmt: skip
     number_table(
-        {
-            "pair": [f"{texts[a]} ↔ {texts[b]}" for a, b in pairs],
-            "your rank": score.student_ranks, "model's rank": score.model_ranks, "cosine": cosines,
-        },
+        score.table([f"{texts[a]} ↔ {texts[b]}" for a, b in pairs]),
         {"your rank": "%.1f", "model's rank": "%.1f", "cosine": "%.3f"}, key="explore_predict_table",
     )  # fmt: skip
     st.caption(
@@ -281,26 +293,59 @@ def predict_section(texts: list[str], vectors: np.ndarray) -> None:
     )
 
 
-def imported_section(imported: ImportedVectors) -> np.ndarray:
-    """The user's vectors at unit length (n, dim), for every view below."""
+def imported_section(views: ActiveModel, imported: ImportedVectors) -> scale.Prepared | None:
+    """The user's vectors at unit length (n, dim) and what the views need of them (None while
+    many are being prepared in the background)."""
     vectors, note = unit_vectors(imported.vectors)
     show_messages([note] if note else [])
-    metric_row({
-        "Vectors": f"{len(vectors):,}",
-        "Vector size": f"{vectors.shape[1]} d",
-        "Made by": imported.model.split("/")[-1] if imported.model else "unknown",
-        "Mean cosine (pairs)": f"{mean_pairwise_cosine(vectors):.3f}" if len(vectors) > 1 else "—",
-    })  # fmt: skip
-    return vectors
+    texts = [str(i) for i in range(len(vectors))]  # the views key on the import, not on texts
+    result = prepare_views(views, texts, vectors)
+    if result is not None:
+        made_by = imported.model.split("/")[-1] if imported.model else "unknown"
+        summary("Vectors", vectors, ("Made by", made_by))
+    return result
 
 
-def heatmap_section(views: ActiveModel, texts: list[str], vectors: np.ndarray) -> None:
+def block_heatmap_section(texts: list[str], vectors: np.ndarray, blocks: BlockSummary) -> None:
+    """Past `limits.HEATMAP_SENTENCES` sentences: the mean cosine between blocks of similar
+    sentences, and one pair of blocks up close."""
+    n = len(texts)
+    st.caption(
+        f"{n:,} sentences make {n * n:,} pairs: far too many cells to draw. They are grouped into "
+        f"{blocks.n_blocks} blocks of similar sentences (k-means); each cell is the **mean cosine** "
+        "between the sentences of two blocks, exact over every pair. Hover a cell for the blocks' "
+        "sizes and a typical sentence; pick two blocks below to see their sentences."
+    )
+    chart(block_charts.block_heatmap(blocks, texts), "explore_blocks")
+    labels = {b: block_charts.block_label(blocks, b, texts, 50) for b in range(blocks.n_blocks)}
+    keep_if_in("explore_block_rows", list(labels))
+    keep_if_in("explore_block_columns", list(labels))
+    left, right = st.columns(2)
+    rows = left.selectbox("Rows: block", list(labels), format_func=labels.get,
+                          key="explore_block_rows")  # fmt: skip
+    columns = right.selectbox("Columns: block", list(labels), format_func=labels.get,
+                              key="explore_block_columns")  # fmt: skip
+    pair = block_pair(vectors, blocks, int(rows), int(columns))
+    chart(block_charts.pair_heatmap(pair, texts, range(1, n + 1)), "explore_block_pair")
+    st.caption(
+        f"Rows: {pair.rows_a.size} of the {pair.total_a:,} sentences of block B{rows + 1}; "
+        f"columns: {pair.rows_b.size} of the {pair.total_b:,} of B{columns + 1} (a larger block "
+        "is sampled evenly from its most to its least typical sentence). Each cell is one real "
+        "cosine; hover it for both sentences."
+    )
+
+
+def heatmap_section(views: ActiveModel, texts: list[str], prepared: scale.Prepared) -> None:
     st.header("2 · Cosine similarity of every pair")
     try_notice(
         "switch between input order and clustered",
         "topics form blocks on the diagonal; paraphrases are the darkest cells off it",
     )
     st.latex(r"\cos(u, v) = \frac{u \cdot v}{\lVert u \rVert \, \lVert v \rVert}")
+    if prepared.blocks is not None:
+        block_heatmap_section(texts, prepared.vectors, prepared.blocks)
+        return
+    vectors = prepared.vectors
     order = st.radio(
         "Order", ["Input order", "Clustered"], horizontal=True,
         key=persist("explore_order", "Clustered"),
@@ -308,13 +353,8 @@ def heatmap_section(views: ActiveModel, texts: list[str], vectors: np.ndarray) -
         "topics show up as blocks along the diagonal.",
     )  # fmt: skip
     n = len(texts)
-    if n > HEATMAP_MAX:
-        st.caption(
-            f"The heatmap shows the first {HEATMAP_MAX} of {n:,} sentences; the map and the "
-            "neighbour search below use all of them."
-        )
     heatmap = backend.similarity_heatmap(
-        views, texts, vectors, rows=min(n, HEATMAP_MAX), clustered=order == "Clustered",
+        views, texts, vectors, rows=n, clustered=order == "Clustered",
         show_values=n <= VALUES_MAX,
     )  # fmt: skip
     chart(heatmap.figure, "explore_heatmap")
@@ -331,63 +371,46 @@ def heatmap_section(views: ActiveModel, texts: list[str], vectors: np.ndarray) -
     )
 
 
-def projection_controls() -> tuple[str, int, dict[str, float]]:
-    """(method, 2 or 3 dimensions, the method's parameters) as the user set them."""
-    controls = st.columns([2, 1, 3])
-    method = controls[0].radio(
-        "Method", list(METHOD_NAMES)[:3], format_func=METHOD_NAMES.get, horizontal=True,
-        key=persist("explore_method", "umap"),
-        help="UMAP keeps local neighbourhoods and some global shape; PCA is a linear, exact "
-        "rotation (fast, but crowds clusters); t-SNE separates clusters well but distorts "
-        "distances between them.",
-    )  # fmt: skip
-    dims = controls[1].radio(
-        "View", [2, 3], format_func=lambda d: f"{d}D", horizontal=True,
-        key=persist("explore_dims", 2),
-        help='2D is easier to read; 3D keeps a little more of the structure (drag to rotate).',
-    )  # fmt: skip
-    params: dict[str, float] = {}
-    with controls[2].container(key="advanced_explore_params"):  # hidden in presenter mode
-        if method == "umap":
-            left, right = st.columns(2)
-            params["n_neighbors"] = left.slider(
-                "Neighbours", 2, 100, key=persist("explore_n_neighbors", 15),
-                help="How many neighbours UMAP looks at: small = local detail, large = global "
-                "shape.",
-            )  # fmt: skip
-            params["min_dist"] = right.slider(
-                "Min distance", 0.0, 0.99, step=0.01, key=persist("explore_min_dist", 0.1),
-                help="How tightly UMAP may pack points together.",
-            )  # fmt: skip
-        elif method == "tsne":
-            params["perplexity"] = st.slider(
-                "Perplexity", 2, 100, key=persist("explore_perplexity", 30),
-                help="Roughly, the number of neighbours each point cares about.",
-            )  # fmt: skip
-        else:
-            st.caption("PCA has no knobs: it keeps the directions of largest variance.")
-    return method, dims, params
-
-
 def clicked_sentence(texts: list[str]) -> int:
-    """The row of the sentence picked by a click on the map (or in the list below), else 0."""
-    selection = (st.session_state.get("explore_scatter") or {}).get("selection", {})
-    points = tuple(
-        int(point["customdata"][0])
-        for point in selection.get("points", [])
-        if point.get("customdata")
-    )
-    if points and points != st.session_state.get("_explore_applied_points"):
-        st.session_state["_explore_applied_points"] = points
-        if points[0] < len(texts):
-            st.session_state["explore_focus"] = texts[points[0]]
+    """The row of the sentence picked by a click on the map or in the neighbour list (else 0):
+    a select box holds it up to SELECT_MAX sentences (`explore_focus`), a number past that."""
+    large = len(texts) > SELECT_MAX
+    row = clicked_point("explore_scatter")
+    if row is not None and row < len(texts):
+        if large:
+            st.session_state["explore_focus_number"] = row + 1
+        else:
+            st.session_state["explore_focus"] = texts[row]
+    if large:
+        return min(max(int(st.session_state.get("explore_focus_number", 1)), 1), len(texts)) - 1
     focus = st.session_state.get("explore_focus")
     return texts.index(focus) if focus in texts else 0
 
 
+def projection_of(
+    active: ActiveModel, texts: list[str], vectors: np.ndarray, method: str, dims: int,
+    params: dict[str, float],
+) -> ProjectionResult | None:  # fmt: skip
+    """The map's coordinates: here and now for a few sentences, from a background job (with its
+    progress) for many; None while that job runs or when it stopped."""
+    settings = tuple(sorted(params.items()))
+    if len(texts) < scale.BACKGROUND_MIN:
+        with st.spinner(f"Projecting {len(texts):,} sentences with {METHOD_NAMES[method]}…"):
+            return backend.projection(active, tuple(texts), method, dims, settings, vectors)
+    return job_result(
+        lambda restart: backend.projection_job(
+            active, texts, method, dims, settings, vectors, restart=restart
+        ),
+        "explore_map", "the projection", "The projection", wait=1.0,
+        caption=f"{METHOD_NAMES[method]} on {len(texts):,} sentences: progress by stage "
+        "(neighbours, then the layout, epoch by epoch). The neighbours and the vectors below are "
+        "ready.",
+    )  # fmt: skip
+
+
 def map_section(
     active: ActiveModel, texts: list[str], labels: list[str], vectors: np.ndarray
-) -> tuple[int, ProjectionResult]:
+) -> tuple[int, ProjectionResult | None]:
     """The projection of every sentence; returns the sentence picked on it, and the map."""
     st.header("3 · A map of the space")
     try_notice(
@@ -398,11 +421,16 @@ def map_section(
         f"The vectors have {vectors.shape[1]} dimensions; a projection squeezes them onto a "
         "screen. Distances on the map are approximate: trust the cosine numbers over the picture."
     )
-    method, dims, params = projection_controls()
-    with st.spinner(f"Projecting {len(texts):,} sentences with {METHOD_NAMES[method]}…"):
-        projection: ProjectionResult = backend.projection(
-            active, tuple(texts), method, dims, tuple(sorted(params.items())), vectors
+    method, dims, params = projection_controls("explore")
+    if method == "tsne" and len(texts) > scale.TSNE_MAX:
+        st.warning(
+            f"t-SNE takes up to {scale.TSNE_MAX:,} sentences (past that it runs for many "
+            f"minutes); with {len(texts):,}, pick UMAP or PCA."
         )
+        return clicked_sentence(texts), None
+    projection = projection_of(active, texts, vectors, method, dims, params)
+    if projection is None:
+        return clicked_sentence(texts), None
     if projection.note:
         st.info(projection.note)
     focus = clicked_sentence(texts)
@@ -412,16 +440,15 @@ def map_section(
         f"{METHOD_NAMES[projection.method_used]} projection · hover a point to read it · "
         "click a point to list its nearest neighbours below."
     )
-    trust = backend.map_honesty(
-        active,
-        tuple(texts),
-        method,
-        dims,
-        tuple(sorted(params.items())),
-        HONESTY_K,
-        vectors,
-    )
+    settings = tuple(sorted(params.items()))
+    trust = backend.map_honesty(active, tuple(texts), method, dims, settings, HONESTY_K, vectors)
     if trust.trust_k:
+        if len(texts) > backend.HONESTY_SAMPLE:
+            st.caption(
+                f"Judged on {backend.HONESTY_SAMPLE:,} sentences drawn at random from the "
+                f"{len(texts):,} (their neighbours among themselves): every pair would take "
+                "minutes."
+            )
         metric_row(
             {"Trustworthiness": f"{trust.trustworthiness:.3f}",
              f"Neighbours kept (k = {trust.k})": f"{trust.mean_kept:.0%}"},
@@ -433,7 +460,7 @@ def map_section(
 
 
 def neighbours_section(
-    texts: list[str], labels: list[str], vectors: np.ndarray, focus: int
+    texts: list[str], labels: list[str], search: NeighbourSearch, focus: int
 ) -> None:
     st.header("4 · Nearest neighbours")
     try_notice(
@@ -444,13 +471,11 @@ def neighbours_section(
     if n < 2:
         st.info("Add a second sentence to see neighbours.")
         return
-    if st.session_state.get("explore_focus") not in texts:
-        st.session_state["explore_focus"] = texts[focus]
     left, right = st.columns([3, 1])
-    focus = texts.index(left.selectbox(
-        "Sentence", texts, key="explore_focus",
+    focus = row_picker(
+        texts, focus, ("explore_focus", "explore_focus_number"), SELECT_MAX, left,
         help="The sentence whose closest neighbours are listed (a click on the map picks it too).",
-    ))  # fmt: skip
+    )  # fmt: skip
     if n > 2:  # a slider needs two different ends
         keep_in_range("explore_k", 1, min(20, n - 1))
         k = right.slider(
@@ -460,9 +485,13 @@ def neighbours_section(
     else:
         k = 1
         right.caption("With two sentences, each is the other's only neighbour.")
-    indices, scores = top_k(vectors[focus], vectors, k + 1)
-    keep = indices != focus
-    indices, scores = indices[keep][:k], scores[keep][:k]
+    indices, scores = search.neighbours_of(focus, k)
+    if search.method == "hnsw":
+        st.caption(
+            f"{n:,} sentences: the candidates come from a faiss HNSW index (8-bit vectors, built "
+            f"once past {limits.INDEX_SENTENCES:,} sentences), so a true neighbour can be missed; "
+            "every cosine shown is then computed exactly."
+        )
     neighbours = [texts[i] for i in indices]
     chart(charts.neighbor_bars(neighbours, scores.tolist()), "explore_neighbors")
     number_table(
@@ -605,13 +634,7 @@ def compare_section(active: ActiveModel, texts: list[str]) -> None:
     matrices = {names[0]: result.similarity_a, names[1]: result.similarity_b,
                 "B − A": np.clip(result.difference, -1, 1)}  # fmt: skip
     chart(charts.similarity_heatmaps(matrices, shown), "explore_compare_heatmaps")
-    off = ~np.eye(len(shown), dtype=bool)
-    metric_row({
-        "Mean cosine, A": f"{result.similarity_a[off].mean():.3f}",
-        "Mean cosine, B": f"{result.similarity_b[off].mean():.3f}",
-        f"Top-{result.k} neighbours kept": f"{result.mean_overlap:.0%}",
-        "Procrustes disparity": "—" if np.isnan(result.disparity) else f"{result.disparity:.3f}",
-    })  # fmt: skip
+    metric_row(result.summary())
     chart(
         charts.aligned_maps(result.coords_a, result.coords_b, shown, names), "explore_compare_map"
     )
@@ -620,15 +643,7 @@ def compare_section(active: ActiveModel, texts: list[str]) -> None:
         "sits in the same place when both models agree; grey lines join its two places. The "
         "disparity is what is left: 0 = the same shape, 1 = nothing in common."
     )
-    number_table(
-        {
-            "sentence": [shown[c.sentence] for c in result.most_changed(8)],
-            "neighbours under A": [" · ".join(shown[j] for j in c.before) for c in result.most_changed(8)],
-            "neighbours under B": [" · ".join(shown[j] for j in c.after) for c in result.most_changed(8)],
-            "kept": [c.overlap for c in result.most_changed(8)],
-        },
-        {"kept": "%.2f"}, key="explore_compare_changes",
-    )  # fmt: skip
+    number_table(result.changes_table(shown, 8), {"kept": "%.2f"}, key="explore_compare_changes")
 
 
 active = page_setup("Explore", "🔭", ExploreState)
@@ -637,25 +652,31 @@ st.caption(
     "Each sentence becomes one vector. Sentences that mean similar things should point the same "
     "way: their cosine similarity is close to 1. Unrelated ones sit near 0."
 )
-vectors = None
+prepared = None
 with section("sentences"):
     texts, labels, imported = sentences_section()
     if imported is None:
         share_sentences(texts, labels)  # the Map lab works on the same sentences
-        vectors, views = encode_section(active, texts), active
+        views = active
+        prepared = encode_section(active, texts)
     else:  # the user's own vectors: the views cache them under the import, not the model
-        vectors, views = imported_section(imported), backend.imported_source(active, imported)
-if vectors is None:  # the sentences could not be read or encoded: the message is above
+        views = backend.imported_source(active, imported)
+        prepared = imported_section(views, imported)
+if prepared is None:  # being prepared in the background, stopped, or the input was unusable
+    with section("reference demo"):
+        reference_demo_section(active)
+    page_done()
     st.stop()
+vectors = prepared.vectors
 with section("predict"):
     predict_section(texts, vectors)
 with section("heatmap"):
-    heatmap_section(views, texts, vectors)
+    heatmap_section(views, texts, prepared)
 focus, projection = 0, None
 with section("map"):
     focus, projection = map_section(views, texts, labels, vectors)
 with section("neighbours"):
-    neighbours_section(texts, labels, vectors, focus)
+    neighbours_section(texts, labels, prepared.neighbours, focus)
     search_section(active, texts, labels, vectors, imported)
 with section("vectors"):
     vectors_section(active, texts, labels, vectors, projection, imported)

@@ -28,7 +28,6 @@ from components.projection import METHOD_NAMES, project
 from components.similarity import cosine_similarity_matrix, mean_pairwise_cosine
 from components.widgets import (
     chart,
-    lesson_header,
     limited_text,
     metric_row,
     number_table,
@@ -41,6 +40,7 @@ from components.widgets import (
     sentence_box,
     session_value,
     show_messages,
+    try_notice,
 )
 
 MAX_CHARS = limits.TOKENS_CHARS  # the tokenizer view reads at most this much text
@@ -51,8 +51,9 @@ COLOURS = dict(zip(MODES, charts.PALETTE, strict=False))
 
 
 def tokenizer_section(active: ActiveModel) -> None:
-    lesson_header("1 · The tokenizer: text → sub-word pieces", "a typo, a rare name, an emoji",
-                  "unseen words are built from pieces; only emoji become [UNK]")  # fmt: skip
+    st.header("1 · The tokenizer: text → sub-word pieces")
+    try_notice("a typo, a rare name, an emoji",
+               "unseen words are built from pieces; only emoji become [UNK]")  # fmt: skip
     window, first = active.info.max_tokens, next(iter(tokens.EXAMPLES))
     preset_picker(
         "Try an example", tokens.EXAMPLES, "pooling_example", first,
@@ -127,9 +128,9 @@ def token_map(active: ActiveModel, context: list[str]) -> None:
 
 
 def context_section(active: ActiveModel) -> None:
-    lesson_header("2 · Contextual token vectors: the same word, different meanings",
-                  "add a sentence with a third sense of bank",
-                  "same-sense occurrences agree more, but every bank stays close to every bank")  # fmt: skip
+    st.header("2 · Contextual token vectors: the same word, different meanings")
+    try_notice("add a sentence with a third sense of bank",
+               "same-sense occurrences agree more, but every bank stays close to every bank")  # fmt: skip
     st.caption(notes.TOKENS_CONTEXT)
     left, right = st.columns([1, 2])
     with left:
@@ -159,9 +160,9 @@ def pooling_section(
     active: ActiveModel, head: pooling.HeadWeights | pooling.AttentionPoolingHead, trained: str
 ) -> tuple[list[str], ModeComparison | None, list[str]]:
     """The sentences to pool, every mode on them, and the pieces of the inspected sentence."""
-    lesson_header("3 · Pooling: five ways to turn token vectors into one vector",
-                  "look inside a short and a long sentence",
-                  "cls puts everything on one token; max spreads it by dimension")  # fmt: skip
+    st.header("3 · Pooling: five ways to turn token vectors into one vector")
+    try_notice("look inside a short and a long sentence",
+               "cls puts everything on one token; max spreads it by dimension")  # fmt: skip
     st.markdown("\n".join(f"- **{mode}**: {pooling.MODE_DESCRIPTIONS[mode]}" for mode in MODES))
     st.markdown(trained_note(pooling.trained_pooling_mode(active.model), active.info.short_name))
     texts = sentence_box(
@@ -191,8 +192,9 @@ def pooling_section(
 def quality_section(active: ActiveModel, head: pooling.HeadWeights | pooling.AttentionPoolingHead,
                     mean_trained: bool) -> tuple[PoolingBenchmark, Scores]:  # fmt: skip
     """Every mode measured on the scored pairs and triplets (the benchmark and its scores)."""
-    lesson_header("4 · Measured quality of each pooling", "compare the bars of cls, mean and max",
-                  "the pooling the model was trained with ranks best")  # fmt: skip
+    st.header("4 · Measured quality of each pooling")
+    try_notice("compare the bars of cls, mean and max",
+               "the pooling the model was trained with ranks best")  # fmt: skip
     bench = PoolingBenchmark.measure(samples.load_scored_pairs(), samples.load_triplets(),
                                      lambda texts: backend.token_vectors(active, texts))  # fmt: skip
     scores = {mode: bench.quality(mode, head) for mode in MODES}
@@ -248,9 +250,9 @@ def head_results(record: HeadRecord, scores: Scores, n_pairs: int, mean_trained:
 
 def head_section(active: ActiveModel, bench: PoolingBenchmark, record: HeadRecord, scores: Scores,
                  comparison: ModeComparison | None, pieces: list[str]) -> None:  # fmt: skip
-    lesson_header("5 · An attention pooling head you can train",
-                  "train 100 steps, then 400 at a higher rate",
-                  "the pair Spearman drops when the head overfits the few triplets")  # fmt: skip
+    st.header("5 · An attention pooling head you can train")
+    try_notice("train 100 steps, then 400 at a higher rate",
+               "the pair Spearman drops when the head overfits the few triplets")  # fmt: skip
     st.latex(
         r"s_t = w^\top \tanh(W h_t + b), \quad a_t = \frac{e^{s_t}}{\sum_{u} e^{s_u}}, \quad v = \sum_t a_t h_t"
     )
@@ -289,9 +291,8 @@ def head_section(active: ActiveModel, bench: PoolingBenchmark, record: HeadRecor
 
 def training_buys_section(active: ActiveModel, bench: PoolingBenchmark, texts: list[str],
                           comparison: ModeComparison | None, trained_rho: float) -> None:  # fmt: skip
-    lesson_header("6 · What training buys: the same network with random weights",
-                  "compare the two heatmaps",
-                  "random weights make every pair look alike")  # fmt: skip
+    st.header("6 · What training buys: the same network with random weights")
+    try_notice("compare the two heatmaps", "random weights make every pair look alike")  # fmt: skip
     st.caption(notes.TOKENS_RANDOM_WEIGHTS)
     untrained = backend.untrained_model(active, 0)
     pairs = bench.pairs

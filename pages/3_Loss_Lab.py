@@ -32,7 +32,6 @@ from components.widgets import (
     chart,
     csv_download,
     keep_if_in,
-    lesson_header,
     live_training,
     metric_row,
     number_table,
@@ -44,6 +43,7 @@ from components.widgets import (
     section,
     show_messages,
     triplet_table,
+    try_notice,
 )
 
 FINE_TUNED = "fine-tuned copy"  # the sidebar label of this session's trained model
@@ -55,9 +55,9 @@ ss = st.session_state
 # ---------------------------------------------------------------- 1. Triplets
 def triplets_section() -> tri.Triplets:
     """The usable triplets of the table; stops the page when there is none."""
-    lesson_header("1 · Your triplets",
-                  "add a triplet whose negative shares most words with the anchor",
-                  "such look-alike negatives are the hard ones")  # fmt: skip
+    st.header("1 · Your triplets")
+    try_notice("add a triplet whose negative shares most words with the anchor",
+               "such look-alike negatives are the hard ones")  # fmt: skip
     edited = triplet_table("loss")
     triplets = tri.clean_triplets(edited)
     show_messages(triplets.messages)
@@ -103,8 +103,9 @@ def loss_settings() -> LossSettings:
 def losses_section(
     active: ActiveModel, triplets: tri.Triplets, vectors: tuple
 ) -> tuple[LossSettings, BatchLosses]:
-    lesson_header("2 · Three losses", "move α and τ and watch the batch means",
-                  "easy triplets give zero triplet loss; InfoNCE is never exactly zero")  # fmt: skip
+    st.header("2 · Three losses")
+    try_notice("move α and τ and watch the batch means",
+               "easy triplets give zero triplet loss; InfoNCE is never exactly zero")  # fmt: skip
     st.caption(
         f"Computed with **{active.info.short_name}** on {plural(len(triplets), 'triplet')}. "
         "cos(a,p) should be high, cos(a,n) low; each loss scores how far the model is from that "
@@ -149,8 +150,9 @@ def guess_hard_triplets(triplets: tri.Triplets, losses: BatchLosses) -> None:
 
 # ---------------------------------------------------------------- 3. Landscapes
 def landscapes_section(triplets: tri.Triplets, settings: LossSettings, losses: BatchLosses) -> None:
-    lesson_header("3 · Loss landscapes", "raise α, then lower τ",
-                  "the zero-loss region shrinks; small τ turns InfoNCE into a hard maximum")  # fmt: skip
+    st.header("3 · Loss landscapes")
+    try_notice("raise α, then lower τ",
+               "the zero-loss region shrinks; small τ turns InfoNCE into a hard maximum")  # fmt: skip
     st.caption(notes.LOSS_LANDSCAPES)
     keys = ("loss_landscape_margin", "loss_landscape_triplet", "loss_landscape_nce")
     for column, key, (title, surface) in zip(st.columns(3), keys, landscapes(GRID, settings),
@@ -257,9 +259,9 @@ def train(active: ActiveModel, triplets: tri.Triplets, train_set: tri.Triplets,
 
 
 def finetune_section(active: ActiveModel, triplets: tri.Triplets, settings: LossSettings) -> None:
-    lesson_header("4 · Fine-tune a private copy",
-                  "train 3 epochs, then compare trained and held-out triplets",
-                  "a gap that widens only on trained triplets is memorising")  # fmt: skip
+    st.header("4 · Fine-tune a private copy")
+    try_notice("train 3 epochs, then compare trained and held-out triplets",
+               "a gap that widens only on trained triplets is memorising")  # fmt: skip
     st.caption(notes.LOSS_FINE_TUNE)
     loss_name, epochs, batch_size, learning_rate, held_out_count = training_controls(triplets)
     config = TrainConfig(loss_name, epochs, batch_size, learning_rate, **asdict(settings))

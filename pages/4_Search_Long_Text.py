@@ -53,7 +53,6 @@ from components.widgets import (
     keep_if_in,
     keep_in_range,
     kept_documents,
-    lesson_header,
     limited_text,
     loaded_cross_encoder,
     metric_row,
@@ -64,6 +63,7 @@ from components.widgets import (
     persist,
     section,
     show_messages,
+    try_notice,
 )
 
 UPLOAD_HELP = (
@@ -75,8 +75,9 @@ UPLOAD_HELP = (
 
 def documents_section() -> list[Document]:
     """The shipped, pasted and uploaded documents; stops the page when there is none."""
-    lesson_header("1 · Documents", "paste a long article of your own",
-                  "each document is cut into chunks before anything is encoded")  # fmt: skip
+    st.header("1 · Documents")
+    try_notice("paste a long article of your own",
+               "each document is cut into chunks before anything is encoded")  # fmt: skip
     samples = sample_names()
     left, right = st.columns(2)
     chosen = left.multiselect(
@@ -108,8 +109,9 @@ def chunking_section(
     active: ActiveModel, documents: list[Document], fits: int
 ) -> tuple[Corpus, str]:
     """The documents cut into chunks by the user's window and overlap, and their fingerprint."""
-    lesson_header("2 · Chunking by tokens", "set the window above the model's window",
-                  "the model silently drops the end of every longer chunk")  # fmt: skip
+    st.header("2 · Chunking by tokens")
+    try_notice("set the window above the model's window",
+               "the model silently drops the end of every longer chunk")  # fmt: skip
     st.caption(notes.search_chunking(active.info.max_tokens, fits))
     left, right = st.columns(2)
     st.session_state["search_window_default"] = fits
@@ -158,8 +160,9 @@ def chunk_view(corpus: Corpus) -> int:
 
 def index_section(active: ActiveModel, corpus: Corpus, fingerprint: str) -> tuple[np.ndarray, int]:
     """The chunk vectors (chunks, dim), and k, after timing exact against approximate search."""
-    lesson_header("3 · The index: exact and approximate search", "lower efSearch to 1",
-                  "recall@k falls: the graph walk misses true neighbours")  # fmt: skip
+    st.header("3 · The index: exact and approximate search")
+    try_notice("lower efSearch to 1",
+               "recall@k falls: the graph walk misses true neighbours")  # fmt: skip
     encoded = backend.chunk_vectors(active, fingerprint, corpus.texts)
     st.caption(notes.search_encoded(len(corpus), encoded.reused, encoded.seconds))
     vectors = encoded.vectors
@@ -185,8 +188,9 @@ def query_section(
     active: ActiveModel, corpus: Corpus, vectors: np.ndarray, k: int, fits: int
 ) -> Query | None:
     """The user's question, encoded and answered; None when there is no usable question."""
-    lesson_header("4 · Ask a question", "ask with words that are not in the text",
-                  "meaning still finds the passage; the map is only a rough picture")  # fmt: skip
+    st.header("4 · Ask a question")
+    try_notice("ask with words that are not in the text",
+               "meaning still finds the passage; the map is only a rough picture")  # fmt: skip
     text = st.text_input(
         "Your question", key=persist("search_query", DEFAULT_QUERY), max_chars=limits.QUERY_CHARS,
         help="Encoded like a chunk, then compared with every chunk vector by cosine. Up to "
@@ -252,8 +256,9 @@ def rerank(active: ActiveModel, corpus: Corpus, vectors: np.ndarray, query: Quer
 
 def rerank_section(active: ActiveModel, corpus: Corpus, vectors: np.ndarray, query: Query | None,
                    k: int, fingerprint: str) -> None:  # fmt: skip
-    lesson_header("5 · Re-ranking", "switch re-rankers on the same question",
-                  "MMR removes near-duplicate chunks; BM25 rescues rare words")  # fmt: skip
+    st.header("5 · Re-ranking")
+    try_notice("switch re-rankers on the same question",
+               "MMR removes near-duplicate chunks; BM25 rescues rare words")  # fmt: skip
     st.caption(notes.SEARCH_RERANKING)
     if query is None:
         st.info("Ask a question above to re-rank its results.")
@@ -281,8 +286,9 @@ def rerank_section(active: ActiveModel, corpus: Corpus, vectors: np.ndarray, que
 
 def book_vectors_section(active: ActiveModel, corpus: Corpus, vectors: np.ndarray, shown: int,
                          query: Query | None) -> None:  # fmt: skip
-    lesson_header("6 · Book vectors: one vector per document", "switch mean and attention pooling",
-                  "book vectors find the book; chunk vectors find the passage")  # fmt: skip
+    st.header("6 · Book vectors: one vector per document")
+    try_notice("switch mean and attention pooling",
+               "book vectors find the book; chunk vectors find the passage")  # fmt: skip
     st.latex(
         r"w_i = \frac{e^{\cos(c_i, \bar c)/T}}{\sum_j e^{\cos(c_j, \bar c)/T}}, \qquad \text{book} = \sum_i w_i c_i"
     )

@@ -3,6 +3,8 @@ in light and dark themes; a lesson file downloaded in one browser and loaded in 
 
 from __future__ import annotations
 
+from playwright.sync_api import expect
+
 from components.palettes import category_colours
 from tests.e2e.conftest import settle, shot
 
@@ -56,7 +58,11 @@ def test_a_shared_link_shows_the_same_page_in_a_fresh_browser(browser, app_url):
     other = receiver.new_page()
     other.goto(link)
     settle(other)
-    assert other.locator(".st-key-explore_text textarea").input_value() == "\n".join(SENTENCES)
+    # The browser may draw the restored text box empty for a moment before its value arrives.
+    expect(other.locator(".st-key-explore_text textarea")).to_have_value(
+        "\n".join(SENTENCES), timeout=15_000
+    )
+    settle(other)
     assert chart_numbers(other, "explore_heatmap") == heatmap  # the same numbers, cell by cell
     assert chart_numbers(other, "explore_scatter") == scatter
     other.locator(".st-key-explore_heatmap").scroll_into_view_if_needed()

@@ -12,8 +12,9 @@ import numpy as np
 import plotly.io
 import pytest
 
-from components import charts, limits, loss_charts, search_charts
+from components import block_charts, charts, limits, loss_charts, search_charts
 from components.chunking import chunk_text
+from components.heatmap_blocks import block_pair, block_similarity
 
 KINDS = {
     "emoji": "🚀🔥👍",
@@ -61,7 +62,7 @@ def test_explore_charts(kind):
             charts.similarity_heatmap(similarity, texts, show_values=n <= 20),
         )
     n = limits.SENTENCES
-    texts = _texts(kind, n)
+    texts = _texts(kind, n, 400)  # a hover is cut at 400 characters: longer costs nothing more
     labels = _texts(kind, 24, 200)  # 24 colour groups (the page's MAX_COLOURS)
     groups = [labels[i % 24] for i in range(n)]
     for dims in (2, 3):
@@ -70,6 +71,12 @@ def test_explore_charts(kind):
             f"Explore map {dims}D, {n:,} sentences",
             charts.projection_scatter(coords, texts, groups, highlight=0),
         )
+    vectors = _rng().normal(size=(n, 16)).astype(np.float32)
+    blocks = block_similarity(vectors)
+    _check(f"Explore block heatmap, {n:,} sentences", block_charts.block_heatmap(blocks, texts))
+    pair = block_pair(vectors, blocks, 0, 1)
+    _check(f"Explore block pair, {n:,} sentences",
+           block_charts.pair_heatmap(pair, texts, range(1, n + 1)))  # fmt: skip
     small = charts.TEXT_LABELS_MAX
     _check(
         f"Explore map 3D, {small} labelled sentences",

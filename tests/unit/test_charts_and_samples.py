@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 from components import charts
 from components.samples import PRESETS, load_preset, load_table
@@ -79,3 +80,33 @@ def test_loss_curve_line_epoch_markers_and_log_scale():
     assert [trace.name for trace in figure.data[1:]] == ["epoch 1", "epoch 2"]
     assert figure.layout.yaxis.type == "log"
     assert charts.loss_curve([0.5, 0.4]).layout.yaxis.type == "linear"
+
+
+@pytest.mark.parametrize("text", ["plain words " * 40, "🚀" * 100, "<&>" * 100, 'a"b\\c' * 50])
+def test_within_bytes_bounds_the_json_of_a_hover(text):
+    import json
+
+    from components.charts import escape, within_bytes
+
+    for budget in (20, 50, 200):
+        cut = within_bytes(text, budget)
+        assert text.startswith(cut.rstrip("…"))
+        assert len(json.dumps(escape(cut))) - 2 <= budget  # ensure_ascii, as plotly sends it
+    assert within_bytes("short", 50) == "short"
+
+
+def test_a_100k_point_map_keeps_hover_text_and_stays_under_the_chart_limit():
+    import plotly.io
+
+    from components import limits
+    from components.charts import projection_scatter
+
+    n = 100_000
+    coords = np.random.default_rng(0).normal(size=(n, 2))
+    texts = [f"Sentence {i}: the lighthouse keeper trimmed the wick at dusk." for i in range(n)]
+    figure = projection_scatter(coords, texts, [f"topic {i % 12}" for i in range(n)])
+    assert {trace.type for trace in figure.data} == {"scattergl"}
+    assert sum(len(trace.x) for trace in figure.data) == n
+    first = figure.data[0].customdata[0]
+    assert first[1].startswith(texts[int(first[0])][:30])  # the hover still reads the sentence
+    assert len(plotly.io.to_json(figure, validate=False)) < limits.CHART_MB * 1e6

@@ -5,7 +5,7 @@ from __future__ import annotations
 import tomllib
 from pathlib import Path
 
-from components import finetune, geometry, limits, texts, triplets
+from components import finetune, geometry, limits, neighbours, scale, texts, triplets
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -24,6 +24,12 @@ def test_every_limit_constant_has_a_user_facing_entry():
 
 def test_modules_use_the_limits():
     assert texts.MAX_SENTENCES == limits.SENTENCES
+    assert scale.MAX_SENTENCES == limits.SENTENCES
+    assert scale.BACKGROUND_MIN == limits.BACKGROUND_SENTENCES
+    assert scale.HEATMAP_MAX == limits.HEATMAP_SENTENCES
+    assert scale.TSNE_MAX == limits.TSNE_SENTENCES
+    assert scale.PUBLIC_SESSION_MB == limits.SESSION_MB
+    assert neighbours.EXACT_MAX == limits.INDEX_SENTENCES
     assert texts.MAX_UPLOAD_MB == limits.UPLOAD_MB
     assert triplets.MAX_TRIPLETS == limits.TRIPLETS
     assert triplets.MAX_TABLE_ROWS == limits.TABLE_ROWS
@@ -42,7 +48,10 @@ def test_server_config_matches_the_limits():
 def test_markdown_table_lists_every_limit():
     table = limits.markdown_table()
     assert table.count("\n") == len(limits.LIMITS) + 1
-    assert "| sentences used on Explore (typed or uploaded) | 5,000 | `SENTENCES` |" in table
+    assert (
+        f"| sentences used on Explore (typed, uploaded or generated) | {limits.SENTENCES:,} "
+        "| `SENTENCES` |" in table
+    )
 
 
 def test_readme_states_every_limit_as_enforced():

@@ -112,3 +112,19 @@ def test_tiny_inputs(n, trained):
 def test_mismatched_sentence_counts_raise(trained):
     with pytest.raises(ValueError, match="same sentences"):
         compare_models(trained, trained[:3])
+
+
+def test_summary_and_changes_table_read_the_comparison(model, trained):
+    result = compare_models(trained, embed(untrained_copy(model, seed=0), SENTENCES), k=3)
+    off = ~np.eye(len(SENTENCES), dtype=bool)
+    figures = result.summary()
+    assert figures["Mean cosine, A"] == f"{result.similarity_a[off].mean():.3f}"
+    assert figures["Mean cosine, B"] == f"{result.similarity_b[off].mean():.3f}"
+    assert figures["Top-3 neighbours kept"] == f"{result.mean_overlap:.0%}"
+    assert figures["Procrustes disparity"] == f"{result.disparity:.3f}"
+    table = result.changes_table(SENTENCES, 4)
+    worst = result.most_changed(4)
+    assert table["sentence"] == [SENTENCES[change.sentence] for change in worst]
+    assert table["kept"] == [change.overlap for change in worst]
+    assert table["neighbours under A"][0].split(" · ") == [SENTENCES[j] for j in worst[0].before]
+    assert table["neighbours under B"][0].split(" · ") == [SENTENCES[j] for j in worst[0].after]

@@ -145,3 +145,12 @@ def test_guess_edge_cases_read_well():
     )
     with pytest.raises(ValueError):
         score_class_guess([2], ["hard", "easy"])
+
+
+def test_the_score_as_a_table_keeps_the_pairs_order():
+    score = score_pair_ranking([2, 1, 3], [0.9, 0.5, 0.1])
+    table = score.table(["a ↔ b", "c ↔ d", "e ↔ f"])
+    assert table["pair"] == ["a ↔ b", "c ↔ d", "e ↔ f"]
+    np.testing.assert_array_equal(table["your rank"], [2, 1, 3])
+    np.testing.assert_array_equal(table["model's rank"], [1, 2, 3])
+    np.testing.assert_array_equal(table["cosine"], [0.9, 0.5, 0.1])

@@ -5,7 +5,7 @@ import pytest
 from sklearn.decomposition import PCA
 
 from components.encoder import embed
-from components.projection import project
+from components.projection import LARGE_N, project, umap_epochs
 from components.samples import DEFAULT_PRESET, load_preset
 
 
@@ -87,3 +87,48 @@ def test_umap_keeps_topics_together(vectors):
     np.fill_diagonal(distances, np.inf)
     nearest = distances.argmin(axis=1)
     assert (labels[nearest] == labels).mean() > 0.7
+
+
+def clustered_vectors(n: int, topics: int = 12, seed: int = 0) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    centres = rng.normal(size=(topics, 384))
+    vectors = centres[rng.integers(0, topics, n)] + 0.5 * rng.normal(size=(n, 384))
+    return (vectors / np.linalg.norm(vectors, axis=1, keepdims=True)).astype(np.float32)
+
+
+def test_umap_epochs_fall_with_n_within_bounds():
+    assert umap_epochs(LARGE_N - 1) is None  # umap's own choice below the fast road
+    assert umap_epochs(LARGE_N) == umap_epochs(10_000) == 150
+    counts = [umap_epochs(n) for n in (10_000, 20_000, 50_000, 100_000)]
+    assert counts == sorted(counts, reverse=True) and counts[-1] == 80
+
+
+def test_large_n_reports_each_stage_and_the_epochs():
+    reports: list[tuple[float, str]] = []
+    vectors = clustered_vectors(LARGE_N + 100)
+    result = project(vectors, "umap", progress=lambda share, text: reports.append((share, text)))
+    assert result.method_used == "umap" and result.coords.shape == (LARGE_N + 100, 2)
+    assert np.isfinite(result.coords).all()
+    shares = [share for share, _ in reports]
+    assert shares == sorted(shares) and shares[-1] == 1.0
+    texts = " | ".join(text for _, text in reports)
+    assert "with PCA" in texts and "nearest neighbours" in texts
+    assert f"epoch {umap_epochs(LARGE_N + 100)} of {umap_epochs(LARGE_N + 100)}" in texts
+
+
+def test_a_progress_callback_that_raises_stops_the_layout():
+    class Stop(Exception):
+        pass
+
+    def stop_in_layout(share: float, text: str) -> None:
+        if text.startswith("Laying out"):
+            raise Stop
+
+    with pytest.raises(Stop):
+        project(clustered_vectors(LARGE_N), "umap", progress=stop_in_layout)
+
+
+def test_small_n_reports_only_the_end():
+    reports: list[tuple[float, str]] = []
+    project(random_vectors(50), "pca", progress=lambda share, text: reports.append((share, text)))
+    assert reports == [(1.0, "Done")]
