@@ -318,7 +318,8 @@ def find_section(active: ActiveModel, texts: list[str], labels: list[str], vecto
                                    "select sentences", dragmode="select")  # fmt: skip
     chart(figure, "maplab_select", on_select="rerun", selection_mode=("points", "box", "lasso"))
     if selected and st.button("Clear the selection", key="maplab_clear"):
-        st.session_state[SELECTED], st.session_state["_maplab_seen"] = (None, []), []
+        # The chart still reports its last box until the next one: mark that box as seen.
+        st.session_state[SELECTED], st.session_state["_maplab_seen"] = (None, []), picked
         st.rerun(scope="fragment")
     rows = selected or sorted(found, key=lambda i: -np.nan_to_num(found[i], nan=-2.0))
     if not rows:
