@@ -7,8 +7,8 @@ Scenario (issue 10), measured on one fresh server:
 3. Eight students at once open Explore and type 14 sentences each (their own): server CPU
    seconds per student.
 4. The same eight type into the tokenizer on Tokens & pooling at once.
-Server memory (RSS of the streamlit process, and with its child processes) is sampled every
-0.1 s throughout; the peak of steps 3-4 is the classroom figure.
+Server memory (RSS of the streamlit process, and with its child processes' unique memory) is
+sampled every 0.1 s throughout; the peak of steps 3-4 is the classroom figure.
 
 Run: `python -m bench.server_load [--cold-cache]` (`--cold-cache` points the app's disk caches at
 an empty folder, as on a fresh container). `make bench` runs it through bench_server.py.
@@ -87,13 +87,18 @@ class MemorySampler:
         self._thread.start()
 
     def current(self) -> tuple[float, float]:
-        """(server RSS, server + children RSS) in MB now."""
+        """(server RSS, server RSS + children's unique memory) in MB now.
+
+        A child counts by its USS (pages only it holds): between `fork` and `exec` a
+        subprocess shares all of the server's pages, and its RSS would count them twice (seen:
+        a 604 MB "child" with the server's command line while the export subprocess started).
+        """
         try:
             server = self.process.memory_info().rss
             children = 0
             for child in self.process.children(recursive=True):
                 try:
-                    children += child.memory_info().rss
+                    children += child.memory_full_info().uss
                 except psutil.Error:
                     pass
         except psutil.Error:
@@ -131,6 +136,7 @@ class MemorySampler:
 class ServerRun:
     cold_explore_s: float = 0.0  # server launch -> first visitor's Explore drawn
     visit_s: dict[str, float] = field(default_factory=dict)  # page -> seconds to drawn
+    visit_mb: dict[str, float] = field(default_factory=dict)  # page -> server RSS once drawn
     after_visit_mb: float = 0.0  # server RSS after the newcomer's visit of every page
     after_visit_total_mb: float = 0.0
     peak_visit_mb: float = 0.0
@@ -140,6 +146,7 @@ class ServerRun:
     cpu_per_explore_visit_s: float = 0.0  # server CPU / students, open Explore + type 14
     explore_wall_s: float = 0.0  # wall time until all 8 Explore visits were drawn
     cpu_per_tokenizer_visit_s: float = 0.0
+    students: int = STUDENTS
     after_classroom_mb: float = 0.0
     errors: list[str] = field(default_factory=list)
 
@@ -157,7 +164,12 @@ async def page_errors(page) -> list[str]:
 
 
 async def _scenario(
-    url: str, sampler: MemorySampler, launched: float, run: ServerRun, cold_only: bool = False
+    url: str,
+    sampler: MemorySampler,
+    launched: float,
+    run: ServerRun,
+    cold_only: bool = False,
+    students: int = STUDENTS,
 ) -> None:
     from playwright.async_api import async_playwright
 
@@ -172,6 +184,7 @@ async def _scenario(
         await settle(newcomer)
         await newcomer.wait_for_selector(EXPLORE_MAP, timeout=300_000)
         run.cold_explore_s = time.perf_counter() - launched
+        run.visit_mb["cold Explore"] = sampler.current()[0]
         run.errors += await page_errors(newcomer)
         if cold_only:
             run.peak_visit_mb, run.peak_visit_total_mb = (
@@ -187,6 +200,7 @@ async def _scenario(
             await newcomer.goto(f"{url}/{name}")
             await settle(newcomer)
             run.visit_s[name or "home"] = time.perf_counter() - start
+            run.visit_mb[name or "home"] = sampler.current()[0]
             run.errors += [f"{name}: {error}" for error in await page_errors(newcomer)]
         await newcomer.wait_for_timeout(2000)
         run.after_visit_mb, run.after_visit_total_mb = sampler.current()
@@ -195,7 +209,7 @@ async def _scenario(
 
         # 3. eight students at once: open Explore, type their 14 sentences
         sampler.reset_peak()
-        contexts = [await browser.new_context() for _ in range(STUDENTS)]
+        contexts = [await browser.new_context() for _ in range(students)]
         pages = [await context.new_page() for context in contexts]
         cpu = sampler.cpu_seconds()
         start = time.perf_counter()
@@ -212,7 +226,7 @@ async def _scenario(
 
         await asyncio.gather(*(explore(i, page) for i, page in enumerate(pages)))
         run.explore_wall_s = time.perf_counter() - start
-        run.cpu_per_explore_visit_s = (sampler.cpu_seconds() - cpu) / STUDENTS
+        run.cpu_per_explore_visit_s = (sampler.cpu_seconds() - cpu) / students
         for page in pages:
             run.errors += [f"Explore: {error}" for error in await page_errors(page)]
 
@@ -228,7 +242,7 @@ async def _scenario(
             await settle(page)
 
         await asyncio.gather(*(tokenizer(i, page) for i, page in enumerate(pages)))
-        run.cpu_per_tokenizer_visit_s = (sampler.cpu_seconds() - cpu) / STUDENTS
+        run.cpu_per_tokenizer_visit_s = (sampler.cpu_seconds() - cpu) / students
         for page in pages:
             run.errors += [f"Tokens: {error}" for error in await page_errors(page)]
         run.classroom_peak_mb = sampler.peak_server_mb
@@ -239,7 +253,10 @@ async def _scenario(
 
 
 def run_server_scenario(
-    cold_cache: bool = False, env: dict[str, str] | None = None, cold_only: bool = False
+    cold_cache: bool = False,
+    env: dict[str, str] | None = None,
+    cold_only: bool = False,
+    students: int = STUDENTS,
 ) -> ServerRun:
     """Launch a fresh server, run the whole scenario, stop the server."""
     port = free_port()
@@ -259,7 +276,7 @@ def run_server_scenario(
         cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, env=environment,
     )  # fmt: skip
     sampler = MemorySampler(server.pid)
-    run = ServerRun()
+    run = ServerRun(students=students)
     try:
         deadline = time.monotonic() + 120
         while time.monotonic() < deadline:
@@ -270,7 +287,7 @@ def run_server_scenario(
                 time.sleep(0.2)
         else:
             raise RuntimeError("streamlit did not answer /_stcore/health within 120 s")
-        asyncio.run(_scenario(url, sampler, launched, run, cold_only))
+        asyncio.run(_scenario(url, sampler, launched, run, cold_only, students))
     finally:
         sampler.stop()
         server.terminate()
@@ -310,17 +327,21 @@ def print_run(title: str, run: ServerRun, floor: float | None = None) -> None:
     print(f"cold server -> first visitor's Explore drawn: {run.cold_explore_s:.1f} s{ratio}")
     print("newcomer, every page:", ", ".join(f"{k} {v:.1f} s" for k, v in run.visit_s.items()))
     print(
+        "server RSS once each page is drawn:",
+        ", ".join(f"{k} {v:.0f} MB" for k, v in run.visit_mb.items()),
+    )
+    print(
         f"server RSS after the newcomer's visit: {run.after_visit_mb:.0f} MB "
         f"(with children {run.after_visit_total_mb:.0f}); peak {run.peak_visit_mb:.0f} MB "
         f"(with children {run.peak_visit_total_mb:.0f})"
     )
     print(
-        f"{STUDENTS} students at once: peak server RSS {run.classroom_peak_mb:.0f} MB (with "
+        f"{run.students} students at once: peak server RSS {run.classroom_peak_mb:.0f} MB (with "
         f"children {run.classroom_peak_total_mb:.0f}); after {run.after_classroom_mb:.0f} MB"
     )
     print(
         f"server CPU per student: Explore + 14 sentences {run.cpu_per_explore_visit_s:.2f} s "
-        f"(all {STUDENTS} drawn after {run.explore_wall_s:.1f} s); tokenizer "
+        f"(all {run.students} drawn after {run.explore_wall_s:.1f} s); tokenizer "
         f"{run.cpu_per_tokenizer_visit_s:.2f} s"
     )
     for error in run.errors:
@@ -332,12 +353,15 @@ def main() -> None:
     parser.add_argument("--cold-cache", action="store_true")
     parser.add_argument("--cold-only", action="store_true", help="only the cold start")
     parser.add_argument("--malloc-arena-max", type=int, default=None)
+    parser.add_argument("--students", type=int, default=STUDENTS, help="sessions at once")
     args = parser.parse_args()
     env = {}
     if args.malloc_arena_max:
         env["MALLOC_ARENA_MAX"] = str(args.malloc_arena_max)
     floor = floor_seconds()
-    run = run_server_scenario(cold_cache=args.cold_cache, env=env, cold_only=args.cold_only)
+    run = run_server_scenario(
+        cold_cache=args.cold_cache, env=env, cold_only=args.cold_only, students=args.students
+    )
     if args.cold_only:
         print(
             f"cold start: Explore drawn {run.cold_explore_s:.1f} s = "

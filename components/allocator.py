@@ -15,7 +15,9 @@ import ctypes
 import ctypes.util
 import threading
 
-M_ARENA_MAX = -8  # mallopt parameter number, from glibc's <malloc.h>
+M_ARENA_MAX = -8  # mallopt parameter numbers, from glibc's <malloc.h>
+M_MMAP_THRESHOLD = -3
+MMAP_THRESHOLD_BYTES = 256 * 1024
 _LOCK = threading.Lock()
 _applied: dict[str, int] = {}
 
@@ -45,6 +47,28 @@ def limit_malloc_arenas(arenas: int = 2) -> bool:
         if libc is None or libc.mallopt(M_ARENA_MAX, arenas) != 1:
             return False
         _applied["arena_max"] = arenas
+        return True
+
+
+def fix_mmap_threshold(threshold: int = MMAP_THRESHOLD_BYTES) -> bool:
+    """Serve every allocation of `threshold` bytes or more with its own mmap, returned to the
+    system when freed (like MALLOC_MMAP_THRESHOLD_=threshold), once.
+
+    glibc starts at 128 KB but raises the threshold to the size of each mmapped block freed (up
+    to 32 MB), after which numpy arrays, Plotly payloads and onnxruntime buffers come from the
+    heap, where freed memory stays. Fixing it cost the real server 35 MB less at the classroom
+    peak (839 -> 804 MB, docs/memory.md) for no measurable CPU.
+
+    Returns:
+        True when the threshold is in effect.
+    """
+    with _LOCK:
+        if _applied.get("mmap_threshold") == threshold:
+            return True
+        libc = _libc()
+        if libc is None or libc.mallopt(M_MMAP_THRESHOLD, threshold) != 1:
+            return False
+        _applied["mmap_threshold"] = threshold
         return True
 
 

@@ -15,7 +15,10 @@ Two ways to make one, the first that applies:
    length axes dynamic), *without* its weights (`export_params=False`: they become graph inputs);
    the weights are then streamed tensor by tensor into the external data file. Tracing with the
    weights inside costs ~180 MB more at the peak (the graph and its serialised copy each hold all
-   90 MB): measured 780 MB vs 600 MB here. Random weights (`--random-seed`) always take this way.
+   90 MB): measured 780 MB vs 600 MB here. Random weights (`--random-seed`) are attached to the
+   shipped graph when there is one (no tracing): a plain BERT's are drawn in numpy exactly as
+   torch draws them (`components.random_weights`: no torch, 526 MB -> 189 MB at the peak),
+   others by torch.
 
 Usage:
     python -m components.onnx_export MODEL_DIR OUT_DIR [--random-seed SEED]
@@ -145,7 +148,7 @@ def attach_weights(graph, weight: Callable[[str], object], data_file: Path) -> N
             ):
                 raise ValueError(f"{name}: {array.dtype} {array.shape} does not fit the graph")
             offset = data.tell()
-            data.write(array.tobytes())
+            data.write(memoryview(array).cast("B"))  # no copy of a 47 MB embedding table
             tensor = TensorProto()
             tensor.name = name
             tensor.data_type = tensor_type.elem_type
@@ -194,23 +197,51 @@ def assemble(transformer_dir: Path, out_dir: Path) -> bool:
     return True
 
 
+def random_state(model_dir: str, random_seed: int | None) -> tuple[dict, str]:
+    """Graph weight name -> numpy array of the random-weights transformer, and how it was drawn:
+    in numpy, replaying torch's generator, for a plain BERT (no torch: 189 MB instead of 526 MB
+    at the subprocess's peak); otherwise by torch itself."""
+    from components.random_weights import bert_random_state, is_replayable, read_config
+
+    config = read_config(model_dir)
+    if random_seed is not None and is_replayable(config):
+        state = bert_random_state(config, random_seed)
+        method = "shipped graph + random weights replayed in numpy"
+    else:
+        transformer = load_transformer(model_dir, random_seed)
+        state = {
+            name: tensor.detach().cpu().numpy() for name, tensor in transformer.state_dict().items()
+        }
+        method = "shipped graph + torch weights"
+    return {f"{_PREFIX}{name}": array for name, array in state.items()}, method
+
+
 def export_transformer(model_dir: str, out_dir: Path, random_seed: int | None = None) -> str:
     """Write `ONNX_FILE`, `DATA_FILE` and `INFO_FILE` for the model's transformer into `out_dir`.
 
     Returns:
-        How it was made: "assembled" or "traced".
+        How it was made: "assembled" (shipped graph + safetensors, no torch), "shipped graph +
+        random weights replayed in numpy" (a plain BERT's random weights, no torch), "shipped
+        graph + torch weights" (other random weights: drawn by torch, no tracing) or "traced".
     """
+    import onnx
+
     started = time.perf_counter()
     method = "assembled"
     if random_seed is not None or not assemble(Path(model_dir), out_dir):
-        import onnx
-
-        method = "traced"
-        graph_file = out_dir / ONNX_FILE
-        state = trace_graph(model_dir, graph_file, random_seed)
-        graph = onnx.load(str(graph_file))
+        graph_file, state = shipped_graph(model_dir), None
+        if graph_file is not None:  # no tracing: ~200 MB less at the peak
+            graph = onnx.load(str(graph_file))
+            state, method = random_state(model_dir, random_seed)
+            if not all(name in state for name in weight_names(graph)):
+                state = None
+        if state is None:
+            method = "traced"
+            graph_file = out_dir / ONNX_FILE
+            state = trace_graph(model_dir, graph_file, random_seed)
+            graph = onnx.load(str(graph_file))
         attach_weights(graph, state.__getitem__, out_dir / DATA_FILE)
-        onnx.save(graph, str(graph_file))
+        onnx.save(graph, str(out_dir / ONNX_FILE))
     info = {
         "model_dir": model_dir,
         "random_seed": random_seed,

@@ -623,8 +623,8 @@ def chart(figure: Any, key: str, container: Any = st, **options: Any) -> Any:
 
     In presenter mode the figure gets large fonts and colour-blind-safe colours first.
     """
-    if presenter_mode():
-        present_figure(figure, _theme())
+    if presenter_mode():  # on a copy: the figure may be a cached one that sessions share
+        figure = present_figure(type(figure)(figure), _theme())
     return container.plotly_chart(figure, width="stretch", key=key, **options)
 
 

@@ -99,9 +99,9 @@ def maps_section(active: ActiveModel, texts: list[str], labels: list[str], vecto
             view = views[method] = backend.map_view(active, tuple(texts), method, knobs, k, vectors)
         details = map_charts.map_title(params[method], len(texts), aligned=method != "pca")
         kept = view.honesty.kept if colour == "kept share" else None
-        figure = map_charts.map_scatter(view.coords, texts, groups=labels, kept=kept, height=430,
-                                        title=METHOD_NAMES[view.method_used], subtitle=details,
-                                        legend_below=True)  # fmt: skip
+        figure = backend.cached_figure(map_charts.map_scatter, view.coords, texts, groups=labels,
+                                       kept=kept, height=430, title=METHOD_NAMES[view.method_used],
+                                       subtitle=details, legend_below=True)  # fmt: skip
         chart(figure, f"maplab_map_{method}", column)
         if view.note:
             column.info(view.note)
@@ -168,9 +168,9 @@ def clusters_section(active: ActiveModel, texts: list[str], labels: list[str], v
                                disabled=not distinct,
                                key=persist("maplab_cluster_colour", "clusters"))  # fmt: skip
         names = [f"{c} · {found.names[c]}" if c != NOISE else found.names[c] for c in found.ids]
-        figure = map_charts.map_scatter(views[method_used].coords, texts,
-                                        groups=labels if by == "your labels" else names,
-                                        group_order=sorted(set(names), key=names_order))  # fmt: skip
+        figure = backend.cached_figure(map_charts.map_scatter, views[method_used].coords, texts,
+                                       groups=labels if by == "your labels" else names,
+                                       group_order=sorted(set(names), key=names_order))  # fmt: skip
         chart(figure, "maplab_cluster_scatter")
     sizes = pd.Series(found.ids).value_counts()
     number_table({"cluster": list(found.words), "name": [found.names[c] for c in found.words],
@@ -228,10 +228,15 @@ def axes_section(active: ActiveModel, texts: list[str], labels: list[str], vecto
     result = axis_map(vectors, x_axis, y_axis)
     if result.note:
         st.warning(result.note)
-    strip = map_charts.axis_strip(axis_positions(vectors, x_axis), texts, labels, x_axis)
+    strip = backend.cached_figure(
+        map_charts.axis_strip, axis_positions(vectors, x_axis), texts, labels, x_axis
+    )
     chart(strip, "maplab_axis_strip")
     chart(
-        map_charts.axis_map_chart(result.coords, texts, labels, x_axis, y_axis), "maplab_axis_map"
+        backend.cached_figure(
+            map_charts.axis_map_chart, result.coords, texts, labels, x_axis, y_axis
+        ),
+        "maplab_axis_map",
     )
     st.caption(f"Cosine between the two axes {result.axes_cosine:+.2f} (0 = independent); between "
                f"the two x poles {x_axis.pole_cosine:.2f}.")  # fmt: skip
@@ -307,12 +312,14 @@ def find_section(active: ActiveModel, texts: list[str], labels: list[str], vecto
     method = base_map(views, "maplab_select_method")
     searching = bool(word.strip() or query.strip())
     highlight = selected or (list(found) if searching else None)
-    figure = map_charts.map_scatter(views[method].coords, texts, groups=labels, highlight=highlight,
-                                    title="Drag a box (or pick the lasso above the map) to "
-                                    "select sentences", dragmode="select")  # fmt: skip
+    figure = backend.cached_figure(map_charts.map_scatter, views[method].coords, texts,
+                                   groups=labels, highlight=highlight,
+                                   title="Drag a box (or pick the lasso above the map) to "
+                                   "select sentences", dragmode="select")  # fmt: skip
     chart(figure, "maplab_select", on_select="rerun", selection_mode=("points", "box", "lasso"))
     if selected and st.button("Clear the selection", key="maplab_clear"):
-        st.session_state[SELECTED], st.session_state["_maplab_seen"] = (None, []), []
+        # The chart still reports its last box until the next one: mark that box as seen.
+        st.session_state[SELECTED], st.session_state["_maplab_seen"] = (None, []), picked
         st.rerun(scope="fragment")
     rows = selected or sorted(found, key=lambda i: -np.nan_to_num(found[i], nan=-2.0))
     if not rows:

@@ -45,3 +45,41 @@ def test_eight_busy_threads_get_at_most_two_arenas_when_limited():
 def test_without_the_limit_they_get_more():
     """The control: the same threads make glibc open more arenas (so the test above can fail)."""
     assert arenas_after_eight_threads("none") > 2
+
+
+MMAP_PROGRAM = """
+import ctypes, sys
+from components.allocator import _libc, fix_mmap_threshold
+libc = _libc()
+libc.malloc.restype = ctypes.c_void_p
+if sys.argv[1] == "fix":
+    assert fix_mmap_threshold() and fix_mmap_threshold()  # idempotent
+def mmapped() -> int:
+    buffer, size = ctypes.c_char_p(), ctypes.c_size_t()
+    libc.open_memstream.restype = ctypes.c_void_p
+    stream = libc.open_memstream(ctypes.byref(buffer), ctypes.byref(size))
+    libc.malloc_info(0, ctypes.c_void_p(stream))
+    libc.fclose(ctypes.c_void_p(stream))
+    report = ctypes.string_at(buffer, size.value).decode()
+    return int(report.split('<total type="mmap" count="')[1].split('"')[0])
+libc.free(ctypes.c_void_p(libc.malloc(4 << 20)))  # a 4 MB block, mmapped, then freed
+before = mmapped()
+block = libc.malloc(1 << 20)  # 1 MB: mmapped again only with a fixed threshold
+print(mmapped() - before)
+"""
+
+
+def mmapped_blocks(mode: str) -> int:
+    result = subprocess.run(
+        [sys.executable, "-c", MMAP_PROGRAM, mode],
+        cwd=ROOT, capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    return int(result.stdout.strip())
+
+
+def test_a_fixed_mmap_threshold_keeps_big_blocks_out_of_the_heap():
+    """With it, a 1 MB block after a freed 4 MB one is still its own mmap (freed = returned to
+    the system); without it glibc raised the threshold and put the block on the heap."""
+    assert mmapped_blocks("fix") == 1
+    assert mmapped_blocks("none") == 0

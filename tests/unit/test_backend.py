@@ -61,3 +61,44 @@ def test_umap_warm_up_runs_once_in_the_background():
     assert backend.warm_up_umap() is thread  # one per process
     thread.join(timeout=300)
     assert not thread.is_alive() and "umap" in sys.modules
+
+
+def test_cached_figure_is_built_once_per_arguments_and_keyed_by_array_contents():
+    from dataclasses import dataclass
+
+    from components import map_charts
+
+    calls: list[int] = []
+
+    def scatter(coords, texts, *, groups=None, title=""):
+        calls.append(1)
+        return map_charts.map_scatter(coords, texts, groups=groups, title=title)
+
+    coords = np.random.default_rng(0).normal(size=(20, 2)).astype(np.float32)
+    texts = [f"sentence {i}" for i in range(20)]
+    first = backend.cached_figure(scatter, coords, texts, groups=["a"] * 20, title="t")
+    again = backend.cached_figure(scatter, coords.copy(), list(texts), groups=["a"] * 20, title="t")
+    assert again is first and len(calls) == 1
+    moved = coords.copy()
+    moved[7, 1] += 1e-3  # one coordinate in the middle: a repr would elide it
+    big = np.zeros((2000, 2), np.float32)
+    big_moved = big.copy()
+    big_moved[1000, 0] = 1.0
+    assert backend.cached_figure(scatter, moved, texts, groups=["a"] * 20, title="t") is not first
+    assert backend.cached_figure(scatter, coords, texts, groups=["b"] * 20, title="t") is not first
+    assert backend.cached_figure(scatter, big, texts * 100) is not backend.cached_figure(
+        scatter, big_moved, texts * 100
+    )
+    assert len(calls) == 5
+
+    @dataclass(frozen=True)
+    class Axis:  # a dataclass argument is keyed by every field (arrays included)
+        direction: np.ndarray
+
+    def strip(axis):
+        calls.append(1)
+        return map_charts.map_scatter(coords, texts, title=str(axis.direction.sum()))
+
+    one, other = Axis(np.zeros(2000)), Axis(np.eye(1, 2000, 1000).ravel())
+    assert backend.cached_figure(strip, one) is backend.cached_figure(strip, Axis(np.zeros(2000)))
+    assert backend.cached_figure(strip, one) is not backend.cached_figure(strip, other)

@@ -196,12 +196,20 @@ def test_twelve_threads_at_once_give_the_serial_results(onnx_model, texts):
             assert together == alone
 
 
-def test_random_weights_export_equals_untrained_copy(onnx_model, model):
-    """The random-weights model (same seed) as the Tokens page builds it with torch."""
+def test_random_weights_export_equals_untrained_copy(onnx_model, model, tmp_path, monkeypatch):
+    """The random-weights model (same seed) as the Tokens page builds it with torch, exported
+    afresh (the subprocess replays torch's draws in numpy, without torch; the graph is the
+    shipped one)."""
+    from components.onnx_export import INFO_FILE
+
+    monkeypatch.setenv(CACHE_ENV, str(tmp_path))
     reference = untrained_copy(model, 0)
     ours = untrained_copy(onnx_model, 0)
     ours.prepare()
     assert ours.runtime == "onnxruntime"
+    info = json.loads((export_dir(packaged_model_path(), ours.name, 0) / INFO_FILE).read_text())
+    assert info["method"] == "shipped graph + random weights replayed in numpy"
+    assert info["torch_imported"] is False
     texts = load_preset(DEFAULT_PRESET).texts[:40] + EDGE_TEXTS[:8]
     np.testing.assert_allclose(
         ours.embed(texts), reference.encode(texts, normalize_embeddings=True), atol=1e-5, rtol=0
