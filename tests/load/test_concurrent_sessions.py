@@ -170,3 +170,19 @@ def test_twenty_sessions_each_see_only_their_own_result(server):
     (ARTIFACTS / "load.json").write_text(json.dumps(figures, indent=2))
     print(f"\nLoad test: {json.dumps(figures)}")
     assert finished - started < TIME_LIMIT
+
+
+def _cpu_seconds(pid: int) -> float:
+    """User + system CPU seconds the process has used so far (from /proc/PID/stat)."""
+    fields = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()  # noqa: SIM115
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def test_an_idle_server_uses_almost_no_cpu(server):
+    """Once the sessions are done, the server rests: no thread keeps spinning (a background job,
+    a warm-up or a file watcher that never ends)."""
+    port, process, _ = server
+    time.sleep(10)  # background warm-ups that the visits started may finish
+    before = _cpu_seconds(process.pid)
+    time.sleep(10)
+    assert _cpu_seconds(process.pid) - before < 2.0

@@ -43,6 +43,8 @@ def test_server_config_matches_the_limits():
     config = tomllib.loads((ROOT / ".streamlit" / "config.toml").read_text())
     assert config["server"]["maxUploadSize"] == limits.UPLOAD_MB
     assert config["server"]["maxMessageSize"] == limits.MESSAGE_MB
+    # watchdog's recursive watch of a folder holding .venv spun a core forever (config.toml)
+    assert config["server"]["fileWatcherType"] == "none"
 
 
 def test_markdown_table_lists_every_limit():
