@@ -113,13 +113,20 @@ class _EpochReport:
 
     def __init__(self, progress: Progress, start: float) -> None:
         self.progress, self.start = progress, start
+        self.error: BaseException | None = None  # what `progress` raised, re-raised after the fit
 
     def write(self, text: str) -> None:
+        """Never raises: tqdm calls it holding its process-wide lock and does not release that
+        lock on an exception (every later tqdm, e.g. each `model.encode`, would then wait
+        forever). A raising `progress` is kept in `error`; the layout runs to its end."""
         match = re.search(r"(\d+) (\d+)\s*$", text)
-        if match and int(match.group(2)):
+        if self.error is None and match and int(match.group(2)):
             done, total = int(match.group(1)), int(match.group(2))
             share = self.start + (1.0 - self.start) * done / total
-            self.progress(min(share, 0.999), f"Laying out the map: epoch {done} of {total}")
+            try:
+                self.progress(min(share, 0.999), f"Laying out the map: epoch {done} of {total}")
+            except BaseException as error:  # noqa: BLE001 - re-raised after the fit
+                self.error = error
 
     def flush(self) -> None:
         pass
@@ -196,11 +203,12 @@ def _umap(
         report("pca", f"Reducing {vectors.shape[1]} dimensions to {PRE_DIMS} with PCA")
         pca = PCA(n_components=PRE_DIMS, random_state=random_state)
         data = pca.fit_transform(vectors).astype(np.float32)  # (n, PRE_DIMS)
-    tqdm_kwds = None
+    tqdm_kwds, epochs = None, None
     if progress is not None:
+        epochs = _EpochReport(progress, STAGE_SHARES["layout"])
         tqdm_kwds = {
             "disable": False,
-            "file": _EpochReport(progress, STAGE_SHARES["layout"]),
+            "file": epochs,
             "bar_format": "{n} {total}",
             "mininterval": 0.5,
         }
@@ -225,6 +233,8 @@ def _umap(
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         coords = reducer.fit_transform(data)
+    if epochs is not None and epochs.error is not None:
+        raise epochs.error
     return ProjectionResult(np.asarray(coords, dtype=np.float64), "umap", " ".join(notes))
 
 

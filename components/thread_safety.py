@@ -36,23 +36,6 @@ _LOCKS_GUARD = threading.Lock()  # creating a lock for a tokenizer happens once,
 TORCH_GLOBALS = threading.RLock()
 
 
-def thread_only_progress_lock() -> None:
-    """Give tqdm (sentence-transformers' progress bars) a plain thread lock.
-
-    tqdm's default write lock pairs a thread lock with a multiprocessing semaphore, and every
-    `model.encode` creates a tqdm (even with the bar hidden) under it. The lab never shares bars
-    across processes; in the full test run that semaphore was once found held by nobody alive,
-    and every later encode waited on it forever. Called once at import; idempotent.
-    """
-    from tqdm import tqdm
-
-    if not isinstance(getattr(tqdm, "_lock", None), type(TORCH_GLOBALS)):
-        tqdm.set_lock(threading.RLock())
-
-
-thread_only_progress_lock()
-
-
 def _unwrap(tokenizer: Any) -> Any:
     return tokenizer._target if isinstance(tokenizer, GuardedTokenizer) else tokenizer
 

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import threading
+
 import numpy as np
 import pytest
 from sklearn.decomposition import PCA
@@ -126,6 +128,22 @@ def test_a_progress_callback_that_raises_stops_the_layout():
 
     with pytest.raises(Stop):
         project(clustered_vectors(LARGE_N), "umap", progress=stop_in_layout)
+    # tqdm's process-wide lock is free afterwards (another thread can take it): a raise inside
+    # tqdm's write once left it held, and every later encode in every session waited forever.
+    from tqdm import tqdm
+
+    taken: list[bool] = []
+
+    def take_and_release() -> None:
+        lock = tqdm.get_lock()
+        taken.append(lock.acquire(timeout=5))
+        if taken[-1]:
+            lock.release()
+
+    other = threading.Thread(target=take_and_release)
+    other.start()
+    other.join()
+    assert taken == [True]
 
 
 def test_small_n_reports_only_the_end():

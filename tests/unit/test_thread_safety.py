@@ -205,15 +205,3 @@ def test_seeded_blocks_in_threads_draw_their_serial_numbers():
     for seed, draws in results.items():
         assert all(np.array_equal(numbers, serial[seed]) for numbers in draws)
     assert torch.equal(torch.random.get_rng_state(), state)  # the global state is put back
-
-
-def test_progress_bars_take_a_thread_lock_only():
-    """sentence-transformers creates a tqdm on every encode; its lock must not involve a
-    multiprocessing semaphore (one held by nobody alive once hung every later encode)."""
-    import threading
-
-    from tqdm import tqdm
-
-    import components.encoder  # noqa: F401 - importing it sets the lock
-
-    assert isinstance(tqdm.get_lock(), type(threading.RLock()))
