@@ -36,6 +36,48 @@ _LOCKS_GUARD = threading.Lock()  # creating a lock for a tokenizer happens once,
 TORCH_GLOBALS = threading.RLock()
 
 
+class ForgivingLock:
+    """tqdm's write lock, with a wait that ends: after `PATIENCE` seconds the bar goes on unlocked.
+
+    Every `model.encode` creates a tqdm under one process-wide lock, and tqdm does not release it
+    when a file sink raises inside `refresh` (a cancelled progress callback did: the full suite
+    then hung, every encode waiting forever). Progress bars need no more than best-effort
+    ordering, so a lock that was leaked costs each later bar `PATIENCE` seconds, never the server.
+    """
+
+    PATIENCE = 5.0
+
+    def __init__(self) -> None:
+        self._lock = threading.RLock()
+
+    def acquire(self, blocking: bool = True, timeout: float = -1) -> bool:
+        if not blocking or timeout >= 0:
+            return self._lock.acquire(blocking, timeout)
+        self._lock.acquire(timeout=self.PATIENCE)
+        return True
+
+    def release(self) -> None:
+        if self._lock._is_owned():  # not held when the wait above ran out
+            self._lock.release()
+
+    def __enter__(self) -> bool:
+        return self.acquire()
+
+    def __exit__(self, *exc: object) -> None:
+        self.release()
+
+
+def forgiving_progress_lock() -> None:
+    """Give tqdm a `ForgivingLock` (once per process)."""
+    from tqdm import tqdm
+
+    if not isinstance(getattr(tqdm, "_lock", None), ForgivingLock):
+        tqdm.set_lock(ForgivingLock())
+
+
+forgiving_progress_lock()
+
+
 def _unwrap(tokenizer: Any) -> Any:
     return tokenizer._target if isinstance(tokenizer, GuardedTokenizer) else tokenizer
 

@@ -126,11 +126,15 @@ def test_a_progress_callback_that_raises_stops_the_layout():
         if text.startswith("Laying out"):
             raise Stop
 
+    from tqdm import tqdm
+
+    from components.thread_safety import ForgivingLock
+
+    tqdm.set_lock(ForgivingLock())  # a fresh lock: this test checks that the layout frees it
     with pytest.raises(Stop):
         project(clustered_vectors(LARGE_N), "umap", progress=stop_in_layout)
     # tqdm's process-wide lock is free afterwards (another thread can take it): a raise inside
     # tqdm's write once left it held, and every later encode in every session waited forever.
-    from tqdm import tqdm
 
     taken: list[bool] = []
 

@@ -205,3 +205,29 @@ def test_seeded_blocks_in_threads_draw_their_serial_numbers():
     for seed, draws in results.items():
         assert all(np.array_equal(numbers, serial[seed]) for numbers in draws)
     assert torch.equal(torch.random.get_rng_state(), state)  # the global state is put back
+
+
+def test_a_leaked_progress_lock_delays_but_never_stops_an_encode(model):
+    """A thread that leaves tqdm's lock held (as a raising progress sink did) no longer makes
+    every later encode wait forever."""
+    import time
+
+    from tqdm import tqdm
+
+    from components.encoder import embed
+    from components.thread_safety import ForgivingLock
+
+    lock = tqdm.get_lock()
+    assert isinstance(lock, ForgivingLock)
+    leaker = threading.Thread(target=lock.acquire)  # takes the lock and ends holding it
+    leaker.start()
+    leaker.join()
+    started = time.monotonic()
+    try:
+        ours = embed(model, ["a sentence"])
+    finally:
+        tqdm.set_lock(ForgivingLock())  # a fresh lock for the tests after this one
+    assert time.monotonic() - started < 60
+    np.testing.assert_allclose(
+        ours, model.encode(["a sentence"], normalize_embeddings=True), atol=1e-5
+    )
