@@ -45,7 +45,7 @@ class ForgivingLock:
     ordering, so a lock that was leaked costs each later bar `PATIENCE` seconds, never the server.
     """
 
-    PATIENCE = 5.0
+    PATIENCE = 0.5
 
     def __init__(self) -> None:
         self._lock = threading.RLock()
