@@ -19,11 +19,32 @@ CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 SCREENSHOTS = ROOT / "test-artifacts" / "screenshots"
 IDLE = "[data-testid='stApp'][data-test-script-state='notRunning']"
 STALE = "[data-stale='true']"  # an element of the previous run, kept until the new one is drawn
+# Streamlit loads most element types (HTML, charts, tables) lazily; until an element's code has
+# arrived, a placeholder with this test id stands in its place.
+LOADING = "[data-testid='stSkeleton']"
 
 
 def pytest_collection_modifyitems(items):
     for item in items:
         item.add_marker(pytest.mark.e2e)
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    """A failed browser test explains itself in CI's output: what the page said (its visible
+    text, errors included) goes into the report, and a screenshot into test-artifacts."""
+    outcome = yield
+    report = outcome.get_result()
+    page = item.funcargs.get("page") if hasattr(item, "funcargs") else None
+    if report.when != "call" or not report.failed or page is None:
+        return
+    try:
+        shot(page, f"FAILED-{item.name}")
+        text = page.locator("[data-testid='stMain']").inner_text(timeout=5_000)
+        state = page.locator("[data-testid='stApp']").get_attribute("data-test-script-state")
+    except Exception as error:  # noqa: BLE001 - the report must not hide the real failure
+        text, state = f"(page unreadable: {error})", "?"
+    report.sections.append(("page at failure", f"script state: {state}\n{text[:4000]}"))
 
 
 @pytest.fixture(scope="session")
@@ -94,15 +115,18 @@ def settle(page, timeout: float = 180_000) -> None:
 
     A run may trigger another (a chart's selection event, a fragment, a queued widget change);
     the page counts as settled once it is idle, with no faded copy of an element from an earlier
-    run, both before and after Plotly's drawing pause.
+    run and no element still loading its code, both before and after Plotly's drawing pause.
     """
     page.wait_for_timeout(400)  # let a rerun that was just triggered start
-    settled = f"document.querySelector({IDLE!r}) && !document.querySelector({STALE!r})"
+    busy = f"document.querySelector({STALE!r}) || document.querySelector({LOADING!r})"
+    settled = f"document.querySelector({IDLE!r}) && !({busy})"
     for _ in range(10):
         page.wait_for_selector(IDLE, timeout=timeout)
-        # Streamlit may keep a faded copy of an element from the previous run for a moment; two
-        # elements with one key would make `.st-key-…` locators ambiguous.
-        page.wait_for_function(f"!document.querySelector({STALE!r})", timeout=30_000)
+        # Streamlit may keep a faded copy of an element from the previous run for a moment (two
+        # elements with one key would make `.st-key-…` locators ambiguous), and an element whose
+        # code is still loading is a placeholder: on a cold browser, st.html's chips are not
+        # there yet when the script has finished.
+        page.wait_for_function(f"!({busy})", timeout=30_000)
         page.wait_for_timeout(600)  # plotly draws after the script ends
         if page.evaluate(f"Boolean({settled})"):
             return
