@@ -55,7 +55,7 @@ _POOLING_KEYS: dict[str, FixedMode] = {
     "pooling_mode_max_tokens": "max",
     "pooling_mode_mean_sqrt_len_tokens": "mean_sqrt_len",
 }
-_EXPORT_LOCK = threading.Lock()  # one export at a time within this process, too
+_BUILD_LOCK = threading.Lock()  # one export or quantisation at a time within this process
 _DIGESTS: dict[tuple[str, int, int], str] = {}
 
 
@@ -190,60 +190,102 @@ def ensure_onnx(
     Raises:
         OnnxUnavailable: the model cannot be exported (the message says why).
     """
+    pipeline = read_pipeline(model_dir)
+    export = [sys.executable, "-m", "components.onnx_export", str(pipeline.transformer_dir)]
+    seed = [] if random_seed is None else ["--random-seed", str(random_seed)]
+    return build_once(
+        export_dir(model_dir, name, random_seed),
+        lambda partial: [*export, str(partial), *seed],
+        is_exported,
+        "ONNX export",
+        "Exporting the model to ONNX (once per server, 1-10 s)…",
+        on_status=on_status,
+        timeout=timeout,
+    )
+
+
+def build_once(
+    final: Path,
+    command: Callable[[Path], list[str]],
+    is_done: Callable[[Path], bool],
+    what: str,
+    status: str,
+    *,
+    on_status: Callable[[str], None] | None = None,
+    timeout: float = EXPORT_TIMEOUT_S,
+) -> Path:
+    """Build the folder `final` once per machine with a subprocess, and return it.
+
+    `command(partial)` writes into a temporary folder next to `final`, renamed into place only when
+    `is_done` says it is complete, so a crash never leaves a half-built `final`. A file lock makes
+    a second process wait for the first one's build instead of repeating it; a thread lock does
+    the same within this process.
+
+    Args:
+        final: the folder to build.
+        command: the subprocess's argument list, given the temporary folder to write into.
+        is_done: whether a folder holds a complete build.
+        what: the build's name in error messages ("ONNX export").
+        status: told to `on_status` (e.g. for a spinner), only when a build runs.
+        timeout: seconds to wait for another build, and for this one.
+
+    Raises:
+        OnnxUnavailable: the build failed, timed out or could not be written (the message says
+            why).
+    """
     from filelock import FileLock, Timeout
 
-    pipeline = read_pipeline(model_dir)
-    final = export_dir(model_dir, name, random_seed)
-    if is_exported(final):
+    if is_done(final):
         return final
-    with _EXPORT_LOCK:
+    with _BUILD_LOCK:
         try:
             final.parent.mkdir(parents=True, exist_ok=True)
             with FileLock(str(final) + ".lock").acquire(timeout=timeout):
-                if is_exported(final):  # another process finished it while we waited
+                if is_done(final):  # another process finished it while we waited
                     return final
-                _remove_leftovers(final)
+                remove_leftovers(final)
                 if on_status is not None:
-                    on_status("Exporting the model to ONNX (once per server, 1-10 s)…")
-                _export_into(final, pipeline.transformer_dir, random_seed, timeout)
+                    on_status(status)
+                _run_into(final, command, is_done, what, timeout)
         except Timeout as error:
-            raise OnnxUnavailable(f"waited {timeout:.0f} s for another export") from error
+            raise OnnxUnavailable(f"waited {timeout:.0f} s for another {what}") from error
         except OSError as error:  # e.g. no writable cache folder
-            raise OnnxUnavailable(f"cannot write the export to {final.parent}: {error}") from error
+            raise OnnxUnavailable(f"cannot write the {what} to {final.parent}: {error}") from error
     return final
 
 
-def _remove_leftovers(final: Path) -> None:
-    """Folders of exports that died half-way (a crash, a killed process)."""
+def remove_leftovers(final: Path) -> None:
+    """Folders of builds that died half-way (a crash, a killed process), and `final` itself."""
     for leftover in final.parent.glob(final.name + ".tmp-*"):
         shutil.rmtree(leftover, ignore_errors=True)
-    if final.exists():  # incomplete: no INFO_FILE
+    if final.exists():  # incomplete: the caller found it not done
         shutil.rmtree(final, ignore_errors=True)
 
 
-def _export_into(
-    final: Path, transformer_dir: Path, random_seed: int | None, timeout: float
+def _run_into(
+    final: Path,
+    command: Callable[[Path], list[str]],
+    is_done: Callable[[Path], bool],
+    what: str,
+    timeout: float,
 ) -> None:
     partial = Path(tempfile.mkdtemp(prefix=final.name + ".tmp-", dir=final.parent))
-    command = [sys.executable, "-m", "components.onnx_export", str(transformer_dir), str(partial)]
-    if random_seed is not None:
-        command += ["--random-seed", str(random_seed)]
     env = {**os.environ, "OMP_NUM_THREADS": "1", "TOKENIZERS_PARALLELISM": "false"}
     try:
         result = subprocess.run(
-            command,
+            command(partial),
             cwd=Path(__file__).resolve().parent.parent,
             env=env,
             capture_output=True,
             text=True,
             timeout=timeout,
         )
-        if result.returncode != 0 or not is_exported(partial):
+        if result.returncode != 0 or not is_done(partial):
             tail = (result.stderr or result.stdout).strip().splitlines()[-3:]
-            raise OnnxUnavailable("the ONNX export failed: " + " / ".join(tail))
+            raise OnnxUnavailable(f"the {what} failed: " + " / ".join(tail))
         os.rename(partial, final)
     except subprocess.TimeoutExpired as error:
-        raise OnnxUnavailable(f"the ONNX export took more than {timeout:.0f} s") from error
+        raise OnnxUnavailable(f"the {what} took more than {timeout:.0f} s") from error
     finally:
         if partial.exists():
             shutil.rmtree(partial, ignore_errors=True)

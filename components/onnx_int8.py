@@ -26,11 +26,8 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import subprocess
 import sys
 import tempfile
-import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -39,13 +36,13 @@ from components.onnx_encoder import (
     EXPORT_TIMEOUT_S,
     OnnxEncoder,
     OnnxUnavailable,
-    _remove_leftovers,
+    build_once,
     ensure_onnx,
+    remove_leftovers,
 )
 from components.onnx_export import INFO_FILE, ONNX_FILE
 
 RECIPE = "int8-per-channel-v1"  # in the cache folder's name: a new recipe gets a new folder
-_LOCK = threading.Lock()  # one quantisation at a time within this process
 
 
 def quantize(fp32_dir: str | Path, out_dir: str | Path) -> None:
@@ -92,45 +89,17 @@ def ensure_int8(
     Raises:
         OnnxUnavailable: the model cannot take the ONNX path, or quantisation failed.
     """
-    from filelock import FileLock, Timeout
-
-    final = int8_dir(ensure_onnx(model_dir, name, on_status=on_status, timeout=timeout))
-    if (final / INFO_FILE).exists():
-        return final
-    with _LOCK:
-        try:
-            with FileLock(str(final) + ".lock").acquire(timeout=timeout):
-                if (final / INFO_FILE).exists():  # another process finished it meanwhile
-                    return final
-                _remove_leftovers(final)
-                if on_status is not None:
-                    on_status("Quantising the model to int8 (once per server, ~10 s)…")
-                _quantize_into(final, timeout)
-        except Timeout as error:
-            raise OnnxUnavailable(f"waited {timeout:.0f} s for another quantisation") from error
-    return final
-
-
-def _quantize_into(final: Path, timeout: float) -> None:
-    fp32 = final.parent / final.name.removesuffix(f"-{RECIPE}")
-    partial = Path(tempfile.mkdtemp(prefix=final.name + ".tmp-", dir=final.parent))
-    command = [sys.executable, "-m", "components.onnx_int8", str(fp32), str(partial)]
-    try:
-        result = subprocess.run(
-            command, cwd=Path(__file__).resolve().parent.parent, capture_output=True, text=True,
-            env={**os.environ, "OMP_NUM_THREADS": "1"}, timeout=timeout,
-        )  # fmt: skip
-        if result.returncode != 0 or not (partial / INFO_FILE).exists():
-            tail = (result.stderr or result.stdout).strip().splitlines()[-3:]
-            raise OnnxUnavailable("the int8 quantisation failed: " + " / ".join(tail))
-        os.rename(partial, final)
-    except subprocess.TimeoutExpired as error:
-        raise OnnxUnavailable(f"the int8 quantisation took over {timeout:.0f} s") from error
-    finally:
-        if partial.exists():
-            import shutil
-
-            shutil.rmtree(partial, ignore_errors=True)
+    fp32 = ensure_onnx(model_dir, name, on_status=on_status, timeout=timeout)
+    quantise = [sys.executable, "-m", "components.onnx_int8", str(fp32)]
+    return build_once(
+        int8_dir(fp32),
+        lambda partial: [*quantise, str(partial)],
+        lambda folder: (folder / INFO_FILE).exists(),
+        "int8 quantisation",
+        "Quantising the model to int8 (once per server, ~10 s)…",
+        on_status=on_status,
+        timeout=timeout,
+    )
 
 
 class Int8Encoder(OnnxEncoder):
@@ -144,7 +113,7 @@ class Int8Encoder(OnnxEncoder):
         try:
             session = self._open(folder)
         except Exception as error:  # noqa: BLE001 - a damaged file: quantise again once
-            _remove_leftovers(folder)
+            remove_leftovers(folder)
             try:
                 session = self._open(ensure_int8(self.model_dir, self.name, on_status=on_status))
             except Exception as again:  # noqa: BLE001
