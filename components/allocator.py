@@ -32,6 +32,19 @@ def _libc() -> ctypes.CDLL | None:
     return libc
 
 
+def _mallopt_once(name: str, parameter: int, value: int) -> bool:
+    """`mallopt(parameter, value)` unless this process already applied `value` under `name`;
+    True when the setting is in effect."""
+    with _LOCK:
+        if _applied.get(name) == value:
+            return True
+        libc = _libc()
+        if libc is None or libc.mallopt(parameter, value) != 1:
+            return False
+        _applied[name] = value
+        return True
+
+
 def limit_malloc_arenas(arenas: int = 2) -> bool:
     """Cap glibc's malloc arenas for this process (like MALLOC_ARENA_MAX=arenas), once.
 
@@ -40,14 +53,7 @@ def limit_malloc_arenas(arenas: int = 2) -> bool:
     Returns:
         True when the limit is in effect.
     """
-    with _LOCK:
-        if _applied.get("arena_max") == arenas:
-            return True
-        libc = _libc()
-        if libc is None or libc.mallopt(M_ARENA_MAX, arenas) != 1:
-            return False
-        _applied["arena_max"] = arenas
-        return True
+    return _mallopt_once("arena_max", M_ARENA_MAX, arenas)
 
 
 def fix_mmap_threshold(threshold: int = MMAP_THRESHOLD_BYTES) -> bool:
@@ -62,14 +68,7 @@ def fix_mmap_threshold(threshold: int = MMAP_THRESHOLD_BYTES) -> bool:
     Returns:
         True when the threshold is in effect.
     """
-    with _LOCK:
-        if _applied.get("mmap_threshold") == threshold:
-            return True
-        libc = _libc()
-        if libc is None or libc.mallopt(M_MMAP_THRESHOLD, threshold) != 1:
-            return False
-        _applied["mmap_threshold"] = threshold
-        return True
+    return _mallopt_once("mmap_threshold", M_MMAP_THRESHOLD, threshold)
 
 
 def malloc_arena_count() -> int | None:
