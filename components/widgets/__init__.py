@@ -1,8 +1,9 @@
 """UI pieces every page shares (the only part of `components` besides `backend.py` that imports
 streamlit), one module a kind: `state` (values kept across pages), `layout` (sections, messages,
 tables, charts), `inputs`, `uploads`, `editors` (tables), `jobs` (progress, background jobs), `maps`
-(projection controls, clicked points), `sentence_sources` (Explore's sentences), `bindings` and
-`sharing` (links, lessons, presenter mode), `sidebar` (page setup, model picker).
+(projection controls, clicked points), `sentence_sources` and `scale_jobs` (Explore's sentences,
+and its encoding and projection at any size), `bindings` and `sharing` (links, lessons, presenter
+mode), `sidebar` (page setup, model picker).
 
 Every public name is re-exported here: `from components.widgets import page_setup` or
 `from components import widgets as ui` then `ui.section(...)`.
