@@ -35,8 +35,6 @@ LABS = [
     ("pages/6_Glossary.py", "📖 Glossary",
      "Every term of the lesson and the labs in one line, with the place to see it at work."),
 ]  # fmt: skip
-
-
 ROOT = Path(__file__).resolve().parent.parent.parent  # the project folder
 CUSTOM_CHOICE = "Another model…"
 _LOADED_KEY = "loaded_model_names"  # custom names this session has loaded successfully
