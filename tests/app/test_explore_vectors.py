@@ -133,6 +133,27 @@ def test_imported_vectors_survive_a_visit_to_another_page_and_offer_every_export
     assert "Download this similarity matrix (CSV)" in labels  # the classroom exports too
 
 
+def test_the_column_pickers_say_what_each_column_is_for():
+    app = open_page(EXPLORE)
+    csv = "topic,sentence\nanimals,A cat sleeps.\nanimals,A dog runs.\nfood,Bread is baked.\n"
+    app.session_state["_explore_upload_kept"] = ("topics.csv", csv)  # what the uploader kept
+    app.radio(key="explore_source").set_value("Upload a file").run()
+    assert not app.exception, app.exception
+    text, label = (
+        app.selectbox(key=key) for key in ("explore_text_column", "explore_label_column")
+    )
+    assert text.value == "sentence" and label.value == "(none)"
+    assert "the sentences" in text.help and "colour" in label.help
+    assert "(row numbers)" not in text.help  # offered only for imported vectors
+    vectors = random_unit_vectors(4, 8)
+    bring(
+        app, projector_files(vectors, pd.DataFrame({"word": list("abcd"), "group": list("xxyy")}))
+    )
+    text = app.selectbox(key="explore_vectors_text_column")
+    assert "(row numbers)" in text.options and "(row numbers)" in text.help
+    assert "colour" in app.selectbox(key="explore_vectors_label_column").help
+
+
 def test_the_model_card_is_in_the_sidebar():
     app = open_page()
     card = texts_of(app.sidebar.markdown)

@@ -6,7 +6,8 @@ import pytest
 
 from components import backend, limits, model_policy
 from components.encoder import DEFAULT_MODEL
-from components.widgets import CUSTOM_CHOICE, _model_label
+from components.widgets import CUSTOM_CHOICE
+from components.widgets.sidebar import _model_label
 from tests.app.conftest import chart_specs, open_page, texts_of
 
 EXPLORE = "pages/1_Explore.py"

@@ -222,7 +222,7 @@ def test_remote_code_is_never_trusted(public, tmp_path, monkeypatch):
     if not public:
         load_by_name(factory, str(tmp_path), "model", public=False)  # a local folder
     assert factory.calls and all(k["trust_remote_code"] is False for _, k in factory.calls)
-    sources = "".join(path.read_text() for path in (ROOT / "components").glob("*.py"))
+    sources = "".join(path.read_text() for path in (ROOT / "components").rglob("*.py"))
     assert "trust_remote_code=True" not in sources
 
 

@@ -1,0 +1,166 @@
+"""What a page shows: sections that fail alone, messages, number tables, metric rows, charts (in
+presenter mode too), plurals and CSV / export downloads."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import contextmanager
+from typing import Any
+
+import pandas as pd
+import streamlit as st
+
+from components import backend, model_policy
+from components.encoder import ModelLoadError
+from components.presenter import present_figure, presenter_css
+from components.texts import InputError, Level, Message, csv_bytes
+from components.vector_io import ExportFormat
+from components.widgets.state import T, presenter_mode
+from components.work_queue import QueueError
+
+LOG = logging.getLogger(__name__)
+
+
+def try_notice(try_: str, notice: str) -> None:
+    """One line under a section header: what to try, and what to notice when you do."""
+    st.caption(f"🧪 **Try:** {try_}. 👀 **Notice:** {notice}.")
+
+
+def show_messages(messages: Iterable[Message]) -> None:
+    for message in messages:
+        {"info": st.info, "warning": st.warning, "error": st.error}[message.level](message.text)
+
+
+def show_message(level: Level, text: str | None, *, stop: bool = False) -> None:
+    """A message box of `level` when there is a `text` (none for None or ""), then, when `stop`,
+    the end of the page."""
+    if text:
+        show_messages([Message(level, text)])
+        if stop:
+            st.stop()
+
+
+@contextmanager
+def section(name: str) -> Iterator[None]:
+    """Run one section of a page; an error shows as a message here and the rest of the page
+    still runs. Streamlit's own stop/rerun signals pass through.
+
+    Input and model errors say what is wrong; a job that was cancelled, stopped at its time cap
+    or turned away by a full queue says so with a Retry button; anything else is logged (with its
+    traceback, for the server's log) and shown as a short message.
+    """
+    try:
+        yield
+    except (InputError, ModelLoadError) as error:
+        st.error(str(error))
+    except QueueError as error:
+        st.warning(str(error))
+        backend.retry_button(key=f"retry_{name}")
+    except Exception as error:  # noqa: BLE001 - the section fails, never the page
+        LOG.exception("section %r failed", name)
+        st.error(
+            f"This section could not be computed ({type(error).__name__}: "
+            f"{model_policy.shown(str(error), 200)}). The rest of the page still works; change "
+            "the input and try again."
+        )
+
+
+def or_error(read: Callable[[], T], suffix: str = "") -> T | None:
+    """`read()`, or None after showing its `InputError` as an error box (with `suffix`)."""
+    try:
+        return read()
+    except InputError as error:
+        st.error(f"{error}{suffix}")
+        return None
+
+
+def or_stop(read: Callable[[], T]) -> T:
+    """`read()`; an `InputError` is shown as an error box and stops the page there (whatever
+    the user entered stays in its widgets)."""
+    value = or_error(read)
+    if value is None:
+        st.stop()
+    return value
+
+
+def number_table(
+    data: pd.DataFrame | Mapping[str, Any],
+    formats: Mapping[str, str] | None = None,
+    *,
+    key: str | None = None,
+    hide_index: bool = True,
+    container: Any = st,
+) -> None:
+    """A read-only table across the page; `formats` maps a column to its printf format."""
+    container.dataframe(
+        pd.DataFrame(data),
+        hide_index=hide_index,
+        width="stretch",
+        key=key,
+        column_config={
+            column: st.column_config.NumberColumn(format=format)
+            for column, format in (formats or {}).items()
+        },
+    )
+
+
+def metric_row(
+    values: Mapping[str, Any],
+    help: Mapping[str, str] | None = None,
+    deltas: Mapping[str, str] | None = None,
+    delta_color: str = "normal",
+) -> None:
+    """One `st.metric` per label, side by side; `deltas` gives some of them a change."""
+    for column, (label, value) in zip(st.columns(len(values)), values.items(), strict=True):
+        column.metric(label, value, help=(help or {}).get(label),
+                      delta=(deltas or {}).get(label), delta_color=delta_color)  # fmt: skip
+
+
+def chart(figure: Any, key: str, container: Any = st, **options: Any) -> Any:
+    """A Plotly figure across its column, under a stable key (for tests and selections).
+
+    In presenter mode the figure gets large fonts and colour-blind-safe colours first.
+    """
+    if presenter_mode():  # on a copy: the figure may be a cached one that sessions share
+        figure = present_figure(type(figure)(figure), theme())
+    return container.plotly_chart(figure, width="stretch", key=key, **options)
+
+
+def theme() -> str:
+    theme = getattr(getattr(st.context, "theme", None), "type", None)
+    return theme if theme in ("light", "dark") else "light"
+
+
+def presenter_style() -> None:
+    if presenter_mode():
+        st.html(presenter_css(theme()))
+
+
+def plural(count: int, noun: str, plural_noun: str | None = None) -> str:
+    """`1 triplet`, `3 triplets`, `1,200 sentences`."""
+    return f"{count:,} {noun if count == 1 else plural_noun or noun + 's'}"
+
+
+def csv_download(label: str, make_table: Callable[[], pd.DataFrame], file_name: str, key: str,
+                 container: Any = st) -> None:  # fmt: skip
+    """A CSV download built only when clicked, through the one formula-safe CSV writer."""
+    container.download_button(
+        label, lambda: csv_bytes(make_table()), file_name=file_name, mime="text/csv", key=key,
+        on_click="ignore",
+        help="CSV (UTF-8). Cells that start like a spreadsheet formula (=, +, -, @) get a "
+        "leading ' so a spreadsheet shows them as text.",
+    )  # fmt: skip
+
+
+def download_buttons(
+    formats: Iterable[ExportFormat], key: str, columns: int = 3, **build: Any
+) -> None:
+    """One download button per export format; a file is built only when its button is clicked
+    (`format.build(**build)`, in Streamlit's download thread)."""
+    places = st.columns(columns)
+    for number, fmt in enumerate(formats):
+        places[number % columns].download_button(
+            fmt.label, lambda fmt=fmt: fmt.build(**build), file_name=fmt.file_name,
+            mime=fmt.mime, key=f"{key}_{number}", on_click="ignore",
+        )  # fmt: skip

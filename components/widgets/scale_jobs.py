@@ -1,0 +1,58 @@
+"""Explore's heavy work at any size: the vectors and what the views need of them, and the map's
+projection; here and now for a few sentences, past `scale.BACKGROUND_MIN` a background job drawn
+with its progress (the page shows the rest meanwhile)."""
+
+from __future__ import annotations
+
+import numpy as np
+import streamlit as st
+
+from components import backend, scale
+from components import lab_notes as notes
+from components.neighbours import NeighbourSearch
+from components.projection import METHOD_NAMES, ProjectionResult
+from components.widgets.jobs import job_result
+from components.widgets.layout import show_message
+
+
+def prepared_views(
+    views: backend.ActiveModel, texts: list[str], vectors: np.ndarray | None = None
+) -> scale.Prepared | None:
+    """The vectors (n, dim) of the texts (or the user's own) and what the views need of them:
+    past `scale.BACKGROUND_MIN` sentences from a background job (None while it runs or after it
+    stopped), below that here and now (heatmap blocks past `scale.HEATMAP_MAX`)."""
+    refusal = scale.memory_refusal(len(texts), views.info.dimension, scale.public_mode())
+    show_message("error", refusal, stop=True)  # in public mode: a corpus this session can't hold
+    if len(texts) >= scale.BACKGROUND_MIN:
+        st.caption(scale.memory_note(len(texts), views.info.dimension))
+        return job_result(
+            lambda restart: backend.preparation(views, texts, vectors, restart=restart),
+            "explore_prepare", "encoding", "Encoding" if vectors is None else "Preparing",
+            caption=f"{len(texts):,} sentences: preparing them in the background.",
+        )  # fmt: skip
+    vectors = backend.embed_texts(views, texts) if vectors is None else vectors
+    many = len(texts) > scale.HEATMAP_MAX  # blocks: k-means on at most 2,000 rows (~1 s)
+    blocks = backend.heatmap_blocks(views, tuple(texts), vectors) if many else None
+    return scale.Prepared(vectors, [], NeighbourSearch(vectors), blocks)
+
+
+def map_projection(
+    active: backend.ActiveModel,
+    texts: list[str],
+    vectors: np.ndarray,
+    method: str,
+    dims: int,
+    settings: tuple,
+) -> ProjectionResult | None:
+    """The map's coordinates: here and now for a few sentences, from a background job (with its
+    progress) for many; None while that job runs or when it stopped."""
+    if len(texts) < scale.BACKGROUND_MIN:
+        with st.spinner(f"Projecting {len(texts):,} sentences with {METHOD_NAMES[method]}…"):
+            return backend.projection(active, tuple(texts), method, dims, settings, vectors)
+    return job_result(
+        lambda restart: backend.projection_job(
+            active, texts, method, dims, settings, vectors, restart=restart
+        ),
+        "explore_map", "the projection", "The projection", wait=1.0,
+        caption=notes.explore_projection_job(METHOD_NAMES[method], len(texts)),
+    )  # fmt: skip

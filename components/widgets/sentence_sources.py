@@ -1,0 +1,105 @@
+"""Where Explore's sentences come from: typed or pasted (from a preset), an uploaded .txt / .csv
+file, a large corpus generated offline, or vectors made elsewhere with their metadata."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from components import backend, limits, scale
+from components import lab_notes as notes
+from components.imported_vectors import describe, text_and_label_columns, texts_and_labels
+from components.samples import DEFAULT_PRESET, PRESETS, load_preset
+from components.sentence_input import read_sentence_file
+from components.texts import (
+    ParsedInput,
+    guess_text_column,
+    parse_csv,
+    parse_lines,
+    texts_from_table,
+)
+from components.vector_io import FORMATS_HELP, ImportedVectors, check_upload_size
+from components.widgets.inputs import column_pickers, limited_text, preset_picker
+from components.widgets.layout import show_messages
+from components.widgets.state import persist
+from components.widgets.uploads import kept_text_upload, kept_uploads
+
+TYPE, UPLOAD, VECTORS = "Type or paste", "Upload a file", "Bring your own vectors"
+GENERATE = "Generate a large corpus"
+VECTOR_TYPES = ["tsv", "txt", "csv", "npy", "parquet"]
+
+
+def use_preset(name: str) -> None:
+    """Replace the text (and the labels that colour the map) with a preset's sentences."""
+    parsed = load_preset(name)
+    st.session_state["explore_text"] = st.session_state["_explore_text"] = "\n".join(parsed.texts)
+    st.session_state["explore_labels"] = dict(zip(parsed.texts, parsed.labels or [], strict=False))
+
+
+def typed_sentences() -> ParsedInput:
+    """A preset picker over a text area of one sentence per line (a preset's lines keep their
+    labels)."""
+    preset_picker("Start from a preset", PRESETS, "explore_preset", DEFAULT_PRESET, use_preset,
+                  help=notes.EXPLORE_PRESET_HELP)  # fmt: skip
+    st.caption(PRESETS[st.session_state["explore_preset"]].description)
+    text = limited_text(st.text_area, "One sentence per line", "explore_text", "",
+                        limits.EXPLORE_CHARS, height=220, help=notes.EXPLORE_TEXT_HELP)  # fmt: skip
+    return parse_lines(text, st.session_state.get("explore_labels"))
+
+
+def uploaded_sentences() -> ParsedInput:
+    """A .txt file of one sentence per line, or a .csv file with its text and label columns."""
+    name, content = kept_text_upload(
+        "A .txt file (one sentence per line) or a .csv file (pick its text column)",
+        "explore_upload", ["txt", "csv"], read_sentence_file,
+        help=f"Up to {limits.UPLOAD_MB} MB; the first {limits.SENTENCES:,} sentences are used.",
+    )  # fmt: skip
+    if not name.lower().endswith(".csv"):
+        return parse_lines(content)
+    table = parse_csv(content).table
+    text, label = column_pickers(list(table.columns), guess_text_column(table), None,
+                                 ("explore_text_column", "explore_label_column"))  # fmt: skip
+    return texts_from_table(table, text, label)
+
+
+def own_vectors() -> tuple[ParsedInput, ImportedVectors]:
+    """Vectors made elsewhere, with the texts and labels of their metadata columns."""
+    files = kept_uploads(f"Your vectors: {FORMATS_HELP}", VECTOR_TYPES, "explore_vectors",
+                         check_upload_size, help=notes.EXPLORE_VECTORS_HELP)  # fmt: skip
+    imported = backend.imported_vectors(files)
+    st.caption(describe(imported))
+    show_messages(imported.messages)
+    text, label = column_pickers(
+        [str(column) for column in imported.metadata.columns],
+        *text_and_label_columns(imported.metadata),
+        ("explore_vectors_text_column", "explore_vectors_label_column"), no_text="(row numbers)",
+    )  # fmt: skip
+    return ParsedInput(*texts_and_labels(imported.metadata, text, label)), imported
+
+
+def generated_sentences() -> ParsedInput:
+    """A corpus of up to 100,000 sentences grown offline from the shipped texts."""
+    left, right = st.columns([3, 1])
+    n = left.slider(
+        "Sentences", 1_000, scale.MAX_SENTENCES, step=1_000,
+        key=persist("explore_generate_n", 20_000), help=notes.EXPLORE_GENERATE_HELP,
+    )  # fmt: skip
+    seed = right.number_input("Seed", 0, 999, key=persist("explore_generate_seed", 0))
+    corpus = backend.generated_corpus(int(n), int(seed))
+    st.caption(notes.explore_generated(n, len(set(corpus.labels))))
+    return ParsedInput(corpus.texts, corpus.labels)
+
+
+def sentence_source() -> tuple[ParsedInput, ImportedVectors | None]:
+    """The choice of where the sentences come from, then that source's widgets: the sentences
+    (with their messages and labels) and, for the user's own vectors, what was imported."""
+    if "_explore_text" not in st.session_state:  # first visit: the default preset, no typing
+        use_preset(DEFAULT_PRESET)
+    source = st.radio(
+        "Where the sentences come from", [TYPE, UPLOAD, GENERATE, VECTORS], horizontal=True,
+        key=persist("explore_source", TYPE),
+        help=notes.explore_sources(scale.LIMITS_TEXT, VECTORS),
+    )  # fmt: skip
+    if source == VECTORS:
+        return own_vectors()
+    sources = {TYPE: typed_sentences, UPLOAD: uploaded_sentences, GENERATE: generated_sentences}
+    return sources[source](), None

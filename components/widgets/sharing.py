@@ -1,0 +1,156 @@
+"""Sharing a page: its inputs in the address bar, lesson files (download, upload, shipped ones)
+and the lesson banner; the sidebar's presenter-mode toggle."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import streamlit as st
+
+from components import backend
+from components.encoder import DEFAULT_MODEL
+from components.lessons import Lesson, lesson_from_json, lesson_to_json, shipped_lessons
+from components.page_state import PAGE_STATES
+from components.share_links import PRESENT_PARAM, URL_LIMIT, decode_link, encode_link
+from components.texts import Message
+from components.widgets.bindings import apply_state, current_lab, current_state
+from components.widgets.layout import show_messages
+from components.widgets.state import PRESENTER_KEY, persist
+
+_RESTORED_KEY = "_pages_restored"  # pages whose link (or lesson) was applied in this session
+_LESSON_KEY = "_lesson_loaded"  # the last lesson loaded (its title and what to try / notice)
+_LESSON_UPLOAD_ID = "_lesson_upload_id"
+_LESSON_MESSAGES = "_lesson_messages"
+_LINK_MESSAGES = "_link_messages"
+
+
+def restore_from_link(state_type: type) -> None:
+    """On a page's first run in this session, take its inputs from the link, if it has any."""
+    restored = st.session_state.setdefault(_RESTORED_KEY, set())
+    if state_type.PAGE in restored:
+        return
+    restored.add(state_type.PAGE)
+    params = st.query_params.to_dict()
+    if params.pop(PRESENT_PARAM, None) == "1":
+        st.session_state[PRESENTER_KEY] = st.session_state[f"_{PRESENTER_KEY}"] = True
+    if not params:
+        return
+    decoded = decode_link(state_type, params)
+    apply_state(decoded.state)
+    messages = list(decoded.messages)
+    if decoded.model != st.session_state.get(backend.MODEL_NAME_KEY, DEFAULT_MODEL):
+        messages.append(Message(
+            "info", f"This link was made with the model `{decoded.model}`; this page uses the "
+            "model picked in the sidebar, so the numbers may differ. Load that model there to "
+            "see the same page.",
+        ))  # fmt: skip
+    st.session_state[_LINK_MESSAGES] = messages
+
+
+def _write_link(state_type: type, active: backend.ActiveModel) -> Any:
+    """Put the page's inputs in the address bar (only when they changed); returns the link."""
+    link = encode_link(current_state(state_type), model=active.info.name)
+    if st.query_params.to_dict() != link.params:
+        st.query_params.from_dict(link.params)
+    return link
+
+
+def lesson_banner(page: str) -> None:
+    """Messages about the link this page was opened with, and the loaded lesson's task."""
+    show_messages(st.session_state.pop(_LINK_MESSAGES, []))
+    show_messages(st.session_state.pop(_LESSON_MESSAGES, []))
+    lesson: Lesson | None = st.session_state.get(_LESSON_KEY)
+    if (
+        lesson is not None
+        and lesson.start_page == page
+        and (lesson.what_to_try or lesson.what_to_notice)
+    ):
+        with st.expander(f"📘 Lesson: {lesson.title}", expanded=True):
+            st.markdown(f"**What to try.** {lesson.what_to_try}")
+            st.markdown(f"**What to notice.** {lesson.what_to_notice}")
+
+
+def load_lesson(lesson: Lesson) -> None:
+    """Put every page of a lesson into the widgets and open its first page."""
+    for page in PAGE_STATES:
+        apply_state(lesson.lab.page(page))
+    st.session_state[_RESTORED_KEY] = set(PAGE_STATES)  # the lesson wins over the old link
+    st.session_state[_LESSON_KEY] = lesson
+    st.switch_page(PAGE_STATES[lesson.start_page].SCRIPT)
+
+
+def _read_lesson_upload() -> None:
+    uploaded = st.session_state.get("lesson_upload")
+    if uploaded is None or uploaded.file_id == st.session_state.get(_LESSON_UPLOAD_ID):
+        return
+    st.session_state[_LESSON_UPLOAD_ID] = uploaded.file_id
+    lesson, messages = lesson_from_json(uploaded.getvalue())
+    st.session_state[_LESSON_MESSAGES] = messages
+    if lesson is not None:
+        st.session_state["_lesson_to_load"] = lesson
+
+
+def share_sidebar(state_type: type, active: backend.ActiveModel) -> None:
+    """Sidebar: presenter mode, this page's link, and lesson files."""
+    pending = st.session_state.pop("_lesson_to_load", None)
+    if pending is not None:
+        load_lesson(pending)  # switches page: nothing below runs
+    link = _write_link(state_type, active)
+    with st.sidebar:
+        st.divider()
+        st.toggle(
+            "Presenter mode", key=persist(PRESENTER_KEY, False),
+            help="For a projector: large type, fewer controls, and colour-blind-safe colours "
+            "(Okabe-Ito categories, cividis and purple-orange heatmaps) in every chart.",
+        )  # fmt: skip
+        with st.expander("Share & lessons", expanded=False):
+            st.caption(
+                f"The address bar holds this page's inputs ({link.length:,} of at most "
+                f"{URL_LIMIT:,} characters): copy it to share the page exactly."
+            )
+            if link.omitted:
+                st.warning(
+                    f"Too long for a link: {', '.join(link.omitted)} left out of the address "
+                    f"(a link holds at most {URL_LIMIT:,} characters). Download a lesson file "
+                    "below to share everything."
+                )
+            base = str(getattr(st.context, "url", "") or "").split("?")[0]
+            st.code(f"{base}?{link.query}", language=None, wrap_lines=True)
+            st.download_button(
+                "Download lesson (every page)",
+                # Built now, not on click: a deferred callable runs outside this session's state.
+                lesson_to_json(_lesson_now(active, state_type.PAGE)).encode("utf-8"),
+                file_name="lesson.json", mime="application/json", key="lesson_download",
+                on_click="ignore",
+                help="One JSON file with the inputs of every page of the lab; load it here "
+                "again, or send it to someone.",
+            )  # fmt: skip
+            st.file_uploader(
+                "Load a lesson file", type=["json"], key="lesson_upload",
+                on_change=_read_lesson_upload,
+                help="A lesson file (.json) downloaded from this lab or written by a teacher. "
+                "It replaces the inputs of every page.",
+            )  # fmt: skip
+            shipped = shipped_lessons()
+            if shipped:
+                choice = st.selectbox(
+                    "Or open a shipped lesson", list(shipped),
+                    format_func=lambda name: shipped[name].title, key="lesson_shipped",
+                    help="Lessons written for this lab, each with what to try and what to "
+                    "notice.",
+                )  # fmt: skip
+                if st.button("Open lesson", key="lesson_open"):
+                    load_lesson(shipped[choice])
+
+
+def _lesson_now(active: backend.ActiveModel, page: str) -> Lesson:
+    """The whole lab as a lesson that opens on `page` (keeping a loaded lesson's texts)."""
+    previous: Lesson | None = st.session_state.get(_LESSON_KEY)
+    return Lesson(
+        title=previous.title if previous else "My lab",
+        what_to_try=previous.what_to_try if previous else "",
+        what_to_notice=previous.what_to_notice if previous else "",
+        start_page=page,
+        model=active.info.name,
+        lab=current_lab(),
+    )

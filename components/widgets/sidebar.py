@@ -1,0 +1,201 @@
+"""Page setup and the sidebar every page shares: lab navigation, the model picker (with a custom
+model and the encoder backend), the model card, then sharing."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import streamlit as st
+
+from components import backend, limits, model_policy
+from components.encoder import DEFAULT_MODEL, ModelLoadError
+from components.model_card import model_card
+from components.widgets.layout import presenter_style
+from components.widgets.sharing import lesson_banner, restore_from_link, share_sidebar
+from components.widgets.state import persist
+
+LOG = logging.getLogger(__name__)
+
+
+# Every page of the lab: (script path, title, one-line summary). The sidebar and home page use it.
+LABS = [
+    ("pages/1_Explore.py", "🔭 Explore",
+     "Encode your sentences: similarity heatmap, 2D/3D map (UMAP, PCA, t-SNE), nearest "
+     "neighbours, the reference demo's real numbers."),
+    ("pages/2_Tokens_and_Pooling.py", "🧩 Tokens & pooling",
+     "Sub-word pieces, contextual token vectors, and five ways to pool them into one vector."),
+    ("pages/3_Loss_Lab.py", "🎯 Loss lab",
+     "Cosine-margin, triplet and InfoNCE losses on your own triplets, and live fine-tuning."),
+    ("pages/4_Search_Long_Text.py", "🔎 Long text & search",
+     "Chunk long documents, build an index, search and re-rank; book vectors vs chunk vectors."),
+    ("pages/5_Map_Lab.py", "🗺️ Map lab",
+     "How far to trust a map; PCA, UMAP and t-SNE side by side; clusters with names; semantic "
+     "axes; the geometry of metrics, dimensions and quantisation; find and select."),
+    ("pages/6_Glossary.py", "📖 Glossary",
+     "Every term of the lesson and the labs in one line, with the place to see it at work."),
+]  # fmt: skip
+ROOT = Path(__file__).resolve().parent.parent.parent  # the project folder
+CUSTOM_CHOICE = "Another model…"
+_LOADED_KEY = "loaded_model_names"  # custom names this session has loaded successfully
+_ERROR_KEY = "model_error"
+
+
+def page_setup(title: str, icon: str, state_type: type | None = None) -> backend.ActiveModel:
+    """Configure the page (title, icon, wide layout), draw the sidebar, return the model in use.
+
+    With `state_type` (the page's class in `components.page_state`) the page is shareable: on
+    its first run in a session it takes its inputs from the link (`?method=pca&…`), and on
+    every run it writes its inputs back to the address bar.
+    """
+    st.set_page_config(page_title=f"{title} · Sentence Embedding Lab", page_icon=icon,
+                       layout="wide")  # fmt: skip
+    if state_type is not None:
+        restore_from_link(state_type)
+    active = model_sidebar()
+    presenter_style()
+    if state_type is not None:
+        share_sidebar(state_type, active)
+        lesson_banner(state_type.PAGE)
+    return active
+
+
+def page_done() -> None:
+    """The last call of every page: the page is drawn, background warm-ups may start."""
+    backend.page_drawn()
+
+
+def _model_label(name: str) -> str:
+    if name == DEFAULT_MODEL:
+        return "all-MiniLM-L6-v2 (packaged, offline)"
+    return name
+
+
+def _choose_model() -> None:
+    choice = st.session_state["model_choice"]
+    if choice != CUSTOM_CHOICE:
+        st.session_state[backend.MODEL_NAME_KEY] = choice
+        st.session_state[_ERROR_KEY] = ""
+
+
+def _load_custom_model() -> None:
+    name = st.session_state.get("model_custom_name", "").strip()
+    try:
+        backend.get_model(name)
+    except ModelLoadError as error:
+        st.session_state[_ERROR_KEY] = str(error)
+        return
+    except Exception as error:  # noqa: BLE001 - a model name never crashes the page
+        LOG.exception("loading model %r failed", name)
+        st.session_state[_ERROR_KEY] = (
+            f"Cannot load `{model_policy.shown(name)}`: {type(error).__name__}."
+        )
+        return
+    st.session_state[_ERROR_KEY] = ""
+    loaded = st.session_state.setdefault(_LOADED_KEY, [])
+    if name not in loaded:
+        loaded.append(name)
+    st.session_state["model_choice"] = name
+    st.session_state[backend.MODEL_NAME_KEY] = name
+
+
+def model_sidebar() -> backend.ActiveModel:
+    """Draw the sidebar (lab navigation, model picker) and return the model this session uses.
+
+    A failed load shows its message and leaves the previous model in use. In public mode
+    (`model_policy.public_mode()`) the picker offers only the allow-listed small models, each
+    checked for size before its first download; locally any hub id or folder can be typed.
+    """
+    backend.start_run()
+    backend.warm_up_umap()  # once per process, in the background
+    public = model_policy.public_mode()
+    session_models = backend.session_model_labels()
+    if public:
+        offered = [name for name in model_policy.ALLOWED_MODELS if name != DEFAULT_MODEL]
+        options = [DEFAULT_MODEL, *offered, *session_models]
+    else:
+        options = [DEFAULT_MODEL, *st.session_state.get(_LOADED_KEY, []), *session_models]
+        options.append(CUSTOM_CHOICE)
+    current = st.session_state.get(backend.MODEL_NAME_KEY, DEFAULT_MODEL)
+    if current not in options:
+        current = st.session_state[backend.MODEL_NAME_KEY] = DEFAULT_MODEL
+    try:  # load the picked model before the picker is drawn, so a failure can reset it
+        active = backend.active_model()
+    except ModelLoadError as error:  # e.g. an allow-listed model that cannot be downloaded
+        st.session_state[_ERROR_KEY] = str(error)
+        current = st.session_state[backend.MODEL_NAME_KEY] = DEFAULT_MODEL
+        st.session_state["model_choice"] = DEFAULT_MODEL
+        active = backend.active_model()
+    current = st.session_state.get(backend.MODEL_NAME_KEY, DEFAULT_MODEL)  # after an eviction
+    if st.session_state.get("model_choice") != CUSTOM_CHOICE:
+        # Always re-assert: after a page switch the picker is a new widget that would otherwise
+        # start at its first option while another model (e.g. a fine-tuned copy) is in use.
+        st.session_state["model_choice"] = current
+    with st.sidebar:
+        st.page_link("app.py", label="Home", icon="🧭")
+        for path, title, _ in LABS:
+            if (ROOT / path).exists():
+                st.page_link(path, label=title)
+        st.divider()
+        st.subheader("Model")
+        choice = st.selectbox(
+            "Sentence encoder",
+            options,
+            format_func=_model_label,
+            key="model_choice",
+            on_change=_choose_model,
+            help=(
+                "Public mode: the packaged all-MiniLM-L6-v2 (offline) or one of a few small "
+                f"models (at most {limits.MODEL_MB} MB, downloaded on first use when the server "
+                "has internet). Run the lab locally to load any model."
+                if public
+                else "The packaged all-MiniLM-L6-v2 works offline. Another model loads from a "
+                "local folder, or from the Hugging Face hub when this machine has internet."
+            ),
+        )
+        if choice == DEFAULT_MODEL:
+            st.selectbox(
+                "Encoder backend", list(backend.ENCODERS), format_func=backend.ENCODER_NAMES.get,
+                key=persist(backend.ENCODER_KEY, backend.EXACT),
+                help=" ".join(f"{text}." for text in backend.ENCODERS.values()),
+            )  # fmt: skip
+        if choice == CUSTOM_CHOICE:
+            st.text_input(
+                "Model name or folder",
+                key="model_custom_name",
+                max_chars=limits.NAME_CHARS,
+                placeholder="sentence-transformers/all-mpnet-base-v2",
+                help="A Hugging Face id or a folder on this machine. Remote code is never run.",
+            )
+            st.button(
+                "Load model",
+                key="model_load",
+                on_click=_load_custom_model,
+                help="Load the model named above; it stays in the list for this session.",
+            )
+        if st.session_state.get(_ERROR_KEY):
+            st.error(st.session_state[_ERROR_KEY])
+        if st.session_state.get(backend.EVICTED_KEY):
+            st.warning(st.session_state.pop(backend.EVICTED_KEY))
+        st.caption(
+            f"In use: **{_model_label(active.info.name)}** · {active.info.dimension}-d vectors · "
+            f"window {active.info.max_tokens} tokens · {active.info.source}"
+        )
+        model_card_box(active)
+        if public:
+            st.caption("🌐 Public mode: small models only, shared server limits apply.")
+        st.caption(backend.cache_stats())
+    return active
+
+
+def model_card_box(active: backend.ActiveModel) -> None:
+    """The model's card: what it is made of, read from the loaded model."""
+    card = model_card(active.model)
+    rows = {
+        "vector size": f"{card.dimension} d", "window": f"{card.window} tokens",
+        "pooling": card.pooling, "unit length": "yes" if card.normalized else "no",
+        "tokenizer": card.tokenizer, "vocabulary": f"{card.vocabulary_size:,} tokens",
+        "architecture": card.architecture, "modules": " → ".join(card.modules),
+    }  # fmt: skip
+    with st.expander("Model card"):
+        st.markdown("\n".join(f"- **{name}**: {value}" for name, value in rows.items()))
