@@ -7,6 +7,7 @@ import streamlit as st
 
 from components import backend, charts, limits, pooling, samples, tokens
 from components import lab_notes as notes
+from components import widgets as ui
 from components.backend import ActiveModel
 from components.encoder import get_tokenizer, is_inspectable
 from components.evaluation import PoolingBenchmark
@@ -26,22 +27,6 @@ from components.pooling_readings import (
 )
 from components.projection import METHOD_NAMES, project
 from components.similarity import cosine_similarity_matrix, mean_pairwise_cosine
-from components.widgets import (
-    chart,
-    limited_text,
-    metric_row,
-    number_table,
-    page_done,
-    page_setup,
-    persist,
-    preset_picker,
-    progress,
-    section,
-    sentence_box,
-    session_value,
-    show_messages,
-    try_notice,
-)
 
 MAX_CHARS = limits.TOKENS_CHARS  # the tokenizer view reads at most this much text
 CONTEXT_MAX = limits.CONTEXT_SENTENCES  # sentences in the contextual-vector section
@@ -52,16 +37,16 @@ COLOURS = dict(zip(MODES, charts.PALETTE, strict=False))
 
 def tokenizer_section(active: ActiveModel) -> None:
     st.header("1 · The tokenizer: text → sub-word pieces")
-    try_notice("a typo, a rare name, an emoji",
+    ui.try_notice("a typo, a rare name, an emoji",
                "unseen words are built from pieces; only emoji become [UNK]")  # fmt: skip
     window, first = active.info.max_tokens, next(iter(tokens.EXAMPLES))
-    preset_picker(
+    ui.preset_picker(
         "Try an example", tokens.EXAMPLES, "pooling_example", first,
         lambda name: st.session_state.update(pooling_text=tokens.EXAMPLES[name]),
         help="Each example replaces the text below: words the vocabulary has never seen are "
         "built from pieces it knows.",
     )  # fmt: skip
-    text = limited_text(
+    text = ui.limited_text(
         st.text_area, "Text to tokenize", "pooling_text", tokens.EXAMPLES[first], MAX_CHARS,
         height=90,
         help=f"Any text, up to {MAX_CHARS:,} characters. The model reads at most {window} "
@@ -71,10 +56,10 @@ def tokenizer_section(active: ActiveModel) -> None:
         st.info("Type some text above to see the pieces the model reads.")
         return
     view = tokens.token_view(get_tokenizer(active.model), text, window)
-    metric_row(
+    ui.metric_row(
         tokens.view_metrics(view, window), help={"Pieces (with specials)": "Against the window."}
     )
-    show_messages(tokens.view_messages(view))
+    ui.show_messages(tokens.view_messages(view))
     st.html(tokens.chips_html(view))
     st.caption(notes.TOKENS_TOKEN_CHIPS)
     st.markdown(
@@ -98,7 +83,7 @@ def word_heatmap(active: ActiveModel, context: list[str], words: list[str]) -> N
         return
     labels = [tokens.occurrence_label(occurrence, context) for occurrence in found]
     similarity = cosine_similarity_matrix(np.stack([occurrence.vector for occurrence in found]))
-    chart(
+    ui.chart(
         charts.similarity_heatmap(similarity, labels, show_values=len(labels) <= 20),
         "pooling_word_heatmap",
     )
@@ -108,7 +93,7 @@ def word_heatmap(active: ActiveModel, context: list[str], words: list[str]) -> N
 def token_map(active: ActiveModel, context: list[str]) -> None:
     st.subheader("All token vectors of these sentences, on a map")
     include_special = st.toggle(
-        "Include [CLS] / [SEP]", key=persist("pooling_map_special", False),
+        "Include [CLS] / [SEP]", key=ui.persist("pooling_map_special", False),
         help="Special tokens sit in their own corner of the space; hiding them spreads the rest.",
     )  # fmt: skip
     points = tokens.token_points(backend.token_vectors(active, tuple(context)), include_special)
@@ -116,7 +101,7 @@ def token_map(active: ActiveModel, context: list[str]) -> None:
         st.info("Too few tokens for a map: add words.")
         return
     projection = project(points.vectors, "pca", 2)
-    chart(
+    ui.chart(
         charts.token_scatter(projection.coords, points.pieces, points.owners, context),
         "pooling_token_map",
     )
@@ -129,20 +114,20 @@ def token_map(active: ActiveModel, context: list[str]) -> None:
 
 def context_section(active: ActiveModel) -> None:
     st.header("2 · Contextual token vectors: the same word, different meanings")
-    try_notice("add a sentence with a third sense of bank",
+    ui.try_notice("add a sentence with a third sense of bank",
                "same-sense occurrences agree more, but every bank stays close to every bank")  # fmt: skip
     st.caption(notes.TOKENS_CONTEXT)
     left, right = st.columns([1, 2])
     with left:
-        words_text = limited_text(
+        words_text = ui.limited_text(
             st.text_input, "Words to follow (comma-separated)", "pooling_words", "bank, bat",
             limits.WORDS_BOX_CHARS,
             help="Whole words, case-insensitive; the first occurrence in each sentence is used. "
             f"Up to {limits.WORDS_TO_FOLLOW} distinct words of {limits.WORD_CHARS} characters.",
         )  # fmt: skip
         words, messages = tokens.words_to_follow(words_text)
-        show_messages(messages)
-    context = sentence_box(
+        ui.show_messages(messages)
+    context = ui.sentence_box(
         "Sentences (one per line)", "pooling_context", samples.CONTEXT_SENTENCES, CONTEXT_MAX,
         height=170, container=right,
         help='One sentence per line, with the words to follow in them.',
@@ -150,9 +135,9 @@ def context_section(active: ActiveModel) -> None:
     if not context:
         st.info("Type one sentence per line to compare words in context.")
         return
-    with section("word heatmap"):
+    with ui.section("word heatmap"):
         word_heatmap(active, context, words)
-    with section("token map"):
+    with ui.section("token map"):
         token_map(active, context)
 
 
@@ -161,11 +146,11 @@ def pooling_section(
 ) -> tuple[list[str], ModeComparison | None, list[str]]:
     """The sentences to pool, every mode on them, and the pieces of the inspected sentence."""
     st.header("3 · Pooling: five ways to turn token vectors into one vector")
-    try_notice("look inside a short and a long sentence",
+    ui.try_notice("look inside a short and a long sentence",
                "cls puts everything on one token; max spreads it by dimension")  # fmt: skip
     st.markdown("\n".join(f"- **{mode}**: {pooling.MODE_DESCRIPTIONS[mode]}" for mode in MODES))
     st.markdown(trained_note(pooling.trained_pooling_mode(active.model), active.info.short_name))
-    texts = sentence_box(
+    texts = ui.sentence_box(
         "Sentences to pool (one per line)", "pooling_sentences", samples.POOLING_SENTENCES,
         POOLING_MAX, height=180, help=f"Up to {POOLING_MAX} sentences.",
     )  # fmt: skip
@@ -178,12 +163,12 @@ def pooling_section(
     focus = texts.index(st.selectbox("Sentence to look inside", texts, key="pooling_focus",
                                      help="Whose tokens each mode draws from, shown below."))  # fmt: skip
     comparison = pooling.compare_modes(batch, focus, head)
-    chart(
+    ui.chart(
         charts.token_share_heatmap(comparison.shares, list(MODES), batch.pieces[focus]),
         "pooling_shares",
     )
     st.caption(shares_caption(trained))
-    chart(charts.similarity_heatmaps(comparison.similarities, texts), "pooling_mode_heatmaps")
+    ui.chart(charts.similarity_heatmaps(comparison.similarities, texts), "pooling_mode_heatmaps")
     if len(texts) > 1:
         st.caption(spread_caption({mode: comparison.mean_cosines[mode] for mode in MODES}))
     return texts, comparison, batch.pieces[focus]
@@ -193,7 +178,7 @@ def quality_section(active: ActiveModel, head: pooling.HeadWeights | pooling.Att
                     mean_trained: bool) -> tuple[PoolingBenchmark, Scores]:  # fmt: skip
     """Every mode measured on the scored pairs and triplets (the benchmark and its scores)."""
     st.header("4 · Measured quality of each pooling")
-    try_notice("compare the bars of cls, mean and max",
+    ui.try_notice("compare the bars of cls, mean and max",
                "the pooling the model was trained with ranks best")  # fmt: skip
     bench = PoolingBenchmark.measure(samples.load_scored_pairs(), samples.load_triplets(),
                                      lambda texts: backend.token_vectors(active, texts))  # fmt: skip
@@ -204,10 +189,10 @@ def quality_section(active: ActiveModel, head: pooling.HeadWeights | pooling.Att
     )
     keys = ("pooling_spearman", "pooling_triplet_accuracy")
     for figure, key, column in zip(figures, keys, st.columns(2), strict=True):
-        chart(figure, key, column)
+        ui.chart(figure, key, column)
     st.markdown(quality_reading(scores, n_pairs, n_triplets, mean_trained))
     with st.expander(f"The {n_pairs} scored pairs and their mean-pooling cosines"):
-        number_table(bench.pair_rows(), {"cosine (mean)": "%.3f"})
+        ui.number_table(bench.pair_rows(), {"cosine (mean)": "%.3f"})
     return bench, scores
 
 
@@ -217,7 +202,7 @@ def train_head(
     """Train a fresh head on the benchmark's triplets; it becomes this session's head."""
     with (
         backend.heavy("train", "Training the attention head", limits.TRAIN_SECONDS) as job,
-        progress("Training the attention head…") as show,
+        ui.progress("Training the attention head…") as show,
     ):
 
         def on_step(step: int, loss: float) -> None:
@@ -236,7 +221,7 @@ def trained_with_mean(active: ActiveModel) -> bool:
 def head_results(record: HeadRecord, scores: Scores, n_pairs: int, mean_trained: bool) -> None:
     fresh_rho, rho = record.fresh_quality[0], scores["attention"][0]
     left, right = st.columns(2)
-    chart(
+    ui.chart(
         charts.loss_curve(record.losses, title="InfoNCE loss per step"), "pooling_loss_curve", left
     )
     figure = charts.spearman_bars(
@@ -244,14 +229,14 @@ def head_results(record: HeadRecord, scores: Scores, n_pairs: int, mean_trained:
         [COLOURS["mean"], "#bbbbbb", COLOURS["attention"]],
         "Spearman on the scored pairs, before and after",
     )
-    chart(figure, "pooling_head_quality", right)
+    ui.chart(figure, "pooling_head_quality", right)
     st.markdown(head_reading(record, scores, n_pairs, mean_trained))
 
 
 def head_section(active: ActiveModel, bench: PoolingBenchmark, record: HeadRecord, scores: Scores,
                  comparison: ModeComparison | None, pieces: list[str]) -> None:  # fmt: skip
     st.header("5 · An attention pooling head you can train")
-    try_notice("train 100 steps, then 400 at a higher rate",
+    ui.try_notice("train 100 steps, then 400 at a higher rate",
                "the pair Spearman drops when the head overfits the few triplets")  # fmt: skip
     st.latex(
         r"s_t = w^\top \tanh(W h_t + b), \quad a_t = \frac{e^{s_t}}{\sum_{u} e^{s_u}}, \quad v = \sum_t a_t h_t"
@@ -260,11 +245,11 @@ def head_section(active: ActiveModel, bench: PoolingBenchmark, record: HeadRecor
     st.markdown(head_description(head.hidden, head.dimension, len(bench.triplets)))
     controls = st.columns([2, 2, 1, 1])
     steps = controls[0].slider(
-        "Steps", 20, limits.HEAD_STEPS, key=persist("pooling_steps", 100), step=10,
+        "Steps", 20, limits.HEAD_STEPS, key=ui.persist("pooling_steps", 100), step=10,
         help=f"Full-batch Adam steps (training stops after {limits.TRAIN_SECONDS} s at most).",
     )  # fmt: skip
     learning_rate = controls[1].select_slider(
-        "Learning rate", HEAD_LEARNING_RATES, key=persist("pooling_learning_rate", 1e-3),
+        "Learning rate", HEAD_LEARNING_RATES, key=ui.persist("pooling_learning_rate", 1e-3),
         format_func=lambda value: f"{value:g}",
         help="Larger learns faster and overfits the few triplets sooner (watch the pair Spearman).",
     )  # fmt: skip
@@ -272,7 +257,7 @@ def head_section(active: ActiveModel, bench: PoolingBenchmark, record: HeadRecor
         "Train head", key="pooling_train", type="primary",
         help="Fit this session's attention head on the triplets (the encoder stays frozen).",
     ):  # fmt: skip
-        with section("train head"):
+        with ui.section("train head"):
             train_head(active, bench, steps, learning_rate)
     controls[3].button(
         "Reset head", key="pooling_reset", on_click=st.session_state.pop, args=(HEAD_KEY, None),
@@ -283,7 +268,7 @@ def head_section(active: ActiveModel, bench: PoolingBenchmark, record: HeadRecor
         if comparison is not None:
             learned = comparison.shares[[MODES.index("mean"), MODES.index("attention")]]
             names = ["mean (uniform)", "attention (trained)"]
-            chart(charts.token_share_heatmap(learned, names, pieces), "pooling_learned_weights")
+            ui.chart(charts.token_share_heatmap(learned, names, pieces), "pooling_learned_weights")
     else:
         shown = None if comparison is None else comparison.shares[MODES.index("attention")]
         st.info(untrained_head_note(shown))
@@ -292,7 +277,7 @@ def head_section(active: ActiveModel, bench: PoolingBenchmark, record: HeadRecor
 def training_buys_section(active: ActiveModel, bench: PoolingBenchmark, texts: list[str],
                           comparison: ModeComparison | None, trained_rho: float) -> None:  # fmt: skip
     st.header("6 · What training buys: the same network with random weights")
-    try_notice("compare the two heatmaps", "random weights make every pair look alike")  # fmt: skip
+    ui.try_notice("compare the two heatmaps", "random weights make every pair look alike")  # fmt: skip
     st.caption(notes.TOKENS_RANDOM_WEIGHTS)
     untrained = backend.untrained_model(active, 0)
     pairs = bench.pairs
@@ -307,7 +292,7 @@ def training_buys_section(active: ActiveModel, bench: PoolingBenchmark, texts: l
         random_vectors = pooling.pool(batch.embeddings, batch.attention_mask, "mean")
         matrices = {"trained": comparison.similarities["mean"],
                     "random weights": cosine_similarity_matrix(random_vectors)}  # fmt: skip
-        chart(charts.similarity_heatmaps(matrices, texts), "pooling_training_heatmaps", left)
+        ui.chart(charts.similarity_heatmaps(matrices, texts), "pooling_training_heatmaps", left)
         if len(texts) > 1:
             random_spread = mean_pairwise_cosine(random_vectors)
             left.caption(random_spread_caption(comparison.mean_cosines["mean"], random_spread))
@@ -316,11 +301,11 @@ def training_buys_section(active: ActiveModel, bench: PoolingBenchmark, texts: l
         [COLOURS["mean"], "#bbbbbb"],
         "Spearman on the scored pairs (mean pooling)",
     )
-    chart(figure, "pooling_training_quality", right)
+    ui.chart(figure, "pooling_training_quality", right)
     st.markdown(random_weights_reading(len(pairs.scores), random_rho, trained_rho))
 
 
-active = page_setup("Tokens & pooling", "🧩", TokensState)
+active = ui.page_setup("Tokens & pooling", "🧩", TokensState)
 if not is_inspectable(active.model):
     st.error(
         f"This lab looks inside a transformer: `{active.info.name}` has no transformer module with "
@@ -333,26 +318,26 @@ st.caption(
     "**transformer** gives every piece a vector that depends on its neighbours, and a **pooling "
     "head** squeezes those token vectors into one sentence vector. Poke at each of them here."
 )
-record = session_value(
+record = ui.session_value(
     HEAD_KEY,
     lambda: HeadRecord(active.key, pooling.fresh_head(active.info.dimension)),
     keep=lambda kept: kept.model_key == active.key,
 )
-with section("tokenizer"):
+with ui.section("tokenizer"):
     tokenizer_section(active)
-with section("context"):
+with ui.section("context"):
     context_section(active)
 trained = "trained in section 5" if record.trained else "untrained"
 texts, comparison, pieces = [], None, []
-with section("pooling"):
+with ui.section("pooling"):
     texts, comparison, pieces = pooling_section(active, record.head, trained)
 bench, scores = None, {}
-with section("quality"):
+with ui.section("quality"):
     bench, scores = quality_section(active, record.head, trained_with_mean(active))
 if bench is None:  # sections 4-6 need the benchmark's token vectors: the message is above
     st.stop()
-with section("attention head"):
+with ui.section("attention head"):
     head_section(active, bench, record, scores, comparison, pieces)
-with section("training buys"):
+with ui.section("training buys"):
     training_buys_section(active, bench, texts, comparison, scores["mean"][0])
-page_done()
+ui.page_done()

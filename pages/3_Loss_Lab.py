@@ -13,6 +13,7 @@ import streamlit as st
 from components import backend, charts, limits, loss_charts, training_setup
 from components import lab_notes as notes
 from components import triplets as tri
+from components import widgets as ui
 from components.backend import ActiveModel
 from components.losses import (
     LOSS_IDS,
@@ -28,23 +29,6 @@ from components.page_state import TAUS, TRAIN_LEARNING_RATES, LossState
 from components.predictions import score_class_guess
 from components.training_report import TrainingResult, held_out_report, movement, run_metrics
 from components.training_setup import REGISTRY, TrainConfig
-from components.widgets import (
-    chart,
-    csv_download,
-    keep_if_in,
-    live_training,
-    metric_row,
-    number_table,
-    page_done,
-    page_setup,
-    persist,
-    plural,
-    section,
-    show_messages,
-    triplet_table,
-    try_notice,
-    wait_for_reveal,
-)
 
 FINE_TUNED = "fine-tuned copy"  # the sidebar label of this session's trained model
 GRID = np.linspace(-1, 1, 81)  # cosine axis of the landscapes
@@ -56,11 +40,11 @@ ss = st.session_state
 def triplets_section() -> tri.Triplets:
     """The usable triplets of the table; stops the page when there is none."""
     st.header("1 · Your triplets")
-    try_notice("add a triplet whose negative shares most words with the anchor",
+    ui.try_notice("add a triplet whose negative shares most words with the anchor",
                "such look-alike negatives are the hard ones")  # fmt: skip
-    edited = triplet_table("loss")
+    edited = ui.triplet_table("loss")
     triplets = tri.clean_triplets(edited)
-    show_messages(triplets.messages)
+    ui.show_messages(triplets.messages)
     if not len(triplets):
         st.stop()
     return triplets
@@ -73,14 +57,14 @@ def loss_settings() -> LossSettings:
         st.subheader("Cosine-margin")
         st.latex(r"L = \max(0,\ m - \cos(a,p)) + \max(0,\ \cos(a,n) - m)")
         margin = st.slider(
-            "Margin m", -1.0, 1.0, step=0.05, key=persist("loss_margin", 0.5),
+            "Margin m", -1.0, 1.0, step=0.05, key=ui.persist("loss_margin", 0.5),
             help="Positives should score above m and negatives below it, each on its own.",
         )  # fmt: skip
     with columns[1]:
         st.subheader("Triplet")
         st.latex(r"L = \max(0,\ \cos(a,n) - \cos(a,p) + \alpha)")
         alpha = st.slider(
-            "Margin α", 0.0, 1.0, step=0.05, key=persist("loss_alpha", 0.2),
+            "Margin α", 0.0, 1.0, step=0.05, key=ui.persist("loss_alpha", 0.2),
             help="The positive must beat the negative by α; the lesson uses α ≈ 0.2. Only the "
             "gap counts, not where the two cosines sit.",
         )  # fmt: skip
@@ -88,12 +72,12 @@ def loss_settings() -> LossSettings:
         st.subheader("InfoNCE / NT-Xent")
         st.latex(r"L_i = -\log \frac{e^{\cos(a_i,p_i)/\tau}}{\sum_j e^{\cos(a_i,c_j)/\tau}}")
         tau = st.select_slider(
-            "Temperature τ", TAUS, key=persist("loss_tau", 0.05),
+            "Temperature τ", TAUS, key=ui.persist("loss_tau", 0.05),
             help="Divides every cosine before the softmax. Small τ sharpens it: the hardest "
             "competitor dominates. sentence-transformers calls 1/τ the scale (20 = τ 0.05).",
         )  # fmt: skip
         use_negatives = st.toggle(
-            "Explicit negatives join the softmax", key=persist("loss_use_negatives", True),
+            "Explicit negatives join the softmax", key=ui.persist("loss_use_negatives", True),
             help="The candidates c_j are every positive of the batch (in-batch negatives) and, "
             "when on, every negative column too, as in MultipleNegativesRankingLoss(a, p, n).",
         )  # fmt: skip
@@ -104,10 +88,10 @@ def losses_section(
     active: ActiveModel, triplets: tri.Triplets, vectors: tuple
 ) -> tuple[LossSettings, BatchLosses]:
     st.header("2 · Three losses")
-    try_notice("move α and τ and watch the batch means",
+    ui.try_notice("move α and τ and watch the batch means",
                "easy triplets give zero triplet loss; InfoNCE is never exactly zero")  # fmt: skip
     st.caption(
-        f"Computed with **{active.info.short_name}** on {plural(len(triplets), 'triplet')}. "
+        f"Computed with **{active.info.short_name}** on {ui.plural(len(triplets), 'triplet')}. "
         "cos(a,p) should be high, cos(a,n) low; each loss scores how far the model is from that "
         "in its own way."
     )
@@ -116,10 +100,10 @@ def losses_section(
     if len(triplets) == 1:
         st.info(notes.loss_one_row(settings.use_negatives))
     guess_hard_triplets(triplets, losses)
-    metric_row(batch_means(losses))
+    ui.metric_row(batch_means(losses))
     per_triplet = tri.loss_rows(triplets, losses)
-    number_table(per_triplet, dict.fromkeys(LOSS_COLUMNS, "%.4f"), key="loss_table_view")
-    csv_download(
+    ui.number_table(per_triplet, dict.fromkeys(LOSS_COLUMNS, "%.4f"), key="loss_table_view")
+    ui.csv_download(
         "Download the per-triplet losses (CSV)", lambda: pd.DataFrame(per_triplet),
         "triplet_losses.csv", "loss_download_losses",
     )  # fmt: skip
@@ -130,7 +114,7 @@ def losses_section(
 def guess_hard_triplets(triplets: tri.Triplets, losses: BatchLosses) -> None:
     """Predict, then reveal: say which triplets are hard before the table (the page waits)."""
     if not st.toggle(
-        "Guess first: which triplets are hard?", key=persist("loss_predict", False),
+        "Guess first: which triplets are hard?", key=ui.persist("loss_predict", False),
         help="Mark the triplets whose negative you expect to be as close to the anchor as the "
         "positive, or closer. The table and everything below stay hidden until you press Reveal.",
     ):  # fmt: skip
@@ -140,18 +124,18 @@ def guess_hard_triplets(triplets: tri.Triplets, losses: BatchLosses) -> None:
         format_func=lambda i: f"{triplets.rows[i] + 1}. {triplets.anchors[i]} → {triplets.negatives[i]}",
         help="Hard: cos(anchor, negative) ≥ cos(anchor, positive). Shared words are a trap.",
     )  # fmt: skip
-    wait_for_reveal(
+    ui.wait_for_reveal(
         "loss_predict", "\n".join(triplets.texts()), "The loss table and everything below"
     )
     score = score_class_guess(guess, losses.classes, {"hard"})
-    metric_row(score.metrics("your guesses that are hard", "hard ones you found"))
+    ui.metric_row(score.metrics("your guesses that are hard", "hard ones you found"))
     st.caption(score.details([row + 1 for row in triplets.rows], "hard"))
 
 
 # ---------------------------------------------------------------- 3. Landscapes
 def landscapes_section(triplets: tri.Triplets, settings: LossSettings, losses: BatchLosses) -> None:
     st.header("3 · Loss landscapes")
-    try_notice("raise α, then lower τ",
+    ui.try_notice("raise α, then lower τ",
                "the zero-loss region shrinks; small τ turns InfoNCE into a hard maximum")  # fmt: skip
     st.caption(notes.LOSS_LANDSCAPES)
     keys = ("loss_landscape_margin", "loss_landscape_triplet", "loss_landscape_nce")
@@ -160,7 +144,7 @@ def landscapes_section(triplets: tri.Triplets, settings: LossSettings, losses: B
         figure = loss_charts.loss_landscape(
             GRID, surface, losses.cos_ap, losses.cos_an, triplets.anchors, losses.classes, title
         )
-        chart(figure, key, column)
+        ui.chart(figure, key, column)
     st.latex(
         r"L_{\text{2 candidates}} = -\log \frac{e^{\cos(a,p)/\tau}}{e^{\cos(a,p)/\tau} + e^{\cos(a,n)/\tau}} = \operatorname{softplus}\!\left(\frac{\cos(a,n) - \cos(a,p)}{\tau}\right)"
     )
@@ -169,7 +153,7 @@ def landscapes_section(triplets: tri.Triplets, settings: LossSettings, losses: B
 
 def softmax_section(triplets: tri.Triplets, vectors: tuple, settings: LossSettings) -> None:
     st.subheader("How τ sharpens the InfoNCE softmax")
-    keep_if_in("loss_focus", range(len(triplets)))
+    ui.keep_if_in("loss_focus", range(len(triplets)))
     focus = st.selectbox(
         "Anchor", range(len(triplets)), key="loss_focus",
         help="Whose softmax over the batch's candidates is drawn below.",
@@ -178,7 +162,7 @@ def softmax_section(triplets: tri.Triplets, vectors: tuple, settings: LossSettin
     a, p, n = vectors
     softmaxes = softmax_by_tau(a, p, n if settings.use_negatives else None, settings.tau, focus)
     candidates = triplets.positives + (triplets.negatives if settings.use_negatives else [])
-    chart(loss_charts.softmax_bars(softmaxes, candidates, focus), "loss_softmax")
+    ui.chart(loss_charts.softmax_bars(softmaxes, candidates, focus), "loss_softmax")
     st.caption(notes.loss_softmax_bars(len(triplets), settings.use_negatives))
 
 
@@ -195,27 +179,27 @@ def training_controls(triplets: tri.Triplets) -> tuple[str, int, int, float, lis
     """(loss id, epochs, batch size, learning rate, held-out indices) as the user set them."""
     loss_name = st.radio(
         "Loss to train with", LOSS_IDS, format_func=LOSS_NAMES.get, horizontal=True,
-        key=persist("loss_train_loss", "triplet"),
+        key=ui.persist("loss_train_loss", "triplet"),
         help="Uses the margin, α or τ set above. Triplet and InfoNCE are sentence-transformers' "
         "own TripletLoss(COSINE) and MultipleNegativesRankingLoss; cosine-margin is ours, tested "
         "against its formula.",
     )  # fmt: skip
     controls = st.container(key="advanced_loss_training").columns(4)  # hidden when presenting
     epochs = controls[0].slider(
-        "Epochs", 1, training_setup.MAX_EPOCHS, key=persist("loss_epochs", 3),
+        "Epochs", 1, training_setup.MAX_EPOCHS, key=ui.persist("loss_epochs", 3),
         help=f"Passes over the training triplets (at most {training_setup.MAX_EPOCHS}).",
     )  # fmt: skip
     batch_size = controls[1].slider(
-        "Batch size", 2, 32, key=persist("loss_batch", 8),
+        "Batch size", 2, 32, key=ui.persist("loss_batch", 8),
         help="Triplets per step. For InfoNCE a bigger batch means more in-batch negatives.",
     )  # fmt: skip
     learning_rate = controls[2].select_slider(
         "Learning rate", TRAIN_LEARNING_RATES, format_func=lambda v: f"{v:.0e}",
-        key=persist("loss_lr", 5e-5),
+        key=ui.persist("loss_lr", 5e-5),
         help="AdamW step size. Large rates learn these few triplets fast, and forget other things.",
     )  # fmt: skip
     most = len(triplets) // 2
-    key = persist("loss_held_out", len(triplets) // 4)
+    key = ui.persist("loss_held_out", len(triplets) // 4)
     ss[key] = min(ss[key], most)  # the table may have shrunk
     held_out = controls[3].slider(
         "Held-out triplets", 0, max(1, most), key=key, disabled=most == 0,
@@ -239,7 +223,7 @@ def train(active: ActiveModel, triplets: tri.Triplets, train_set: tri.Triplets,
     except training_setup.CopyLimitError as error:
         st.error(str(error))
         return
-    with live_training(config.epochs) as (show, draw_step):
+    with ui.live_training(config.epochs) as (show, draw_step):
         try:
             with backend.heavy("train", "Fine-tuning a copy", limits.TRAIN_SECONDS) as job:
                 show(0.0, "Training…")
@@ -260,13 +244,13 @@ def train(active: ActiveModel, triplets: tri.Triplets, train_set: tri.Triplets,
 
 def finetune_section(active: ActiveModel, triplets: tri.Triplets, settings: LossSettings) -> None:
     st.header("4 · Fine-tune a private copy")
-    try_notice("train 3 epochs, then compare trained and held-out triplets",
+    ui.try_notice("train 3 epochs, then compare trained and held-out triplets",
                "a gap that widens only on trained triplets is memorising")  # fmt: skip
     st.caption(notes.LOSS_FINE_TUNE)
     loss_name, epochs, batch_size, learning_rate, held_out_count = training_controls(triplets)
     config = TrainConfig(loss_name, epochs, batch_size, learning_rate, **asdict(settings))
     plan = training_setup.plan_training(len(triplets), held_out_count, config)
-    show_messages(plan.messages)
+    ui.show_messages(plan.messages)
     st.caption(plan.summary)
     buttons = st.columns([1, 1, 4])
     train_clicked = buttons[0].button(
@@ -286,17 +270,17 @@ def finetune_section(active: ActiveModel, triplets: tri.Triplets, settings: Loss
 def result_section(result: TrainingResult, model) -> None:
     st.subheader("Result of the last run")
     history = result.history
-    metric_row(*run_metrics(result), delta_color="inverse")
+    ui.metric_row(*run_metrics(result), delta_color="inverse")
     curve = charts.loss_curve(
         history.step_losses, "Training loss per step", epochs=history.step_epochs
     )
-    chart(curve, "loss_curve")
+    ui.chart(curve, "loss_curve")
     if max(history.step_losses) == 0:
         st.warning(notes.LOSS_ZERO_LOSS)
     st.caption(notes.LOSS_CURVE_NOISE)
     st.subheader("Cosines before and after")
     before, after = result.cosines("before"), result.cosines("after")
-    chart(
+    ui.chart(
         loss_charts.cosine_shift(before, after, result.triplets.anchors, result.held_out),
         "loss_shift",
     )
@@ -306,7 +290,7 @@ def result_section(result: TrainingResult, model) -> None:
     st.markdown(report.summary())
     st.subheader("Where every sentence moved")
     moved = movement(result)
-    chart(
+    ui.chart(
         loss_charts.movement_map(moved.before, moved.after, result.texts, moved.roles),
         "loss_movement",
     )
@@ -322,7 +306,7 @@ def result_section(result: TrainingResult, model) -> None:
     )  # fmt: skip
 
 
-active = page_setup("Loss lab", "🎯", LossState)
+active = ui.page_setup("Loss lab", "🎯", LossState)
 st.title("🎯 Loss lab")
 st.caption(
     "A sentence encoder learns from triplets: an **anchor**, a **positive** that means the same, "
@@ -330,24 +314,24 @@ st.caption(
     "down. Here are the lesson's three losses on your own triplets, and a real (small) training run."
 )
 losses = None
-with section("triplets"):
+with ui.section("triplets"):
     triplets = triplets_section()
     texts = triplets.texts()
     vectors = triplets.vectors(texts, backend.embed_texts(active, texts))  # 3 x (triplets, dim)
     settings, losses = losses_section(active, triplets, vectors)
 if losses is None:  # the triplets could not be read or encoded: the message is above
     st.stop()
-with section("landscapes"):
+with ui.section("landscapes"):
     landscapes_section(triplets, settings, losses)
-with section("softmax"):
+with ui.section("softmax"):
     softmax_section(triplets, vectors, settings)
-with section("fine-tuning"):
+with ui.section("fine-tuning"):
     finetune_section(active, triplets, settings)
-with section("result"):
+with ui.section("result"):
     result = ss.get("loss_result")
     fine_tuned = backend.session_model(FINE_TUNED)
     if result is None or fine_tuned is None:
         st.info("Press **Train** to fine-tune a copy of the model on the triplets above.")
     else:
         result_section(result, fine_tuned)
-page_done()
+ui.page_done()

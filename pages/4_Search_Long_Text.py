@@ -7,6 +7,7 @@ import streamlit as st
 
 from components import backend, charts, limits, search_charts
 from components import lab_notes as notes
+from components import widgets as ui
 from components.backend import ActiveModel
 from components.book_vectors import attention_weights, book_vectors
 from components.chunking import MIN_MAX_TOKENS, default_max_tokens
@@ -47,24 +48,6 @@ from components.search_report import (
     result_rows,
 )
 from components.similarity import cosine_similarity_matrix
-from components.widgets import (
-    chart,
-    csv_download,
-    keep_if_in,
-    keep_in_range,
-    kept_documents,
-    limited_text,
-    loaded_cross_encoder,
-    metric_row,
-    number_table,
-    or_stop,
-    page_done,
-    page_setup,
-    persist,
-    section,
-    show_messages,
-    try_notice,
-)
 
 UPLOAD_HELP = (
     "PDF text is extracted with pypdf; a scanned PDF (images only) has no text to extract. Up "
@@ -76,17 +59,17 @@ UPLOAD_HELP = (
 def documents_section() -> list[Document]:
     """The shipped, pasted and uploaded documents; stops the page when there is none."""
     st.header("1 · Documents")
-    try_notice("paste a long article of your own",
+    ui.try_notice("paste a long article of your own",
                "each document is cut into chunks before anything is encoded")  # fmt: skip
     samples = sample_names()
     left, right = st.columns(2)
     chosen = left.multiselect(
-        "Shipped long texts", samples, key=persist("search_samples", samples),
+        "Shipped long texts", samples, key=ui.persist("search_samples", samples),
         format_func=sample_title,
         help="Two essays of 5,000+ words on different topics, written for this lab (CC0).",
     )  # fmt: skip
     with left:
-        pasted = limited_text(
+        pasted = ui.limited_text(
             st.text_area, "Paste a text (optional)", "search_paste", "",
             limits.PASTE_DOCUMENT_CHARS, height=120,
             placeholder="Paste an article, a chapter, a chat log…",
@@ -95,10 +78,10 @@ def documents_section() -> list[Document]:
     loaded = [from_sample(name) for name in chosen]
     if pasted.strip():
         loaded.append(from_text(pasted))
-    loaded.extend(kept_documents(right, "search_uploads", UPLOAD_HELP))
-    show_messages([message for document in loaded for message in document.messages])
+    loaded.extend(ui.kept_documents(right, "search_uploads", UPLOAD_HELP))
+    ui.show_messages([message for document in loaded for message in document.messages])
     kept, messages = within_budget([document.document for document in loaded])
-    show_messages(messages)
+    ui.show_messages(messages)
     if not kept:
         st.info("Pick a shipped text, paste one or upload a file to start.")
         st.stop()
@@ -110,40 +93,40 @@ def chunking_section(
 ) -> tuple[Corpus, str]:
     """The documents cut into chunks by the user's window and overlap, and their fingerprint."""
     st.header("2 · Chunking by tokens")
-    try_notice("set the window above the model's window",
+    ui.try_notice("set the window above the model's window",
                "the model silently drops the end of every longer chunk")  # fmt: skip
     st.caption(notes.search_chunking(active.info.max_tokens, fits))
     left, right = st.columns(2)
     st.session_state["search_window_default"] = fits
-    keep_in_range("search_window", MIN_MAX_TOKENS, 2 * active.info.max_tokens)
-    keep_in_range("search_overlap", 0, active.info.max_tokens)
+    ui.keep_in_range("search_window", MIN_MAX_TOKENS, 2 * active.info.max_tokens)
+    ui.keep_in_range("search_overlap", 0, active.info.max_tokens)
     window = left.slider(
         "Window (tokens per chunk)", MIN_MAX_TOKENS, 2 * active.info.max_tokens,
-        key=persist("search_window", fits),
+        key=ui.persist("search_window", fits),
         help=f"Above {fits}, chunks no longer fit the model: it reads the first {fits} tokens and "
         "drops the rest without telling you.",
     )  # fmt: skip
     overlap = right.slider(
-        "Overlap (tokens)", 0, active.info.max_tokens, key=persist("search_overlap", 32),
+        "Overlap (tokens)", 0, active.info.max_tokens, key=ui.persist("search_overlap", 32),
         help="Tokens shared by consecutive chunks. 10–20% of the window is common.",
     )  # fmt: skip
     if overlap >= window:
         st.error(notes.search_overlap(overlap, window))
         st.stop()
     chunker = lambda text: backend.chunks(active, text, window, overlap, limits.CHUNKS)  # noqa: E731
-    corpus = or_stop(lambda: build_corpus(documents, chunker, max_chunks=limits.CHUNKS))
-    show_messages(corpus.messages)
+    corpus = ui.or_stop(lambda: build_corpus(documents, chunker, max_chunks=limits.CHUNKS))
+    ui.show_messages(corpus.messages)
     if not len(corpus):
         st.stop()
     metrics, messages = chunking_summary(corpus, len(documents), window, fits)
-    show_messages(messages)
-    metric_row(metrics)
+    ui.show_messages(messages)
+    ui.metric_row(metrics)
     return corpus, corpus.fingerprint(active.key, window, overlap)
 
 
 def chunk_view(corpus: Corpus) -> int:
     """The chunks of one document drawn over its text; returns that document's index."""
-    keep_if_in("search_view_document", range(len(corpus.documents)))
+    ui.keep_if_in("search_view_document", range(len(corpus.documents)))
     shown = st.selectbox(
         "Show the chunks of", range(len(corpus.documents)), format_func=corpus.names.__getitem__,
         key="search_view_document",
@@ -154,14 +137,14 @@ def chunk_view(corpus: Corpus) -> int:
     with st.container(height=360, key="search_chunk_view"):
         st.html(chunk_map_html(corpus.documents[shown].text, chunks))
     with st.expander(f"Table of the {len(chunks)} chunks of {corpus.names[shown]}"):
-        number_table(chunk_rows(chunks))
+        ui.number_table(chunk_rows(chunks))
     return shown
 
 
 def index_section(active: ActiveModel, corpus: Corpus, fingerprint: str) -> tuple[np.ndarray, int]:
     """The chunk vectors (chunks, dim), and k, after timing exact against approximate search."""
     st.header("3 · The index: exact and approximate search")
-    try_notice("lower efSearch to 1",
+    ui.try_notice("lower efSearch to 1",
                "recall@k falls: the graph walk misses true neighbours")  # fmt: skip
     encoded = backend.chunk_vectors(active, fingerprint, corpus.texts)
     st.caption(notes.search_encoded(len(corpus), encoded.reused, encoded.seconds))
@@ -169,17 +152,17 @@ def index_section(active: ActiveModel, corpus: Corpus, fingerprint: str) -> tupl
     st.caption(notes.SEARCH_EXACT_AND_APPROXIMATE)
     left, right = st.container(key="advanced_search_index").columns(2)  # hidden when presenting
     ef_search = left.slider(
-        "HNSW efSearch", 1, 256, key=persist("search_ef", DEFAULT_EF_SEARCH),
+        "HNSW efSearch", 1, 256, key=ui.persist("search_ef", DEFAULT_EF_SEARCH),
         help="Candidates the graph walk keeps (at least k). Higher: better recall, slower queries.",
     )  # fmt: skip
-    k = right.slider("k (results per query)", 1, 20, key=persist("search_k", 5),
+    k = right.slider("k (results per query)", 1, 20, key=ui.persist("search_k", 5),
                      help="How many chunks a search returns.")  # fmt: skip
     if k > len(corpus):
         only = "is only 1 chunk" if len(corpus) == 1 else f"are only {len(corpus)} chunks"
         st.info(f"There {only}: every search returns all of them.")
     index = backend.hnsw_index(active, fingerprint, vectors)
     comparison = compare_on_corpus(index, vectors, k, ef_search)  # 100 chunks as queries
-    metric_row(comparison.metrics())
+    ui.metric_row(comparison.metrics())
     st.caption(notes.search_timing(comparison.queries))
     return vectors, k
 
@@ -189,10 +172,10 @@ def query_section(
 ) -> Query | None:
     """The user's question, encoded and answered; None when there is no usable question."""
     st.header("4 · Ask a question")
-    try_notice("ask with words that are not in the text",
+    ui.try_notice("ask with words that are not in the text",
                "meaning still finds the passage; the map is only a rough picture")  # fmt: skip
     text = st.text_input(
-        "Your question", key=persist("search_query", DEFAULT_QUERY), max_chars=limits.QUERY_CHARS,
+        "Your question", key=ui.persist("search_query", DEFAULT_QUERY), max_chars=limits.QUERY_CHARS,
         help="Encoded like a chunk, then compared with every chunk vector by cosine. Up to "
         f"{limits.QUERY_CHARS:,} characters, and the model window in tokens.",
     )  # fmt: skip
@@ -208,8 +191,8 @@ def query_section(
     query = Query(text, vector, vectors @ vector)  # cosine: both unit length
     hits, scores = top_k(vector, vectors, k, normalized=True)
     results = result_rows(hits, scores, corpus)
-    number_table(results, {"cosine": "%.4f"}, key="search_results")
-    csv_download(
+    ui.number_table(results, {"cosine": "%.4f"}, key="search_results")
+    ui.csv_download(
         "Download these results (CSV)", lambda: results.assign(query=text),
         "search_results.csv", "search_download_results",
     )  # fmt: skip
@@ -219,7 +202,7 @@ def query_section(
             st.html(context)
     coords = project_with_query(vectors, vector)
     names = [corpus.document_name(i) for i in range(len(corpus))]
-    chart(search_charts.query_map(coords, corpus.texts, names, hits, text), "search_map")
+    ui.chart(search_charts.query_map(coords, corpus.texts, names, hits, text), "search_map")
     st.caption(notes.SEARCH_QUERY_MAP)
     return query
 
@@ -233,7 +216,7 @@ def rerank(active: ActiveModel, corpus: Corpus, vectors: np.ndarray, query: Quer
     st.caption(note)
     if reranker == RERANKERS[0]:
         lambda_ = st.slider(
-            "λ (relevance vs diversity)", 0.0, 1.0, step=0.05, key=persist("search_mmr_lambda", 0.5),
+            "λ (relevance vs diversity)", 0.0, 1.0, step=0.05, key=ui.persist("search_mmr_lambda", 0.5),
             help="1 = plain cosine order; lower values penalise chunks similar to ones already "
             "picked (overlapping neighbours of the same passage).",
         )  # fmt: skip
@@ -247,7 +230,7 @@ def rerank(active: ActiveModel, corpus: Corpus, vectors: np.ndarray, query: Quer
             query_tokens = content_vectors(backend.token_vectors(active, (query.text,)))[0]
             chunk_tokens = content_vectors(backend.token_vectors(active, tuple(texts)))
         return late_interaction(query_tokens, chunk_tokens, candidates)
-    model = loaded_cross_encoder("search_ce_name")
+    model = ui.loaded_cross_encoder("search_ce_name")
     if model is None:
         return None
     with backend.heavy("cross-encoder", "Scoring query–chunk pairs"):
@@ -257,7 +240,7 @@ def rerank(active: ActiveModel, corpus: Corpus, vectors: np.ndarray, query: Quer
 def rerank_section(active: ActiveModel, corpus: Corpus, vectors: np.ndarray, query: Query | None,
                    k: int, fingerprint: str) -> None:  # fmt: skip
     st.header("5 · Re-ranking")
-    try_notice("switch re-rankers on the same question",
+    ui.try_notice("switch re-rankers on the same question",
                "MMR removes near-duplicate chunks; BM25 rescues rare words")  # fmt: skip
     st.caption(notes.SEARCH_RERANKING)
     if query is None:
@@ -265,11 +248,11 @@ def rerank_section(active: ActiveModel, corpus: Corpus, vectors: np.ndarray, que
         return
     left, right = st.columns([2, 1])
     reranker = left.radio(
-        "Re-ranker", RERANKERS, horizontal=True, key=persist("search_reranker", RERANKERS[0]),
+        "Re-ranker", RERANKERS, horizontal=True, key=ui.persist("search_reranker", RERANKERS[0]),
         help="The second scorer that re-orders the first search's candidates.",
     )  # fmt: skip
     n_candidates = right.slider(
-        "Candidates from the first search", 2, 50, key=persist("search_candidates", 20),
+        "Candidates from the first search", 2, 50, key=ui.persist("search_candidates", 20),
         help="The dense top-N handed to the re-ranker.",
     )  # fmt: skip
     candidates, _ = top_k(query.vector, vectors, n_candidates, normalized=True)
@@ -278,7 +261,7 @@ def rerank_section(active: ActiveModel, corpus: Corpus, vectors: np.ndarray, que
         return
     rows = rank_change_rows(result, candidates, query.cosines, corpus)
     with st.container(key="search_rerank"):
-        number_table(rows.head(max(k, 10)), {"re-rank score": "%.4f", "cosine": "%.4f"},
+        ui.number_table(rows.head(max(k, 10)), {"re-rank score": "%.4f", "cosine": "%.4f"},
                      key="search_rerank_table")  # fmt: skip
     moved = int((rows["change"].head(k) != "=").sum())
     st.caption(f"{moved} of the top {min(k, len(rows))} changed place after re-ranking.")
@@ -287,7 +270,7 @@ def rerank_section(active: ActiveModel, corpus: Corpus, vectors: np.ndarray, que
 def book_vectors_section(active: ActiveModel, corpus: Corpus, vectors: np.ndarray, shown: int,
                          query: Query | None) -> None:  # fmt: skip
     st.header("6 · Book vectors: one vector per document")
-    try_notice("switch mean and attention pooling",
+    ui.try_notice("switch mean and attention pooling",
                "book vectors find the book; chunk vectors find the passage")  # fmt: skip
     st.latex(
         r"w_i = \frac{e^{\cos(c_i, \bar c)/T}}{\sum_j e^{\cos(c_j, \bar c)/T}}, \qquad \text{book} = \sum_i w_i c_i"
@@ -298,36 +281,36 @@ def book_vectors_section(active: ActiveModel, corpus: Corpus, vectors: np.ndarra
         return
     left, right = st.columns(2)
     pooling = left.radio(
-        "Pooling", BOOK_POOLINGS, horizontal=True, key=persist("search_pooling", "mean"),
+        "Pooling", BOOK_POOLINGS, horizontal=True, key=ui.persist("search_pooling", "mean"),
         help="Mean: every chunk counts the same. Attention: chunks typical of the document count more.",
     )  # fmt: skip
     temperature = right.slider(
-        "Attention temperature", 0.01, 1.0, step=0.01, key=persist("search_temperature", 0.05),
+        "Attention temperature", 0.01, 1.0, step=0.01, key=ui.persist("search_temperature", 0.05),
         disabled=pooling == "mean",
         help="Low: the most typical chunks dominate. High: every chunk counts the same (= mean).",
     )  # fmt: skip
     books = book_vectors(vectors, corpus.owners, len(corpus.documents), pooling, temperature)
     similarity = cosine_similarity_matrix(books)
-    chart(
+    ui.chart(
         charts.similarity_heatmap(similarity, corpus.names, show_values=True), "search_book_heatmap"
     )
     if pooling == "attention":
         weights = attention_weights(vectors[corpus.owners == shown], temperature)
         title = f"Attention weights of the chunks of {corpus.names[shown]}"
-        chart(search_charts.attention_bars(weights, title), "search_attention")
+        ui.chart(search_charts.attention_bars(weights, title), "search_attention")
     st.subheader("Lesson: search with book vectors vs chunk vectors")
     questions = lesson_questions(corpus.names, query.text if query else None)
     if not questions:
         st.info("Load the shipped texts (or ask a question above) to see the comparison.")
         return
     question_vectors = backend.embed_texts(active, [q.question for q in questions])
-    number_table(
+    ui.number_table(
         lesson_rows(questions, question_vectors, books, vectors, corpus), key="search_lesson"
     )
     st.caption(notes.SEARCH_BOOK_VS_CHUNK)
 
 
-active = page_setup("Long text & search", "🔎", SearchState)
+active = ui.page_setup("Long text & search", "🔎", SearchState)
 fits = default_max_tokens(active.info.max_tokens, get_tokenizer(active.model))  # e.g. 256 - 2
 st.title("🔎 Long text & semantic search")
 st.caption(
@@ -336,22 +319,22 @@ st.caption(
     "question is encoded the same way and answered by the chunks whose vectors point the same way."
 )
 vectors = None
-with section("documents"):
+with ui.section("documents"):
     documents = documents_section()
     names = unique_names([document.name for document in documents])
     st.caption(document_words(names, [document.text for document in documents]))
     corpus, fingerprint = chunking_section(active, documents, fits)
     shown = 0
-    with section("chunk view"):
+    with ui.section("chunk view"):
         shown = chunk_view(corpus)
     vectors, k = index_section(active, corpus, fingerprint)
 if vectors is None:  # no documents, chunks or vectors: the message is above
     st.stop()
 query = None
-with section("query"):
+with ui.section("query"):
     query = query_section(active, corpus, vectors, k, fits)
-with section("re-ranking"):
+with ui.section("re-ranking"):
     rerank_section(active, corpus, vectors, query, k, fingerprint)
-with section("book vectors"):
+with ui.section("book vectors"):
     book_vectors_section(active, corpus, vectors, shown, query)
-page_done()
+ui.page_done()

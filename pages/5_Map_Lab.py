@@ -8,6 +8,7 @@ import pandas as pd
 import streamlit as st
 
 from components import backend, limits, map_charts
+from components import widgets as ui
 from components.axes import (
     SUBJECT_VS_MEANING,
     AxisError,
@@ -21,19 +22,6 @@ from components.clusters import NOISE, clusters_table, inverse_purity, purity
 from components.find import find_near, find_text, found_table
 from components.geometry import GEOMETRY_MAX, PRECISIONS, RAW_MAX, metric_neighbours
 from components.projection import METHOD_NAMES, explained_variance, honesty_reading
-from components.widgets import (
-    chart,
-    csv_download,
-    metric_row,
-    number_table,
-    page_done,
-    page_setup,
-    persist,
-    plural,
-    section,
-    selected_rows,
-    shared_sentences,
-)
 
 AUTO_MAX = limits.MAP_AUTO_SENTENCES  # beyond, UMAP and t-SNE wait for the button
 METHODS = ["pca", "umap", "tsne"]
@@ -49,15 +37,17 @@ def map_settings(n: int, texts_id: int) -> tuple[list[str], dict[str, dict], int
     with st.form("maplab_settings"):
         columns = st.columns([3, 2, 2, 2, 2])
         methods = columns[0].multiselect(
-            "Maps", METHODS, key=persist("maplab_methods", METHODS), format_func=METHOD_NAMES.get
+            "Maps", METHODS, key=ui.persist("maplab_methods", METHODS), format_func=METHOD_NAMES.get
         )
-        neighbours = columns[1].slider("UMAP neighbours", 2, 100, key=persist("maplab_nn", 15))
+        neighbours = columns[1].slider("UMAP neighbours", 2, 100, key=ui.persist("maplab_nn", 15))
         min_dist = columns[2].slider(
-            "UMAP min distance", 0.0, 0.99, step=0.01, key=persist("maplab_min_dist", 0.1)
+            "UMAP min distance", 0.0, 0.99, step=0.01, key=ui.persist("maplab_min_dist", 0.1)
         )
-        perplexity = columns[3].slider("t-SNE perplexity", 2, 100, key=persist("maplab_perp", 30))
+        perplexity = columns[3].slider(
+            "t-SNE perplexity", 2, 100, key=ui.persist("maplab_perp", 30)
+        )
         k = columns[4].slider(
-            "Neighbours judged (k)", 2, 50, key=persist("maplab_k", 10),
+            "Neighbours judged (k)", 2, 50, key=ui.persist("maplab_k", 10),
             help="Honesty compares each sentence's k nearest neighbours in the space and on the map.",
         )  # fmt: skip
         if st.form_submit_button("Compute the maps", type="primary", key="maplab_apply"):
@@ -89,7 +79,7 @@ def maps_section(active: ActiveModel, texts: list[str], labels: list[str], vecto
     )
     methods, params, k = map_settings(len(texts), hash(tuple(texts)))
     colour = st.radio("Colour the maps by", ["your labels", "kept share"], horizontal=True,
-                      key=persist("maplab_colour", "your labels"),
+                      key=ui.persist("maplab_colour", "your labels"),
                       help="Kept share: dark points have map neighbours that are not their real "
                       "neighbours.")  # fmt: skip
     views = {}
@@ -102,13 +92,13 @@ def maps_section(active: ActiveModel, texts: list[str], labels: list[str], vecto
         figure = backend.cached_figure(map_charts.map_scatter, view.coords, texts, groups=labels,
                                        kept=kept, height=430, title=METHOD_NAMES[view.method_used],
                                        subtitle=details, legend_below=True)  # fmt: skip
-        chart(figure, f"maplab_map_{method}", column)
+        ui.chart(figure, f"maplab_map_{method}", column)
         if view.note:
             column.info(view.note)
         honesty_panel(view, column)
         if method == "pca":
             shares = explained_variance(vectors, EXPLAINED_AXES)
-            chart(map_charts.explained_variance_bars(shares), "maplab_explained", column)
+            ui.chart(map_charts.explained_variance_bars(shares), "maplab_explained", column)
             column.caption(f"PCA's two axes keep **{shares[:2].sum():.1%}** of the vectors' "
                            f"variance, {EXPLAINED_AXES} axes {shares.sum():.1%}: the rest is "
                            "invisible on any flat map.")  # fmt: skip
@@ -139,15 +129,15 @@ def clusters_section(active: ActiveModel, texts: list[str], labels: list[str], v
     columns = st.columns(4)
     method = columns[0].radio("Method", ["kmeans", "hdbscan"], horizontal=True,
                               format_func={"kmeans": "k-means", "hdbscan": "HDBSCAN"}.get,
-                              key=persist("maplab_cluster_method", "kmeans"),
+                              key=ui.persist("maplab_cluster_method", "kmeans"),
                               help="k-means makes exactly k groups; HDBSCAN finds dense groups "
                               "and leaves the rest unclustered.")  # fmt: skip
     k = columns[1].slider("k (k-means)", 2, 30, disabled=method != "kmeans",
-                          key=persist("maplab_n_clusters", distinct if 2 <= distinct <= 30 else 8))  # fmt: skip
+                          key=ui.persist("maplab_n_clusters", distinct if 2 <= distinct <= 30 else 8))  # fmt: skip
     size = columns[2].slider("Min cluster size (HDBSCAN)", 2, 50, disabled=method != "hdbscan",
-                             key=persist("maplab_min_size", 5))  # fmt: skip
+                             key=ui.persist("maplab_min_size", 5))  # fmt: skip
     seed = columns[3].number_input("Seed (k-means)", 0, 10_000, disabled=method != "kmeans",
-                                   key=persist("maplab_seed", 42))  # fmt: skip
+                                   key=ui.persist("maplab_seed", 42))  # fmt: skip
     found = backend.clustering(active, tuple(texts), method, k, size, int(seed), vectors)
     if found.note:
         st.info(found.note)
@@ -155,7 +145,7 @@ def clusters_section(active: ActiveModel, texts: list[str], labels: list[str], v
     if distinct:
         metrics["Purity"] = f"{purity(found.ids, labels):.2f}"
         metrics["Inverse purity"] = f"{inverse_purity(found.ids, labels):.2f}"
-    metric_row(metrics, help={
+    ui.metric_row(metrics, help={
         "Purity": "Share of sentences whose label is their cluster's most common label.",
         "Inverse purity": "Share of sentences in their label's most common cluster.",
     })  # fmt: skip
@@ -166,17 +156,17 @@ def clusters_section(active: ActiveModel, texts: list[str], labels: list[str], v
             method_used = base_map(views, "maplab_cluster_map")
         by = pick_colour.radio("Colour by", ["clusters", "your labels"], horizontal=True,
                                disabled=not distinct,
-                               key=persist("maplab_cluster_colour", "clusters"))  # fmt: skip
+                               key=ui.persist("maplab_cluster_colour", "clusters"))  # fmt: skip
         names = [f"{c} · {found.names[c]}" if c != NOISE else found.names[c] for c in found.ids]
         figure = backend.cached_figure(map_charts.map_scatter, views[method_used].coords, texts,
                                        groups=labels if by == "your labels" else names,
                                        group_order=sorted(set(names), key=names_order))  # fmt: skip
-        chart(figure, "maplab_cluster_scatter")
+        ui.chart(figure, "maplab_cluster_scatter")
     sizes = pd.Series(found.ids).value_counts()
-    number_table({"cluster": list(found.words), "name": [found.names[c] for c in found.words],
+    ui.number_table({"cluster": list(found.words), "name": [found.names[c] for c in found.words],
                   "sentences": [int(sizes[c]) for c in found.words]},
                  key="maplab_cluster_table", container=right)  # fmt: skip
-    csv_download("Download the clusters (CSV)", lambda: clusters_table(texts, found, labels if
+    ui.csv_download("Download the clusters (CSV)", lambda: clusters_table(texts, found, labels if
                  distinct else None), "clusters.csv", "maplab_cluster_csv", right)  # fmt: skip
 
 
@@ -187,9 +177,9 @@ def pole(active: ActiveModel, labels: list[str], vectors, kind: str, number: int
         options, key = sorted(set(labels) - {""}), f"maplab_group_{number}"
         if st.session_state.get(f"_{key}") not in options:  # new sentences, other labels
             st.session_state[f"_{key}"] = st.session_state[key] = options[number % len(options)]
-        choice = container.selectbox(title, options, key=persist(key, options[0]))
+        choice = container.selectbox(title, options, key=ui.persist(key, options[0]))
         return vectors[[i for i, label in enumerate(labels) if label == choice]], choice
-    items = parse_pole(container.text_input(title, key=persist(f"maplab_pole_{number}",
+    items = parse_pole(container.text_input(title, key=ui.persist(f"maplab_pole_{number}",
                                                                POLE_DEFAULTS[number]),
                                             max_chars=limits.SENTENCE_CHARS))  # fmt: skip
     return backend.embed_texts(active, items), ", ".join(items)[:40]
@@ -204,7 +194,7 @@ def axes_section(active: ActiveModel, texts: list[str], labels: list[str], vecto
         "direction, so you know what it means."
     )
     kinds = [PRESET, WORDS] + ([GROUPS] if len(set(labels) - {""}) >= 2 else [])
-    kind = st.radio("Poles", kinds, horizontal=True, key=persist("maplab_axes_kind", PRESET))
+    kind = st.radio("Poles", kinds, horizontal=True, key=ui.persist("maplab_axes_kind", PRESET))
     if kind == PRESET:
         preset = SUBJECT_VS_MEANING
         sentences = preset.sentences()
@@ -231,8 +221,8 @@ def axes_section(active: ActiveModel, texts: list[str], labels: list[str], vecto
     strip = backend.cached_figure(
         map_charts.axis_strip, axis_positions(vectors, x_axis), texts, labels, x_axis
     )
-    chart(strip, "maplab_axis_strip")
-    chart(
+    ui.chart(strip, "maplab_axis_strip")
+    ui.chart(
         backend.cached_figure(
             map_charts.axis_map_chart, result.coords, texts, labels, x_axis, y_axis
         ),
@@ -251,7 +241,7 @@ def geometry_section(active: ActiveModel, texts: list[str], vectors) -> None:
     if len(texts) > RAW_MAX:
         st.caption(f"These lessons use the first {len(used):,} of {len(texts):,} sentences (the "
                    f"first lesson, which encodes them again, the first {RAW_MAX:,}).")  # fmt: skip
-    k = st.select_slider("Neighbours compared (k)", [1, 5, 10, 20], key=persist("maplab_gk", 10))
+    k = st.select_slider("Neighbours compared (k)", [1, 5, 10, 20], key=ui.persist("maplab_gk", 10))
     lessons = backend.geometry_lessons(active, tuple(used), int(k), vectors[: len(used)])
     overlap = next(c for c in lessons.truncation.columns if c.startswith("overlap"))
 
@@ -266,35 +256,35 @@ def geometry_section(active: ActiveModel, texts: list[str], vectors) -> None:
     table = lessons.metrics.assign(
         variant=lessons.metrics["metric"] + " · " + lessons.metrics["vectors"]
     )
-    chart(map_charts.overlap_bars(table, "variant", overlap), "maplab_metric_bars")
+    ui.chart(map_charts.overlap_bars(table, "variant", overlap), "maplab_metric_bars")
     raw_texts = used[:RAW_MAX]
     focus = st.selectbox("One sentence's 5 nearest under each metric (raw lengths)", raw_texts,
                          key="maplab_metric_focus")  # fmt: skip
     raw = backend.unnormalized_vectors(active, tuple(raw_texts))
     ranks = metric_neighbours(raw, raw_texts.index(focus), 5)
     ranks.insert(2, "neighbour", [raw_texts[i] for i in ranks.pop("index")])
-    number_table(ranks, {"score": "%.3f"}, key="maplab_metric_table")
+    ui.number_table(ranks, {"score": "%.3f"}, key="maplab_metric_table")
     st.caption("Where the cosine rank differs from the rank, the metric moved that neighbour.")
 
     st.subheader("Fewer dimensions")
-    chart(map_charts.truncation_line(lessons.truncation, overlap), "maplab_truncation")
+    ui.chart(map_charts.truncation_line(lessons.truncation, overlap), "maplab_truncation")
     half = lessons.truncation.set_index("dims")[overlap].get(vectors.shape[1] // 2, np.nan)
     st.caption(f"Half the dimensions keep {half:.0%} of the neighbours: this model was not trained "
                "to pack meaning into its first dimensions (Matryoshka training does that).")  # fmt: skip
 
     st.subheader("Quantisation: fewer bytes per number")
-    chart(map_charts.overlap_bars(lessons.quantisation, "precision", overlap), "maplab_quant")
+    ui.chart(map_charts.overlap_bars(lessons.quantisation, "precision", overlap), "maplab_quant")
     quantised = lessons.quantisation.assign(how=lessons.quantisation["precision"].map(PRECISIONS))
-    number_table(quantised, {overlap: "%.3f", "same nearest": "%.3f"}, key="maplab_quant_table")
+    ui.number_table(quantised, {overlap: "%.3f", "same nearest": "%.3f"}, key="maplab_quant_table")
 
 
 @st.fragment
 def find_section(active: ActiveModel, texts: list[str], labels: list[str], vectors, views) -> None:
     st.header("5 · Find and select")
     left, middle, right = st.columns([2, 2, 1])
-    word = left.text_input("Find text", key=persist("maplab_find_text", ""), placeholder="bank",
+    word = left.text_input("Find text", key=ui.persist("maplab_find_text", ""), placeholder="bank",
                            max_chars=limits.SENTENCE_CHARS)  # fmt: skip
-    query = middle.text_input("Find by meaning", key=persist("maplab_find_meaning", ""),
+    query = middle.text_input("Find by meaning", key=ui.persist("maplab_find_meaning", ""),
                               placeholder="a goal in the last minute",
                               max_chars=limits.QUERY_CHARS)  # fmt: skip
     top = right.slider("Nearest", 1, max(2, min(50, len(texts))), min(10, len(texts)),
@@ -303,7 +293,7 @@ def find_section(active: ActiveModel, texts: list[str], labels: list[str], vecto
     if query.strip():
         indices, cosines = find_near(backend.embed_texts(active, [query])[0], vectors, top)
         found.update(zip(indices.tolist(), cosines.tolist(), strict=True))
-    texts_id, picked = hash(tuple(texts)), selected_rows("maplab_select")
+    texts_id, picked = hash(tuple(texts)), ui.selected_rows("maplab_select")
     if picked and picked != st.session_state.get("_maplab_seen"):  # a new box or lasso
         st.session_state["_maplab_seen"] = picked
         st.session_state[SELECTED] = (texts_id, picked)
@@ -316,7 +306,7 @@ def find_section(active: ActiveModel, texts: list[str], labels: list[str], vecto
                                    groups=labels, highlight=highlight,
                                    title="Drag a box (or pick the lasso above the map) to "
                                    "select sentences", dragmode="select")  # fmt: skip
-    chart(figure, "maplab_select", on_select="rerun", selection_mode=("points", "box", "lasso"))
+    ui.chart(figure, "maplab_select", on_select="rerun", selection_mode=("points", "box", "lasso"))
     if selected and st.button("Clear the selection", key="maplab_clear"):
         # The chart still reports its last box until the next one: mark that box as seen.
         st.session_state[SELECTED], st.session_state["_maplab_seen"] = (None, []), picked
@@ -326,33 +316,33 @@ def find_section(active: ActiveModel, texts: list[str], labels: list[str], vecto
         st.caption("Type to find sentences, or drag on the map: the rest is greyed out.")
         return
     table = found_table(rows, texts, labels, found if query.strip() else None)
-    st.markdown(f"**{plural(len(rows), 'sentence')} {'selected' if selected else 'found'}**")
-    number_table(table, {"cosine to query": "%.3f"}, key="maplab_selection_table")
-    csv_download("Download these sentences (CSV)", lambda: table, "selection.csv", "maplab_csv")
+    st.markdown(f"**{ui.plural(len(rows), 'sentence')} {'selected' if selected else 'found'}**")
+    ui.number_table(table, {"cosine to query": "%.3f"}, key="maplab_selection_table")
+    ui.csv_download("Download these sentences (CSV)", lambda: table, "selection.csv", "maplab_csv")
 
 
-active = page_setup("Map lab", "🗺️")
+active = ui.page_setup("Map lab", "🗺️")
 st.title("🗺️ Map lab")
 st.caption(
     "Every embedding explorer draws a 2D map. This lab also says how much of the space a map "
     "kept, names the clusters, lets you build your own axes and shows the geometry underneath."
 )
-texts, labels = shared_sentences()
-st.page_link("pages/1_Explore.py", label=f"The {plural(len(texts), 'sentence')} of 🔭 Explore "
+texts, labels = ui.shared_sentences()
+st.page_link("pages/1_Explore.py", label=f"The {ui.plural(len(texts), 'sentence')} of 🔭 Explore "
              "(change them there)", icon="✏️")  # fmt: skip
 vectors, views = None, {}
-with section("sentences"):
+with ui.section("sentences"):
     vectors = backend.embed_texts(active, texts)  # (n, dim), unit length
 if vectors is None:  # could not be encoded: the message is above
     st.stop()
-with section("maps"):
+with ui.section("maps"):
     views = maps_section(active, texts, labels, vectors)
-with section("clusters"):
+with ui.section("clusters"):
     clusters_section(active, texts, labels, vectors, views)
-with section("axes"):
+with ui.section("axes"):
     axes_section(active, texts, labels, vectors)
-with section("geometry"):
+with ui.section("geometry"):
     geometry_section(active, texts, vectors)
-with section("find"):
+with ui.section("find"):
     find_section(active, texts, labels, vectors, views)
-page_done()
+ui.page_done()
