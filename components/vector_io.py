@@ -156,9 +156,14 @@ def _with_attrs(metadata: pd.DataFrame, notes: list[str], model: str | None = No
 
 
 def _parse_number_rows(
-    rows: Sequence[Sequence[str]], what: str, line_numbers: Sequence[int], unit: str = "column"
+    rows: Sequence[Sequence[str]],
+    what: str,
+    line_numbers: Sequence[int],
+    unit: str = "column",
+    first_column: int = 1,
 ):
-    """Rows of number strings -> float64 array (n, d), naming the first bad cell on failure."""
+    """Rows of number strings -> float64 array (n, d), naming the first bad cell on failure
+    (`first_column`: the number the user sees for a row's first cell here)."""
     try:
         return np.array([np.array(row, dtype=np.float64) for row in rows]).reshape(len(rows), -1)
     except ValueError:
@@ -171,7 +176,8 @@ def _parse_number_rows(
                 shown = cell if len(cell) <= 40 else cell[:40] + "…"
                 detail = "an empty cell" if not cell.strip() else f"`{shown}`"
                 raise InputError(
-                    f"{what}, line {line}, {unit} {column + 1}: {detail} is not a number."
+                    f"{what}, line {line}, {unit} {column + first_column}: {detail} is not a "
+                    "number."
                 ) from None
     raise InputError(f"{what} could not be read as numbers.")  # pragma: no cover
 
@@ -199,6 +205,11 @@ def _lines(text: str) -> list[tuple[int, str]]:
         for number, line in enumerate(lines, start=1)
         if line.strip(_JS_WHITESPACE)
     ]
+
+
+def _shown_line(line: str, most: int = 60) -> str:
+    """A line as the user typed it, shortened for a message."""
+    return line if len(line) <= most else line[:most] + "…"
 
 
 def _is_number(cell: str) -> bool:
@@ -237,7 +248,15 @@ def parse_projector_vectors(text: str, name: str = "vectors.tsv") -> tuple[np.nd
                 f"`{name}`, line {number}: {len(row)} values where the first line has {width} "
                 "(every vector must have the same number of dimensions)."
             )
-    numbers = _parse_number_rows(rows, f"`{name}`", [number for number, _ in lines])
+    if labelled and len(rows) > 1 and not any(_is_number(c) for c in rows[0]):
+        if all(_is_number(c) for c in rows[1]):
+            raise InputError(
+                f"`{name}`, line 1 looks like a header (`{_shown_line(lines[0][1])}`): the "
+                "Projector's vectors file has none. Remove that line, or upload the file as CSV."
+            )
+    numbers = _parse_number_rows(
+        rows, f"`{name}`", [number for number, _ in lines], first_column=2 if labelled else 1
+    )
     return validate_vectors(numbers, f"`{name}`"), labels
 
 
@@ -654,10 +673,11 @@ def read_npy(
     try:
         array = np.load(io.BytesIO(vectors), allow_pickle=False)
     except ValueError as error:
-        raise InputError(
-            f"`{vectors_name}` could not be read: {str(error).splitlines()[0]} (object arrays "
-            "are refused: save a float array)."
-        ) from error
+        reason = str(error).splitlines()[0]
+        hint = " (object arrays are refused: save a float array)" if "allow_pickle" in reason else ""
+        if "EOF" in reason:
+            raise InputError(f"`{vectors_name}` is truncated or damaged: {reason}") from error
+        raise InputError(f"`{vectors_name}` could not be read: {reason}{hint}.") from error
     except (OSError, EOFError) as error:
         raise InputError(f"`{vectors_name}` is truncated or damaged: {error}") from error
     array = validate_vectors(array, f"`{vectors_name}`")
