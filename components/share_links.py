@@ -272,7 +272,7 @@ def decode_link(state_type: type, params: Mapping[str, str | Sequence[str]]) -> 
             " …" if len(unknown) > 5 else ""
         )
         messages.append(Message(
-            "warning", f"The link has setting{'s' if len(unknown) > 1 else ''} this page does "
+            "warning", f"The link has {'settings' if len(unknown) > 1 else 'a setting'} this page does "
             f"not know: {shown} (ignored).",
         ))  # fmt: skip
     return DecodedLink(state_type(**values), model, omitted, messages)
