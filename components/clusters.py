@@ -79,19 +79,33 @@ def cluster_ids(
     note = ""
     if method == "kmeans":
         clusters = max(1, int(n_clusters))
-        if clusters > n:
-            note = f"{n} sentences make at most {n} clusters: k lowered to {n}."
-            clusters = n
+        distinct = len(np.unique(data.round(6), axis=0))  # identical vectors share one cluster
+        if clusters > distinct:
+            note = (
+                f"{_count(n, 'sentence')} {'makes' if n == 1 else 'make'} at most "
+                f"{_count(n, 'cluster')}: k lowered to {n}."
+                if distinct == n
+                else f"Only {distinct} of the {n} sentences have different vectors, so there are "
+                f"at most {_count(distinct, 'cluster')}: k lowered to {distinct}."
+            )
+            clusters = distinct
         raw = KMeans(n_clusters=clusters, n_init=10, random_state=seed).fit_predict(data)
     elif method == "hdbscan":
         size = max(2, int(min_cluster_size))
         if n < size:
-            note = f"{n} sentences are fewer than the minimum cluster size {size}: all are noise."
+            note = (
+                f"{_count(n, 'sentence')} {'is' if n == 1 else 'are'} fewer than the minimum "
+                f"cluster size {size}: all are noise."
+            )
             return np.full(n, NOISE, dtype=np.int64), note
         raw = HDBSCAN(min_cluster_size=size, copy=True).fit_predict(data)
     else:
         raise ValueError(f"unknown clustering method {method!r}")
     return _by_size(np.asarray(raw, dtype=np.int64)), note
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
 
 
 def _by_size(raw: np.ndarray) -> np.ndarray:

@@ -161,3 +161,17 @@ def test_safe_cell_leaves_numbers_alone():
     assert safe_cell(-1) == -1 and safe_cell("\tx") == "'\tx" and safe_cell("a=b") == "a=b"
     table = pd.DataFrame({"cluster": [-1, 2], "text": ["-x", "y"]})
     assert csv_bytes(table).decode().splitlines() == ["cluster,text", "-1,'-x", "2,y"]
+
+
+def test_identical_vectors_cap_k_at_the_distinct_ones_without_a_library_warning():
+    import warnings
+
+    base = np.random.default_rng(0).normal(size=(3, 16))
+    vectors = np.repeat(base, [4, 3, 1], axis=0)  # 8 sentences, 3 different vectors
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # sklearn's ConvergenceWarning would fail here
+        ids, note = cluster_ids(vectors, "kmeans", n_clusters=8)
+    assert "Only 3 of the 8 sentences have different vectors" in note and "k lowered to 3" in note
+    assert sorted(np.bincount(ids).tolist()) == [1, 3, 4]  # each distinct vector its own cluster
+    _, one = cluster_ids(vectors[:1], "hdbscan")
+    assert one.startswith("1 sentence is fewer")
