@@ -674,7 +674,9 @@ def read_npy(
         array = np.load(io.BytesIO(vectors), allow_pickle=False)
     except ValueError as error:
         reason = str(error).splitlines()[0]
-        hint = " (object arrays are refused: save a float array)" if "allow_pickle" in reason else ""
+        hint = (
+            " (object arrays are refused: save a float array)" if "allow_pickle" in reason else ""
+        )
         if "EOF" in reason:
             raise InputError(f"`{vectors_name}` is truncated or damaged: {reason}") from error
         raise InputError(f"`{vectors_name}` could not be read: {reason}{hint}.") from error
