@@ -18,15 +18,15 @@ REPEAT = 5
 
 
 def corpus_lines() -> list[str]:
-    from components.samples import DEFAULT_PRESET, load_preset
+    from components.data.samples import DEFAULT_PRESET, load_preset
 
     base = load_preset(DEFAULT_PRESET).texts
     return [f"{base[i % len(base)]} (case {i})" for i in range(ROWS)]
 
 
 def run() -> None:
-    from components.batch_embed import Job, run_local
-    from components.encoder import load_model
+    from components.data.batch_embed import Job, run_local
+    from components.models.encoder import load_model
 
     model = load_model()
     texts = corpus_lines()
@@ -46,7 +46,7 @@ def run() -> None:
             bare.append(time.perf_counter() - start)
         start = time.perf_counter()
         subprocess.run(
-            [sys.executable, "-m", "components.batch_embed", str(source), str(folder / "cli.parquet"),
+            [sys.executable, "-m", "components.data.batch_embed", str(source), str(folder / "cli.parquet"),
              "--no-progress"],
             cwd=ROOT, check=True, capture_output=True,
         )  # fmt: skip
@@ -59,7 +59,7 @@ def run() -> None:
         [
             Row(f"batch_embed run_local, {ROWS:,} rows ({ROWS / ours_s:,.0f} rows/s)", ours_s, bare_s,
                 f"bare model.encode ({ROWS / bare_s:,.0f} rows/s)", goal=1.15),
-            Row(f"python -m components.batch_embed, {ROWS:,} rows (incl. imports)", command, bare_s,
+            Row(f"python -m components.data.batch_embed, {ROWS:,} rows (incl. imports)", command, bare_s,
                 "bare model.encode, warm"),
         ],
     )  # fmt: skip

@@ -8,7 +8,7 @@ from bench.common import ROOT, Row, median_time, print_rows
 
 
 def two_thousand_sentences() -> list[str]:
-    from components.samples import DEFAULT_PRESET, load_preset
+    from components.data.samples import DEFAULT_PRESET, load_preset
 
     base = load_preset(DEFAULT_PRESET).texts
     return [f"{base[i % len(base)]} (case {i})" for i in range(2_000)]
@@ -18,7 +18,7 @@ def run() -> None:
     import streamlit as st
     from streamlit.testing.v1 import AppTest
 
-    from components.encoder import embed, load_model
+    from components.models.encoder import embed, load_model
 
     model = load_model()
     texts = two_thousand_sentences()

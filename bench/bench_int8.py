@@ -16,9 +16,9 @@ def run() -> None:
     import torch
 
     from bench.bench_explore import two_thousand_sentences
-    from components.encoder import embed, load_model
-    from components.onnx_encoder import OnnxEncoder, packaged_model_path
-    from components.onnx_int8 import Int8Encoder
+    from components.models.encoder import embed, load_model
+    from components.models.onnx_encoder import OnnxEncoder, packaged_model_path
+    from components.models.onnx_int8 import Int8Encoder
 
     texts = two_thousand_sentences()
     torch.set_num_threads(THREADS)

@@ -15,10 +15,10 @@ def run() -> None:
     import torch
     from sentence_transformers.sentence_transformer.losses import MultipleNegativesRankingLoss
 
-    from components.encoder import load_model
-    from components.finetune import TrainConfig, fine_tune, make_loss, triplet_loader
-    from components.losses import info_nce_loss
-    from components.samples import load_triplet_preset
+    from components.data.samples import load_triplet_preset
+    from components.models.encoder import load_model
+    from components.training.finetune import TrainConfig, fine_tune, make_loss, triplet_loader
+    from components.vectors.losses import info_nce_loss
 
     model = load_model()
     table = load_triplet_preset("24 project triplets (some hard)").iloc[:20]

@@ -34,7 +34,7 @@ def alternate(ours: Callable[[], object], baseline: Callable[[], object], repeat
 def run() -> None:
     from sklearn.manifold import trustworthiness
 
-    from components.projection import honesty
+    from components.vectors.projection import honesty
 
     rows, memory = [], []
     rng = np.random.default_rng(0)

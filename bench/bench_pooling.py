@@ -24,7 +24,7 @@ def interleaved_medians(
 
 
 def five_hundred_sentences() -> list[str]:
-    from components.samples import DEFAULT_PRESET, load_preset
+    from components.data.samples import DEFAULT_PRESET, load_preset
 
     base = load_preset(DEFAULT_PRESET).texts
     return [f"{base[i % len(base)]} (case {i})" for i in range(500)]
@@ -33,14 +33,14 @@ def five_hundred_sentences() -> list[str]:
 def run() -> None:
     from sentence_transformers.sentence_transformer.modules import Pooling
 
-    from components.encoder import load_model, token_embeddings
-    from components.pooling import (
+    from components.data.samples import load_triplets
+    from components.models.encoder import load_model, token_embeddings
+    from components.pooling.pooling import (
         SENTENCE_TRANSFORMERS_MODE,
         AttentionPoolingHead,
         pool,
         train_attention_head,
     )
-    from components.samples import load_triplets
 
     model = load_model()
     texts = five_hundred_sentences()

@@ -28,13 +28,13 @@ def corpus_vectors(n: int) -> tuple[list[str], np.ndarray]:
 
     All 100,000 are encoded on the first call and cached in the temp folder.
     """
-    from components.large_corpus import generate_corpus
+    from components.data.large_corpus import generate_corpus
 
     texts = generate_corpus(CORPUS_SIZE, seed=0).texts
     digest = hashlib.sha256("\n".join(texts).encode()).hexdigest()[:16]
     cached = Path(tempfile.gettempdir()) / f"sentence-lab-bench-{CORPUS_SIZE}-{digest}.npy"
     if not cached.exists():
-        from components.encoder import embed, load_model
+        from components.models.encoder import embed, load_model
 
         model = load_model()
         started = time.perf_counter()
@@ -56,7 +56,7 @@ def umap_defaults(vectors: np.ndarray) -> np.ndarray:
 def run() -> None:
     from sklearn.manifold import trustworthiness
 
-    from components.projection import project, umap_epochs
+    from components.vectors.projection import project, umap_epochs
 
     _, vectors = corpus_vectors(N_COMPARED)
     # Warm-up: both paths compile their numba code on a first fit, on data of the same size.

@@ -26,7 +26,7 @@ def paste_to_map(texts: list[str], encoder: str = "exact") -> float:
     the sidebar's encoder backend `encoder` ("exact": ONNX fp32, the default; "torch")."""
     from streamlit.testing.v1 import AppTest
 
-    from components import backend
+    from components.services import backend
 
     app = AppTest.from_file(str(ROOT / "app.py"), default_timeout=900).run()
     app.switch_page(EXPLORE).run()  # the default preset, before the clock starts
@@ -51,9 +51,9 @@ def paste_to_map(texts: list[str], encoder: str = "exact") -> float:
 
 def session_memory(texts: list[str], vectors: np.ndarray) -> tuple[float, float]:
     """(measured, estimated) MB of preparing and mapping `texts` (their vectors given)."""
-    from components.encoder import count_tokens, load_model
-    from components.projection import project
-    from components.scale import prepare, session_memory_mb
+    from components.explore.scale import prepare, session_memory_mb
+    from components.models.encoder import count_tokens, load_model
+    from components.vectors.projection import project
 
     model = load_model()
     count_tokens(model, texts[:100])
@@ -75,8 +75,8 @@ def session_memory(texts: list[str], vectors: np.ndarray) -> tuple[float, float]
 
 def run() -> None:
     from bench.bench_projection import corpus_vectors
-    from components.encoder import load_model
-    from components.large_corpus import generate_corpus
+    from components.data.large_corpus import generate_corpus
+    from components.models.encoder import load_model
 
     model = load_model()
     paste_to_map(generate_corpus(2_000, seed=99).texts)  # warm-up: imports, numba, the model

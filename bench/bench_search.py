@@ -13,7 +13,9 @@ N_VECTORS = 100_000
 DIM = 384
 N_QUERIES = 200
 ENCODE_SUBSET = 128  # chunks encoded per side: the full 1 MB (~1,000 chunks) takes minutes
-SEARCH_BATCH = 32  # = components.backend.CHUNK_BATCH (not imported: backend needs streamlit)
+SEARCH_BATCH = (
+    32  # = components.services.backend.CHUNK_BATCH (not imported: backend needs streamlit)
+)
 
 
 def clustered_unit_vectors(n: int, dim: int, seed: int = 0) -> np.ndarray:
@@ -28,17 +30,17 @@ def clustered_unit_vectors(n: int, dim: int, seed: int = 0) -> np.ndarray:
 
 
 def one_megabyte_text() -> str:
-    from components.documents import from_sample, sample_names
+    from components.data.documents import from_sample, sample_names
 
     base = "\n\n".join(from_sample(name).document.text for name in sample_names())
     return (base * (1_000_000 // len(base) + 1))[:1_000_000]
 
 
 def run() -> None:
-    from components.chunking import chunk_text
-    from components.encoder import embed, load_model
-    from components.index import DEFAULT_EF_SEARCH, DEFAULT_NEIGHBOURS, HnswIndex
-    from components.search import recall_at_k, top_k
+    from components.data.chunking import chunk_text
+    from components.models.encoder import embed, load_model
+    from components.vectors.index import DEFAULT_EF_SEARCH, DEFAULT_NEIGHBOURS, HnswIndex
+    from components.vectors.search import recall_at_k, top_k
 
     rows: list[Row] = []
     corpus = clustered_unit_vectors(N_VECTORS, DIM)

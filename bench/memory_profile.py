@@ -7,7 +7,7 @@ before. Run `python -m bench.memory_profile` (or `make bench`, which prints the 
 Paths:
 - `torch`: what the app's server loads today (streamlit, torch, sentence-transformers, the model,
   umap, faiss, pypdf, bm25s).
-- `onnx`: the torch-free inference path (onnxruntime + tokenizers, `components.onnx_encoder`).
+- `onnx`: the torch-free inference path (onnxruntime + tokenizers, `components.models.onnx_encoder`).
 """
 
 from __future__ import annotations
@@ -28,11 +28,11 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 sys.path.insert(0, {root!r})
 """
 DEFAULT_TEXTS = (
-    "from components.samples import DEFAULT_PRESET, load_preset\n"
+    "from components.data.samples import DEFAULT_PRESET, load_preset\n"
     "texts = load_preset(DEFAULT_PRESET).texts"
 )
 UMAP_FIT = (
-    "from components.projection import project\n"
+    "from components.vectors.projection import project\n"
     "project(vectors, 'umap', 2)"
 )  # fmt: skip
 
@@ -44,7 +44,7 @@ PATHS: dict[str, list[tuple[str, str]]] = {
         ("import torch", "import torch"),
         ("import transformers", "import transformers; from transformers import AutoModel"),
         ("import sentence_transformers", "from sentence_transformers import SentenceTransformer"),
-        ("load the packaged model", "from components.encoder import load_model; model = load_model()"),
+        ("load the packaged model", "from components.models.encoder import load_model; model = load_model()"),
         ("encode 240 sentences", DEFAULT_TEXTS + "\nvectors = model.encode(texts, normalize_embeddings=True)"),
         ("import umap", "import umap"),
         ("first UMAP fit (240 points)", UMAP_FIT),
@@ -57,7 +57,7 @@ PATHS: dict[str, list[tuple[str, str]]] = {
         ("import streamlit", "import streamlit"),
         ("import pandas, plotly, sklearn", "import pandas, plotly.graph_objects, sklearn.decomposition"),
         ("import onnxruntime, tokenizers", "import onnxruntime, tokenizers"),
-        ("load the packaged model (ONNX)", "from components.onnx_encoder import load_onnx_encoder; model = load_onnx_encoder()"),
+        ("load the packaged model (ONNX)", "from components.models.onnx_encoder import load_onnx_encoder; model = load_onnx_encoder()"),
         ("encode 240 sentences", DEFAULT_TEXTS + "\nvectors = model.embed(texts)"),
         ("import umap", "import umap"),
         ("first UMAP fit (240 points)", UMAP_FIT),

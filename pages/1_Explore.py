@@ -5,24 +5,27 @@ from __future__ import annotations
 import numpy as np
 import streamlit as st
 
-from components import backend, block_charts, charts, limits, scale
-from components import lab_notes as notes
 from components import widgets as ui
-from components.backend import ActiveModel, is_session_model
-from components.encoder import DEFAULT_MODEL
-from components.heatmap_blocks import BlockSummary, block_pair
-from components.imported_vectors import query_check, unit_vectors
-from components.model_comparison import compare_models, comparison_choices
-from components.neighbours import NeighbourSearch
-from components.page_state import ExploreState
-from components.predictions import pair_cosines, pair_names, pick_pairs, score_pair_ranking
-from components.projection import METHOD_NAMES, ProjectionResult, honesty_reading
-from components.reference_demo import ReferenceDemo, demo_sentences
-from components.search import top_k
-from components.sentence_input import colour_labels, truncation_warning
-from components.similarity import vector_figures
-from components.tables import hits_table, similarity_table, vectors_table
-from components.vector_io import EXPORT_FORMATS, ImportedVectors
+from components.charts import block_charts, charts
+from components.content import lab_notes as notes
+from components.core import limits
+from components.core.tables import hits_table, similarity_table, vectors_table
+from components.data.imported_vectors import query_check, unit_vectors
+from components.data.sentence_input import colour_labels, truncation_warning
+from components.data.vector_io import EXPORT_FORMATS, ImportedVectors
+from components.explore import scale
+from components.explore.reference_demo import ReferenceDemo, demo_sentences
+from components.models.encoder import DEFAULT_MODEL
+from components.services import backend
+from components.services.backend import ActiveModel, is_session_model
+from components.state.page_state import ExploreState
+from components.vectors.heatmap_blocks import BlockSummary, block_pair
+from components.vectors.model_comparison import compare_models, comparison_choices
+from components.vectors.neighbours import NeighbourSearch
+from components.vectors.predictions import pair_cosines, pair_names, pick_pairs, score_pair_ranking
+from components.vectors.projection import METHOD_NAMES, ProjectionResult, honesty_reading
+from components.vectors.search import top_k
+from components.vectors.similarity import vector_figures
 
 VALUES_MAX = 20  # print the cosine in each cell up to this many sentences
 MAX_COLOURS = 24  # a label column with more distinct values is not used for colour

@@ -5,15 +5,16 @@ from __future__ import annotations
 import numpy as np
 import streamlit as st
 
-from components import backend, charts, limits, pooling, samples, tokens
-from components import lab_notes as notes
 from components import widgets as ui
-from components.backend import ActiveModel
-from components.encoder import get_tokenizer, is_inspectable
-from components.evaluation import PoolingBenchmark
-from components.page_state import HEAD_LEARNING_RATES, TokensState
-from components.pooling import MODES, HeadRecord, ModeComparison
-from components.pooling_readings import (
+from components.charts import charts
+from components.content import lab_notes as notes
+from components.core import limits
+from components.data import samples
+from components.models.encoder import get_tokenizer, is_inspectable
+from components.pooling import pooling, tokens
+from components.pooling.evaluation import PoolingBenchmark
+from components.pooling.pooling import MODES, HeadRecord, ModeComparison
+from components.pooling.pooling_readings import (
     Scores,
     head_description,
     head_reading,
@@ -25,8 +26,11 @@ from components.pooling_readings import (
     trained_note,
     untrained_head_note,
 )
-from components.projection import METHOD_NAMES, project
-from components.similarity import cosine_similarity_matrix, mean_pairwise_cosine
+from components.services import backend
+from components.services.backend import ActiveModel
+from components.state.page_state import HEAD_LEARNING_RATES, TokensState
+from components.vectors.projection import METHOD_NAMES, project
+from components.vectors.similarity import cosine_similarity_matrix, mean_pairwise_cosine
 
 MAX_CHARS = limits.TOKENS_CHARS  # the tokenizer view reads at most this much text
 CONTEXT_MAX = limits.CONTEXT_SENTENCES  # sentences in the contextual-vector section

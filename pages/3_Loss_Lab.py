@@ -10,12 +10,23 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from components import backend, charts, limits, loss_charts, training_setup
-from components import lab_notes as notes
-from components import triplets as tri
 from components import widgets as ui
-from components.backend import ActiveModel
-from components.losses import (
+from components.charts import charts, loss_charts
+from components.content import lab_notes as notes
+from components.core import limits
+from components.data import triplets as tri
+from components.services import backend
+from components.services.backend import ActiveModel
+from components.state.page_state import TAUS, TRAIN_LEARNING_RATES, LossState
+from components.training import training_setup
+from components.training.training_report import (
+    TrainingResult,
+    held_out_report,
+    movement,
+    run_metrics,
+)
+from components.training.training_setup import REGISTRY, TrainConfig
+from components.vectors.losses import (
     LOSS_IDS,
     LOSS_NAMES,
     BatchLosses,
@@ -25,10 +36,7 @@ from components.losses import (
     landscapes,
     softmax_by_tau,
 )
-from components.page_state import TAUS, TRAIN_LEARNING_RATES, LossState
-from components.predictions import score_class_guess
-from components.training_report import TrainingResult, held_out_report, movement, run_metrics
-from components.training_setup import REGISTRY, TrainConfig
+from components.vectors.predictions import score_class_guess
 
 FINE_TUNED = "fine-tuned copy"  # the sidebar label of this session's trained model
 GRID = np.linspace(-1, 1, 81)  # cosine axis of the landscapes
@@ -212,7 +220,7 @@ def training_controls(triplets: tri.Triplets) -> tuple[str, int, int, float, lis
 def train(active: ActiveModel, triplets: tri.Triplets, train_set: tri.Triplets,
           held_out: list[int], config: TrainConfig) -> None:  # fmt: skip
     """Fine-tune a fresh copy of the base model; on success it becomes this session's model."""
-    from components import finetune  # torch: imported when someone trains
+    from components.training import finetune  # torch: imported when someone trains
 
     base_name = backend.base_model_name(active)
     base = backend.trainable_model(base_name)
@@ -295,7 +303,7 @@ def result_section(result: TrainingResult, model) -> None:
         "loss_movement",
     )
     st.caption(notes.LOSS_MOVEMENT)
-    from components import finetune  # a fine-tuned copy exists: torch is loaded already
+    from components.training import finetune  # a fine-tuned copy exists: torch is loaded already
 
     st.download_button(
         "Download the fine-tuned model (.zip)", functools.partial(finetune.model_zip, model),

@@ -5,14 +5,13 @@ from __future__ import annotations
 import numpy as np
 import streamlit as st
 
-from components import backend, charts, limits, search_charts
-from components import lab_notes as notes
 from components import widgets as ui
-from components.backend import ActiveModel
-from components.book_vectors import attention_weights, book_vectors
-from components.chunking import MIN_MAX_TOKENS, default_max_tokens
-from components.corpus import Corpus, build_corpus, unique_names
-from components.documents import (
+from components.charts import charts, search_charts
+from components.content import lab_notes as notes
+from components.core import limits
+from components.data.chunking import MIN_MAX_TOKENS, default_max_tokens
+from components.data.corpus import Corpus, build_corpus, unique_names
+from components.data.documents import (
     Document,
     from_sample,
     from_text,
@@ -20,12 +19,9 @@ from components.documents import (
     sample_title,
     within_budget,
 )
-from components.encoder import get_tokenizer
-from components.highlight import chunk_legend_html, chunk_map_html
-from components.index import DEFAULT_EF_SEARCH, compare_on_corpus
-from components.page_state import BOOK_POOLINGS, DEFAULT_QUERY, RERANKERS, SearchState
-from components.projection import project_with_query
-from components.rerank import (
+from components.models.encoder import get_tokenizer
+from components.retrieval.highlight import chunk_legend_html, chunk_map_html
+from components.retrieval.rerank import (
     Reranked,
     content_vectors,
     cross_encode,
@@ -33,8 +29,7 @@ from components.rerank import (
     late_interaction,
     mmr,
 )
-from components.search import top_k
-from components.search_report import (
+from components.retrieval.search_report import (
     RERANKER_NOTES,
     Query,
     chunk_rows,
@@ -47,7 +42,14 @@ from components.search_report import (
     result_contexts,
     result_rows,
 )
-from components.similarity import cosine_similarity_matrix
+from components.services import backend
+from components.services.backend import ActiveModel
+from components.state.page_state import BOOK_POOLINGS, DEFAULT_QUERY, RERANKERS, SearchState
+from components.vectors.book_vectors import attention_weights, book_vectors
+from components.vectors.index import DEFAULT_EF_SEARCH, compare_on_corpus
+from components.vectors.projection import project_with_query
+from components.vectors.search import top_k
+from components.vectors.similarity import cosine_similarity_matrix
 
 UPLOAD_HELP = (
     "PDF text is extracted with pypdf; a scanned PDF (images only) has no text to extract. Up "

@@ -7,9 +7,10 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from components import backend, limits, map_charts
 from components import widgets as ui
-from components.axes import (
+from components.charts import map_charts
+from components.core import limits
+from components.explore.axes import (
     SUBJECT_VS_MEANING,
     AxisError,
     axis_map,
@@ -17,11 +18,12 @@ from components.axes import (
     make_axis,
     parse_pole,
 )
-from components.backend import ActiveModel, MapView
-from components.clusters import NOISE, clusters_table, inverse_purity, purity
-from components.find import find_near, find_text, found_table
-from components.geometry import GEOMETRY_MAX, PRECISIONS, RAW_MAX, metric_neighbours
-from components.projection import METHOD_NAMES, explained_variance, honesty_reading
+from components.services import backend
+from components.services.backend import ActiveModel, MapView
+from components.vectors.clusters import NOISE, clusters_table, inverse_purity, purity
+from components.vectors.find import find_near, find_text, found_table
+from components.vectors.geometry import GEOMETRY_MAX, PRECISIONS, RAW_MAX, metric_neighbours
+from components.vectors.projection import METHOD_NAMES, explained_variance, honesty_reading
 
 AUTO_MAX = limits.MAP_AUTO_SENTENCES  # beyond, UMAP and t-SNE wait for the button
 METHODS = ["pca", "umap", "tsne"]

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import streamlit as st
 
-from components.glossary import TERMS, search_terms
-from components.page_state import GlossaryState
+from components.content.glossary import TERMS, search_terms
+from components.state.page_state import GlossaryState
 from components.widgets import LABS, page_done, page_setup, persist
 
 page_setup("Glossary", "📖", GlossaryState)

@@ -13,6 +13,6 @@ sys.path.insert(0, str(ROOT))
 
 @pytest.fixture(scope="session")
 def model():
-    from components.encoder import load_model
+    from components.models.encoder import load_model
 
     return load_model()

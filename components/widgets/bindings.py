@@ -10,9 +10,9 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from components.page_state import PAGE_STATES, ExploreState, LabState, LossState, check_field
-from components.samples import load_preset, load_triplet_preset
-from components.triplets import COLUMNS as TRIPLET_COLUMNS
+from components.data.samples import load_preset, load_triplet_preset
+from components.data.triplets import COLUMNS as TRIPLET_COLUMNS
+from components.state.page_state import PAGE_STATES, ExploreState, LabState, LossState, check_field
 from components.widgets.editors import edited_table, replace_table
 from components.widgets.sentence_sources import TYPE, use_preset
 

@@ -8,11 +8,11 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from components import limits
-from components.samples import DEFAULT_TRIPLET_PRESET, TRIPLET_PRESETS, load_triplet_preset
-from components.texts import Message
-from components.triplets import COLUMNS as TRIPLET_COLUMNS
-from components.triplets import MAX_TABLE_ROWS, append_pasted, read_triplet_csv, table_csv
+from components.core import limits
+from components.core.texts import Message
+from components.data.samples import DEFAULT_TRIPLET_PRESET, TRIPLET_PRESETS, load_triplet_preset
+from components.data.triplets import COLUMNS as TRIPLET_COLUMNS
+from components.data.triplets import MAX_TABLE_ROWS, append_pasted, read_triplet_csv, table_csv
 from components.widgets.inputs import preset_picker
 from components.widgets.layout import show_messages
 from components.widgets.uploads import read_once

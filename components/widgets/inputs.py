@@ -8,9 +8,11 @@ from typing import TYPE_CHECKING, Any
 
 import streamlit as st
 
-from components import backend, limits, model_policy
-from components.encoder import ModelLoadError
-from components.texts import first_lines, within_chars
+from components.core import limits
+from components.core.texts import first_lines, within_chars
+from components.models import model_policy
+from components.models.encoder import ModelLoadError
+from components.services import backend
 from components.widgets.layout import show_messages
 from components.widgets.state import keep_if_in, persist
 
@@ -136,7 +138,7 @@ def loaded_cross_encoder(key: str) -> CrossEncoder | None:
     """A cross-encoder named by the user (a hub id or folder; in public mode one of the allowed
     few), loaded only when the user clicks (it may be downloaded); None until then, or with a
     message when it cannot be loaded. The name loaded is kept under `_{key}_loaded`."""
-    from components.rerank import LOCAL_CROSS_ENCODER as local  # bm25s: only on this page
+    from components.retrieval.rerank import LOCAL_CROSS_ENCODER as local  # bm25s: only on this page
 
     loaded_key = f"_{key}_loaded"
     if model_policy.public_mode():

@@ -9,9 +9,9 @@ from typing import Any
 
 import streamlit as st
 
-from components import charts
-from components.background import BackgroundJob
-from components.training_setup import StepCallback
+from components.charts import charts
+from components.runtime.background import BackgroundJob
+from components.training.training_setup import StepCallback
 from components.widgets.state import T
 
 

@@ -11,13 +11,14 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from components import backend, model_policy
-from components.encoder import ModelLoadError
-from components.presenter import present_figure, presenter_css
-from components.texts import InputError, Level, Message, csv_bytes
-from components.vector_io import ExportFormat
+from components.charts.presenter import present_figure, presenter_css
+from components.core.texts import InputError, Level, Message, csv_bytes
+from components.data.vector_io import ExportFormat
+from components.models import model_policy
+from components.models.encoder import ModelLoadError
+from components.runtime.work_queue import QueueError
+from components.services import backend
 from components.widgets.state import T, presenter_mode
-from components.work_queue import QueueError
 
 LOG = logging.getLogger(__name__)
 

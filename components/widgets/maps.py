@@ -7,7 +7,7 @@ from typing import Any
 
 import streamlit as st
 
-from components.projection import METHOD_NAMES
+from components.vectors.projection import METHOD_NAMES
 from components.widgets.state import persist
 
 

@@ -7,10 +7,11 @@ from __future__ import annotations
 import numpy as np
 import streamlit as st
 
-from components import backend, scale
-from components import lab_notes as notes
-from components.neighbours import NeighbourSearch
-from components.projection import METHOD_NAMES, ProjectionResult
+from components.content import lab_notes as notes
+from components.explore import scale
+from components.services import backend
+from components.vectors.neighbours import NeighbourSearch
+from components.vectors.projection import METHOD_NAMES, ProjectionResult
 from components.widgets.jobs import job_result
 from components.widgets.layout import show_message
 

@@ -5,19 +5,21 @@ from __future__ import annotations
 
 import streamlit as st
 
-from components import backend, limits, scale
-from components import lab_notes as notes
-from components.imported_vectors import describe, text_and_label_columns, texts_and_labels
-from components.samples import DEFAULT_PRESET, PRESETS, load_preset
-from components.sentence_input import read_sentence_file
-from components.texts import (
+from components.content import lab_notes as notes
+from components.core import limits
+from components.core.texts import (
     ParsedInput,
     guess_text_column,
     parse_csv,
     parse_lines,
     texts_from_table,
 )
-from components.vector_io import FORMATS_HELP, ImportedVectors, check_upload_size
+from components.data.imported_vectors import describe, text_and_label_columns, texts_and_labels
+from components.data.samples import DEFAULT_PRESET, PRESETS, load_preset
+from components.data.sentence_input import read_sentence_file
+from components.data.vector_io import FORMATS_HELP, ImportedVectors, check_upload_size
+from components.explore import scale
+from components.services import backend
 from components.widgets.inputs import column_pickers, limited_text, preset_picker
 from components.widgets.layout import show_messages
 from components.widgets.state import persist

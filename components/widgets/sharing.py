@@ -7,12 +7,12 @@ from typing import Any
 
 import streamlit as st
 
-from components import backend
-from components.encoder import DEFAULT_MODEL
-from components.lessons import Lesson, lesson_from_json, lesson_to_json, shipped_lessons
-from components.page_state import PAGE_STATES
-from components.share_links import PRESENT_PARAM, URL_LIMIT, decode_link, encode_link
-from components.texts import Message
+from components.core.texts import Message
+from components.models.encoder import DEFAULT_MODEL
+from components.services import backend
+from components.state.lessons import Lesson, lesson_from_json, lesson_to_json, shipped_lessons
+from components.state.page_state import PAGE_STATES
+from components.state.share_links import PRESENT_PARAM, URL_LIMIT, decode_link, encode_link
 from components.widgets.bindings import apply_state, current_lab, current_state
 from components.widgets.layout import show_messages
 from components.widgets.state import PRESENTER_KEY, persist

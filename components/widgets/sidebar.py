@@ -4,13 +4,15 @@ model and the encoder backend), the model card, then sharing."""
 from __future__ import annotations
 
 import logging
-from pathlib import Path
 
 import streamlit as st
 
-from components import backend, limits, model_policy
-from components.encoder import DEFAULT_MODEL, ModelLoadError
-from components.model_card import model_card
+from components.core import limits
+from components.core.paths import PROJECT_ROOT
+from components.models import model_policy
+from components.models.encoder import DEFAULT_MODEL, ModelLoadError
+from components.models.model_card import model_card
+from components.services import backend
 from components.widgets.layout import presenter_style
 from components.widgets.sharing import lesson_banner, restore_from_link, share_sidebar
 from components.widgets.state import persist
@@ -35,7 +37,7 @@ LABS = [
     ("pages/6_Glossary.py", "📖 Glossary",
      "Every term of the lesson and the labs in one line, with the place to see it at work."),
 ]  # fmt: skip
-ROOT = Path(__file__).resolve().parent.parent.parent  # the project folder
+ROOT = PROJECT_ROOT  # the project folder
 CUSTOM_CHOICE = "Another model…"
 _LOADED_KEY = "loaded_model_names"  # custom names this session has loaded successfully
 _ERROR_KEY = "model_error"
@@ -44,7 +46,7 @@ _ERROR_KEY = "model_error"
 def page_setup(title: str, icon: str, state_type: type | None = None) -> backend.ActiveModel:
     """Configure the page (title, icon, wide layout), draw the sidebar, return the model in use.
 
-    With `state_type` (the page's class in `components.page_state`) the page is shareable: on
+    With `state_type` (the page's class in `components.state.page_state`) the page is shareable: on
     its first run in a session it takes its inputs from the link (`?method=pca&…`), and on
     every run it writes its inputs back to the address bar.
     """

@@ -8,7 +8,7 @@ from typing import Any, TypeVar
 
 import streamlit as st
 
-from components.samples import DEFAULT_PRESET, load_preset
+from components.data.samples import DEFAULT_PRESET, load_preset
 
 T = TypeVar("T")
 SENTENCES_KEY = "lab_sentences"  # session_state: (texts, labels) of Explore, shared with other labs

@@ -8,9 +8,10 @@ from typing import Any
 
 import streamlit as st
 
-from components import backend, model_policy
-from components.documents import LoadedDocument, read_uploads
-from components.texts import InputError, Message
+from components.core.texts import InputError, Message
+from components.data.documents import LoadedDocument, read_uploads
+from components.models import model_policy
+from components.services import backend
 from components.widgets.layout import show_messages
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from components.encoder import embed, untrained_copy
+from components.models.encoder import embed, untrained_copy
 from tests.app.conftest import chart_specs, open_page
 
 SENTENCES = [

@@ -3,12 +3,15 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from components import backend, charts, neighbours, scale
-from components import texts as texts_module
-from components.encoder import embed
-from components.heatmap_blocks import block_pair
-from components.large_corpus import generate_corpus
-from components.samples import load_preset
+from components.charts import charts
+from components.core import texts as texts_module
+from components.data.large_corpus import generate_corpus
+from components.data.samples import load_preset
+from components.explore import scale
+from components.models.encoder import embed
+from components.services import backend
+from components.vectors import neighbours
+from components.vectors.heatmap_blocks import block_pair
 from tests.app.conftest import chart_specs, open_page, texts_of
 
 EXPLORE = "pages/1_Explore.py"

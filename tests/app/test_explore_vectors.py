@@ -11,9 +11,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from components.encoder import DEFAULT_MODEL, embed
-from components.samples import load_preset
-from components.vector_io import write_parquet, write_projector_tsv
+from components.data.samples import load_preset
+from components.data.vector_io import write_parquet, write_projector_tsv
+from components.models.encoder import DEFAULT_MODEL, embed
 from tests.app.conftest import chart_specs, open_page, texts_of
 
 EXPLORE = "pages/1_Explore.py"
@@ -165,7 +165,7 @@ def test_the_model_card_is_in_the_sidebar():
 def test_the_batch_embedders_output_and_a_datasets_parts_import_with_their_model(
     explore, model, tmp_path
 ):
-    from components.batch_embed import Job, run_local
+    from components.data.batch_embed import Job, run_local
 
     texts = load_preset("Eight topics, 240 sentences").texts[:40]
     (tmp_path / "corpus.txt").write_text("\n".join(texts) + "\n")

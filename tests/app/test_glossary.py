@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from components.glossary import TERMS, search_terms
+from components.content.glossary import TERMS, search_terms
 from tests.app.conftest import open_page, texts_of
 
 GLOSSARY = "pages/6_Glossary.py"

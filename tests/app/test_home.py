@@ -27,7 +27,7 @@ def test_a_model_that_cannot_load_shows_a_message_and_keeps_the_default():
 
 
 def test_a_local_model_folder_loads(tmp_path):
-    from components.encoder import packaged_model_path
+    from components.models.encoder import packaged_model_path
 
     app = open_page()
     app.selectbox(key="model_choice").select("Another model…").run()

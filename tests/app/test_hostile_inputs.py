@@ -12,7 +12,7 @@ from __future__ import annotations
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from components import limits
+from components.core import limits
 from components.widgets import CUSTOM_CHOICE
 from tests.app.conftest import open_page, texts_of
 

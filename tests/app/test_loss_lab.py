@@ -7,12 +7,12 @@ import pytest
 import torch
 from streamlit.testing.v1 import AppTest
 
-from components import backend
-from components.encoder import embed, load_model
-from components.finetune import REGISTRY
-from components.losses import cosine_margin_loss, info_nce_loss, triplet_loss
-from components.samples import load_triplet_preset
-from components.triplets import COLUMNS
+from components.data.samples import load_triplet_preset
+from components.data.triplets import COLUMNS
+from components.models.encoder import embed, load_model
+from components.services import backend
+from components.training.finetune import REGISTRY
+from components.vectors.losses import cosine_margin_loss, info_nce_loss, triplet_loss
 from tests.app.conftest import chart_specs, open_page, texts_of
 
 LOSS_LAB = "pages/3_Loss_Lab.py"

@@ -5,11 +5,11 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from components.backend import EMBED_CHUNK
-from components.clusters import cluster_sentences
-from components.encoder import embed, load_fast_model
-from components.projection import honesty, project
-from components.samples import DEFAULT_PRESET, load_preset
+from components.data.samples import DEFAULT_PRESET, load_preset
+from components.models.encoder import embed, load_fast_model
+from components.services.backend import EMBED_CHUNK
+from components.vectors.clusters import cluster_sentences
+from components.vectors.projection import honesty, project
 from components.widgets import SENTENCES_KEY
 from tests.app.conftest import chart_specs, open_page, texts_of
 

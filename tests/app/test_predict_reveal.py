@@ -6,9 +6,9 @@ import numpy as np
 import pytest
 from scipy.stats import spearmanr
 
-from components.encoder import embed
-from components.losses import classify, pairwise_cosine
-from components.predictions import pick_pairs
+from components.models.encoder import embed
+from components.vectors.losses import classify, pairwise_cosine
+from components.vectors.predictions import pick_pairs
 from tests.app.conftest import open_page, texts_of
 
 SENTENCES = [

@@ -3,10 +3,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from components.chunking import chunk_text
-from components.documents import from_sample, sample_names
-from components.encoder import embed
-from components.rerank import LOCAL_CROSS_ENCODER
+from components.data.chunking import chunk_text
+from components.data.documents import from_sample, sample_names
+from components.models.encoder import embed
+from components.retrieval.rerank import LOCAL_CROSS_ENCODER
 from tests.app.conftest import chart_specs, open_page, texts_of
 
 PAGE = "pages/4_Search_Long_Text.py"

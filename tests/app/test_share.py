@@ -5,15 +5,15 @@ from __future__ import annotations
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from components.page_state import (
+from components.pooling.tokens import EXAMPLES
+from components.state.page_state import (
     ExploreState,
     GlossaryState,
     LossState,
     SearchState,
     TokensState,
 )
-from components.share_links import encode_link
-from components.tokens import EXAMPLES
+from components.state.share_links import encode_link
 from tests.app.conftest import TIMEOUT, texts_of
 from tests.conftest import ROOT
 

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from components import backend, limits, model_policy
-from components.encoder import DEFAULT_MODEL
+from components.core import limits
+from components.models import model_policy
+from components.models.encoder import DEFAULT_MODEL
+from components.services import backend
 from components.widgets import CUSTOM_CHOICE
 from components.widgets.sidebar import _model_label
 from tests.app.conftest import chart_specs, open_page, texts_of

@@ -7,13 +7,13 @@ import json
 import numpy as np
 import pytest
 
-from components.encoder import embed, token_embeddings, untrained_copy
-from components.evaluation import spearman
-from components.losses import pairwise_cosine
-from components.pooling import MODES, pool
-from components.samples import load_scored_pairs
-from components.similarity import cosine_similarity_matrix
-from components.tokens import find_word_vectors
+from components.data.samples import load_scored_pairs
+from components.models.encoder import embed, token_embeddings, untrained_copy
+from components.pooling.evaluation import spearman
+from components.pooling.pooling import MODES, pool
+from components.pooling.tokens import find_word_vectors
+from components.vectors.losses import pairwise_cosine
+from components.vectors.similarity import cosine_similarity_matrix
 from tests.app.conftest import _decode, open_page, texts_of
 
 PAGE = "pages/2_Tokens_and_Pooling.py"
@@ -155,7 +155,7 @@ def test_quality_bars_are_measured(lab, model):
 
 
 def test_train_head_then_reset(lab):
-    from components import backend
+    from components.services import backend
 
     shared = backend.trainable_model()  # the process-wide shared torch model
     before = {name: value.clone() for name, value in shared.state_dict().items()}
@@ -218,7 +218,7 @@ def sentencepiece_model_folder(tmp_path_factory) -> str:
     from tokenizers import Tokenizer, decoders, models, pre_tokenizers, processors, trainers
     from transformers import BertConfig, BertModel, PreTrainedTokenizerFast
 
-    from components.samples import load_preset
+    from components.data.samples import load_preset
 
     root = tmp_path_factory.mktemp("sentencepiece_model")
     tokenizer = Tokenizer(models.Unigram())

@@ -145,7 +145,7 @@ def point_position(page, key: str, row: int) -> tuple[float, float] | None:
 
 @pytest.mark.slow  # ~130 s alone on 2 loaded cores: 5,000 sentences encoded and mapped
 def test_a_large_upload_is_encoded_in_the_background_and_mapped_with_webgl(page, app_url, tmp_path):
-    from components.large_corpus import generate_corpus
+    from components.data.large_corpus import generate_corpus
 
     n = 5_000  # past limits.BACKGROUND_SENTENCES (background), HEATMAP_SENTENCES (blocks) and
     # charts.BIG_SCATTER (WebGL); small enough for CI (the 100,000 case is in `make bench`)

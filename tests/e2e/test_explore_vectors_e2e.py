@@ -8,9 +8,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from components.encoder import embed, load_model
-from components.samples import load_preset
-from components.vector_io import read_parquet, read_projector_tsv, write_projector_tsv
+from components.data.samples import load_preset
+from components.data.vector_io import read_parquet, read_projector_tsv, write_projector_tsv
+from components.models.encoder import embed, load_model
 from tests.e2e.conftest import plot_traces, settle, shot
 
 ROWS = 30

@@ -3,7 +3,7 @@ find-and-select map that greys out the rest and lists the selection."""
 
 from __future__ import annotations
 
-from components.samples import DEFAULT_PRESET, load_preset
+from components.data.samples import DEFAULT_PRESET, load_preset
 from tests.e2e.conftest import SCREENSHOTS, settle, shot
 
 # Pixel positions of every point of a chart, with its row id (customdata[0]) and trace name.

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from playwright.sync_api import expect
 
-from components.palettes import category_colours
+from components.core.palettes import category_colours
 from tests.e2e.conftest import settle, shot
 
 SENTENCES = [

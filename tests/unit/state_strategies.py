@@ -6,7 +6,7 @@ import dataclasses
 
 from hypothesis import strategies as st
 
-from components.page_state import (
+from components.state.page_state import (
     PAGE_STATES,
     Choice,
     Flag,

@@ -7,12 +7,12 @@ import sys
 
 import pytest
 
-from components.allocator import _libc
+from components.runtime.allocator import _libc
 from tests.conftest import ROOT
 
 PROGRAM = """
 import sys, threading
-from components.allocator import limit_malloc_arenas, malloc_arena_count, trim_memory
+from components.runtime.allocator import limit_malloc_arenas, malloc_arena_count, trim_memory
 if sys.argv[1] == "limit":
     assert limit_malloc_arenas(2) and limit_malloc_arenas(2)  # idempotent
 barrier = threading.Barrier(8)
@@ -49,7 +49,7 @@ def test_without_the_limit_they_get_more():
 
 MMAP_PROGRAM = """
 import ctypes, sys
-from components.allocator import _libc, fix_mmap_threshold
+from components.runtime.allocator import _libc, fix_mmap_threshold
 libc = _libc()
 libc.malloc.restype = ctypes.c_void_p
 if sys.argv[1] == "fix":

@@ -9,9 +9,14 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from sentence_transformers.sentence_transformer.modules import Pooling
 
-from components.array_pooling import FIXED_MODES, normalize_rows, pool_array, token_shares_array
-from components.encoder import token_embeddings
-from components.pooling import SENTENCE_TRANSFORMERS_MODE, pool, token_shares
+from components.models.encoder import token_embeddings
+from components.pooling.pooling import SENTENCE_TRANSFORMERS_MODE, pool, token_shares
+from components.vectors.array_pooling import (
+    FIXED_MODES,
+    normalize_rows,
+    pool_array,
+    token_shares_array,
+)
 
 SENTENCES = [
     "Quantum entanglement defies classical intuition.",
@@ -110,8 +115,8 @@ def head_arrays(head) -> dict[str, np.ndarray]:
 
 @pytest.mark.parametrize("scale", [1.0, 300.0])  # fresh (near-uniform) and sharp weights
 def test_attention_pooling_equals_the_torch_head(features, scale):
-    from components.array_pooling import attention_pool_array, attention_weights_array
-    from components.pooling import AttentionPoolingHead
+    from components.pooling.pooling import AttentionPoolingHead
+    from components.vectors.array_pooling import attention_pool_array, attention_weights_array
 
     tokens, mask = features
     head = AttentionPoolingHead(384, seed=3)

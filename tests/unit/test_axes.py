@@ -4,7 +4,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from components.axes import (
+from components.explore.axes import (
     AXIS_PRESETS,
     SUBJECT_VS_MEANING,
     AxisError,
@@ -14,7 +14,7 @@ from components.axes import (
     parse_pole,
     pole_centre,
 )
-from components.encoder import embed
+from components.models.encoder import embed
 
 
 def test_parse_pole_reads_words_and_sentences():

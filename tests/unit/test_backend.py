@@ -7,8 +7,8 @@ import io
 import numpy as np
 import pandas as pd
 
-from components import backend
-from components.encoder import DEFAULT_MODEL, embed, model_info
+from components.models.encoder import DEFAULT_MODEL, embed, model_info
+from components.services import backend
 
 
 def test_embed_texts_in_chunks_equals_embed(model):
@@ -66,7 +66,7 @@ def test_umap_warm_up_runs_once_in_the_background():
 def test_cached_figure_is_built_once_per_arguments_and_keyed_by_array_contents():
     from dataclasses import dataclass
 
-    from components import map_charts
+    from components.charts import map_charts
 
     calls: list[int] = []
 

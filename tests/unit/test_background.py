@@ -4,8 +4,8 @@ import threading
 
 import pytest
 
-from components.background import BackgroundJob, replace_or_reuse
-from components.work_queue import JobCancelled
+from components.runtime.background import BackgroundJob, replace_or_reuse
+from components.runtime.work_queue import JobCancelled
 
 
 def counting(steps: int, gate: threading.Event | threading.Semaphore | None = None):

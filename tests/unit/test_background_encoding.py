@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from components import backend
-from components.encoder import DEFAULT_MODEL, embed, model_info
-from components.large_corpus import generate_corpus
+from components.data.large_corpus import generate_corpus
+from components.models.encoder import DEFAULT_MODEL, embed, model_info
+from components.services import backend
 
 
 def test_a_cancelled_preparation_resumes_from_the_slices_already_encoded(model, monkeypatch):
@@ -37,7 +37,7 @@ def test_a_cancelled_preparation_resumes_from_the_slices_already_encoded(model, 
 
 
 def test_a_large_map_has_a_time_cap_in_proportion_to_its_points():
-    from components import limits
+    from components.core import limits
 
     assert backend.map_seconds(1_000) == limits.JOB_SECONDS  # never under other jobs' cap
     assert backend.map_seconds(limits.SENTENCES) == limits.MAP_SECONDS

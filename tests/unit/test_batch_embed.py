@@ -16,7 +16,8 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from components.batch_embed import (
+from components.core.texts import InputError
+from components.data.batch_embed import (
     Job,
     _prepare_parts_dir,
     embed_rows,
@@ -26,9 +27,8 @@ from components.batch_embed import (
     run_dask,
     run_local,
 )
-from components.encoder import DEFAULT_MODEL
-from components.texts import InputError
-from components.vector_io import read_parquet_path
+from components.data.vector_io import read_parquet_path
+from components.models.encoder import DEFAULT_MODEL
 
 ROOT = Path(__file__).resolve().parents[2]
 ROWS = 2_000  # a few thousand short rows: enough parts to kill the run midway
@@ -78,7 +78,7 @@ def command(input_path: Path, output: Path) -> list[str]:
     return [
         sys.executable,
         "-m",
-        "components.batch_embed",
+        "components.data.batch_embed",
         str(input_path),
         str(output),
         "--column",

@@ -4,7 +4,12 @@ import numpy as np
 import pytest
 import torch
 
-from components.book_vectors import attention_pool, attention_weights, book_vectors, mean_pool
+from components.vectors.book_vectors import (
+    attention_pool,
+    attention_weights,
+    book_vectors,
+    mean_pool,
+)
 
 
 def unit_rows(n, dim=16, seed=0):

@@ -12,9 +12,10 @@ import numpy as np
 import plotly.io
 import pytest
 
-from components import block_charts, charts, limits, loss_charts, search_charts
-from components.chunking import chunk_text
-from components.heatmap_blocks import block_pair, block_similarity
+from components.charts import block_charts, charts, loss_charts, search_charts
+from components.core import limits
+from components.data.chunking import chunk_text
+from components.vectors.heatmap_blocks import block_pair, block_similarity
 
 KINDS = {
     "emoji": "🚀🔥👍",

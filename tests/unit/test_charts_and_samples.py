@@ -3,9 +3,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from components import charts
-from components.samples import PRESETS, load_preset, load_table
-from components.tables import vectors_table
+from components.charts import charts
+from components.core.tables import vectors_table
+from components.data.samples import PRESETS, load_preset, load_table
 
 
 def test_hover_text_escapes_html_and_wraps():
@@ -86,7 +86,7 @@ def test_loss_curve_line_epoch_markers_and_log_scale():
 def test_within_bytes_bounds_the_json_of_a_hover(text):
     import json
 
-    from components.charts import escape, within_bytes
+    from components.charts.charts import escape, within_bytes
 
     for budget in (20, 50, 200):
         cut = within_bytes(text, budget)
@@ -98,8 +98,8 @@ def test_within_bytes_bounds_the_json_of_a_hover(text):
 def test_a_100k_point_map_keeps_hover_text_and_stays_under_the_chart_limit():
     import plotly.io
 
-    from components import limits
-    from components.charts import projection_scatter
+    from components.charts.charts import projection_scatter
+    from components.core import limits
 
     n = 100_000
     coords = np.random.default_rng(0).normal(size=(n, 2))

@@ -4,7 +4,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from components.chunking import (
+from components.data.chunking import (
     MIN_MAX_TOKENS,
     chunk_text,
     count_content_tokens,

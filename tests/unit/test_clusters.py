@@ -7,7 +7,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from components.clusters import (
+from components.core.texts import csv_bytes
+from components.core.texts import csv_safe as safe_cell
+from components.data.samples import DEFAULT_PRESET, load_preset
+from components.models.encoder import embed
+from components.vectors.clusters import (
     NOISE,
     class_tfidf,
     cluster_ids,
@@ -17,10 +21,6 @@ from components.clusters import (
     inverse_purity,
     purity,
 )
-from components.encoder import embed
-from components.samples import DEFAULT_PRESET, load_preset
-from components.texts import csv_bytes
-from components.texts import csv_safe as safe_cell
 
 
 @pytest.fixture(scope="module")

@@ -6,12 +6,13 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from components.chunking import Chunk, chunk_text
-from components.corpus import Corpus, build_corpus, unique_names
-from components.documents import Document, from_sample, sample_names
-from components.encoder import get_tokenizer
-from components.rerank import Reranked
-from components.search_report import (
+from components.core.texts import InputError
+from components.data.chunking import Chunk, chunk_text
+from components.data.corpus import Corpus, build_corpus, unique_names
+from components.data.documents import Document, from_sample, sample_names
+from components.models.encoder import get_tokenizer
+from components.retrieval.rerank import Reranked
+from components.retrieval.search_report import (
     lesson_questions,
     lesson_rows,
     preview,
@@ -19,7 +20,6 @@ from components.search_report import (
     rank_change_rows,
     result_rows,
 )
-from components.texts import InputError
 
 FIRST = "# First\n\nAlpha text about bread.\n\n## Salt\n\nSalt tightens the dough."
 SECOND = "# Second\n\nA lighthouse on a rock.\n\n## Lens\n\nThe Fresnel lens bends light."
@@ -120,7 +120,7 @@ def test_lesson_questions_put_your_own_first_once():
 
 
 def test_lesson_rows_judge_book_and_passage(corpus):
-    from components.search_report import LessonQuestion
+    from components.retrieval.search_report import LessonQuestion
 
     questions = [
         LessonQuestion("salt?", "notes (1)", "Salt"),

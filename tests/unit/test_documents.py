@@ -5,7 +5,8 @@ import io
 import pytest
 from pypdf import PdfReader, PdfWriter
 
-from components.documents import (
+from components.core.texts import MAX_UPLOAD_MB, InputError
+from components.data.documents import (
     LESSON_QUERIES,
     MAX_DOCUMENT_CHARS,
     from_sample,
@@ -14,7 +15,6 @@ from components.documents import (
     sample_names,
     section_at,
 )
-from components.texts import MAX_UPLOAD_MB, InputError
 
 
 def text_pdf(lines: list[str]) -> bytes:

@@ -5,7 +5,7 @@ import pytest
 import torch
 from sentence_transformers import util
 
-from components.encoder import (
+from components.models.encoder import (
     DEFAULT_MODEL,
     ModelLoadError,
     count_tokens,

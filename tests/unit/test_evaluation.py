@@ -12,11 +12,11 @@ from sentence_transformers.sentence_transformer.evaluation import (
 )
 from sentence_transformers.util import pairwise_cos_sim
 
-from components.encoder import embed, token_embeddings, untrained_copy
-from components.evaluation import pooling_quality, spearman, triplet_accuracy
-from components.losses import pairwise_cosine
-from components.pooling import pool
-from components.samples import load_scored_pairs, load_triplets
+from components.data.samples import load_scored_pairs, load_triplets
+from components.models.encoder import embed, token_embeddings, untrained_copy
+from components.pooling.evaluation import pooling_quality, spearman, triplet_accuracy
+from components.pooling.pooling import pool
+from components.vectors.losses import pairwise_cosine
 
 
 def test_the_scored_pairs_file():

@@ -7,16 +7,16 @@ import pandas as pd
 import pytest
 from sentence_transformers import util
 
-from components import lab_notes as notes
-from components.encoder import embed
-from components.imported_vectors import describe
-from components.model_comparison import compare_models, comparison_choices
-from components.predictions import pair_cosines, pair_names, score_pair_ranking
-from components.reference_demo import ReferenceDemo, demo_sentences
-from components.samples import PARAPHRASE, REFERENCE_DEMO_CLAIMS
-from components.similarity import vector_figures
-from components.tables import hits_table
-from components.vector_io import ImportedVectors
+from components.content import lab_notes as notes
+from components.core.tables import hits_table
+from components.data.imported_vectors import describe
+from components.data.samples import PARAPHRASE, REFERENCE_DEMO_CLAIMS
+from components.data.vector_io import ImportedVectors
+from components.explore.reference_demo import ReferenceDemo, demo_sentences
+from components.models.encoder import embed
+from components.vectors.model_comparison import compare_models, comparison_choices
+from components.vectors.predictions import pair_cosines, pair_names, score_pair_ranking
+from components.vectors.similarity import vector_figures
 
 
 def test_reference_demo_matches_sentence_transformers(model):

@@ -7,10 +7,10 @@ import io
 import numpy as np
 import pandas as pd
 
-from components.encoder import embed
-from components.similarity import cosine_similarity_matrix
-from components.tables import similarity_table
-from components.texts import csv_bytes
+from components.core.tables import similarity_table
+from components.core.texts import csv_bytes
+from components.models.encoder import embed
+from components.vectors.similarity import cosine_similarity_matrix
 
 SENTENCES = ["A cat sat on the mat.", '=HYPERLINK("http://x")', "Stocks fell sharply."]
 

@@ -3,9 +3,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from components.encoder import embed, load_fast_model, unnormalized_embed
-from components.find import find_near, find_text
-from components.geometry import (
+from components.data.samples import DEFAULT_PRESET, load_preset
+from components.models.encoder import embed, load_fast_model, unnormalized_embed
+from components.vectors.find import find_near, find_text
+from components.vectors.geometry import (
     PRECISIONS,
     TRUNCATION_DIMS,
     binary_codes,
@@ -21,8 +22,7 @@ from components.geometry import (
     truncate,
     truncation_overlap,
 )
-from components.samples import DEFAULT_PRESET, load_preset
-from components.search import top_k
+from components.vectors.search import top_k
 
 SENTENCES = load_preset(DEFAULT_PRESET).texts[::4]  # 60 sentences, every topic
 

@@ -9,8 +9,9 @@ import pytest
 import torch
 from sentence_transformers import SentenceTransformer
 
-from components.encoder import embed
-from components.finetune import (
+from components.data.samples import load_triplet_preset
+from components.models.encoder import embed
+from components.training.finetune import (
     CopyLimitError,
     CopyRegistry,
     CosineMarginLoss,
@@ -21,8 +22,7 @@ from components.finetune import (
     model_zip,
     triplet_loader,
 )
-from components.losses import cosine_margin_loss
-from components.samples import load_triplet_preset
+from components.vectors.losses import cosine_margin_loss
 
 TABLE = load_triplet_preset("24 project triplets (some hard)").iloc[:6]
 ANCHORS, POSITIVES, NEGATIVES = (TABLE[c].tolist() for c in ("anchor", "positive", "negative"))

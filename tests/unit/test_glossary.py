@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from components.glossary import TERMS, search_terms
+from components.content.glossary import TERMS, search_terms
 from tests.conftest import ROOT
 
 REFERENCE_TERMS = [

@@ -4,15 +4,15 @@ import numpy as np
 import plotly.io as pio
 import pytest
 
-from components.block_charts import block_heatmap, pair_heatmap
-from components.heatmap_blocks import (
+from components.charts.block_charts import block_heatmap, pair_heatmap
+from components.vectors.heatmap_blocks import (
     MAX_BLOCKS,
     PAIR_ROWS_MAX,
     block_mean_cosine,
     block_pair,
     block_similarity,
 )
-from components.similarity import cosine_similarity_matrix
+from components.vectors.similarity import cosine_similarity_matrix
 
 
 def unit_rows(n: int, dim: int = 384, seed: int = 0) -> np.ndarray:

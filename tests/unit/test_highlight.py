@@ -2,8 +2,8 @@ from __future__ import annotations
 
 import re
 
-from components.chunking import Chunk
-from components.highlight import OVERLAP_COLOUR, chunk_map_html, context_html
+from components.data.chunking import Chunk
+from components.retrieval.highlight import OVERLAP_COLOUR, chunk_map_html, context_html
 
 TEXT = "alpha beta gamma delta <script>x</script>"
 

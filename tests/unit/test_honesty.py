@@ -8,10 +8,16 @@ from scipy.spatial import procrustes
 from sklearn.decomposition import PCA
 from sklearn.manifold import trustworthiness
 
-from components import projection
-from components.encoder import embed
-from components.projection import align, explained_variance, honesty, honesty_reading, project
-from components.samples import DEFAULT_PRESET, load_preset
+from components.data.samples import DEFAULT_PRESET, load_preset
+from components.models.encoder import embed
+from components.vectors import projection
+from components.vectors.projection import (
+    align,
+    explained_variance,
+    honesty,
+    honesty_reading,
+    project,
+)
 
 
 @pytest.fixture(scope="module")

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from components.encoder import DEFAULT_MODEL
-from components.imported_vectors import query_check, text_and_label_columns, texts_and_labels
+from components.data.imported_vectors import query_check, text_and_label_columns, texts_and_labels
+from components.models.encoder import DEFAULT_MODEL
 
 
 @pytest.mark.parametrize(
@@ -55,8 +55,8 @@ def test_repeated_texts_get_their_row_so_every_point_can_be_picked():
 def test_first_rows_cuts_with_a_message_and_unit_vectors_says_when_it_rescales():
     import numpy as np
 
-    from components.imported_vectors import first_rows, unit_vectors
-    from components.vector_io import read_uploads, write_npy
+    from components.data.imported_vectors import first_rows, unit_vectors
+    from components.data.vector_io import read_uploads, write_npy
 
     vectors = np.arange(1, 21, dtype=np.float32).reshape(10, 2)
     npy, metadata = write_npy(vectors, pd.DataFrame({"text": [str(i) for i in range(10)]}))

@@ -2,8 +2,13 @@ from __future__ import annotations
 
 import pytest
 
-from components.large_corpus import MAX_CORPUS, generate_corpus, seed_sentences, split_sentences
-from components.samples import load_preset
+from components.data.large_corpus import (
+    MAX_CORPUS,
+    generate_corpus,
+    seed_sentences,
+    split_sentences,
+)
+from components.data.samples import load_preset
 
 
 def test_splitting_keeps_initials_and_abbreviations_inside_a_sentence():

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from components.lessons import (
+from components.state.lessons import (
     LESSON_DIR,
     LESSON_SCHEMA,
     MAX_LESSON_BYTES,
@@ -18,7 +18,7 @@ from components.lessons import (
     lesson_to_json,
     shipped_lessons,
 )
-from components.page_state import PAGE_STATES, ExploreState, LabState, LossState
+from components.state.page_state import PAGE_STATES, ExploreState, LabState, LossState
 from tests.unit.state_strategies import JSON, lab_state, text
 
 LESSONS = st.builds(

@@ -5,7 +5,11 @@ from __future__ import annotations
 import tomllib
 from pathlib import Path
 
-from components import finetune, geometry, limits, neighbours, scale, texts, triplets
+from components.core import limits, texts
+from components.data import triplets
+from components.explore import scale
+from components.training import finetune
+from components.vectors import geometry, neighbours
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -12,8 +12,9 @@ from sentence_transformers.sentence_transformer.losses import (
     TripletLoss,
 )
 
-from components.encoder import embed
-from components.losses import (
+from components.data.samples import load_triplet_preset
+from components.models.encoder import embed
+from components.vectors.losses import (
     classify,
     cosine_margin_from_cosines,
     cosine_margin_loss,
@@ -24,7 +25,6 @@ from components.losses import (
     triplet_from_cosines,
     triplet_loss,
 )
-from components.samples import load_triplet_preset
 
 
 @pytest.fixture(scope="module")

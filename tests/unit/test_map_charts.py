@@ -5,8 +5,7 @@ import json
 import numpy as np
 import pandas as pd
 
-from components.axes import make_axis
-from components.map_charts import (
+from components.charts.map_charts import (
     GREY,
     axis_map_chart,
     axis_strip,
@@ -15,6 +14,7 @@ from components.map_charts import (
     overlap_bars,
     truncation_line,
 )
+from components.explore.axes import make_axis
 
 RNG = np.random.default_rng(0)
 

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 import torch
 
-from components.memory_cache import MemoryStore, estimate_bytes
+from components.runtime.memory_cache import MemoryStore, estimate_bytes
 
 KB = 1024
 

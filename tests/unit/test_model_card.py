@@ -9,8 +9,8 @@ import pytest
 from tokenizers import Tokenizer, models
 from transformers import PreTrainedTokenizerFast
 
-from components.encoder import load_fast_model, packaged_model_path
-from components.model_card import model_card, tokenizer_algorithm
+from components.models.encoder import load_fast_model, packaged_model_path
+from components.models.model_card import model_card, tokenizer_algorithm
 
 
 @pytest.fixture(params=["sentence-transformers", "onnx"])

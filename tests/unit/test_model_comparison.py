@@ -8,8 +8,8 @@ from scipy.spatial import procrustes
 from scipy.stats import special_ortho_group
 from sentence_transformers import util
 
-from components.encoder import embed, untrained_copy
-from components.model_comparison import compare_models, neighbour_changes
+from components.models.encoder import embed, untrained_copy
+from components.vectors.model_comparison import compare_models, neighbour_changes
 
 SENTENCES = [
     "How do I sort a list in Python?",

@@ -8,9 +8,9 @@ from types import SimpleNamespace
 
 import pytest
 
-from components import model_policy
-from components.encoder import ModelLoadError, load_by_name, load_model, model_info
-from components.model_policy import (
+from components.models import model_policy
+from components.models.encoder import ModelLoadError, load_by_name, load_model, model_info
+from components.models.model_policy import (
     ALLOWED_MODELS,
     HubFacts,
     ModelRefused,

@@ -12,7 +12,7 @@ PROGRAM = """
 import json
 import numpy, scipy.linalg, sklearn.decomposition
 from threadpoolctl import threadpool_info
-from components.native_threads import one_thread_per_call
+from components.runtime.native_threads import one_thread_per_call
 before = [pool["num_threads"] for pool in threadpool_info()]
 first, again = one_thread_per_call(), one_thread_per_call()
 after = [pool["num_threads"] for pool in threadpool_info()]

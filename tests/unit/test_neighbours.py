@@ -3,8 +3,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from components.neighbours import NeighbourSearch
-from components.search import recall_at_k, top_k
+from components.vectors.neighbours import NeighbourSearch
+from components.vectors.search import recall_at_k, top_k
 
 
 def unit_rows(n: int, dim: int, seed: int = 0) -> np.ndarray:

@@ -6,7 +6,10 @@ import numpy as np
 import pytest
 import torch
 
-from components.encoder import (
+from components.core.texts import first_lines
+from components.data.samples import load_scored_pairs, load_triplets
+from components.data.triplets import Triplets, training_split
+from components.models.encoder import (
     get_tokenizer,
     is_inspectable,
     model_info,
@@ -15,10 +18,28 @@ from components.encoder import (
     tokenize,
     trained_pooling,
 )
-from components.evaluation import PoolingBenchmark, pooling_quality
-from components.finetune import make_loss
-from components.highlight import CHUNK_COLOURS, OVERLAP_COLOUR, chunk_legend_html
-from components.losses import (
+from components.pooling.evaluation import PoolingBenchmark, pooling_quality
+from components.pooling.pooling import (
+    MODES,
+    AttentionPoolingHead,
+    HeadRecord,
+    compare_modes,
+    pool,
+    token_shares,
+    triplet_thirds,
+)
+from components.pooling.tokens import (
+    occurrence_label,
+    token_points,
+    token_view,
+    view_messages,
+    word_count,
+)
+from components.retrieval.highlight import CHUNK_COLOURS, OVERLAP_COLOUR, chunk_legend_html
+from components.retrieval.rerank import content_vectors
+from components.runtime.thread_safety import GuardedTokenizer
+from components.training.finetune import make_loss
+from components.vectors.losses import (
     LOSS_IDS,
     LOSS_NAMES,
     batch_losses,
@@ -28,22 +49,7 @@ from components.losses import (
     pairwise_cosine,
     triplet_loss,
 )
-from components.pooling import (
-    MODES,
-    AttentionPoolingHead,
-    HeadRecord,
-    compare_modes,
-    pool,
-    token_shares,
-    triplet_thirds,
-)
-from components.rerank import content_vectors
-from components.samples import load_scored_pairs, load_triplets
-from components.similarity import cosine_similarity_matrix
-from components.texts import first_lines
-from components.thread_safety import GuardedTokenizer
-from components.tokens import occurrence_label, token_points, token_view, view_messages, word_count
-from components.triplets import Triplets, training_split
+from components.vectors.similarity import cosine_similarity_matrix
 
 SENTENCES = ["A cat sat on the mat.", "Quantumness!", "Stocks fell sharply on Monday morning."]
 
@@ -105,7 +111,7 @@ def test_token_view_messages_and_word_count(model):
 
 
 def test_occurrence_label_names_the_pieces():
-    from components.tokens import WordInContext
+    from components.pooling.tokens import WordInContext
 
     found = WordInContext(1, "Quantumness", ["quantum", "##ness"], np.zeros(3))
     assert (

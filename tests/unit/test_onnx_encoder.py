@@ -15,7 +15,8 @@ from concurrent.futures import ThreadPoolExecutor
 import numpy as np
 import pytest
 
-from components.encoder import (
+from components.data.samples import DEFAULT_PRESET, load_preset
+from components.models.encoder import (
     count_tokens,
     embed,
     token_batch,
@@ -23,7 +24,7 @@ from components.encoder import (
     tokenize,
     untrained_copy,
 )
-from components.onnx_encoder import (
+from components.models.onnx_encoder import (
     CACHE_ENV,
     OnnxUnavailable,
     ensure_onnx,
@@ -32,8 +33,7 @@ from components.onnx_encoder import (
     packaged_model_path,
     read_pipeline,
 )
-from components.onnx_export import INFO_FILE, ONNX_FILE
-from components.samples import DEFAULT_PRESET, load_preset
+from components.models.onnx_export import INFO_FILE, ONNX_FILE
 from tests.conftest import ROOT
 
 EDGE_TEXTS = [
@@ -200,7 +200,7 @@ def test_random_weights_export_equals_untrained_copy(onnx_model, model, tmp_path
     """The random-weights model (same seed) as the Tokens page builds it with torch, exported
     afresh (the subprocess replays torch's draws in numpy, without torch; the graph is the
     shipped one)."""
-    from components.onnx_export import INFO_FILE
+    from components.models.onnx_export import INFO_FILE
 
     monkeypatch.setenv(CACHE_ENV, str(tmp_path))
     reference = untrained_copy(model, 0)
@@ -248,7 +248,7 @@ def test_unsupported_pipelines_are_refused(tmp_path):
 def test_server_side_use_never_imports_torch():
     program = (
         "import sys\n"
-        "from components.onnx_encoder import load_onnx_encoder\n"
+        "from components.models.onnx_encoder import load_onnx_encoder\n"
         "model = load_onnx_encoder()\n"
         "model.embed(['hello', 'world']); model.count_tokens(['a'])\n"
         "model.batched_token_embeddings(['c d'])\n"
@@ -265,7 +265,7 @@ def test_server_side_use_never_imports_torch():
 def test_two_processes_export_once_atomically_and_a_damaged_export_is_redone(tmp_path):
     """Two processes asking at once: one exports, the other waits and reuses it (file lock)."""
     program = (
-        "from components.onnx_encoder import ensure_onnx, packaged_model_path\n"
+        "from components.models.onnx_encoder import ensure_onnx, packaged_model_path\n"
         "messages = []\n"
         "ensure_onnx(packaged_model_path(), 'all-MiniLM-L6-v2', on_status=messages.append)\n"
         "print('exported' if messages else 'reused')\n"
@@ -301,7 +301,7 @@ def test_two_processes_export_once_atomically_and_a_damaged_export_is_redone(tmp
 
 def test_long_texts_run_in_small_batches(onnx_model):
     """The attention scores grow with batch x tokens²: long texts go a few at a time."""
-    from components.onnx_encoder import ATTENTION_BUDGET
+    from components.models.onnx_encoder import ATTENTION_BUDGET
 
     texts = ["word " * 300] * 5 + ["short one"] * 40
     sizes = [(len(rows), hidden.shape[1]) for rows, hidden, _ in onnx_model._batches(texts, 32)]
@@ -311,7 +311,7 @@ def test_long_texts_run_in_small_batches(onnx_model):
 
 
 def test_tokens_need_no_export_and_the_session_opens_in_the_background(tmp_path, monkeypatch):
-    from components.onnx_encoder import OnnxEncoder
+    from components.models.onnx_encoder import OnnxEncoder
 
     monkeypatch.setenv(CACHE_ENV, str(tmp_path))  # an empty cache: nothing exported here
     encoder = OnnxEncoder(packaged_model_path())
@@ -330,7 +330,7 @@ def test_tokens_need_no_export_and_the_session_opens_in_the_background(tmp_path,
 
 def test_when_the_export_fails_torch_runs_the_same_transformer(tmp_path, monkeypatch, model):
     """No writable cache folder (or any export failure): the encoder still works, via torch."""
-    from components.onnx_encoder import OnnxEncoder
+    from components.models.onnx_encoder import OnnxEncoder
 
     blocker = tmp_path / "not-a-folder"
     blocker.write_text("")
@@ -345,8 +345,8 @@ def test_when_the_export_fails_torch_runs_the_same_transformer(tmp_path, monkeyp
 
 def test_a_fresh_cache_assembles_the_export_without_torch(tmp_path, monkeypatch, model):
     """The shipped graph + the safetensors weights: no torch, same numbers as the traced export."""
-    from components.onnx_encoder import OnnxEncoder
-    from components.onnx_export import INFO_FILE, assemble, config_digest, shipped_graph
+    from components.models.onnx_encoder import OnnxEncoder
+    from components.models.onnx_export import INFO_FILE, assemble, config_digest, shipped_graph
 
     pipeline = read_pipeline(packaged_model_path())
     assert shipped_graph(pipeline.transformer_dir).name == (

@@ -5,12 +5,12 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from components.encoder import embed
-from components.large_corpus import generate_corpus
-from components.onnx_encoder import OnnxEncoder, ensure_onnx, packaged_model_path
-from components.onnx_export import INFO_FILE, ONNX_FILE
-from components.onnx_int8 import RECIPE, Int8Encoder, ensure_int8, int8_dir
-from components.samples import DEFAULT_PRESET, load_preset
+from components.data.large_corpus import generate_corpus
+from components.data.samples import DEFAULT_PRESET, load_preset
+from components.models.encoder import embed
+from components.models.onnx_encoder import OnnxEncoder, ensure_onnx, packaged_model_path
+from components.models.onnx_export import INFO_FILE, ONNX_FILE
+from components.models.onnx_int8 import RECIPE, Int8Encoder, ensure_int8, int8_dir
 
 NAME = "sentence-transformers/all-MiniLM-L6-v2"
 

@@ -7,12 +7,17 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from components import limits
-from components.array_pooling import check_shapes
-from components.documents import Document, from_text, read_uploads, within_budget
-from components.find import found_table
-from components.lab_notes import loss_softmax_bars
-from components.losses import (
+from components.content.lab_notes import loss_softmax_bars
+from components.core import limits
+from components.core.texts import InputError
+from components.data.documents import Document, from_text, read_uploads, within_budget
+from components.data.triplets import COLUMNS, MAX_TABLE_ROWS, append_pasted
+from components.pooling.pooling_readings import quality_reading, untrained_head_note
+from components.retrieval.search_report import query_problem
+from components.training.training_setup import MAX_TRAIN_TRIPLETS, TrainConfig, plan_training
+from components.vectors.array_pooling import check_shapes
+from components.vectors.find import found_table
+from components.vectors.losses import (
     LossSettings,
     batch_losses,
     batch_means,
@@ -22,12 +27,7 @@ from components.losses import (
     softmax_by_tau,
     triplet_from_cosines,
 )
-from components.pooling_readings import quality_reading, untrained_head_note
-from components.predictions import score_class_guess
-from components.search_report import query_problem
-from components.texts import InputError
-from components.training_setup import MAX_TRAIN_TRIPLETS, TrainConfig, plan_training
-from components.triplets import COLUMNS, MAX_TABLE_ROWS, append_pasted
+from components.vectors.predictions import score_class_guess
 
 RNG = np.random.default_rng(0)
 

@@ -9,7 +9,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from components.page_state import (
+from components.data.triplets import MAX_TABLE_ROWS
+from components.state.page_state import (
     PAGE_STATES,
     ExploreState,
     LabState,
@@ -22,7 +23,6 @@ from components.page_state import (
     state_from_mapping,
     to_mapping,
 )
-from components.triplets import MAX_TABLE_ROWS
 from tests.conftest import ROOT
 from tests.unit.state_strategies import JSON, page_state
 

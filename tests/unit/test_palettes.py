@@ -8,8 +8,9 @@ import plotly.colors as plotly_colors
 import pytest
 from plotly.colors import qualitative
 
-from components import charts
-from components.palettes import (
+from components.charts import charts
+from components.charts.presenter import ROOT_FONT_PX, present_figure, presenter_css
+from components.core.palettes import (
     BACKGROUND,
     DIVERGING_SCALE,
     OKABE_ITO,
@@ -22,7 +23,6 @@ from components.palettes import (
     simulate_cvd,
     smallest_difference,
 )
-from components.presenter import ROOT_FONT_PX, present_figure, presenter_css
 
 DEFICIENCIES = ("protanopia", "deuteranopia", "tritanopia")
 COLORSPACIOUS_NAMES = {

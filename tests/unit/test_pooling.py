@@ -9,8 +9,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from sentence_transformers.sentence_transformer.modules import Pooling
 
-from components.encoder import embed, token_embeddings
-from components.pooling import (
+from components.models.encoder import embed, token_embeddings
+from components.pooling.pooling import (
     MODES,
     SENTENCE_TRANSFORMERS_MODE,
     AttentionPoolingHead,
@@ -184,7 +184,7 @@ def test_token_shares_per_mode(padded_batch):
 
 
 def test_training_lowers_the_loss_and_touches_only_the_head(model):
-    from components.samples import load_triplets
+    from components.data.samples import load_triplets
 
     triplets = load_triplets()
     parts = [token_embeddings(model, texts) for texts in triplets.columns()]

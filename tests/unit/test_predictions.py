@@ -11,14 +11,14 @@ from hypothesis import strategies as st
 from scipy.stats import spearmanr
 from sklearn.metrics import f1_score, precision_score, recall_score
 
-from components.encoder import embed
-from components.losses import classify, pairwise_cosine
-from components.predictions import (
+from components.models.encoder import embed
+from components.vectors.losses import classify, pairwise_cosine
+from components.vectors.predictions import (
     pick_pairs,
     score_class_guess,
     score_pair_ranking,
 )
-from components.similarity import cosine_similarity_matrix
+from components.vectors.similarity import cosine_similarity_matrix
 
 
 def test_the_same_order_scores_one_and_the_reverse_minus_one():

@@ -6,9 +6,9 @@ import numpy as np
 import pytest
 from sklearn.decomposition import PCA
 
-from components.encoder import embed
-from components.projection import LARGE_N, project, umap_epochs
-from components.samples import DEFAULT_PRESET, load_preset
+from components.data.samples import DEFAULT_PRESET, load_preset
+from components.models.encoder import embed
+from components.vectors.projection import LARGE_N, project, umap_epochs
 
 
 @pytest.fixture(scope="module")
@@ -128,7 +128,7 @@ def test_a_progress_callback_that_raises_stops_the_layout():
 
     from tqdm import tqdm
 
-    from components.thread_safety import ForgivingLock
+    from components.runtime.thread_safety import ForgivingLock
 
     tqdm.set_lock(ForgivingLock())  # a fresh lock: this test checks that the layout frees it
     with pytest.raises(Stop):

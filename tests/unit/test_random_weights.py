@@ -1,4 +1,4 @@
-"""A BERT's random weights drawn in numpy (components/random_weights.py) against torch itself."""
+"""A BERT's random weights drawn in numpy (components/models/random_weights.py) against torch itself."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ import copy
 import numpy as np
 import pytest
 
-from components.onnx_encoder import packaged_model_path, read_pipeline
-from components.random_weights import (
+from components.models.onnx_encoder import packaged_model_path, read_pipeline
+from components.models.random_weights import (
     TorchGenerator,
     bert_random_state,
     is_replayable,

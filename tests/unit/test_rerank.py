@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 import torch
 
-from components.encoder import ModelLoadError, embed
-from components.rerank import (
+from components.models.encoder import ModelLoadError, embed
+from components.retrieval.rerank import (
     LOCAL_CROSS_ENCODER,
     Bm25,
     cross_encode,
@@ -22,7 +22,7 @@ from components.rerank import (
     token_vectors,
     words,
 )
-from components.search import top_k
+from components.vectors.search import top_k
 
 CHUNKS = [
     "The Fresnel lens bends lighthouse light into a narrow horizontal beam.",

@@ -5,11 +5,11 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from components import result_cache
-from components.encoder import DEFAULT_MODEL
-from components.onnx_encoder import CACHE_ENV
-from components.projection import ProjectionResult, project
-from components.samples import DEFAULT_PRESET, load_preset
+from components.data.samples import DEFAULT_PRESET, load_preset
+from components.models.encoder import DEFAULT_MODEL
+from components.models.onnx_encoder import CACHE_ENV
+from components.services import result_cache
+from components.vectors.projection import ProjectionResult, project
 
 
 @pytest.fixture()
@@ -87,7 +87,9 @@ def test_shipped_default_preset_equals_a_fresh_computation(model, cache_dir):
     fingerprint = result_cache.packaged_fingerprint(DEFAULT_MODEL)
     texts = load_preset(DEFAULT_PRESET).texts
     vectors = result_cache.load_vectors(fingerprint, texts)
-    assert vectors is not None, "run `python -m components.result_cache` to ship the entries"
+    assert vectors is not None, (
+        "run `python -m components.services.result_cache` to ship the entries"
+    )
     np.testing.assert_allclose(
         vectors, model.encode(texts, normalize_embeddings=True), atol=1e-5, rtol=0
     )
@@ -99,7 +101,7 @@ def test_shipped_default_preset_equals_a_fresh_computation(model, cache_dir):
 
 
 def test_shipped_fresh_head_is_the_torch_heads_initial_weights():
-    from components.pooling import AttentionPoolingHead
+    from components.pooling.pooling import AttentionPoolingHead
 
     head = AttentionPoolingHead(384)
     shipped = result_cache.load_fresh_head(384, 64, 0)

@@ -10,11 +10,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from components.chunking import chunk_text
-from components.onnx_encoder import packaged_model_path, read_pipeline
-from components.safe_tokenizer import SafeTokenizer
-from components.samples import DEFAULT_PRESET, load_preset
-from components.tokens import token_view
+from components.data.chunking import chunk_text
+from components.data.samples import DEFAULT_PRESET, load_preset
+from components.models.onnx_encoder import packaged_model_path, read_pipeline
+from components.pooling.tokens import token_view
+from components.runtime.safe_tokenizer import SafeTokenizer
 
 TEXTS = [
     "",

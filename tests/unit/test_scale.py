@@ -3,11 +3,12 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from components import neighbours, scale
-from components.encoder import count_tokens, embed
-from components.heatmap_blocks import block_mean_cosine
-from components.large_corpus import generate_corpus
-from components.scale import largest_fitting, prepare, session_memory_mb
+from components.data.large_corpus import generate_corpus
+from components.explore import scale
+from components.explore.scale import largest_fitting, prepare, session_memory_mb
+from components.models.encoder import count_tokens, embed
+from components.vectors import neighbours
+from components.vectors.heatmap_blocks import block_mean_cosine
 
 
 def test_memory_estimate_grows_with_n_and_counts_the_index_past_its_size():

@@ -3,8 +3,8 @@ from __future__ import annotations
 import numpy as np
 from sklearn.decomposition import PCA
 
-from components.projection import project_with_query
-from components.search_charts import attention_bars, query_map
+from components.charts.search_charts import attention_bars, query_map
+from components.vectors.projection import project_with_query
 
 
 def test_query_is_placed_with_the_chunks_rotation():

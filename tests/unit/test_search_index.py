@@ -6,9 +6,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from sentence_transformers import util
 
-from components.encoder import embed
-from components.index import HnswIndex, compare
-from components.search import recall_at_k, top_k
+from components.models.encoder import embed
+from components.vectors.index import HnswIndex, compare
+from components.vectors.search import recall_at_k, top_k
 
 
 def unit_rows(n, dim=32, seed=0):

@@ -2,14 +2,14 @@ from __future__ import annotations
 
 import pytest
 
-from components.sentence_input import (
+from components.core.texts import InputError
+from components.data.sentence_input import (
     NO_LABEL,
     TYPED,
     colour_labels,
     read_sentence_file,
     truncation_warning,
 )
-from components.texts import InputError
 
 
 def test_a_text_file_is_decoded_and_its_messages_kept():

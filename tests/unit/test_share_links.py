@@ -12,9 +12,9 @@ from urllib.parse import parse_qs, urlsplit
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from components.encoder import DEFAULT_MODEL
-from components.page_state import PAGE_STATES, ExploreState, LossState, TokensState
-from components.share_links import (
+from components.models.encoder import DEFAULT_MODEL
+from components.state.page_state import PAGE_STATES, ExploreState, LossState, TokensState
+from components.state.share_links import (
     MAX_INFLATED_BYTES,
     MAX_LINK_CHARS,
     URL_LIMIT,

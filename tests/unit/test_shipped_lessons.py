@@ -5,13 +5,13 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from components import triplets as triplet_tables
-from components.chunking import chunk_text
-from components.encoder import embed
-from components.lessons import LESSON_DIR, lesson_from_json
-from components.losses import info_nce_loss, info_nce_softmax, pairwise_cosine
-from components.samples import load_triplet_preset
-from components.texts import parse_lines
+from components.core.texts import parse_lines
+from components.data import triplets as triplet_tables
+from components.data.chunking import chunk_text
+from components.data.samples import load_triplet_preset
+from components.models.encoder import embed
+from components.state.lessons import LESSON_DIR, lesson_from_json
+from components.vectors.losses import info_nce_loss, info_nce_softmax, pairwise_cosine
 
 
 def load(name: str):

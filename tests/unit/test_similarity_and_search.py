@@ -8,9 +8,13 @@ from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 from sentence_transformers import util
 
-from components.encoder import embed
-from components.search import top_k
-from components.similarity import cluster_order, cosine_similarity_matrix, mean_pairwise_cosine
+from components.models.encoder import embed
+from components.vectors.search import top_k
+from components.vectors.similarity import (
+    cluster_order,
+    cosine_similarity_matrix,
+    mean_pairwise_cosine,
+)
 
 
 def test_cosine_matrix_equals_sentence_transformers(model):

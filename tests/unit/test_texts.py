@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from components.texts import (
+from components.core.texts import (
     MAX_SENTENCES,
     MAX_UPLOAD_MB,
     InputError,

@@ -14,8 +14,8 @@ import threading
 import numpy as np
 import torch
 
-from components.chunking import chunk_text, count_content_tokens, default_max_tokens
-from components.encoder import (
+from components.data.chunking import chunk_text, count_content_tokens, default_max_tokens
+from components.models.encoder import (
     count_tokens,
     embed,
     get_tokenizer,
@@ -23,8 +23,9 @@ from components.encoder import (
     token_embeddings,
     tokenize,
 )
-from components.rerank import content_vectors
-from components.thread_safety import (
+from components.pooling.tokens import find_word_vectors, token_view
+from components.retrieval.rerank import content_vectors
+from components.runtime.thread_safety import (
     GuardedTokenizer,
     guarded,
     model_lock,
@@ -32,7 +33,6 @@ from components.thread_safety import (
     tokenizer_lock,
     torch_threads,
 )
-from components.tokens import find_word_vectors, token_view
 
 THREADS = 12
 ROUNDS = 2
@@ -214,8 +214,8 @@ def test_a_leaked_progress_lock_delays_but_never_stops_an_encode(model):
 
     from tqdm import tqdm
 
-    from components.encoder import embed
-    from components.thread_safety import ForgivingLock
+    from components.models.encoder import embed
+    from components.runtime.thread_safety import ForgivingLock
 
     lock = tqdm.get_lock()
     assert isinstance(lock, ForgivingLock)

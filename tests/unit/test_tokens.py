@@ -8,16 +8,16 @@ import torch
 from tokenizers import Tokenizer, decoders, models, pre_tokenizers, processors, trainers
 from transformers import PreTrainedTokenizerFast
 
-from components.encoder import token_embeddings
-from components.samples import load_preset
-from components.similarity import cosine_similarity_matrix
-from components.tokens import (
+from components.data.samples import load_preset
+from components.models.encoder import token_embeddings
+from components.pooling.tokens import (
     EXAMPLES,
     chips_html,
     find_word_vectors,
     token_view,
     tokenizer_style,
 )
+from components.vectors.similarity import cosine_similarity_matrix
 
 
 @pytest.fixture(scope="module")
@@ -136,8 +136,8 @@ def test_word_in_context_vectors(model):
 
 
 def test_words_to_follow_are_distinct_and_capped():
-    from components import limits
-    from components.tokens import words_to_follow
+    from components.core import limits
+    from components.pooling.tokens import words_to_follow
 
     words, messages = words_to_follow("bank, " * 500)
     assert words == ["bank"] and messages == []

@@ -5,10 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from components.finetune import TrainConfig, TrainHistory
-from components.losses import pairwise_cosine
-from components.training_report import TrainingResult, held_out_report, movement
-from components.triplets import Triplets
+from components.data.triplets import Triplets
+from components.training.finetune import TrainConfig, TrainHistory
+from components.training.training_report import TrainingResult, held_out_report, movement
+from components.vectors.losses import pairwise_cosine
 
 TRIPLETS = Triplets(["a1", "a2", "a3", "a4"], ["p1", "p2", "p3", "p4"], ["n1", "n2", "n3", "a1"])
 

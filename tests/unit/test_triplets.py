@@ -5,9 +5,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from components.samples import TRIPLET_PRESETS, load_triplet_preset
-from components.texts import InputError
-from components.triplets import (
+from components.core.texts import InputError
+from components.data.samples import TRIPLET_PRESETS, load_triplet_preset
+from components.data.triplets import (
     COLUMNS,
     MAX_TABLE_ROWS,
     MAX_TRIPLETS,
@@ -155,7 +155,7 @@ def test_pasted_rows_and_uploads_never_raise_anything_but_input_error(text):
 
 
 def test_long_cells_are_cut_with_a_message():
-    from components import limits
+    from components.core import limits
 
     long = "word " * 1_000
     table, messages = read_triplet_csv(f"anchor,positive,negative\n{long},b,c\n".encode(), "t.csv")

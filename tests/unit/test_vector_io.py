@@ -11,9 +11,9 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
-from components import vector_io
-from components.texts import InputError
-from components.vector_io import (
+from components.core.texts import InputError
+from components.data import vector_io
+from components.data.vector_io import (
     MAX_VECTOR_FILE_MB,
     projector_safe,
     read_npy,

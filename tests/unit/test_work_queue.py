@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from components.work_queue import (
+from components.runtime.work_queue import (
     JobCancelled,
     JobTimedOut,
     QueueFull,
