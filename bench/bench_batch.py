@@ -46,10 +46,18 @@ def run() -> None:
             bare.append(time.perf_counter() - start)
         start = time.perf_counter()
         subprocess.run(
-            [sys.executable, "-m", "components.data.batch_embed", str(source), str(folder / "cli.parquet"),
-             "--no-progress"],
-            cwd=ROOT, check=True, capture_output=True,
-        )  # fmt: skip
+            [
+                sys.executable,
+                "-m",
+                "components.data.batch_embed",
+                str(source),
+                str(folder / "cli.parquet"),
+                "--no-progress",
+            ],
+            cwd=ROOT,
+            check=True,
+            capture_output=True,
+        )
         command = time.perf_counter() - start
     finally:
         shutil.rmtree(folder, ignore_errors=True)
@@ -57,9 +65,18 @@ def run() -> None:
     print_rows(
         "Batch embedder",
         [
-            Row(f"batch_embed run_local, {ROWS:,} rows ({ROWS / ours_s:,.0f} rows/s)", ours_s, bare_s,
-                f"bare model.encode ({ROWS / bare_s:,.0f} rows/s)", goal=1.15),
-            Row(f"python -m components.data.batch_embed, {ROWS:,} rows (incl. imports)", command, bare_s,
-                "bare model.encode, warm"),
+            Row(
+                f"batch_embed run_local, {ROWS:,} rows ({ROWS / ours_s:,.0f} rows/s)",
+                ours_s,
+                bare_s,
+                f"bare model.encode ({ROWS / bare_s:,.0f} rows/s)",
+                goal=1.15,
+            ),
+            Row(
+                f"python -m components.data.batch_embed, {ROWS:,} rows (incl. imports)",
+                command,
+                bare_s,
+                "bare model.encode, warm",
+            ),
         ],
-    )  # fmt: skip
+    )

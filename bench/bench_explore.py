@@ -41,7 +41,12 @@ def run() -> None:
         "Explore",
         [
             Row("embed() on 2,000 sentences", ours, bare, "bare model.encode", goal=1.1),
-            Row("Explore rerun, caches warm (240 sentences)", warm, cold, "cold: home + Explore, empty caches",
-                goal=0.2),
+            Row(
+                "Explore rerun, caches warm (240 sentences)",
+                warm,
+                cold,
+                "cold: home + Explore, empty caches",
+                goal=0.2,
+            ),
         ],
-    )  # fmt: skip
+    )

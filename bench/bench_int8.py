@@ -47,11 +47,22 @@ def run() -> None:
     print_rows(
         f"Encoder backends (2,000 sentences, batch 32, {THREADS} thread each)",
         [
-            Row(f"ONNX int8: mean cosine to torch {cosines.mean():.4f} (min {cosines.min():.4f})",
-                min(runs["int8"]), torch_s, "torch sentence-transformers encode", goal=0.5),
-            Row(f"ONNX fp32: max |difference| to torch {fp32_error:.1e}", min(runs["fp32"]),
-                torch_s, "torch sentence-transformers encode"),
+            Row(
+                f"ONNX int8: mean cosine to torch {cosines.mean():.4f} (min {cosines.min():.4f})",
+                min(runs["int8"]),
+                torch_s,
+                "torch sentence-transformers encode",
+                goal=0.5,
+            ),
+            Row(
+                f"ONNX fp32: max |difference| to torch {fp32_error:.1e}",
+                min(runs["fp32"]),
+                torch_s,
+                "torch sentence-transformers encode",
+            ),
         ],
-    )  # fmt: skip
-    print(f"(int8 goal: >= 2x torch and mean cosine >= 0.99; first export + quantisation, or "
-          f"opening both cached sessions, took {prepare_s:.1f} s)")  # fmt: skip
+    )
+    print(
+        f"(int8 goal: >= 2x torch and mean cosine >= 0.99; first export + quantisation, or "
+        f"opening both cached sessions, took {prepare_s:.1f} s)"
+    )

@@ -46,9 +46,14 @@ def run() -> None:
             lambda v=vectors, c=coords: trustworthiness(v, c, n_neighbors=10),
         )
         rows.append(
-            Row(f"honesty() on {n:,} points, k=10 (+ kept share)", ours, baseline,
-                "sklearn trustworthiness alone", goal=1.5 if n == 5_000 else None)
-        )  # fmt: skip
+            Row(
+                f"honesty() on {n:,} points, k=10 (+ kept share)",
+                ours,
+                baseline,
+                "sklearn trustworthiness alone",
+                goal=1.5 if n == 5_000 else None,
+            )
+        )
         ours_peak = peak_bytes(lambda v=vectors, c=coords: honesty(v, c, 10))
         baseline_peak = peak_bytes(
             lambda v=vectors, c=coords: trustworthiness(v, c, n_neighbors=10)

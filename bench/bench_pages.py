@@ -58,8 +58,13 @@ def run() -> None:
     for label, page in PAGES.items():
         first, rerun, cpu, chart_mb, chart = page_figures(page)
         measures.append(
-            Measure(f"{label}: rerun, nothing changed", rerun, "s", RERUN_GOAL_S,
-                    f"CPU {cpu:.3f} s; first run {first:.1f} s (this process)")
-        )  # fmt: skip
+            Measure(
+                f"{label}: rerun, nothing changed",
+                rerun,
+                "s",
+                RERUN_GOAL_S,
+                f"CPU {cpu:.3f} s; first run {first:.1f} s (this process)",
+            )
+        )
         measures.append(Measure(f"{label}: largest chart", chart_mb, "MB", CHART_GOAL_MB, chart))
     print_measures("Pages with their defaults (AppTest)", measures)

@@ -68,19 +68,33 @@ def run() -> None:
         lambda: train_attention_head(AttentionPoolingHead(384), *parts, steps=100), repeat=3
     )
     encode_triplets = median_time(
-        lambda: [model.encode(side, show_progress_bar=False) for side in
-                 triplets.columns()],
+        lambda: [model.encode(side, show_progress_bar=False) for side in triplets.columns()],
         repeat=3,
-    )  # fmt: skip
+    )
 
     print_rows(
         "Tokens & pooling",
         [
-            Row("token vectors of 500 sentences (encoder.token_embeddings)", ours, reference,
-                'model.encode(output_value="token_embeddings")', goal=1.1),
-            Row("pool() cls+mean+max+mean_sqrt_len on 500 padded sentences", pool_ours,
-                pool_theirs, "sentence-transformers Pooling, same four modes", goal=1.5),
-            Row(f"train attention head, 100 steps on {len(triplets)} triplets", train,
-                encode_triplets, "encoding those triplets once with model.encode", goal=None),
+            Row(
+                "token vectors of 500 sentences (encoder.token_embeddings)",
+                ours,
+                reference,
+                'model.encode(output_value="token_embeddings")',
+                goal=1.1,
+            ),
+            Row(
+                "pool() cls+mean+max+mean_sqrt_len on 500 padded sentences",
+                pool_ours,
+                pool_theirs,
+                "sentence-transformers Pooling, same four modes",
+                goal=1.5,
+            ),
+            Row(
+                f"train attention head, 100 steps on {len(triplets)} triplets",
+                train,
+                encode_triplets,
+                "encoding those triplets once with model.encode",
+                goal=None,
+            ),
         ],
-    )  # fmt: skip
+    )

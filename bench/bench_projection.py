@@ -74,10 +74,15 @@ def run() -> None:
         base_trust.append(trustworthiness(vectors, coords, n_neighbors=10))
     ours_s, base_s = min(ours_runs), min(base_runs)
     rows = [
-        Row(f"project() UMAP on {N_COMPARED:,} sentence vectors: trust {np.mean(ours_trust):.3f} "
-            f"vs {np.mean(base_trust):.3f}", ours_s, base_s, "umap.UMAP() defaults, same vectors",
-            goal=0.2),
-    ]  # fmt: skip
+        Row(
+            f"project() UMAP on {N_COMPARED:,} sentence vectors: trust {np.mean(ours_trust):.3f} "
+            f"vs {np.mean(base_trust):.3f}",
+            ours_s,
+            base_s,
+            "umap.UMAP() defaults, same vectors",
+            goal=0.2,
+        ),
+    ]
 
     reports: dict[int, list[tuple[float, float, str]]] = {}
     for n in LARGE_SIZES:
@@ -94,15 +99,26 @@ def run() -> None:
         project(large, "pca")
         pca_s = time.perf_counter() - started
         reports[n] = [(moment - seen[0][0], share, text) for moment, share, text in seen]
-        rows.append(Row(f"project() UMAP on {n:,} vectors ({umap_epochs(n)} epochs): "
-                        f"trust {trust:.3f} on {TRUST_SAMPLE:,} sampled", elapsed, pca_s,
-                        "project() PCA, same vectors"))  # fmt: skip
+        rows.append(
+            Row(
+                f"project() UMAP on {n:,} vectors ({umap_epochs(n)} epochs): "
+                f"trust {trust:.3f} on {TRUST_SAMPLE:,} sampled",
+                elapsed,
+                pca_s,
+                "project() PCA, same vectors",
+            )
+        )
     print_rows("Projection", rows)
     print("(trust = sklearn trustworthiness, k=10, in the original 384-d space)")
     for n, seen in reports.items():
         stages = {}
         for moment, share, text in seen:
             stages.setdefault(text.split(":")[0], (moment, share))
-        print(f"(progress at {n:,}: " + "; ".join(
-            f"{stage} at {moment:.1f} s ({share:.0%})" for stage, (moment, share) in stages.items()
-        ) + f"; {len(seen)} reports)")  # fmt: skip
+        print(
+            f"(progress at {n:,}: "
+            + "; ".join(
+                f"{stage} at {moment:.1f} s ({share:.0%})"
+                for stage, (moment, share) in stages.items()
+            )
+            + f"; {len(seen)} reports)"
+        )

@@ -90,14 +90,26 @@ def run() -> None:
         runs["torch"].append(paste_to_map(texts, "torch"))
     bare = min(runs["bare"])
     rows = [
-        Row(f"Explore: {N_PASTED:,} pasted sentences -> map (AppTest, server side; default "
-            "encoder: ONNX fp32)", min(runs["exact"]), bare, "bare model.encode, same sentences",
-            goal=1.3),
-        Row(f"Explore: {N_PASTED:,} pasted sentences -> map, PyTorch encoder backend",
-            min(runs["torch"]), bare, "bare model.encode, same sentences", goal=1.3),
-    ]  # fmt: skip
+        Row(
+            f"Explore: {N_PASTED:,} pasted sentences -> map (AppTest, server side; default "
+            "encoder: ONNX fp32)",
+            min(runs["exact"]),
+            bare,
+            "bare model.encode, same sentences",
+            goal=1.3,
+        ),
+        Row(
+            f"Explore: {N_PASTED:,} pasted sentences -> map, PyTorch encoder backend",
+            min(runs["torch"]),
+            bare,
+            "bare model.encode, same sentences",
+            goal=1.3,
+        ),
+    ]
     texts, vectors = corpus_vectors(N_MEMORY)
     measured, estimated = session_memory(texts, vectors)
     print_rows("Explore at scale", rows)
-    print(f"(memory of a {N_MEMORY:,}-sentence session, prepared and mapped: {measured:,.0f} MB "
-          f"measured as RSS growth, {estimated:,.0f} MB estimated by scale.session_memory_mb)")  # fmt: skip
+    print(
+        f"(memory of a {N_MEMORY:,}-sentence session, prepared and mapped: {measured:,.0f} MB "
+        f"measured as RSS growth, {estimated:,.0f} MB estimated by scale.session_memory_mb)"
+    )

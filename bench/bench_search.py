@@ -53,25 +53,48 @@ def run() -> None:
         return best[np.argsort(-scores[best])]
 
     bare = median_time(bare_search, repeat=30)
-    rows.append(Row("top_k(k=10) on 100k x 384, unit vectors (normalized=True)",
-                    median_time(lambda: top_k(query, corpus, 10, normalized=True), repeat=30),
-                    bare, "bare matvec + argpartition", goal=1.3))  # fmt: skip
-    rows.append(Row("top_k(k=10) on 100k x 384, normalising inside (default)",
-                    median_time(lambda: top_k(query, corpus, 10), repeat=10),
-                    bare, "bare matvec + argpartition"))  # fmt: skip
+    rows.append(
+        Row(
+            "top_k(k=10) on 100k x 384, unit vectors (normalized=True)",
+            median_time(lambda: top_k(query, corpus, 10, normalized=True), repeat=30),
+            bare,
+            "bare matvec + argpartition",
+            goal=1.3,
+        )
+    )
+    rows.append(
+        Row(
+            "top_k(k=10) on 100k x 384, normalising inside (default)",
+            median_time(lambda: top_k(query, corpus, 10), repeat=10),
+            bare,
+            "bare matvec + argpartition",
+        )
+    )
 
     started = time.perf_counter()
     index = HnswIndex(corpus)
     build_s = time.perf_counter() - started
     exact = np.stack([top_k(q, corpus, 10, normalized=True)[0] for q in queries])
-    exact_s = median_time(lambda: [top_k(q, corpus, 10, normalized=True) for q in queries[:50]],
-                          repeat=5) / 50  # fmt: skip
+    exact_s = (
+        median_time(lambda: [top_k(q, corpus, 10, normalized=True) for q in queries[:50]], repeat=5)
+        / 50
+    )
     for ef_search in (16, DEFAULT_EF_SEARCH):
         recall = recall_at_k(index.search(queries, 10, ef_search)[0], exact)
-        hnsw = median_time(lambda ef=ef_search: [index.search(q, 10, ef) for q in queries[:50]],
-                           repeat=5) / 50  # fmt: skip
-        rows.append(Row(f"faiss HNSW query, 100k, efSearch {ef_search}: recall@10 {recall:.3f}",
-                        hnsw, exact_s, "exact top_k per query"))  # fmt: skip
+        hnsw = (
+            median_time(
+                lambda ef=ef_search: [index.search(q, 10, ef) for q in queries[:50]], repeat=5
+            )
+            / 50
+        )
+        rows.append(
+            Row(
+                f"faiss HNSW query, 100k, efSearch {ef_search}: recall@10 {recall:.3f}",
+                hnsw,
+                exact_s,
+                "exact top_k per query",
+            )
+        )
 
     model = load_model()
     text = one_megabyte_text()
@@ -81,11 +104,19 @@ def run() -> None:
     chunks = chunk_text(text, tokenizer, window, 32)
     chunk_s = time.perf_counter() - started
     tokenize_s = median_time(
-        lambda: tokenizer(text, add_special_tokens=False, return_offsets_mapping=True,
-                          verbose=False), repeat=3,
-    )  # fmt: skip
-    rows.append(Row(f"chunk_text on 1 MB ({len(chunks):,} chunks of <= {window} tokens)",
-                    chunk_s, tokenize_s, "one bare tokenizer pass with offsets"))  # fmt: skip
+        lambda: tokenizer(
+            text, add_special_tokens=False, return_offsets_mapping=True, verbose=False
+        ),
+        repeat=3,
+    )
+    rows.append(
+        Row(
+            f"chunk_text on 1 MB ({len(chunks):,} chunks of <= {window} tokens)",
+            chunk_s,
+            tokenize_s,
+            "one bare tokenizer pass with offsets",
+        )
+    )
 
     texts = [chunk.text for chunk in chunks[:ENCODE_SUBSET]]
 
@@ -103,13 +134,22 @@ def run() -> None:
         ours_runs.append(median_time(ours, repeat=1, warmup=0))
         bare_runs.append(median_time(baseline, repeat=1, warmup=0))
     ours_s, bare_s = min(ours_runs), min(bare_runs)
-    rows.append(Row(f"encode chunks of the 1 MB text: {ENCODE_SUBSET} of {len(chunks):,} "
-                    f"({ENCODE_SUBSET / ours_s:.0f} vs {ENCODE_SUBSET / bare_s:.0f} chunks/s)",
-                    ours_s, bare_s, "bare model.encode, same chunks", goal=1.1))  # fmt: skip
+    rows.append(
+        Row(
+            f"encode chunks of the 1 MB text: {ENCODE_SUBSET} of {len(chunks):,} "
+            f"({ENCODE_SUBSET / ours_s:.0f} vs {ENCODE_SUBSET / bare_s:.0f} chunks/s)",
+            ours_s,
+            bare_s,
+            "bare model.encode, same chunks",
+            goal=1.1,
+        )
+    )
     print_rows("Long text & search", rows)
     print(
         f"(HNSW: M={DEFAULT_NEIGHBOURS}, built in {build_s:.0f} s on 100k clustered synthetic "
         "unit vectors; the page builds its index on its few hundred chunks in milliseconds)"
     )
-    print(f"(encoding measured on the first {ENCODE_SUBSET} chunks to keep the bench short; "
-          f"the whole 1 MB would take ~{len(chunks) * ours_s / ENCODE_SUBSET:.0f} s per side)")  # fmt: skip
+    print(
+        f"(encoding measured on the first {ENCODE_SUBSET} chunks to keep the bench short; "
+        f"the whole 1 MB would take ~{len(chunks) * ours_s / ENCODE_SUBSET:.0f} s per side)"
+    )

@@ -31,21 +31,27 @@ DEFAULT_TEXTS = (
     "from components.data.samples import DEFAULT_PRESET, load_preset\n"
     "texts = load_preset(DEFAULT_PRESET).texts"
 )
-UMAP_FIT = (
-    "from components.vectors.projection import project\n"
-    "project(vectors, 'umap', 2)"
-)  # fmt: skip
+UMAP_FIT = "from components.vectors.projection import project\nproject(vectors, 'umap', 2)"
 
 PATHS: dict[str, list[tuple[str, str]]] = {
     "torch": [
         ("python + numpy", "import numpy"),
         ("import streamlit", "import streamlit"),
-        ("import pandas, plotly, sklearn", "import pandas, plotly.graph_objects, sklearn.decomposition"),
+        (
+            "import pandas, plotly, sklearn",
+            "import pandas, plotly.graph_objects, sklearn.decomposition",
+        ),
         ("import torch", "import torch"),
         ("import transformers", "import transformers; from transformers import AutoModel"),
         ("import sentence_transformers", "from sentence_transformers import SentenceTransformer"),
-        ("load the packaged model", "from components.models.encoder import load_model; model = load_model()"),
-        ("encode 240 sentences", DEFAULT_TEXTS + "\nvectors = model.encode(texts, normalize_embeddings=True)"),
+        (
+            "load the packaged model",
+            "from components.models.encoder import load_model; model = load_model()",
+        ),
+        (
+            "encode 240 sentences",
+            DEFAULT_TEXTS + "\nvectors = model.encode(texts, normalize_embeddings=True)",
+        ),
         ("import umap", "import umap"),
         ("first UMAP fit (240 points)", UMAP_FIT),
         ("import faiss", "import faiss"),
@@ -55,15 +61,24 @@ PATHS: dict[str, list[tuple[str, str]]] = {
     "onnx": [
         ("python + numpy", "import numpy"),
         ("import streamlit", "import streamlit"),
-        ("import pandas, plotly, sklearn", "import pandas, plotly.graph_objects, sklearn.decomposition"),
+        (
+            "import pandas, plotly, sklearn",
+            "import pandas, plotly.graph_objects, sklearn.decomposition",
+        ),
         ("import onnxruntime, tokenizers", "import onnxruntime, tokenizers"),
-        ("load the packaged model (ONNX)", "from components.models.onnx_encoder import load_onnx_encoder; model = load_onnx_encoder()"),
+        (
+            "load the packaged model (ONNX)",
+            "from components.models.onnx_encoder import load_onnx_encoder; model = load_onnx_encoder()",
+        ),
         ("encode 240 sentences", DEFAULT_TEXTS + "\nvectors = model.embed(texts)"),
         ("import umap", "import umap"),
         ("first UMAP fit (240 points)", UMAP_FIT),
-        ("torch imported? (must be False)", "assert 'torch' not in sys.modules, 'torch was imported'"),
+        (
+            "torch imported? (must be False)",
+            "assert 'torch' not in sys.modules, 'torch was imported'",
+        ),
     ],
-}  # fmt: skip
+}
 
 CHILD = """
 import json, time
@@ -91,9 +106,7 @@ class Step:
 def profile(path: str, env: dict[str, str] | None = None) -> list[Step]:
     """Run one path's steps in a fresh process; RSS after each step."""
     steps = PATHS[path]
-    program = (
-        f"SETUP = {SETUP.format(root=str(ROOT))!r}\nSTEPS = {steps!r}\n{CHILD}"
-    )  # fmt: skip
+    program = f"SETUP = {SETUP.format(root=str(ROOT))!r}\nSTEPS = {steps!r}\n{CHILD}"
     result = subprocess.run(
         [sys.executable, "-c", program],
         capture_output=True,

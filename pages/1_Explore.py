@@ -40,8 +40,10 @@ def sentences_section() -> tuple[list[str], list[str], ImportedVectors | None]:
     """The sentences, their colour labels ("" for none) and the user's own vectors when they
     brought them; stops the page when there are no sentences."""
     st.header("1 · Your sentences")
-    ui.try_notice("type two sentences that share words but not meaning", "duplicates and blank "
-                  "lines are merged, and every line becomes one vector")  # fmt: skip
+    ui.try_notice(
+        "type two sentences that share words but not meaning",
+        "duplicates and blank lines are merged, and every line becomes one vector",
+    )
     parsed, imported = ui.sentence_source()
     ui.show_messages(parsed.messages)
     if not parsed.texts:
@@ -72,7 +74,7 @@ def predict_section(texts: list[str], vectors: np.ndarray) -> None:
         "Predict first: rank a few pairs before the heatmap appears",
         key=ui.persist("explore_predict", False),
         help=notes.EXPLORE_PREDICT_HELP,
-    ):  # fmt: skip
+    ):
         return
     pairs = pick_pairs(vectors, count=5, seed=len(texts))
     names = pair_names(texts, pairs)
@@ -107,41 +109,62 @@ def block_heatmap_section(texts: list[str], vectors: np.ndarray, blocks: BlockSu
     st.caption(notes.explore_blocks(len(texts), blocks.n_blocks))
     ui.chart(block_charts.block_heatmap(blocks, texts), "explore_blocks")
     names = {b: block_charts.block_label(blocks, b, texts, 50) for b in range(blocks.n_blocks)}
-    rows, columns = ui.select_pair(names, ("Rows: block", "Columns: block"),
-                                   ("explore_block_rows", "explore_block_columns"))  # fmt: skip
+    rows, columns = ui.select_pair(
+        names, ("Rows: block", "Columns: block"), ("explore_block_rows", "explore_block_columns")
+    )
     pair = block_pair(vectors, blocks, int(rows), int(columns))
     ui.chart(block_charts.pair_heatmap(pair, texts, range(1, len(texts) + 1)), "explore_block_pair")
-    st.caption(notes.explore_block_pair((pair.rows_a.size, pair.rows_b.size),
-                                        (pair.total_a, pair.total_b), (rows, columns)))  # fmt: skip
+    st.caption(
+        notes.explore_block_pair(
+            (pair.rows_a.size, pair.rows_b.size), (pair.total_a, pair.total_b), (rows, columns)
+        )
+    )
 
 
 def heatmap_section(views: ActiveModel, texts: list[str], prepared: scale.Prepared) -> None:
     st.header("2 · Cosine similarity of every pair")
-    ui.try_notice("switch between input order and clustered", "topics form blocks on the "
-                  "diagonal; paraphrases are the darkest cells off it")  # fmt: skip
+    ui.try_notice(
+        "switch between input order and clustered",
+        "topics form blocks on the diagonal; paraphrases are the darkest cells off it",
+    )
     st.latex(r"\cos(u, v) = \frac{u \cdot v}{\lVert u \rVert \, \lVert v \rVert}")
     if prepared.blocks is not None:
         block_heatmap_section(texts, prepared.vectors, prepared.blocks)
         return
     order = st.radio(
-        "Order", ["Input order", "Clustered"], horizontal=True,
+        "Order",
+        ["Input order", "Clustered"],
+        horizontal=True,
         key=ui.persist("explore_order", "Clustered"),
         help=notes.EXPLORE_ORDER_HELP,
-    )  # fmt: skip
+    )
     n = len(texts)
     heatmap = backend.similarity_heatmap(
-        views, texts, prepared.vectors, rows=n, clustered=order == "Clustered",
+        views,
+        texts,
+        prepared.vectors,
+        rows=n,
+        clustered=order == "Clustered",
         show_values=n <= VALUES_MAX,
-    )  # fmt: skip
+    )
     ui.chart(heatmap.figure, "explore_heatmap")
     st.caption(notes.explore_heatmap_colours(ui.presenter_mode()))
-    ui.csv_download("Download this similarity matrix (CSV)",
-                    lambda: similarity_table([texts[i] for i in heatmap.shown], heatmap.similarity),
-                    "similarity_matrix.csv", "explore_download_similarity")  # fmt: skip
+    ui.csv_download(
+        "Download this similarity matrix (CSV)",
+        lambda: similarity_table([texts[i] for i in heatmap.shown], heatmap.similarity),
+        "similarity_matrix.csv",
+        "explore_download_similarity",
+    )
 
 
-def honesty_section(active: ActiveModel, texts: list[str], vectors: np.ndarray, method: str,
-                    dims: int, settings: tuple) -> None:  # fmt: skip
+def honesty_section(
+    active: ActiveModel,
+    texts: list[str],
+    vectors: np.ndarray,
+    method: str,
+    dims: int,
+    settings: tuple,
+) -> None:
     """How far the map can be trusted: the neighbours it keeps (judged on a sample of many)."""
     trust = backend.map_honesty(active, tuple(texts), method, dims, settings, HONESTY_K, vectors)
     if not trust.trust_k:
@@ -149,11 +172,15 @@ def honesty_section(active: ActiveModel, texts: list[str], vectors: np.ndarray, 
     if len(texts) > backend.HONESTY_SAMPLE:
         st.caption(notes.explore_honesty_sample(backend.HONESTY_SAMPLE, len(texts)))
     ui.metric_row(
-        {"Trustworthiness": f"{trust.trustworthiness:.3f}",
-         f"Neighbours kept (k = {trust.k})": f"{trust.mean_kept:.0%}"},
-        help={"Trustworthiness": "1 = no sentence has a map neighbour that is far from it "
-              "in the space (sklearn.manifold.trustworthiness)."},
-    )  # fmt: skip
+        {
+            "Trustworthiness": f"{trust.trustworthiness:.3f}",
+            f"Neighbours kept (k = {trust.k})": f"{trust.mean_kept:.0%}",
+        },
+        help={
+            "Trustworthiness": "1 = no sentence has a map neighbour that is far from it "
+            "in the space (sklearn.manifold.trustworthiness)."
+        },
+    )
     st.caption(f"{honesty_reading(trust)} Compare the methods in the 🗺️ Map lab.")
 
 
@@ -162,8 +189,10 @@ def map_section(
 ) -> tuple[int, ProjectionResult | None]:
     """The projection of every sentence; returns the sentence picked on it, and the map."""
     st.header("3 · A map of the space")
-    ui.try_notice("compare UMAP, PCA and t-SNE on the same sentences",
-                  "clusters move between methods; the cosine numbers do not")  # fmt: skip
+    ui.try_notice(
+        "compare UMAP, PCA and t-SNE on the same sentences",
+        "clusters move between methods; the cosine numbers do not",
+    )
     st.caption(notes.explore_map_intro(vectors.shape[1]))
     method, dims, params = ui.projection_controls("explore")
     settings = tuple(sorted(params.items()))
@@ -187,22 +216,33 @@ def neighbours_section(
     texts: list[str], labels: list[str], search: NeighbourSearch, focus: int
 ) -> None:
     st.header("4 · Nearest neighbours")
-    ui.try_notice("click a point on the map, then a look-alike sentence",
-                  "a neighbour by cosine can sit far away on the map")  # fmt: skip
+    ui.try_notice(
+        "click a point on the map, then a look-alike sentence",
+        "a neighbour by cosine can sit far away on the map",
+    )
     n = len(texts)
     if n < 2:
         st.info("Add a second sentence to see neighbours.")
         return
     left, right = st.columns([3, 1])
     focus = ui.row_picker(
-        texts, focus, FOCUS_KEYS, SELECT_MAX, left,
+        texts,
+        focus,
+        FOCUS_KEYS,
+        SELECT_MAX,
+        left,
         help="The sentence whose closest neighbours are listed (a click on the map picks it too).",
-    )  # fmt: skip
+    )
     most = min(20, n - 1)
     if most > 1:  # a slider needs two different ends
         ui.keep_in_range("explore_k", 1, most)
-        k = right.slider("How many", 1, most, key=ui.persist("explore_k", min(5, most)),
-                         help="How many of the closest sentences to list, by cosine.")  # fmt: skip
+        k = right.slider(
+            "How many",
+            1,
+            most,
+            key=ui.persist("explore_k", min(5, most)),
+            help="How many of the closest sentences to list, by cosine.",
+        )
     else:
         k = 1
         right.caption("With two sentences, each is the other's only neighbour.")
@@ -216,60 +256,89 @@ def neighbours_section(
 
 
 def search_section(
-    active: ActiveModel, texts: list[str], labels: list[str], vectors: np.ndarray,
+    active: ActiveModel,
+    texts: list[str],
+    labels: list[str],
+    vectors: np.ndarray,
     imported: ImportedVectors | None,
-) -> None:  # fmt: skip
+) -> None:
     """A typed query against the vectors, when the model in use made them."""
     st.subheader("Search with a query")
     if imported is not None:
         check = query_check(
-            imported.model, vectors.shape[1], active.info.name, active.info.dimension,
+            imported.model,
+            vectors.shape[1],
+            active.info.name,
+            active.info.dimension,
             confirmed=st.session_state.get("explore_query_model", False),
-        )  # fmt: skip
+        )
         if check.needs_confirmation:
             st.checkbox(f"{active.info.short_name} made these vectors", key="explore_query_model")
         (st.caption if check.can_encode else st.info)(check.reason)
         if not check.can_encode:
             return
     query = ui.limited_text(
-        st.text_input, "Query", "explore_query", "", limits.QUERY_CHARS,
+        st.text_input,
+        "Query",
+        "explore_query",
+        "",
+        limits.QUERY_CHARS,
         placeholder="Type a question or a phrase: the closest sentences by cosine are listed",
-    )  # fmt: skip
+    )
     if query.strip():
         query_vector = backend.embed_texts(active, [query])[0]  # (dim,)
         indices, scores = top_k(query_vector, vectors, min(10, len(texts)))
-        ui.number_table(hits_table("sentence", texts, labels, indices, scores), {"cosine": "%.4f"},
-                        container=st.container(key="explore_query_results"))  # fmt: skip
+        ui.number_table(
+            hits_table("sentence", texts, labels, indices, scores),
+            {"cosine": "%.4f"},
+            container=st.container(key="explore_query_results"),
+        )
 
 
 def vectors_section(
-    active: ActiveModel, texts: list[str], labels: list[str], vectors: np.ndarray,
-    projection: ProjectionResult | None, imported: ImportedVectors | None,
-) -> None:  # fmt: skip
+    active: ActiveModel,
+    texts: list[str],
+    labels: list[str],
+    vectors: np.ndarray,
+    projection: ProjectionResult | None,
+    imported: ImportedVectors | None,
+) -> None:
     st.header("5 · The vectors themselves")
-    ui.try_notice("download the vectors and open them in a spreadsheet",
-                  "single dimensions carry no meaning on their own")  # fmt: skip
+    ui.try_notice(
+        "download the vectors and open them in a spreadsheet",
+        "single dimensions carry no meaning on their own",
+    )
     st.caption(notes.explore_vectors(vectors.shape[1]))
     ui.number_table(vectors_table(texts[:50], labels[:50], vectors[:50], max_dims=12))
     raw = vectors if imported is None else imported.vectors  # as imported, for the exports
     st.download_button(
         f"Download all {ui.plural(len(texts), 'vector')} (CSV)",
         lambda: backend.embeddings_csv(active, texts, labels, raw),
-        file_name="embeddings.csv", mime="text/csv", key="explore_download", on_click="ignore",
+        file_name="embeddings.csv",
+        mime="text/csv",
+        key="explore_download",
+        on_click="ignore",
         help=notes.EXPLORE_CSV_FORMULAS,
-    )  # fmt: skip
+    )
     st.caption(notes.EXPLORE_EXPORTS)
     model = imported.model if imported else None if is_session_model(active) else active.info.name
     ui.download_buttons(
-        EXPORT_FORMATS, "explore_export", texts=texts, labels=labels, vectors=raw,
-        coordinates=None if projection is None else projection.coords, model=model,
-    )  # fmt: skip
+        EXPORT_FORMATS,
+        "explore_export",
+        texts=texts,
+        labels=labels,
+        vectors=raw,
+        coordinates=None if projection is None else projection.coords,
+        model=model,
+    )
 
 
 def reference_demo_section(active: ActiveModel) -> None:
     st.header("6 · The lesson's demo, with real numbers")
-    ui.try_notice("read the lesson's claim, then the real number", "two physics sentences score "
-                  "lower than a paraphrase: same subject is not same meaning")  # fmt: skip
+    ui.try_notice(
+        "read the lesson's claim, then the real number",
+        "two physics sentences score lower than a paraphrase: same subject is not same meaning",
+    )
     sentences = demo_sentences()
     demo = ReferenceDemo.measure(sentences, backend.embed_texts(active, sentences))
     st.markdown(notes.EXPLORE_REFERENCE_CLAIM)
@@ -282,17 +351,20 @@ def compare_section(active: ActiveModel, texts: list[str]) -> None:
     st.header("7 · Two models side by side")
     st.caption(notes.EXPLORE_COMPARE_TRY)
     if not st.toggle(
-        "Compare with another model", key=ui.persist("explore_compare", False),
+        "Compare with another model",
+        key=ui.persist("explore_compare", False),
         help=notes.explore_compare(COMPARE_MAX),
-    ):  # fmt: skip
+    ):
         return
     loaded = [*st.session_state.get("loaded_model_names", []), *backend.session_model_names()]
     options = comparison_choices(active.info.name, loaded, DEFAULT_MODEL, RANDOM_WEIGHTS)
     ui.keep_if_in("explore_compare_with", options)
     choice = st.selectbox(
-        "Compare the model in use with", options, key="explore_compare_with",
+        "Compare the model in use with",
+        options,
+        key="explore_compare_with",
         help="Models loaded in the sidebar and this session's fine-tuned copies are listed too.",
-    )  # fmt: skip
+    )
     shown = texts[:COMPARE_MAX]
     if len(shown) < 3:
         st.info("Add at least three sentences to compare two models.")
@@ -305,8 +377,9 @@ def compare_section(active: ActiveModel, texts: list[str]) -> None:
     names = (f"A: {active.info.short_name}", f"B: {other.info.short_name} ({other.info.source})")
     ui.chart(charts.similarity_heatmaps(result.heatmaps(names), shown), "explore_compare_heatmaps")
     ui.metric_row(result.summary())
-    ui.chart(charts.aligned_maps(result.coords_a, result.coords_b, shown, names),
-             "explore_compare_map")  # fmt: skip
+    ui.chart(
+        charts.aligned_maps(result.coords_a, result.coords_b, shown, names), "explore_compare_map"
+    )
     st.caption(notes.EXPLORE_ALIGNED_MAPS)
     ui.number_table(result.changes_table(shown, 8), {"kept": "%.2f"}, key="explore_compare_changes")
 

@@ -41,21 +41,30 @@ COLOURS = dict(zip(MODES, charts.PALETTE, strict=False))
 
 def tokenizer_section(active: ActiveModel) -> None:
     st.header("1 · The tokenizer: text → sub-word pieces")
-    ui.try_notice("a typo, a rare name, an emoji",
-               "unseen words are built from pieces; only emoji become [UNK]")  # fmt: skip
+    ui.try_notice(
+        "a typo, a rare name, an emoji",
+        "unseen words are built from pieces; only emoji become [UNK]",
+    )
     window, first = active.info.max_tokens, next(iter(tokens.EXAMPLES))
     ui.preset_picker(
-        "Try an example", tokens.EXAMPLES, "pooling_example", first,
+        "Try an example",
+        tokens.EXAMPLES,
+        "pooling_example",
+        first,
         lambda name: st.session_state.update(pooling_text=tokens.EXAMPLES[name]),
         help="Each example replaces the text below: words the vocabulary has never seen are "
         "built from pieces it knows.",
-    )  # fmt: skip
+    )
     text = ui.limited_text(
-        st.text_area, "Text to tokenize", "pooling_text", tokens.EXAMPLES[first], MAX_CHARS,
+        st.text_area,
+        "Text to tokenize",
+        "pooling_text",
+        tokens.EXAMPLES[first],
+        MAX_CHARS,
         height=90,
         help=f"Any text, up to {MAX_CHARS:,} characters. The model reads at most {window} "
         "pieces (its window); the rest is cut off.",
-    )  # fmt: skip
+    )
     if not text.strip():
         st.info("Type some text above to see the pieces the model reads.")
         return
@@ -97,9 +106,10 @@ def word_heatmap(active: ActiveModel, context: list[str], words: list[str]) -> N
 def token_map(active: ActiveModel, context: list[str]) -> None:
     st.subheader("All token vectors of these sentences, on a map")
     include_special = st.toggle(
-        "Include [CLS] / [SEP]", key=ui.persist("pooling_map_special", False),
+        "Include [CLS] / [SEP]",
+        key=ui.persist("pooling_map_special", False),
         help="Special tokens sit in their own corner of the space; hiding them spreads the rest.",
-    )  # fmt: skip
+    )
     points = tokens.token_points(backend.token_vectors(active, tuple(context)), include_special)
     if len(points.pieces) < 2:
         st.info("Too few tokens for a map: add words.")
@@ -118,24 +128,33 @@ def token_map(active: ActiveModel, context: list[str]) -> None:
 
 def context_section(active: ActiveModel) -> None:
     st.header("2 · Contextual token vectors: the same word, different meanings")
-    ui.try_notice("add a sentence with a third sense of bank",
-               "same-sense occurrences agree more, but every bank stays close to every bank")  # fmt: skip
+    ui.try_notice(
+        "add a sentence with a third sense of bank",
+        "same-sense occurrences agree more, but every bank stays close to every bank",
+    )
     st.caption(notes.TOKENS_CONTEXT)
     left, right = st.columns([1, 2])
     with left:
         words_text = ui.limited_text(
-            st.text_input, "Words to follow (comma-separated)", "pooling_words", "bank, bat",
+            st.text_input,
+            "Words to follow (comma-separated)",
+            "pooling_words",
+            "bank, bat",
             limits.WORDS_BOX_CHARS,
             help="Whole words, case-insensitive; the first occurrence in each sentence is used. "
             f"Up to {limits.WORDS_TO_FOLLOW} distinct words of {limits.WORD_CHARS} characters.",
-        )  # fmt: skip
+        )
         words, messages = tokens.words_to_follow(words_text)
         ui.show_messages(messages)
     context = ui.sentence_box(
-        "Sentences (one per line)", "pooling_context", samples.CONTEXT_SENTENCES, CONTEXT_MAX,
-        height=170, container=right,
-        help='One sentence per line, with the words to follow in them.',
-    )  # fmt: skip
+        "Sentences (one per line)",
+        "pooling_context",
+        samples.CONTEXT_SENTENCES,
+        CONTEXT_MAX,
+        height=170,
+        container=right,
+        help="One sentence per line, with the words to follow in them.",
+    )
     if not context:
         st.info("Type one sentence per line to compare words in context.")
         return
@@ -150,22 +169,34 @@ def pooling_section(
 ) -> tuple[list[str], ModeComparison | None, list[str]]:
     """The sentences to pool, every mode on them, and the pieces of the inspected sentence."""
     st.header("3 · Pooling: five ways to turn token vectors into one vector")
-    ui.try_notice("look inside a short and a long sentence",
-               "cls puts everything on one token; max spreads it by dimension")  # fmt: skip
+    ui.try_notice(
+        "look inside a short and a long sentence",
+        "cls puts everything on one token; max spreads it by dimension",
+    )
     st.markdown("\n".join(f"- **{mode}**: {pooling.MODE_DESCRIPTIONS[mode]}" for mode in MODES))
     st.markdown(trained_note(pooling.trained_pooling_mode(active.model), active.info.short_name))
     texts = ui.sentence_box(
-        "Sentences to pool (one per line)", "pooling_sentences", samples.POOLING_SENTENCES,
-        POOLING_MAX, height=180, help=f"Up to {POOLING_MAX} sentences.",
-    )  # fmt: skip
+        "Sentences to pool (one per line)",
+        "pooling_sentences",
+        samples.POOLING_SENTENCES,
+        POOLING_MAX,
+        height=180,
+        help=f"Up to {POOLING_MAX} sentences.",
+    )
     if not texts:
         st.info("Type one sentence per line to compare the pooling modes.")
         return texts, None, []
     batch = backend.token_vectors(active, tuple(texts))
     if st.session_state.get("pooling_focus") not in texts:
         st.session_state["pooling_focus"] = texts[0]
-    focus = texts.index(st.selectbox("Sentence to look inside", texts, key="pooling_focus",
-                                     help="Whose tokens each mode draws from, shown below."))  # fmt: skip
+    focus = texts.index(
+        st.selectbox(
+            "Sentence to look inside",
+            texts,
+            key="pooling_focus",
+            help="Whose tokens each mode draws from, shown below.",
+        )
+    )
     comparison = pooling.compare_modes(batch, focus, head)
     ui.chart(
         charts.token_share_heatmap(comparison.shares, list(MODES), batch.pieces[focus]),
@@ -178,14 +209,21 @@ def pooling_section(
     return texts, comparison, batch.pieces[focus]
 
 
-def quality_section(active: ActiveModel, head: pooling.HeadWeights | pooling.AttentionPoolingHead,
-                    mean_trained: bool) -> tuple[PoolingBenchmark, Scores]:  # fmt: skip
+def quality_section(
+    active: ActiveModel,
+    head: pooling.HeadWeights | pooling.AttentionPoolingHead,
+    mean_trained: bool,
+) -> tuple[PoolingBenchmark, Scores]:
     """Every mode measured on the scored pairs and triplets (the benchmark and its scores)."""
     st.header("4 · Measured quality of each pooling")
-    ui.try_notice("compare the bars of cls, mean and max",
-               "the pooling the model was trained with ranks best")  # fmt: skip
-    bench = PoolingBenchmark.measure(samples.load_scored_pairs(), samples.load_triplets(),
-                                     lambda texts: backend.token_vectors(active, texts))  # fmt: skip
+    ui.try_notice(
+        "compare the bars of cls, mean and max", "the pooling the model was trained with ranks best"
+    )
+    bench = PoolingBenchmark.measure(
+        samples.load_scored_pairs(),
+        samples.load_triplets(),
+        lambda texts: backend.token_vectors(active, texts),
+    )
     scores = {mode: bench.quality(mode, head) for mode in MODES}
     n_pairs, n_triplets = len(bench.pairs.scores), len(bench.triplets)
     figures = charts.mode_quality_bars(
@@ -237,11 +275,19 @@ def head_results(record: HeadRecord, scores: Scores, n_pairs: int, mean_trained:
     st.markdown(head_reading(record, scores, n_pairs, mean_trained))
 
 
-def head_section(active: ActiveModel, bench: PoolingBenchmark, record: HeadRecord, scores: Scores,
-                 comparison: ModeComparison | None, pieces: list[str]) -> None:  # fmt: skip
+def head_section(
+    active: ActiveModel,
+    bench: PoolingBenchmark,
+    record: HeadRecord,
+    scores: Scores,
+    comparison: ModeComparison | None,
+    pieces: list[str],
+) -> None:
     st.header("5 · An attention pooling head you can train")
-    ui.try_notice("train 100 steps, then 400 at a higher rate",
-               "the pair Spearman drops when the head overfits the few triplets")  # fmt: skip
+    ui.try_notice(
+        "train 100 steps, then 400 at a higher rate",
+        "the pair Spearman drops when the head overfits the few triplets",
+    )
     st.latex(
         r"s_t = w^\top \tanh(W h_t + b), \quad a_t = \frac{e^{s_t}}{\sum_{u} e^{s_u}}, \quad v = \sum_t a_t h_t"
     )
@@ -249,24 +295,35 @@ def head_section(active: ActiveModel, bench: PoolingBenchmark, record: HeadRecor
     st.markdown(head_description(head.hidden, head.dimension, len(bench.triplets)))
     controls = st.columns([2, 2, 1, 1])
     steps = controls[0].slider(
-        "Steps", 20, limits.HEAD_STEPS, key=ui.persist("pooling_steps", 100), step=10,
+        "Steps",
+        20,
+        limits.HEAD_STEPS,
+        key=ui.persist("pooling_steps", 100),
+        step=10,
         help=f"Full-batch Adam steps (training stops after {limits.TRAIN_SECONDS} s at most).",
-    )  # fmt: skip
+    )
     learning_rate = controls[1].select_slider(
-        "Learning rate", HEAD_LEARNING_RATES, key=ui.persist("pooling_learning_rate", 1e-3),
+        "Learning rate",
+        HEAD_LEARNING_RATES,
+        key=ui.persist("pooling_learning_rate", 1e-3),
         format_func=lambda value: f"{value:g}",
         help="Larger learns faster and overfits the few triplets sooner (watch the pair Spearman).",
-    )  # fmt: skip
+    )
     if controls[2].button(
-        "Train head", key="pooling_train", type="primary",
+        "Train head",
+        key="pooling_train",
+        type="primary",
         help="Fit this session's attention head on the triplets (the encoder stays frozen).",
-    ):  # fmt: skip
+    ):
         with ui.section("train head"):
             train_head(active, bench, steps, learning_rate)
     controls[3].button(
-        "Reset head", key="pooling_reset", on_click=st.session_state.pop, args=(HEAD_KEY, None),
+        "Reset head",
+        key="pooling_reset",
+        on_click=st.session_state.pop,
+        args=(HEAD_KEY, None),
         help="Forget the trained head and start again from a fresh, near-uniform one.",
-    )  # fmt: skip
+    )
     if record.trained:
         head_results(record, scores, len(bench.pairs.scores), trained_with_mean(active))
         if comparison is not None:
@@ -278,10 +335,15 @@ def head_section(active: ActiveModel, bench: PoolingBenchmark, record: HeadRecor
         st.info(untrained_head_note(shown))
 
 
-def training_buys_section(active: ActiveModel, bench: PoolingBenchmark, texts: list[str],
-                          comparison: ModeComparison | None, trained_rho: float) -> None:  # fmt: skip
+def training_buys_section(
+    active: ActiveModel,
+    bench: PoolingBenchmark,
+    texts: list[str],
+    comparison: ModeComparison | None,
+    trained_rho: float,
+) -> None:
     st.header("6 · What training buys: the same network with random weights")
-    ui.try_notice("compare the two heatmaps", "random weights make every pair look alike")  # fmt: skip
+    ui.try_notice("compare the two heatmaps", "random weights make every pair look alike")
     st.caption(notes.TOKENS_RANDOM_WEIGHTS)
     untrained = backend.untrained_model(active, 0)
     pairs = bench.pairs
@@ -294,8 +356,10 @@ def training_buys_section(active: ActiveModel, bench: PoolingBenchmark, texts: l
     else:
         batch = backend.token_vectors(untrained, tuple(texts))
         random_vectors = pooling.pool(batch.embeddings, batch.attention_mask, "mean")
-        matrices = {"trained": comparison.similarities["mean"],
-                    "random weights": cosine_similarity_matrix(random_vectors)}  # fmt: skip
+        matrices = {
+            "trained": comparison.similarities["mean"],
+            "random weights": cosine_similarity_matrix(random_vectors),
+        }
         ui.chart(charts.similarity_heatmaps(matrices, texts), "pooling_training_heatmaps", left)
         if len(texts) > 1:
             random_spread = mean_pairwise_cosine(random_vectors)

@@ -48,8 +48,10 @@ ss = st.session_state
 def triplets_section() -> tri.Triplets:
     """The usable triplets of the table; stops the page when there is none."""
     st.header("1 · Your triplets")
-    ui.try_notice("add a triplet whose negative shares most words with the anchor",
-               "such look-alike negatives are the hard ones")  # fmt: skip
+    ui.try_notice(
+        "add a triplet whose negative shares most words with the anchor",
+        "such look-alike negatives are the hard ones",
+    )
     edited = ui.triplet_table("loss")
     triplets = tri.clean_triplets(edited)
     ui.show_messages(triplets.messages)
@@ -65,30 +67,41 @@ def loss_settings() -> LossSettings:
         st.subheader("Cosine-margin")
         st.latex(r"L = \max(0,\ m - \cos(a,p)) + \max(0,\ \cos(a,n) - m)")
         margin = st.slider(
-            "Margin m", -1.0, 1.0, step=0.05, key=ui.persist("loss_margin", 0.5),
+            "Margin m",
+            -1.0,
+            1.0,
+            step=0.05,
+            key=ui.persist("loss_margin", 0.5),
             help="Positives should score above m and negatives below it, each on its own.",
-        )  # fmt: skip
+        )
     with columns[1]:
         st.subheader("Triplet")
         st.latex(r"L = \max(0,\ \cos(a,n) - \cos(a,p) + \alpha)")
         alpha = st.slider(
-            "Margin α", 0.0, 1.0, step=0.05, key=ui.persist("loss_alpha", 0.2),
+            "Margin α",
+            0.0,
+            1.0,
+            step=0.05,
+            key=ui.persist("loss_alpha", 0.2),
             help="The positive must beat the negative by α; the lesson uses α ≈ 0.2. Only the "
             "gap counts, not where the two cosines sit.",
-        )  # fmt: skip
+        )
     with columns[2]:
         st.subheader("InfoNCE / NT-Xent")
         st.latex(r"L_i = -\log \frac{e^{\cos(a_i,p_i)/\tau}}{\sum_j e^{\cos(a_i,c_j)/\tau}}")
         tau = st.select_slider(
-            "Temperature τ", TAUS, key=ui.persist("loss_tau", 0.05),
+            "Temperature τ",
+            TAUS,
+            key=ui.persist("loss_tau", 0.05),
             help="Divides every cosine before the softmax. Small τ sharpens it: the hardest "
             "competitor dominates. sentence-transformers calls 1/τ the scale (20 = τ 0.05).",
-        )  # fmt: skip
+        )
         use_negatives = st.toggle(
-            "Explicit negatives join the softmax", key=ui.persist("loss_use_negatives", True),
+            "Explicit negatives join the softmax",
+            key=ui.persist("loss_use_negatives", True),
             help="The candidates c_j are every positive of the batch (in-batch negatives) and, "
             "when on, every negative column too, as in MultipleNegativesRankingLoss(a, p, n).",
-        )  # fmt: skip
+        )
     return LossSettings(margin, alpha, tau, use_negatives)
 
 
@@ -96,8 +109,10 @@ def losses_section(
     active: ActiveModel, triplets: tri.Triplets, vectors: tuple
 ) -> tuple[LossSettings, BatchLosses]:
     st.header("2 · Three losses")
-    ui.try_notice("move α and τ and watch the batch means",
-               "easy triplets give zero triplet loss; InfoNCE is never exactly zero")  # fmt: skip
+    ui.try_notice(
+        "move α and τ and watch the batch means",
+        "easy triplets give zero triplet loss; InfoNCE is never exactly zero",
+    )
     st.caption(
         f"Computed with **{active.info.short_name}** on {ui.plural(len(triplets), 'triplet')}. "
         "cos(a,p) should be high, cos(a,n) low; each loss scores how far the model is from that "
@@ -112,9 +127,11 @@ def losses_section(
     per_triplet = tri.loss_rows(triplets, losses)
     ui.number_table(per_triplet, dict.fromkeys(LOSS_COLUMNS, "%.4f"), key="loss_table_view")
     ui.csv_download(
-        "Download the per-triplet losses (CSV)", lambda: pd.DataFrame(per_triplet),
-        "triplet_losses.csv", "loss_download_losses",
-    )  # fmt: skip
+        "Download the per-triplet losses (CSV)",
+        lambda: pd.DataFrame(per_triplet),
+        "triplet_losses.csv",
+        "loss_download_losses",
+    )
     st.caption(notes.loss_classes(settings.alpha))
     return settings, losses
 
@@ -122,16 +139,21 @@ def losses_section(
 def guess_hard_triplets(triplets: tri.Triplets, losses: BatchLosses) -> None:
     """Predict, then reveal: say which triplets are hard before the table (the page waits)."""
     if not st.toggle(
-        "Guess first: which triplets are hard?", key=ui.persist("loss_predict", False),
+        "Guess first: which triplets are hard?",
+        key=ui.persist("loss_predict", False),
         help="Mark the triplets whose negative you expect to be as close to the anchor as the "
         "positive, or closer. The table and everything below stay hidden until you press Reveal.",
-    ):  # fmt: skip
+    ):
         return
     guess = st.multiselect(
-        "The triplets I think are hard", range(len(triplets)), key="loss_guess",
-        format_func=lambda i: f"{triplets.rows[i] + 1}. {triplets.anchors[i]} → {triplets.negatives[i]}",
+        "The triplets I think are hard",
+        range(len(triplets)),
+        key="loss_guess",
+        format_func=lambda i: (
+            f"{triplets.rows[i] + 1}. {triplets.anchors[i]} → {triplets.negatives[i]}"
+        ),
         help="Hard: cos(anchor, negative) ≥ cos(anchor, positive). Shared words are a trap.",
-    )  # fmt: skip
+    )
     ui.wait_for_reveal(
         "loss_predict", "\n".join(triplets.texts()), "The loss table and everything below"
     )
@@ -143,12 +165,15 @@ def guess_hard_triplets(triplets: tri.Triplets, losses: BatchLosses) -> None:
 # ---------------------------------------------------------------- 3. Landscapes
 def landscapes_section(triplets: tri.Triplets, settings: LossSettings, losses: BatchLosses) -> None:
     st.header("3 · Loss landscapes")
-    ui.try_notice("raise α, then lower τ",
-               "the zero-loss region shrinks; small τ turns InfoNCE into a hard maximum")  # fmt: skip
+    ui.try_notice(
+        "raise α, then lower τ",
+        "the zero-loss region shrinks; small τ turns InfoNCE into a hard maximum",
+    )
     st.caption(notes.LOSS_LANDSCAPES)
     keys = ("loss_landscape_margin", "loss_landscape_triplet", "loss_landscape_nce")
-    for column, key, (title, surface) in zip(st.columns(3), keys, landscapes(GRID, settings),
-                                             strict=True):  # fmt: skip
+    for column, key, (title, surface) in zip(
+        st.columns(3), keys, landscapes(GRID, settings), strict=True
+    ):
         figure = loss_charts.loss_landscape(
             GRID, surface, losses.cos_ap, losses.cos_an, triplets.anchors, losses.classes, title
         )
@@ -163,10 +188,12 @@ def softmax_section(triplets: tri.Triplets, vectors: tuple, settings: LossSettin
     st.subheader("How τ sharpens the InfoNCE softmax")
     ui.keep_if_in("loss_focus", range(len(triplets)))
     focus = st.selectbox(
-        "Anchor", range(len(triplets)), key="loss_focus",
+        "Anchor",
+        range(len(triplets)),
+        key="loss_focus",
         help="Whose softmax over the batch's candidates is drawn below.",
         format_func=lambda i: f"{triplets.rows[i] + 1}. {triplets.anchors[i]}",
-    )  # fmt: skip
+    )
     a, p, n = vectors
     softmaxes = softmax_by_tau(a, p, n if settings.use_negatives else None, settings.tau, focus)
     candidates = triplets.positives + (triplets.negatives if settings.use_negatives else [])
@@ -186,39 +213,59 @@ def reset() -> None:
 def training_controls(triplets: tri.Triplets) -> tuple[str, int, int, float, list[int]]:
     """(loss id, epochs, batch size, learning rate, held-out indices) as the user set them."""
     loss_name = st.radio(
-        "Loss to train with", LOSS_IDS, format_func=LOSS_NAMES.get, horizontal=True,
+        "Loss to train with",
+        LOSS_IDS,
+        format_func=LOSS_NAMES.get,
+        horizontal=True,
         key=ui.persist("loss_train_loss", "triplet"),
         help="Uses the margin, α or τ set above. Triplet and InfoNCE are sentence-transformers' "
         "own TripletLoss(COSINE) and MultipleNegativesRankingLoss; cosine-margin is ours, tested "
         "against its formula.",
-    )  # fmt: skip
+    )
     controls = st.container(key="advanced_loss_training").columns(4)  # hidden when presenting
     epochs = controls[0].slider(
-        "Epochs", 1, training_setup.MAX_EPOCHS, key=ui.persist("loss_epochs", 3),
+        "Epochs",
+        1,
+        training_setup.MAX_EPOCHS,
+        key=ui.persist("loss_epochs", 3),
         help=f"Passes over the training triplets (at most {training_setup.MAX_EPOCHS}).",
-    )  # fmt: skip
+    )
     batch_size = controls[1].slider(
-        "Batch size", 2, 32, key=ui.persist("loss_batch", 8),
+        "Batch size",
+        2,
+        32,
+        key=ui.persist("loss_batch", 8),
         help="Triplets per step. For InfoNCE a bigger batch means more in-batch negatives.",
-    )  # fmt: skip
+    )
     learning_rate = controls[2].select_slider(
-        "Learning rate", TRAIN_LEARNING_RATES, format_func=lambda v: f"{v:.0e}",
+        "Learning rate",
+        TRAIN_LEARNING_RATES,
+        format_func=lambda v: f"{v:.0e}",
         key=ui.persist("loss_lr", 5e-5),
         help="AdamW step size. Large rates learn these few triplets fast, and forget other things.",
-    )  # fmt: skip
+    )
     most = len(triplets) // 2
     key = ui.persist("loss_held_out", len(triplets) // 4)
     ss[key] = min(ss[key], most)  # the table may have shrunk
     held_out = controls[3].slider(
-        "Held-out triplets", 0, max(1, most), key=key, disabled=most == 0,
+        "Held-out triplets",
+        0,
+        max(1, most),
+        key=key,
+        disabled=most == 0,
         help="Triplets kept out of training (picked at random, always the same ones for the "
         "same table) to check whether what the model learned carries over to new sentences.",
-    )  # fmt: skip
+    )
     return loss_name, epochs, batch_size, learning_rate, held_out if most else 0
 
 
-def train(active: ActiveModel, triplets: tri.Triplets, train_set: tri.Triplets,
-          held_out: list[int], config: TrainConfig) -> None:  # fmt: skip
+def train(
+    active: ActiveModel,
+    triplets: tri.Triplets,
+    train_set: tri.Triplets,
+    held_out: list[int],
+    config: TrainConfig,
+) -> None:
     """Fine-tune a fresh copy of the base model; on success it becomes this session's model."""
     from components.training import finetune  # torch: imported when someone trains
 
@@ -252,8 +299,10 @@ def train(active: ActiveModel, triplets: tri.Triplets, train_set: tri.Triplets,
 
 def finetune_section(active: ActiveModel, triplets: tri.Triplets, settings: LossSettings) -> None:
     st.header("4 · Fine-tune a private copy")
-    ui.try_notice("train 3 epochs, then compare trained and held-out triplets",
-               "a gap that widens only on trained triplets is memorising")  # fmt: skip
+    ui.try_notice(
+        "train 3 epochs, then compare trained and held-out triplets",
+        "a gap that widens only on trained triplets is memorising",
+    )
     st.caption(notes.LOSS_FINE_TUNE)
     loss_name, epochs, batch_size, learning_rate, held_out_count = training_controls(triplets)
     config = TrainConfig(loss_name, epochs, batch_size, learning_rate, **asdict(settings))
@@ -262,14 +311,19 @@ def finetune_section(active: ActiveModel, triplets: tri.Triplets, settings: Loss
     st.caption(plan.summary)
     buttons = st.columns([1, 1, 4])
     train_clicked = buttons[0].button(
-        "Train", key="loss_train", type="primary",
+        "Train",
+        key="loss_train",
+        type="primary",
         help="Fine-tune a private copy of the model on these triplets (the shared model is never "
         "touched).",
-    )  # fmt: skip
+    )
     buttons[1].button(
-        "Reset", key="loss_reset", on_click=reset, disabled="loss_result" not in ss,
+        "Reset",
+        key="loss_reset",
+        on_click=reset,
+        disabled="loss_result" not in ss,
         help="Drop the fine-tuned copy and go back to the model it was made from.",
-    )  # fmt: skip
+    )
     buttons[2].caption(notes.LOSS_COPIES)
     if train_clicked:
         train(active, triplets, triplets.subset(plan.training), plan.held_out, config)
@@ -306,12 +360,15 @@ def result_section(result: TrainingResult, model) -> None:
     from components.training import finetune  # a fine-tuned copy exists: torch is loaded already
 
     st.download_button(
-        "Download the fine-tuned model (.zip)", functools.partial(finetune.model_zip, model),
-        file_name="fine-tuned-model.zip", mime="application/zip", key="loss_download_model",
+        "Download the fine-tuned model (.zip)",
+        functools.partial(finetune.model_zip, model),
+        file_name="fine-tuned-model.zip",
+        mime="application/zip",
+        key="loss_download_model",
         on_click="ignore",
         help="The folder `model.save()` writes (about 85 MB zipped). Unzip it and load it with "
         "SentenceTransformer('path/to/folder').",
-    )  # fmt: skip
+    )
 
 
 active = ui.page_setup("Loss lab", "🎯", LossState)

@@ -61,22 +61,30 @@ UPLOAD_HELP = (
 def documents_section() -> list[Document]:
     """The shipped, pasted and uploaded documents; stops the page when there is none."""
     st.header("1 · Documents")
-    ui.try_notice("paste a long article of your own",
-               "each document is cut into chunks before anything is encoded")  # fmt: skip
+    ui.try_notice(
+        "paste a long article of your own",
+        "each document is cut into chunks before anything is encoded",
+    )
     samples = sample_names()
     left, right = st.columns(2)
     chosen = left.multiselect(
-        "Shipped long texts", samples, key=ui.persist("search_samples", samples),
+        "Shipped long texts",
+        samples,
+        key=ui.persist("search_samples", samples),
         format_func=sample_title,
         help="Two essays of 5,000+ words on different topics, written for this lab (CC0).",
-    )  # fmt: skip
+    )
     with left:
         pasted = ui.limited_text(
-            st.text_area, "Paste a text (optional)", "search_paste", "",
-            limits.PASTE_DOCUMENT_CHARS, height=120,
+            st.text_area,
+            "Paste a text (optional)",
+            "search_paste",
+            "",
+            limits.PASTE_DOCUMENT_CHARS,
+            height=120,
             placeholder="Paste an article, a chapter, a chat log…",
             help=f"Up to {limits.PASTE_DOCUMENT_CHARS:,} characters.",
-        )  # fmt: skip
+        )
     loaded = [from_sample(name) for name in chosen]
     if pasted.strip():
         loaded.append(from_text(pasted))
@@ -95,23 +103,30 @@ def chunking_section(
 ) -> tuple[Corpus, str]:
     """The documents cut into chunks by the user's window and overlap, and their fingerprint."""
     st.header("2 · Chunking by tokens")
-    ui.try_notice("set the window above the model's window",
-               "the model silently drops the end of every longer chunk")  # fmt: skip
+    ui.try_notice(
+        "set the window above the model's window",
+        "the model silently drops the end of every longer chunk",
+    )
     st.caption(notes.search_chunking(active.info.max_tokens, fits))
     left, right = st.columns(2)
     st.session_state["search_window_default"] = fits
     ui.keep_in_range("search_window", MIN_MAX_TOKENS, 2 * active.info.max_tokens)
     ui.keep_in_range("search_overlap", 0, active.info.max_tokens)
     window = left.slider(
-        "Window (tokens per chunk)", MIN_MAX_TOKENS, 2 * active.info.max_tokens,
+        "Window (tokens per chunk)",
+        MIN_MAX_TOKENS,
+        2 * active.info.max_tokens,
         key=ui.persist("search_window", fits),
         help=f"Above {fits}, chunks no longer fit the model: it reads the first {fits} tokens and "
         "drops the rest without telling you.",
-    )  # fmt: skip
+    )
     overlap = right.slider(
-        "Overlap (tokens)", 0, active.info.max_tokens, key=ui.persist("search_overlap", 32),
+        "Overlap (tokens)",
+        0,
+        active.info.max_tokens,
+        key=ui.persist("search_overlap", 32),
         help="Tokens shared by consecutive chunks. 10–20% of the window is common.",
-    )  # fmt: skip
+    )
     if overlap >= window:
         st.error(notes.search_overlap(overlap, window))
         st.stop()
@@ -130,10 +145,12 @@ def chunk_view(corpus: Corpus) -> int:
     """The chunks of one document drawn over its text; returns that document's index."""
     ui.keep_if_in("search_view_document", range(len(corpus.documents)))
     shown = st.selectbox(
-        "Show the chunks of", range(len(corpus.documents)), format_func=corpus.names.__getitem__,
+        "Show the chunks of",
+        range(len(corpus.documents)),
+        format_func=corpus.names.__getitem__,
         key="search_view_document",
         help="Which document's chunks are drawn over its text below.",
-    )  # fmt: skip
+    )
     st.html(chunk_legend_html())
     chunks = corpus.chunks_of(shown)
     with st.container(height=360, key="search_chunk_view"):
@@ -146,19 +163,26 @@ def chunk_view(corpus: Corpus) -> int:
 def index_section(active: ActiveModel, corpus: Corpus, fingerprint: str) -> tuple[np.ndarray, int]:
     """The chunk vectors (chunks, dim), and k, after timing exact against approximate search."""
     st.header("3 · The index: exact and approximate search")
-    ui.try_notice("lower efSearch to 1",
-               "recall@k falls: the graph walk misses true neighbours")  # fmt: skip
+    ui.try_notice("lower efSearch to 1", "recall@k falls: the graph walk misses true neighbours")
     encoded = backend.chunk_vectors(active, fingerprint, corpus.texts)
     st.caption(notes.search_encoded(len(corpus), encoded.reused, encoded.seconds))
     vectors = encoded.vectors
     st.caption(notes.SEARCH_EXACT_AND_APPROXIMATE)
     left, right = st.container(key="advanced_search_index").columns(2)  # hidden when presenting
     ef_search = left.slider(
-        "HNSW efSearch", 1, 256, key=ui.persist("search_ef", DEFAULT_EF_SEARCH),
+        "HNSW efSearch",
+        1,
+        256,
+        key=ui.persist("search_ef", DEFAULT_EF_SEARCH),
         help="Candidates the graph walk keeps (at least k). Higher: better recall, slower queries.",
-    )  # fmt: skip
-    k = right.slider("k (results per query)", 1, 20, key=ui.persist("search_k", 5),
-                     help="How many chunks a search returns.")  # fmt: skip
+    )
+    k = right.slider(
+        "k (results per query)",
+        1,
+        20,
+        key=ui.persist("search_k", 5),
+        help="How many chunks a search returns.",
+    )
     if k > len(corpus):
         only = "is only 1 chunk" if len(corpus) == 1 else f"are only {len(corpus)} chunks"
         st.info(f"There {only}: every search returns all of them.")
@@ -174,13 +198,17 @@ def query_section(
 ) -> Query | None:
     """The user's question, encoded and answered; None when there is no usable question."""
     st.header("4 · Ask a question")
-    ui.try_notice("ask with words that are not in the text",
-               "meaning still finds the passage; the map is only a rough picture")  # fmt: skip
+    ui.try_notice(
+        "ask with words that are not in the text",
+        "meaning still finds the passage; the map is only a rough picture",
+    )
     text = st.text_input(
-        "Your question", key=ui.persist("search_query", DEFAULT_QUERY), max_chars=limits.QUERY_CHARS,
+        "Your question",
+        key=ui.persist("search_query", DEFAULT_QUERY),
+        max_chars=limits.QUERY_CHARS,
         help="Encoded like a chunk, then compared with every chunk vector by cosine. Up to "
         f"{limits.QUERY_CHARS:,} characters, and the model window in tokens.",
-    )  # fmt: skip
+    )
     if not text.strip():
         st.info("Type a question to search the chunks.")
         return None
@@ -195,9 +223,11 @@ def query_section(
     results = result_rows(hits, scores, corpus)
     ui.number_table(results, {"cosine": "%.4f"}, key="search_results")
     ui.csv_download(
-        "Download these results (CSV)", lambda: results.assign(query=text),
-        "search_results.csv", "search_download_results",
-    )  # fmt: skip
+        "Download these results (CSV)",
+        lambda: results.assign(query=text),
+        "search_results.csv",
+        "search_download_results",
+    )
     st.caption("Each result in its document (highlighted), with the text around it:")
     for rank, (title, context) in enumerate(result_contexts(hits, scores, corpus)):
         with st.expander(title, expanded=rank == 0):
@@ -209,8 +239,15 @@ def query_section(
     return query
 
 
-def rerank(active: ActiveModel, corpus: Corpus, vectors: np.ndarray, query: Query,
-           reranker: str, candidates: np.ndarray, fingerprint: str) -> Reranked | None:  # fmt: skip
+def rerank(
+    active: ActiveModel,
+    corpus: Corpus,
+    vectors: np.ndarray,
+    query: Query,
+    reranker: str,
+    candidates: np.ndarray,
+    fingerprint: str,
+) -> Reranked | None:
     """The candidates in the re-ranker's order (None when the cross-encoder is unavailable)."""
     formula, note = RERANKER_NOTES[reranker]
     if formula:
@@ -218,10 +255,14 @@ def rerank(active: ActiveModel, corpus: Corpus, vectors: np.ndarray, query: Quer
     st.caption(note)
     if reranker == RERANKERS[0]:
         lambda_ = st.slider(
-            "λ (relevance vs diversity)", 0.0, 1.0, step=0.05, key=ui.persist("search_mmr_lambda", 0.5),
+            "λ (relevance vs diversity)",
+            0.0,
+            1.0,
+            step=0.05,
+            key=ui.persist("search_mmr_lambda", 0.5),
             help="1 = plain cosine order; lower values penalise chunks similar to ones already "
             "picked (overlapping neighbours of the same passage).",
-        )  # fmt: skip
+        )
         return mmr(query.vector, vectors, candidates, len(candidates), lambda_)
     if reranker == RERANKERS[1]:
         bm25 = backend.bm25_index(fingerprint, tuple(corpus.texts))
@@ -239,41 +280,61 @@ def rerank(active: ActiveModel, corpus: Corpus, vectors: np.ndarray, query: Quer
         return cross_encode(model, query.text, texts, candidates)
 
 
-def rerank_section(active: ActiveModel, corpus: Corpus, vectors: np.ndarray, query: Query | None,
-                   k: int, fingerprint: str) -> None:  # fmt: skip
+def rerank_section(
+    active: ActiveModel,
+    corpus: Corpus,
+    vectors: np.ndarray,
+    query: Query | None,
+    k: int,
+    fingerprint: str,
+) -> None:
     st.header("5 · Re-ranking")
-    ui.try_notice("switch re-rankers on the same question",
-               "MMR removes near-duplicate chunks; BM25 rescues rare words")  # fmt: skip
+    ui.try_notice(
+        "switch re-rankers on the same question",
+        "MMR removes near-duplicate chunks; BM25 rescues rare words",
+    )
     st.caption(notes.SEARCH_RERANKING)
     if query is None:
         st.info("Ask a question above to re-rank its results.")
         return
     left, right = st.columns([2, 1])
     reranker = left.radio(
-        "Re-ranker", RERANKERS, horizontal=True, key=ui.persist("search_reranker", RERANKERS[0]),
+        "Re-ranker",
+        RERANKERS,
+        horizontal=True,
+        key=ui.persist("search_reranker", RERANKERS[0]),
         help="The second scorer that re-orders the first search's candidates.",
-    )  # fmt: skip
+    )
     n_candidates = right.slider(
-        "Candidates from the first search", 2, 50, key=ui.persist("search_candidates", 20),
+        "Candidates from the first search",
+        2,
+        50,
+        key=ui.persist("search_candidates", 20),
         help="The dense top-N handed to the re-ranker.",
-    )  # fmt: skip
+    )
     candidates, _ = top_k(query.vector, vectors, n_candidates, normalized=True)
     result = rerank(active, corpus, vectors, query, reranker, candidates, fingerprint)
     if result is None:
         return
     rows = rank_change_rows(result, candidates, query.cosines, corpus)
     with st.container(key="search_rerank"):
-        ui.number_table(rows.head(max(k, 10)), {"re-rank score": "%.4f", "cosine": "%.4f"},
-                     key="search_rerank_table")  # fmt: skip
+        ui.number_table(
+            rows.head(max(k, 10)),
+            {"re-rank score": "%.4f", "cosine": "%.4f"},
+            key="search_rerank_table",
+        )
     moved = int((rows["change"].head(k) != "=").sum())
     st.caption(f"{moved} of the top {min(k, len(rows))} changed place after re-ranking.")
 
 
-def book_vectors_section(active: ActiveModel, corpus: Corpus, vectors: np.ndarray, shown: int,
-                         query: Query | None) -> None:  # fmt: skip
+def book_vectors_section(
+    active: ActiveModel, corpus: Corpus, vectors: np.ndarray, shown: int, query: Query | None
+) -> None:
     st.header("6 · Book vectors: one vector per document")
-    ui.try_notice("switch mean and attention pooling",
-               "book vectors find the book; chunk vectors find the passage")  # fmt: skip
+    ui.try_notice(
+        "switch mean and attention pooling",
+        "book vectors find the book; chunk vectors find the passage",
+    )
     st.latex(
         r"w_i = \frac{e^{\cos(c_i, \bar c)/T}}{\sum_j e^{\cos(c_j, \bar c)/T}}, \qquad \text{book} = \sum_i w_i c_i"
     )
@@ -283,14 +344,21 @@ def book_vectors_section(active: ActiveModel, corpus: Corpus, vectors: np.ndarra
         return
     left, right = st.columns(2)
     pooling = left.radio(
-        "Pooling", BOOK_POOLINGS, horizontal=True, key=ui.persist("search_pooling", "mean"),
+        "Pooling",
+        BOOK_POOLINGS,
+        horizontal=True,
+        key=ui.persist("search_pooling", "mean"),
         help="Mean: every chunk counts the same. Attention: chunks typical of the document count more.",
-    )  # fmt: skip
+    )
     temperature = right.slider(
-        "Attention temperature", 0.01, 1.0, step=0.01, key=ui.persist("search_temperature", 0.05),
+        "Attention temperature",
+        0.01,
+        1.0,
+        step=0.01,
+        key=ui.persist("search_temperature", 0.05),
         disabled=pooling == "mean",
         help="Low: the most typical chunks dominate. High: every chunk counts the same (= mean).",
-    )  # fmt: skip
+    )
     books = book_vectors(vectors, corpus.owners, len(corpus.documents), pooling, temperature)
     similarity = cosine_similarity_matrix(books)
     ui.chart(

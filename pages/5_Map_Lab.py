@@ -30,8 +30,12 @@ METHODS = ["pca", "umap", "tsne"]
 EXPLAINED_AXES = 10  # PCA axes in the explained-variance bars
 SELECTED = "_maplab_selected"  # session_state: rows picked by box or lasso on the last map
 PRESET, WORDS, GROUPS = "Preset lesson", "Words or sentences", "Groups of your sentences"
-POLE_DEFAULTS = ["physics, energy, particles", "cooking, food, recipe", "money, bank, savings",
-                 "music, song, band"]  # fmt: skip
+POLE_DEFAULTS = [
+    "physics, energy, particles",
+    "cooking, food, recipe",
+    "money, bank, savings",
+    "music, song, band",
+]
 
 
 def map_settings(n: int, texts_id: int) -> tuple[list[str], dict[str, dict], int]:
@@ -49,26 +53,38 @@ def map_settings(n: int, texts_id: int) -> tuple[list[str], dict[str, dict], int
             "t-SNE perplexity", 2, 100, key=ui.persist("maplab_perp", 30)
         )
         k = columns[4].slider(
-            "Neighbours judged (k)", 2, 50, key=ui.persist("maplab_k", 10),
+            "Neighbours judged (k)",
+            2,
+            50,
+            key=ui.persist("maplab_k", 10),
             help="Honesty compares each sentence's k nearest neighbours in the space and on the map.",
-        )  # fmt: skip
+        )
         if st.form_submit_button("Compute the maps", type="primary", key="maplab_apply"):
             st.session_state["_maplab_applied"] = texts_id
     if n > AUTO_MAX and st.session_state.get("_maplab_applied") != texts_id:
         st.info(f"{n:,} sentences: UMAP and t-SNE wait for **Compute the maps**; PCA is shown.")
         methods = ["pca"]
-    params = {"pca": {}, "umap": {"n_neighbors": neighbours, "min_dist": min_dist},
-              "tsne": {"perplexity": perplexity}}  # fmt: skip
+    params = {
+        "pca": {},
+        "umap": {"n_neighbors": neighbours, "min_dist": min_dist},
+        "tsne": {"perplexity": perplexity},
+    }
     return [m for m in METHODS if m in methods] or ["pca"], params, int(k)
 
 
 def honesty_panel(view: MapView, container) -> None:
     """Trustworthiness and mean kept share of one map, with a line for learners."""
     left, right = container.columns(2)
-    left.metric("Trustworthiness", f"{view.honesty.trustworthiness:.3f}",
-                help="1 = no map neighbour is a stranger in the space (Venna & Kaski).")  # fmt: skip
-    right.metric(f"Kept (k = {view.honesty.k})", f"{view.honesty.mean_kept:.0%}",
-                 help="Mean share of each sentence's cosine neighbours that stay its map neighbours.")  # fmt: skip
+    left.metric(
+        "Trustworthiness",
+        f"{view.honesty.trustworthiness:.3f}",
+        help="1 = no map neighbour is a stranger in the space (Venna & Kaski).",
+    )
+    right.metric(
+        f"Kept (k = {view.honesty.k})",
+        f"{view.honesty.mean_kept:.0%}",
+        help="Mean share of each sentence's cosine neighbours that stay its map neighbours.",
+    )
     container.caption(honesty_reading(view.honesty))
 
 
@@ -80,10 +96,13 @@ def maps_section(active: ActiveModel, texts: list[str], labels: list[str], vecto
         "(Procrustes) onto the PCA map, so the same sentence sits in about the same place."
     )
     methods, params, k = map_settings(len(texts), hash(tuple(texts)))
-    colour = st.radio("Colour the maps by", ["your labels", "kept share"], horizontal=True,
-                      key=ui.persist("maplab_colour", "your labels"),
-                      help="Kept share: dark points have map neighbours that are not their real "
-                      "neighbours.")  # fmt: skip
+    colour = st.radio(
+        "Colour the maps by",
+        ["your labels", "kept share"],
+        horizontal=True,
+        key=ui.persist("maplab_colour", "your labels"),
+        help="Kept share: dark points have map neighbours that are not their real neighbours.",
+    )
     views = {}
     for column, method in zip(st.columns(len(methods)), methods, strict=True):
         knobs = tuple(sorted(params[method].items()))
@@ -91,9 +110,17 @@ def maps_section(active: ActiveModel, texts: list[str], labels: list[str], vecto
             view = views[method] = backend.map_view(active, tuple(texts), method, knobs, k, vectors)
         details = map_charts.map_title(params[method], len(texts), aligned=method != "pca")
         kept = view.honesty.kept if colour == "kept share" else None
-        figure = backend.cached_figure(map_charts.map_scatter, view.coords, texts, groups=labels,
-                                       kept=kept, height=430, title=METHOD_NAMES[view.method_used],
-                                       subtitle=details, legend_below=True)  # fmt: skip
+        figure = backend.cached_figure(
+            map_charts.map_scatter,
+            view.coords,
+            texts,
+            groups=labels,
+            kept=kept,
+            height=430,
+            title=METHOD_NAMES[view.method_used],
+            subtitle=details,
+            legend_below=True,
+        )
         ui.chart(figure, f"maplab_map_{method}", column)
         if view.note:
             column.info(view.note)
@@ -101,16 +128,24 @@ def maps_section(active: ActiveModel, texts: list[str], labels: list[str], vecto
         if method == "pca":
             shares = explained_variance(vectors, EXPLAINED_AXES)
             ui.chart(map_charts.explained_variance_bars(shares), "maplab_explained", column)
-            column.caption(f"PCA's two axes keep **{shares[:2].sum():.1%}** of the vectors' "
-                           f"variance, {EXPLAINED_AXES} axes {shares.sum():.1%}: the rest is "
-                           "invisible on any flat map.")  # fmt: skip
+            column.caption(
+                f"PCA's two axes keep **{shares[:2].sum():.1%}** of the vectors' "
+                f"variance, {EXPLAINED_AXES} axes {shares.sum():.1%}: the rest is "
+                "invisible on any flat map."
+            )
     return views
 
 
 def base_map(views: dict, key: str) -> str:
     methods = list(views)
-    return st.radio("Draw on the map of", methods, format_func=METHOD_NAMES.get, horizontal=True,
-                    index=methods.index("umap") if "umap" in methods else 0, key=key)  # fmt: skip
+    return st.radio(
+        "Draw on the map of",
+        methods,
+        format_func=METHOD_NAMES.get,
+        horizontal=True,
+        index=methods.index("umap") if "umap" in methods else 0,
+        key=key,
+    )
 
 
 def names_order(name: str) -> tuple[int, str]:
@@ -129,17 +164,32 @@ def clusters_section(active: ActiveModel, texts: list[str], labels: list[str], v
     )
     distinct = len(set(labels) - {""})
     columns = st.columns(4)
-    method = columns[0].radio("Method", ["kmeans", "hdbscan"], horizontal=True,
-                              format_func={"kmeans": "k-means", "hdbscan": "HDBSCAN"}.get,
-                              key=ui.persist("maplab_cluster_method", "kmeans"),
-                              help="k-means makes exactly k groups; HDBSCAN finds dense groups "
-                              "and leaves the rest unclustered.")  # fmt: skip
-    k = columns[1].slider("k (k-means)", 2, 30, disabled=method != "kmeans",
-                          key=ui.persist("maplab_n_clusters", distinct if 2 <= distinct <= 30 else 8))  # fmt: skip
-    size = columns[2].slider("Min cluster size (HDBSCAN)", 2, 50, disabled=method != "hdbscan",
-                             key=ui.persist("maplab_min_size", 5))  # fmt: skip
-    seed = columns[3].number_input("Seed (k-means)", 0, 10_000, disabled=method != "kmeans",
-                                   key=ui.persist("maplab_seed", 42))  # fmt: skip
+    method = columns[0].radio(
+        "Method",
+        ["kmeans", "hdbscan"],
+        horizontal=True,
+        format_func={"kmeans": "k-means", "hdbscan": "HDBSCAN"}.get,
+        key=ui.persist("maplab_cluster_method", "kmeans"),
+        help="k-means makes exactly k groups; HDBSCAN finds dense groups "
+        "and leaves the rest unclustered.",
+    )
+    k = columns[1].slider(
+        "k (k-means)",
+        2,
+        30,
+        disabled=method != "kmeans",
+        key=ui.persist("maplab_n_clusters", distinct if 2 <= distinct <= 30 else 8),
+    )
+    size = columns[2].slider(
+        "Min cluster size (HDBSCAN)",
+        2,
+        50,
+        disabled=method != "hdbscan",
+        key=ui.persist("maplab_min_size", 5),
+    )
+    seed = columns[3].number_input(
+        "Seed (k-means)", 0, 10_000, disabled=method != "kmeans", key=ui.persist("maplab_seed", 42)
+    )
     found = backend.clustering(active, tuple(texts), method, k, size, int(seed), vectors)
     if found.note:
         st.info(found.note)
@@ -147,29 +197,51 @@ def clusters_section(active: ActiveModel, texts: list[str], labels: list[str], v
     if distinct:
         metrics["Purity"] = f"{purity(found.ids, labels):.2f}"
         metrics["Inverse purity"] = f"{inverse_purity(found.ids, labels):.2f}"
-    ui.metric_row(metrics, help={
-        "Purity": "Share of sentences whose label is their cluster's most common label.",
-        "Inverse purity": "Share of sentences in their label's most common cluster.",
-    })  # fmt: skip
+    ui.metric_row(
+        metrics,
+        help={
+            "Purity": "Share of sentences whose label is their cluster's most common label.",
+            "Inverse purity": "Share of sentences in their label's most common cluster.",
+        },
+    )
     left, right = st.columns([3, 2])
     with left:
         pick_map, pick_colour = st.columns(2)
         with pick_map:
             method_used = base_map(views, "maplab_cluster_map")
-        by = pick_colour.radio("Colour by", ["clusters", "your labels"], horizontal=True,
-                               disabled=not distinct,
-                               key=ui.persist("maplab_cluster_colour", "clusters"))  # fmt: skip
+        by = pick_colour.radio(
+            "Colour by",
+            ["clusters", "your labels"],
+            horizontal=True,
+            disabled=not distinct,
+            key=ui.persist("maplab_cluster_colour", "clusters"),
+        )
         names = [f"{c} · {found.names[c]}" if c != NOISE else found.names[c] for c in found.ids]
-        figure = backend.cached_figure(map_charts.map_scatter, views[method_used].coords, texts,
-                                       groups=labels if by == "your labels" else names,
-                                       group_order=sorted(set(names), key=names_order))  # fmt: skip
+        figure = backend.cached_figure(
+            map_charts.map_scatter,
+            views[method_used].coords,
+            texts,
+            groups=labels if by == "your labels" else names,
+            group_order=sorted(set(names), key=names_order),
+        )
         ui.chart(figure, "maplab_cluster_scatter")
     sizes = pd.Series(found.ids).value_counts()
-    ui.number_table({"cluster": list(found.words), "name": [found.names[c] for c in found.words],
-                  "sentences": [int(sizes[c]) for c in found.words]},
-                 key="maplab_cluster_table", container=right)  # fmt: skip
-    ui.csv_download("Download the clusters (CSV)", lambda: clusters_table(texts, found, labels if
-                 distinct else None), "clusters.csv", "maplab_cluster_csv", right)  # fmt: skip
+    ui.number_table(
+        {
+            "cluster": list(found.words),
+            "name": [found.names[c] for c in found.words],
+            "sentences": [int(sizes[c]) for c in found.words],
+        },
+        key="maplab_cluster_table",
+        container=right,
+    )
+    ui.csv_download(
+        "Download the clusters (CSV)",
+        lambda: clusters_table(texts, found, labels if distinct else None),
+        "clusters.csv",
+        "maplab_cluster_csv",
+        right,
+    )
 
 
 def pole(active: ActiveModel, labels: list[str], vectors, kind: str, number: int, container):
@@ -181,9 +253,13 @@ def pole(active: ActiveModel, labels: list[str], vectors, kind: str, number: int
             st.session_state[f"_{key}"] = st.session_state[key] = options[number % len(options)]
         choice = container.selectbox(title, options, key=ui.persist(key, options[0]))
         return vectors[[i for i, label in enumerate(labels) if label == choice]], choice
-    items = parse_pole(container.text_input(title, key=ui.persist(f"maplab_pole_{number}",
-                                                               POLE_DEFAULTS[number]),
-                                            max_chars=limits.SENTENCE_CHARS))  # fmt: skip
+    items = parse_pole(
+        container.text_input(
+            title,
+            key=ui.persist(f"maplab_pole_{number}", POLE_DEFAULTS[number]),
+            max_chars=limits.SENTENCE_CHARS,
+        )
+    )
     return backend.embed_texts(active, items), ", ".join(items)[:40]
 
 
@@ -206,8 +282,10 @@ def axes_section(active: ActiveModel, texts: list[str], labels: list[str], vecto
             backend.embed_texts(active, parse_pole(p)) for p in preset.x_poles + preset.y_poles
         ]
         names = [*preset.x_names, *preset.y_names]
-        st.markdown(f"**{preset.name}**: {len(texts)} sentences written for the lab; x runs "
-                    "between the lesson's two physics sentences, y between subject words.")  # fmt: skip
+        st.markdown(
+            f"**{preset.name}**: {len(texts)} sentences written for the lab; x runs "
+            "between the lesson's two physics sentences, y between subject words."
+        )
     else:
         picked = [pole(active, labels, vectors, kind, i, c) for i, c in enumerate(st.columns(4))]
         poles, names = [p[0] for p in picked], [p[1] for p in picked]
@@ -230,8 +308,10 @@ def axes_section(active: ActiveModel, texts: list[str], labels: list[str], vecto
         ),
         "maplab_axis_map",
     )
-    st.caption(f"Cosine between the two axes {result.axes_cosine:+.2f} (0 = independent); between "
-               f"the two x poles {x_axis.pole_cosine:.2f}.")  # fmt: skip
+    st.caption(
+        f"Cosine between the two axes {result.axes_cosine:+.2f} (0 = independent); between "
+        f"the two x poles {x_axis.pole_cosine:.2f}."
+    )
     if kind == PRESET:
         st.markdown(SUBJECT_VS_MEANING.lesson)
 
@@ -241,8 +321,10 @@ def geometry_section(active: ActiveModel, texts: list[str], vectors) -> None:
     st.header("4 · The geometry under the maps")
     used = texts[:GEOMETRY_MAX]
     if len(texts) > RAW_MAX:
-        st.caption(f"These lessons use the first {len(used):,} of {len(texts):,} sentences (the "
-                   f"first lesson, which encodes them again, the first {RAW_MAX:,}).")  # fmt: skip
+        st.caption(
+            f"These lessons use the first {len(used):,} of {len(texts):,} sentences (the "
+            f"first lesson, which encodes them again, the first {RAW_MAX:,})."
+        )
     k = st.select_slider("Neighbours compared (k)", [1, 5, 10, 20], key=ui.persist("maplab_gk", 10))
     lessons = backend.geometry_lessons(active, tuple(used), int(k), vectors[: len(used)])
     overlap = next(c for c in lessons.truncation.columns if c.startswith("overlap"))
@@ -260,8 +342,11 @@ def geometry_section(active: ActiveModel, texts: list[str], vectors) -> None:
     )
     ui.chart(map_charts.overlap_bars(table, "variant", overlap), "maplab_metric_bars")
     raw_texts = used[:RAW_MAX]
-    focus = st.selectbox("One sentence's 5 nearest under each metric (raw lengths)", raw_texts,
-                         key="maplab_metric_focus")  # fmt: skip
+    focus = st.selectbox(
+        "One sentence's 5 nearest under each metric (raw lengths)",
+        raw_texts,
+        key="maplab_metric_focus",
+    )
     raw = backend.unnormalized_vectors(active, tuple(raw_texts))
     ranks = metric_neighbours(raw, raw_texts.index(focus), 5)
     ranks.insert(2, "neighbour", [raw_texts[i] for i in ranks.pop("index")])
@@ -271,8 +356,10 @@ def geometry_section(active: ActiveModel, texts: list[str], vectors) -> None:
     st.subheader("Fewer dimensions")
     ui.chart(map_charts.truncation_line(lessons.truncation, overlap), "maplab_truncation")
     half = lessons.truncation.set_index("dims")[overlap].get(vectors.shape[1] // 2, np.nan)
-    st.caption(f"Half the dimensions keep {half:.0%} of the neighbours: this model was not trained "
-               "to pack meaning into its first dimensions (Matryoshka training does that).")  # fmt: skip
+    st.caption(
+        f"Half the dimensions keep {half:.0%} of the neighbours: this model was not trained "
+        "to pack meaning into its first dimensions (Matryoshka training does that)."
+    )
 
     st.subheader("Quantisation: fewer bytes per number")
     ui.chart(map_charts.overlap_bars(lessons.quantisation, "precision", overlap), "maplab_quant")
@@ -284,13 +371,21 @@ def geometry_section(active: ActiveModel, texts: list[str], vectors) -> None:
 def find_section(active: ActiveModel, texts: list[str], labels: list[str], vectors, views) -> None:
     st.header("5 · Find and select")
     left, middle, right = st.columns([2, 2, 1])
-    word = left.text_input("Find text", key=ui.persist("maplab_find_text", ""), placeholder="bank",
-                           max_chars=limits.SENTENCE_CHARS)  # fmt: skip
-    query = middle.text_input("Find by meaning", key=ui.persist("maplab_find_meaning", ""),
-                              placeholder="a goal in the last minute",
-                              max_chars=limits.QUERY_CHARS)  # fmt: skip
-    top = right.slider("Nearest", 1, max(2, min(50, len(texts))), min(10, len(texts)),
-                       key="maplab_top")  # fmt: skip
+    word = left.text_input(
+        "Find text",
+        key=ui.persist("maplab_find_text", ""),
+        placeholder="bank",
+        max_chars=limits.SENTENCE_CHARS,
+    )
+    query = middle.text_input(
+        "Find by meaning",
+        key=ui.persist("maplab_find_meaning", ""),
+        placeholder="a goal in the last minute",
+        max_chars=limits.QUERY_CHARS,
+    )
+    top = right.slider(
+        "Nearest", 1, max(2, min(50, len(texts))), min(10, len(texts)), key="maplab_top"
+    )
     found = {int(i): np.nan for i in find_text(texts, word)}
     if query.strip():
         indices, cosines = find_near(backend.embed_texts(active, [query])[0], vectors, top)
@@ -304,10 +399,15 @@ def find_section(active: ActiveModel, texts: list[str], labels: list[str], vecto
     method = base_map(views, "maplab_select_method")
     searching = bool(word.strip() or query.strip())
     highlight = selected or (list(found) if searching else None)
-    figure = backend.cached_figure(map_charts.map_scatter, views[method].coords, texts,
-                                   groups=labels, highlight=highlight,
-                                   title="Drag a box (or pick the lasso above the map) to "
-                                   "select sentences", dragmode="select")  # fmt: skip
+    figure = backend.cached_figure(
+        map_charts.map_scatter,
+        views[method].coords,
+        texts,
+        groups=labels,
+        highlight=highlight,
+        title="Drag a box (or pick the lasso above the map) to select sentences",
+        dragmode="select",
+    )
     ui.chart(figure, "maplab_select", on_select="rerun", selection_mode=("points", "box", "lasso"))
     if selected and st.button("Clear the selection", key="maplab_clear"):
         # The chart still reports its last box until the next one: mark that box as seen.
@@ -330,8 +430,11 @@ st.caption(
     "kept, names the clusters, lets you build your own axes and shows the geometry underneath."
 )
 texts, labels = ui.shared_sentences()
-st.page_link("pages/1_Explore.py", label=f"The {ui.plural(len(texts), 'sentence')} of 🔭 Explore "
-             "(change them there)", icon="✏️")  # fmt: skip
+st.page_link(
+    "pages/1_Explore.py",
+    label=f"The {ui.plural(len(texts), 'sentence')} of 🔭 Explore (change them there)",
+    icon="✏️",
+)
 vectors, views = None, {}
 with ui.section("sentences"):
     vectors = backend.embed_texts(active, texts)  # (n, dim), unit length

@@ -26,15 +26,23 @@ def _cosine_heatmap(z: np.ndarray, x: list[str], y: list[str], what: str, height
     """A (rows, columns) heatmap of cosines on the -1..1 red-blue scale; the hover reads both
     labels and the value called `what`; no tick labels (they are long sentences)."""
     heatmap = go.Heatmap(
-        z=z, x=x, y=y, colorscale="RdBu", reversescale=True, zmin=-1, zmax=1,
+        z=z,
+        x=x,
+        y=y,
+        colorscale="RdBu",
+        reversescale=True,
+        zmin=-1,
+        zmax=1,
         hovertemplate=f"%{{y}}<br>—<br>%{{x}}<br><b>{what} %{{z:.3f}}</b><extra></extra>",
         colorbar={"title": {"text": what}},
-    )  # fmt: skip
+    )
     figure = go.Figure(heatmap)
     figure.update_layout(
-        height=height, margin={"l": 10, "r": 10, "t": 10, "b": 10},
-        yaxis={"autorange": "reversed", "showticklabels": False}, xaxis={"showticklabels": False},
-    )  # fmt: skip
+        height=height,
+        margin={"l": 10, "r": 10, "t": 10, "b": 10},
+        yaxis={"autorange": "reversed", "showticklabels": False},
+        xaxis={"showticklabels": False},
+    )
     return figure
 
 

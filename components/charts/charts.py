@@ -278,9 +278,11 @@ def similarity_heatmaps(matrices: dict[str, np.ndarray], texts: Sequence[str]) -
         [[f"{hovers[i]}<br>—<br>{hovers[j]}" for j in range(n)] for i in range(n)], dtype=object
     )
     figure = make_subplots(
-        rows=1, cols=len(names), subplot_titles=[html.escape(name) for name in names],
+        rows=1,
+        cols=len(names),
+        subplot_titles=[html.escape(name) for name in names],
         horizontal_spacing=0.02,
-    )  # fmt: skip
+    )
     for column, name in enumerate(names, start=1):
         figure.add_trace(
             go.Heatmap(
@@ -438,7 +440,7 @@ def aligned_maps(
             hoverinfo="skip",
             showlegend=False,
             name="moved",
-        )  # fmt: skip
+        )
     )
     for number, (name, coords, symbol) in enumerate(
         ((names[0], coords_a, "circle"), (names[1], coords_b, "diamond"))
@@ -453,22 +455,28 @@ def aligned_maps(
                 customdata=list(range(len(texts))),
                 text=hovers,
                 hovertemplate="%{text}<extra>" + html.escape(name) + "</extra>",
-            )  # fmt: skip
+            )
         )
     figure.update_layout(
-        height=460, margin={"l": 10, "r": 10, "t": 30, "b": 10},
-        xaxis={"showticklabels": False, "title": None}, yaxis={"showticklabels": False, "title": None},
+        height=460,
+        margin={"l": 10, "r": 10, "t": 30, "b": 10},
+        xaxis={"showticklabels": False, "title": None},
+        yaxis={"showticklabels": False, "title": None},
         legend={"orientation": "h", "y": 1.08},
-    )  # fmt: skip
+    )
     return figure
 
 
 def spearman_bars(values: Mapping[str, float], colors: Sequence[str], title: str) -> go.Figure:
     """Spearman ρ of a few poolings or models as bars; the axis reaches below 0 when needed."""
     return quality_bars(
-        list(values), list(values.values()), axis_title="Spearman ρ", colors=colors,
-        value_range=(min(0.0, *values.values()), 1.0), title=title,
-    )  # fmt: skip
+        list(values),
+        list(values.values()),
+        axis_title="Spearman ρ",
+        colors=colors,
+        value_range=(min(0.0, *values.values()), 1.0),
+        title=title,
+    )
 
 
 def mode_quality_bars(
@@ -478,11 +486,17 @@ def mode_quality_bars(
     Spearman on `n_pairs` scored pairs, and the triplet accuracy on `n_triplets` triplets."""
     modes = list(scores)
     spearman = quality_bars(
-        modes, [scores[mode][0] for mode in modes], axis_title="Spearman ρ", colors=colors,
+        modes,
+        [scores[mode][0] for mode in modes],
+        axis_title="Spearman ρ",
+        colors=colors,
         title=f"Spearman: cosine vs human scores ({n_pairs} pairs)",
-    )  # fmt: skip
+    )
     accuracy = quality_bars(
-        modes, [scores[mode][1] for mode in modes], axis_title="accuracy", colors=colors,
+        modes,
+        [scores[mode][1] for mode in modes],
+        axis_title="accuracy",
+        colors=colors,
         title=f"Triplet accuracy: cos(a, p) > cos(a, n) ({n_triplets} triplets)",
-    )  # fmt: skip
+    )
     return spearman, accuracy

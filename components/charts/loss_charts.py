@@ -46,10 +46,14 @@ def loss_landscape(
     )
     figure.add_trace(
         go.Scatter(
-            x=[-1, 1], y=[-1, 1], mode="lines", line={"color": "white", "dash": "dot", "width": 1},
-            hoverinfo="skip", showlegend=False,
+            x=[-1, 1],
+            y=[-1, 1],
+            mode="lines",
+            line={"color": "white", "dash": "dot", "width": 1},
+            hoverinfo="skip",
+            showlegend=False,
         )
-    )  # fmt: skip
+    )
     figure.add_trace(
         go.Scatter(
             x=list(cos_ap),
@@ -93,9 +97,12 @@ def softmax_bars(
     """
     taus = list(probabilities)
     figure = make_subplots(
-        rows=1, cols=len(taus), shared_yaxes=True, horizontal_spacing=0.02,
+        rows=1,
+        cols=len(taus),
+        shared_yaxes=True,
+        horizontal_spacing=0.02,
         subplot_titles=[f"τ = {tau:g}" for tau in taus],
-    )  # fmt: skip
+    )
     numbers = [f"{i + 1}" for i in range(len(labels))]
     colours = ["#117733" if i == positive else "#999999" for i in range(len(labels))]
     hovers = [hover_text(text, 50, hover_chars(len(labels) * len(taus), 160)) for text in labels]
@@ -142,23 +149,35 @@ def cosine_shift(
             xs += [before[index][i], after[index][i], None]
             ys += [labels[i], labels[i], None]
         figure.add_trace(
-            go.Scatter(x=xs, y=ys, mode="lines", line={"color": colour, "width": 2},
-                       hoverinfo="skip", showlegend=False)
-        )  # fmt: skip
+            go.Scatter(
+                x=xs,
+                y=ys,
+                mode="lines",
+                line={"color": colour, "width": 2},
+                hoverinfo="skip",
+                showlegend=False,
+            )
+        )
         figure.add_trace(
             go.Scatter(
-                x=before[index], y=labels, mode="markers", name=f"{name} before",
+                x=before[index],
+                y=labels,
+                mode="markers",
+                name=f"{name} before",
                 marker={"color": "white", "size": 9, "line": {"color": colour, "width": 2}},
                 hovertemplate="%{y}<br>" + name + " before %{x:.3f}<extra></extra>",
             )
-        )  # fmt: skip
+        )
         figure.add_trace(
             go.Scatter(
-                x=after[index], y=labels, mode="markers", name=f"{name} after",
+                x=after[index],
+                y=labels,
+                mode="markers",
+                name=f"{name} after",
                 marker={"color": colour, "size": 10},
                 hovertemplate="%{y}<br>" + name + " after %{x:.3f}<extra></extra>",
             )
-        )  # fmt: skip
+        )
     figure.update_layout(
         height=max(260, 26 * n + 90),
         margin={"l": 10, "r": 10, "t": 10, "b": 10},
@@ -186,11 +205,16 @@ def movement_map(
             continue
         figure.add_trace(
             go.Scatter(
-                x=before[rows, 0], y=before[rows, 1], mode="markers", name=f"{role} (before)",
-                marker={"color": colour, "size": 7, "opacity": 0.3}, hoverinfo="skip",
-                legendgroup=role, showlegend=False,
+                x=before[rows, 0],
+                y=before[rows, 1],
+                mode="markers",
+                name=f"{role} (before)",
+                marker={"color": colour, "size": 7, "opacity": 0.3},
+                hoverinfo="skip",
+                legendgroup=role,
+                showlegend=False,
             )
-        )  # fmt: skip
+        )
         labelled = len(texts) <= LABELS_MAX
         figure.add_trace(
             go.Scatter(

@@ -131,8 +131,15 @@ def map_scatter(
         dragmode=dragmode,
     )
     # Projected axes have no units: no ticks, no grid, only a frame.
-    frame = {"showticklabels": False, "title": None, "showgrid": False, "zeroline": False,
-             "showline": True, "linecolor": "#ddd", "mirror": True}  # fmt: skip
+    frame = {
+        "showticklabels": False,
+        "title": None,
+        "showgrid": False,
+        "zeroline": False,
+        "showline": True,
+        "linecolor": "#ddd",
+        "mirror": True,
+    }
     figure.update_xaxes(**frame)
     figure.update_yaxes(**frame, scaleanchor="x")
     return figure

@@ -120,8 +120,12 @@ class _Recolour:
             trace.update(line_color=self.colour(line.color))
 
 
-_NAMED = {"black": (0, 0, 0, 1.0), "white": (255, 255, 255, 1.0), "grey": (128, 128, 128, 1.0),
-          "gray": (128, 128, 128, 1.0)}  # fmt: skip
+_NAMED = {
+    "black": (0, 0, 0, 1.0),
+    "white": (255, 255, 255, 1.0),
+    "grey": (128, 128, 128, 1.0),
+    "gray": (128, 128, 128, 1.0),
+}
 
 
 def _parse_colour(value: str) -> tuple[float, float, float, float] | None:

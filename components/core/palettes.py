@@ -56,28 +56,43 @@ TEXT_COLOUR: dict[Theme, str] = {"light": "#31333F", "dark": "#FAFAFA"}
 SEQUENTIAL_SCALE = "cividis"  # plotly's name
 # ColorBrewer PuOr (11 classes), purple = -1 (pointing away), orange = +1 (same meaning).
 DIVERGING_SCALE = (
-    "#2D004B", "#542788", "#8073AC", "#B2ABD2", "#D8DAEB", "#F7F7F7",
-    "#FEE0B6", "#FDB863", "#E08214", "#B35806", "#7F3B08",
-)  # fmt: skip
+    "#2D004B",
+    "#542788",
+    "#8073AC",
+    "#B2ABD2",
+    "#D8DAEB",
+    "#F7F7F7",
+    "#FEE0B6",
+    "#FDB863",
+    "#E08214",
+    "#B35806",
+    "#7F3B08",
+)
 
 # Machado et al. (2009), severity 1.0, for linear RGB (the paper's supplementary table).
 MACHADO_2009: dict[Deficiency, np.ndarray] = {
     "protanopia": np.array(
-        [[0.152286, 1.052583, -0.204868],
-         [0.114503, 0.786281, 0.099216],
-         [-0.003882, -0.048116, 1.051998]]
+        [
+            [0.152286, 1.052583, -0.204868],
+            [0.114503, 0.786281, 0.099216],
+            [-0.003882, -0.048116, 1.051998],
+        ]
     ),
     "deuteranopia": np.array(
-        [[0.367322, 0.860646, -0.227968],
-         [0.280085, 0.672501, 0.047413],
-         [-0.011820, 0.042940, 0.968881]]
+        [
+            [0.367322, 0.860646, -0.227968],
+            [0.280085, 0.672501, 0.047413],
+            [-0.011820, 0.042940, 0.968881],
+        ]
     ),
     "tritanopia": np.array(
-        [[1.255528, -0.076749, -0.178779],
-         [-0.078411, 0.930809, 0.147602],
-         [0.004733, 0.691367, 0.303900]]
+        [
+            [1.255528, -0.076749, -0.178779],
+            [-0.078411, 0.930809, 0.147602],
+            [0.004733, 0.691367, 0.303900],
+        ]
     ),
-}  # fmt: skip
+}
 
 
 def category_colours(theme: Theme = "light") -> list[str]:
@@ -122,10 +137,12 @@ def rgb_to_lab(rgb: np.ndarray) -> np.ndarray:
     """sRGB (…, 3) in [0, 1] -> CIE L*a*b* (D65 white)."""
     linear = srgb_to_linear(rgb)
     to_xyz = np.array(
-        [[0.4124564, 0.3575761, 0.1804375],
-         [0.2126729, 0.7151522, 0.0721750],
-         [0.0193339, 0.1191920, 0.9503041]]
-    )  # fmt: skip
+        [
+            [0.4124564, 0.3575761, 0.1804375],
+            [0.2126729, 0.7151522, 0.0721750],
+            [0.0193339, 0.1191920, 0.9503041],
+        ]
+    )
     xyz = linear @ to_xyz.T / np.array([0.95047, 1.0, 1.08883])
     epsilon, kappa = 216 / 24389, 24389 / 27
     f = np.where(xyz > epsilon, np.cbrt(xyz), (kappa * xyz + 16) / 116)

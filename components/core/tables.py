@@ -33,9 +33,15 @@ def similarity_table(texts: Sequence[str], similarity: np.ndarray) -> pd.DataFra
 
 
 def hits_table(
-    column: str, texts: Sequence[str], labels: Sequence[str], indices: np.ndarray,
+    column: str,
+    texts: Sequence[str],
+    labels: Sequence[str],
+    indices: np.ndarray,
     scores: np.ndarray,
-) -> dict[str, list]:  # fmt: skip
+) -> dict[str, list]:
     """The rows `indices` (best first) with their text under `column`, label and cosine."""
-    return {column: [texts[i] for i in indices], "label": [labels[i] for i in indices],
-            "cosine": list(scores)}  # fmt: skip
+    return {
+        column: [texts[i] for i in indices],
+        "label": [labels[i] for i in indices],
+        "cosine": list(scores),
+    }

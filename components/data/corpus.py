@@ -65,8 +65,10 @@ class Corpus:
 
 def unique_names(names: Sequence[str]) -> list[str]:
     """The names, a repeated one followed by its 1-based position: they label charts and tables."""
-    return [f"{name} ({number + 1})" if names.count(name) > 1 else name
-            for number, name in enumerate(names)]  # fmt: skip
+    return [
+        f"{name} ({number + 1})" if names.count(name) > 1 else name
+        for number, name in enumerate(names)
+    ]
 
 
 def build_corpus(

@@ -120,11 +120,17 @@ def read_uploads(
     total = 0
     for number, (name, data) in enumerate(uploads):
         if number >= limits.UPLOADS:
-            messages.append(Message("warning", f"`{name}` left out: at most "
-                                    f"{limits.UPLOADS} files at once."))  # fmt: skip
+            messages.append(
+                Message("warning", f"`{name}` left out: at most {limits.UPLOADS} files at once.")
+            )
         elif total + len(data) > limits.UPLOADS_MB * 2**20:
-            messages.append(Message("warning", f"`{name}` left out: the files together "
-                                    f"may hold at most {limits.UPLOADS_MB} MB."))  # fmt: skip
+            messages.append(
+                Message(
+                    "warning",
+                    f"`{name}` left out: the files together "
+                    f"may hold at most {limits.UPLOADS_MB} MB.",
+                )
+            )
         else:
             try:
                 kept.append(read(data, name))
@@ -139,8 +145,13 @@ def within_budget(documents: Sequence[Document]) -> tuple[list[Document], list[M
     characters together (the later ones cut or left out), with a message for each cap reached."""
     messages: list[Message] = []
     if len(documents) > limits.DOCUMENTS:
-        messages.append(Message("warning", f"{len(documents)} documents: the search uses the first "
-                                f"{limits.DOCUMENTS} (the limit on this shared server)."))  # fmt: skip
+        messages.append(
+            Message(
+                "warning",
+                f"{len(documents)} documents: the search uses the first "
+                f"{limits.DOCUMENTS} (the limit on this shared server).",
+            )
+        )
         documents = documents[: limits.DOCUMENTS]
     total, kept = 0, []
     for document in documents:
@@ -152,9 +163,14 @@ def within_budget(documents: Sequence[Document]) -> tuple[list[Document], list[M
         kept.append(document)
         total += len(document.text)
     if sum(len(document.text) for document in documents) > limits.DOCUMENTS_CHARS:
-        messages.append(Message("warning", f"The documents hold more than "
-                                f"{limits.DOCUMENTS_CHARS:,} characters together: the search uses "
-                                "that many (the later documents are cut or left out)."))  # fmt: skip
+        messages.append(
+            Message(
+                "warning",
+                f"The documents hold more than "
+                f"{limits.DOCUMENTS_CHARS:,} characters together: the search uses "
+                "that many (the later documents are cut or left out).",
+            )
+        )
     return kept, messages
 
 
@@ -182,18 +198,33 @@ def from_sample(filename: str) -> LoadedDocument:
 
 # Queries for the book-vector lesson: (query, sample file, heading of the section that answers it).
 LESSON_QUERIES: tuple[tuple[str, str, str], ...] = (
-    ("Why does bread go stale after a few days?", "bread_and_fermentation.md",
-     "Storage and Staling"),
+    (
+        "Why does bread go stale after a few days?",
+        "bread_and_fermentation.md",
+        "Storage and Staling",
+    ),
     ("What does salt do to a dough?", "bread_and_fermentation.md", "Salt in the Dough"),
-    ("Why does the crust turn brown in the oven?", "bread_and_fermentation.md",
-     "Crust Chemistry and the Maillard Reaction"),
-    ("How does a glass lens make a lighthouse beam visible far away?",
-     "lighthouses_and_the_sea.md", "The Fresnel Lens"),
-    ("How were ships warned when fog hid the light?", "lighthouses_and_the_sea.md",
-     "Sound in the Fog"),
-    ("Which ancient wonder guided ships into an Egyptian harbour?",
-     "lighthouses_and_the_sea.md", "The Pharos of Alexandria"),
-)  # fmt: skip
+    (
+        "Why does the crust turn brown in the oven?",
+        "bread_and_fermentation.md",
+        "Crust Chemistry and the Maillard Reaction",
+    ),
+    (
+        "How does a glass lens make a lighthouse beam visible far away?",
+        "lighthouses_and_the_sea.md",
+        "The Fresnel Lens",
+    ),
+    (
+        "How were ships warned when fog hid the light?",
+        "lighthouses_and_the_sea.md",
+        "Sound in the Fog",
+    ),
+    (
+        "Which ancient wonder guided ships into an Egyptian harbour?",
+        "lighthouses_and_the_sea.md",
+        "The Pharos of Alexandria",
+    ),
+)
 
 
 def section_at(text: str, offset: int) -> str:

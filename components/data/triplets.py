@@ -321,21 +321,29 @@ def training_split(n: int, held_out: int, cap: int) -> tuple[list[int], list[int
 def loss_rows(triplets: Triplets, losses: BatchLosses) -> dict[str, list]:
     """One row per triplet: its table row (1-based), texts, cosines, three losses and class."""
     return {
-        "row": [row + 1 for row in triplets.rows], "anchor": triplets.anchors,
-        "positive": triplets.positives, "negative": triplets.negatives,
-        "cos(a,p)": list(losses.cos_ap), "cos(a,n)": list(losses.cos_an),
-        "cosine-margin": list(losses.cosine_margin), "triplet": list(losses.triplet),
-        "InfoNCE": list(losses.info_nce), "class": losses.classes,
-    }  # fmt: skip
+        "row": [row + 1 for row in triplets.rows],
+        "anchor": triplets.anchors,
+        "positive": triplets.positives,
+        "negative": triplets.negatives,
+        "cos(a,p)": list(losses.cos_ap),
+        "cos(a,n)": list(losses.cos_an),
+        "cosine-margin": list(losses.cosine_margin),
+        "triplet": list(losses.triplet),
+        "InfoNCE": list(losses.info_nce),
+        "class": losses.classes,
+    }
 
 
 def append_pasted(current: pd.DataFrame, text: str) -> tuple[pd.DataFrame | None, Message]:
     """The table with the pasted rows appended (up to `MAX_TABLE_ROWS` rows), and what happened;
     None (the table stays as it is) when the text is too long or cannot be read."""
     if len(text) > limits.PASTE_CHARS:
-        return None, Message("error", f"The pasted text has {len(text):,} characters; the limit "
-                             f"is {limits.PASTE_CHARS:,}. Paste fewer rows at a time. Your table "
-                             "is unchanged.")  # fmt: skip
+        return None, Message(
+            "error",
+            f"The pasted text has {len(text):,} characters; the limit "
+            f"is {limits.PASTE_CHARS:,}. Paste fewer rows at a time. Your table "
+            "is unchanged.",
+        )
     try:
         pasted = parse_pasted(text)
     except InputError as error:
@@ -344,7 +352,10 @@ def append_pasted(current: pd.DataFrame, text: str) -> tuple[pd.DataFrame | None
     room = max(0, MAX_TABLE_ROWS - len(current))
     message = Message("info", f"Added {len(pasted)} pasted row(s).")
     if len(pasted) > room:
-        message = Message("warning", f"The table holds at most {MAX_TABLE_ROWS:,} rows: added "
-                          f"the first {room:,} of {len(pasted):,} pasted rows.")  # fmt: skip
+        message = Message(
+            "warning",
+            f"The table holds at most {MAX_TABLE_ROWS:,} rows: added "
+            f"the first {room:,} of {len(pasted):,} pasted rows.",
+        )
         pasted = pasted.iloc[:room]
     return pd.concat([current, pasted], ignore_index=True), message

@@ -1048,17 +1048,37 @@ class ExportFormat:
 
 TSV_MIME = "text/tab-separated-values"
 EXPORT_FORMATS = (
-    ExportFormat("Projector: vectors.tsv", "vectors.tsv", TSV_MIME,
-                 lambda table, vectors, model: _projector_pair(table, vectors)[0]),
-    ExportFormat("Projector: metadata.tsv", "metadata.tsv", TSV_MIME,
-                 lambda table, vectors, model: _projector_pair(table, vectors)[1]),
-    ExportFormat("Parquet: text, label, vector, map", "embeddings.parquet",
-                 "application/vnd.apache.parquet", lambda table, vectors, model: write_parquet(vectors, table, model)),
-    ExportFormat("NumPy: vectors.npy", "vectors.npy", "application/octet-stream",
-                 lambda table, vectors, model: write_npy(vectors)[0]),
-    ExportFormat("NumPy: metadata.csv (text, label, map)", "metadata.csv", "text/csv",
-                 lambda table, vectors, model: write_npy(vectors, table)[1]),
-)  # fmt: skip
+    ExportFormat(
+        "Projector: vectors.tsv",
+        "vectors.tsv",
+        TSV_MIME,
+        lambda table, vectors, model: _projector_pair(table, vectors)[0],
+    ),
+    ExportFormat(
+        "Projector: metadata.tsv",
+        "metadata.tsv",
+        TSV_MIME,
+        lambda table, vectors, model: _projector_pair(table, vectors)[1],
+    ),
+    ExportFormat(
+        "Parquet: text, label, vector, map",
+        "embeddings.parquet",
+        "application/vnd.apache.parquet",
+        lambda table, vectors, model: write_parquet(vectors, table, model),
+    ),
+    ExportFormat(
+        "NumPy: vectors.npy",
+        "vectors.npy",
+        "application/octet-stream",
+        lambda table, vectors, model: write_npy(vectors)[0],
+    ),
+    ExportFormat(
+        "NumPy: metadata.csv (text, label, map)",
+        "metadata.csv",
+        "text/csv",
+        lambda table, vectors, model: write_npy(vectors, table)[1],
+    ),
+)
 
 
 def export_files(

@@ -116,8 +116,14 @@ def _layers(config: dict) -> list[tuple[str, str, tuple[int, ...]]]:
 
 def is_replayable(config: dict) -> bool:
     """Whether `bert_random_state` knows this architecture (a plain BERT with absolute positions)."""
-    needed = ("hidden_size", "intermediate_size", "vocab_size", "max_position_embeddings",
-              "type_vocab_size", "num_hidden_layers")  # fmt: skip
+    needed = (
+        "hidden_size",
+        "intermediate_size",
+        "vocab_size",
+        "max_position_embeddings",
+        "type_vocab_size",
+        "num_hidden_layers",
+    )
     return (
         config.get("model_type") == "bert"
         and config.get("architectures", ["BertModel"]) == ["BertModel"]

@@ -106,9 +106,11 @@ class PoolingBenchmark:
 
     @classmethod
     def measure(
-        cls, pairs: ScoredPairs, triplets: Triplets,
+        cls,
+        pairs: ScoredPairs,
+        triplets: Triplets,
         token_vectors: Callable[[tuple[str, ...]], TokenBatch],
-    ) -> PoolingBenchmark:  # fmt: skip
+    ) -> PoolingBenchmark:
         """The benchmark of one model: `token_vectors(texts)` gives its (cached) token vectors."""
         pair_tokens = token_vectors(tuple(pairs.first + pairs.second))
         return cls(pairs, triplets, pair_tokens, token_vectors(tuple(triplets.stacked())))
@@ -118,9 +120,14 @@ class PoolingBenchmark:
     ) -> tuple[float, float]:
         """(Spearman on the scored pairs, triplet accuracy) of one pooling mode."""
         return pooling_quality(
-            self.pair_tokens.embeddings, self.pair_tokens.attention_mask, self.pairs.scores,
-            self.triplet_tokens.embeddings, self.triplet_tokens.attention_mask, mode, head,
-        )  # fmt: skip
+            self.pair_tokens.embeddings,
+            self.pair_tokens.attention_mask,
+            self.pairs.scores,
+            self.triplet_tokens.embeddings,
+            self.triplet_tokens.attention_mask,
+            mode,
+            head,
+        )
 
     def mean_pooling_spearman(self, pair_tokens: TokenBatch | None = None) -> float:
         """Spearman of mean pooling, on these pairs' token vectors from another model if given."""
@@ -132,14 +139,19 @@ class PoolingBenchmark:
     def pair_rows(self) -> dict[str, Any]:
         """The scored pairs as table columns, with their mean-pooling cosine."""
         return {
-            "sentence 1": self.pairs.first, "sentence 2": self.pairs.second,
-            "human score (0-5)": self.pairs.scores, "cosine (mean)": self.pair_cosines("mean"),
-        }  # fmt: skip
+            "sentence 1": self.pairs.first,
+            "sentence 2": self.pairs.second,
+            "human score (0-5)": self.pairs.scores,
+            "cosine (mean)": self.pair_cosines("mean"),
+        }
 
     def train_head(
-        self, model_key: str, steps: int, learning_rate: float,
+        self,
+        model_key: str,
+        steps: int,
+        learning_rate: float,
         on_step: Callable[[int, float], None] | None = None,
-    ) -> HeadRecord:  # fmt: skip
+    ) -> HeadRecord:
         """A fresh attention head trained on these triplets (InfoNCE, frozen token vectors), with
         its losses, time and its quality before training; torch is imported here."""
         from components.pooling.attention_head import (

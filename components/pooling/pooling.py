@@ -303,8 +303,13 @@ def compare_modes(
     )
 
 
-_TORCH_NAMES = {"AttentionPoolingHead", "TrainingRun", "TokenTensors", "train_attention_head",
-                "triplet_thirds"}  # fmt: skip
+_TORCH_NAMES = {
+    "AttentionPoolingHead",
+    "TrainingRun",
+    "TokenTensors",
+    "train_attention_head",
+    "triplet_thirds",
+}
 
 
 def __getattr__(name: str):

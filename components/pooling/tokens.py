@@ -135,20 +135,32 @@ def view_messages(view: TokenView) -> list[Message]:
     messages = []
     real = [piece for piece in view.pieces if piece.kind != "special"]
     if view.truncated:
-        messages.append(Message("warning",
-            f"✂ {view.n_tokens:,} pieces, but the window is {view.window}: the model reads the "
-            f"first {view.window - 1} and its closing {view.pieces[-1].text}, and silently "
-            f"ignores the other {view.n_tokens - view.window:,}. Split long text into chunks "
-            "before embedding it."))  # fmt: skip
+        messages.append(
+            Message(
+                "warning",
+                f"✂ {view.n_tokens:,} pieces, but the window is {view.window}: the model reads the "
+                f"first {view.window - 1} and its closing {view.pieces[-1].text}, and silently "
+                f"ignores the other {view.n_tokens - view.window:,}. Split long text into chunks "
+                "before embedding it.",
+            )
+        )
     if not real:
-        messages.append(Message("warning",
-            "Nothing but special tokens: the text only contains markers the tokenizer treats as "
-            "special tokens (or nothing it can read). Every sentence gets these anyway, so the "
-            "vector of this text says nothing about its content."))  # fmt: skip
+        messages.append(
+            Message(
+                "warning",
+                "Nothing but special tokens: the text only contains markers the tokenizer treats as "
+                "special tokens (or nothing it can read). Every sentence gets these anyway, so the "
+                "vector of this text says nothing about its content.",
+            )
+        )
     elif view.n_unknown == len(real):
-        messages.append(Message("warning",
-            "Every piece is [UNK] (unknown): this vocabulary has no piece for these characters, "
-            "so the model sees only 'unknown' and cannot tell such texts apart."))  # fmt: skip
+        messages.append(
+            Message(
+                "warning",
+                "Every piece is [UNK] (unknown): this vocabulary has no piece for these characters, "
+                "so the model sees only 'unknown' and cannot tell such texts apart.",
+            )
+        )
     return messages
 
 

@@ -70,10 +70,15 @@ def chunking_summary(
     too_long = int((counts > fits).sum())
     messages = []
     if window > fits:
-        messages.append(Message("warning", f"A window of {window} tokens is larger than the model "
-                                f"reads ({fits} + 2 special tokens): {too_long} of {len(corpus)} "
-                                "chunks are longer than that, and the model will silently drop "
-                                f"their ends. Use at most {fits}."))  # fmt: skip
+        messages.append(
+            Message(
+                "warning",
+                f"A window of {window} tokens is larger than the model "
+                f"reads ({fits} + 2 special tokens): {too_long} of {len(corpus)} "
+                "chunks are longer than that, and the model will silently drop "
+                f"their ends. Use at most {fits}.",
+            )
+        )
     metrics = {
         "Documents": f"{n_documents}",
         "Chunks": f"{len(corpus):,}",
@@ -120,8 +125,12 @@ def result_contexts(hits: np.ndarray, scores: np.ndarray, corpus: Corpus) -> lis
     contexts = []
     for rank, (hit, score) in enumerate(zip(hits, scores, strict=True), start=1):
         chunk, document = corpus.chunks[hit], corpus.documents[corpus.owners[hit]]
-        contexts.append((f"{rank}. {corpus.document_name(hit)} · cosine {score:.3f}",
-                         context_html(document.text, chunk.start, chunk.end)))  # fmt: skip
+        contexts.append(
+            (
+                f"{rank}. {corpus.document_name(hit)} · cosine {score:.3f}",
+                context_html(document.text, chunk.start, chunk.end),
+            )
+        )
     return contexts
 
 

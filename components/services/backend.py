@@ -231,13 +231,18 @@ def heavy(kind: str, label: str = "", time_cap: float | None = None) -> Iterator
         if "text" not in shown:
             with box.container(border=True):
                 shown["text"] = st.empty()
-                st.button("Cancel", key=f"heavy_cancel_{status.ticket}", on_click=_cancel_waiting,
-                          help="Leave the queue; nothing is computed.")  # fmt: skip
+                st.button(
+                    "Cancel",
+                    key=f"heavy_cancel_{status.ticket}",
+                    on_click=_cancel_waiting,
+                    help="Leave the queue; nothing is computed.",
+                )
         shown["text"].info(f"⏳ {label or kind}: {status.text()}", icon=None)
 
     try:
-        with QUEUE.run(kind, label=label, alive=_session_alive(), on_wait=on_wait,
-                       time_cap=time_cap) as job:  # fmt: skip
+        with QUEUE.run(
+            kind, label=label, alive=_session_alive(), on_wait=on_wait, time_cap=time_cap
+        ) as job:
             if shown:
                 box.empty()
             yield job
@@ -345,8 +350,11 @@ def session_model(label: str) -> SentenceTransformer | None:
 
 def session_model_labels() -> list[str]:
     """Labels of this session's own models that are still alive."""
-    return [label for label in st.session_state.get(SESSION_MODELS_KEY, {})
-            if session_model(label) is not None]  # fmt: skip
+    return [
+        label
+        for label in st.session_state.get(SESSION_MODELS_KEY, {})
+        if session_model(label) is not None
+    ]
 
 
 def base_model_name(active: ActiveModel) -> str:
@@ -582,9 +590,12 @@ def _background_turn(
     """The queue's `run` for a background job: its place in line shows as the job's text, and a
     cancel while waiting leaves the line."""
     return QUEUE.run(
-        kind, label=label, alive=alive, time_cap=time_cap,
+        kind,
+        label=label,
+        alive=alive,
+        time_cap=time_cap,
         on_wait=lambda status: job.report(job.share, status.text()),
-    )  # fmt: skip
+    )
 
 
 def map_seconds(n: int) -> float:
@@ -632,14 +643,20 @@ def preparation(
             return part_vectors
 
         return prepare(
-            texts, encode, lambda some: token_counts(active, tuple(some)), job.report,
+            texts,
+            encode,
+            lambda some: token_counts(active, tuple(some)),
+            job.report,
             slice_size=EMBED_CHUNK,
-        )  # fmt: skip
+        )
 
     return replace_or_reuse(
-        session_jobs(), "prepare", key,
-        lambda: BackgroundJob(key, work, f"Preparing {len(texts):,} sentences"), restart=restart,
-    )  # fmt: skip
+        session_jobs(),
+        "prepare",
+        key,
+        lambda: BackgroundJob(key, work, f"Preparing {len(texts):,} sentences"),
+        restart=restart,
+    )
 
 
 def projection_job(
@@ -674,14 +691,17 @@ def projection_job(
                     key,
                     lambda: project(
                         vectors, method, n_components, progress=progress, **dict(params)
-                    ),  # fmt: skip
+                    ),
                 )
         return result
 
     return replace_or_reuse(
-        session_jobs(), "projection", str(key),
-        lambda: BackgroundJob(str(key), work, label), restart=restart,
-    )  # fmt: skip
+        session_jobs(),
+        "projection",
+        str(key),
+        lambda: BackgroundJob(str(key), work, label),
+        restart=restart,
+    )
 
 
 def heatmap_blocks(
@@ -723,9 +743,11 @@ def similarity_heatmap(
             order = cluster_order(similarity)
             shown, similarity = shown[order], similarity[np.ix_(order, order)]
         figure = charts.similarity_heatmap(
-            similarity, [texts[i] for i in shown], show_values=show_values,
+            similarity,
+            [texts[i] for i in shown],
+            show_values=show_values,
             numbers=(shown + 1).tolist(),
-        )  # fmt: skip
+        )
         return SimilarityHeatmap(figure, shown, similarity)
 
     key = (active.key, digest(texts), rows, clustered, show_values)
@@ -953,8 +975,13 @@ def map_honesty(
     if len(texts) > HONESTY_SAMPLE:
         rows = np.sort(np.random.default_rng(0).choice(len(texts), HONESTY_SAMPLE, replace=False))
         vectors, coords = vectors[rows], coords[rows]
-    return _queued(_HONESTY, key, "map", f"Checking the map of {len(texts):,} points",
-                   lambda: honesty(vectors, coords, k))  # fmt: skip
+    return _queued(
+        _HONESTY,
+        key,
+        "map",
+        f"Checking the map of {len(texts):,} points",
+        lambda: honesty(vectors, coords, k),
+    )
 
 
 @dataclass(frozen=True)
@@ -995,16 +1022,31 @@ def clustering(
 ) -> Clustering:
     """Clusters of the sentence vectors, named by c-TF-IDF, per (model, texts, settings)."""
     key = (active.key, digest(texts), method, n_clusters, min_cluster_size, seed)
-    return _queued(_CLUSTERINGS, key, "clusters", f"Clustering {len(texts):,} sentences",
-                   lambda: cluster_sentences(list(texts), vectors, method, n_clusters=n_clusters,
-                                             min_cluster_size=min_cluster_size, seed=seed))  # fmt: skip
+    return _queued(
+        _CLUSTERINGS,
+        key,
+        "clusters",
+        f"Clustering {len(texts):,} sentences",
+        lambda: cluster_sentences(
+            list(texts),
+            vectors,
+            method,
+            n_clusters=n_clusters,
+            min_cluster_size=min_cluster_size,
+            seed=seed,
+        ),
+    )
 
 
 def unnormalized_vectors(active: ActiveModel, texts: tuple[str, ...]) -> np.ndarray:
     """The model's vectors before its final Normalize module (n, dim), with their lengths."""
-    return _queued(_RAW_VECTORS, (active.key, digest(texts)), "encode sentences",
-                   f"Encoding {len(texts):,} sentences without normalising",
-                   lambda: unnormalized_embed(active.model, texts))  # fmt: skip
+    return _queued(
+        _RAW_VECTORS,
+        (active.key, digest(texts)),
+        "encode sentences",
+        f"Encoding {len(texts):,} sentences without normalising",
+        lambda: unnormalized_embed(active.model, texts),
+    )
 
 
 @dataclass(frozen=True)
@@ -1021,14 +1063,18 @@ def geometry_lessons(
     """The three geometry lessons' tables for these sentences (one n x n pass each, in blocks);
     the metric lesson re-encodes only the first `RAW_MAX` sentences without Normalize."""
     raw = unnormalized_vectors(active, texts[:RAW_MAX])
-    return _queued(_GEOMETRY, (active.key, digest(texts), k), "geometry",
-                   f"Geometry lessons on {len(texts):,} sentences",
-                   lambda: GeometryLessons(
-                       raw_lengths=np.linalg.norm(raw, axis=1),
-                       metrics=metric_agreement(raw, k),
-                       truncation=truncation_overlap(vectors, TRUNCATION_DIMS, k),
-                       quantisation=quantisation_overlap(vectors, k),
-                   ))  # fmt: skip
+    return _queued(
+        _GEOMETRY,
+        (active.key, digest(texts), k),
+        "geometry",
+        f"Geometry lessons on {len(texts):,} sentences",
+        lambda: GeometryLessons(
+            raw_lengths=np.linalg.norm(raw, axis=1),
+            metrics=metric_agreement(raw, k),
+            truncation=truncation_overlap(vectors, TRUNCATION_DIMS, k),
+            quantisation=quantisation_overlap(vectors, k),
+        ),
+    )
 
 
 # ---------------------------------------------------------------- warm-up

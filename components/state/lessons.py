@@ -89,18 +89,30 @@ def lesson_from_json(data: bytes | str) -> tuple[Lesson | None, list[Message]]:
     """
     if isinstance(data, bytes | bytearray):
         if len(data) > MAX_LESSON_BYTES:
-            return None, [_error(f"The file is {len(data):,} bytes; a lesson is at most "
-                                 f"{MAX_LESSON_BYTES:,}. Nothing was loaded.")]  # fmt: skip
+            return None, [
+                _error(
+                    f"The file is {len(data):,} bytes; a lesson is at most "
+                    f"{MAX_LESSON_BYTES:,}. Nothing was loaded."
+                )
+            ]
         try:
             text = bytes(data).decode("utf-8-sig")
         except UnicodeDecodeError:
-            return None, [_error("The file is not UTF-8 text, so it is not a lesson file (those "
-                                 "are JSON). Nothing was loaded.")]  # fmt: skip
+            return None, [
+                _error(
+                    "The file is not UTF-8 text, so it is not a lesson file (those "
+                    "are JSON). Nothing was loaded."
+                )
+            ]
     elif isinstance(data, str):
         text = data
         if len(text) > MAX_LESSON_BYTES:
-            return None, [_error(f"The text is {len(text):,} characters; a lesson is at most "
-                                 f"{MAX_LESSON_BYTES:,}. Nothing was loaded.")]  # fmt: skip
+            return None, [
+                _error(
+                    f"The text is {len(text):,} characters; a lesson is at most "
+                    f"{MAX_LESSON_BYTES:,}. Nothing was loaded."
+                )
+            ]
     else:
         return None, [_error("A lesson is text (JSON). Nothing was loaded.")]
     try:
@@ -109,31 +121,46 @@ def lesson_from_json(data: bytes | str) -> tuple[Lesson | None, list[Message]]:
         return None, [_error("The file nests too deeply to be a lesson. Nothing was loaded.")]
     except ValueError as error:
         where = f" (line {error.lineno}, column {error.colno})" if hasattr(error, "lineno") else ""
-        return None, [_error(f"The file is not valid JSON{where}: {str(error).split(':')[0]}. "
-                             "Nothing was loaded.")]  # fmt: skip
+        return None, [
+            _error(
+                f"The file is not valid JSON{where}: {str(error).split(':')[0]}. "
+                "Nothing was loaded."
+            )
+        ]
     return lesson_from_dict(content)
 
 
 def lesson_from_dict(content: Any) -> tuple[Lesson | None, list[Message]]:
     """Validate a parsed lesson (see `lesson_from_json`)."""
     if not isinstance(content, dict):
-        return None, [_error("A lesson file holds one JSON object `{...}`, not "
-                             f"{type(content).__name__}. Nothing was loaded.")]  # fmt: skip
+        return None, [
+            _error(
+                "A lesson file holds one JSON object `{...}`, not "
+                f"{type(content).__name__}. Nothing was loaded."
+            )
+        ]
     schema = content.get("schema")
     if schema != LESSON_SCHEMA:
-        return None, [_error(f"`schema` is {_short(schema)}, not \"{LESSON_SCHEMA}\": this is not "
-                             "a lesson file of this lab. Nothing was loaded.")]  # fmt: skip
+        return None, [
+            _error(
+                f'`schema` is {_short(schema)}, not "{LESSON_SCHEMA}": this is not '
+                "a lesson file of this lab. Nothing was loaded."
+            )
+        ]
     messages: list[Message] = []
     version = content.get("version")
     if version != LESSON_VERSION or isinstance(version, bool):
         newer = (
             isinstance(version, int) and not isinstance(version, bool) and version > LESSON_VERSION
         )
-        messages.append(Message(
-            "warning", f"`version` is {_short(version)}; this lab reads version {LESSON_VERSION}. "
-            f"{'The file is from a newer lab: ' if newer else ''}the settings it understands "
-            "are used, the rest are defaults.",
-        ))  # fmt: skip
+        messages.append(
+            Message(
+                "warning",
+                f"`version` is {_short(version)}; this lab reads version {LESSON_VERSION}. "
+                f"{'The file is from a newer lab: ' if newer else ''}the settings it understands "
+                "are used, the rest are defaults.",
+            )
+        )
 
     metadata: dict[str, Any] = {}
     for name, spec in _METADATA.items():
@@ -151,13 +178,23 @@ def lesson_from_dict(content: Any) -> tuple[Lesson | None, list[Message]]:
     pages = content.get("pages", {})
     lab = LabState()
     if not isinstance(pages, dict):
-        messages.append(Message("warning", f"`pages` should be an object with one entry per page, "
-                                f"not {type(pages).__name__}: every page keeps its defaults."))  # fmt: skip
+        messages.append(
+            Message(
+                "warning",
+                f"`pages` should be an object with one entry per page, "
+                f"not {type(pages).__name__}: every page keeps its defaults.",
+            )
+        )
         pages = {}
     for page, data in pages.items():
         if page not in PAGE_STATES:
-            messages.append(Message("warning", f"`pages.{page[:30]}` is not a page of this "
-                                    f"lab ({', '.join(PAGE_STATES)}): ignored."))  # fmt: skip
+            messages.append(
+                Message(
+                    "warning",
+                    f"`pages.{page[:30]}` is not a page of this "
+                    f"lab ({', '.join(PAGE_STATES)}): ignored.",
+                )
+            )
             continue
         state, page_messages = state_from_mapping(PAGE_STATES[page], data, f"pages.{page}.")
         lab = lab.with_page(state)

@@ -244,8 +244,15 @@ def spec_of(state_type: type, name: str) -> Spec:
 def _kind(value: Any) -> str:
     if value is None:
         return "nothing (null)"
-    return {bool: "true/false", int: "a number", float: "a number", str: "text", list: "a list",
-            tuple: "a list", dict: "an object"}.get(type(value), type(value).__name__)  # fmt: skip
+    return {
+        bool: "true/false",
+        int: "a number",
+        float: "a number",
+        str: "text",
+        list: "a list",
+        tuple: "a list",
+        dict: "an object",
+    }.get(type(value), type(value).__name__)
 
 
 def _is_unicode(text: str) -> bool:
@@ -370,9 +377,10 @@ class LossState:
     batch_size: int = setting(8, Whole(2, 32), "triplets per step")
     learning_rate: float = setting(5e-5, Choice(TRAIN_LEARNING_RATES), "AdamW learning rate")
     held_out: int | None = setting(
-        None, Whole(0, triplet_tables.MAX_TABLE_ROWS // 2, optional=True),
+        None,
+        Whole(0, triplet_tables.MAX_TABLE_ROWS // 2, optional=True),
         "triplets kept out of training; null = a quarter of the table",
-    )  # fmt: skip
+    )
 
 
 @dataclass(frozen=True)
@@ -387,9 +395,10 @@ class SearchState:
     )
     paste: str = setting("", Text(limits.PASTE_DOCUMENT_CHARS), "a pasted document")
     window: int | None = setting(
-        None, Whole(20, MAX_MODEL_WINDOW, optional=True),
+        None,
+        Whole(20, MAX_MODEL_WINDOW, optional=True),
         "tokens per chunk; null = the model's window minus its special tokens",
-    )  # fmt: skip
+    )
     overlap: int = setting(32, Whole(0, MAX_MODEL_WINDOW), "tokens shared by neighbouring chunks")
     view_document: int = setting(0, Whole(0, 99), "document whose chunks are shown")
     ef_search: int = setting(DEFAULT_EF_SEARCH, Whole(1, 256), "HNSW efSearch")
@@ -502,9 +511,12 @@ def state_from_mapping(
     """
     if not isinstance(data, Mapping):
         return state_type(), [
-            Message("warning", f"`{where.rstrip('.') or 'state'}` should be an object of "
-                    f"settings, not {_kind(data)}: the page's defaults are used.")
-        ]  # fmt: skip
+            Message(
+                "warning",
+                f"`{where.rstrip('.') or 'state'}` should be an object of "
+                f"settings, not {_kind(data)}: the page's defaults are used.",
+            )
+        ]
     names = {item.name for item in dataclasses.fields(state_type)}
     values: dict[str, Any] = {}
     messages: list[Message] = []

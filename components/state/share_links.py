@@ -201,20 +201,30 @@ def decode_link(state_type: type, params: Mapping[str, str | Sequence[str]]) -> 
         messages.append(Message("warning", "The link's parameters could not be read."))
     size = sum(len(key) + len(value) for key, value in items.items())
     if size > MAX_LINK_CHARS:
-        return DecodedLink(state_type(), DEFAULT_MODEL, (), [Message(
-            "warning", f"The link is {size:,} characters long, more than any link this lab "
-            "writes: it was not read, and the page shows its defaults.",
-        )])  # fmt: skip
+        return DecodedLink(
+            state_type(),
+            DEFAULT_MODEL,
+            (),
+            [
+                Message(
+                    "warning",
+                    f"The link is {size:,} characters long, more than any link this lab "
+                    "writes: it was not read, and the page shows its defaults.",
+                )
+            ],
+        )
 
     version = items.pop(VERSION_PARAM, None)
     if version is not None and version != str(STATE_VERSION):
         newer = version.isdigit() and len(version) < 6 and int(version) > STATE_VERSION
-        messages.append(Message(
-            "warning",
-            f"This link was made by {'a newer' if newer else 'another'} version of the lab "
-            f"(v={version[:12]!r}; this one reads v={STATE_VERSION}): the settings it "
-            "understands are used, the rest are defaults.",
-        ))  # fmt: skip
+        messages.append(
+            Message(
+                "warning",
+                f"This link was made by {'a newer' if newer else 'another'} version of the lab "
+                f"(v={version[:12]!r}; this one reads v={STATE_VERSION}): the settings it "
+                "understands are used, the rest are defaults.",
+            )
+        )
 
     model = DEFAULT_MODEL
     raw_model = items.pop(MODEL_PARAM, None)
@@ -231,11 +241,14 @@ def decode_link(state_type: type, params: Mapping[str, str | Sequence[str]]) -> 
         omitted = tuple(name for name in raw_cut.split(",") if name in names)
         if omitted:
             shown = ", ".join(f"`{name}`" for name in omitted)
-            messages.append(Message(
-                "info", f"The sender's {shown} did not fit in a link, so the defaults are shown "
-                "for it. Ask them for a lesson file (sidebar: Download lesson), which holds "
-                "everything.",
-            ))  # fmt: skip
+            messages.append(
+                Message(
+                    "info",
+                    f"The sender's {shown} did not fit in a link, so the defaults are shown "
+                    "for it. Ask them for a lesson file (sidebar: Download lesson), which holds "
+                    "everything.",
+                )
+            )
 
     values: dict[str, Any] = {}
     blob = items.pop(BLOB_PARAM, None)
@@ -244,10 +257,13 @@ def decode_link(state_type: type, params: Mapping[str, str | Sequence[str]]) -> 
         if problem is None and not isinstance(content, dict):
             problem = "does not hold an object of settings"
         if problem is not None:
-            messages.append(Message(
-                "warning", f"The link's long inputs (`z`) could not be read: the data {problem}. "
-                "Those inputs show their defaults.",
-            ))  # fmt: skip
+            messages.append(
+                Message(
+                    "warning",
+                    f"The link's long inputs (`z`) could not be read: the data {problem}. "
+                    "Those inputs show their defaults.",
+                )
+            )
         else:
             for key, value in content.items():
                 if key not in names:
@@ -271,8 +287,11 @@ def decode_link(state_type: type, params: Mapping[str, str | Sequence[str]]) -> 
         shown = ", ".join(f"`{key[:30]}`" for key in unknown[:5]) + (
             " …" if len(unknown) > 5 else ""
         )
-        messages.append(Message(
-            "warning", f"The link has {'settings' if len(unknown) > 1 else 'a setting'} this page does "
-            f"not know: {shown} (ignored).",
-        ))  # fmt: skip
+        messages.append(
+            Message(
+                "warning",
+                f"The link has {'settings' if len(unknown) > 1 else 'a setting'} this page does "
+                f"not know: {shown} (ignored).",
+            )
+        )
     return DecodedLink(state_type(**values), model, omitted, messages)

@@ -159,9 +159,13 @@ def fine_tune(
         loader = triplet_loader(anchors, positives, negatives, config.batch_size, config.seed)
         loader.collate_fn = model.smart_batching_collate
         loss_model = make_loss(
-            model, config.loss, margin=config.margin, alpha=config.alpha, tau=config.tau,
+            model,
+            config.loss,
+            margin=config.margin,
+            alpha=config.alpha,
+            tau=config.tau,
             use_negatives=config.use_negatives,
-        )  # fmt: skip
+        )
         named = list(loss_model.named_parameters())
         optimizer = torch.optim.AdamW(
             [
@@ -257,5 +261,4 @@ def fine_tune_and_compare(
     after = embed(trained, texts)  # (sentences, dim)
     flags = [i in set(held_out) for i in range(len(triplets))]
     whole = triplets.subset(range(len(triplets)))
-    return TrainingResult(base_name, config, history, whole, flags,
-                          texts, before, after)  # fmt: skip
+    return TrainingResult(base_name, config, history, whole, flags, texts, before, after)

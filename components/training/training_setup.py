@@ -92,12 +92,22 @@ def plan_training(n: int, held_out: int, config: TrainConfig) -> TrainingPlan:
     training, kept_out, capped = training_split(n, held_out, MAX_TRAIN_TRIPLETS)
     messages = []
     if capped:
-        messages.append(Message("warning", f"{n - len(kept_out)} training triplets is over the cap of "
-                         f"{MAX_TRAIN_TRIPLETS} (to keep training under a minute): the first "
-                         f"{MAX_TRAIN_TRIPLETS} are used."))  # fmt: skip
+        messages.append(
+            Message(
+                "warning",
+                f"{n - len(kept_out)} training triplets is over the cap of "
+                f"{MAX_TRAIN_TRIPLETS} (to keep training under a minute): the first "
+                f"{MAX_TRAIN_TRIPLETS} are used.",
+            )
+        )
     if config.loss == "info_nce" and len(training) == 1 and not config.use_negatives:
-        messages.append(Message("info", "InfoNCE on one triplet without negatives has nothing to "
-                         "compare with: its loss is 0."))  # fmt: skip
+        messages.append(
+            Message(
+                "info",
+                "InfoNCE on one triplet without negatives has nothing to "
+                "compare with: its loss is 0.",
+            )
+        )
     steps = -(-len(training) // config.batch_size)
     epochs = f"{config.epochs} epoch{'s' if config.epochs != 1 else ''}"
     summary = (

@@ -43,13 +43,20 @@ def find_near(
 
 
 def found_table(
-    rows: Sequence[int], texts: Sequence[str], labels: Sequence[str],
+    rows: Sequence[int],
+    texts: Sequence[str],
+    labels: Sequence[str],
     cosines: Mapping[int, float] | None = None,
-) -> pd.DataFrame:  # fmt: skip
+) -> pd.DataFrame:
     """The found or selected sentences: row (1-based), text, label and, when given, each one's
     cosine to the query (nan for a row found by its text only)."""
-    table = pd.DataFrame({"row": [i + 1 for i in rows], "text": [texts[i] for i in rows],
-                          "label": [labels[i] for i in rows]})  # fmt: skip
+    table = pd.DataFrame(
+        {
+            "row": [i + 1 for i in rows],
+            "text": [texts[i] for i in rows],
+            "label": [labels[i] for i in rows],
+        }
+    )
     if cosines is not None:
         table["cosine to query"] = [cosines.get(i, np.nan) for i in rows]
     return table

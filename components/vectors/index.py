@@ -46,9 +46,11 @@ class HnswIndex:
         self.size, self.dimension = corpus.shape
         if scalar_quantized:
             self.index = faiss.IndexHNSWSQ(
-                self.dimension, faiss.ScalarQuantizer.QT_8bit, neighbours,
+                self.dimension,
+                faiss.ScalarQuantizer.QT_8bit,
+                neighbours,
                 faiss.METRIC_INNER_PRODUCT,
-            )  # fmt: skip
+            )
             sample = corpus if train is None else np.asarray(train, dtype=np.float32)
             self.index.train(np.ascontiguousarray(normalize_rows(sample)))
         else:

@@ -287,9 +287,13 @@ def info_nce_softmax(
 
 # ---------------------------------------------------------------- from cosines (landscapes)
 def softmax_by_tau(
-    a: np.ndarray, p: np.ndarray, n: np.ndarray | None, tau: float, anchor: int,
+    a: np.ndarray,
+    p: np.ndarray,
+    n: np.ndarray | None,
+    tau: float,
+    anchor: int,
     taus: tuple[float, ...] = (1.0, 0.2, 0.05, 0.01),
-) -> dict[float, np.ndarray]:  # fmt: skip
+) -> dict[float, np.ndarray]:
     """One anchor's InfoNCE softmax over the candidates (`info_nce_softmax`) at each of `taus`
     and the current `tau`, the largest τ first: how τ sharpens it."""
     every = sorted({*map(float, taus), float(tau)}, reverse=True)

@@ -70,8 +70,11 @@ class ModelComparison:
 
     def heatmaps(self, names: tuple[str, str]) -> dict[str, np.ndarray]:
         """Each model's (n, n) cosines under its name, then B − A clipped to [-1, 1]."""
-        return {names[0]: self.similarity_a, names[1]: self.similarity_b,
-                "B − A": np.clip(self.difference, -1, 1)}  # fmt: skip
+        return {
+            names[0]: self.similarity_a,
+            names[1]: self.similarity_b,
+            "B − A": np.clip(self.difference, -1, 1),
+        }
 
     def changes_table(self, texts: list[str], count: int = 5) -> dict[str, list]:
         """The `most_changed` sentences with their neighbours under A and B (joined by " · ")

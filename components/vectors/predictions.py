@@ -37,8 +37,12 @@ class PairRankingScore:
 
     def table(self, pairs: list[str]) -> dict[str, object]:
         """Columns of a table, one row per pair: its text, both ranks and the model's cosine."""
-        return {"pair": pairs, "your rank": self.student_ranks, "model's rank": self.model_ranks,
-                "cosine": self.cosines}  # fmt: skip
+        return {
+            "pair": pairs,
+            "your rank": self.student_ranks,
+            "model's rank": self.model_ranks,
+            "cosine": self.cosines,
+        }
 
 
 def pick_pairs(vectors: np.ndarray, count: int = 5, seed: int = 0) -> list[tuple[int, int]]:
@@ -124,13 +128,22 @@ def score_pair_ranking(
     student = rankdata(ranks, method="average")  # re-ranked: 1..n with ties averaged
     model = rankdata(-scores, method="average")  # 1 = the highest cosine
     if np.ptp(student) == 0:
-        return PairRankingScore(float("nan"), student, model, scores,
-                                "Every pair has the same rank: there is no order to compare. "
-                                "Put the pair you expect to be most similar first.")  # fmt: skip
+        return PairRankingScore(
+            float("nan"),
+            student,
+            model,
+            scores,
+            "Every pair has the same rank: there is no order to compare. "
+            "Put the pair you expect to be most similar first.",
+        )
     if np.ptp(model) == 0:
-        return PairRankingScore(float("nan"), student, model, scores,
-                                "The model gives every pair the same cosine: it has no order "
-                                "to compare yours with.")  # fmt: skip
+        return PairRankingScore(
+            float("nan"),
+            student,
+            model,
+            scores,
+            "The model gives every pair the same cosine: it has no order to compare yours with.",
+        )
     rho = float(spearmanr(student, model).statistic)
     return PairRankingScore(rho, student, model, scores, ranking_reading(rho))
 
@@ -143,10 +156,14 @@ def ranking_reading(rho: float) -> str:
     if rho >= 0.5:
         return "Mostly the model's order: look at the pairs where your rank and its rank differ."
     if rho > -0.5:
-        return ("Your order and the model's barely agree: the model may be reading something "
-                "other than what you read (shared words? the same subject?).")  # fmt: skip
-    return ("Nearly the opposite of the model's order: what you took as similar, it reads as "
-            "different. Which pairs share words but not meaning?")  # fmt: skip
+        return (
+            "Your order and the model's barely agree: the model may be reading something "
+            "other than what you read (shared words? the same subject?)."
+        )
+    return (
+        "Nearly the opposite of the model's order: what you took as similar, it reads as "
+        "different. Which pairs share words but not meaning?"
+    )
 
 
 @dataclass(frozen=True)

@@ -36,8 +36,12 @@ def vector_figures(noun: str, vectors: np.ndarray, third: tuple[str, str]) -> di
     """Figures of a set of vectors (n, dim) for a row of metrics: how many (`noun`), the vector
     size, `third` (label, value) and the mean cosine over pairs ("—" for one vector)."""
     mean = f"{mean_pairwise_cosine(vectors):.3f}" if len(vectors) > 1 else "—"
-    return {noun: f"{len(vectors):,}", "Vector size": f"{vectors.shape[1]} d", third[0]: third[1],
-            "Mean cosine (pairs)": mean}  # fmt: skip
+    return {
+        noun: f"{len(vectors):,}",
+        "Vector size": f"{vectors.shape[1]} d",
+        third[0]: third[1],
+        "Mean cosine (pairs)": mean,
+    }
 
 
 def cluster_order(similarity: np.ndarray) -> list[int]:

@@ -85,8 +85,12 @@ def _search_window_from_widget(value: int) -> int | None:
 BINDINGS: dict[str, list[Binding]] = {
     "explore": [
         Binding("preset", "explore_preset"),
-        Binding("sentences", "explore_text", _explore_sentences_to_widget,
-                _explore_sentences_from_widget),
+        Binding(
+            "sentences",
+            "explore_text",
+            _explore_sentences_to_widget,
+            _explore_sentences_from_widget,
+        ),
         Binding("order", "explore_order"),
         Binding("method", "explore_method"),
         Binding("dims", "explore_dims"),
@@ -137,7 +141,7 @@ BINDINGS: dict[str, list[Binding]] = {
         Binding("temperature", "search_temperature"),
     ],
     "glossary": [Binding("query", "glossary_query")],
-}  # fmt: skip
+}
 
 
 def _stored(key: str) -> Any:

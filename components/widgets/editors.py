@@ -60,15 +60,20 @@ def _paste_box(name: str) -> None:
     with st.expander("Paste rows from a spreadsheet"):
         st.text_area(
             "One triplet per line: anchor, positive, negative (tab- or comma-separated)",
-            key=f"{name}_paste", height=100, max_chars=limits.PASTE_CHARS,
+            key=f"{name}_paste",
+            height=100,
+            max_chars=limits.PASTE_CHARS,
             help="Copy three columns from a spreadsheet and paste them here. You can also paste "
             f"straight into the table below: select a cell and press Ctrl+V. Up to "
             f"{limits.PASTE_CHARS:,} characters; the table keeps {MAX_TABLE_ROWS:,} rows.",
-        )  # fmt: skip
+        )
         st.button(
-            "Add the pasted rows", key=f"{name}_paste_add", on_click=_add_pasted, args=(name,),
+            "Add the pasted rows",
+            key=f"{name}_paste_add",
+            on_click=_add_pasted,
+            args=(name,),
             help="Append the pasted rows to the table below.",
-        )  # fmt: skip
+        )
         if f"_{name}_paste_message" in st.session_state:
             show_messages([st.session_state.pop(f"_{name}_paste_message")])
 
@@ -81,18 +86,23 @@ def triplet_table(name: str) -> pd.DataFrame:
         replace_table(name, load_triplet_preset(DEFAULT_TRIPLET_PRESET))
     left, right = st.columns([2, 3])
     preset_picker(
-        "Start from a preset", TRIPLET_PRESETS, f"{name}_preset", DEFAULT_TRIPLET_PRESET,
-        lambda preset: replace_table(name, load_triplet_preset(preset)), container=left,
+        "Start from a preset",
+        TRIPLET_PRESETS,
+        f"{name}_preset",
+        DEFAULT_TRIPLET_PRESET,
+        lambda preset: replace_table(name, load_triplet_preset(preset)),
+        container=left,
         help="Picking a preset replaces the table. The project triplets include hard ones: "
         "negatives that share words with the anchor ('bank account' / 'river bank'), positives "
         "that share none.",
-    )  # fmt: skip
+    )
     uploaded = right.file_uploader(
-        "Or upload a CSV with the columns anchor, positive, negative", type=["csv", "txt"],
+        "Or upload a CSV with the columns anchor, positive, negative",
+        type=["csv", "txt"],
         key=f"{name}_upload",
         help=f"Up to {limits.UPLOAD_MB} MB; the table keeps the first {MAX_TABLE_ROWS:,} "
         "rows. A file without one complete row is refused and your table is kept.",
-    )  # fmt: skip
+    )
 
     def read(data: bytes, file_name: str) -> list[Message]:
         table, messages = read_triplet_csv(data, file_name)
@@ -104,19 +114,26 @@ def triplet_table(name: str) -> pd.DataFrame:
     _paste_box(name)
     rows = len(st.session_state[f"{name}_table"])
     edited = table_editor(
-        name, num_rows="dynamic", width="stretch", height=min(420, 36 * (rows + 2)),
-        column_config={column: st.column_config.TextColumn(column, width="medium",
-                                                           max_chars=limits.CELL_CHARS)
-                       for column in TRIPLET_COLUMNS},
-    )  # fmt: skip
+        name,
+        num_rows="dynamic",
+        width="stretch",
+        height=min(420, 36 * (rows + 2)),
+        column_config={
+            column: st.column_config.TextColumn(column, width="medium", max_chars=limits.CELL_CHARS)
+            for column in TRIPLET_COLUMNS
+        },
+    )
     st.caption(
         "Double-click a cell to edit it, add rows at the bottom, select rows (click left of a "
         "row) and press Delete to remove them. The `row` column in the tables below counts this "
         "table's rows from the top (first row = 1)."
     )
     st.download_button(
-        "Download the table (CSV)", table_csv(edited), file_name="triplets.csv",
-        mime="text/csv", key=f"{name}_download_csv",
+        "Download the table (CSV)",
+        table_csv(edited),
+        file_name="triplets.csv",
+        mime="text/csv",
+        key=f"{name}_download_csv",
         help="The table as it is now, with your edits, as a CSV you can load again.",
-    )  # fmt: skip
+    )
     return edited

@@ -68,9 +68,14 @@ def sentence_box(
     distinct non-blank lines and shows what was merged or cut."""
     limits_note = f"Up to {cap} sentences and {max_chars:,} characters."
     text = limited_text(
-        container.text_area, label, key, "\n".join(default), max_chars, height=height,
+        container.text_area,
+        label,
+        key,
+        "\n".join(default),
+        max_chars,
+        height=height,
         help=f"{help} {limits_note}" if help else limits_note,
-    )  # fmt: skip
+    )
     sentences, messages = first_lines(text, cap)
     show_messages(messages)
     return sentences
@@ -83,10 +88,17 @@ def rank_inputs(items: list[str], key: str, noun: str = "item") -> list[int]:
     for number, item in enumerate(items):
         left, right = st.columns([5, 1])
         left.text(f"{number + 1}.  {item}")
-        ranks.append(right.number_input(
-            f"Rank of {noun} {number + 1}", 1, len(items), number + 1, key=f"{key}_{number}",
-            label_visibility="collapsed", help="1 = most similar.",
-        ))  # fmt: skip
+        ranks.append(
+            right.number_input(
+                f"Rank of {noun} {number + 1}",
+                1,
+                len(items),
+                number + 1,
+                key=f"{key}_{number}",
+                label_visibility="collapsed",
+                help="1 = most similar.",
+            )
+        )
     return ranks
 
 
@@ -122,15 +134,19 @@ def column_pickers(
     rows = f" `{no_text}` calls the rows by their numbers." if no_text else ""
     left, right = st.columns(2)
     text = left.selectbox(
-        "Text column", text_options, key=text_key,
+        "Text column",
+        text_options,
+        key=text_key,
         help=f"The column whose cells are the sentences: the map, the neighbours and the tables "
         f"show them.{rows} First guess: a column named like text or sentence.",
-    )  # fmt: skip
+    )
     label = right.selectbox(
-        "Label column (colours the map)", label_options, key=label_key,
+        "Label column (colours the map)",
+        label_options,
+        key=label_key,
         help="A column of categories (a topic, a source): each value gets its own colour on "
         "the map and appears beside each neighbour. `(none)`: one colour for every point.",
-    )  # fmt: skip
+    )
     return (None if text == no_text else text), (None if label == "(none)" else label)
 
 
@@ -143,16 +159,21 @@ def loaded_cross_encoder(key: str) -> CrossEncoder | None:
     loaded_key = f"_{key}_loaded"
     if model_policy.public_mode():
         name = st.selectbox(
-            "Cross-encoder", [local, *model_policy.ALLOWED_CROSS_ENCODERS],
+            "Cross-encoder",
+            [local, *model_policy.ALLOWED_CROSS_ENCODERS],
             key=persist(key, local),
             help="Public mode: the offline demo or a small cross-encoder from the hub.",
-        )  # fmt: skip
+        )
     else:
         name = limited_text(
-            st.text_input, "Cross-encoder", key, local, limits.NAME_CHARS,
+            st.text_input,
+            "Cross-encoder",
+            key,
+            local,
+            limits.NAME_CHARS,
             help="A Hugging Face id (e.g. cross-encoder/ms-marco-MiniLM-L6-v2) or a local "
             f"folder; loads only when reachable. `{local}` works offline.",
-        ).strip()  # fmt: skip
+        ).strip()
     if name == local:
         st.warning(
             "The local demo cross-encoder is MiniLM with a **new, untrained scoring head**: its "
@@ -161,9 +182,12 @@ def loaded_cross_encoder(key: str) -> CrossEncoder | None:
         )
     if st.session_state.get(loaded_key) != name:
         st.button(
-            "Load the cross-encoder and re-rank", key=f"{key.removesuffix('_name')}_load",
-            type="primary", on_click=st.session_state.__setitem__, args=(loaded_key, name),
-        )  # fmt: skip
+            "Load the cross-encoder and re-rank",
+            key=f"{key.removesuffix('_name')}_load",
+            type="primary",
+            on_click=st.session_state.__setitem__,
+            args=(loaded_key, name),
+        )
         st.caption("A model loads only when you ask for it (it may be downloaded).")
         return None
     try:

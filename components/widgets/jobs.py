@@ -57,8 +57,12 @@ def job_progress(job: BackgroundJob[Any], key: str, noun: str = "") -> None:
             st.rerun()  # the whole page: it draws the result (or says why there is none)
         bar, button = st.columns([5, 1], vertical_alignment="bottom")
         bar.progress(job.share, text=f"{job.text or job.label} · {job.elapsed:.0f} s")
-        button.button("Cancel", key=f"{key}_cancel", on_click=job.cancel,
-                      help=f"Stop {noun or 'this'}; what is finished is kept.")  # fmt: skip
+        button.button(
+            "Cancel",
+            key=f"{key}_cancel",
+            on_click=job.cancel,
+            help=f"Stop {noun or 'this'}; what is finished is kept.",
+        )
 
     status()
 
@@ -66,8 +70,10 @@ def job_progress(job: BackgroundJob[Any], key: str, noun: str = "") -> None:
 def job_outcome(job: BackgroundJob[Any], key: str, what: str) -> bool:
     """For a job that did not finish: say so, with a button to resume or retry (True: clicked)."""
     if job.state == "cancelled":
-        st.warning(f"{what} stopped at {job.share:.0%} ({job.text}). Finished parts are kept: "
-                   "resuming continues from there.")  # fmt: skip
+        st.warning(
+            f"{what} stopped at {job.share:.0%} ({job.text}). Finished parts are kept: "
+            "resuming continues from there."
+        )
         return st.button("Resume", key=f"{key}_resume")
     if job.state == "failed":
         st.error(f"{what} failed: {job.error}")

@@ -114,8 +114,13 @@ def metric_row(
 ) -> None:
     """One `st.metric` per label, side by side; `deltas` gives some of them a change."""
     for column, (label, value) in zip(st.columns(len(values)), values.items(), strict=True):
-        column.metric(label, value, help=(help or {}).get(label),
-                      delta=(deltas or {}).get(label), delta_color=delta_color)  # fmt: skip
+        column.metric(
+            label,
+            value,
+            help=(help or {}).get(label),
+            delta=(deltas or {}).get(label),
+            delta_color=delta_color,
+        )
 
 
 def chart(figure: Any, key: str, container: Any = st, **options: Any) -> Any:
@@ -143,15 +148,24 @@ def plural(count: int, noun: str, plural_noun: str | None = None) -> str:
     return f"{count:,} {noun if count == 1 else plural_noun or noun + 's'}"
 
 
-def csv_download(label: str, make_table: Callable[[], pd.DataFrame], file_name: str, key: str,
-                 container: Any = st) -> None:  # fmt: skip
+def csv_download(
+    label: str,
+    make_table: Callable[[], pd.DataFrame],
+    file_name: str,
+    key: str,
+    container: Any = st,
+) -> None:
     """A CSV download built only when clicked, through the one formula-safe CSV writer."""
     container.download_button(
-        label, lambda: csv_bytes(make_table()), file_name=file_name, mime="text/csv", key=key,
+        label,
+        lambda: csv_bytes(make_table()),
+        file_name=file_name,
+        mime="text/csv",
+        key=key,
         on_click="ignore",
         help="CSV (UTF-8). Cells that start like a spreadsheet formula (=, +, -, @) get a "
         "leading ' so a spreadsheet shows them as text.",
-    )  # fmt: skip
+    )
 
 
 def download_buttons(
@@ -162,6 +176,10 @@ def download_buttons(
     places = st.columns(columns)
     for number, fmt in enumerate(formats):
         places[number % columns].download_button(
-            fmt.label, lambda fmt=fmt: fmt.build(**build), file_name=fmt.file_name,
-            mime=fmt.mime, key=f"{key}_{number}", on_click="ignore",
-        )  # fmt: skip
+            fmt.label,
+            lambda fmt=fmt: fmt.build(**build),
+            file_name=fmt.file_name,
+            mime=fmt.mime,
+            key=f"{key}_{number}",
+            on_click="ignore",
+        )

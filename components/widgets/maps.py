@@ -16,35 +16,51 @@ def projection_controls(prefix: str) -> tuple[str, int, dict[str, float]]:
     `{prefix}_method`, `{prefix}_dims`, ...; the parameters are hidden in presenter mode)."""
     controls = st.columns([2, 1, 3])
     method = controls[0].radio(
-        "Method", list(METHOD_NAMES)[:3], format_func=METHOD_NAMES.get, horizontal=True,
+        "Method",
+        list(METHOD_NAMES)[:3],
+        format_func=METHOD_NAMES.get,
+        horizontal=True,
         key=persist(f"{prefix}_method", "umap"),
         help="UMAP keeps local neighbourhoods and some global shape; PCA is a linear, exact "
         "rotation (fast, but crowds clusters); t-SNE separates clusters well but distorts "
         "distances between them.",
-    )  # fmt: skip
+    )
     dims = controls[1].radio(
-        "View", [2, 3], format_func=lambda d: f"{d}D", horizontal=True,
+        "View",
+        [2, 3],
+        format_func=lambda d: f"{d}D",
+        horizontal=True,
         key=persist(f"{prefix}_dims", 2),
         help="2D is easier to read; 3D keeps a little more of the structure (drag to rotate).",
-    )  # fmt: skip
+    )
     params: dict[str, float] = {}
     with controls[2].container(key=f"advanced_{prefix}_params"):  # hidden in presenter mode
         if method == "umap":
             left, right = st.columns(2)
             params["n_neighbors"] = left.slider(
-                "Neighbours", 2, 100, key=persist(f"{prefix}_n_neighbors", 15),
+                "Neighbours",
+                2,
+                100,
+                key=persist(f"{prefix}_n_neighbors", 15),
                 help="How many neighbours UMAP looks at: small = local detail, large = global "
                 "shape.",
-            )  # fmt: skip
+            )
             params["min_dist"] = right.slider(
-                "Min distance", 0.0, 0.99, step=0.01, key=persist(f"{prefix}_min_dist", 0.1),
+                "Min distance",
+                0.0,
+                0.99,
+                step=0.01,
+                key=persist(f"{prefix}_min_dist", 0.1),
                 help="How tightly UMAP may pack points together.",
-            )  # fmt: skip
+            )
         elif method == "tsne":
             params["perplexity"] = st.slider(
-                "Perplexity", 2, 100, key=persist(f"{prefix}_perplexity", 30),
+                "Perplexity",
+                2,
+                100,
+                key=persist(f"{prefix}_perplexity", 30),
                 help="Roughly, the number of neighbours each point cares about.",
-            )  # fmt: skip
+            )
         else:
             st.caption("PCA has no knobs: it keeps the directions of largest variance.")
     return method, dims, params
@@ -81,9 +97,13 @@ def clicked_row(chart_key: str, texts: list[str], keys: tuple[str, str], select_
 
 
 def row_picker(
-    texts: list[str], focus: int, keys: tuple[str, str], select_max: int, container: Any = st,
+    texts: list[str],
+    focus: int,
+    keys: tuple[str, str],
+    select_max: int,
+    container: Any = st,
     help: str | None = None,
-) -> int:  # fmt: skip
+) -> int:
     """Pick one of the texts: by a select box up to `select_max` of them (under `keys[0]`), by
     its number past that (under `keys[1]`, with the text below). `focus` is picked when the
     kept choice is not one of these texts. Returns the picked row."""
@@ -94,9 +114,12 @@ def row_picker(
             st.session_state[select_key] = texts[focus]
         return texts.index(container.selectbox("Sentence", texts, key=select_key, help=help))
     st.session_state[number_key] = focus + 1
-    row = container.number_input(
-        f"Sentence number (1 to {n:,}; or click a point on the map)", 1, n, key=number_key
-    ) - 1  # fmt: skip
+    row = (
+        container.number_input(
+            f"Sentence number (1 to {n:,}; or click a point on the map)", 1, n, key=number_key
+        )
+        - 1
+    )
     container.caption(f"**{row + 1:,}.** {texts[row]}")
     return row
 
@@ -105,6 +128,9 @@ def selected_rows(key: str) -> list[int]:
     """Row ids (`customdata[0]`) of the points selected (click, box or lasso) on chart `key`."""
     selection = (st.session_state.get(key) or {}).get("selection") or {}
     return sorted(
-        {int(point["customdata"][0]) for point in selection.get("points", [])
-         if point.get("customdata")}
-    )  # fmt: skip
+        {
+            int(point["customdata"][0])
+            for point in selection.get("points", [])
+            if point.get("customdata")
+        }
+    )

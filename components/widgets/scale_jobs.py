@@ -28,9 +28,11 @@ def prepared_views(
         st.caption(scale.memory_note(len(texts), views.info.dimension))
         return job_result(
             lambda restart: backend.preparation(views, texts, vectors, restart=restart),
-            "explore_prepare", "encoding", "Encoding" if vectors is None else "Preparing",
+            "explore_prepare",
+            "encoding",
+            "Encoding" if vectors is None else "Preparing",
             caption=f"{len(texts):,} sentences: preparing them in the background.",
-        )  # fmt: skip
+        )
     vectors = backend.embed_texts(views, texts) if vectors is None else vectors
     many = len(texts) > scale.HEATMAP_MAX  # blocks: k-means on at most 2,000 rows (~1 s)
     blocks = backend.heatmap_blocks(views, tuple(texts), vectors) if many else None
@@ -54,6 +56,9 @@ def map_projection(
         lambda restart: backend.projection_job(
             active, texts, method, dims, settings, vectors, restart=restart
         ),
-        "explore_map", "the projection", "The projection", wait=1.0,
+        "explore_map",
+        "the projection",
+        "The projection",
+        wait=1.0,
         caption=notes.explore_projection_job(METHOD_NAMES[method], len(texts)),
-    )  # fmt: skip
+    )

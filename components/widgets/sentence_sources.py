@@ -40,11 +40,24 @@ def use_preset(name: str) -> None:
 def typed_sentences() -> ParsedInput:
     """A preset picker over a text area of one sentence per line (a preset's lines keep their
     labels)."""
-    preset_picker("Start from a preset", PRESETS, "explore_preset", DEFAULT_PRESET, use_preset,
-                  help=notes.EXPLORE_PRESET_HELP)  # fmt: skip
+    preset_picker(
+        "Start from a preset",
+        PRESETS,
+        "explore_preset",
+        DEFAULT_PRESET,
+        use_preset,
+        help=notes.EXPLORE_PRESET_HELP,
+    )
     st.caption(PRESETS[st.session_state["explore_preset"]].description)
-    text = limited_text(st.text_area, "One sentence per line", "explore_text", "",
-                        limits.EXPLORE_CHARS, height=220, help=notes.EXPLORE_TEXT_HELP)  # fmt: skip
+    text = limited_text(
+        st.text_area,
+        "One sentence per line",
+        "explore_text",
+        "",
+        limits.EXPLORE_CHARS,
+        height=220,
+        help=notes.EXPLORE_TEXT_HELP,
+    )
     return parse_lines(text, st.session_state.get("explore_labels"))
 
 
@@ -52,29 +65,41 @@ def uploaded_sentences() -> ParsedInput:
     """A .txt file of one sentence per line, or a .csv file with its text and label columns."""
     name, content = kept_text_upload(
         "A .txt file (one sentence per line) or a .csv file (pick its text column)",
-        "explore_upload", ["txt", "csv"], read_sentence_file,
+        "explore_upload",
+        ["txt", "csv"],
+        read_sentence_file,
         help=f"Up to {limits.UPLOAD_MB} MB; the first {limits.SENTENCES:,} sentences are used.",
-    )  # fmt: skip
+    )
     if not name.lower().endswith(".csv"):
         return parse_lines(content)
     table = parse_csv(content).table
-    text, label = column_pickers(list(table.columns), guess_text_column(table), None,
-                                 ("explore_text_column", "explore_label_column"))  # fmt: skip
+    text, label = column_pickers(
+        list(table.columns),
+        guess_text_column(table),
+        None,
+        ("explore_text_column", "explore_label_column"),
+    )
     return texts_from_table(table, text, label)
 
 
 def own_vectors() -> tuple[ParsedInput, ImportedVectors]:
     """Vectors made elsewhere, with the texts and labels of their metadata columns."""
-    files = kept_uploads(f"Your vectors: {FORMATS_HELP}", VECTOR_TYPES, "explore_vectors",
-                         check_upload_size, help=notes.EXPLORE_VECTORS_HELP)  # fmt: skip
+    files = kept_uploads(
+        f"Your vectors: {FORMATS_HELP}",
+        VECTOR_TYPES,
+        "explore_vectors",
+        check_upload_size,
+        help=notes.EXPLORE_VECTORS_HELP,
+    )
     imported = backend.imported_vectors(files)
     st.caption(describe(imported))
     show_messages(imported.messages)
     text, label = column_pickers(
         [str(column) for column in imported.metadata.columns],
         *text_and_label_columns(imported.metadata),
-        ("explore_vectors_text_column", "explore_vectors_label_column"), no_text="(row numbers)",
-    )  # fmt: skip
+        ("explore_vectors_text_column", "explore_vectors_label_column"),
+        no_text="(row numbers)",
+    )
     return ParsedInput(*texts_and_labels(imported.metadata, text, label)), imported
 
 
@@ -82,9 +107,13 @@ def generated_sentences() -> ParsedInput:
     """A corpus of up to 100,000 sentences grown offline from the shipped texts."""
     left, right = st.columns([3, 1])
     n = left.slider(
-        "Sentences", 1_000, scale.MAX_SENTENCES, step=1_000,
-        key=persist("explore_generate_n", 20_000), help=notes.EXPLORE_GENERATE_HELP,
-    )  # fmt: skip
+        "Sentences",
+        1_000,
+        scale.MAX_SENTENCES,
+        step=1_000,
+        key=persist("explore_generate_n", 20_000),
+        help=notes.EXPLORE_GENERATE_HELP,
+    )
     seed = right.number_input("Seed", 0, 999, key=persist("explore_generate_seed", 0))
     corpus = backend.generated_corpus(int(n), int(seed))
     st.caption(notes.explore_generated(n, len(set(corpus.labels))))
@@ -97,10 +126,12 @@ def sentence_source() -> tuple[ParsedInput, ImportedVectors | None]:
     if "_explore_text" not in st.session_state:  # first visit: the default preset, no typing
         use_preset(DEFAULT_PRESET)
     source = st.radio(
-        "Where the sentences come from", [TYPE, UPLOAD, GENERATE, VECTORS], horizontal=True,
+        "Where the sentences come from",
+        [TYPE, UPLOAD, GENERATE, VECTORS],
+        horizontal=True,
         key=persist("explore_source", TYPE),
         help=notes.explore_sources(scale.LIMITS_TEXT, VECTORS),
-    )  # fmt: skip
+    )
     if source == VECTORS:
         return own_vectors()
     sources = {TYPE: typed_sentences, UPLOAD: uploaded_sentences, GENERATE: generated_sentences}

@@ -39,11 +39,14 @@ def restore_from_link(state_type: type) -> None:
     apply_state(decoded.state)
     messages = list(decoded.messages)
     if decoded.model != st.session_state.get(backend.MODEL_NAME_KEY, DEFAULT_MODEL):
-        messages.append(Message(
-            "info", f"This link was made with the model `{decoded.model}`; this page uses the "
-            "model picked in the sidebar, so the numbers may differ. Load that model there to "
-            "see the same page.",
-        ))  # fmt: skip
+        messages.append(
+            Message(
+                "info",
+                f"This link was made with the model `{decoded.model}`; this page uses the "
+                "model picked in the sidebar, so the numbers may differ. Load that model there to "
+                "see the same page.",
+            )
+        )
     st.session_state[_LINK_MESSAGES] = messages
 
 
@@ -99,10 +102,11 @@ def share_sidebar(state_type: type, active: backend.ActiveModel) -> None:
     with st.sidebar:
         st.divider()
         st.toggle(
-            "Presenter mode", key=persist(PRESENTER_KEY, False),
+            "Presenter mode",
+            key=persist(PRESENTER_KEY, False),
             help="For a projector: large type, fewer controls, and colour-blind-safe colours "
             "(Okabe-Ito categories, cividis and purple-orange heatmaps) in every chart.",
-        )  # fmt: skip
+        )
         with st.expander("Share & lessons", expanded=False):
             st.caption(
                 f"The address bar holds this page's inputs ({link.length:,} of at most "
@@ -120,25 +124,30 @@ def share_sidebar(state_type: type, active: backend.ActiveModel) -> None:
                 "Download lesson (every page)",
                 # Built now, not on click: a deferred callable runs outside this session's state.
                 lesson_to_json(_lesson_now(active, state_type.PAGE)).encode("utf-8"),
-                file_name="lesson.json", mime="application/json", key="lesson_download",
+                file_name="lesson.json",
+                mime="application/json",
+                key="lesson_download",
                 on_click="ignore",
                 help="One JSON file with the inputs of every page of the lab; load it here "
                 "again, or send it to someone.",
-            )  # fmt: skip
+            )
             st.file_uploader(
-                "Load a lesson file", type=["json"], key="lesson_upload",
+                "Load a lesson file",
+                type=["json"],
+                key="lesson_upload",
                 on_change=_read_lesson_upload,
                 help="A lesson file (.json) downloaded from this lab or written by a teacher. "
                 "It replaces the inputs of every page.",
-            )  # fmt: skip
+            )
             shipped = shipped_lessons()
             if shipped:
                 choice = st.selectbox(
-                    "Or open a shipped lesson", list(shipped),
-                    format_func=lambda name: shipped[name].title, key="lesson_shipped",
-                    help="Lessons written for this lab, each with what to try and what to "
-                    "notice.",
-                )  # fmt: skip
+                    "Or open a shipped lesson",
+                    list(shipped),
+                    format_func=lambda name: shipped[name].title,
+                    key="lesson_shipped",
+                    help="Lessons written for this lab, each with what to try and what to notice.",
+                )
                 if st.button("Open lesson", key="lesson_open"):
                     load_lesson(shipped[choice])
 

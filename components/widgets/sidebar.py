@@ -22,21 +22,39 @@ LOG = logging.getLogger(__name__)
 
 # Every page of the lab: (script path, title, one-line summary). The sidebar and home page use it.
 LABS = [
-    ("pages/1_Explore.py", "🔭 Explore",
-     "Encode your sentences: similarity heatmap, 2D/3D map (UMAP, PCA, t-SNE), nearest "
-     "neighbours, the reference demo's real numbers."),
-    ("pages/2_Tokens_and_Pooling.py", "🧩 Tokens & pooling",
-     "Sub-word pieces, contextual token vectors, and five ways to pool them into one vector."),
-    ("pages/3_Loss_Lab.py", "🎯 Loss lab",
-     "Cosine-margin, triplet and InfoNCE losses on your own triplets, and live fine-tuning."),
-    ("pages/4_Search_Long_Text.py", "🔎 Long text & search",
-     "Chunk long documents, build an index, search and re-rank; book vectors vs chunk vectors."),
-    ("pages/5_Map_Lab.py", "🗺️ Map lab",
-     "How far to trust a map; PCA, UMAP and t-SNE side by side; clusters with names; semantic "
-     "axes; the geometry of metrics, dimensions and quantisation; find and select."),
-    ("pages/6_Glossary.py", "📖 Glossary",
-     "Every term of the lesson and the labs in one line, with the place to see it at work."),
-]  # fmt: skip
+    (
+        "pages/1_Explore.py",
+        "🔭 Explore",
+        "Encode your sentences: similarity heatmap, 2D/3D map (UMAP, PCA, t-SNE), nearest "
+        "neighbours, the reference demo's real numbers.",
+    ),
+    (
+        "pages/2_Tokens_and_Pooling.py",
+        "🧩 Tokens & pooling",
+        "Sub-word pieces, contextual token vectors, and five ways to pool them into one vector.",
+    ),
+    (
+        "pages/3_Loss_Lab.py",
+        "🎯 Loss lab",
+        "Cosine-margin, triplet and InfoNCE losses on your own triplets, and live fine-tuning.",
+    ),
+    (
+        "pages/4_Search_Long_Text.py",
+        "🔎 Long text & search",
+        "Chunk long documents, build an index, search and re-rank; book vectors vs chunk vectors.",
+    ),
+    (
+        "pages/5_Map_Lab.py",
+        "🗺️ Map lab",
+        "How far to trust a map; PCA, UMAP and t-SNE side by side; clusters with names; semantic "
+        "axes; the geometry of metrics, dimensions and quantisation; find and select.",
+    ),
+    (
+        "pages/6_Glossary.py",
+        "📖 Glossary",
+        "Every term of the lesson and the labs in one line, with the place to see it at work.",
+    ),
+]
 ROOT = PROJECT_ROOT  # the project folder
 CUSTOM_CHOICE = "Another model…"
 _LOADED_KEY = "loaded_model_names"  # custom names this session has loaded successfully
@@ -50,8 +68,9 @@ def page_setup(title: str, icon: str, state_type: type | None = None) -> backend
     its first run in a session it takes its inputs from the link (`?method=pca&…`), and on
     every run it writes its inputs back to the address bar.
     """
-    st.set_page_config(page_title=f"{title} · Sentence Embedding Lab", page_icon=icon,
-                       layout="wide")  # fmt: skip
+    st.set_page_config(
+        page_title=f"{title} · Sentence Embedding Lab", page_icon=icon, layout="wide"
+    )
     if state_type is not None:
         restore_from_link(state_type)
     active = model_sidebar()
@@ -157,10 +176,12 @@ def model_sidebar() -> backend.ActiveModel:
         )
         if choice == DEFAULT_MODEL:
             st.selectbox(
-                "Encoder backend", list(backend.ENCODERS), format_func=backend.ENCODER_NAMES.get,
+                "Encoder backend",
+                list(backend.ENCODERS),
+                format_func=backend.ENCODER_NAMES.get,
                 key=persist(backend.ENCODER_KEY, backend.EXACT),
                 help=" ".join(f"{text}." for text in backend.ENCODERS.values()),
-            )  # fmt: skip
+            )
         if choice == CUSTOM_CHOICE:
             st.text_input(
                 "Model name or folder",
@@ -194,10 +215,14 @@ def model_card_box(active: backend.ActiveModel) -> None:
     """The model's card: what it is made of, read from the loaded model."""
     card = model_card(active.model)
     rows = {
-        "vector size": f"{card.dimension} d", "window": f"{card.window} tokens",
-        "pooling": card.pooling, "unit length": "yes" if card.normalized else "no",
-        "tokenizer": card.tokenizer, "vocabulary": f"{card.vocabulary_size:,} tokens",
-        "architecture": card.architecture, "modules": " → ".join(card.modules),
-    }  # fmt: skip
+        "vector size": f"{card.dimension} d",
+        "window": f"{card.window} tokens",
+        "pooling": card.pooling,
+        "unit length": "yes" if card.normalized else "no",
+        "tokenizer": card.tokenizer,
+        "vocabulary": f"{card.vocabulary_size:,} tokens",
+        "architecture": card.architecture,
+        "modules": " → ".join(card.modules),
+    }
     with st.expander("Model card"):
         st.markdown("\n".join(f"- **{name}**: {value}" for name, value in rows.items()))

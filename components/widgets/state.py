@@ -62,9 +62,11 @@ def revealed(name: str, fingerprint: str) -> bool:
     """
     store = f"_{name}_revealed"
     if st.session_state.get(store) != fingerprint and st.button(
-        "Reveal", key=f"{name}_reveal", type="primary",
+        "Reveal",
+        key=f"{name}_reveal",
+        type="primary",
         help="Show the model's answer next to yours.",
-    ):  # fmt: skip
+    ):
         st.session_state[store] = fingerprint
     return st.session_state.get(store) == fingerprint
 

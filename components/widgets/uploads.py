@@ -74,9 +74,12 @@ def kept_documents(container: Any, key: str, help: str) -> list[LoadedDocument]:
     store = f"_{key}"
     returning = key not in st.session_state  # the widget was not drawn last run
     uploads = container.file_uploader(
-        "Upload .txt, .md or .pdf files", type=["txt", "md", "pdf"], accept_multiple_files=True,
-        key=key, help=help,
-    )  # fmt: skip
+        "Upload .txt, .md or .pdf files",
+        type=["txt", "md", "pdf"],
+        accept_multiple_files=True,
+        key=key,
+        help=help,
+    )
     ids = tuple(upload.file_id for upload in uploads or [])
     if uploads and (st.session_state.get(store) or ((),))[0] != ids:
         files = [(upload.name, upload.getvalue()) for upload in uploads]
@@ -94,9 +97,12 @@ def kept_documents(container: Any, key: str, help: str) -> list[LoadedDocument]:
 
 
 def kept_text_upload(
-    label: str, key: str, types: list[str], read: Callable[[str, bytes], tuple[str, list]],
+    label: str,
+    key: str,
+    types: list[str],
+    read: Callable[[str, bytes], tuple[str, list]],
     help: str | None = None,
-) -> tuple[str, str]:  # fmt: skip
+) -> tuple[str, str]:
     """An uploader whose last good file (name, text) this session keeps: it survives a page
     switch (where the uploader forgets its file), and a bad file gets a message while the good
     one stays. Stops the page when there is none.

@@ -96,8 +96,13 @@ def test_query_search_with_the_model_named_in_the_parquet(explore, model):
 
 
 def test_unnamed_vectors_of_the_right_size_need_the_users_word(explore, model):
-    texts = ["A cat sat on the mat.", "A kitten rested on the rug.", "Stocks fell sharply.",
-             "The market dropped.", "Bread needs time to rise."]  # fmt: skip
+    texts = [
+        "A cat sat on the mat.",
+        "A kitten rested on the rug.",
+        "Stocks fell sharply.",
+        "The market dropped.",
+        "Bread needs time to rise.",
+    ]
     app = bring(explore, projector_files(embed(model, texts), pd.DataFrame({"label": texts})))
     assert "do not say which model made these" in texts_of(app.info)
     assert not app.text_input
@@ -127,8 +132,13 @@ def test_imported_vectors_survive_a_visit_to_another_page_and_offer_every_export
     app.switch_page(EXPLORE).run()
     assert not app.exception and {m.label: m.value for m in app.metric}["Vectors"] == "12"
     labels = [button.proto.label for button in app.get("download_button")]
-    exports = {"Projector: vectors.tsv", "Projector: metadata.tsv", "NumPy: vectors.npy",
-               "NumPy: metadata.csv (text, label, map)", "Download all 12 vectors (CSV)"}  # fmt: skip
+    exports = {
+        "Projector: vectors.tsv",
+        "Projector: metadata.tsv",
+        "NumPy: vectors.npy",
+        "NumPy: metadata.csv (text, label, map)",
+        "Download all 12 vectors (CSV)",
+    }
     assert exports <= set(labels) and any("Parquet" in x for x in labels), labels
     assert "Download this similarity matrix (CSV)" in labels  # the classroom exports too
 
@@ -157,8 +167,13 @@ def test_the_column_pickers_say_what_each_column_is_for():
 def test_the_model_card_is_in_the_sidebar():
     app = open_page()
     card = texts_of(app.sidebar.markdown)
-    for line in ("**pooling**: mean", "**tokenizer**: WordPiece", "**vocabulary**: 30,522 tokens",
-                 "**vector size**: 384 d", "**window**: 256 tokens"):  # fmt: skip
+    for line in (
+        "**pooling**: mean",
+        "**tokenizer**: WordPiece",
+        "**vocabulary**: 30,522 tokens",
+        "**vector size**: 384 d",
+        "**window**: 256 tokens",
+    ):
         assert line in card
 
 
@@ -169,16 +184,21 @@ def test_the_batch_embedders_output_and_a_datasets_parts_import_with_their_model
 
     texts = load_preset("Eight topics, 240 sentences").texts[:40]
     (tmp_path / "corpus.txt").write_text("\n".join(texts) + "\n")
-    output = run_local(Job(tmp_path / "corpus.txt", tmp_path / "out.parquet", part_rows=16),
-                       model=model, progress=False)  # fmt: skip
+    output = run_local(
+        Job(tmp_path / "corpus.txt", tmp_path / "out.parquet", part_rows=16),
+        model=model,
+        progress=False,
+    )
     app = bring(explore, [("out.parquet", output.read_bytes())])
     assert "40 vectors of 384 dimensions, made by `sentence-transformers/all-MiniLM-L6-v2`" in (
         texts_of(app.caption)
     )
     assert app.text_input(key="explore_query")  # the model in use made them: queries allowed
     vectors = embed(model, texts)
-    halves = [("part.1.parquet", write_parquet(vectors[20:], pd.DataFrame({"text": texts[20:]}))),
-              ("part.0.parquet", write_parquet(vectors[:20], pd.DataFrame({"text": texts[:20]})))]  # fmt: skip
+    halves = [
+        ("part.1.parquet", write_parquet(vectors[20:], pd.DataFrame({"text": texts[20:]}))),
+        ("part.0.parquet", write_parquet(vectors[:20], pd.DataFrame({"text": texts[:20]}))),
+    ]
     app = bring(explore, halves)
     assert "Parquet (2 parts)" in texts_of(app.caption)
     app.radio(key="explore_order").set_value("Input order").run()

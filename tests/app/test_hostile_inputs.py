@@ -52,15 +52,20 @@ INPUTS: list[tuple[str, str, str, dict, str | None]] = [
     (LOSS, "loss_paste", "text_area", {}, "loss_paste_add"),
     (SEARCH, "search_paste", "text_area", {}, None),
     (SEARCH, "search_query", "text_input", {}, None),
-    (SEARCH, "search_ce_name", "text_input", {"search_reranker": "Cross-encoder"},
-     "search_ce_load"),
+    (
+        SEARCH,
+        "search_ce_name",
+        "text_input",
+        {"search_reranker": "Cross-encoder"},
+        "search_ce_load",
+    ),
     (EXPLORE, "explore_query", "text_input", {}, None),
     (MAPLAB, "maplab_pole_0", "text_input", {"maplab_axes_kind": "Words or sentences"}, None),
     (MAPLAB, "maplab_find_text", "text_input", {}, None),
     (MAPLAB, "maplab_find_meaning", "text_input", {}, None),
     (GLOSSARY, "glossary_query", "text_input", {}, None),
     (EXPLORE, "model_custom_name", "text_input", {"model_choice": CUSTOM_CHOICE}, "model_load"),
-]  # fmt: skip
+]
 FAILED_SECTION = "could not be computed"
 RUN_TIMEOUT = 600  # 6,000 lines on Explore encode 5,000 sentences (slow on a busy machine)
 _APPS: dict[str, AppTest] = {}

@@ -52,9 +52,11 @@ def table_rows(app: AppTest) -> dict[str, list]:
 def test_default_preset_shows_every_section(lab, model):
     assert not lab.exception and not lab.error
     assert [h.value for h in lab.header] == [
-        "1 · Your triplets", "2 · Three losses", "3 · Loss landscapes",
+        "1 · Your triplets",
+        "2 · Three losses",
+        "3 · Loss landscapes",
         "4 · Fine-tune a private copy",
-    ]  # fmt: skip
+    ]
     table = load_triplet_preset("All 26")
     assert len(lab.data_editor[0].value) == 26
     rows = table_rows(lab)

@@ -133,8 +133,14 @@ def test_large_inputs_wait_for_the_button(lab):
 
 def test_the_sentences_come_from_explore():
     app = open_page("pages/1_Explore.py")
-    sentences = ["A cat sat on the mat.", "A kitten rested on the rug.", "Stocks fell sharply.",
-                 "Markets dropped today.", "The band played a new song.", "She sang all night."]  # fmt: skip
+    sentences = [
+        "A cat sat on the mat.",
+        "A kitten rested on the rug.",
+        "Stocks fell sharply.",
+        "Markets dropped today.",
+        "The band played a new song.",
+        "She sang all night.",
+    ]
     app.text_area(key="explore_text").input("\n".join(sentences)).run()
     assert not app.exception
     app.switch_page(MAP_LAB).run()

@@ -25,8 +25,11 @@ def metric(app, label: str) -> str:
     return next(str(m.value) for m in app.metric if m.label == label)
 
 
-TABLE_COLUMNS = {"search_results": "rank", "search_rerank_table": "new rank",
-                 "search_lesson": "question"}  # fmt: skip
+TABLE_COLUMNS = {
+    "search_results": "rank",
+    "search_rerank_table": "new rank",
+    "search_lesson": "question",
+}
 
 
 def table(app, key: str):
@@ -48,10 +51,17 @@ def test_samples_load_chunk_index_and_answer_the_default_query(lab, model):
     assert len(results) == 5 and results["cosine"].is_monotonic_decreasing
     assert "Fresnel" in " ".join(results["text"].head(3))
     assert "<mark" in html_of(lab)  # each hit shown in context
-    query_map = next(s for s in chart_specs(lab) if any(t.get("name") == "your query"
-                                                         for t in s["data"]))  # fmt: skip
-    assert sum(len(t["x"]) for t in query_map["data"] if t["name"] not in
-               ("your query", "top-k results")) == expected  # fmt: skip
+    query_map = next(
+        s for s in chart_specs(lab) if any(t.get("name") == "your query" for t in s["data"])
+    )
+    assert (
+        sum(
+            len(t["x"])
+            for t in query_map["data"]
+            if t["name"] not in ("your query", "top-k results")
+        )
+        == expected
+    )
 
 
 def test_scores_on_the_page_equal_the_model(lab, model):
@@ -63,8 +73,9 @@ def test_scores_on_the_page_equal_the_model(lab, model):
     text = from_sample("bread_and_fermentation.md").document.text
     chunks = chunk_text(text, model.tokenizer, 254, 32)
     chunk_vectors = embed(model, [c.text for c in chunks])
-    assert results["cosine"].iloc[0] == pytest.approx(float((chunk_vectors @ vectors[0]).max()),
-                                                      abs=1e-5)  # fmt: skip
+    assert results["cosine"].iloc[0] == pytest.approx(
+        float((chunk_vectors @ vectors[0]).max()), abs=1e-5
+    )
     assert "nothing was encoded on this run" in texts_of(lab.caption)  # a query never re-encodes
 
 
@@ -86,9 +97,13 @@ def test_changing_the_chunking(lab):
 
 @pytest.mark.parametrize(
     ("reranker", "expected"),
-    [("MMR (diversity)", "MMR"), ("Hybrid: BM25 + RRF", "BM25"),
-     ("Late interaction (MaxSim)", "MaxSim"), ("Cross-encoder", "untrained")],
-)  # fmt: skip
+    [
+        ("MMR (diversity)", "MMR"),
+        ("Hybrid: BM25 + RRF", "BM25"),
+        ("Late interaction (MaxSim)", "MaxSim"),
+        ("Cross-encoder", "untrained"),
+    ],
+)
 def test_each_reranker_shows_rank_changes(lab, reranker, expected):
     lab.radio(key="search_reranker").set_value(reranker).run()
     if reranker == "Cross-encoder":  # issue 9: a model loads only on a click

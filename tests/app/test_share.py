@@ -21,25 +21,44 @@ SECOND_EXAMPLE = list(EXAMPLES)[1]
 SHARED = {
     "explore": ExploreState(
         sentences="A cat sat on the mat.\nA kitten rested on the rug.\nStocks fell sharply.",
-        order="Input order", method="pca", k=2, focus="Stocks fell sharply.",
+        order="Input order",
+        method="pca",
+        k=2,
+        focus="Stocks fell sharply.",
     ),
     "tokens": TokensState(
-        example=SECOND_EXAMPLE, text=EXAMPLES[SECOND_EXAMPLE], words="bat", map_special=True,
-        context="He swung the bat.\nA bat flew out of the cave.", sentences="One.\nTwo cats.",
-        steps=200, learning_rate=3e-3,
+        example=SECOND_EXAMPLE,
+        text=EXAMPLES[SECOND_EXAMPLE],
+        words="bat",
+        map_special=True,
+        context="He swung the bat.\nA bat flew out of the cave.",
+        sentences="One.\nTwo cats.",
+        steps=200,
+        learning_rate=3e-3,
     ),
     "loss": LossState(
         preset="The lesson's two triplets",
-        triplets=(("A cat sat.", "A kitten sat.", "Stocks fell."),
-                  ("Sort a list", "List sorting", "Capital of Peru")),
-        alpha=0.3, tau=0.2, use_negatives=False, focus=1, epochs=2,
+        triplets=(
+            ("A cat sat.", "A kitten sat.", "Stocks fell."),
+            ("Sort a list", "List sorting", "Capital of Peru"),
+        ),
+        alpha=0.3,
+        tau=0.2,
+        use_negatives=False,
+        focus=1,
+        epochs=2,
     ),
     "search": SearchState(
-        samples=(), paste="Lighthouses use lenses to bend light into a beam. " * 40,
-        window=64, overlap=8, query="Why do lighthouses use lenses?", k=3, reranker="Hybrid: BM25 + RRF",
+        samples=(),
+        paste="Lighthouses use lenses to bend light into a beam. " * 40,
+        window=64,
+        overlap=8,
+        query="Why do lighthouses use lenses?",
+        k=3,
+        reranker="Hybrid: BM25 + RRF",
     ),
     "glossary": GlossaryState(query="temperature"),
-}  # fmt: skip
+}
 
 
 def open_with(page_script: str, params: dict[str, str]) -> AppTest:

@@ -52,9 +52,16 @@ def test_every_section_renders_with_the_defaults(lab):
     assert not lab.exception and not lab.error
     headers = [header.value for header in lab.header]
     assert all(any(h.startswith(expected) for h in headers) for expected in HEADERS)
-    assert {"pooling_word_heatmap", "pooling_token_map", "pooling_shares", "pooling_mode_heatmaps",
-            "pooling_spearman", "pooling_triplet_accuracy", "pooling_training_heatmaps",
-            "pooling_training_quality"} <= set(charts(lab))  # fmt: skip
+    assert {
+        "pooling_word_heatmap",
+        "pooling_token_map",
+        "pooling_shares",
+        "pooling_mode_heatmaps",
+        "pooling_spearman",
+        "pooling_triplet_accuracy",
+        "pooling_training_heatmaps",
+        "pooling_training_quality",
+    } <= set(charts(lab))
     assert ">quantum<" in chips(lab) and ">##ness<" in chips(lab)
     assert metrics(lab)["Pieces (with specials)"] == "4 / 256"
     assert "The head is untrained" in texts_of(lab.info)
@@ -234,14 +241,23 @@ def sentencepiece_model_folder(tmp_path_factory) -> str:
         single="<s> $A </s>", special_tokens=[("<s>", 0), ("</s>", 1)]
     )
     fast = PreTrainedTokenizerFast(
-        tokenizer_object=tokenizer, bos_token="<s>", eos_token="</s>", unk_token="<unk>",
-        pad_token="<pad>", model_max_length=64,
-    )  # fmt: skip
+        tokenizer_object=tokenizer,
+        bos_token="<s>",
+        eos_token="</s>",
+        unk_token="<unk>",
+        pad_token="<pad>",
+        model_max_length=64,
+    )
     fast.save_pretrained(root / "hf")
     config = BertConfig(
-        vocab_size=fast.vocab_size, hidden_size=32, num_hidden_layers=2, num_attention_heads=2,
-        intermediate_size=64, max_position_embeddings=64, pad_token_id=fast.pad_token_id,
-    )  # fmt: skip
+        vocab_size=fast.vocab_size,
+        hidden_size=32,
+        num_hidden_layers=2,
+        num_attention_heads=2,
+        intermediate_size=64,
+        max_position_embeddings=64,
+        pad_token_id=fast.pad_token_id,
+    )
     BertModel(config).save_pretrained(root / "hf")
     model = SentenceTransformer(
         modules=[Transformer(str(root / "hf"), max_seq_length=64), Pooling(32, "mean")]

@@ -96,8 +96,10 @@ def test_honesty_panel_and_box_selection(page, app_url):
     page.locator(".st-key-maplab_select").hover()
     page.locator(".st-key-maplab_select [data-title='Lasso Select']").click()
     radius = 40
-    loop = [(centre_x + radius * dx, centre_y + radius * dy)
-            for dx, dy in ((-1, -1), (1, -1), (1, 1), (-1, 1), (-1, -0.9))]  # fmt: skip
+    loop = [
+        (centre_x + radius * dx, centre_y + radius * dy)
+        for dx, dy in ((-1, -1), (1, -1), (1, 1), (-1, 1), (-1, -0.9))
+    ]
     page.mouse.move(*loop[0])
     page.mouse.down()
     for x, y in loop[1:]:

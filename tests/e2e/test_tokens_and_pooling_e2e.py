@@ -41,8 +41,12 @@ def test_tokens_and_pooling_main_flow(page, app_url):
     section_shot(page, "pooling_token_map", "pooling_2b_token_map")
 
     assert [t["name"] for t in plot_traces(page, "pooling_mode_heatmaps")] == [
-        "cls", "mean", "max", "mean_sqrt_len", "attention",
-    ]  # fmt: skip
+        "cls",
+        "mean",
+        "max",
+        "mean_sqrt_len",
+        "attention",
+    ]
     section_shot(page, "pooling_mode_heatmaps", "pooling_3_modes")
     section_shot(page, "pooling_spearman", "pooling_4_quality")
 

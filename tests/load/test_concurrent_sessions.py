@@ -52,11 +52,26 @@ def server():
     log = open(log_path, "w")  # noqa: SIM115 - closed below
     env = {**os.environ, "HF_HUB_OFFLINE": "1"}
     process = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"),
-         "--server.port", str(port), "--server.address", "127.0.0.1",
-         "--server.headless", "true", "--browser.gatherUsageStats", "false"],
-        cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, env=env,
-    )  # fmt: skip
+        [
+            sys.executable,
+            "-m",
+            "streamlit",
+            "run",
+            str(ROOT / "app.py"),
+            "--server.port",
+            str(port),
+            "--server.address",
+            "127.0.0.1",
+            "--server.headless",
+            "true",
+            "--browser.gatherUsageStats",
+            "false",
+        ],
+        cwd=ROOT,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        env=env,
+    )
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
         try:
@@ -117,8 +132,12 @@ async def search(session: StreamlitSession, marker: str) -> str:
     return _chart_text(result)
 
 
-VISITS = {"Explore": explore, "Tokens_and_Pooling": tokens, "Loss_Lab": loss_lab,
-          "Search_Long_Text": search}  # fmt: skip
+VISITS = {
+    "Explore": explore,
+    "Tokens_and_Pooling": tokens,
+    "Loss_Lab": loss_lab,
+    "Search_Long_Text": search,
+}
 
 
 async def _visit(port: int, page: str, marker: str) -> tuple[str, str, list[str], int]:
@@ -129,8 +148,9 @@ async def _visit(port: int, page: str, marker: str) -> tuple[str, str, list[str]
 
 
 async def _all(port: int, markers: list[str]) -> list:
-    visits = [_visit(port, PAGES[number % len(PAGES)], marker)
-              for number, marker in enumerate(markers)]  # fmt: skip
+    visits = [
+        _visit(port, PAGES[number % len(PAGES)], marker) for number, marker in enumerate(markers)
+    ]
     return await asyncio.gather(*visits)
 
 

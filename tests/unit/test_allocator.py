@@ -72,8 +72,11 @@ print(mmapped() - before)
 def mmapped_blocks(mode: str) -> int:
     result = subprocess.run(
         [sys.executable, "-c", MMAP_PROGRAM, mode],
-        cwd=ROOT, capture_output=True, text=True, timeout=120,
-    )  # fmt: skip
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert result.returncode == 0, result.stderr
     return int(result.stdout.strip())
 

@@ -76,8 +76,10 @@ def test_explore_charts(kind):
     blocks = block_similarity(vectors)
     _check(f"Explore block heatmap, {n:,} sentences", block_charts.block_heatmap(blocks, texts))
     pair = block_pair(vectors, blocks, 0, 1)
-    _check(f"Explore block pair, {n:,} sentences",
-           block_charts.pair_heatmap(pair, texts, range(1, n + 1)))  # fmt: skip
+    _check(
+        f"Explore block pair, {n:,} sentences",
+        block_charts.pair_heatmap(pair, texts, range(1, n + 1)),
+    )
     small = charts.TEXT_LABELS_MAX
     _check(
         f"Explore map 3D, {small} labelled sentences",
@@ -92,9 +94,10 @@ def test_tokens_page_charts(kind):
     labels = _texts(kind, occurrences)
     _check(
         f"Tokens word heatmap, {occurrences} occurrences",
-        charts.similarity_heatmap(_rng().uniform(-1, 1, (occurrences, occurrences)), labels,
-                                  show_values=False),
-    )  # fmt: skip
+        charts.similarity_heatmap(
+            _rng().uniform(-1, 1, (occurrences, occurrences)), labels, show_values=False
+        ),
+    )
     window = 256
     sentences = _texts(kind, limits.CONTEXT_SENTENCES, limits.SMALL_BOX_CHARS)
     points = limits.CONTEXT_SENTENCES * window
@@ -114,8 +117,10 @@ def test_tokens_page_charts(kind):
     steps = max(limits.HEAD_STEPS, limits.TRAIN_TRIPLETS // 2 * limits.EPOCHS)
     _check(
         f"Loss curve, {steps} steps",
-        charts.loss_curve(list(_rng().uniform(size=steps)), "t", epochs=[1 + i // 40 for i in range(steps)]),
-    )  # fmt: skip
+        charts.loss_curve(
+            list(_rng().uniform(size=steps)), "t", epochs=[1 + i // 40 for i in range(steps)]
+        ),
+    )
 
 
 @pytest.mark.parametrize("kind", KINDS)
@@ -126,10 +131,15 @@ def test_loss_lab_charts(kind):
     _check(
         f"Loss landscape, {n} triplets",
         loss_charts.loss_landscape(
-            grid, _rng().uniform(size=(81, 81)), list(_rng().uniform(-1, 1, n)),
-            list(_rng().uniform(-1, 1, n)), anchors, ["easy"] * n, "title",
+            grid,
+            _rng().uniform(size=(81, 81)),
+            list(_rng().uniform(-1, 1, n)),
+            list(_rng().uniform(-1, 1, n)),
+            anchors,
+            ["easy"] * n,
+            "title",
         ),
-    )  # fmt: skip
+    )
     taus = {tau: _rng().dirichlet(np.ones(2 * n)) for tau in (1, 0.2, 0.05, 0.01, 0.001)}
     _check(
         f"Softmax bars, 5 x {2 * n}",
@@ -158,10 +168,13 @@ def test_search_charts(kind):
     _check(
         f"Search query map, {n:,} chunks",
         search_charts.query_map(
-            _rng().normal(size=(n + 1, 2)), chunk_texts, [names[i % 8] for i in range(n)],
-            list(range(20)), chunk_texts[0],
+            _rng().normal(size=(n + 1, 2)),
+            chunk_texts,
+            [names[i % 8] for i in range(n)],
+            list(range(20)),
+            chunk_texts[0],
         ),
-    )  # fmt: skip
+    )
     _check(
         f"Search attention bars, {n:,} chunks",
         search_charts.attention_bars(_rng().dirichlet(np.ones(n)), names[0]),

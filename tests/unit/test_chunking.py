@@ -12,10 +12,29 @@ from components.data.chunking import (
 )
 
 WORDS = [
-    "the", "lighthouse", "keeper", "trimmed", "wicks", "antidisestablishmentarianism", "naïve",
-    "café", "Fresnel's", "lens,", "refracted", "light.", "東京", "🙂", "x", "1,024", "—",
-    "pneumonoultramicroscopicsilicovolcanoconiosis", "déjà-vu", "\n\n", "  ", "\t",
-]  # fmt: skip
+    "the",
+    "lighthouse",
+    "keeper",
+    "trimmed",
+    "wicks",
+    "antidisestablishmentarianism",
+    "naïve",
+    "café",
+    "Fresnel's",
+    "lens,",
+    "refracted",
+    "light.",
+    "東京",
+    "🙂",
+    "x",
+    "1,024",
+    "—",
+    "pneumonoultramicroscopicsilicovolcanoconiosis",
+    "déjà-vu",
+    "\n\n",
+    "  ",
+    "\t",
+]
 texts = st.one_of(
     st.text(max_size=400),
     st.lists(st.sampled_from(WORDS), max_size=160).map(" ".join),
@@ -112,9 +131,13 @@ def test_empty_or_blank_text_has_no_chunks(model, text):
 
 @pytest.mark.parametrize(
     ("max_tokens", "overlap", "message"),
-    [(64, 64, "smaller than the window"), (64, 100, "smaller than the window"),
-     (10, 0, "at least"), (64, -1, "negative")],
-)  # fmt: skip
+    [
+        (64, 64, "smaller than the window"),
+        (64, 100, "smaller than the window"),
+        (10, 0, "at least"),
+        (64, -1, "negative"),
+    ],
+)
 def test_impossible_settings_are_refused_with_a_message(model, max_tokens, overlap, message):
     with pytest.raises(ValueError, match=message):
         chunk_text("some text", model.tokenizer, max_tokens, overlap)

@@ -19,9 +19,7 @@ from components.data.documents import (
 
 def text_pdf(lines: list[str]) -> bytes:
     """A minimal one-page PDF with a real text layer (Helvetica), written by hand."""
-    stream = "BT /F1 12 Tf 72 720 Td 14 TL " + " ".join(
-        f"({line}) Tj T*" for line in lines
-    ) + " ET"  # fmt: skip
+    stream = "BT /F1 12 Tf 72 720 Td 14 TL " + " ".join(f"({line}) Tj T*" for line in lines) + " ET"
     objects = [
         "<< /Type /Catalog /Pages 2 0 R >>",
         "<< /Type /Pages /Kids [3 0 R] /Count 1 >>",

@@ -58,9 +58,12 @@ def test_mean_pooling_spearman_equals_the_embedding_similarity_evaluator(model):
     n = len(pairs.first)
     ours = spearman(pairwise_cosine(pooled[:n], pooled[n:]), pairs.scores)
     evaluator = EmbeddingSimilarityEvaluator(
-        pairs.first, pairs.second, pairs.scores.tolist(), similarity_fn_names=["cosine"],
+        pairs.first,
+        pairs.second,
+        pairs.scores.tolist(),
+        similarity_fn_names=["cosine"],
         write_csv=False,
-    )  # fmt: skip
+    )
     assert ours == pytest.approx(evaluator(model)["spearman_cosine"], abs=1e-5)
     assert ours > 0.7  # the data is coherent with a real model's judgement
 
@@ -71,9 +74,12 @@ def test_triplet_accuracy_equals_the_triplet_evaluator(model):
         embed(model, texts) for texts in (triplets.anchors, triplets.positives, triplets.negatives)
     ]
     evaluator = TripletEvaluator(
-        triplets.anchors, triplets.positives, triplets.negatives, similarity_fn_names=["cosine"],
+        triplets.anchors,
+        triplets.positives,
+        triplets.negatives,
+        similarity_fn_names=["cosine"],
         write_csv=False,
-    )  # fmt: skip
+    )
     assert triplet_accuracy(*vectors) == pytest.approx(
         evaluator(model)["cosine_accuracy"], abs=1e-9
     )
@@ -108,12 +114,18 @@ def test_pooling_quality_of_mean_equals_the_library_evaluators(model):
         pair_tokens, pair_mask, pairs.scores, triplet_tokens, triplet_mask, "mean"
     )
     similarity = EmbeddingSimilarityEvaluator(
-        pairs.first, pairs.second, pairs.scores.tolist(), similarity_fn_names=["cosine"],
+        pairs.first,
+        pairs.second,
+        pairs.scores.tolist(),
+        similarity_fn_names=["cosine"],
         write_csv=False,
-    )  # fmt: skip
+    )
     triplet = TripletEvaluator(
-        triplets.anchors, triplets.positives, triplets.negatives, similarity_fn_names=["cosine"],
+        triplets.anchors,
+        triplets.positives,
+        triplets.negatives,
+        similarity_fn_names=["cosine"],
         write_csv=False,
-    )  # fmt: skip
+    )
     assert rho == pytest.approx(similarity(model)["spearman_cosine"], abs=1e-5)
     assert accuracy == pytest.approx(triplet(model)["cosine_accuracy"], abs=1e-9)

@@ -39,8 +39,9 @@ def test_pair_cosines_are_dot_products_of_unit_rows(model):
     vectors = embed(model, texts)
     pairs = [(0, 1), (1, 2)]
     expected = util.cos_sim(vectors, vectors).numpy()
-    np.testing.assert_allclose(pair_cosines(vectors, pairs), [expected[0, 1], expected[1, 2]],
-                               atol=1e-5)  # fmt: skip
+    np.testing.assert_allclose(
+        pair_cosines(vectors, pairs), [expected[0, 1], expected[1, 2]], atol=1e-5
+    )
     assert pair_names(texts, pairs)[1] == "A kitten rested on the rug. ↔ Stocks fell sharply."
 
 
@@ -62,21 +63,30 @@ def test_comparison_heatmaps_clip_the_difference():
 def test_vector_figures_and_hits_table():
     vectors = np.eye(3, dtype=np.float32)
     figures = vector_figures("Sentences", vectors, ("Longest", "4 tokens"))
-    assert figures == {"Sentences": "3", "Vector size": "3 d", "Longest": "4 tokens",
-                       "Mean cosine (pairs)": "0.000"}  # fmt: skip
+    assert figures == {
+        "Sentences": "3",
+        "Vector size": "3 d",
+        "Longest": "4 tokens",
+        "Mean cosine (pairs)": "0.000",
+    }
     assert vector_figures("Vectors", vectors[:1], ("x", "y"))["Mean cosine (pairs)"] == "—"
-    table = hits_table("neighbour", ["a", "b", "c"], ["x", "y", "z"], np.array([2, 0]),
-                       np.array([0.9, 0.1]))  # fmt: skip
+    table = hits_table(
+        "neighbour", ["a", "b", "c"], ["x", "y", "z"], np.array([2, 0]), np.array([0.9, 0.1])
+    )
     assert table == {"neighbour": ["c", "a"], "label": ["z", "x"], "cosine": [0.9, 0.1]}
 
 
-@pytest.mark.parametrize(("rows", "model_name", "words"), [
-    (1, None, "1 vector of 4 dimensions, made by a model the files do not name"),
-    (1_200, "org/name", "1,200 vectors of 4 dimensions, made by `org/name`"),
-])  # fmt: skip
+@pytest.mark.parametrize(
+    ("rows", "model_name", "words"),
+    [
+        (1, None, "1 vector of 4 dimensions, made by a model the files do not name"),
+        (1_200, "org/name", "1,200 vectors of 4 dimensions, made by `org/name`"),
+    ],
+)
 def test_describe_an_import(rows, model_name, words):
-    imported = ImportedVectors(np.zeros((rows, 4), np.float32), pd.DataFrame(index=range(rows)),
-                               "v.npy", "sha", model_name)  # fmt: skip
+    imported = ImportedVectors(
+        np.zeros((rows, 4), np.float32), pd.DataFrame(index=range(rows)), "v.npy", "sha", model_name
+    )
     assert describe(imported) == f"Read **v.npy**: {words}."
 
 

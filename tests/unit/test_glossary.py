@@ -10,12 +10,33 @@ from components.content.glossary import TERMS, search_terms
 from tests.conftest import ROOT
 
 REFERENCE_TERMS = [
-    "Tokenizer", "Transformer encoder", "Pooling", "Attention pooling", "Mean pooling",
-    "CLS pooling", "Contrastive learning", "Positive", "Negative", "Anchor", "Cosine similarity",
-    "Back-propagation", "Chunking", "Overlap", "Book vector", "RAG", "Re-ranking", "GELU",
-    "Softmax", "Cosine-margin loss", "Triplet loss", "InfoNCE", "Temperature", "Context window",
-    "Vector database", "Semantic search",
-]  # fmt: skip
+    "Tokenizer",
+    "Transformer encoder",
+    "Pooling",
+    "Attention pooling",
+    "Mean pooling",
+    "CLS pooling",
+    "Contrastive learning",
+    "Positive",
+    "Negative",
+    "Anchor",
+    "Cosine similarity",
+    "Back-propagation",
+    "Chunking",
+    "Overlap",
+    "Book vector",
+    "RAG",
+    "Re-ranking",
+    "GELU",
+    "Softmax",
+    "Cosine-margin loss",
+    "Triplet loss",
+    "InfoNCE",
+    "Temperature",
+    "Context window",
+    "Vector database",
+    "Semantic search",
+]
 
 
 def test_the_reference_text_terms_are_all_there():

@@ -82,8 +82,14 @@ def test_similar_blocks_are_next_to_each_other():
     """Two pairs of close topics: the display order puts each pair side by side."""
     rng = np.random.default_rng(0)
     base = unit_rows(2, seed=9)
-    centres = np.stack([base[0], base[0] + 0.6 * unit_rows(1, seed=2)[0], base[1],
-                        base[1] + 0.6 * unit_rows(1, seed=3)[0]])  # fmt: skip
+    centres = np.stack(
+        [
+            base[0],
+            base[0] + 0.6 * unit_rows(1, seed=2)[0],
+            base[1],
+            base[1] + 0.6 * unit_rows(1, seed=3)[0],
+        ]
+    )
     topics = np.repeat(np.arange(4), 30)
     vectors = centres[topics] + 0.01 * rng.normal(size=(120, 384))
     summary = block_similarity(vectors.astype(np.float32), max_blocks=4)
@@ -142,6 +148,8 @@ def test_user_text_is_escaped_in_the_block_charts():
     vectors = unit_rows(20)
     texts = [f"<script>alert({i})</script>" for i in range(20)]
     summary = block_similarity(vectors, max_blocks=4)
-    for figure in (block_heatmap(summary, texts),
-                   pair_heatmap(block_pair(vectors, summary, 0, 0), texts, range(1, 21))):  # fmt: skip
+    for figure in (
+        block_heatmap(summary, texts),
+        pair_heatmap(block_pair(vectors, summary, 0, 0), texts, range(1, 21)),
+    ):
         assert "<script>" not in pio.to_json(figure)

@@ -162,8 +162,12 @@ def test_classes_follow_the_triplet_margin():
     cos_an = np.array([0.1, 0.5, 0.5, 0.7, 0.3])
     assert classify(cos_ap, cos_an, 0.2) == ["easy", "semi-hard", "hard", "hard", "easy"]
     assert (triplet_from_cosines(cos_ap, cos_an, 0.2) == 0).tolist() == [
-        True, False, False, False, True,
-    ]  # fmt: skip
+        True,
+        False,
+        False,
+        False,
+        True,
+    ]
 
 
 vectors = arrays(

@@ -84,8 +84,9 @@ def test_content_vectors_drop_specials_and_are_unit_length(batch):
     for row, rows in enumerate(vectors):
         assert rows.shape == (sum(not s for s in batch.special[row]), 384)
         np.testing.assert_allclose(np.linalg.norm(rows, axis=1), 1.0, atol=1e-5)
-        np.testing.assert_allclose(rows[0] * np.linalg.norm(batch.embeddings[row, 1]),
-                                   batch.embeddings[row, 1], atol=1e-5)  # fmt: skip
+        np.testing.assert_allclose(
+            rows[0] * np.linalg.norm(batch.embeddings[row, 1]), batch.embeddings[row, 1], atol=1e-5
+        )
 
 
 def test_token_points_follow_the_pieces(model, batch):
@@ -145,12 +146,20 @@ def test_compare_modes_is_pool_then_cosine(batch):
 
 def test_pooling_benchmark_scores_like_pooling_quality(model):
     pairs, triplets = load_scored_pairs(), load_triplets()
-    bench = PoolingBenchmark(pairs, triplets, token_batch(model, pairs.first + pairs.second),
-                             token_batch(model, triplets.stacked()))  # fmt: skip
+    bench = PoolingBenchmark(
+        pairs,
+        triplets,
+        token_batch(model, pairs.first + pairs.second),
+        token_batch(model, triplets.stacked()),
+    )
     expected = pooling_quality(
-        bench.pair_tokens.embeddings, bench.pair_tokens.attention_mask, pairs.scores,
-        bench.triplet_tokens.embeddings, bench.triplet_tokens.attention_mask, "cls",
-    )  # fmt: skip
+        bench.pair_tokens.embeddings,
+        bench.pair_tokens.attention_mask,
+        pairs.scores,
+        bench.triplet_tokens.embeddings,
+        bench.triplet_tokens.attention_mask,
+        "cls",
+    )
     assert bench.quality("cls") == expected
     assert bench.mean_pooling_spearman() == pytest.approx(bench.quality("mean")[0], abs=1e-12)
     assert bench.pair_cosines("mean").shape == (len(pairs.scores),)

@@ -233,12 +233,27 @@ def test_unsupported_pipelines_are_refused(tmp_path):
     (tmp_path / "modules.json").write_text(
         json.dumps(
             [
-                {"idx": 0, "name": "0", "path": "", "type": "sentence_transformers.models.Transformer"},
-                {"idx": 1, "name": "1", "path": "1_Pooling", "type": "sentence_transformers.models.Pooling"},
-                {"idx": 2, "name": "2", "path": "2_Dense", "type": "sentence_transformers.models.Dense"},
+                {
+                    "idx": 0,
+                    "name": "0",
+                    "path": "",
+                    "type": "sentence_transformers.models.Transformer",
+                },
+                {
+                    "idx": 1,
+                    "name": "1",
+                    "path": "1_Pooling",
+                    "type": "sentence_transformers.models.Pooling",
+                },
+                {
+                    "idx": 2,
+                    "name": "2",
+                    "path": "2_Dense",
+                    "type": "sentence_transformers.models.Dense",
+                },
             ]
         )
-    )  # fmt: skip
+    )
     with pytest.raises(OnnxUnavailable, match="Dense"):
         read_pipeline(tmp_path)
     with pytest.raises(OnnxUnavailable, match="modules.json"):
@@ -254,7 +269,7 @@ def test_server_side_use_never_imports_torch():
         "model.batched_token_embeddings(['c d'])\n"
         "heavy = [name for name in ('torch', 'transformers', 'sentence_transformers') if name in sys.modules]\n"
         "print(heavy)\n"
-    )  # fmt: skip
+    )
     result = subprocess.run(
         [sys.executable, "-c", program], cwd=ROOT, capture_output=True, text=True, timeout=300
     )

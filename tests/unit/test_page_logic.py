@@ -36,8 +36,11 @@ def test_within_budget_caps_documents_and_characters():
     many = [Document(f"d{i}", "x" * 10, "pasted") for i in range(limits.DOCUMENTS + 2)]
     kept, messages = within_budget(many)
     assert len(kept) == limits.DOCUMENTS and len(messages) == 1
-    big = [Document("a", "a" * (limits.DOCUMENTS_CHARS - 5), "pasted"),
-           Document("b", "b" * 20, "pasted"), Document("c", "c" * 3, "pasted")]  # fmt: skip
+    big = [
+        Document("a", "a" * (limits.DOCUMENTS_CHARS - 5), "pasted"),
+        Document("b", "b" * 20, "pasted"),
+        Document("c", "c" * 3, "pasted"),
+    ]
     kept, messages = within_budget(big)
     assert [len(d.text) for d in kept] == [limits.DOCUMENTS_CHARS - 5, 5]
     assert sum(len(d.text) for d in kept) == limits.DOCUMENTS_CHARS and len(messages) == 1
@@ -120,8 +123,13 @@ def test_guess_metrics_and_details_name_the_rows():
 
 
 def test_readings_follow_the_numbers():
-    scores = {"cls": (0.7, 0.9), "mean": (0.8, 1.0), "max": (0.85, 1.0), "mean_sqrt_len": (0.8, 1.0),
-              "attention": (0.8, 1.0)}  # fmt: skip
+    scores = {
+        "cls": (0.7, 0.9),
+        "mean": (0.8, 1.0),
+        "max": (0.85, 1.0),
+        "mean_sqrt_len": (0.8, 1.0),
+        "attention": (0.8, 1.0),
+    }
     assert "**max** ranks best" in quality_reading(scores, 66, 26, True)
     assert "span only 0.1000 around uniform (1/3 = 0.333" in untrained_head_note(
         np.array([0.3, 0.3, 0.4])

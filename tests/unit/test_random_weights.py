@@ -58,8 +58,12 @@ def test_bert_random_state_equals_from_config_under_the_seed(config, seed):
 
 def test_other_architectures_are_refused(config):
     assert is_replayable(config)
-    for changed in ({"model_type": "roberta"}, {"position_embedding_type": "relative_key"},
-                    {"architectures": ["BertForMaskedLM"]}, {"hidden_size": None}):  # fmt: skip
+    for changed in (
+        {"model_type": "roberta"},
+        {"position_embedding_type": "relative_key"},
+        {"architectures": ["BertForMaskedLM"]},
+        {"hidden_size": None},
+    ):
         other = {**config, **changed}
         assert not is_replayable(other)
         with pytest.raises(ValueError):

@@ -60,9 +60,14 @@ def test_prepare_encodes_slice_by_slice_with_progress_and_builds_what_explore_ne
         slices.append(len(part))
         return embed(model, list(part))
 
-    prepared = prepare(texts, encode, lambda some: count_tokens(model, some),
-                       lambda share, text: reports.append((share, text)), slice_size=128,
-                       exact_max=500)  # fmt: skip
+    prepared = prepare(
+        texts,
+        encode,
+        lambda some: count_tokens(model, some),
+        lambda share, text: reports.append((share, text)),
+        slice_size=128,
+        exact_max=500,
+    )
     np.testing.assert_allclose(prepared.vectors, embed(model, texts), atol=1e-5)
     assert prepared.token_counts == count_tokens(model, texts)
     assert slices == [128] * 5 + [60]  # slices of similar lengths, the whole set once
@@ -80,8 +85,12 @@ def test_prepare_encodes_slice_by_slice_with_progress_and_builds_what_explore_ne
 
 def test_a_small_set_is_searched_exactly_and_has_no_blocks(model):
     texts = ["a cat", "a dog", "the stock market"]
-    prepared = prepare(texts, lambda part: embed(model, list(part)),
-                       lambda some: count_tokens(model, some), lambda share, text: None)  # fmt: skip
+    prepared = prepare(
+        texts,
+        lambda part: embed(model, list(part)),
+        lambda some: count_tokens(model, some),
+        lambda share, text: None,
+    )
     assert prepared.neighbours.method == "exact" and prepared.blocks is None
 
 
@@ -96,7 +105,10 @@ def test_a_report_that_raises_stops_the_work(model):
             raise Stop
 
     with pytest.raises(Stop):
-        prepare(generate_corpus(1_000).texts,
-                lambda part: encoded.append(len(part)) or np.zeros((len(part), 4), np.float32),
-                lambda some: [1] * len(some), report)  # fmt: skip
+        prepare(
+            generate_corpus(1_000).texts,
+            lambda part: encoded.append(len(part)) or np.zeros((len(part), 4), np.float32),
+            lambda some: [1] * len(some),
+            report,
+        )
     assert 0 < len(encoded) < 8  # stopped after a few of the eight slices

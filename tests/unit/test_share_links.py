@@ -117,7 +117,7 @@ def test_the_lab_limit_fits_a_realistic_class_set():
                     "history",
                     "friends",
                 )
-            ]  # fmt: skip
+            ]
         )
     )
     link = encode_link(ExploreState(sentences=sentences))
@@ -218,7 +218,7 @@ def test_repeated_parameters_keep_the_last_value():
         | text(8),
         text(40) | st.binary(max_size=200).map(lambda b: base64.urlsafe_b64encode(b).decode()),
         max_size=6,
-    ),  # fmt: skip
+    ),
 )
 def test_any_parameters_give_a_valid_state_and_never_raise(state_type, params):
     decoded = decode_link(state_type, params)

@@ -35,9 +35,12 @@ def sentencepiece_tokenizer() -> PreTrainedTokenizerFast:
         single="<s> $A </s>", special_tokens=[("<s>", 0), ("</s>", 1)]
     )
     return PreTrainedTokenizerFast(
-        tokenizer_object=tokenizer, bos_token="<s>", eos_token="</s>", unk_token="<unk>",
+        tokenizer_object=tokenizer,
+        bos_token="<s>",
+        eos_token="</s>",
+        unk_token="<unk>",
         pad_token="<pad>",
-    )  # fmt: skip
+    )
 
 
 def test_wordpiece_pieces_specials_and_continuations(model):
@@ -123,8 +126,12 @@ def test_word_in_context_vectors(model):
         model.tokenizer, 256, sentences, ["bank", "bat", "superconductivity"], tokens
     )
     assert [(f.sentence, f.word) for f in found] == [
-        (0, "bank"), (1, "bank"), (2, "bank"), (4, "BAT"), (4, "superconductivity"),
-    ]  # fmt: skip
+        (0, "bank"),
+        (1, "bank"),
+        (2, "bank"),
+        (4, "BAT"),
+        (4, "superconductivity"),
+    ]
     position = model.tokenizer.convert_ids_to_tokens(
         model.tokenizer(sentences[0])["input_ids"]
     ).index("bank")

@@ -67,8 +67,13 @@ def test_a_change_that_carries_over_is_called_general():
     run = result([False, False, True, True])
     # Pretend the held-out positives moved just as much: train and evaluate on the same shift.
     everywhere = result([False] * 4)
-    general = TrainingResult(*[getattr(everywhere, f) for f in ("base_name", "config", "history", "triplets")],
-                             [False, False, True, True], run.texts, everywhere.before, everywhere.after)  # fmt: skip
+    general = TrainingResult(
+        *[getattr(everywhere, f) for f in ("base_name", "config", "history", "triplets")],
+        [False, False, True, True],
+        run.texts,
+        everywhere.before,
+        everywhere.after,
+    )
     report = held_out_report(general)
     assert report.gap_held > 0.5 * report.gap_train > 0 and report.generalised
     assert "learned something general" in report.summary()

@@ -517,8 +517,13 @@ def test_export_files_import_back_exactly(dimension):
     texts = ["first", "a\ttab", "ünïcode 🚀", "<b>html</b>", "last"]
     labels = ["a", "b", "", "a", "c"]
     files = vector_io.export_files(texts, labels, vectors, coordinates, "m")
-    assert set(files) == {"vectors.tsv", "metadata.tsv", "embeddings.parquet", "vectors.npy",
-                          "metadata.csv"}  # fmt: skip
+    assert set(files) == {
+        "vectors.tsv",
+        "metadata.tsv",
+        "embeddings.parquet",
+        "vectors.npy",
+        "metadata.csv",
+    }
     expected = vector_io.export_table(texts, labels, coordinates)
     for read_vectors, metadata in (
         read_parquet(files["embeddings.parquet"]),
