@@ -93,10 +93,6 @@ class Triplets:
         return roles
 
 
-def empty_table() -> pd.DataFrame:
-    return pd.DataFrame({column: pd.Series([], dtype=str) for column in COLUMNS})
-
-
 def _rows_text(rows: list[int], limit: int = 8) -> str:
     shown = ", ".join(str(row + 1) for row in rows[:limit])
     return shown + (" …" if len(rows) > limit else "")

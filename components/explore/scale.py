@@ -10,7 +10,6 @@ again.
 
 from __future__ import annotations
 
-import io
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -109,13 +108,6 @@ def memory_refusal(n: int, dimension: int, public: bool) -> str:
         "Use fewer sentences, or run the lab on your own machine (`make run`), where Explore "
         f"takes up to {MAX_SENTENCES:,}."
     )
-
-
-def npy_bytes(vectors: np.ndarray) -> bytes:
-    """The vectors as a NumPy .npy file (for a download)."""
-    buffer = io.BytesIO()
-    np.save(buffer, np.asarray(vectors, dtype=np.float32))
-    return buffer.getvalue()
 
 
 @dataclass

@@ -537,29 +537,6 @@ class OnnxEncoder:
                 rows[row] = (vectors[:length], list(encodings[row].ids))
         return rows
 
-    def batched_token_embeddings(
-        self, texts: Sequence[str], batch_size: int = 32
-    ) -> tuple[np.ndarray, np.ndarray]:
-        """Token vectors of many texts, run in batches of similar length, padded to the longest.
-
-        Returns:
-            token_embeddings (n, tokens, dim) float32 (zeros past each text's end) and
-            attention_mask (n, tokens) int64.
-        """
-        texts = list(texts)
-        if not texts:
-            return np.zeros((0, 0, self.dimension), np.float32), np.zeros((0, 0), np.int64)
-        parts = list(self._batches(texts, batch_size))
-        longest = max(hidden.shape[1] for _, hidden, _ in parts)
-        embeddings = np.zeros((len(texts), longest, self.dimension), dtype=np.float32)
-        attention_mask = np.zeros((len(texts), longest), dtype=np.int64)
-        for rows, hidden, mask in parts:
-            lengths = mask.sum(axis=1)
-            for row, vectors, length in zip(rows, hidden, lengths, strict=True):
-                embeddings[row, :length] = vectors[:length]
-                attention_mask[row, :length] = 1
-        return embeddings, attention_mask
-
 
 def load_onnx_encoder(
     model_dir: str | Path | None = None,

@@ -446,14 +446,6 @@ class LabState:
         return dataclasses.replace(self, **{state.PAGE: state})
 
 
-def page_of_script(script: str) -> str | None:
-    """The page id of a script path such as `pages/1_Explore.py` (None for other scripts)."""
-    for page, state_type in PAGE_STATES.items():
-        if script.endswith(state_type.SCRIPT):
-            return page
-    return None
-
-
 # ---------------------------------------------------------------- conversion and validation
 def to_mapping(state: PageState) -> dict[str, Any]:
     """A JSON-ready dict of every field (tuples become lists)."""

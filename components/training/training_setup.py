@@ -172,15 +172,6 @@ class CopyRegistry:
             entry.last_used = self._clock()
             return entry.model
 
-    def touch(self, model: SentenceTransformer) -> None:
-        """Mark a copy as used now (a session used it)."""
-        self.get(self.key_of(model))
-
-    def idle_seconds_of(self, key: str) -> float | None:
-        with self._lock:
-            entry = self._copies.get(key)
-            return None if entry is None else self._clock() - entry.last_used
-
     def release(self, copy_or_key: SentenceTransformer | str | None) -> None:
         """Stop counting a copy and drop the registry's reference (Reset, or a failed run)."""
         if copy_or_key is None:

@@ -138,11 +138,3 @@ def attention_weights_array(
     exp = np.where(real, np.exp(scores - np.where(np.isfinite(top), top, 0.0)), 0.0)
     total = exp.sum(axis=1, keepdims=True)
     return np.where(total > 0, exp / np.where(total > 0, total, 1.0), 0.0).astype(np.float32)
-
-
-def attention_pool_array(
-    token_embeddings: np.ndarray, attention_mask: np.ndarray, **head_weights: np.ndarray
-) -> np.ndarray:
-    """Attention pooling `sum_t weight_t h_t` with the head's weights (see above): (batch, dim)."""
-    weights = attention_weights_array(token_embeddings, attention_mask, **head_weights)
-    return np.einsum("bt,btd->bd", weights, np.asarray(token_embeddings, dtype=np.float32))

@@ -132,9 +132,6 @@ def test_token_batches_equal_the_torch_model(onnx_model, model, texts):
     reference, reference_mask = token_embeddings(model, sample)
     np.testing.assert_array_equal(our_mask, reference_mask.numpy())
     np.testing.assert_allclose(ours, reference.numpy(), atol=1e-5, rtol=0)
-    np.testing.assert_allclose(
-        onnx_model.batched_token_embeddings(sample)[0], reference.numpy(), atol=1e-5, rtol=0
-    )
     batch, reference_batch = token_batch(onnx_model, sample), token_batch(model, sample)
     assert batch.pieces == reference_batch.pieces and batch.special == reference_batch.special
     np.testing.assert_allclose(batch.embeddings, reference_batch.embeddings, atol=1e-5, rtol=0)
@@ -172,7 +169,7 @@ def test_twelve_threads_at_once_give_the_serial_results(onnx_model, texts):
             return onnx_model.count_tokens(chunk)
         if kind == "tokenize":
             return [tokenize(onnx_model, text) for text in chunk]
-        return onnx_model.batched_token_embeddings(chunk)
+        return onnx_model.token_embeddings(chunk)
 
     serial = [run(job) for job in jobs]
     start = threading.Barrier(12)
@@ -266,7 +263,7 @@ def test_server_side_use_never_imports_torch():
         "from components.models.onnx_encoder import load_onnx_encoder\n"
         "model = load_onnx_encoder()\n"
         "model.embed(['hello', 'world']); model.count_tokens(['a'])\n"
-        "model.batched_token_embeddings(['c d'])\n"
+        "model.token_embeddings(['c d'])\n"
         "heavy = [name for name in ('torch', 'transformers', 'sentence_transformers') if name in sys.modules]\n"
         "print(heavy)\n"
     )

@@ -44,13 +44,6 @@ def test_memory_refusal_only_in_public_mode_and_only_past_the_budget():
     assert f"about {most:,} sentences" in message and "make run" in message
 
 
-def test_npy_bytes_round_trips():
-    import io
-
-    vectors = np.random.default_rng(0).normal(size=(7, 5)).astype(np.float32)
-    np.testing.assert_array_equal(np.load(io.BytesIO(scale.npy_bytes(vectors))), vectors)
-
-
 def test_prepare_encodes_slice_by_slice_with_progress_and_builds_what_explore_needs(model):
     texts = generate_corpus(700, seed=1).texts
     reports: list[tuple[float, str]] = []
