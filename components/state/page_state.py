@@ -31,6 +31,7 @@ from components.data.samples import (
     TRIPLET_PRESETS,
 )
 from components.pooling.tokens import EXAMPLES
+from components.retrieval.rerank import RERANKERS
 from components.training.training_setup import MAX_EPOCHS
 from components.vectors.index import DEFAULT_EF_SEARCH
 from components.vectors.losses import LOSS_NAMES
@@ -44,12 +45,6 @@ PROJECTION_METHODS = ("umap", "pca", "tsne")
 TAUS = (0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1.0)
 TRAIN_LEARNING_RATES = (1e-5, 2e-5, 5e-5, 1e-4, 2e-4)
 HEAD_LEARNING_RATES = (1e-4, 3e-4, 1e-3, 3e-3, 1e-2)
-RERANKERS = (
-    "MMR (diversity)",
-    "Hybrid: BM25 + RRF",
-    "Late interaction (MaxSim)",
-    "Cross-encoder",
-)
 BOOK_POOLINGS = ("mean", "attention")
 DEFAULT_QUERY = "How does a glass lens make a lighthouse beam visible far away?"
 SENTENCE_CHARS = limits.SENTENCE_CHARS

@@ -17,6 +17,21 @@ import numpy as np
 
 FixedMode = Literal["cls", "mean", "max", "mean_sqrt_len"]
 FIXED_MODES: tuple[FixedMode, ...] = ("cls", "mean", "max", "mean_sqrt_len")
+# Our mode name -> the name sentence-transformers' Pooling module uses for the same computation.
+SENTENCE_TRANSFORMERS_MODE: dict[FixedMode, str] = {
+    "cls": "cls",
+    "mean": "mean",
+    "max": "max",
+    "mean_sqrt_len": "mean_sqrt_len_tokens",
+}
+# Our mode name -> the flag a saved Pooling module's config.json sets for it (the format of
+# sentence-transformers' folders, e.g. `"pooling_mode_mean_tokens": true`).
+SENTENCE_TRANSFORMERS_CONFIG_FLAG: dict[FixedMode, str] = {
+    "cls": "pooling_mode_cls_token",
+    "mean": "pooling_mode_mean_tokens",
+    "max": "pooling_mode_max_tokens",
+    "mean_sqrt_len": "pooling_mode_mean_sqrt_len_tokens",
+}
 
 
 def check_shapes(tokens_shape: tuple[int, ...], mask_shape: tuple[int, ...]) -> None:

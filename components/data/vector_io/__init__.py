@@ -46,6 +46,7 @@ from components.data.vector_io.uploads import (
     ImportedVectors,
     check_upload_size,
     read_uploads,
+    upload_fingerprint,
 )
 
 __all__ = [
@@ -75,6 +76,7 @@ __all__ = [
     "read_projector_tsv",
     "read_uploads",
     "read_vectors_csv",
+    "upload_fingerprint",
     "validate_vectors",
     "vectors_arrow_array",
     "write_npy",

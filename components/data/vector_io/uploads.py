@@ -40,6 +40,15 @@ def check_upload_size(sizes: Sequence[int]) -> None:
         )
 
 
+def upload_fingerprint(files: Sequence[tuple[str, bytes]]) -> str:
+    """sha256 of uploaded files' names and bytes, in order: tells two uploads apart."""
+    digest = hashlib.sha256()
+    for name, data in files:
+        digest.update(f"{len(name)}:{name}:{len(data)}:".encode())
+        digest.update(data)
+    return digest.hexdigest()
+
+
 FORMATS_HELP = (
     "the Embedding Projector's pair (vectors .tsv + metadata .tsv), a .csv with vector columns, "
     "a .npy with a .txt/.csv/.tsv of metadata, or .parquet (one file or a dataset's parts)"
@@ -63,15 +72,12 @@ def read_uploads(files: Sequence[tuple[str, bytes]]) -> ImportedVectors:
         by_suffix.setdefault(Path(name).suffix.lower(), []).append((name, bytes(data)))
     suffixes = set(by_suffix)
 
-    digest = hashlib.sha256()
-    for name, data in files:
-        digest.update(f"{len(name)}:{name}:{len(data)}:".encode())
-        digest.update(data)
+    fingerprint = upload_fingerprint(files)
 
     def result(vectors, metadata, source):
         notes = [Message("warning", note) for note in metadata.attrs.get("notes", [])]
         return ImportedVectors(
-            vectors, metadata, source, digest.hexdigest(), metadata.attrs.get("model"), notes
+            vectors, metadata, source, fingerprint, metadata.attrs.get("model"), notes
         )
 
     if suffixes == {".parquet"}:
