@@ -26,6 +26,7 @@ MODEL_KEY = b"embedding_model"  # Parquet schema metadata: the model that made t
 
 
 def _parquet_table(data: bytes, name: str, size_cap: bool = True):
+    import pyarrow as pa
     import pyarrow.parquet as pq
 
     if size_cap:
@@ -34,7 +35,7 @@ def _parquet_table(data: bytes, name: str, size_cap: bool = True):
         raise InputError(f"`{name}` is not a Parquet file (it should start and end with PAR1).")
     try:
         return pq.read_table(io.BytesIO(data))
-    except Exception as error:  # noqa: BLE001 - pyarrow raises many kinds; all mean "unreadable"
+    except (pa.ArrowException, OSError) as error:  # ArrowInvalid, a thrift OSError: unreadable
         raise InputError(f"`{name}` could not be read as Parquet: {error}") from error
 
 
