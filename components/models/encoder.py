@@ -153,7 +153,7 @@ def load_by_name(
         )
     try:
         return factory(name, device=device, trust_remote_code=False)
-    except Exception as error:  # noqa: BLE001
+    except Exception as error:  # noqa: BLE001 - a failed download of any kind: a user message
         raise ModelLoadError(f"Cannot load `{name}`: {_first_line(error)}") from error
 
 
@@ -215,7 +215,7 @@ def _load_public(factory: Callable[..., T], name: str, kind: str, device: str) -
         raise ModelLoadError(str(error)) from None
     try:
         return factory(hub_id, device=device, trust_remote_code=False)
-    except Exception as error:  # noqa: BLE001
+    except Exception as error:  # noqa: BLE001 - a failed download of any kind: a user message
         raise ModelLoadError(f"Cannot load `{hub_id}`: {_first_line(error)}") from None
 
 
