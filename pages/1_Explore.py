@@ -198,8 +198,8 @@ def map_section(
     settings = tuple(sorted(params.items()))
     focus = ui.clicked_row("explore_scatter", texts, FOCUS_KEYS, SELECT_MAX)  # or in the list below
     projection = None
-    if method == "tsne" and len(texts) > scale.TSNE_MAX:
-        st.warning(notes.explore_tsne_limit(scale.TSNE_MAX, len(texts)))
+    if method == "tsne" and len(texts) > limits.TSNE_SENTENCES:
+        st.warning(notes.explore_tsne_limit(limits.TSNE_SENTENCES, len(texts)))
     else:
         projection = ui.map_projection(active, texts, vectors, method, dims, settings)
     if projection is None:

@@ -226,9 +226,9 @@ def training_controls(triplets: tri.Triplets) -> tuple[str, int, int, float, lis
     epochs = controls[0].slider(
         "Epochs",
         1,
-        training_setup.MAX_EPOCHS,
+        limits.EPOCHS,
         key=ui.persist("loss_epochs", 3),
-        help=f"Passes over the training triplets (at most {training_setup.MAX_EPOCHS}).",
+        help=f"Passes over the training triplets (at most {limits.EPOCHS}).",
     )
     batch_size = controls[1].slider(
         "Batch size",

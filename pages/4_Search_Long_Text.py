@@ -22,7 +22,9 @@ from components.data.documents import (
 from components.models.encoder import get_tokenizer
 from components.retrieval.highlight import chunk_legend_html, chunk_map_html
 from components.retrieval.rerank import (
+    RERANKERS,
     Reranked,
+    Reranker,
     content_vectors,
     cross_encode,
     hybrid_bm25,
@@ -44,7 +46,7 @@ from components.retrieval.search_report import (
 )
 from components.services import backend
 from components.services.backend import ActiveModel
-from components.state.page_state import BOOK_POOLINGS, DEFAULT_QUERY, RERANKERS, SearchState
+from components.state.page_state import BOOK_POOLINGS, DEFAULT_QUERY, SearchState
 from components.vectors.book_vectors import attention_weights, book_vectors
 from components.vectors.index import DEFAULT_EF_SEARCH, compare_on_corpus
 from components.vectors.projection import project_with_query
@@ -244,7 +246,7 @@ def rerank(
     corpus: Corpus,
     vectors: np.ndarray,
     query: Query,
-    reranker: str,
+    reranker: Reranker,
     candidates: np.ndarray,
     fingerprint: str,
 ) -> Reranked | None:
@@ -253,7 +255,7 @@ def rerank(
     if formula:
         st.latex(formula)
     st.caption(note)
-    if reranker == RERANKERS[0]:
+    if reranker is Reranker.MMR:
         lambda_ = st.slider(
             "λ (relevance vs diversity)",
             0.0,
@@ -264,15 +266,16 @@ def rerank(
             "picked (overlapping neighbours of the same passage).",
         )
         return mmr(query.vector, vectors, candidates, len(candidates), lambda_)
-    if reranker == RERANKERS[1]:
+    if reranker is Reranker.HYBRID_BM25:
         bm25 = backend.bm25_index(fingerprint, tuple(corpus.texts))
         return hybrid_bm25(query.text, query.cosines, bm25, candidates, len(candidates))
     texts = [corpus.chunks[i].text for i in candidates]
-    if reranker == RERANKERS[2]:
+    if reranker is Reranker.LATE_INTERACTION:
         with st.spinner("Computing token vectors of the candidates…"):
             query_tokens = content_vectors(backend.token_vectors(active, (query.text,)))[0]
             chunk_tokens = content_vectors(backend.token_vectors(active, tuple(texts)))
         return late_interaction(query_tokens, chunk_tokens, candidates)
+    # Reranker.CROSS_ENCODER
     model = ui.loaded_cross_encoder("search_ce_name")
     if model is None:
         return None
@@ -313,7 +316,7 @@ def rerank_section(
         help="The dense top-N handed to the re-ranker.",
     )
     candidates, _ = top_k(query.vector, vectors, n_candidates, normalized=True)
-    result = rerank(active, corpus, vectors, query, reranker, candidates, fingerprint)
+    result = rerank(active, corpus, vectors, query, Reranker(reranker), candidates, fingerprint)
     if result is None:
         return
     rows = rank_change_rows(result, candidates, query.cosines, corpus)

@@ -22,7 +22,7 @@ from components.services import backend
 from components.services.backend import ActiveModel, MapView
 from components.vectors.clusters import NOISE, clusters_table, inverse_purity, purity
 from components.vectors.find import find_near, find_text, found_table
-from components.vectors.geometry import GEOMETRY_MAX, PRECISIONS, RAW_MAX, metric_neighbours
+from components.vectors.geometry import PRECISIONS, RAW_MAX, metric_neighbours
 from components.vectors.projection import METHOD_NAMES, explained_variance, honesty_reading
 
 AUTO_MAX = limits.MAP_AUTO_SENTENCES  # beyond, UMAP and t-SNE wait for the button
@@ -319,7 +319,7 @@ def axes_section(active: ActiveModel, texts: list[str], labels: list[str], vecto
 @st.fragment
 def geometry_section(active: ActiveModel, texts: list[str], vectors) -> None:
     st.header("4 · The geometry under the maps")
-    used = texts[:GEOMETRY_MAX]
+    used = texts[: limits.GEOMETRY_SENTENCES]
     if len(texts) > RAW_MAX:
         st.caption(
             f"These lessons use the first {len(used):,} of {len(texts):,} sentences (the "

@@ -22,6 +22,7 @@ import numpy as np
 
 from components.models.encoder import TokenBatch, trained_pooling
 from components.vectors.array_pooling import (
+    SENTENCE_TRANSFORMERS_MODE,
     attention_weights_array,
     check_shapes,
     pool_array,
@@ -36,13 +37,6 @@ if TYPE_CHECKING:
 
 PoolingMode = Literal["cls", "mean", "max", "mean_sqrt_len", "attention"]
 MODES: tuple[PoolingMode, ...] = get_args(PoolingMode)
-# Our mode name -> the name sentence-transformers' Pooling module uses for the same computation.
-SENTENCE_TRANSFORMERS_MODE: dict[PoolingMode, str] = {
-    "cls": "cls",
-    "mean": "mean",
-    "max": "max",
-    "mean_sqrt_len": "mean_sqrt_len_tokens",
-}
 MODE_DESCRIPTIONS: dict[PoolingMode, str] = {
     "cls": "the vector of the first token, [CLS], alone",
     "mean": "the average of all token vectors",

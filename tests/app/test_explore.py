@@ -4,13 +4,13 @@ import numpy as np
 import pytest
 
 from components.charts import charts
+from components.core import limits
 from components.core import texts as texts_module
 from components.data.large_corpus import generate_corpus
 from components.data.samples import load_preset
 from components.explore import scale
 from components.models.encoder import embed
 from components.services import backend
-from components.vectors import neighbours
 from components.vectors.heatmap_blocks import block_pair
 from tests.app.conftest import chart_specs, open_page, texts_of
 
@@ -149,7 +149,7 @@ def test_text_survives_a_visit_to_another_page():
 def small_scale(monkeypatch):
     monkeypatch.setattr(scale, "BACKGROUND_MIN", 100)
     monkeypatch.setattr(scale, "HEATMAP_MAX", 50)
-    monkeypatch.setattr(neighbours, "EXACT_MAX", 400)
+    monkeypatch.setattr(limits, "INDEX_SENTENCES", 400)
     monkeypatch.setattr(charts, "BIG_SCATTER", 500)  # WebGL from this many points
 
 
@@ -234,7 +234,7 @@ def test_past_the_exact_size_neighbours_come_from_the_index(explore, small_scale
 
 
 def test_tsne_is_refused_past_its_limit(explore, small_scale, monkeypatch):
-    monkeypatch.setattr(scale, "TSNE_MAX", 500)
+    monkeypatch.setattr(limits, "TSNE_SENTENCES", 500)
     generate(explore, 1_000)
     finish(explore, "prepare")
     explore.radio(key="explore_method").set_value("tsne").run()
@@ -243,7 +243,7 @@ def test_tsne_is_refused_past_its_limit(explore, small_scale, monkeypatch):
 
 def test_public_mode_refuses_a_corpus_too_large_for_its_memory(explore, small_scale, monkeypatch):
     monkeypatch.setattr(scale, "public_mode", lambda: True)
-    monkeypatch.setattr(scale, "PUBLIC_SESSION_MB", 1)
+    monkeypatch.setattr(limits, "SESSION_MB", 1)
     generate(explore, 1_000)
     assert not explore.exception
     message = texts_of(explore.error)
