@@ -18,8 +18,16 @@ from components.explore.axes import (
     make_axis,
     parse_pole,
 )
-from components.services import backend
-from components.services.backend import ActiveModel, MapView
+from components.services.caches import cached_figure
+from components.services.encoding import embed_texts
+from components.services.maps import (
+    MapView,
+    clustering,
+    geometry_lessons,
+    map_view,
+    unnormalized_vectors,
+)
+from components.services.models import ActiveModel
 from components.vectors.clusters import NOISE, clusters_table, inverse_purity, purity
 from components.vectors.find import find_near, find_text, found_table
 from components.vectors.geometry import GEOMETRY_MAX, PRECISIONS, RAW_MAX, metric_neighbours
@@ -107,10 +115,10 @@ def maps_section(active: ActiveModel, texts: list[str], labels: list[str], vecto
     for column, method in zip(st.columns(len(methods)), methods, strict=True):
         knobs = tuple(sorted(params[method].items()))
         with st.spinner(f"{METHOD_NAMES[method]} of {len(texts):,} sentences…"):
-            view = views[method] = backend.map_view(active, tuple(texts), method, knobs, k, vectors)
+            view = views[method] = map_view(active, tuple(texts), method, knobs, k, vectors)
         details = map_charts.map_title(params[method], len(texts), aligned=method != "pca")
         kept = view.honesty.kept if colour == "kept share" else None
-        figure = backend.cached_figure(
+        figure = cached_figure(
             map_charts.map_scatter,
             view.coords,
             texts,
@@ -190,7 +198,7 @@ def clusters_section(active: ActiveModel, texts: list[str], labels: list[str], v
     seed = columns[3].number_input(
         "Seed (k-means)", 0, 10_000, disabled=method != "kmeans", key=ui.persist("maplab_seed", 42)
     )
-    found = backend.clustering(active, tuple(texts), method, k, size, int(seed), vectors)
+    found = clustering(active, tuple(texts), method, k, size, int(seed), vectors)
     if found.note:
         st.info(found.note)
     metrics = {"Clusters": found.n_clusters, "Unclustered": int((found.ids == NOISE).sum())}
@@ -217,7 +225,7 @@ def clusters_section(active: ActiveModel, texts: list[str], labels: list[str], v
             key=ui.persist("maplab_cluster_colour", "clusters"),
         )
         names = [f"{c} · {found.names[c]}" if c != NOISE else found.names[c] for c in found.ids]
-        figure = backend.cached_figure(
+        figure = cached_figure(
             map_charts.map_scatter,
             views[method_used].coords,
             texts,
@@ -260,7 +268,7 @@ def pole(active: ActiveModel, labels: list[str], vectors, kind: str, number: int
             max_chars=limits.SENTENCE_CHARS,
         )
     )
-    return backend.embed_texts(active, items), ", ".join(items)[:40]
+    return embed_texts(active, items), ", ".join(items)[:40]
 
 
 @st.fragment
@@ -277,10 +285,8 @@ def axes_section(active: ActiveModel, texts: list[str], labels: list[str], vecto
         preset = SUBJECT_VS_MEANING
         sentences = preset.sentences()
         texts, labels = sentences.texts, sentences.labels
-        vectors = backend.embed_texts(active, texts)
-        poles = [
-            backend.embed_texts(active, parse_pole(p)) for p in preset.x_poles + preset.y_poles
-        ]
+        vectors = embed_texts(active, texts)
+        poles = [embed_texts(active, parse_pole(p)) for p in preset.x_poles + preset.y_poles]
         names = [*preset.x_names, *preset.y_names]
         st.markdown(
             f"**{preset.name}**: {len(texts)} sentences written for the lab; x runs "
@@ -298,14 +304,12 @@ def axes_section(active: ActiveModel, texts: list[str], labels: list[str], vecto
     result = axis_map(vectors, x_axis, y_axis)
     if result.note:
         st.warning(result.note)
-    strip = backend.cached_figure(
+    strip = cached_figure(
         map_charts.axis_strip, axis_positions(vectors, x_axis), texts, labels, x_axis
     )
     ui.chart(strip, "maplab_axis_strip")
     ui.chart(
-        backend.cached_figure(
-            map_charts.axis_map_chart, result.coords, texts, labels, x_axis, y_axis
-        ),
+        cached_figure(map_charts.axis_map_chart, result.coords, texts, labels, x_axis, y_axis),
         "maplab_axis_map",
     )
     st.caption(
@@ -326,7 +330,7 @@ def geometry_section(active: ActiveModel, texts: list[str], vectors) -> None:
             f"first lesson, which encodes them again, the first {RAW_MAX:,})."
         )
     k = st.select_slider("Neighbours compared (k)", [1, 5, 10, 20], key=ui.persist("maplab_gk", 10))
-    lessons = backend.geometry_lessons(active, tuple(used), int(k), vectors[: len(used)])
+    lessons = geometry_lessons(active, tuple(used), int(k), vectors[: len(used)])
     overlap = next(c for c in lessons.truncation.columns if c.startswith("overlap"))
 
     st.subheader("Cosine, dot product, Euclidean: with and without length")
@@ -347,7 +351,7 @@ def geometry_section(active: ActiveModel, texts: list[str], vectors) -> None:
         raw_texts,
         key="maplab_metric_focus",
     )
-    raw = backend.unnormalized_vectors(active, tuple(raw_texts))
+    raw = unnormalized_vectors(active, tuple(raw_texts))
     ranks = metric_neighbours(raw, raw_texts.index(focus), 5)
     ranks.insert(2, "neighbour", [raw_texts[i] for i in ranks.pop("index")])
     ui.number_table(ranks, {"score": "%.3f"}, key="maplab_metric_table")
@@ -388,7 +392,7 @@ def find_section(active: ActiveModel, texts: list[str], labels: list[str], vecto
     )
     found = {int(i): np.nan for i in find_text(texts, word)}
     if query.strip():
-        indices, cosines = find_near(backend.embed_texts(active, [query])[0], vectors, top)
+        indices, cosines = find_near(embed_texts(active, [query])[0], vectors, top)
         found.update(zip(indices.tolist(), cosines.tolist(), strict=True))
     texts_id, picked = hash(tuple(texts)), ui.selected_rows("maplab_select")
     if picked and picked != st.session_state.get("_maplab_seen"):  # a new box or lasso
@@ -399,7 +403,7 @@ def find_section(active: ActiveModel, texts: list[str], labels: list[str], vecto
     method = base_map(views, "maplab_select_method")
     searching = bool(word.strip() or query.strip())
     highlight = selected or (list(found) if searching else None)
-    figure = backend.cached_figure(
+    figure = cached_figure(
         map_charts.map_scatter,
         views[method].coords,
         texts,
@@ -437,7 +441,7 @@ st.page_link(
 )
 vectors, views = None, {}
 with ui.section("sentences"):
-    vectors = backend.embed_texts(active, texts)  # (n, dim), unit length
+    vectors = embed_texts(active, texts)  # (n, dim), unit length
 if vectors is None:  # could not be encoded: the message is above
     st.stop()
 with ui.section("maps"):

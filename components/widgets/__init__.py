@@ -1,4 +1,4 @@
-"""UI pieces every page shares (the only part of `components` besides `backend.py` that imports
+"""UI pieces every page shares (the only part of `components` besides `services/` that imports
 streamlit), one module a kind: `state` (values kept across pages), `layout` (sections, messages,
 tables, charts), `inputs`, `uploads`, `editors` (tables), `jobs` (progress, background jobs), `maps`
 (projection controls, clicked points), `sentence_sources` and `scale_jobs` (Explore's sentences,
@@ -45,6 +45,7 @@ from components.widgets.layout import (
     or_error,
     or_stop,
     plural,
+    retry_button,
     section,
     show_message,
     show_messages,
@@ -136,6 +137,7 @@ __all__ = [
     "replace_table",
     "revealed",
     "row_picker",
+    "retry_button",
     "section",
     "select_pair",
     "selected_rows",

@@ -19,7 +19,7 @@ from components.data.samples import DEFAULT_PRESET, PRESETS, load_preset
 from components.data.sentence_input import read_sentence_file
 from components.data.vector_io import FORMATS_HELP, ImportedVectors, check_upload_size
 from components.explore import scale
-from components.services import backend
+from components.services.inputs import generated_corpus, imported_vectors
 from components.widgets.inputs import column_pickers, limited_text, preset_picker
 from components.widgets.layout import show_messages
 from components.widgets.state import persist
@@ -91,7 +91,7 @@ def own_vectors() -> tuple[ParsedInput, ImportedVectors]:
         check_upload_size,
         help=notes.EXPLORE_VECTORS_HELP,
     )
-    imported = backend.imported_vectors(files)
+    imported = imported_vectors(files)
     st.caption(describe(imported))
     show_messages(imported.messages)
     text, label = column_pickers(
@@ -115,7 +115,7 @@ def generated_sentences() -> ParsedInput:
         help=notes.EXPLORE_GENERATE_HELP,
     )
     seed = right.number_input("Seed", 0, 999, key=persist("explore_generate_seed", 0))
-    corpus = backend.generated_corpus(int(n), int(seed))
+    corpus = generated_corpus(int(n), int(seed))
     st.caption(notes.explore_generated(n, len(set(corpus.labels))))
     return ParsedInput(corpus.texts, corpus.labels)
 

@@ -9,7 +9,8 @@ import streamlit as st
 
 from components.core.texts import Message
 from components.models.encoder import DEFAULT_MODEL
-from components.services import backend
+from components.services.models import ActiveModel
+from components.services.session_keys import MODEL_NAME_KEY
 from components.state.lessons import Lesson, lesson_from_json, lesson_to_json, shipped_lessons
 from components.state.page_state import PAGE_STATES
 from components.state.share_links import PRESENT_PARAM, URL_LIMIT, decode_link, encode_link
@@ -38,7 +39,7 @@ def restore_from_link(state_type: type) -> None:
     decoded = decode_link(state_type, params)
     apply_state(decoded.state)
     messages = list(decoded.messages)
-    if decoded.model != st.session_state.get(backend.MODEL_NAME_KEY, DEFAULT_MODEL):
+    if decoded.model != st.session_state.get(MODEL_NAME_KEY, DEFAULT_MODEL):
         messages.append(
             Message(
                 "info",
@@ -50,7 +51,7 @@ def restore_from_link(state_type: type) -> None:
     st.session_state[_LINK_MESSAGES] = messages
 
 
-def _write_link(state_type: type, active: backend.ActiveModel) -> Any:
+def _write_link(state_type: type, active: ActiveModel) -> Any:
     """Put the page's inputs in the address bar (only when they changed); returns the link."""
     link = encode_link(current_state(state_type), model=active.info.name)
     if st.query_params.to_dict() != link.params:
@@ -93,7 +94,7 @@ def _read_lesson_upload() -> None:
         st.session_state["_lesson_to_load"] = lesson
 
 
-def share_sidebar(state_type: type, active: backend.ActiveModel) -> None:
+def share_sidebar(state_type: type, active: ActiveModel) -> None:
     """Sidebar: presenter mode, this page's link, and lesson files."""
     pending = st.session_state.pop("_lesson_to_load", None)
     if pending is not None:
@@ -152,7 +153,7 @@ def share_sidebar(state_type: type, active: backend.ActiveModel) -> None:
                     load_lesson(shipped[choice])
 
 
-def _lesson_now(active: backend.ActiveModel, page: str) -> Lesson:
+def _lesson_now(active: ActiveModel, page: str) -> Lesson:
     """The whole lab as a lesson that opens on `page` (keeping a loaded lesson's texts)."""
     previous: Lesson | None = st.session_state.get(_LESSON_KEY)
     return Lesson(
