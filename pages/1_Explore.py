@@ -25,6 +25,7 @@ from components.services.models import (
     is_session_model,
     untrained_model,
 )
+from components.services.session_keys import EXPLORE_QUERY_MODEL_KEY, LOADED_MODELS_KEY
 from components.services.session_models import model_named, registered_session_model_labels
 from components.state.page_state import ExploreState
 from components.vectors.heatmap_blocks import BlockSummary, block_pair
@@ -278,10 +279,10 @@ def search_section(
             vectors.shape[1],
             active.info.name,
             active.info.dimension,
-            confirmed=st.session_state.get("explore_query_model", False),
+            confirmed=st.session_state.get(EXPLORE_QUERY_MODEL_KEY, False),
         )
         if check.needs_confirmation:
-            st.checkbox(f"{active.info.short_name} made these vectors", key="explore_query_model")
+            st.checkbox(f"{active.info.short_name} made these vectors", key=EXPLORE_QUERY_MODEL_KEY)
         (st.caption if check.can_encode else st.info)(check.reason)
         if not check.can_encode:
             return
@@ -364,7 +365,7 @@ def compare_section(active: ActiveModel, texts: list[str]) -> None:
         help=notes.explore_compare(COMPARE_MAX),
     ):
         return
-    loaded = [*st.session_state.get("loaded_model_names", []), *registered_session_model_labels()]
+    loaded = [*st.session_state.get(LOADED_MODELS_KEY, []), *registered_session_model_labels()]
     options = comparison_choices(active.info.name, loaded, DEFAULT_MODEL, RANDOM_WEIGHTS)
     ui.keep_if_in("explore_compare_with", options)
     choice = st.selectbox(

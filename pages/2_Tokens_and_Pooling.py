@@ -32,6 +32,7 @@ from components.pooling.pooling_readings import (
 from components.services.encoding import token_vectors
 from components.services.models import ActiveModel, untrained_model
 from components.services.queue import heavy
+from components.services.session_keys import POOLING_FOCUS_KEY, POOLING_HEAD_KEY
 from components.state.page_state import HEAD_LEARNING_RATES, TokensState
 from components.vectors.projection import METHOD_NAMES, project
 from components.vectors.similarity import cosine_similarity_matrix, mean_pairwise_cosine
@@ -39,10 +40,6 @@ from components.vectors.similarity import cosine_similarity_matrix, mean_pairwis
 if TYPE_CHECKING:
     from components.pooling.head_training import AttentionPoolingHead
 
-MAX_CHARS = limits.TOKENS_CHARS  # the tokenizer view reads at most this much text
-CONTEXT_MAX = limits.CONTEXT_SENTENCES  # sentences in the contextual-vector section
-POOLING_MAX = limits.POOLING_SENTENCES  # sentences in the pooling comparison
-HEAD_KEY = "pooling_head"  # session_state: this session's HeadRecord
 COLOURS = dict(zip(MODES, charts.PALETTE, strict=False))
 
 
@@ -67,9 +64,9 @@ def tokenizer_section(active: ActiveModel) -> None:
         "Text to tokenize",
         "pooling_text",
         tokens.EXAMPLES[first],
-        MAX_CHARS,
+        limits.TOKENS_CHARS,
         height=90,
-        help=f"Any text, up to {MAX_CHARS:,} characters. The model reads at most {window} "
+        help=f"Any text, up to {limits.TOKENS_CHARS:,} characters. The model reads at most {window} "
         "pieces (its window); the rest is cut off.",
     )
     if not text.strip():
@@ -157,7 +154,7 @@ def context_section(active: ActiveModel) -> None:
         "Sentences (one per line)",
         "pooling_context",
         samples.CONTEXT_SENTENCES,
-        CONTEXT_MAX,
+        limits.CONTEXT_SENTENCES,
         height=170,
         container=right,
         help="One sentence per line, with the words to follow in them.",
@@ -186,21 +183,21 @@ def pooling_section(
         "Sentences to pool (one per line)",
         "pooling_sentences",
         samples.POOLING_SENTENCES,
-        POOLING_MAX,
+        limits.POOLING_SENTENCES,
         height=180,
-        help=f"Up to {POOLING_MAX} sentences.",
+        help=f"Up to {limits.POOLING_SENTENCES} sentences.",
     )
     if not texts:
         st.info("Type one sentence per line to compare the pooling modes.")
         return texts, None, []
     batch = token_vectors(active, tuple(texts))
-    if st.session_state.get("pooling_focus") not in texts:
-        st.session_state["pooling_focus"] = texts[0]
+    if st.session_state.get(POOLING_FOCUS_KEY) not in texts:
+        st.session_state[POOLING_FOCUS_KEY] = texts[0]
     focus = texts.index(
         st.selectbox(
             "Sentence to look inside",
             texts,
-            key="pooling_focus",
+            key=POOLING_FOCUS_KEY,
             help="Whose tokens each mode draws from, shown below.",
         )
     )
@@ -259,7 +256,9 @@ def train_head(
             if step % 5 == 0 or step == steps:
                 show(step / steps, f"Step {step} / {steps} · loss {loss:.4f}")
 
-        st.session_state[HEAD_KEY] = bench.train_head(active.key, steps, learning_rate, on_step)
+        st.session_state[POOLING_HEAD_KEY] = bench.train_head(
+            active.key, steps, learning_rate, on_step
+        )
     st.rerun()  # every section above now uses the trained head
 
 
@@ -328,7 +327,7 @@ def head_section(
         "Reset head",
         key="pooling_reset",
         on_click=st.session_state.pop,
-        args=(HEAD_KEY, None),
+        args=(POOLING_HEAD_KEY, None),
         help="Forget the trained head and start again from a fresh, near-uniform one.",
     )
     if record.trained:
@@ -394,7 +393,7 @@ st.caption(
     "head** squeezes those token vectors into one sentence vector. Poke at each of them here."
 )
 record = ui.session_value(
-    HEAD_KEY,
+    POOLING_HEAD_KEY,
     lambda: HeadRecord(active.key, fresh_head(active.info.dimension)),
     keep=lambda kept: kept.model_key == active.key,
 )

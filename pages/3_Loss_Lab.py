@@ -18,6 +18,7 @@ from components.data import triplets as tri
 from components.services.encoding import embed_texts
 from components.services.models import ActiveModel, trainable_model
 from components.services.queue import heavy, session_owner
+from components.services.session_keys import LOSS_RESULT_KEY
 from components.services.session_models import (
     base_model_name,
     drop_session_model,
@@ -213,7 +214,7 @@ def reset() -> None:
     """Drop (and release) this session's fine-tuned copy; back to the model it started from."""
     drop_session_model(FINE_TUNED)
     REGISTRY.release_owner(session_owner())  # and a copy an interrupted run left behind
-    ss.pop("loss_result", None)
+    ss.pop(LOSS_RESULT_KEY, None)
     gc.collect()
 
 
@@ -300,7 +301,7 @@ def train(
             st.error(f"Training did not finish: {error}")
             return
     use_session_model(FINE_TUNED, trained, base_name)
-    ss["loss_result"] = result
+    ss[LOSS_RESULT_KEY] = result
     st.rerun()  # the sidebar now shows the fine-tuned copy
 
 
@@ -328,7 +329,7 @@ def finetune_section(active: ActiveModel, triplets: tri.Triplets, settings: Loss
         "Reset",
         key="loss_reset",
         on_click=reset,
-        disabled="loss_result" not in ss,
+        disabled=LOSS_RESULT_KEY not in ss,
         help="Drop the fine-tuned copy and go back to the model it was made from.",
     )
     buttons[2].caption(notes.LOSS_COPIES)
@@ -400,7 +401,7 @@ with ui.section("softmax"):
 with ui.section("fine-tuning"):
     finetune_section(active, triplets, settings)
 with ui.section("result"):
-    result = ss.get("loss_result")
+    result = ss.get(LOSS_RESULT_KEY)
     fine_tuned = session_model(FINE_TUNED)
     if result is None or fine_tuned is None:
         st.info("Press **Train** to fine-tune a copy of the model on the triplets above.")

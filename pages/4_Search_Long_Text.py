@@ -47,6 +47,7 @@ from components.services.encoding import chunk_vectors, embed_texts, token_count
 from components.services.models import ActiveModel
 from components.services.queue import heavy
 from components.services.search import bm25_index, hnsw_index
+from components.services.session_keys import SEARCH_WINDOW_DEFAULT_KEY
 from components.state.page_state import BOOK_POOLINGS, DEFAULT_QUERY, RERANKERS, SearchState
 from components.vectors.book_vectors import attention_weights, book_vectors
 from components.vectors.index import DEFAULT_EF_SEARCH, compare_on_corpus
@@ -112,7 +113,7 @@ def chunking_section(
     )
     st.caption(notes.search_chunking(active.info.max_tokens, fits))
     left, right = st.columns(2)
-    st.session_state["search_window_default"] = fits
+    st.session_state[SEARCH_WINDOW_DEFAULT_KEY] = fits
     ui.keep_in_range("search_window", MIN_MAX_TOKENS, 2 * active.info.max_tokens)
     ui.keep_in_range("search_overlap", 0, active.info.max_tokens)
     window = left.slider(

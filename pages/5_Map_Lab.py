@@ -28,15 +28,18 @@ from components.services.maps import (
     unnormalized_vectors,
 )
 from components.services.models import ActiveModel
+from components.services.session_keys import (
+    MAPLAB_APPLIED_KEY,
+    MAPLAB_SEEN_KEY,
+    MAPLAB_SELECTED_KEY,
+)
 from components.vectors.clusters import NOISE, clusters_table, inverse_purity, purity
 from components.vectors.find import find_near, find_text, found_table
 from components.vectors.geometry import GEOMETRY_MAX, PRECISIONS, RAW_MAX, metric_neighbours
 from components.vectors.projection import METHOD_NAMES, explained_variance, honesty_reading
 
-AUTO_MAX = limits.MAP_AUTO_SENTENCES  # beyond, UMAP and t-SNE wait for the button
 METHODS = ["pca", "umap", "tsne"]
 EXPLAINED_AXES = 10  # PCA axes in the explained-variance bars
-SELECTED = "_maplab_selected"  # session_state: rows picked by box or lasso on the last map
 PRESET, WORDS, GROUPS = "Preset lesson", "Words or sentences", "Groups of your sentences"
 POLE_DEFAULTS = [
     "physics, energy, particles",
@@ -68,8 +71,8 @@ def map_settings(n: int, texts_id: int) -> tuple[list[str], dict[str, dict], int
             help="Honesty compares each sentence's k nearest neighbours in the space and on the map.",
         )
         if st.form_submit_button("Compute the maps", type="primary", key="maplab_apply"):
-            st.session_state["_maplab_applied"] = texts_id
-    if n > AUTO_MAX and st.session_state.get("_maplab_applied") != texts_id:
+            st.session_state[MAPLAB_APPLIED_KEY] = texts_id
+    if n > limits.MAP_AUTO_SENTENCES and st.session_state.get(MAPLAB_APPLIED_KEY) != texts_id:
         st.info(f"{n:,} sentences: UMAP and t-SNE wait for **Compute the maps**; PCA is shown.")
         methods = ["pca"]
     params = {
@@ -257,8 +260,8 @@ def pole(active: ActiveModel, labels: list[str], vectors, kind: str, number: int
     title = ["x axis: pole A", "x axis: pole B", "y axis: pole A", "y axis: pole B"][number]
     if kind == GROUPS:
         options, key = sorted(set(labels) - {""}), f"maplab_group_{number}"
-        if st.session_state.get(f"_{key}") not in options:  # new sentences, other labels
-            st.session_state[f"_{key}"] = st.session_state[key] = options[number % len(options)]
+        if st.session_state.get(ui.kept_copy_key(key)) not in options:  # new sentences, labels
+            ui.set_persisted(key, options[number % len(options)])
         choice = container.selectbox(title, options, key=ui.persist(key, options[0]))
         return vectors[[i for i, label in enumerate(labels) if label == choice]], choice
     items = parse_pole(
@@ -395,10 +398,10 @@ def find_section(active: ActiveModel, texts: list[str], labels: list[str], vecto
         indices, cosines = find_near(embed_texts(active, [query])[0], vectors, top)
         found.update(zip(indices.tolist(), cosines.tolist(), strict=True))
     texts_id, picked = hash(tuple(texts)), ui.selected_rows("maplab_select")
-    if picked and picked != st.session_state.get("_maplab_seen"):  # a new box or lasso
-        st.session_state["_maplab_seen"] = picked
-        st.session_state[SELECTED] = (texts_id, picked)
-    kept_for, selected = st.session_state.get(SELECTED, (None, []))
+    if picked and picked != st.session_state.get(MAPLAB_SEEN_KEY):  # a new box or lasso
+        st.session_state[MAPLAB_SEEN_KEY] = picked
+        st.session_state[MAPLAB_SELECTED_KEY] = (texts_id, picked)
+    kept_for, selected = st.session_state.get(MAPLAB_SELECTED_KEY, (None, []))
     selected = selected if kept_for == texts_id else []  # never a selection of other sentences
     method = base_map(views, "maplab_select_method")
     searching = bool(word.strip() or query.strip())
@@ -415,7 +418,10 @@ def find_section(active: ActiveModel, texts: list[str], labels: list[str], vecto
     ui.chart(figure, "maplab_select", on_select="rerun", selection_mode=("points", "box", "lasso"))
     if selected and st.button("Clear the selection", key="maplab_clear"):
         # The chart still reports its last box until the next one: mark that box as seen.
-        st.session_state[SELECTED], st.session_state["_maplab_seen"] = (None, []), picked
+        st.session_state[MAPLAB_SELECTED_KEY], st.session_state[MAPLAB_SEEN_KEY] = (
+            (None, []),
+            picked,
+        )
         st.rerun(scope="fragment")
     rows = selected or sorted(found, key=lambda i: -np.nan_to_num(found[i], nan=-2.0))
     if not rows:

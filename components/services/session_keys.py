@@ -34,6 +34,9 @@ RESTORED_KEY = "_pages_restored"  # pages whose link (or lesson) was applied in 
 LESSON_KEY = "_lesson_loaded"  # the last lesson loaded (its title and what to try / notice)
 LESSON_TO_LOAD_KEY = "_lesson_to_load"  # a lesson read from an upload, applied on the next run
 LESSON_UPLOAD_KEY = "lesson_upload"  # the sidebar's lesson file uploader
+LESSON_UPLOAD_ID_KEY = "_lesson_upload_id"  # the id of the lesson file last read
+LESSON_MESSAGES_KEY = "_lesson_messages"  # what reading the lesson file said
+LINK_MESSAGES_KEY = "_link_messages"  # what applying the page's link said
 
 # ---------------------------------------------------------------- Explore's sentences
 EXPLORE_PRESET_KEY = "explore_preset"  # the preset picker
@@ -47,6 +50,7 @@ POOLING_HEAD_KEY = "pooling_head"  # Tokens & pooling: this session's HeadRecord
 POOLING_FOCUS_KEY = "pooling_focus"  # Tokens & pooling: the sentence whose shares are shown
 LOSS_TABLE_KEY = "loss_table"  # Loss lab: the triplet table (`widgets.editors`, name "loss")
 LOSS_PRESET_KEY = "loss_preset"  # Loss lab: the triplet preset picker
+LOSS_RESULT_KEY = "loss_result"  # Loss lab: the last training run's result
 SEARCH_WINDOW_DEFAULT_KEY = "search_window_default"  # Search: the window that fits the model
 MAPLAB_APPLIED_KEY = "_maplab_applied"  # Map lab: the sentences whose slow maps were asked for
 MAPLAB_SEEN_KEY = "_maplab_seen"  # Map lab: the last box or lasso selection seen

@@ -15,7 +15,15 @@ from components.models.model_card import model_card
 from components.services.caches import cache_stats
 from components.services.models import ENCODER_NAMES, ENCODERS, EXACT, ActiveModel, get_model
 from components.services.queue import start_run
-from components.services.session_keys import ENCODER_KEY, EVICTED_KEY, MODEL_NAME_KEY
+from components.services.session_keys import (
+    ENCODER_KEY,
+    EVICTED_KEY,
+    LOADED_MODELS_KEY,
+    MODEL_CHOICE_KEY,
+    MODEL_CUSTOM_NAME_KEY,
+    MODEL_ERROR_KEY,
+    MODEL_NAME_KEY,
+)
 from components.services.session_models import active_model, live_session_model_labels
 from components.services.startup import page_drawn, start
 from components.widgets.layout import presenter_style
@@ -62,8 +70,6 @@ LABS = [
 ]
 ROOT = PROJECT_ROOT  # the project folder
 CUSTOM_CHOICE = "Another model…"
-_LOADED_KEY = "loaded_model_names"  # custom names this session has loaded successfully
-_ERROR_KEY = "model_error"
 
 
 def page_setup(title: str, icon: str, state_type: type | None = None) -> ActiveModel:
@@ -99,30 +105,30 @@ def _model_label(name: str) -> str:
 
 
 def _choose_model() -> None:
-    choice = st.session_state["model_choice"]
+    choice = st.session_state[MODEL_CHOICE_KEY]
     if choice != CUSTOM_CHOICE:
         st.session_state[MODEL_NAME_KEY] = choice
-        st.session_state[_ERROR_KEY] = ""
+        st.session_state[MODEL_ERROR_KEY] = ""
 
 
 def _load_custom_model() -> None:
-    name = st.session_state.get("model_custom_name", "").strip()
+    name = st.session_state.get(MODEL_CUSTOM_NAME_KEY, "").strip()
     try:
         get_model(name)
     except ModelLoadError as error:
-        st.session_state[_ERROR_KEY] = str(error)
+        st.session_state[MODEL_ERROR_KEY] = str(error)
         return
     except Exception as error:  # noqa: BLE001 - a model name never crashes the page
         LOG.exception("loading model %r failed", name)
-        st.session_state[_ERROR_KEY] = (
+        st.session_state[MODEL_ERROR_KEY] = (
             f"Cannot load `{model_policy.shown(name)}`: {type(error).__name__}."
         )
         return
-    st.session_state[_ERROR_KEY] = ""
-    loaded = st.session_state.setdefault(_LOADED_KEY, [])
+    st.session_state[MODEL_ERROR_KEY] = ""
+    loaded = st.session_state.setdefault(LOADED_MODELS_KEY, [])
     if name not in loaded:
         loaded.append(name)
-    st.session_state["model_choice"] = name
+    st.session_state[MODEL_CHOICE_KEY] = name
     st.session_state[MODEL_NAME_KEY] = name
 
 
@@ -140,7 +146,7 @@ def model_sidebar() -> ActiveModel:
         offered = [name for name in model_policy.ALLOWED_MODELS if name != DEFAULT_MODEL]
         options = [DEFAULT_MODEL, *offered, *session_models]
     else:
-        options = [DEFAULT_MODEL, *st.session_state.get(_LOADED_KEY, []), *session_models]
+        options = [DEFAULT_MODEL, *st.session_state.get(LOADED_MODELS_KEY, []), *session_models]
         options.append(CUSTOM_CHOICE)
     current = st.session_state.get(MODEL_NAME_KEY, DEFAULT_MODEL)
     if current not in options:
@@ -148,15 +154,15 @@ def model_sidebar() -> ActiveModel:
     try:  # load the picked model before the picker is drawn, so a failure can reset it
         active = active_model()
     except ModelLoadError as error:  # e.g. an allow-listed model that cannot be downloaded
-        st.session_state[_ERROR_KEY] = str(error)
+        st.session_state[MODEL_ERROR_KEY] = str(error)
         current = st.session_state[MODEL_NAME_KEY] = DEFAULT_MODEL
-        st.session_state["model_choice"] = DEFAULT_MODEL
+        st.session_state[MODEL_CHOICE_KEY] = DEFAULT_MODEL
         active = active_model()
     current = st.session_state.get(MODEL_NAME_KEY, DEFAULT_MODEL)  # after an eviction
-    if st.session_state.get("model_choice") != CUSTOM_CHOICE:
+    if st.session_state.get(MODEL_CHOICE_KEY) != CUSTOM_CHOICE:
         # Always re-assert: after a page switch the picker is a new widget that would otherwise
         # start at its first option while another model (e.g. a fine-tuned copy) is in use.
-        st.session_state["model_choice"] = current
+        st.session_state[MODEL_CHOICE_KEY] = current
     with st.sidebar:
         st.page_link("app.py", label="Home", icon="🧭")
         for path, title, _ in LABS:
@@ -168,7 +174,7 @@ def model_sidebar() -> ActiveModel:
             "Sentence encoder",
             options,
             format_func=_model_label,
-            key="model_choice",
+            key=MODEL_CHOICE_KEY,
             on_change=_choose_model,
             help=(
                 "Public mode: the packaged all-MiniLM-L6-v2 (offline) or one of a few small "
@@ -190,7 +196,7 @@ def model_sidebar() -> ActiveModel:
         if choice == CUSTOM_CHOICE:
             st.text_input(
                 "Model name or folder",
-                key="model_custom_name",
+                key=MODEL_CUSTOM_NAME_KEY,
                 max_chars=limits.NAME_CHARS,
                 placeholder="sentence-transformers/all-mpnet-base-v2",
                 help="A Hugging Face id or a folder on this machine. Remote code is never run.",
@@ -201,8 +207,8 @@ def model_sidebar() -> ActiveModel:
                 on_click=_load_custom_model,
                 help="Load the model named above; it stays in the list for this session.",
             )
-        if st.session_state.get(_ERROR_KEY):
-            st.error(st.session_state[_ERROR_KEY])
+        if st.session_state.get(MODEL_ERROR_KEY):
+            st.error(st.session_state[MODEL_ERROR_KEY])
         if st.session_state.get(EVICTED_KEY):
             st.warning(st.session_state.pop(EVICTED_KEY))
         st.caption(
