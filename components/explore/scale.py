@@ -3,7 +3,7 @@ one (token counts, vectors, a neighbour index, heatmap blocks) with progress and
 
 `prepare` is the background work of a session that brought thousands of sentences: the page starts
 it on a thread (`components.jobs.Job`) and keeps drawing while it runs. It takes the encoder as a
-function of a slice of texts, so that `components/services/backend.py` can pass its cached, locked one:
+function of a slice of texts, so that `components/services/maps.py` can pass its cached, locked one:
 slices already encoded (by this session before a cancel, or by another session) are not encoded
 again.
 """

@@ -2,7 +2,7 @@
 
 The one place that reaches inside a model (its tokenizer, its Transformer module, its window and
 vector size): every other module asks through the functions here. No streamlit here:
-`components/services/backend.py` adds the caching.
+`components/services/` adds the caching.
 
 A model is either a sentence-transformers `SentenceTransformer` (torch) or, for the packaged
 default, an `OnnxEncoder` (onnxruntime + tokenizers, no torch in the process; see

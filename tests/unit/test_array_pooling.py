@@ -115,7 +115,7 @@ def head_arrays(head) -> dict[str, np.ndarray]:
 
 @pytest.mark.parametrize("scale", [1.0, 300.0])  # fresh (near-uniform) and sharp weights
 def test_attention_pooling_equals_the_torch_head(features, scale):
-    from components.pooling.pooling import AttentionPoolingHead
+    from components.pooling.head_training import AttentionPoolingHead
     from components.vectors.array_pooling import attention_weights_array
 
     tokens, mask = features
