@@ -278,7 +278,7 @@ class WorkQueue:
                 if on_wait is not None:
                     on_wait(self.status(ticket))
                 told = True
-        except BaseException:
+        except BaseException:  # a cancelled or interrupted wait leaves the queue, then re-raises
             self._leave(ticket)
             raise
 
