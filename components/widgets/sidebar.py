@@ -14,6 +14,7 @@ from components.models.encoder import DEFAULT_MODEL, ModelLoadError
 from components.models.model_card import model_card
 from components.services import backend
 from components.widgets.layout import presenter_style
+from components.widgets.room import sidebar_view as room_sidebar_view
 from components.widgets.sharing import lesson_banner, restore_from_link, share_sidebar
 from components.widgets.state import persist
 
@@ -54,6 +55,12 @@ LABS = [
         "📖 Glossary",
         "Every term of the lesson and the labs in one line, with the place to see it at work.",
     ),
+    (
+        "pages/7_Class_Room.py",
+        "🏫 Class room",
+        "A live room for a class: students join by code, guess cosines, vote on triplets and put "
+        "their sentences on one map; the projector shows the class's answers next to the model's.",
+    ),
 ]
 ROOT = PROJECT_ROOT  # the project folder
 CUSTOM_CHOICE = "Another model…"
@@ -74,6 +81,7 @@ def page_setup(title: str, icon: str, state_type: type | None = None) -> backend
     if state_type is not None:
         restore_from_link(state_type)
     active = model_sidebar()
+    room_sidebar_view()  # a student's room (or a join form for a `?room=` link)
     presenter_style()
     if state_type is not None:
         share_sidebar(state_type, active)
