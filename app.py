@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import streamlit as st
 
+from components.services.startup import start
 from components.widgets import LABS, ROOT, model_sidebar, page_done
 
 st.set_page_config(page_title="Sentence Embedding Lab", page_icon="🧭", layout="wide")
+start()  # the process's start-up (once) and the warm-up
 
 st.title("🧭 Sentence Embedding Lab")
 st.markdown(

@@ -35,12 +35,8 @@ def run() -> None:
 
     from components.data.samples import load_triplets
     from components.models.encoder import load_model, token_embeddings
-    from components.pooling.pooling import (
-        SENTENCE_TRANSFORMERS_MODE,
-        AttentionPoolingHead,
-        pool,
-        train_attention_head,
-    )
+    from components.pooling.head_training import AttentionPoolingHead, train_attention_head
+    from components.pooling.pooling import SENTENCE_TRANSFORMERS_MODE, pool
 
     model = load_model()
     texts = five_hundred_sentences()

@@ -26,15 +26,15 @@ def paste_to_map(texts: list[str], encoder: str = "exact") -> float:
     the sidebar's encoder backend `encoder` ("exact": ONNX fp32, the default; "torch")."""
     from streamlit.testing.v1 import AppTest
 
-    from components.services import backend
+    from components.services.session_keys import ENCODER_KEY, JOBS_KEY
 
     app = AppTest.from_file(str(ROOT / "app.py"), default_timeout=900).run()
     app.switch_page(EXPLORE).run()  # the default preset, before the clock starts
-    app.selectbox(key=backend.ENCODER_KEY).select(encoder).run()
+    app.selectbox(key=ENCODER_KEY).select(encoder).run()
     started = time.perf_counter()
     app.text_area(key="explore_text").input("\n".join(texts)).run()
     for slot in ("prepare", "projection"):
-        job = app.session_state[backend.JOBS_KEY][slot]
+        job = app.session_state[JOBS_KEY][slot]
         assert job.wait(900) and job.state == "done", (slot, job.state, job.error)
         app.run()
     elapsed = time.perf_counter() - started

@@ -14,7 +14,7 @@ DIM = 384
 N_QUERIES = 200
 ENCODE_SUBSET = 128  # chunks encoded per side: the full 1 MB (~1,000 chunks) takes minutes
 SEARCH_BATCH = (
-    32  # = components.services.backend.CHUNK_BATCH (not imported: backend needs streamlit)
+    32  # = components.services.encoding.CHUNKS_PER_ENTRY (not imported: it needs streamlit)
 )
 
 

@@ -16,8 +16,17 @@ from components.data.vector_io import EXPORT_FORMATS, ImportedVectors
 from components.explore import scale
 from components.explore.reference_demo import ReferenceDemo, demo_sentences
 from components.models.encoder import DEFAULT_MODEL
-from components.services import backend
-from components.services.backend import ActiveModel, is_session_model
+from components.services.encoding import embed_texts, embeddings_csv, token_counts
+from components.services.inputs import imported_source
+from components.services.maps import HONESTY_SAMPLE, map_honesty, similarity_matrix_view
+from components.services.models import (
+    ActiveModel,
+    encoder_backend,
+    is_session_model,
+    untrained_model,
+)
+from components.services.session_keys import EXPLORE_QUERY_MODEL_KEY, LOADED_MODELS_KEY
+from components.services.session_models import model_named, registered_session_model_labels
 from components.state.page_state import ExploreState
 from components.vectors.heatmap_blocks import BlockSummary, block_pair
 from components.vectors.model_comparison import compare_models, comparison_choices
@@ -60,12 +69,12 @@ def encode_section(active: ActiveModel, texts: list[str]) -> scale.Prepared | No
     result = ui.prepared_views(active, texts)
     if result is None:
         return None
-    counts = result.token_counts or backend.token_counts(active, tuple(texts))
+    counts = result.token_counts or token_counts(active, tuple(texts))
     ui.show_message("warning", truncation_warning(counts, active.info.max_tokens))
     ui.metric_row(
         vector_figures("Sentences", result.vectors, ("Longest sentence", f"{max(counts)} tokens"))
     )
-    st.caption(f"Vectors made by **{backend.encoder_backend(active)}** (sidebar: encoder backend).")
+    st.caption(f"Vectors made by **{encoder_backend(active)}** (sidebar: encoder backend).")
     return result
 
 
@@ -140,7 +149,7 @@ def heatmap_section(views: ActiveModel, texts: list[str], prepared: scale.Prepar
         help=notes.EXPLORE_ORDER_HELP,
     )
     n = len(texts)
-    heatmap = backend.similarity_heatmap(
+    heatmap = similarity_matrix_view(
         views,
         texts,
         prepared.vectors,
@@ -167,11 +176,11 @@ def honesty_section(
     settings: tuple,
 ) -> None:
     """How far the map can be trusted: the neighbours it keeps (judged on a sample of many)."""
-    trust = backend.map_honesty(active, tuple(texts), method, dims, settings, HONESTY_K, vectors)
+    trust = map_honesty(active, tuple(texts), method, dims, settings, HONESTY_K, vectors)
     if not trust.trust_k:
         return
-    if len(texts) > backend.HONESTY_SAMPLE:
-        st.caption(notes.explore_honesty_sample(backend.HONESTY_SAMPLE, len(texts)))
+    if len(texts) > HONESTY_SAMPLE:
+        st.caption(notes.explore_honesty_sample(HONESTY_SAMPLE, len(texts)))
     ui.metric_row(
         {
             "Trustworthiness": f"{trust.trustworthiness:.3f}",
@@ -199,8 +208,8 @@ def map_section(
     settings = tuple(sorted(params.items()))
     focus = ui.clicked_row("explore_scatter", texts, FOCUS_KEYS, SELECT_MAX)  # or in the list below
     projection = None
-    if method == "tsne" and len(texts) > scale.TSNE_MAX:
-        st.warning(notes.explore_tsne_limit(scale.TSNE_MAX, len(texts)))
+    if method == "tsne" and len(texts) > limits.TSNE_SENTENCES:
+        st.warning(notes.explore_tsne_limit(limits.TSNE_SENTENCES, len(texts)))
     else:
         projection = ui.map_projection(active, texts, vectors, method, dims, settings)
     if projection is None:
@@ -271,10 +280,10 @@ def search_section(
             vectors.shape[1],
             active.info.name,
             active.info.dimension,
-            confirmed=st.session_state.get("explore_query_model", False),
+            confirmed=st.session_state.get(EXPLORE_QUERY_MODEL_KEY, False),
         )
         if check.needs_confirmation:
-            st.checkbox(f"{active.info.short_name} made these vectors", key="explore_query_model")
+            st.checkbox(f"{active.info.short_name} made these vectors", key=EXPLORE_QUERY_MODEL_KEY)
         (st.caption if check.can_encode else st.info)(check.reason)
         if not check.can_encode:
             return
@@ -287,7 +296,7 @@ def search_section(
         placeholder="Type a question or a phrase: the closest sentences by cosine are listed",
     )
     if query.strip():
-        query_vector = backend.embed_texts(active, [query])[0]  # (dim,)
+        query_vector = embed_texts(active, [query])[0]  # (dim,)
         indices, scores = top_k(query_vector, vectors, min(10, len(texts)))
         ui.number_table(
             hits_table("sentence", texts, labels, indices, scores),
@@ -314,7 +323,7 @@ def vectors_section(
     raw = vectors if imported is None else imported.vectors  # as imported, for the exports
     st.download_button(
         f"Download all {ui.plural(len(texts), 'vector')} (CSV)",
-        lambda: backend.embeddings_csv(active, texts, labels, raw),
+        lambda: embeddings_csv(active, texts, labels, raw),
         file_name="embeddings.csv",
         mime="text/csv",
         key="explore_download",
@@ -341,7 +350,7 @@ def reference_demo_section(active: ActiveModel) -> None:
         "two physics sentences score lower than a paraphrase: same subject is not same meaning",
     )
     sentences = demo_sentences()
-    demo = ReferenceDemo.measure(sentences, backend.embed_texts(active, sentences))
+    demo = ReferenceDemo.measure(sentences, embed_texts(active, sentences))
     st.markdown(notes.EXPLORE_REFERENCE_CLAIM)
     ui.number_table(demo.table(), {"this model": "%.3f"})
     st.markdown(notes.explore_reference(active.info.short_name, *demo.cosines))
@@ -357,7 +366,7 @@ def compare_section(active: ActiveModel, texts: list[str]) -> None:
         help=notes.explore_compare(COMPARE_MAX),
     ):
         return
-    loaded = [*st.session_state.get("loaded_model_names", []), *backend.session_model_names()]
+    loaded = [*st.session_state.get(LOADED_MODELS_KEY, []), *registered_session_model_labels()]
     options = comparison_choices(active.info.name, loaded, DEFAULT_MODEL, RANDOM_WEIGHTS)
     ui.keep_if_in("explore_compare_with", options)
     choice = st.selectbox(
@@ -370,10 +379,8 @@ def compare_section(active: ActiveModel, texts: list[str]) -> None:
     if len(shown) < 3:
         st.info("Add at least three sentences to compare two models.")
         return
-    other = (
-        backend.untrained_model(active) if choice == RANDOM_WEIGHTS else backend.model_named(choice)
-    )
-    vectors_a, vectors_b = backend.embed_texts(active, shown), backend.embed_texts(other, shown)
+    other = untrained_model(active) if choice == RANDOM_WEIGHTS else model_named(choice)
+    vectors_a, vectors_b = embed_texts(active, shown), embed_texts(other, shown)
     result = compare_models(vectors_a, vectors_b, k=min(3, len(shown) - 1))
     names = (f"A: {active.info.short_name}", f"B: {other.info.short_name} ({other.info.source})")
     ui.chart(charts.similarity_heatmaps(result.heatmaps(names), shown), "explore_compare_heatmaps")
@@ -397,7 +404,7 @@ with ui.section("sentences"):
         views = active
         prepared = encode_section(active, texts)
     else:  # the user's own vectors: the views cache them under the import, not the model
-        views = backend.imported_source(active, imported)
+        views = imported_source(active, imported)
         prepared = imported_section(views, imported)
 if prepared is None:  # being prepared in the background, stopped, or the input was unusable
     with ui.section("reference demo"):

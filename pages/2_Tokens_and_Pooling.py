@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 import streamlit as st
 
@@ -12,6 +14,7 @@ from components.core import limits
 from components.data import samples
 from components.models.encoder import get_tokenizer, is_inspectable
 from components.pooling import pooling, tokens
+from components.pooling.attention_head import HeadWeights, fresh_head
 from components.pooling.evaluation import PoolingBenchmark
 from components.pooling.pooling import MODES, HeadRecord, ModeComparison
 from components.pooling.pooling_readings import (
@@ -26,16 +29,17 @@ from components.pooling.pooling_readings import (
     trained_note,
     untrained_head_note,
 )
-from components.services import backend
-from components.services.backend import ActiveModel
+from components.services.encoding import token_vectors
+from components.services.models import ActiveModel, untrained_model
+from components.services.queue import heavy
+from components.services.session_keys import POOLING_FOCUS_KEY, POOLING_HEAD_KEY
 from components.state.page_state import HEAD_LEARNING_RATES, TokensState
 from components.vectors.projection import METHOD_NAMES, project
 from components.vectors.similarity import cosine_similarity_matrix, mean_pairwise_cosine
 
-MAX_CHARS = limits.TOKENS_CHARS  # the tokenizer view reads at most this much text
-CONTEXT_MAX = limits.CONTEXT_SENTENCES  # sentences in the contextual-vector section
-POOLING_MAX = limits.POOLING_SENTENCES  # sentences in the pooling comparison
-HEAD_KEY = "pooling_head"  # session_state: this session's HeadRecord
+if TYPE_CHECKING:
+    from components.pooling.head_training import AttentionPoolingHead
+
 COLOURS = dict(zip(MODES, charts.PALETTE, strict=False))
 
 
@@ -60,9 +64,9 @@ def tokenizer_section(active: ActiveModel) -> None:
         "Text to tokenize",
         "pooling_text",
         tokens.EXAMPLES[first],
-        MAX_CHARS,
+        limits.TOKENS_CHARS,
         height=90,
-        help=f"Any text, up to {MAX_CHARS:,} characters. The model reads at most {window} "
+        help=f"Any text, up to {limits.TOKENS_CHARS:,} characters. The model reads at most {window} "
         "pieces (its window); the rest is cut off.",
     )
     if not text.strip():
@@ -81,7 +85,7 @@ def tokenizer_section(active: ActiveModel) -> None:
 
 
 def word_heatmap(active: ActiveModel, context: list[str], words: list[str]) -> None:
-    batch = backend.token_vectors(active, tuple(context))
+    batch = token_vectors(active, tuple(context))
     found = tokens.find_word_vectors(
         get_tokenizer(active.model), active.info.max_tokens, context, words, batch.embeddings
     )
@@ -110,7 +114,7 @@ def token_map(active: ActiveModel, context: list[str]) -> None:
         key=ui.persist("pooling_map_special", False),
         help="Special tokens sit in their own corner of the space; hiding them spreads the rest.",
     )
-    points = tokens.token_points(backend.token_vectors(active, tuple(context)), include_special)
+    points = tokens.token_points(token_vectors(active, tuple(context)), include_special)
     if len(points.pieces) < 2:
         st.info("Too few tokens for a map: add words.")
         return
@@ -150,7 +154,7 @@ def context_section(active: ActiveModel) -> None:
         "Sentences (one per line)",
         "pooling_context",
         samples.CONTEXT_SENTENCES,
-        CONTEXT_MAX,
+        limits.CONTEXT_SENTENCES,
         height=170,
         container=right,
         help="One sentence per line, with the words to follow in them.",
@@ -165,7 +169,7 @@ def context_section(active: ActiveModel) -> None:
 
 
 def pooling_section(
-    active: ActiveModel, head: pooling.HeadWeights | pooling.AttentionPoolingHead, trained: str
+    active: ActiveModel, head: HeadWeights | AttentionPoolingHead, trained: str
 ) -> tuple[list[str], ModeComparison | None, list[str]]:
     """The sentences to pool, every mode on them, and the pieces of the inspected sentence."""
     st.header("3 · Pooling: five ways to turn token vectors into one vector")
@@ -179,21 +183,21 @@ def pooling_section(
         "Sentences to pool (one per line)",
         "pooling_sentences",
         samples.POOLING_SENTENCES,
-        POOLING_MAX,
+        limits.POOLING_SENTENCES,
         height=180,
-        help=f"Up to {POOLING_MAX} sentences.",
+        help=f"Up to {limits.POOLING_SENTENCES} sentences.",
     )
     if not texts:
         st.info("Type one sentence per line to compare the pooling modes.")
         return texts, None, []
-    batch = backend.token_vectors(active, tuple(texts))
-    if st.session_state.get("pooling_focus") not in texts:
-        st.session_state["pooling_focus"] = texts[0]
+    batch = token_vectors(active, tuple(texts))
+    if st.session_state.get(POOLING_FOCUS_KEY) not in texts:
+        st.session_state[POOLING_FOCUS_KEY] = texts[0]
     focus = texts.index(
         st.selectbox(
             "Sentence to look inside",
             texts,
-            key="pooling_focus",
+            key=POOLING_FOCUS_KEY,
             help="Whose tokens each mode draws from, shown below.",
         )
     )
@@ -211,7 +215,7 @@ def pooling_section(
 
 def quality_section(
     active: ActiveModel,
-    head: pooling.HeadWeights | pooling.AttentionPoolingHead,
+    head: HeadWeights | AttentionPoolingHead,
     mean_trained: bool,
 ) -> tuple[PoolingBenchmark, Scores]:
     """Every mode measured on the scored pairs and triplets (the benchmark and its scores)."""
@@ -222,7 +226,7 @@ def quality_section(
     bench = PoolingBenchmark.measure(
         samples.load_scored_pairs(),
         samples.load_triplets(),
-        lambda texts: backend.token_vectors(active, texts),
+        lambda texts: token_vectors(active, texts),
     )
     scores = {mode: bench.quality(mode, head) for mode in MODES}
     n_pairs, n_triplets = len(bench.pairs.scores), len(bench.triplets)
@@ -243,7 +247,7 @@ def train_head(
 ) -> None:
     """Train a fresh head on the benchmark's triplets; it becomes this session's head."""
     with (
-        backend.heavy("train", "Training the attention head", limits.TRAIN_SECONDS) as job,
+        heavy("train", "Training the attention head", limits.TRAIN_SECONDS) as job,
         ui.progress("Training the attention head…") as show,
     ):
 
@@ -252,7 +256,9 @@ def train_head(
             if step % 5 == 0 or step == steps:
                 show(step / steps, f"Step {step} / {steps} · loss {loss:.4f}")
 
-        st.session_state[HEAD_KEY] = bench.train_head(active.key, steps, learning_rate, on_step)
+        st.session_state[POOLING_HEAD_KEY] = bench.train_head(
+            active.key, steps, learning_rate, on_step
+        )
     st.rerun()  # every section above now uses the trained head
 
 
@@ -321,7 +327,7 @@ def head_section(
         "Reset head",
         key="pooling_reset",
         on_click=st.session_state.pop,
-        args=(HEAD_KEY, None),
+        args=(POOLING_HEAD_KEY, None),
         help="Forget the trained head and start again from a fresh, near-uniform one.",
     )
     if record.trained:
@@ -345,16 +351,16 @@ def training_buys_section(
     st.header("6 · What training buys: the same network with random weights")
     ui.try_notice("compare the two heatmaps", "random weights make every pair look alike")
     st.caption(notes.TOKENS_RANDOM_WEIGHTS)
-    untrained = backend.untrained_model(active, 0)
+    untrained = untrained_model(active, 0)
     pairs = bench.pairs
     random_rho = bench.mean_pooling_spearman(
-        backend.token_vectors(untrained, tuple(pairs.first + pairs.second))
+        token_vectors(untrained, tuple(pairs.first + pairs.second))
     )
     left, right = st.columns([3, 2])
     if comparison is None:
         left.info("Type sentences in section 3 to compare their heatmaps here.")
     else:
-        batch = backend.token_vectors(untrained, tuple(texts))
+        batch = token_vectors(untrained, tuple(texts))
         random_vectors = pooling.pool(batch.embeddings, batch.attention_mask, "mean")
         matrices = {
             "trained": comparison.similarities["mean"],
@@ -387,8 +393,8 @@ st.caption(
     "head** squeezes those token vectors into one sentence vector. Poke at each of them here."
 )
 record = ui.session_value(
-    HEAD_KEY,
-    lambda: HeadRecord(active.key, pooling.fresh_head(active.info.dimension)),
+    POOLING_HEAD_KEY,
+    lambda: HeadRecord(active.key, fresh_head(active.info.dimension)),
     keep=lambda kept: kept.model_key == active.key,
 )
 with ui.section("tokenizer"):

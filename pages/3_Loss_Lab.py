@@ -15,8 +15,16 @@ from components.charts import charts, loss_charts
 from components.content import lab_notes as notes
 from components.core import limits
 from components.data import triplets as tri
-from components.services import backend
-from components.services.backend import ActiveModel
+from components.services.encoding import embed_texts
+from components.services.models import ActiveModel, trainable_model
+from components.services.queue import heavy, session_owner
+from components.services.session_keys import LOSS_RESULT_KEY
+from components.services.session_models import (
+    base_model_name,
+    drop_session_model,
+    session_model,
+    use_session_model,
+)
 from components.state.page_state import TAUS, TRAIN_LEARNING_RATES, LossState
 from components.training import training_setup
 from components.training.training_report import (
@@ -204,9 +212,9 @@ def softmax_section(triplets: tri.Triplets, vectors: tuple, settings: LossSettin
 # ---------------------------------------------------------------- 4. Fine-tuning
 def reset() -> None:
     """Drop (and release) this session's fine-tuned copy; back to the model it started from."""
-    backend.drop_session_model(FINE_TUNED)
-    REGISTRY.release_owner(backend.session_owner())  # and a copy an interrupted run left behind
-    ss.pop("loss_result", None)
+    drop_session_model(FINE_TUNED)
+    REGISTRY.release_owner(session_owner())  # and a copy an interrupted run left behind
+    ss.pop(LOSS_RESULT_KEY, None)
     gc.collect()
 
 
@@ -226,9 +234,9 @@ def training_controls(triplets: tri.Triplets) -> tuple[str, int, int, float, lis
     epochs = controls[0].slider(
         "Epochs",
         1,
-        training_setup.MAX_EPOCHS,
+        limits.EPOCHS,
         key=ui.persist("loss_epochs", 3),
-        help=f"Passes over the training triplets (at most {training_setup.MAX_EPOCHS}).",
+        help=f"Passes over the training triplets (at most {limits.EPOCHS}).",
     )
     batch_size = controls[1].slider(
         "Batch size",
@@ -269,18 +277,18 @@ def train(
     """Fine-tune a fresh copy of the base model; on success it becomes this session's model."""
     from components.training import finetune  # torch: imported when someone trains
 
-    base_name = backend.base_model_name(active)
-    base = backend.trainable_model(base_name)
+    base_name = base_model_name(active)
+    base = trainable_model(base_name)
     # One copy per session, counted from now on: the previous one is released first.
-    backend.drop_session_model(FINE_TUNED)
+    drop_session_model(FINE_TUNED)
     try:
-        trained = REGISTRY.fresh_copy(base, owner=backend.session_owner())
+        trained = REGISTRY.fresh_copy(base, owner=session_owner())
     except training_setup.CopyLimitError as error:
         st.error(str(error))
         return
     with ui.live_training(config.epochs) as (show, draw_step):
         try:
-            with backend.heavy("train", "Fine-tuning a copy", limits.TRAIN_SECONDS) as job:
+            with heavy("train", "Fine-tuning a copy", limits.TRAIN_SECONDS) as job:
                 show(0.0, "Training…")
                 on_step = lambda *step: (job.check(), draw_step(*step))  # noqa: E731 - check: time cap, closed tab
                 result = finetune.fine_tune_and_compare(
@@ -292,8 +300,8 @@ def train(
                 raise  # Streamlit's rerun/stop signals
             st.error(f"Training did not finish: {error}")
             return
-    backend.use_session_model(FINE_TUNED, trained, base_name)
-    ss["loss_result"] = result
+    use_session_model(FINE_TUNED, trained, base_name)
+    ss[LOSS_RESULT_KEY] = result
     st.rerun()  # the sidebar now shows the fine-tuned copy
 
 
@@ -321,7 +329,7 @@ def finetune_section(active: ActiveModel, triplets: tri.Triplets, settings: Loss
         "Reset",
         key="loss_reset",
         on_click=reset,
-        disabled="loss_result" not in ss,
+        disabled=LOSS_RESULT_KEY not in ss,
         help="Drop the fine-tuned copy and go back to the model it was made from.",
     )
     buttons[2].caption(notes.LOSS_COPIES)
@@ -382,7 +390,7 @@ losses = None
 with ui.section("triplets"):
     triplets = triplets_section()
     texts = triplets.texts()
-    vectors = triplets.vectors(texts, backend.embed_texts(active, texts))  # 3 x (triplets, dim)
+    vectors = triplets.vectors(texts, embed_texts(active, texts))  # 3 x (triplets, dim)
     settings, losses = losses_section(active, triplets, vectors)
 if losses is None:  # the triplets could not be read or encoded: the message is above
     st.stop()
@@ -393,8 +401,8 @@ with ui.section("softmax"):
 with ui.section("fine-tuning"):
     finetune_section(active, triplets, settings)
 with ui.section("result"):
-    result = ss.get("loss_result")
-    fine_tuned = backend.session_model(FINE_TUNED)
+    result = ss.get(LOSS_RESULT_KEY)
+    fine_tuned = session_model(FINE_TUNED)
     if result is None or fine_tuned is None:
         st.info("Press **Train** to fine-tune a copy of the model on the triplets above.")
     else:

@@ -22,7 +22,9 @@ from components.data.documents import (
 from components.models.encoder import get_tokenizer
 from components.retrieval.highlight import chunk_legend_html, chunk_map_html
 from components.retrieval.rerank import (
+    RERANKERS,
     Reranked,
+    Reranker,
     content_vectors,
     cross_encode,
     hybrid_bm25,
@@ -42,9 +44,13 @@ from components.retrieval.search_report import (
     result_contexts,
     result_rows,
 )
-from components.services import backend
-from components.services.backend import ActiveModel
-from components.state.page_state import BOOK_POOLINGS, DEFAULT_QUERY, RERANKERS, SearchState
+from components.services import search
+from components.services.encoding import chunk_vectors, embed_texts, token_counts, token_vectors
+from components.services.models import ActiveModel
+from components.services.queue import heavy
+from components.services.search import bm25_index, hnsw_index
+from components.services.session_keys import SEARCH_WINDOW_DEFAULT_KEY
+from components.state.page_state import BOOK_POOLINGS, DEFAULT_QUERY, SearchState
 from components.vectors.book_vectors import attention_weights, book_vectors
 from components.vectors.index import DEFAULT_EF_SEARCH, compare_on_corpus
 from components.vectors.projection import project_with_query
@@ -109,7 +115,7 @@ def chunking_section(
     )
     st.caption(notes.search_chunking(active.info.max_tokens, fits))
     left, right = st.columns(2)
-    st.session_state["search_window_default"] = fits
+    st.session_state[SEARCH_WINDOW_DEFAULT_KEY] = fits
     ui.keep_in_range("search_window", MIN_MAX_TOKENS, 2 * active.info.max_tokens)
     ui.keep_in_range("search_overlap", 0, active.info.max_tokens)
     window = left.slider(
@@ -130,7 +136,7 @@ def chunking_section(
     if overlap >= window:
         st.error(notes.search_overlap(overlap, window))
         st.stop()
-    chunker = lambda text: backend.chunks(active, text, window, overlap, limits.CHUNKS)  # noqa: E731
+    chunker = lambda text: search.chunks(active, text, window, overlap, limits.CHUNKS)  # noqa: E731
     corpus = ui.or_stop(lambda: build_corpus(documents, chunker, max_chunks=limits.CHUNKS))
     ui.show_messages(corpus.messages)
     if not len(corpus):
@@ -164,7 +170,7 @@ def index_section(active: ActiveModel, corpus: Corpus, fingerprint: str) -> tupl
     """The chunk vectors (chunks, dim), and k, after timing exact against approximate search."""
     st.header("3 · The index: exact and approximate search")
     ui.try_notice("lower efSearch to 1", "recall@k falls: the graph walk misses true neighbours")
-    encoded = backend.chunk_vectors(active, fingerprint, corpus.texts)
+    encoded = chunk_vectors(active, fingerprint, corpus.texts)
     st.caption(notes.search_encoded(len(corpus), encoded.reused, encoded.seconds))
     vectors = encoded.vectors
     st.caption(notes.SEARCH_EXACT_AND_APPROXIMATE)
@@ -186,7 +192,7 @@ def index_section(active: ActiveModel, corpus: Corpus, fingerprint: str) -> tupl
     if k > len(corpus):
         only = "is only 1 chunk" if len(corpus) == 1 else f"are only {len(corpus)} chunks"
         st.info(f"There {only}: every search returns all of them.")
-    index = backend.hnsw_index(active, fingerprint, vectors)
+    index = hnsw_index(active, fingerprint, vectors)
     comparison = compare_on_corpus(index, vectors, k, ef_search)  # 100 chunks as queries
     ui.metric_row(comparison.metrics())
     st.caption(notes.search_timing(comparison.queries))
@@ -212,12 +218,12 @@ def query_section(
     if not text.strip():
         st.info("Type a question to search the chunks.")
         return None
-    tokens = backend.token_counts(active, (text,))[0] - (active.info.max_tokens - fits)
+    tokens = token_counts(active, (text,))[0] - (active.info.max_tokens - fits)
     problem = query_problem(text, tokens, fits, limits.QUERY_CHARS)
     if problem:
         st.error(problem)
         return None
-    vector = backend.embed_texts(active, [text])[0]  # (dim,)
+    vector = embed_texts(active, [text])[0]  # (dim,)
     query = Query(text, vector, vectors @ vector)  # cosine: both unit length
     hits, scores = top_k(vector, vectors, k, normalized=True)
     results = result_rows(hits, scores, corpus)
@@ -244,7 +250,7 @@ def rerank(
     corpus: Corpus,
     vectors: np.ndarray,
     query: Query,
-    reranker: str,
+    reranker: Reranker,
     candidates: np.ndarray,
     fingerprint: str,
 ) -> Reranked | None:
@@ -253,7 +259,7 @@ def rerank(
     if formula:
         st.latex(formula)
     st.caption(note)
-    if reranker == RERANKERS[0]:
+    if reranker is Reranker.MMR:
         lambda_ = st.slider(
             "λ (relevance vs diversity)",
             0.0,
@@ -264,19 +270,20 @@ def rerank(
             "picked (overlapping neighbours of the same passage).",
         )
         return mmr(query.vector, vectors, candidates, len(candidates), lambda_)
-    if reranker == RERANKERS[1]:
-        bm25 = backend.bm25_index(fingerprint, tuple(corpus.texts))
+    if reranker is Reranker.HYBRID_BM25:
+        bm25 = bm25_index(fingerprint, tuple(corpus.texts))
         return hybrid_bm25(query.text, query.cosines, bm25, candidates, len(candidates))
     texts = [corpus.chunks[i].text for i in candidates]
-    if reranker == RERANKERS[2]:
+    if reranker is Reranker.LATE_INTERACTION:
         with st.spinner("Computing token vectors of the candidates…"):
-            query_tokens = content_vectors(backend.token_vectors(active, (query.text,)))[0]
-            chunk_tokens = content_vectors(backend.token_vectors(active, tuple(texts)))
+            query_tokens = content_vectors(token_vectors(active, (query.text,)))[0]
+            chunk_tokens = content_vectors(token_vectors(active, tuple(texts)))
         return late_interaction(query_tokens, chunk_tokens, candidates)
+    # Reranker.CROSS_ENCODER
     model = ui.loaded_cross_encoder("search_ce_name")
     if model is None:
         return None
-    with backend.heavy("cross-encoder", "Scoring query–chunk pairs"):
+    with heavy("cross-encoder", "Scoring query–chunk pairs"):
         return cross_encode(model, query.text, texts, candidates)
 
 
@@ -313,7 +320,7 @@ def rerank_section(
         help="The dense top-N handed to the re-ranker.",
     )
     candidates, _ = top_k(query.vector, vectors, n_candidates, normalized=True)
-    result = rerank(active, corpus, vectors, query, reranker, candidates, fingerprint)
+    result = rerank(active, corpus, vectors, query, Reranker(reranker), candidates, fingerprint)
     if result is None:
         return
     rows = rank_change_rows(result, candidates, query.cosines, corpus)
@@ -373,7 +380,7 @@ def book_vectors_section(
     if not questions:
         st.info("Load the shipped texts (or ask a question above) to see the comparison.")
         return
-    question_vectors = backend.embed_texts(active, [q.question for q in questions])
+    question_vectors = embed_texts(active, [q.question for q in questions])
     ui.number_table(
         lesson_rows(questions, question_vectors, books, vectors, corpus), key="search_lesson"
     )

@@ -18,17 +18,28 @@ from components.explore.axes import (
     make_axis,
     parse_pole,
 )
-from components.services import backend
-from components.services.backend import ActiveModel, MapView
+from components.services.caches import cached_figure
+from components.services.encoding import embed_texts
+from components.services.maps import (
+    MapView,
+    clustering,
+    geometry_lessons,
+    map_view,
+    unnormalized_vectors,
+)
+from components.services.models import ActiveModel
+from components.services.session_keys import (
+    MAPLAB_APPLIED_KEY,
+    MAPLAB_SEEN_KEY,
+    MAPLAB_SELECTED_KEY,
+)
 from components.vectors.clusters import NOISE, clusters_table, inverse_purity, purity
 from components.vectors.find import find_near, find_text, found_table
-from components.vectors.geometry import GEOMETRY_MAX, PRECISIONS, RAW_MAX, metric_neighbours
+from components.vectors.geometry import PRECISIONS, RAW_MAX, metric_neighbours
 from components.vectors.projection import METHOD_NAMES, explained_variance, honesty_reading
 
-AUTO_MAX = limits.MAP_AUTO_SENTENCES  # beyond, UMAP and t-SNE wait for the button
 METHODS = ["pca", "umap", "tsne"]
 EXPLAINED_AXES = 10  # PCA axes in the explained-variance bars
-SELECTED = "_maplab_selected"  # session_state: rows picked by box or lasso on the last map
 PRESET, WORDS, GROUPS = "Preset lesson", "Words or sentences", "Groups of your sentences"
 POLE_DEFAULTS = [
     "physics, energy, particles",
@@ -60,8 +71,8 @@ def map_settings(n: int, texts_id: int) -> tuple[list[str], dict[str, dict], int
             help="Honesty compares each sentence's k nearest neighbours in the space and on the map.",
         )
         if st.form_submit_button("Compute the maps", type="primary", key="maplab_apply"):
-            st.session_state["_maplab_applied"] = texts_id
-    if n > AUTO_MAX and st.session_state.get("_maplab_applied") != texts_id:
+            st.session_state[MAPLAB_APPLIED_KEY] = texts_id
+    if n > limits.MAP_AUTO_SENTENCES and st.session_state.get(MAPLAB_APPLIED_KEY) != texts_id:
         st.info(f"{n:,} sentences: UMAP and t-SNE wait for **Compute the maps**; PCA is shown.")
         methods = ["pca"]
     params = {
@@ -107,10 +118,10 @@ def maps_section(active: ActiveModel, texts: list[str], labels: list[str], vecto
     for column, method in zip(st.columns(len(methods)), methods, strict=True):
         knobs = tuple(sorted(params[method].items()))
         with st.spinner(f"{METHOD_NAMES[method]} of {len(texts):,} sentences…"):
-            view = views[method] = backend.map_view(active, tuple(texts), method, knobs, k, vectors)
+            view = views[method] = map_view(active, tuple(texts), method, knobs, k, vectors)
         details = map_charts.map_title(params[method], len(texts), aligned=method != "pca")
         kept = view.honesty.kept if colour == "kept share" else None
-        figure = backend.cached_figure(
+        figure = cached_figure(
             map_charts.map_scatter,
             view.coords,
             texts,
@@ -190,7 +201,7 @@ def clusters_section(active: ActiveModel, texts: list[str], labels: list[str], v
     seed = columns[3].number_input(
         "Seed (k-means)", 0, 10_000, disabled=method != "kmeans", key=ui.persist("maplab_seed", 42)
     )
-    found = backend.clustering(active, tuple(texts), method, k, size, int(seed), vectors)
+    found = clustering(active, tuple(texts), method, k, size, int(seed), vectors)
     if found.note:
         st.info(found.note)
     metrics = {"Clusters": found.n_clusters, "Unclustered": int((found.ids == NOISE).sum())}
@@ -217,7 +228,7 @@ def clusters_section(active: ActiveModel, texts: list[str], labels: list[str], v
             key=ui.persist("maplab_cluster_colour", "clusters"),
         )
         names = [f"{c} · {found.names[c]}" if c != NOISE else found.names[c] for c in found.ids]
-        figure = backend.cached_figure(
+        figure = cached_figure(
             map_charts.map_scatter,
             views[method_used].coords,
             texts,
@@ -249,8 +260,8 @@ def pole(active: ActiveModel, labels: list[str], vectors, kind: str, number: int
     title = ["x axis: pole A", "x axis: pole B", "y axis: pole A", "y axis: pole B"][number]
     if kind == GROUPS:
         options, key = sorted(set(labels) - {""}), f"maplab_group_{number}"
-        if st.session_state.get(f"_{key}") not in options:  # new sentences, other labels
-            st.session_state[f"_{key}"] = st.session_state[key] = options[number % len(options)]
+        if st.session_state.get(ui.kept_copy_key(key)) not in options:  # new sentences, labels
+            ui.set_persisted(key, options[number % len(options)])
         choice = container.selectbox(title, options, key=ui.persist(key, options[0]))
         return vectors[[i for i, label in enumerate(labels) if label == choice]], choice
     items = parse_pole(
@@ -260,7 +271,7 @@ def pole(active: ActiveModel, labels: list[str], vectors, kind: str, number: int
             max_chars=limits.SENTENCE_CHARS,
         )
     )
-    return backend.embed_texts(active, items), ", ".join(items)[:40]
+    return embed_texts(active, items), ", ".join(items)[:40]
 
 
 @st.fragment
@@ -277,10 +288,8 @@ def axes_section(active: ActiveModel, texts: list[str], labels: list[str], vecto
         preset = SUBJECT_VS_MEANING
         sentences = preset.sentences()
         texts, labels = sentences.texts, sentences.labels
-        vectors = backend.embed_texts(active, texts)
-        poles = [
-            backend.embed_texts(active, parse_pole(p)) for p in preset.x_poles + preset.y_poles
-        ]
+        vectors = embed_texts(active, texts)
+        poles = [embed_texts(active, parse_pole(p)) for p in preset.x_poles + preset.y_poles]
         names = [*preset.x_names, *preset.y_names]
         st.markdown(
             f"**{preset.name}**: {len(texts)} sentences written for the lab; x runs "
@@ -298,14 +307,12 @@ def axes_section(active: ActiveModel, texts: list[str], labels: list[str], vecto
     result = axis_map(vectors, x_axis, y_axis)
     if result.note:
         st.warning(result.note)
-    strip = backend.cached_figure(
+    strip = cached_figure(
         map_charts.axis_strip, axis_positions(vectors, x_axis), texts, labels, x_axis
     )
     ui.chart(strip, "maplab_axis_strip")
     ui.chart(
-        backend.cached_figure(
-            map_charts.axis_map_chart, result.coords, texts, labels, x_axis, y_axis
-        ),
+        cached_figure(map_charts.axis_map_chart, result.coords, texts, labels, x_axis, y_axis),
         "maplab_axis_map",
     )
     st.caption(
@@ -319,14 +326,14 @@ def axes_section(active: ActiveModel, texts: list[str], labels: list[str], vecto
 @st.fragment
 def geometry_section(active: ActiveModel, texts: list[str], vectors) -> None:
     st.header("4 · The geometry under the maps")
-    used = texts[:GEOMETRY_MAX]
+    used = texts[: limits.GEOMETRY_SENTENCES]
     if len(texts) > RAW_MAX:
         st.caption(
             f"These lessons use the first {len(used):,} of {len(texts):,} sentences (the "
             f"first lesson, which encodes them again, the first {RAW_MAX:,})."
         )
     k = st.select_slider("Neighbours compared (k)", [1, 5, 10, 20], key=ui.persist("maplab_gk", 10))
-    lessons = backend.geometry_lessons(active, tuple(used), int(k), vectors[: len(used)])
+    lessons = geometry_lessons(active, tuple(used), int(k), vectors[: len(used)])
     overlap = next(c for c in lessons.truncation.columns if c.startswith("overlap"))
 
     st.subheader("Cosine, dot product, Euclidean: with and without length")
@@ -347,7 +354,7 @@ def geometry_section(active: ActiveModel, texts: list[str], vectors) -> None:
         raw_texts,
         key="maplab_metric_focus",
     )
-    raw = backend.unnormalized_vectors(active, tuple(raw_texts))
+    raw = unnormalized_vectors(active, tuple(raw_texts))
     ranks = metric_neighbours(raw, raw_texts.index(focus), 5)
     ranks.insert(2, "neighbour", [raw_texts[i] for i in ranks.pop("index")])
     ui.number_table(ranks, {"score": "%.3f"}, key="maplab_metric_table")
@@ -388,18 +395,18 @@ def find_section(active: ActiveModel, texts: list[str], labels: list[str], vecto
     )
     found = {int(i): np.nan for i in find_text(texts, word)}
     if query.strip():
-        indices, cosines = find_near(backend.embed_texts(active, [query])[0], vectors, top)
+        indices, cosines = find_near(embed_texts(active, [query])[0], vectors, top)
         found.update(zip(indices.tolist(), cosines.tolist(), strict=True))
     texts_id, picked = hash(tuple(texts)), ui.selected_rows("maplab_select")
-    if picked and picked != st.session_state.get("_maplab_seen"):  # a new box or lasso
-        st.session_state["_maplab_seen"] = picked
-        st.session_state[SELECTED] = (texts_id, picked)
-    kept_for, selected = st.session_state.get(SELECTED, (None, []))
+    if picked and picked != st.session_state.get(MAPLAB_SEEN_KEY):  # a new box or lasso
+        st.session_state[MAPLAB_SEEN_KEY] = picked
+        st.session_state[MAPLAB_SELECTED_KEY] = (texts_id, picked)
+    kept_for, selected = st.session_state.get(MAPLAB_SELECTED_KEY, (None, []))
     selected = selected if kept_for == texts_id else []  # never a selection of other sentences
     method = base_map(views, "maplab_select_method")
     searching = bool(word.strip() or query.strip())
     highlight = selected or (list(found) if searching else None)
-    figure = backend.cached_figure(
+    figure = cached_figure(
         map_charts.map_scatter,
         views[method].coords,
         texts,
@@ -411,7 +418,10 @@ def find_section(active: ActiveModel, texts: list[str], labels: list[str], vecto
     ui.chart(figure, "maplab_select", on_select="rerun", selection_mode=("points", "box", "lasso"))
     if selected and st.button("Clear the selection", key="maplab_clear"):
         # The chart still reports its last box until the next one: mark that box as seen.
-        st.session_state[SELECTED], st.session_state["_maplab_seen"] = (None, []), picked
+        st.session_state[MAPLAB_SELECTED_KEY], st.session_state[MAPLAB_SEEN_KEY] = (
+            (None, []),
+            picked,
+        )
         st.rerun(scope="fragment")
     rows = selected or sorted(found, key=lambda i: -np.nan_to_num(found[i], nan=-2.0))
     if not rows:
@@ -437,7 +447,7 @@ st.page_link(
 )
 vectors, views = None, {}
 with ui.section("sentences"):
-    vectors = backend.embed_texts(active, texts)  # (n, dim), unit length
+    vectors = embed_texts(active, texts)  # (n, dim), unit length
 if vectors is None:  # could not be encoded: the message is above
     st.stop()
 with ui.section("maps"):

@@ -152,10 +152,6 @@ def rgb_to_lab(rgb: np.ndarray) -> np.ndarray:
     )
 
 
-def delta_e_76(lab1: np.ndarray, lab2: np.ndarray) -> np.ndarray:
-    return np.linalg.norm(np.asarray(lab1) - np.asarray(lab2), axis=-1)
-
-
 def delta_e_2000(lab1: np.ndarray, lab2: np.ndarray) -> np.ndarray:
     """CIEDE2000 colour difference between L*a*b* colours (…, 3), kL = kC = kH = 1."""
     lab1, lab2 = np.asarray(lab1, dtype=np.float64), np.asarray(lab2, dtype=np.float64)

@@ -18,7 +18,6 @@ import pandas as pd
 from components.core import limits
 
 MAX_SENTENCES = limits.SENTENCES  # the input cap: more lines are cut with a message
-MAX_UPLOAD_MB = limits.UPLOAD_MB  # same as server.maxUploadSize in .streamlit/config.toml
 
 Level = Literal["info", "warning", "error"]
 
@@ -50,8 +49,8 @@ class ParsedInput:
 
 def decode_upload(data: bytes, filename: str = "upload") -> tuple[str, list[Message]]:
     """Bytes of an uploaded text file -> text. Refuses binary files, tolerates non-UTF-8 text."""
-    if len(data) > MAX_UPLOAD_MB * 1024 * 1024:
-        raise InputError(f"`{filename}` is larger than {MAX_UPLOAD_MB} MB.")
+    if len(data) > limits.UPLOAD_MB * 1024 * 1024:
+        raise InputError(f"`{filename}` is larger than {limits.UPLOAD_MB} MB.")
     for signature, kind in _BINARY_SIGNATURES.items():
         if data.startswith(signature):
             raise InputError(

@@ -129,7 +129,7 @@ def read_input(path: Path, column: str | None = None) -> tuple[list[str], pa.Tab
     elif suffix == ".parquet":
         try:
             table = pq.read_table(path)
-        except Exception as error:  # noqa: BLE001 - pyarrow raises many kinds
+        except (pa.ArrowException, OSError) as error:  # ArrowInvalid, a thrift OSError
             raise InputError(f"Could not read `{path}` as Parquet: {error}") from error
         table = table.replace_schema_metadata(None)
     else:
@@ -211,7 +211,7 @@ def _finished_parts(parts_dir: Path, ranges: list[tuple[int, int]]) -> set[tuple
         span = (int(match.group(1)), int(match.group(2)))
         try:
             complete = span in planned and pq.read_metadata(path).num_rows == span[1] - span[0]
-        except Exception:  # noqa: BLE001 - unreadable: redo it
+        except (pa.ArrowException, OSError):  # unreadable (e.g. cut short): redo it
             complete = False
         if complete:
             done.add(span)
@@ -252,7 +252,7 @@ def _output_is_complete(job: Job, key: str) -> bool:
         return False
     try:
         metadata = pq.read_schema(job.output).metadata or {}
-    except Exception:  # noqa: BLE001 - not a Parquet file: it will be replaced
+    except (pa.ArrowException, OSError):  # not a Parquet file: it will be replaced
         return False
     return metadata.get(JOB_KEY) == key.encode()
 

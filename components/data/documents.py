@@ -11,10 +11,9 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from components.core import limits
-from components.core.texts import MAX_UPLOAD_MB, InputError, Message, decode_upload
+from components.core.texts import InputError, Message, decode_upload
 from components.data.samples import LONG_SAMPLE_DIR
 
-MAX_DOCUMENT_CHARS = limits.DOCUMENT_CHARS  # ~1 MB of text is ~250k tokens, ~1,000 chunks
 TEXT_SUFFIXES = (".txt", ".md")
 
 
@@ -34,15 +33,15 @@ class LoadedDocument:
 def _checked(name: str, text: str, source: str, messages: list[Message]) -> LoadedDocument:
     if not text.strip():
         raise InputError(f"`{name}` is empty: there is no text to chunk.")
-    if len(text) > MAX_DOCUMENT_CHARS:
+    if len(text) > limits.DOCUMENT_CHARS:
         messages.append(
             Message(
                 "warning",
-                f"`{name}` has {len(text):,} characters; only the first {MAX_DOCUMENT_CHARS:,} "
+                f"`{name}` has {len(text):,} characters; only the first {limits.DOCUMENT_CHARS:,} "
                 "are used (encoding more would take minutes on this machine).",
             )
         )
-        text = text[:MAX_DOCUMENT_CHARS]
+        text = text[: limits.DOCUMENT_CHARS]
     return LoadedDocument(Document(name, text, source), messages)
 
 
@@ -95,9 +94,9 @@ def from_upload(data: bytes, filename: str) -> LoadedDocument:
     Raises:
         InputError: too large, empty, wrong kind, unreadable.
     """
-    if len(data) > MAX_UPLOAD_MB * 1024 * 1024:
+    if len(data) > limits.UPLOAD_MB * 1024 * 1024:
         raise InputError(
-            f"`{filename}` is {len(data) / 1024 / 1024:.0f} MB; the limit is {MAX_UPLOAD_MB} MB."
+            f"`{filename}` is {len(data) / 1024 / 1024:.0f} MB; the limit is {limits.UPLOAD_MB} MB."
         )
     if not data:
         raise InputError(f"`{filename}` is empty: there is no text to chunk.")

@@ -22,7 +22,6 @@ if TYPE_CHECKING:
     from components.vectors.losses import BatchLosses
 
 COLUMNS = ("anchor", "positive", "negative")
-MAX_TRIPLETS = limits.TRIPLETS  # rows used for losses and charts; more are left out with a message
 MAX_TABLE_ROWS = limits.TABLE_ROWS  # rows kept in the editor from an upload or paste; more are cut
 
 
@@ -93,16 +92,12 @@ class Triplets:
         return roles
 
 
-def empty_table() -> pd.DataFrame:
-    return pd.DataFrame({column: pd.Series([], dtype=str) for column in COLUMNS})
-
-
 def _rows_text(rows: list[int], limit: int = 8) -> str:
     shown = ", ".join(str(row + 1) for row in rows[:limit])
     return shown + (" …" if len(rows) > limit else "")
 
 
-def clean_triplets(table: pd.DataFrame, max_triplets: int = MAX_TRIPLETS) -> Triplets:
+def clean_triplets(table: pd.DataFrame, max_triplets: int = limits.TRIPLETS) -> Triplets:
     """The usable triplets of an edited table, and messages about the rest.
 
     Fully blank rows (e.g. a row just added in the editor) are skipped quietly; a row with some
@@ -242,7 +237,7 @@ def read_triplet_csv(
             Message(
                 "warning",
                 f"`{filename}` has {len(table):,} rows: the editor keeps the first "
-                f"{MAX_TABLE_ROWS:,} (the losses use at most {MAX_TRIPLETS:,}, training fewer).",
+                f"{MAX_TABLE_ROWS:,} (the losses use at most {limits.TRIPLETS:,}, training fewer).",
             )
         )
         table = table.iloc[:MAX_TABLE_ROWS].reset_index(drop=True)

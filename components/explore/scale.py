@@ -3,14 +3,13 @@ one (token counts, vectors, a neighbour index, heatmap blocks) with progress and
 
 `prepare` is the background work of a session that brought thousands of sentences: the page starts
 it on a thread (`components.jobs.Job`) and keeps drawing while it runs. It takes the encoder as a
-function of a slice of texts, so that `components/services/backend.py` can pass its cached, locked one:
+function of a slice of texts, so that `components/services/maps.py` can pass its cached, locked one:
 slices already encoded (by this session before a cancel, or by another session) are not encoded
 again.
 """
 
 from __future__ import annotations
 
-import io
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -18,14 +17,12 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from components.core import limits
-from components.vectors import neighbours as neighbour_search
 from components.vectors.heatmap_blocks import BlockSummary, block_similarity
 from components.vectors.neighbours import NeighbourSearch
 
 MAX_SENTENCES = limits.SENTENCES  # Explore's input cap (typed, pasted, uploaded, generated)
 BACKGROUND_MIN = limits.BACKGROUND_SENTENCES  # from here, Explore works in the background
 HEATMAP_MAX = limits.HEATMAP_SENTENCES  # up to here the heatmap shows every pair; past, blocks
-TSNE_MAX = limits.TSNE_SENTENCES  # t-SNE (Barnes-Hut) takes minutes past this; UMAP, PCA do not
 SLICE = 128  # sentences per cached slice of vectors (the unit of progress and of resuming)
 
 # Bytes per sentence besides its vectors and index: the text and its token count, the projection,
@@ -36,7 +33,6 @@ BYTES_PER_SENTENCE = 4_000
 INDEX_BYTES_PER_DIM = 1  # the neighbour index keeps each coordinate in 8 bits ...
 INDEX_BYTES_PER_SENTENCE = 130  # ... plus its graph links (HNSW, M=16)
 
-PUBLIC_SESSION_MB = limits.SESSION_MB  # public mode: memory one visitor's corpus may take
 
 Progress = Callable[[float, str], None]  # (share done 0..1, what is happening)
 
@@ -52,10 +48,10 @@ def session_memory_mb(n: int, dimension: int) -> float:
     """Estimated memory (MB) one Explore session needs for n sentences of `dimension`.
 
     Vectors (float32) twice: the session's array and the shared cache of encoded slices; the
-    neighbour index past `neighbours.EXACT_MAX`; a fixed share per sentence for the rest (see above).
+    neighbour index past `limits.INDEX_SENTENCES`; a fixed share per sentence for the rest (see above).
     """
     vectors = 2 * n * dimension * 4
-    indexed = n > neighbour_search.EXACT_MAX
+    indexed = n > limits.INDEX_SENTENCES
     index = n * (dimension * INDEX_BYTES_PER_DIM + INDEX_BYTES_PER_SENTENCE) if indexed else 0
     return (vectors + index + n * BYTES_PER_SENTENCE) / 1e6
 
@@ -78,7 +74,7 @@ LIMITS_TEXT = (
     "sentences on, they are encoded and mapped in the background (the page stays usable; cancel "
     f"any time, finished parts are kept). Past {HEATMAP_MAX} the heatmap groups them into blocks; "
     f"past {limits.INDEX_SENTENCES:,}, neighbours come from an approximate index; t-SNE takes up "
-    f"to {TSNE_MAX:,}."
+    f"to {limits.TSNE_SENTENCES:,}."
 )  # what Explore says about its limits
 
 
@@ -95,27 +91,20 @@ def memory_refusal(n: int, dimension: int, public: bool) -> str:
     """Why a session of n sentences of `dimension` is refused, or "" when it fits.
 
     Only in public mode (a shared server), and only from `BACKGROUND_MIN` sentences on: the
-    estimate `session_memory_mb` against `PUBLIC_SESSION_MB`, with the most that would fit.
+    estimate `session_memory_mb` against `limits.SESSION_MB`, with the most that would fit.
     """
     if n < BACKGROUND_MIN or not public:
         return ""
     needed = session_memory_mb(n, dimension)
-    if needed <= PUBLIC_SESSION_MB:
+    if needed <= limits.SESSION_MB:
         return ""
-    most = largest_fitting(PUBLIC_SESSION_MB, dimension)
+    most = largest_fitting(limits.SESSION_MB, dimension)
     return (
         f"Sorry: {n:,} sentences would need about **{needed:,.0f} MB** of memory on this shared "
-        f"server, and one visitor may use {PUBLIC_SESSION_MB:,} MB (about {most:,} sentences). "
+        f"server, and one visitor may use {limits.SESSION_MB:,} MB (about {most:,} sentences). "
         "Use fewer sentences, or run the lab on your own machine (`make run`), where Explore "
         f"takes up to {MAX_SENTENCES:,}."
     )
-
-
-def npy_bytes(vectors: np.ndarray) -> bytes:
-    """The vectors as a NumPy .npy file (for a download)."""
-    buffer = io.BytesIO()
-    np.save(buffer, np.asarray(vectors, dtype=np.float32))
-    return buffer.getvalue()
 
 
 @dataclass
@@ -125,7 +114,7 @@ class Prepared:
 
     vectors: np.ndarray  # (n, dim) unit length
     token_counts: list[int]  # tokens of each sentence, before truncation
-    neighbours: NeighbourSearch  # exact up to EXACT_MAX sentences, an index past it
+    neighbours: NeighbourSearch  # exact up to limits.INDEX_SENTENCES sentences, an index past it
     blocks: BlockSummary | None  # heatmap blocks past HEATMAP_MAX sentences, else None
     seconds: dict[str, float] = field(default_factory=dict)  # wall time of each stage
 
@@ -148,7 +137,7 @@ def prepare(
         encode: a tuple of at most `slice_size` texts -> their (len, dim) unit vectors.
         count_tokens: texts -> tokens of each.
         report: told the share done and the stage; it may raise to cancel (see `jobs.Job`).
-        exact_max: neighbours are searched exactly up to this many (default `EXACT_MAX`).
+        exact_max: neighbours are searched exactly up to this many (default `limits.INDEX_SENTENCES`).
         vectors: (n, dim) unit vectors made elsewhere (an import): no tokens, no encoding.
 
     The encoding takes the share 0.02 to 0.90 of the progress, slice by slice.
@@ -162,7 +151,7 @@ def prepare(
     vectors = np.asarray(vectors, dtype=np.float32)
 
     started = time.perf_counter()
-    exact_max = neighbour_search.EXACT_MAX if exact_max is None else exact_max
+    exact_max = limits.INDEX_SENTENCES if exact_max is None else exact_max
     if n > exact_max:
         report(0.90, f"Building the neighbour index of {n:,} vectors")
     neighbours = NeighbourSearch(

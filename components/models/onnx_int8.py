@@ -38,6 +38,7 @@ from components.models.onnx_encoder import (
     OnnxUnavailable,
     build_once,
     ensure_onnx,
+    onnxruntime_errors,
     remove_leftovers,
 )
 from components.models.onnx_export import INFO_FILE, ONNX_FILE
@@ -110,14 +111,15 @@ class Int8Encoder(OnnxEncoder):
 
     def _onnx_runner(self, on_status: Callable[[str], None] | None):
         folder = ensure_int8(self.model_dir, self.name, on_status=on_status)
+        damaged, failed = onnxruntime_errors()
         try:
-            session = self._open(folder)
-        except Exception as error:  # noqa: BLE001 - a damaged file: quantise again once
-            remove_leftovers(folder)
             try:
+                session = self._open(folder)
+            except damaged:  # a corrupt or incomplete file: quantise again, once
+                remove_leftovers(folder)
                 session = self._open(ensure_int8(self.model_dir, self.name, on_status=on_status))
-            except Exception as again:  # noqa: BLE001
-                raise OnnxUnavailable(f"onnxruntime cannot open the int8 model: {again}") from error
+        except failed as error:  # the files stay: the exact transformer runs instead
+            raise OnnxUnavailable(f"onnxruntime cannot open the int8 model: {error}") from error
         return lambda arrays: session.run(None, arrays)[0]
 
 

@@ -1,165 +1,108 @@
-"""The attention pooling head as a torch module, and its trainer: the only torch of pooling.
+"""The attention pooling head as the lab pools with it: its weights as numpy arrays, and the
+weights of a fresh head, shipped or drawn.
 
-`components.pooling.pooling` computes every pooling (the attention head's too) in numpy from the head's
-weights (`HeadWeights`); this module is imported when a head is trained, or built afresh without
-the shipped initial weights. `from components.pooling.pooling import AttentionPoolingHead` still works.
+``score_t = w · tanh(W h_t + b)``, ``weight_t = softmax_t(score_t)`` over the real tokens,
+``sentence = sum_t weight_t h_t``. Pooling with `HeadWeights` needs no torch; the head is trained
+as a torch module (`components.pooling.head_training.AttentionPoolingHead`), which starts from
+`draw_fresh_weights` and hands its weights back as `HeadWeights`.
+
+A fresh head's weights are drawn by torch's generator, so the packaged model's size is shipped in
+`sample_data/cache` (`ship_fresh_head`) and a visitor who never trains never imports torch.
 """
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
-import torch
-from torch import nn
 
-from components.pooling.pooling import HeadWeights
-from components.runtime.thread_safety import torch_threads
-from components.vectors.losses import info_nce_loss
+from components.data import result_cache
+from components.vectors.array_pooling import attention_weights_array
 
 
-class AttentionPoolingHead(nn.Module):
-    def __init__(self, dimension: int, hidden: int = 64, seed: int = 0) -> None:
-        """The lesson's attention pooling head: a learned score per token, softmax, weighted sum.
+@dataclass(frozen=True)
+class HeadWeights:
+    """The attention pooling head's weights as numpy arrays: enough to pool, no torch needed.
 
-        For token vectors h_t (t = 1 … T, padding masked out):
+    ``score_t = w · tanh(W h_t + b)``, ``weight_t = softmax_t(score_t)`` over the real tokens,
+    ``sentence = sum_t weight_t h_t`` (see `AttentionPoolingHead`, which trains them).
 
-        ``score_t = w · tanh(W h_t + b)``,
-        ``weight_t = exp(score_t) / sum_s exp(score_s)``,
-        ``sentence = sum_t weight_t h_t``
+    Attributes:
+        dense_weight: W (hidden, dim); dense_bias: b (hidden,); score_weight: w (1, hidden).
+    """
 
-        A fresh head has a tiny `w`, so every score is close to 0 and the softmax is
-        near-uniform: untrained, it pools almost like `mean`.
-
-        Args:
-            dimension: size of the token vectors h_t.
-            hidden: rows of W (the size of the tanh layer).
-            seed: initial weights are drawn from this seed, so a fresh head is reproducible.
-
-        References:
-            - Lin et al. (2017), "A Structured Self-attentive Sentence Embedding", ICLR,
-              https://arxiv.org/abs/1703.03130 (the same score with one attention head).
-        """
-        super().__init__()
-        self.dense = nn.Linear(dimension, hidden)  # W, b
-        self.score = nn.Linear(hidden, 1, bias=False)  # w
-        generator = torch.Generator().manual_seed(seed)
-        with torch.no_grad():
-            bound = 1.0 / dimension**0.5
-            self.dense.weight.uniform_(-bound, bound, generator=generator)
-            self.dense.bias.uniform_(-bound, bound, generator=generator)
-            self.score.weight.normal_(0.0, 1e-3, generator=generator)
-
-    def token_weights(
-        self, token_embeddings: torch.Tensor, attention_mask: torch.Tensor
-    ) -> torch.Tensor:
-        """Softmax weights over the real tokens.
-
-        Args:
-            token_embeddings: (batch, tokens, dim).
-            attention_mask: (batch, tokens), 1 for real tokens, 0 for padding.
-
-        Returns:
-            (batch, tokens): each row sums to 1 over its real tokens; padding gets exactly 0.
-        """
-        scores = self.score(torch.tanh(self.dense(token_embeddings))).squeeze(-1)  # (batch, tokens)
-        scores = scores.masked_fill(attention_mask == 0, float("-inf"))
-        weights = torch.softmax(scores, dim=-1)  # (batch, tokens)
-        return torch.nan_to_num(weights, nan=0.0)  # rows without any token: all zero
-
-    def forward(self, token_embeddings: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
-        """(batch, tokens, dim), (batch, tokens) -> (batch, dim) attention-weighted sums."""
-        weights = self.token_weights(token_embeddings, attention_mask)  # (batch, tokens)
-        return torch.einsum("bt,btd->bd", weights, token_embeddings)  # (batch, dim)
+    dense_weight: np.ndarray
+    dense_bias: np.ndarray
+    score_weight: np.ndarray
 
     @property
     def hidden(self) -> int:
-        return int(self.dense.weight.shape[0])
+        return int(self.dense_weight.shape[0])
 
     @property
     def dimension(self) -> int:
-        return int(self.dense.weight.shape[1])
+        return int(self.dense_weight.shape[1])
 
-    def weights(self) -> HeadWeights:
-        """The head's current weights as numpy arrays (a copy: training does not change it)."""
-        return HeadWeights(
-            self.dense.weight.detach().numpy().copy(),
-            self.dense.bias.detach().numpy().copy(),
-            self.score.weight.detach().numpy().copy(),
-        )
+    def arrays(self) -> dict[str, np.ndarray]:
+        """The three arrays by name (`dense_weight`, `dense_bias`, `score_weight`)."""
+        return {
+            "dense_weight": self.dense_weight,
+            "dense_bias": self.dense_bias,
+            "score_weight": self.score_weight,
+        }
 
-    @classmethod
-    def from_weights(cls, weights: HeadWeights) -> AttentionPoolingHead:
-        """A head holding these weights (e.g. a fresh `fresh_head` to train)."""
-        head = cls(weights.dimension, weights.hidden)
-        with torch.no_grad():
-            head.dense.weight.copy_(torch.from_numpy(weights.dense_weight))
-            head.dense.bias.copy_(torch.from_numpy(weights.dense_bias))
-            head.score.weight.copy_(torch.from_numpy(weights.score_weight))
-        return head
+    def token_weights(self, token_embeddings: np.ndarray, attention_mask: np.ndarray) -> np.ndarray:
+        """(batch, tokens) softmax weights over the real tokens (padding and empty rows: 0)."""
+        return attention_weights_array(token_embeddings, attention_mask, **self.arrays())
 
-
-@dataclass
-class TrainingRun:
-    losses: list[float]  # one per step
-    seconds: float
+    def __call__(self, token_embeddings: np.ndarray, attention_mask: np.ndarray) -> np.ndarray:
+        """(batch, tokens, dim), (batch, tokens) -> (batch, dim) attention-weighted sums."""
+        weights = self.token_weights(token_embeddings, attention_mask)  # (batch, tokens)
+        return np.einsum("bt,btd->bd", weights, np.asarray(token_embeddings, dtype=np.float32))
 
 
-TokenTensors = tuple[torch.Tensor, torch.Tensor]  # (batch, tokens, dim), (batch, tokens)
+def draw_fresh_weights(dimension: int, hidden: int = 64, seed: int = 0) -> HeadWeights:
+    """A fresh head's weights, drawn with torch's generator from `seed` (torch imported here).
 
-
-def train_attention_head(
-    head: AttentionPoolingHead,
-    anchor: TokenTensors,
-    positive: TokenTensors,
-    negative: TokenTensors,
-    *,
-    steps: int = 150,
-    learning_rate: float = 5e-3,
-    tau: float = 0.05,
-    on_step: Callable[[int, float], None] | None = None,
-    threads: int | None = 1,
-) -> TrainingRun:
-    """Fit the head (only the head: the token vectors are frozen inputs) on triplets.
-
-    Full-batch Adam on the InfoNCE loss of the attention-pooled anchors, positives and negatives.
-
-    Args:
-        head: trained in place.
-        anchor, positive, negative: token vectors and masks of the triplets, (batch, tokens, dim).
-        on_step: called with (step number from 1, loss) after every step, e.g. for a progress bar.
-        threads: torch intra-op threads while training (restored after; None keeps the setting).
-            The matrices are small: on a busy 2-core machine 100 steps took 1.3 s with one
-            thread and 10-16 s with two, which spend their time waiting for each other.
+    W and b uniform in ±1/√dimension, w normal with a tiny spread (1e-3): every score starts
+    close to 0, so the softmax is near-uniform and an untrained head pools almost like `mean`.
     """
-    frozen = [(tokens.detach(), mask) for tokens, mask in (anchor, positive, negative)]
-    optimizer = torch.optim.Adam(head.parameters(), lr=learning_rate)
-    head.train()
-    losses: list[float] = []
-    start = time.perf_counter()
-    try:
-        with torch_threads(threads):  # process-wide: changed and restored under one lock
-            for step in range(1, steps + 1):
-                optimizer.zero_grad()
-                pooled = [head(tokens, mask) for tokens, mask in frozen]  # 3 x (batch, dim)
-                loss = info_nce_loss(*pooled, tau=tau).mean()
-                loss.backward()
-                optimizer.step()
-                losses.append(float(loss.detach()))
-                if on_step is not None:
-                    on_step(step, losses[-1])
-    finally:
-        head.eval()
-    return TrainingRun(losses, time.perf_counter() - start)
+    import torch
+
+    generator = torch.Generator().manual_seed(seed)
+    bound = 1.0 / dimension**0.5
+    dense_weight = torch.empty(hidden, dimension).uniform_(-bound, bound, generator=generator)
+    dense_bias = torch.empty(hidden).uniform_(-bound, bound, generator=generator)
+    score_weight = torch.empty(1, hidden).normal_(0.0, 1e-3, generator=generator)
+    return HeadWeights(dense_weight.numpy(), dense_bias.numpy(), score_weight.numpy())
 
 
-def triplet_thirds(tokens: np.ndarray, mask: np.ndarray) -> tuple[TokenTensors, ...]:
-    """Token vectors of stacked triplets (anchors, then positives, then negatives) as three
-    (batch, tokens, dim) / (batch, tokens) tensor pairs, the inputs of `train_attention_head`."""
-    n = tokens.shape[0] // 3
-    return tuple(
-        (torch.as_tensor(tokens[part]), torch.as_tensor(mask[part]))
-        for part in (slice(0, n), slice(n, 2 * n), slice(2 * n, 3 * n))
+def _shipped_key(dimension: int, hidden: int, seed: int) -> str:
+    return result_cache.entry_key(
+        "attention-head", "", [], dimension=dimension, hidden=hidden, seed=seed
     )
+
+
+def shipped_fresh_head(dimension: int, hidden: int = 64, seed: int = 0) -> HeadWeights | None:
+    """The fresh head of this size and seed from `sample_data/cache`, or None when not shipped."""
+    entry = result_cache.load(_shipped_key(dimension, hidden, seed))
+    return None if entry is None else HeadWeights(**entry[0])
+
+
+def fresh_head(dimension: int, hidden: int = 64, seed: int = 0) -> HeadWeights:
+    """The initial weights of `AttentionPoolingHead(dimension, hidden, seed)`.
+
+    Shipped in sample_data/cache for the packaged model's size (drawn by torch's generator, so
+    the numbers are the torch head's); any other size draws them with torch.
+    """
+    shipped = shipped_fresh_head(dimension, hidden, seed)
+    return shipped if shipped is not None else draw_fresh_weights(dimension, hidden, seed)
+
+
+def ship_fresh_head(
+    dimension: int, hidden: int = 64, seed: int = 0, folder: Path = result_cache.SHIPPED_DIR
+) -> Path | None:
+    """Draw the fresh head of this size and write it where `shipped_fresh_head` reads it."""
+    weights = draw_fresh_weights(dimension, hidden, seed)
+    return result_cache.save(_shipped_key(dimension, hidden, seed), weights.arrays(), folder=folder)

@@ -16,13 +16,14 @@ from scipy.stats import spearmanr
 from components.data.samples import ScoredPairs
 from components.data.triplets import Triplets
 from components.models.encoder import TokenBatch
-from components.pooling.pooling import HeadRecord, HeadWeights, PoolingMode, pool
+from components.pooling.attention_head import HeadWeights
+from components.pooling.pooling import HeadRecord, PoolingMode, pool
 from components.vectors.losses import pairwise_cosine
 
 if TYPE_CHECKING:
     import torch
 
-    from components.pooling.attention_head import AttentionPoolingHead
+    from components.pooling.head_training import AttentionPoolingHead
 
 
 def _float64(vectors: np.ndarray | torch.Tensor) -> np.ndarray:
@@ -154,7 +155,7 @@ class PoolingBenchmark:
     ) -> HeadRecord:
         """A fresh attention head trained on these triplets (InfoNCE, frozen token vectors), with
         its losses, time and its quality before training; torch is imported here."""
-        from components.pooling.attention_head import (
+        from components.pooling.head_training import (
             AttentionPoolingHead,
             train_attention_head,
             triplet_thirds,

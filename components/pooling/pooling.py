@@ -5,8 +5,9 @@
 with tanh, a score per token, a masked softmax over the tokens, and a weighted sum.
 
 Numpy inputs are pooled in numpy (`components.vectors.array_pooling`, no torch needed), the attention
-mode too when the head is given as `HeadWeights`; torch tensors, or a torch
-`AttentionPoolingHead` (`components.pooling.attention_head`, for training), go through torch.
+mode too when the head is given as `HeadWeights` (`components.pooling.attention_head`); torch
+tensors, or a torch `AttentionPoolingHead` (`components.pooling.head_training`, for training), go
+through torch.
 
 Padding never leaks into any mode: padded positions (attention_mask == 0) get no weight, are never
 a maximum and are never the [CLS] position. A row with no real token at all pools to zeros.
@@ -21,8 +22,9 @@ from typing import TYPE_CHECKING, Literal, get_args
 import numpy as np
 
 from components.models.encoder import TokenBatch, trained_pooling
+from components.pooling.attention_head import HeadWeights
 from components.vectors.array_pooling import (
-    attention_weights_array,
+    SENTENCE_TRANSFORMERS_MODE,
     check_shapes,
     pool_array,
     token_shares_array,
@@ -32,17 +34,10 @@ from components.vectors.similarity import cosine_similarity_matrix, mean_pairwis
 if TYPE_CHECKING:
     import torch
 
-    from components.pooling.attention_head import AttentionPoolingHead
+    from components.pooling.head_training import AttentionPoolingHead
 
 PoolingMode = Literal["cls", "mean", "max", "mean_sqrt_len", "attention"]
 MODES: tuple[PoolingMode, ...] = get_args(PoolingMode)
-# Our mode name -> the name sentence-transformers' Pooling module uses for the same computation.
-SENTENCE_TRANSFORMERS_MODE: dict[PoolingMode, str] = {
-    "cls": "cls",
-    "mean": "mean",
-    "max": "max",
-    "mean_sqrt_len": "mean_sqrt_len_tokens",
-}
 MODE_DESCRIPTIONS: dict[PoolingMode, str] = {
     "cls": "the vector of the first token, [CLS], alone",
     "mean": "the average of all token vectors",
@@ -59,62 +54,6 @@ def trained_pooling_mode(model) -> PoolingMode | None:
     """
     ours = {theirs: mode for mode, theirs in SENTENCE_TRANSFORMERS_MODE.items()}
     return ours.get(trained_pooling(model))
-
-
-@dataclass(frozen=True)
-class HeadWeights:
-    """The attention pooling head's weights as numpy arrays: enough to pool, no torch needed.
-
-    ``score_t = w · tanh(W h_t + b)``, ``weight_t = softmax_t(score_t)`` over the real tokens,
-    ``sentence = sum_t weight_t h_t`` (see `AttentionPoolingHead`, which trains them).
-
-    Attributes:
-        dense_weight: W (hidden, dim); dense_bias: b (hidden,); score_weight: w (1, hidden).
-    """
-
-    dense_weight: np.ndarray
-    dense_bias: np.ndarray
-    score_weight: np.ndarray
-
-    @property
-    def hidden(self) -> int:
-        return int(self.dense_weight.shape[0])
-
-    @property
-    def dimension(self) -> int:
-        return int(self.dense_weight.shape[1])
-
-    def _arrays(self) -> dict[str, np.ndarray]:
-        return {
-            "dense_weight": self.dense_weight,
-            "dense_bias": self.dense_bias,
-            "score_weight": self.score_weight,
-        }
-
-    def token_weights(self, token_embeddings: np.ndarray, attention_mask: np.ndarray) -> np.ndarray:
-        """(batch, tokens) softmax weights over the real tokens (padding and empty rows: 0)."""
-        return attention_weights_array(token_embeddings, attention_mask, **self._arrays())
-
-    def __call__(self, token_embeddings: np.ndarray, attention_mask: np.ndarray) -> np.ndarray:
-        """(batch, tokens, dim), (batch, tokens) -> (batch, dim) attention-weighted sums."""
-        weights = self.token_weights(token_embeddings, attention_mask)  # (batch, tokens)
-        return np.einsum("bt,btd->bd", weights, np.asarray(token_embeddings, dtype=np.float32))
-
-
-def fresh_head(dimension: int, hidden: int = 64, seed: int = 0) -> HeadWeights:
-    """The initial weights of `AttentionPoolingHead(dimension, hidden, seed)`.
-
-    Shipped in sample_data/cache for the packaged model's size (drawn by torch's generator, so
-    the numbers are the torch head's); any other size draws them with torch.
-    """
-    from components.services.result_cache import load_fresh_head
-
-    shipped = load_fresh_head(dimension, hidden, seed)
-    if shipped is not None:
-        return HeadWeights(**shipped)
-    from components.pooling.attention_head import AttentionPoolingHead
-
-    return AttentionPoolingHead(dimension, hidden, seed).weights()
 
 
 def _is_torch(value: object) -> bool:
@@ -301,21 +240,3 @@ def compare_modes(
         {mode: cosine_similarity_matrix(vectors) for mode, vectors in pooled.items()},
         {mode: mean_pairwise_cosine(vectors) for mode, vectors in pooled.items()},
     )
-
-
-_TORCH_NAMES = {
-    "AttentionPoolingHead",
-    "TrainingRun",
-    "TokenTensors",
-    "train_attention_head",
-    "triplet_thirds",
-}
-
-
-def __getattr__(name: str):
-    """The torch half (`components.pooling.attention_head`) under its old names, imported on first use."""
-    if name in _TORCH_NAMES:
-        from components.pooling import attention_head
-
-        return getattr(attention_head, name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

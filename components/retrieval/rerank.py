@@ -10,9 +10,9 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from enum import Enum
 from typing import TYPE_CHECKING
 
-import bm25s
 import numpy as np
 
 from components.models.encoder import (
@@ -29,6 +29,17 @@ from components.vectors.similarity import normalize_rows
 if TYPE_CHECKING:
     from sentence_transformers import CrossEncoder, SentenceTransformer
 
+
+class Reranker(Enum):
+    """The search lab's re-rankers; each value is the label the page shows (and links store)."""
+
+    MMR = "MMR (diversity)"
+    HYBRID_BM25 = "Hybrid: BM25 + RRF"
+    LATE_INTERACTION = "Late interaction (MaxSim)"
+    CROSS_ENCODER = "Cross-encoder"
+
+
+RERANKERS: tuple[str, ...] = tuple(reranker.value for reranker in Reranker)  # the labels, in order
 RRF_K = 60  # the constant of Cormack et al. (2009): 1 / (60 + rank)
 LOCAL_CROSS_ENCODER = "local: MiniLM with an untrained scoring head"
 _WORD = re.compile(r"\w\w+", re.UNICODE)
@@ -103,6 +114,8 @@ class Bm25:
     """
 
     def __init__(self, texts: Sequence[str], k1: float = 1.5, b: float = 0.75) -> None:
+        import bm25s  # ~0.3 s: only when a BM25 index is built (page_state imports this module)
+
         self.size = len(texts)
         self.retriever = bm25s.BM25(k1=k1, b=b, method="lucene")
         self.retriever.index([words(text) for text in texts], show_progress=False)

@@ -14,34 +14,34 @@ from components.data.chunking import Chunk
 from components.data.corpus import Corpus
 from components.data.documents import LESSON_QUERIES, sample_title, section_at
 from components.models.model_policy import shown
-from components.state.page_state import RERANKERS
+from components.retrieval.rerank import Reranker
 from components.vectors.search import top_k
 
 if TYPE_CHECKING:
     from components.retrieval.rerank import Reranked
 
 
-# What each re-ranker does: (its formula in LaTeX or "", a caption), keyed by its name.
-RERANKER_NOTES: dict[str, tuple[str, str]] = {
-    RERANKERS[0]: (
+# What each re-ranker does: (its formula in LaTeX or "", a caption).
+RERANKER_NOTES: dict[Reranker, tuple[str, str]] = {
+    Reranker.MMR: (
         r"\text{MMR} = \arg\max_{c} \; \lambda \cos(q, c) - (1 - \lambda) \max_{s \in S} \cos(c, s)",
         "**MMR** picks one chunk at a time by λ·cos(query, chunk) − (1−λ)·max cos(chunk, "
         "already picked): relevant *and* different from what is already shown.",
     ),
-    RERANKERS[1]: (
+    Reranker.HYBRID_BM25: (
         r"\text{RRF}(c) = \frac{1}{60 + \text{rank}_{\text{dense}}(c)} + \frac{1}{60 + \text{rank}_{\text{BM25}}(c)}",
         "**Hybrid**: BM25 (exact word matches, Lucene formula, via bm25s) ranks every chunk "
         "too; reciprocal-rank fusion adds 1/(60 + rank) from each ranking. Words the model "
         "blurs (names, numbers, rare terms) get a second chance.",
     ),
-    RERANKERS[2]: (
+    Reranker.LATE_INTERACTION: (
         "",
         "**Late interaction** (ColBERT-style MaxSim, with our own model's token vectors): "
         "each query token finds its best-matching token in the chunk; the score is the "
         "average of those best cosines. It keeps word-level detail that one pooled vector "
         "averages away.",
     ),
-    RERANKERS[3]: (
+    Reranker.CROSS_ENCODER: (
         "",
         "A **cross-encoder** reads query and chunk *together* and outputs one relevance score: "
         "more accurate than comparing two separate vectors, but it must run once per candidate, "

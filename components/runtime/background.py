@@ -5,7 +5,7 @@ A `BackgroundJob` runs one function on its own thread. The function reports prog
 the work stops at its next report. The page reads `share`, `text` and `state` while it runs (from
 an `st.fragment` that reruns every second) and takes `result` when it is done. The heavy steps
 inside still take their turn in the server's `work_queue.QUEUE`, one slice at a time. Nothing here
-imports streamlit: the page keeps its jobs in its session (see `components/services/backend.py`).
+imports streamlit: the page keeps its jobs in its session (see `components/services/queue.py`).
 """
 
 from __future__ import annotations

@@ -7,7 +7,7 @@ all named caches draw on one `MemoryStore` budget, and the least recently used e
 caches) go first when it is full. An entry unused for its cache's `ttl_seconds` is dropped.
 Exceptions are never cached: a failed computation is tried again next time.
 
-No streamlit here: `components/services/backend.py` creates the caches and decides their keys.
+No streamlit here: `components/services/caches.py` creates the caches and decides their keys.
 
     store = MemoryStore(max_bytes=256 * 2**20)
     embeddings = store.cache("embeddings", ttl_seconds=3600)

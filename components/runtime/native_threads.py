@@ -7,7 +7,7 @@ development machine a 120 x 384 PCA plus a 240 x 240 cosine matrix took 0.51 s m
 worst) with the default 2 threads and 0.018 s (0.045 s at worst) with 1. The lab's matrices are
 small, so one thread per call is also the fastest when the machine is idle.
 
-No streamlit here; `backend` calls `one_thread_per_call()` once its heavy imports are loaded.
+No streamlit here; `services.startup.start()` calls `one_thread_per_call()` once per process.
 """
 
 from __future__ import annotations

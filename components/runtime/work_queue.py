@@ -14,7 +14,7 @@ session is gone.
     with QUEUE.run("train", alive=session_alive, on_wait=show_place) as job:
         fine_tune(..., on_step=lambda *_: job.check())
 
-No streamlit here: `components/services/backend.py` gives the queue its `alive` and `on_wait`.
+No streamlit here: `components/services/queue.py` gives the queue its `alive` and `on_wait`.
 """
 
 from __future__ import annotations

@@ -7,7 +7,8 @@ import numpy as np
 import streamlit as st
 
 from components.rooms import RoomStore, database_url
-from components.services import backend
+from components.services.encoding import embed_texts
+from components.services.models import ActiveModel
 
 
 @st.cache_resource(show_spinner=False, max_entries=2)
@@ -20,7 +21,7 @@ def room_store() -> RoomStore:
     return _store(database_url())
 
 
-def cosines_to_first(active: backend.ActiveModel, texts: list[str]) -> np.ndarray:
+def cosines_to_first(active: ActiveModel, texts: list[str]) -> np.ndarray:
     """The model's cosine of `texts[0]` with each of the others, (len(texts) - 1,)."""
-    vectors = backend.embed_texts(active, list(texts))  # (n, dim), unit length
+    vectors = embed_texts(active, list(texts))  # (n, dim), unit length
     return vectors[1:] @ vectors[0]

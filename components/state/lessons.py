@@ -17,7 +17,6 @@ gives `None` so nothing the user has is replaced.
 
 from __future__ import annotations
 
-import dataclasses
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -215,11 +214,6 @@ def shipped_lessons(folder: Path = LESSON_DIR) -> dict[str, Lesson]:
         if lesson is not None and not messages:
             lessons[path.name] = lesson
     return lessons
-
-
-def replace_page(lesson: Lesson, state: Any) -> Lesson:
-    """The lesson with one page's state replaced."""
-    return dataclasses.replace(lesson, lab=lesson.lab.with_page(state))
 
 
 def _error(text: str) -> Message:

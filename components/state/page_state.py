@@ -31,7 +31,7 @@ from components.data.samples import (
     TRIPLET_PRESETS,
 )
 from components.pooling.tokens import EXAMPLES
-from components.training.training_setup import MAX_EPOCHS
+from components.retrieval.rerank import RERANKERS
 from components.vectors.index import DEFAULT_EF_SEARCH
 from components.vectors.losses import LOSS_NAMES
 
@@ -44,15 +44,8 @@ PROJECTION_METHODS = ("umap", "pca", "tsne")
 TAUS = (0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1.0)
 TRAIN_LEARNING_RATES = (1e-5, 2e-5, 5e-5, 1e-4, 2e-4)
 HEAD_LEARNING_RATES = (1e-4, 3e-4, 1e-3, 3e-3, 1e-2)
-RERANKERS = (
-    "MMR (diversity)",
-    "Hybrid: BM25 + RRF",
-    "Late interaction (MaxSim)",
-    "Cross-encoder",
-)
 BOOK_POOLINGS = ("mean", "attention")
 DEFAULT_QUERY = "How does a glass lens make a lighthouse beam visible far away?"
-SENTENCE_CHARS = limits.SENTENCE_CHARS
 MAX_MODEL_WINDOW = 8_192  # largest window (tokens) a link may ask for; pages clamp to the model's
 
 
@@ -313,7 +306,7 @@ class ExploreState:
     perplexity: int = setting(30, Whole(2, 100), "t-SNE perplexity")
     focus: str | None = setting(
         None,
-        Text(SENTENCE_CHARS, optional=True),
+        Text(limits.SENTENCE_CHARS, optional=True),
         "sentence whose neighbours are listed; null = the first",
     )
     k: int = setting(5, Whole(1, 20), "neighbours listed")
@@ -341,7 +334,7 @@ class TokensState:
         "\n".join(POOLING_SENTENCES), Text(limits.SMALL_BOX_CHARS), "sentences to pool"
     )
     focus: str | None = setting(
-        None, Text(SENTENCE_CHARS, optional=True), "sentence looked inside; null = the first"
+        None, Text(limits.SENTENCE_CHARS, optional=True), "sentence looked inside; null = the first"
     )
     steps: int = setting(100, Whole(20, limits.HEAD_STEPS), "attention-head training steps")
     learning_rate: float = setting(1e-3, Choice(HEAD_LEARNING_RATES), "head learning rate")
@@ -371,9 +364,9 @@ class LossState:
     alpha: float = setting(0.2, Real(0.0, 1.0), "triplet margin α")
     tau: float = setting(0.05, Choice(TAUS), "InfoNCE temperature τ")
     use_negatives: bool = setting(True, Flag(), "explicit negatives join the softmax")
-    focus: int = setting(0, Whole(0, triplet_tables.MAX_TRIPLETS - 1), "anchor of the softmax")
+    focus: int = setting(0, Whole(0, limits.TRIPLETS - 1), "anchor of the softmax")
     train_loss: str = setting("triplet", Choice(tuple(LOSS_NAMES)), "loss to train with")
-    epochs: int = setting(3, Whole(1, MAX_EPOCHS), "training epochs")
+    epochs: int = setting(3, Whole(1, limits.EPOCHS), "training epochs")
     batch_size: int = setting(8, Whole(2, 32), "triplets per step")
     learning_rate: float = setting(5e-5, Choice(TRAIN_LEARNING_RATES), "AdamW learning rate")
     held_out: int | None = setting(
@@ -444,14 +437,6 @@ class LabState:
 
     def with_page(self, state: PageState) -> LabState:
         return dataclasses.replace(self, **{state.PAGE: state})
-
-
-def page_of_script(script: str) -> str | None:
-    """The page id of a script path such as `pages/1_Explore.py` (None for other scripts)."""
-    for page, state_type in PAGE_STATES.items():
-        if script.endswith(state_type.SCRIPT):
-            return page
-    return None
 
 
 # ---------------------------------------------------------------- conversion and validation

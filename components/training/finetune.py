@@ -36,9 +36,6 @@ from components.models.encoder import embed
 from components.runtime.thread_safety import seeded
 from components.training.training_report import TrainingResult
 from components.training.training_setup import (  # noqa: F401 - re-exported: `finetune.TrainConfig` ...
-    MAX_COPIES,
-    MAX_EPOCHS,
-    MAX_TRAIN_TRIPLETS,
     REGISTRY,
     CopyLimitError,
     CopyRegistry,

@@ -13,7 +13,7 @@ from components.vectors.losses import pairwise_cosine
 from components.vectors.projection import project
 
 if TYPE_CHECKING:
-    from components.training.finetune import TrainConfig, TrainHistory
+    from components.training.training_setup import TrainConfig, TrainHistory
 
 STATS = ("gap before", "gap after", "wins before", "wins after")
 

@@ -21,10 +21,6 @@ from components.vectors.losses import LossName
 if TYPE_CHECKING:
     from sentence_transformers import SentenceTransformer
 
-MAX_COPIES = limits.FINE_TUNED_COPIES  # alive at once (~90 MB each, more while training)
-MAX_TRAIN_TRIPLETS = limits.TRAIN_TRIPLETS  # triplets one training run uses
-MAX_EPOCHS = limits.EPOCHS
-
 
 class CopyLimitError(RuntimeError):
     """Too many fine-tuned copies are alive; the message is meant for the user."""
@@ -85,19 +81,19 @@ class TrainingPlan:
 
 
 def plan_training(n: int, held_out: int, config: TrainConfig) -> TrainingPlan:
-    """Split `n` triplets (`held_out` of them kept out, at most `MAX_TRAIN_TRIPLETS` trained on)
+    """Split `n` triplets (`held_out` of them kept out, at most `limits.TRAIN_TRIPLETS` trained on)
     and describe the run `config` would make of them."""
     from components.data.triplets import training_split
 
-    training, kept_out, capped = training_split(n, held_out, MAX_TRAIN_TRIPLETS)
+    training, kept_out, capped = training_split(n, held_out, limits.TRAIN_TRIPLETS)
     messages = []
     if capped:
         messages.append(
             Message(
                 "warning",
                 f"{n - len(kept_out)} training triplets is over the cap of "
-                f"{MAX_TRAIN_TRIPLETS} (to keep training under a minute): the first "
-                f"{MAX_TRAIN_TRIPLETS} are used.",
+                f"{limits.TRAIN_TRIPLETS} (to keep training under a minute): the first "
+                f"{limits.TRAIN_TRIPLETS} are used.",
             )
         )
     if config.loss == "info_nce" and len(training) == 1 and not config.use_negatives:
@@ -142,7 +138,7 @@ class CopyRegistry:
 
     def __init__(
         self,
-        limit: int = MAX_COPIES,
+        limit: int = limits.FINE_TUNED_COPIES,
         idle_seconds: float = limits.COPY_IDLE_MINUTES * 60,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
@@ -171,15 +167,6 @@ class CopyRegistry:
                 return None
             entry.last_used = self._clock()
             return entry.model
-
-    def touch(self, model: SentenceTransformer) -> None:
-        """Mark a copy as used now (a session used it)."""
-        self.get(self.key_of(model))
-
-    def idle_seconds_of(self, key: str) -> float | None:
-        with self._lock:
-            entry = self._copies.get(key)
-            return None if entry is None else self._clock() - entry.last_used
 
     def release(self, copy_or_key: SentenceTransformer | str | None) -> None:
         """Stop counting a copy and drop the registry's reference (Reset, or a failed run)."""

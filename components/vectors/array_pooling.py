@@ -17,6 +17,21 @@ import numpy as np
 
 FixedMode = Literal["cls", "mean", "max", "mean_sqrt_len"]
 FIXED_MODES: tuple[FixedMode, ...] = ("cls", "mean", "max", "mean_sqrt_len")
+# Our mode name -> the name sentence-transformers' Pooling module uses for the same computation.
+SENTENCE_TRANSFORMERS_MODE: dict[FixedMode, str] = {
+    "cls": "cls",
+    "mean": "mean",
+    "max": "max",
+    "mean_sqrt_len": "mean_sqrt_len_tokens",
+}
+# Our mode name -> the flag a saved Pooling module's config.json sets for it (the format of
+# sentence-transformers' folders, e.g. `"pooling_mode_mean_tokens": true`).
+SENTENCE_TRANSFORMERS_CONFIG_FLAG: dict[FixedMode, str] = {
+    "cls": "pooling_mode_cls_token",
+    "mean": "pooling_mode_mean_tokens",
+    "max": "pooling_mode_max_tokens",
+    "mean_sqrt_len": "pooling_mode_mean_sqrt_len_tokens",
+}
 
 
 def check_shapes(tokens_shape: tuple[int, ...], mask_shape: tuple[int, ...]) -> None:
@@ -138,11 +153,3 @@ def attention_weights_array(
     exp = np.where(real, np.exp(scores - np.where(np.isfinite(top), top, 0.0)), 0.0)
     total = exp.sum(axis=1, keepdims=True)
     return np.where(total > 0, exp / np.where(total > 0, total, 1.0), 0.0).astype(np.float32)
-
-
-def attention_pool_array(
-    token_embeddings: np.ndarray, attention_mask: np.ndarray, **head_weights: np.ndarray
-) -> np.ndarray:
-    """Attention pooling `sum_t weight_t h_t` with the head's weights (see above): (batch, dim)."""
-    weights = attention_weights_array(token_embeddings, attention_mask, **head_weights)
-    return np.einsum("bt,btd->bd", weights, np.asarray(token_embeddings, dtype=np.float32))

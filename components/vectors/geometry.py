@@ -23,7 +23,6 @@ Metric = Literal["cosine", "dot", "euclidean"]
 METRICS: tuple[Metric, ...] = ("cosine", "dot", "euclidean")
 METRIC_NAMES = {"cosine": "cosine", "dot": "dot product", "euclidean": "Euclidean distance"}
 BLOCK = 256  # query rows per block
-GEOMETRY_MAX = limits.GEOMETRY_SENTENCES  # each variant is one n x n pass (in blocks)
 RAW_MAX = limits.RAW_SENTENCES  # re-encoded without Normalize for the metric lesson
 TRUNCATION_DIMS = (8, 16, 32, 64, 128, 192, 256, 384)
 

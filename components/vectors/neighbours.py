@@ -1,7 +1,7 @@
 """Nearest neighbours of a sentence in a corpus of any size: exact below a size, an index above.
 
 Exact search compares the query with every row (n x dim multiply-adds per query: ~4 ms for
-100,000 x 384 on one core), and is always right. Past `EXACT_MAX` rows a faiss HNSW graph
+100,000 x 384 on one core), and is always right. Past `limits.INDEX_SENTENCES` rows a faiss HNSW graph
 (`components.vectors.index.HnswIndex`) proposes candidates, built once in batches so that its progress can
 be shown; the candidates are then re-scored exactly from the vectors, so every cosine shown is
 exact and only *which* neighbours were found can differ (recall@k, measured in the tests).
@@ -18,7 +18,6 @@ from components.core import limits
 from components.vectors.index import HnswIndex
 from components.vectors.search import top_k
 
-EXACT_MAX = limits.INDEX_SENTENCES  # up to this many rows, exact search; past it, the index
 CANDIDATES = 4  # the index proposes CANDIDATES x k rows, re-scored exactly
 BUILD_BATCH = 10_000  # rows added to the index between two progress reports
 
@@ -38,7 +37,7 @@ class NeighbourSearch:
     def __init__(
         self,
         vectors: np.ndarray,
-        exact_max: int = EXACT_MAX,
+        exact_max: int = limits.INDEX_SENTENCES,
         progress: Progress | None = None,
     ) -> None:
         self.vectors = np.asarray(vectors, dtype=np.float32)  # (n, dim)

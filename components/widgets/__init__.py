@@ -1,4 +1,4 @@
-"""UI pieces every page shares (the only part of `components` besides `backend.py` that imports
+"""UI pieces every page shares (the only part of `components` besides `services/` that imports
 streamlit), one module a kind: `state` (values kept across pages), `layout` (sections, messages,
 tables, charts), `inputs`, `uploads`, `editors` (tables), `jobs` (progress, background jobs), `maps`
 (projection controls, clicked points), `sentence_sources` and `scale_jobs` (Explore's sentences,
@@ -45,6 +45,7 @@ from components.widgets.layout import (
     or_error,
     or_stop,
     plural,
+    retry_button,
     section,
     show_message,
     show_messages,
@@ -72,12 +73,15 @@ from components.widgets.sidebar import (
 from components.widgets.state import (
     PRESENTER_KEY,
     SENTENCES_KEY,
+    forget_persisted,
     keep_if_in,
     keep_in_range,
+    kept_copy_key,
     persist,
     presenter_mode,
     revealed,
     session_value,
+    set_persisted,
     share_sentences,
     shared_sentences,
     wait_for_reveal,
@@ -125,6 +129,9 @@ __all__ = [
     "page_done",
     "page_setup",
     "persist",
+    "forget_persisted",
+    "kept_copy_key",
+    "set_persisted",
     "plural",
     "presenter_mode",
     "prepared_views",
@@ -136,6 +143,7 @@ __all__ = [
     "replace_table",
     "revealed",
     "row_picker",
+    "retry_button",
     "section",
     "select_pair",
     "selected_rows",

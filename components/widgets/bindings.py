@@ -12,9 +12,19 @@ import streamlit as st
 
 from components.data.samples import load_preset, load_triplet_preset
 from components.data.triplets import COLUMNS as TRIPLET_COLUMNS
+from components.services.session_keys import (
+    EXPLORE_PRESET_KEY,
+    EXPLORE_SOURCE_KEY,
+    EXPLORE_TEXT_KEY,
+    LOSS_PRESET_KEY,
+    LOSS_TABLE_KEY,
+    POOLING_FOCUS_KEY,
+    SEARCH_WINDOW_DEFAULT_KEY,
+)
 from components.state.page_state import PAGE_STATES, ExploreState, LabState, LossState, check_field
 from components.widgets.editors import edited_table, replace_table
 from components.widgets.sentence_sources import TYPE, use_preset
+from components.widgets.state import forget_persisted, kept_copy_key, set_persisted
 
 _UNSET = object()  # a widget value to remove: the page then uses its own default
 
@@ -44,11 +54,11 @@ def _preset_text(name: str) -> str:
 
 def _explore_sentences_to_widget(state: ExploreState) -> str:
     use_preset(state.preset)  # its labels colour the sentences that are the preset's
-    return state.sentences if state.sentences is not None else st.session_state["explore_text"]
+    return state.sentences if state.sentences is not None else st.session_state[EXPLORE_TEXT_KEY]
 
 
 def _explore_sentences_from_widget(text: str) -> str | None:
-    preset = _stored("explore_preset")
+    preset = _stored(EXPLORE_PRESET_KEY)
     return None if preset is not None and text == _preset_text(preset) else text
 
 
@@ -69,25 +79,25 @@ def _table_rows(table: pd.DataFrame) -> tuple[tuple[str, str, str], ...]:
 
 
 def _triplets_from_widget(_: Any) -> Any:
-    if "loss_table" not in st.session_state:
+    if LOSS_TABLE_KEY not in st.session_state:
         return None
     rows = _table_rows(edited_table("loss"))  # with the edits of the last run
-    preset = _stored("loss_preset")
+    preset = _stored(LOSS_PRESET_KEY)
     if preset is not None and rows == _table_rows(load_triplet_preset(preset)):
         return None
     return rows
 
 
 def _search_window_from_widget(value: int) -> int | None:
-    return None if value == st.session_state.get("search_window_default") else value
+    return None if value == st.session_state.get(SEARCH_WINDOW_DEFAULT_KEY) else value
 
 
 BINDINGS: dict[str, list[Binding]] = {
     "explore": [
-        Binding("preset", "explore_preset"),
+        Binding("preset", EXPLORE_PRESET_KEY),
         Binding(
             "sentences",
-            "explore_text",
+            EXPLORE_TEXT_KEY,
             _explore_sentences_to_widget,
             _explore_sentences_from_widget,
         ),
@@ -107,13 +117,13 @@ BINDINGS: dict[str, list[Binding]] = {
         Binding("context", "pooling_context"),
         Binding("map_special", "pooling_map_special"),
         Binding("sentences", "pooling_sentences"),
-        Binding("focus", "pooling_focus", _optional("focus")),
+        Binding("focus", POOLING_FOCUS_KEY, _optional("focus")),
         Binding("steps", "pooling_steps"),
         Binding("learning_rate", "pooling_learning_rate"),
     ],
     "loss": [
-        Binding("preset", "loss_preset"),
-        Binding("triplets", "loss_table", _triplets_to_widget, _triplets_from_widget),
+        Binding("preset", LOSS_PRESET_KEY),
+        Binding("triplets", LOSS_TABLE_KEY, _triplets_to_widget, _triplets_from_widget),
         Binding("margin", "loss_margin"),
         Binding("alpha", "loss_alpha"),
         Binding("tau", "loss_tau"),
@@ -148,22 +158,21 @@ def _stored(key: str) -> Any:
     """A widget's value now, or the copy `persist` kept while its page was not shown."""
     if key in st.session_state:
         return st.session_state[key]
-    return st.session_state.get(f"_{key}")
+    return st.session_state.get(kept_copy_key(key))
 
 
 def apply_state(state: Any) -> None:
     """Put a page state into its widgets (before they are drawn)."""
     if state.PAGE == "explore":
-        st.session_state["explore_source"] = st.session_state["_explore_source"] = TYPE
+        set_persisted(EXPLORE_SOURCE_KEY, TYPE)
     for binding in BINDINGS[state.PAGE]:
         value = (binding.to_widget or (lambda s, f=binding.field: getattr(s, f)))(state)
         if value is _UNSET:
             if binding.to_widget is _triplets_to_widget:
                 continue
-            st.session_state.pop(binding.key, None)
-            st.session_state.pop(f"_{binding.key}", None)
+            forget_persisted(binding.key)
         else:
-            st.session_state[binding.key] = st.session_state[f"_{binding.key}"] = value
+            set_persisted(binding.key, value)
 
 
 def current_state(state_type: type) -> Any:

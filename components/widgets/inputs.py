@@ -12,7 +12,7 @@ from components.core import limits
 from components.core.texts import first_lines, within_chars
 from components.models import model_policy
 from components.models.encoder import ModelLoadError
-from components.services import backend
+from components.services.search import cross_encoder
 from components.widgets.layout import show_messages
 from components.widgets.state import keep_if_in, persist
 
@@ -191,7 +191,7 @@ def loaded_cross_encoder(key: str) -> CrossEncoder | None:
         st.caption("A model loads only when you ask for it (it may be downloaded).")
         return None
     try:
-        return backend.cross_encoder(name)
+        return cross_encoder(name)
     except ModelLoadError as error:
         st.session_state.pop(loaded_key, None)
         st.error(f"{error} Re-ranking with a cross-encoder is unavailable.")

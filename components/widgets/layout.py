@@ -17,7 +17,6 @@ from components.data.vector_io import ExportFormat
 from components.models import model_policy
 from components.models.encoder import ModelLoadError
 from components.runtime.work_queue import QueueError
-from components.services import backend
 from components.widgets.state import T, presenter_mode
 
 LOG = logging.getLogger(__name__)
@@ -57,7 +56,7 @@ def section(name: str) -> Iterator[None]:
         st.error(str(error))
     except QueueError as error:
         st.warning(str(error))
-        backend.retry_button(key=f"retry_{name}")
+        retry_button(key=f"retry_{name}")
     except Exception as error:  # noqa: BLE001 - the section fails, never the page
         LOG.exception("section %r failed", name)
         st.error(
@@ -65,6 +64,11 @@ def section(name: str) -> Iterator[None]:
             f"{model_policy.shown(str(error), 200)}). The rest of the page still works; change "
             "the input and try again."
         )
+
+
+def retry_button(key: str) -> None:
+    """A Retry button after a cancelled or stopped job (any rerun queues the work again)."""
+    st.button("Retry", key=key)
 
 
 def or_error(read: Callable[[], T], suffix: str = "") -> T | None:

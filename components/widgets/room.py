@@ -26,7 +26,8 @@ from components.rooms.activities import (
     summarize_guesses,
     triplet_lesson,
 )
-from components.services import backend
+from components.services.encoding import embed_texts
+from components.services.models import ActiveModel
 from components.services.rooms import cosines_to_first, room_store
 from components.vectors.projection import project
 from components.widgets.state import shared_sentences
@@ -384,7 +385,7 @@ def start_activity_form(presets: dict[str, list[tuple[str, ...]]]) -> None:
             st.error(str(error))
 
 
-def _reveal(active: backend.ActiveModel, room: dict, activity: Activity) -> None:
+def _reveal(active: ActiveModel, room: dict, activity: Activity) -> None:
     """Compute the model's answer and store it: a cosine, or 0/1 for the closer sentence."""
     prompt = activity.prompt
     if activity.kind == COSINE:
@@ -411,7 +412,7 @@ def _names_table(people: list, answered: set[int]) -> pd.DataFrame:
     )
 
 
-def _cosine_view(active: backend.ActiveModel, room: dict, activity: Activity) -> set[int]:
+def _cosine_view(active: ActiveModel, room: dict, activity: Activity) -> set[int]:
     store = room_store()
     answers = store.predictions(room["code"], activity.id)
     values = [answer.value for answer in answers]
@@ -443,7 +444,7 @@ def _cosine_view(active: backend.ActiveModel, room: dict, activity: Activity) ->
     return {answer.student_id for answer in answers}
 
 
-def _triplet_view(active: backend.ActiveModel, room: dict, activity: Activity) -> set[int]:
+def _triplet_view(active: ActiveModel, room: dict, activity: Activity) -> set[int]:
     store = room_store()
     prompt = activity.prompt
     answers = store.predictions(room["code"], activity.id)
@@ -471,7 +472,7 @@ def _triplet_view(active: backend.ActiveModel, room: dict, activity: Activity) -
     return {answer.student_id for answer in answers}
 
 
-def _map_view(active: backend.ActiveModel, room: dict, activity: Activity) -> set[int]:
+def _map_view(active: ActiveModel, room: dict, activity: Activity) -> set[int]:
     sent = room_store().sentences(room["code"])
     if activity.prompt.get("question"):
         st.text(activity.prompt["question"])
@@ -487,7 +488,7 @@ def _map_view(active: backend.ActiveModel, room: dict, activity: Activity) -> se
     lesson, _ = shared_sentences()
     lesson = lesson[:LESSON_ON_MAP]
     texts = [s.text for s in sent] + lesson
-    vectors = backend.embed_texts(active, texts)  # (n, dim), cached per slice
+    vectors = embed_texts(active, texts)  # (n, dim), cached per slice
     coords = project(vectors, "pca", 2).coords
     groups = [
         (f"student: {s.name}" if colour == "student" else f"label: {s.label or '(none)'}")
@@ -520,7 +521,7 @@ def _map_view(active: backend.ActiveModel, room: dict, activity: Activity) -> se
     return {s.student_id for s in sent}
 
 
-def teacher_live(active: backend.ActiveModel) -> None:
+def teacher_live(active: ActiveModel) -> None:
     """The teacher's live view: who joined, the current activity's answers, the controls to
     reveal, clear and remove. Re-reads the database every `TEACHER_REFRESH_SECONDS` and redraws
     only this fragment."""

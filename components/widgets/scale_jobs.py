@@ -9,7 +9,10 @@ import streamlit as st
 
 from components.content import lab_notes as notes
 from components.explore import scale
-from components.services import backend
+from components.services import maps
+from components.services.encoding import embed_texts
+from components.services.maps import heatmap_blocks, preparation, projection_job
+from components.services.models import ActiveModel
 from components.vectors.neighbours import NeighbourSearch
 from components.vectors.projection import METHOD_NAMES, ProjectionResult
 from components.widgets.jobs import job_result
@@ -17,7 +20,7 @@ from components.widgets.layout import show_message
 
 
 def prepared_views(
-    views: backend.ActiveModel, texts: list[str], vectors: np.ndarray | None = None
+    views: ActiveModel, texts: list[str], vectors: np.ndarray | None = None
 ) -> scale.Prepared | None:
     """The vectors (n, dim) of the texts (or the user's own) and what the views need of them:
     past `scale.BACKGROUND_MIN` sentences from a background job (None while it runs or after it
@@ -27,20 +30,20 @@ def prepared_views(
     if len(texts) >= scale.BACKGROUND_MIN:
         st.caption(scale.memory_note(len(texts), views.info.dimension))
         return job_result(
-            lambda restart: backend.preparation(views, texts, vectors, restart=restart),
+            lambda restart: preparation(views, texts, vectors, restart=restart),
             "explore_prepare",
             "encoding",
             "Encoding" if vectors is None else "Preparing",
             caption=f"{len(texts):,} sentences: preparing them in the background.",
         )
-    vectors = backend.embed_texts(views, texts) if vectors is None else vectors
+    vectors = embed_texts(views, texts) if vectors is None else vectors
     many = len(texts) > scale.HEATMAP_MAX  # blocks: k-means on at most 2,000 rows (~1 s)
-    blocks = backend.heatmap_blocks(views, tuple(texts), vectors) if many else None
+    blocks = heatmap_blocks(views, tuple(texts), vectors) if many else None
     return scale.Prepared(vectors, [], NeighbourSearch(vectors), blocks)
 
 
 def map_projection(
-    active: backend.ActiveModel,
+    active: ActiveModel,
     texts: list[str],
     vectors: np.ndarray,
     method: str,
@@ -51,9 +54,9 @@ def map_projection(
     progress) for many; None while that job runs or when it stopped."""
     if len(texts) < scale.BACKGROUND_MIN:
         with st.spinner(f"Projecting {len(texts):,} sentences with {METHOD_NAMES[method]}…"):
-            return backend.projection(active, tuple(texts), method, dims, settings, vectors)
+            return maps.projection(active, tuple(texts), method, dims, settings, vectors)
     return job_result(
-        lambda restart: backend.projection_job(
+        lambda restart: projection_job(
             active, texts, method, dims, settings, vectors, restart=restart
         ),
         "explore_map",

@@ -19,10 +19,16 @@ from components.data.samples import DEFAULT_PRESET, PRESETS, load_preset
 from components.data.sentence_input import read_sentence_file
 from components.data.vector_io import FORMATS_HELP, ImportedVectors, check_upload_size
 from components.explore import scale
-from components.services import backend
+from components.services.inputs import generated_corpus, imported_vectors
+from components.services.session_keys import (
+    EXPLORE_LABELS_KEY,
+    EXPLORE_PRESET_KEY,
+    EXPLORE_SOURCE_KEY,
+    EXPLORE_TEXT_KEY,
+)
 from components.widgets.inputs import column_pickers, limited_text, preset_picker
 from components.widgets.layout import show_messages
-from components.widgets.state import persist
+from components.widgets.state import kept_copy_key, persist, set_persisted
 from components.widgets.uploads import kept_text_upload, kept_uploads
 
 TYPE, UPLOAD, VECTORS = "Type or paste", "Upload a file", "Bring your own vectors"
@@ -33,8 +39,10 @@ VECTOR_TYPES = ["tsv", "txt", "csv", "npy", "parquet"]
 def use_preset(name: str) -> None:
     """Replace the text (and the labels that colour the map) with a preset's sentences."""
     parsed = load_preset(name)
-    st.session_state["explore_text"] = st.session_state["_explore_text"] = "\n".join(parsed.texts)
-    st.session_state["explore_labels"] = dict(zip(parsed.texts, parsed.labels or [], strict=False))
+    set_persisted(EXPLORE_TEXT_KEY, "\n".join(parsed.texts))
+    st.session_state[EXPLORE_LABELS_KEY] = dict(
+        zip(parsed.texts, parsed.labels or [], strict=False)
+    )
 
 
 def typed_sentences() -> ParsedInput:
@@ -43,22 +51,22 @@ def typed_sentences() -> ParsedInput:
     preset_picker(
         "Start from a preset",
         PRESETS,
-        "explore_preset",
+        EXPLORE_PRESET_KEY,
         DEFAULT_PRESET,
         use_preset,
         help=notes.EXPLORE_PRESET_HELP,
     )
-    st.caption(PRESETS[st.session_state["explore_preset"]].description)
+    st.caption(PRESETS[st.session_state[EXPLORE_PRESET_KEY]].description)
     text = limited_text(
         st.text_area,
         "One sentence per line",
-        "explore_text",
+        EXPLORE_TEXT_KEY,
         "",
         limits.EXPLORE_CHARS,
         height=220,
         help=notes.EXPLORE_TEXT_HELP,
     )
-    return parse_lines(text, st.session_state.get("explore_labels"))
+    return parse_lines(text, st.session_state.get(EXPLORE_LABELS_KEY))
 
 
 def uploaded_sentences() -> ParsedInput:
@@ -91,7 +99,7 @@ def own_vectors() -> tuple[ParsedInput, ImportedVectors]:
         check_upload_size,
         help=notes.EXPLORE_VECTORS_HELP,
     )
-    imported = backend.imported_vectors(files)
+    imported = imported_vectors(files)
     st.caption(describe(imported))
     show_messages(imported.messages)
     text, label = column_pickers(
@@ -115,7 +123,7 @@ def generated_sentences() -> ParsedInput:
         help=notes.EXPLORE_GENERATE_HELP,
     )
     seed = right.number_input("Seed", 0, 999, key=persist("explore_generate_seed", 0))
-    corpus = backend.generated_corpus(int(n), int(seed))
+    corpus = generated_corpus(int(n), int(seed))
     st.caption(notes.explore_generated(n, len(set(corpus.labels))))
     return ParsedInput(corpus.texts, corpus.labels)
 
@@ -123,13 +131,15 @@ def generated_sentences() -> ParsedInput:
 def sentence_source() -> tuple[ParsedInput, ImportedVectors | None]:
     """The choice of where the sentences come from, then that source's widgets: the sentences
     (with their messages and labels) and, for the user's own vectors, what was imported."""
-    if "_explore_text" not in st.session_state:  # first visit: the default preset, no typing
+    if (
+        kept_copy_key(EXPLORE_TEXT_KEY) not in st.session_state
+    ):  # first visit: the default preset, no typing
         use_preset(DEFAULT_PRESET)
     source = st.radio(
         "Where the sentences come from",
         [TYPE, UPLOAD, GENERATE, VECTORS],
         horizontal=True,
-        key=persist("explore_source", TYPE),
+        key=persist(EXPLORE_SOURCE_KEY, TYPE),
         help=notes.explore_sources(scale.LIMITS_TEXT, VECTORS),
     )
     if source == VECTORS:

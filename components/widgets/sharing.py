@@ -9,36 +9,41 @@ import streamlit as st
 
 from components.core.texts import Message
 from components.models.encoder import DEFAULT_MODEL
-from components.services import backend
+from components.services.models import ActiveModel
+from components.services.session_keys import (
+    LESSON_KEY,
+    LESSON_MESSAGES_KEY,
+    LESSON_TO_LOAD_KEY,
+    LESSON_UPLOAD_ID_KEY,
+    LESSON_UPLOAD_KEY,
+    LINK_MESSAGES_KEY,
+    MODEL_NAME_KEY,
+    PRESENTER_KEY,
+    RESTORED_KEY,
+)
 from components.state.lessons import Lesson, lesson_from_json, lesson_to_json, shipped_lessons
 from components.state.page_state import PAGE_STATES
 from components.state.share_links import PRESENT_PARAM, URL_LIMIT, decode_link, encode_link
 from components.widgets.bindings import apply_state, current_lab, current_state
 from components.widgets.layout import show_messages
-from components.widgets.state import PRESENTER_KEY, persist
-
-_RESTORED_KEY = "_pages_restored"  # pages whose link (or lesson) was applied in this session
-_LESSON_KEY = "_lesson_loaded"  # the last lesson loaded (its title and what to try / notice)
-_LESSON_UPLOAD_ID = "_lesson_upload_id"
-_LESSON_MESSAGES = "_lesson_messages"
-_LINK_MESSAGES = "_link_messages"
+from components.widgets.state import persist, set_persisted
 
 
 def restore_from_link(state_type: type) -> None:
     """On a page's first run in this session, take its inputs from the link, if it has any."""
-    restored = st.session_state.setdefault(_RESTORED_KEY, set())
+    restored = st.session_state.setdefault(RESTORED_KEY, set())
     if state_type.PAGE in restored:
         return
     restored.add(state_type.PAGE)
     params = st.query_params.to_dict()
     if params.pop(PRESENT_PARAM, None) == "1":
-        st.session_state[PRESENTER_KEY] = st.session_state[f"_{PRESENTER_KEY}"] = True
+        set_persisted(PRESENTER_KEY, True)
     if not params:
         return
     decoded = decode_link(state_type, params)
     apply_state(decoded.state)
     messages = list(decoded.messages)
-    if decoded.model != st.session_state.get(backend.MODEL_NAME_KEY, DEFAULT_MODEL):
+    if decoded.model != st.session_state.get(MODEL_NAME_KEY, DEFAULT_MODEL):
         messages.append(
             Message(
                 "info",
@@ -47,10 +52,10 @@ def restore_from_link(state_type: type) -> None:
                 "see the same page.",
             )
         )
-    st.session_state[_LINK_MESSAGES] = messages
+    st.session_state[LINK_MESSAGES_KEY] = messages
 
 
-def _write_link(state_type: type, active: backend.ActiveModel) -> Any:
+def _write_link(state_type: type, active: ActiveModel) -> Any:
     """Put the page's inputs in the address bar (only when they changed); returns the link."""
     link = encode_link(current_state(state_type), model=active.info.name)
     if st.query_params.to_dict() != link.params:
@@ -60,9 +65,9 @@ def _write_link(state_type: type, active: backend.ActiveModel) -> Any:
 
 def lesson_banner(page: str) -> None:
     """Messages about the link this page was opened with, and the loaded lesson's task."""
-    show_messages(st.session_state.pop(_LINK_MESSAGES, []))
-    show_messages(st.session_state.pop(_LESSON_MESSAGES, []))
-    lesson: Lesson | None = st.session_state.get(_LESSON_KEY)
+    show_messages(st.session_state.pop(LINK_MESSAGES_KEY, []))
+    show_messages(st.session_state.pop(LESSON_MESSAGES_KEY, []))
+    lesson: Lesson | None = st.session_state.get(LESSON_KEY)
     if (
         lesson is not None
         and lesson.start_page == page
@@ -77,25 +82,25 @@ def load_lesson(lesson: Lesson) -> None:
     """Put every page of a lesson into the widgets and open its first page."""
     for page in PAGE_STATES:
         apply_state(lesson.lab.page(page))
-    st.session_state[_RESTORED_KEY] = set(PAGE_STATES)  # the lesson wins over the old link
-    st.session_state[_LESSON_KEY] = lesson
+    st.session_state[RESTORED_KEY] = set(PAGE_STATES)  # the lesson wins over the old link
+    st.session_state[LESSON_KEY] = lesson
     st.switch_page(PAGE_STATES[lesson.start_page].SCRIPT)
 
 
 def _read_lesson_upload() -> None:
-    uploaded = st.session_state.get("lesson_upload")
-    if uploaded is None or uploaded.file_id == st.session_state.get(_LESSON_UPLOAD_ID):
+    uploaded = st.session_state.get(LESSON_UPLOAD_KEY)
+    if uploaded is None or uploaded.file_id == st.session_state.get(LESSON_UPLOAD_ID_KEY):
         return
-    st.session_state[_LESSON_UPLOAD_ID] = uploaded.file_id
+    st.session_state[LESSON_UPLOAD_ID_KEY] = uploaded.file_id
     lesson, messages = lesson_from_json(uploaded.getvalue())
-    st.session_state[_LESSON_MESSAGES] = messages
+    st.session_state[LESSON_MESSAGES_KEY] = messages
     if lesson is not None:
-        st.session_state["_lesson_to_load"] = lesson
+        st.session_state[LESSON_TO_LOAD_KEY] = lesson
 
 
-def share_sidebar(state_type: type, active: backend.ActiveModel) -> None:
+def share_sidebar(state_type: type, active: ActiveModel) -> None:
     """Sidebar: presenter mode, this page's link, and lesson files."""
-    pending = st.session_state.pop("_lesson_to_load", None)
+    pending = st.session_state.pop(LESSON_TO_LOAD_KEY, None)
     if pending is not None:
         load_lesson(pending)  # switches page: nothing below runs
     link = _write_link(state_type, active)
@@ -134,7 +139,7 @@ def share_sidebar(state_type: type, active: backend.ActiveModel) -> None:
             st.file_uploader(
                 "Load a lesson file",
                 type=["json"],
-                key="lesson_upload",
+                key=LESSON_UPLOAD_KEY,
                 on_change=_read_lesson_upload,
                 help="A lesson file (.json) downloaded from this lab or written by a teacher. "
                 "It replaces the inputs of every page.",
@@ -152,9 +157,9 @@ def share_sidebar(state_type: type, active: backend.ActiveModel) -> None:
                     load_lesson(shipped[choice])
 
 
-def _lesson_now(active: backend.ActiveModel, page: str) -> Lesson:
+def _lesson_now(active: ActiveModel, page: str) -> Lesson:
     """The whole lab as a lesson that opens on `page` (keeping a loaded lesson's texts)."""
-    previous: Lesson | None = st.session_state.get(_LESSON_KEY)
+    previous: Lesson | None = st.session_state.get(LESSON_KEY)
     return Lesson(
         title=previous.title if previous else "My lab",
         what_to_try=previous.what_to_try if previous else "",

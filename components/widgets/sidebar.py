@@ -12,7 +12,20 @@ from components.core.paths import PROJECT_ROOT
 from components.models import model_policy
 from components.models.encoder import DEFAULT_MODEL, ModelLoadError
 from components.models.model_card import model_card
-from components.services import backend
+from components.services.caches import cache_stats
+from components.services.models import ENCODER_NAMES, ENCODERS, EXACT, ActiveModel, get_model
+from components.services.queue import start_run
+from components.services.session_keys import (
+    ENCODER_KEY,
+    EVICTED_KEY,
+    LOADED_MODELS_KEY,
+    MODEL_CHOICE_KEY,
+    MODEL_CUSTOM_NAME_KEY,
+    MODEL_ERROR_KEY,
+    MODEL_NAME_KEY,
+)
+from components.services.session_models import active_model, live_session_model_labels
+from components.services.startup import page_drawn, start
 from components.widgets.layout import presenter_style
 from components.widgets.room import sidebar_view as room_sidebar_view
 from components.widgets.sharing import lesson_banner, restore_from_link, share_sidebar
@@ -64,11 +77,9 @@ LABS = [
 ]
 ROOT = PROJECT_ROOT  # the project folder
 CUSTOM_CHOICE = "Another model…"
-_LOADED_KEY = "loaded_model_names"  # custom names this session has loaded successfully
-_ERROR_KEY = "model_error"
 
 
-def page_setup(title: str, icon: str, state_type: type | None = None) -> backend.ActiveModel:
+def page_setup(title: str, icon: str, state_type: type | None = None) -> ActiveModel:
     """Configure the page (title, icon, wide layout), draw the sidebar, return the model in use.
 
     With `state_type` (the page's class in `components.state.page_state`) the page is shareable: on
@@ -78,6 +89,7 @@ def page_setup(title: str, icon: str, state_type: type | None = None) -> backend
     st.set_page_config(
         page_title=f"{title} · Sentence Embedding Lab", page_icon=icon, layout="wide"
     )
+    start()  # the process's start-up (once) and the warm-up
     if state_type is not None:
         restore_from_link(state_type)
     active = model_sidebar()
@@ -91,7 +103,7 @@ def page_setup(title: str, icon: str, state_type: type | None = None) -> backend
 
 def page_done() -> None:
     """The last call of every page: the page is drawn, background warm-ups may start."""
-    backend.page_drawn()
+    page_drawn()
 
 
 def _model_label(name: str) -> str:
@@ -101,65 +113,64 @@ def _model_label(name: str) -> str:
 
 
 def _choose_model() -> None:
-    choice = st.session_state["model_choice"]
+    choice = st.session_state[MODEL_CHOICE_KEY]
     if choice != CUSTOM_CHOICE:
-        st.session_state[backend.MODEL_NAME_KEY] = choice
-        st.session_state[_ERROR_KEY] = ""
+        st.session_state[MODEL_NAME_KEY] = choice
+        st.session_state[MODEL_ERROR_KEY] = ""
 
 
 def _load_custom_model() -> None:
-    name = st.session_state.get("model_custom_name", "").strip()
+    name = st.session_state.get(MODEL_CUSTOM_NAME_KEY, "").strip()
     try:
-        backend.get_model(name)
+        get_model(name)
     except ModelLoadError as error:
-        st.session_state[_ERROR_KEY] = str(error)
+        st.session_state[MODEL_ERROR_KEY] = str(error)
         return
     except Exception as error:  # noqa: BLE001 - a model name never crashes the page
         LOG.exception("loading model %r failed", name)
-        st.session_state[_ERROR_KEY] = (
+        st.session_state[MODEL_ERROR_KEY] = (
             f"Cannot load `{model_policy.shown(name)}`: {type(error).__name__}."
         )
         return
-    st.session_state[_ERROR_KEY] = ""
-    loaded = st.session_state.setdefault(_LOADED_KEY, [])
+    st.session_state[MODEL_ERROR_KEY] = ""
+    loaded = st.session_state.setdefault(LOADED_MODELS_KEY, [])
     if name not in loaded:
         loaded.append(name)
-    st.session_state["model_choice"] = name
-    st.session_state[backend.MODEL_NAME_KEY] = name
+    st.session_state[MODEL_CHOICE_KEY] = name
+    st.session_state[MODEL_NAME_KEY] = name
 
 
-def model_sidebar() -> backend.ActiveModel:
+def model_sidebar() -> ActiveModel:
     """Draw the sidebar (lab navigation, model picker) and return the model this session uses.
 
     A failed load shows its message and leaves the previous model in use. In public mode
     (`model_policy.public_mode()`) the picker offers only the allow-listed small models, each
     checked for size before its first download; locally any hub id or folder can be typed.
     """
-    backend.start_run()
-    backend.warm_up_umap()  # once per process, in the background
+    start_run()
     public = model_policy.public_mode()
-    session_models = backend.session_model_labels()
+    session_models = live_session_model_labels()
     if public:
         offered = [name for name in model_policy.ALLOWED_MODELS if name != DEFAULT_MODEL]
         options = [DEFAULT_MODEL, *offered, *session_models]
     else:
-        options = [DEFAULT_MODEL, *st.session_state.get(_LOADED_KEY, []), *session_models]
+        options = [DEFAULT_MODEL, *st.session_state.get(LOADED_MODELS_KEY, []), *session_models]
         options.append(CUSTOM_CHOICE)
-    current = st.session_state.get(backend.MODEL_NAME_KEY, DEFAULT_MODEL)
+    current = st.session_state.get(MODEL_NAME_KEY, DEFAULT_MODEL)
     if current not in options:
-        current = st.session_state[backend.MODEL_NAME_KEY] = DEFAULT_MODEL
+        current = st.session_state[MODEL_NAME_KEY] = DEFAULT_MODEL
     try:  # load the picked model before the picker is drawn, so a failure can reset it
-        active = backend.active_model()
+        active = active_model()
     except ModelLoadError as error:  # e.g. an allow-listed model that cannot be downloaded
-        st.session_state[_ERROR_KEY] = str(error)
-        current = st.session_state[backend.MODEL_NAME_KEY] = DEFAULT_MODEL
-        st.session_state["model_choice"] = DEFAULT_MODEL
-        active = backend.active_model()
-    current = st.session_state.get(backend.MODEL_NAME_KEY, DEFAULT_MODEL)  # after an eviction
-    if st.session_state.get("model_choice") != CUSTOM_CHOICE:
+        st.session_state[MODEL_ERROR_KEY] = str(error)
+        current = st.session_state[MODEL_NAME_KEY] = DEFAULT_MODEL
+        st.session_state[MODEL_CHOICE_KEY] = DEFAULT_MODEL
+        active = active_model()
+    current = st.session_state.get(MODEL_NAME_KEY, DEFAULT_MODEL)  # after an eviction
+    if st.session_state.get(MODEL_CHOICE_KEY) != CUSTOM_CHOICE:
         # Always re-assert: after a page switch the picker is a new widget that would otherwise
         # start at its first option while another model (e.g. a fine-tuned copy) is in use.
-        st.session_state["model_choice"] = current
+        st.session_state[MODEL_CHOICE_KEY] = current
     with st.sidebar:
         st.page_link("app.py", label="Home", icon="🧭")
         for path, title, _ in LABS:
@@ -171,7 +182,7 @@ def model_sidebar() -> backend.ActiveModel:
             "Sentence encoder",
             options,
             format_func=_model_label,
-            key="model_choice",
+            key=MODEL_CHOICE_KEY,
             on_change=_choose_model,
             help=(
                 "Public mode: the packaged all-MiniLM-L6-v2 (offline) or one of a few small "
@@ -185,15 +196,15 @@ def model_sidebar() -> backend.ActiveModel:
         if choice == DEFAULT_MODEL:
             st.selectbox(
                 "Encoder backend",
-                list(backend.ENCODERS),
-                format_func=backend.ENCODER_NAMES.get,
-                key=persist(backend.ENCODER_KEY, backend.EXACT),
-                help=" ".join(f"{text}." for text in backend.ENCODERS.values()),
+                list(ENCODERS),
+                format_func=ENCODER_NAMES.get,
+                key=persist(ENCODER_KEY, EXACT),
+                help=" ".join(f"{text}." for text in ENCODERS.values()),
             )
         if choice == CUSTOM_CHOICE:
             st.text_input(
                 "Model name or folder",
-                key="model_custom_name",
+                key=MODEL_CUSTOM_NAME_KEY,
                 max_chars=limits.NAME_CHARS,
                 placeholder="sentence-transformers/all-mpnet-base-v2",
                 help="A Hugging Face id or a folder on this machine. Remote code is never run.",
@@ -204,10 +215,10 @@ def model_sidebar() -> backend.ActiveModel:
                 on_click=_load_custom_model,
                 help="Load the model named above; it stays in the list for this session.",
             )
-        if st.session_state.get(_ERROR_KEY):
-            st.error(st.session_state[_ERROR_KEY])
-        if st.session_state.get(backend.EVICTED_KEY):
-            st.warning(st.session_state.pop(backend.EVICTED_KEY))
+        if st.session_state.get(MODEL_ERROR_KEY):
+            st.error(st.session_state[MODEL_ERROR_KEY])
+        if st.session_state.get(EVICTED_KEY):
+            st.warning(st.session_state.pop(EVICTED_KEY))
         st.caption(
             f"In use: **{_model_label(active.info.name)}** · {active.info.dimension}-d vectors · "
             f"window {active.info.max_tokens} tokens · {active.info.source}"
@@ -215,11 +226,11 @@ def model_sidebar() -> backend.ActiveModel:
         model_card_box(active)
         if public:
             st.caption("🌐 Public mode: small models only, shared server limits apply.")
-        st.caption(backend.cache_stats())
+        st.caption(cache_stats())
     return active
 
 
-def model_card_box(active: backend.ActiveModel) -> None:
+def model_card_box(active: ActiveModel) -> None:
     """The model's card: what it is made of, read from the loaded model."""
     card = model_card(active.model)
     rows = {

@@ -9,10 +9,25 @@ from typing import Any, TypeVar
 import streamlit as st
 
 from components.data.samples import DEFAULT_PRESET, load_preset
+from components.services.session_keys import PRESENTER_KEY, SENTENCES_KEY
 
 T = TypeVar("T")
-SENTENCES_KEY = "lab_sentences"  # session_state: (texts, labels) of Explore, shared with other labs
-PRESENTER_KEY = "presenter_mode"
+
+
+def kept_copy_key(key: str) -> str:
+    """Where `persist` keeps its copy of the widget `key`'s value (`_key`)."""
+    return f"_{key}"
+
+
+def set_persisted(key: str, value: Any) -> None:
+    """Set a `persist`ed widget's value and its kept copy (before the widget is drawn)."""
+    st.session_state[key] = st.session_state[kept_copy_key(key)] = value
+
+
+def forget_persisted(key: str) -> None:
+    """Forget a `persist`ed widget's value and its kept copy (it starts at its default)."""
+    st.session_state.pop(key, None)
+    st.session_state.pop(kept_copy_key(key), None)
 
 
 def persist(key: str, default: Any) -> str:
@@ -21,7 +36,7 @@ def persist(key: str, default: Any) -> str:
     Streamlit forgets the state of widgets that a page does not draw; this keeps a copy under
     `_key` and puts it back before the widget is drawn. Use: `st.text_area(..., key=persist(k, d))`.
     """
-    store = f"_{key}"
+    store = kept_copy_key(key)
     if store not in st.session_state:
         st.session_state[store] = default
     if key in st.session_state:
@@ -35,7 +50,7 @@ def keep_in_range(key: str, low: Any, high: Any) -> None:
 
     A link, a lesson or another model may have set a value this widget cannot show now.
     """
-    for name in (key, f"_{key}"):
+    for name in (key, kept_copy_key(key)):
         value = st.session_state.get(name)
         if value is not None and not low <= value <= high:
             st.session_state[name] = min(max(value, low), high)

@@ -11,7 +11,7 @@ import streamlit as st
 from components.core.texts import InputError, Message
 from components.data.documents import LoadedDocument, read_uploads
 from components.models import model_policy
-from components.services import backend
+from components.services.inputs import uploaded_document
 from components.widgets.layout import show_messages
 
 
@@ -83,7 +83,7 @@ def kept_documents(container: Any, key: str, help: str) -> list[LoadedDocument]:
     ids = tuple(upload.file_id for upload in uploads or [])
     if uploads and (st.session_state.get(store) or ((),))[0] != ids:
         files = [(upload.name, upload.getvalue()) for upload in uploads]
-        st.session_state[store] = (ids, *read_uploads(files, backend.uploaded_document))
+        st.session_state[store] = (ids, *read_uploads(files, uploaded_document))
     elif not uploads and not returning:  # the user removed the files
         st.session_state.pop(store, None)
     if store not in st.session_state:

@@ -4,13 +4,13 @@ import numpy as np
 import pytest
 
 from components.charts import charts
+from components.core import limits
 from components.core import texts as texts_module
 from components.data.large_corpus import generate_corpus
 from components.data.samples import load_preset
 from components.explore import scale
 from components.models.encoder import embed
-from components.services import backend
-from components.vectors import neighbours
+from components.services.session_keys import JOBS_KEY
 from components.vectors.heatmap_blocks import block_pair
 from tests.app.conftest import chart_specs, open_page, texts_of
 
@@ -149,13 +149,13 @@ def test_text_survives_a_visit_to_another_page():
 def small_scale(monkeypatch):
     monkeypatch.setattr(scale, "BACKGROUND_MIN", 100)
     monkeypatch.setattr(scale, "HEATMAP_MAX", 50)
-    monkeypatch.setattr(neighbours, "EXACT_MAX", 400)
+    monkeypatch.setattr(limits, "INDEX_SENTENCES", 400)
     monkeypatch.setattr(charts, "BIG_SCATTER", 500)  # WebGL from this many points
 
 
 def finish(app, slot: str, timeout: float = 600):
     """Wait for the session's background job in `slot`, then rerun the page."""
-    job = app.session_state[backend.JOBS_KEY][slot]
+    job = app.session_state[JOBS_KEY][slot]
     assert job.wait(timeout), f"the {slot} job did not finish"
     return app.run()
 
@@ -174,7 +174,7 @@ def test_many_sentences_are_prepared_in_the_background_and_drawn_at_scale(explor
     assert chart_specs(explore) == []  # nothing that needs the vectors yet ...
     assert explore.dataframe[-1].value["pair"].tolist()  # ... but the rest of the page is there
     finish(explore, "prepare")
-    assert explore.session_state[backend.JOBS_KEY]["projection"].label == "Projecting 1,000 points"
+    assert explore.session_state[JOBS_KEY]["projection"].label == "Projecting 1,000 points"
     finish(explore, "projection")
     assert not explore.exception
     specs = {spec["data"][0]["type"]: spec for spec in chart_specs(explore)}
@@ -193,7 +193,7 @@ def test_the_block_heatmap_drills_into_a_pair_of_blocks(explore, small_scale, mo
     finish(explore, "prepare")
     explore.selectbox(key="explore_block_columns").select(1).run()
     assert not explore.exception
-    prepared = explore.session_state[backend.JOBS_KEY]["prepare"].result
+    prepared = explore.session_state[JOBS_KEY]["prepare"].result
     pair = [s for s in chart_specs(explore) if s["data"][0]["type"] == "heatmap"][1]["data"][0]
     rows = block_pair(prepared.vectors, prepared.blocks, 0, 1)
     texts = generate_corpus(1_000, 0).texts
@@ -207,13 +207,13 @@ def test_the_block_heatmap_drills_into_a_pair_of_blocks(explore, small_scale, mo
 def test_encoding_can_be_cancelled_and_resumed(explore, small_scale):
     generate(explore, 2_000)
     explore.button(key="explore_prepare_cancel").click().run()
-    job = explore.session_state[backend.JOBS_KEY]["prepare"]
+    job = explore.session_state[JOBS_KEY]["prepare"]
     job.wait(600)
     explore.run()
     assert not explore.exception
     assert job.state == "cancelled" and "stopped at" in texts_of(explore.warning)
     explore.button(key="explore_prepare_resume").click().run()
-    resumed = explore.session_state[backend.JOBS_KEY]["prepare"]
+    resumed = explore.session_state[JOBS_KEY]["prepare"]
     assert resumed is not job
     finish(explore, "prepare")
     assert resumed.state == "done" and resumed.result.vectors.shape == (2_000, 384)
@@ -222,7 +222,7 @@ def test_encoding_can_be_cancelled_and_resumed(explore, small_scale):
 def test_past_the_exact_size_neighbours_come_from_the_index(explore, small_scale, model):
     generate(explore, 1_000)
     finish(explore, "prepare")
-    prepared = explore.session_state[backend.JOBS_KEY]["prepare"].result
+    prepared = explore.session_state[JOBS_KEY]["prepare"].result
     assert prepared.neighbours.method == "hnsw"
     assert "faiss HNSW index" in texts_of(explore.caption)
     table = next(frame.value for frame in explore.dataframe if "neighbour" in frame.value)
@@ -234,7 +234,7 @@ def test_past_the_exact_size_neighbours_come_from_the_index(explore, small_scale
 
 
 def test_tsne_is_refused_past_its_limit(explore, small_scale, monkeypatch):
-    monkeypatch.setattr(scale, "TSNE_MAX", 500)
+    monkeypatch.setattr(limits, "TSNE_SENTENCES", 500)
     generate(explore, 1_000)
     finish(explore, "prepare")
     explore.radio(key="explore_method").set_value("tsne").run()
@@ -243,13 +243,13 @@ def test_tsne_is_refused_past_its_limit(explore, small_scale, monkeypatch):
 
 def test_public_mode_refuses_a_corpus_too_large_for_its_memory(explore, small_scale, monkeypatch):
     monkeypatch.setattr(scale, "public_mode", lambda: True)
-    monkeypatch.setattr(scale, "PUBLIC_SESSION_MB", 1)
+    monkeypatch.setattr(limits, "SESSION_MB", 1)
     generate(explore, 1_000)
     assert not explore.exception
     message = texts_of(explore.error)
     assert "would need about" in message and "of memory" in message and "use 1 MB" in message
     # Refused before any work: no background preparation was started.
-    assert backend.JOBS_KEY not in explore.session_state
+    assert JOBS_KEY not in explore.session_state
 
 
 def test_the_sidebar_picks_the_encoder_backend_and_the_page_says_which(explore, model):

@@ -9,8 +9,9 @@ from streamlit.testing.v1 import AppTest
 
 from components.data.samples import load_triplet_preset
 from components.data.triplets import COLUMNS
-from components.models.encoder import embed, load_model
-from components.services import backend
+from components.models.encoder import DEFAULT_MODEL, embed, load_model
+from components.services.models import trainable_model
+from components.services.session_keys import MODEL_NAME_KEY, SESSION_MODELS_KEY
 from components.training.finetune import REGISTRY
 from components.vectors.losses import cosine_margin_loss, info_nce_loss, triplet_loss
 from tests.app.conftest import chart_specs, open_page, texts_of
@@ -149,13 +150,13 @@ def test_train_reset_and_the_shared_model_is_untouched(lab, model):
     lab.slider(key="loss_held_out").set_value(0).run()
     lab.button(key="loss_train").click().run()
     assert not lab.exception, lab.exception
-    assert lab.session_state[backend.MODEL_NAME_KEY] == "fine-tuned copy"
-    trained = REGISTRY.get(lab.session_state[backend.SESSION_MODELS_KEY]["fine-tuned copy"])
+    assert lab.session_state[MODEL_NAME_KEY] == "fine-tuned copy"
+    trained = REGISTRY.get(lab.session_state[SESSION_MODELS_KEY]["fine-tuned copy"])
     assert lab.selectbox(key="model_choice").value == "fine-tuned copy"
     assert "In use: **fine-tuned copy**" in texts_of(lab.sidebar.caption)
     history = lab.session_state["loss_result"].history
     assert len(history.step_losses) == 1  # 3 triplets, batch 8, 1 epoch
-    shared = backend.trainable_model()  # the shared torch model copies are made from
+    shared = trainable_model()  # the shared torch model copies are made from
     fresh = load_model()
     for mine, original in zip(shared.parameters(), fresh.parameters(), strict=True):
         assert torch.equal(mine, original)  # training never touched the cached model
@@ -173,8 +174,8 @@ def test_train_reset_and_the_shared_model_is_untouched(lab, model):
     live_before = REGISTRY.live()
     lab.button(key="loss_reset").click().run()
     assert not lab.exception
-    assert lab.session_state[backend.MODEL_NAME_KEY] == backend.DEFAULT_MODEL
-    assert "fine-tuned copy" not in lab.session_state[backend.SESSION_MODELS_KEY]
+    assert lab.session_state[MODEL_NAME_KEY] == DEFAULT_MODEL
+    assert "fine-tuned copy" not in lab.session_state[SESSION_MODELS_KEY]
     assert REGISTRY.live() == live_before - 1
     assert "Press **Train**" in texts_of(lab.info)
 
@@ -184,7 +185,7 @@ def test_after_training_explore_uses_the_fine_tuned_copy(lab, model):
     lab.slider(key="loss_epochs").set_value(1).run()
     lab.radio(key="loss_train_loss").set_value("info_nce").run()  # never exactly 0: it trains
     lab.button(key="loss_train").click().run()
-    trained = REGISTRY.get(lab.session_state[backend.SESSION_MODELS_KEY]["fine-tuned copy"])
+    trained = REGISTRY.get(lab.session_state[SESSION_MODELS_KEY]["fine-tuned copy"])
     lab.switch_page(EXPLORE).run()
     assert not lab.exception
     picker = lab.selectbox(key="model_choice")
@@ -199,7 +200,7 @@ def test_after_training_explore_uses_the_fine_tuned_copy(lab, model):
     np.testing.assert_allclose(z, tuned @ tuned.T, atol=1e-5)
     assert np.abs(z - base @ base.T).max() > 1e-3  # not the original model's numbers
     # Picking the original model again switches back.
-    lab.selectbox(key="model_choice").select(backend.DEFAULT_MODEL).run()
+    lab.selectbox(key="model_choice").select(DEFAULT_MODEL).run()
     z = np.array(
         next(s for s in chart_specs(lab) if s["data"][0]["type"] == "heatmap")["data"][0]["z"]
     )
@@ -215,5 +216,5 @@ def test_copy_cap_has_a_message(lab, model, monkeypatch):
     assert not lab.exception
     assert "fine-tuned copies are already in memory" in texts_of(lab.error)
     assert "loss_result" not in lab.session_state
-    assert lab.selectbox(key="model_choice").value == backend.DEFAULT_MODEL
+    assert lab.selectbox(key="model_choice").value == DEFAULT_MODEL
     REGISTRY.release(other_session)

@@ -7,7 +7,7 @@ import pytest
 
 from components.data.samples import DEFAULT_PRESET, load_preset
 from components.models.encoder import embed, load_fast_model
-from components.services.backend import EMBED_CHUNK
+from components.services.encoding import TEXTS_PER_ENTRY
 from components.vectors.clusters import cluster_sentences
 from components.vectors.projection import honesty, project
 from components.widgets import SENTENCES_KEY
@@ -24,12 +24,12 @@ def lab():
 @pytest.fixture(scope="module")
 def preset_vectors(model):
     """The vectors as the page gets them: from the server's default (torch-free) encoder, in
-    slices of EMBED_CHUNK: UMAP and t-SNE react to the last-bit differences (~1e-7) that another
+    slices of TEXTS_PER_ENTRY: UMAP and t-SNE react to the last-bit differences (~1e-7) that another
     encoder or batching gives."""
     model = load_fast_model() or model
     texts = load_preset(DEFAULT_PRESET).texts
-    slices = range(0, len(texts), EMBED_CHUNK)
-    return np.concatenate([embed(model, texts[i : i + EMBED_CHUNK]) for i in slices])
+    slices = range(0, len(texts), TEXTS_PER_ENTRY)
+    return np.concatenate([embed(model, texts[i : i + TEXTS_PER_ENTRY]) for i in slices])
 
 
 def charts(app) -> dict[str, dict]:

@@ -7,7 +7,7 @@ import pytest
 from components.core import limits
 from components.models import model_policy
 from components.models.encoder import DEFAULT_MODEL
-from components.services import backend
+from components.services.session_keys import CANCEL_KEY
 from components.widgets import CUSTOM_CHOICE
 from components.widgets.sidebar import _model_label
 from tests.app.conftest import chart_specs, open_page, texts_of
@@ -70,7 +70,7 @@ def test_two_sentences_work_on_every_view():
 
 def test_a_cancelled_wait_runs_no_heavy_work_and_the_next_run_does():
     app = open_page(EXPLORE)
-    app.session_state[backend.CANCEL_KEY] = True  # what the Cancel button's click sets
+    app.session_state[CANCEL_KEY] = True  # what the Cancel button's click sets
     app.text_area(key="explore_text").input("A brand new sentence.\nAnd another one.").run()
     assert not app.exception
     assert "Cancelled" in texts_of(app.warning) and app.button(key="retry_sentences")

@@ -162,11 +162,11 @@ def test_quality_bars_are_measured(lab, model):
 
 
 def test_train_head_then_reset(lab):
-    from components.services import backend
+    from components.services.models import get_model, trainable_model
 
-    shared = backend.trainable_model()  # the process-wide shared torch model
+    shared = trainable_model()  # the process-wide shared torch model
     before = {name: value.clone() for name, value in shared.state_dict().items()}
-    served = backend.get_model()  # what the pages encode with (onnxruntime)
+    served = get_model()  # what the pages encode with (onnxruntime)
     vectors_before = embed(served, ["A sentence the head never changes."])
     lab.slider(key="pooling_steps").set_value(60).run()
     lab.button(key="pooling_train").click().run()

@@ -115,8 +115,8 @@ def head_arrays(head) -> dict[str, np.ndarray]:
 
 @pytest.mark.parametrize("scale", [1.0, 300.0])  # fresh (near-uniform) and sharp weights
 def test_attention_pooling_equals_the_torch_head(features, scale):
-    from components.pooling.pooling import AttentionPoolingHead
-    from components.vectors.array_pooling import attention_pool_array, attention_weights_array
+    from components.pooling.head_training import AttentionPoolingHead
+    from components.vectors.array_pooling import attention_weights_array
 
     tokens, mask = features
     head = AttentionPoolingHead(384, seed=3)
@@ -126,13 +126,9 @@ def test_attention_pooling_equals_the_torch_head(features, scale):
     with torch.no_grad():
         reference_weights = head.token_weights(tokens, mask).numpy()
         reference = head(tokens, mask).numpy()
-    np.testing.assert_allclose(
-        attention_weights_array(tokens.numpy(), mask.numpy(), **arrays),
-        reference_weights,
-        atol=1e-6,
-    )
-    np.testing.assert_allclose(
-        attention_pool_array(tokens.numpy(), mask.numpy(), **arrays), reference, atol=1e-5, rtol=0
-    )
-    empty = attention_pool_array(tokens.numpy(), np.zeros_like(mask.numpy()), **arrays)
-    assert np.all(empty == 0)  # no real token: zeros, no NaN
+    weights = attention_weights_array(tokens.numpy(), mask.numpy(), **arrays)  # (batch, tokens)
+    np.testing.assert_allclose(weights, reference_weights, atol=1e-6)
+    pooled = np.einsum("bt,btd->bd", weights, tokens.numpy())  # the head's sum_t weight_t h_t
+    np.testing.assert_allclose(pooled, reference, atol=1e-5, rtol=0)
+    empty = attention_weights_array(tokens.numpy(), np.zeros_like(mask.numpy()), **arrays)
+    assert np.all(empty == 0)  # no real token: zero weights, no NaN

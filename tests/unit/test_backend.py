@@ -8,21 +8,30 @@ import numpy as np
 import pandas as pd
 
 from components.models.encoder import DEFAULT_MODEL, embed, model_info
-from components.services import backend
+from components.services import encoding
+from components.services.caches import cached_figure
+from components.services.encoding import (
+    PROGRESS_MIN_TEXTS,
+    TEXTS_PER_ENTRY,
+    embed_texts,
+    embeddings_csv,
+)
+from components.services.models import ActiveModel, get_model
+from components.services.startup import warm_up_umap
 
 
 def test_embed_texts_in_chunks_equals_embed(model):
-    active = backend.ActiveModel(model, DEFAULT_MODEL, model_info(model, DEFAULT_MODEL))
-    texts = [f"sentence number {i} about topic {i % 7}" for i in range(backend.EMBED_CHUNK + 5)]
-    np.testing.assert_allclose(backend.embed_texts(active, texts), embed(model, texts), atol=1e-5)
-    assert backend.embed_texts(active, []).shape == (0, 384)
+    active = ActiveModel(model, DEFAULT_MODEL, model_info(model, DEFAULT_MODEL))
+    texts = [f"sentence number {i} about topic {i % 7}" for i in range(TEXTS_PER_ENTRY + 5)]
+    np.testing.assert_allclose(embed_texts(active, texts), embed(model, texts), atol=1e-5)
+    assert embed_texts(active, []).shape == (0, 384)
 
 
 def test_embeddings_csv_round_trips_exactly(model):
     texts = ('a, quoted "text"', "<b>html</b>", "ünïcode")
     vectors = embed(model, list(texts))
-    active = backend.ActiveModel(model, DEFAULT_MODEL, model_info(model, DEFAULT_MODEL))
-    data = backend.embeddings_csv(active, texts, ("x", "y", "z"), vectors)
+    active = ActiveModel(model, DEFAULT_MODEL, model_info(model, DEFAULT_MODEL))
+    data = embeddings_csv(active, texts, ("x", "y", "z"), vectors)
     table = pd.read_csv(io.BytesIO(data), keep_default_na=False)
     assert table["text"].tolist() == list(texts) and table["label"].tolist() == ["x", "y", "z"]
     np.testing.assert_allclose(table.filter(like="dim_").to_numpy(), vectors, atol=1e-7)
@@ -30,7 +39,7 @@ def test_embeddings_csv_round_trips_exactly(model):
 
 
 def test_shared_model_is_loaded_once_and_reused():
-    assert backend.get_model(DEFAULT_MODEL) is backend.get_model(DEFAULT_MODEL)
+    assert get_model(DEFAULT_MODEL) is get_model(DEFAULT_MODEL)
 
 
 def test_many_sentences_show_a_progress_bar_that_reaches_the_end(model, monkeypatch):
@@ -43,22 +52,22 @@ def test_many_sentences_show_a_progress_bar_that_reaches_the_end(model, monkeypa
         def empty(self):
             updates.append(-1.0)
 
-    monkeypatch.setattr(backend.st, "progress", lambda value, text="": FakeBar())
-    active = backend.ActiveModel(model, DEFAULT_MODEL, model_info(model, DEFAULT_MODEL))
-    texts = [f"progress check sentence {i}" for i in range(backend.PROGRESS_MIN_TEXTS + 1)]
-    backend.embed_texts(active, texts)
-    slices = -(-len(texts) // backend.EMBED_CHUNK)
+    monkeypatch.setattr(encoding.st, "progress", lambda value, text="": FakeBar())
+    active = ActiveModel(model, DEFAULT_MODEL, model_info(model, DEFAULT_MODEL))
+    texts = [f"progress check sentence {i}" for i in range(PROGRESS_MIN_TEXTS + 1)]
+    embed_texts(active, texts)
+    slices = -(-len(texts) // TEXTS_PER_ENTRY)
     assert len(updates) == slices + 1 and updates[-2] == 1.0 and updates[-1] == -1.0
     updates.clear()
-    backend.embed_texts(active, texts[:10])  # a few sentences: no bar
+    embed_texts(active, texts[:10])  # a few sentences: no bar
     assert updates == []
 
 
 def test_umap_warm_up_runs_once_in_the_background():
     import sys
 
-    thread = backend.warm_up_umap()
-    assert backend.warm_up_umap() is thread  # one per process
+    thread = warm_up_umap()
+    assert warm_up_umap() is thread  # one per process
     thread.join(timeout=300)
     assert not thread.is_alive() and "umap" in sys.modules
 
@@ -76,17 +85,17 @@ def test_cached_figure_is_built_once_per_arguments_and_keyed_by_array_contents()
 
     coords = np.random.default_rng(0).normal(size=(20, 2)).astype(np.float32)
     texts = [f"sentence {i}" for i in range(20)]
-    first = backend.cached_figure(scatter, coords, texts, groups=["a"] * 20, title="t")
-    again = backend.cached_figure(scatter, coords.copy(), list(texts), groups=["a"] * 20, title="t")
+    first = cached_figure(scatter, coords, texts, groups=["a"] * 20, title="t")
+    again = cached_figure(scatter, coords.copy(), list(texts), groups=["a"] * 20, title="t")
     assert again is first and len(calls) == 1
     moved = coords.copy()
     moved[7, 1] += 1e-3  # one coordinate in the middle: a repr would elide it
     big = np.zeros((2000, 2), np.float32)
     big_moved = big.copy()
     big_moved[1000, 0] = 1.0
-    assert backend.cached_figure(scatter, moved, texts, groups=["a"] * 20, title="t") is not first
-    assert backend.cached_figure(scatter, coords, texts, groups=["b"] * 20, title="t") is not first
-    assert backend.cached_figure(scatter, big, texts * 100) is not backend.cached_figure(
+    assert cached_figure(scatter, moved, texts, groups=["a"] * 20, title="t") is not first
+    assert cached_figure(scatter, coords, texts, groups=["b"] * 20, title="t") is not first
+    assert cached_figure(scatter, big, texts * 100) is not cached_figure(
         scatter, big_moved, texts * 100
     )
     assert len(calls) == 5
@@ -100,5 +109,5 @@ def test_cached_figure_is_built_once_per_arguments_and_keyed_by_array_contents()
         return map_charts.map_scatter(coords, texts, title=str(axis.direction.sum()))
 
     one, other = Axis(np.zeros(2000)), Axis(np.eye(1, 2000, 1000).ravel())
-    assert backend.cached_figure(strip, one) is backend.cached_figure(strip, Axis(np.zeros(2000)))
-    assert backend.cached_figure(strip, one) is not backend.cached_figure(strip, other)
+    assert cached_figure(strip, one) is cached_figure(strip, Axis(np.zeros(2000)))
+    assert cached_figure(strip, one) is not cached_figure(strip, other)

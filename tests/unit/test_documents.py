@@ -5,10 +5,10 @@ import io
 import pytest
 from pypdf import PdfReader, PdfWriter
 
-from components.core.texts import MAX_UPLOAD_MB, InputError
+from components.core import limits
+from components.core.texts import InputError
 from components.data.documents import (
     LESSON_QUERIES,
-    MAX_DOCUMENT_CHARS,
     from_sample,
     from_text,
     from_upload,
@@ -105,13 +105,13 @@ def test_empty_documents_are_refused(data):
 
 
 def test_upload_over_the_size_limit_is_refused_before_parsing():
-    with pytest.raises(InputError, match=f"limit is {MAX_UPLOAD_MB} MB"):
-        from_upload(b"a" * (MAX_UPLOAD_MB * 1024 * 1024 + 1), "huge.txt")
+    with pytest.raises(InputError, match=f"limit is {limits.UPLOAD_MB} MB"):
+        from_upload(b"a" * (limits.UPLOAD_MB * 1024 * 1024 + 1), "huge.txt")
 
 
 def test_very_long_text_is_cut_with_a_warning():
-    loaded = from_text("word " * (MAX_DOCUMENT_CHARS // 4))
-    assert len(loaded.document.text) == MAX_DOCUMENT_CHARS
+    loaded = from_text("word " * (limits.DOCUMENT_CHARS // 4))
+    assert len(loaded.document.text) == limits.DOCUMENT_CHARS
     assert loaded.messages and loaded.messages[0].level == "warning"
 
 

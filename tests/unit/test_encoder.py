@@ -94,3 +94,40 @@ def test_unknown_hub_model_fails_with_a_message_not_a_traceback(monkeypatch):
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
     with pytest.raises(ModelLoadError, match="cannot be reached|Cannot load"):
         load_model("sentence-transformers/this-model-does-not-exist-xyz")
+
+
+def test_a_model_missing_from_the_cache_is_downloaded(monkeypatch):
+    """Only "not in the local cache" (an OSError) falls through to a download."""
+    from components.models import encoder
+
+    calls = []
+
+    def factory(name, *, local_files_only=False, **_):
+        calls.append(local_files_only)
+        if local_files_only:
+            raise OSError("couldn't find them in the cached files")
+        return "downloaded"
+
+    monkeypatch.delenv("HF_HUB_OFFLINE", raising=False)
+    monkeypatch.setattr(encoder, "_hub_reachable", lambda timeout=3.0: True)
+    assert encoder.load_by_name(factory, "org/model", "model", public=False) == "downloaded"
+    assert calls == [True, False]
+
+
+def test_a_cached_model_that_fails_to_load_is_not_downloaded_again(monkeypatch):
+    """Any other failure of the cached copy is a message, not a silent download."""
+    from components.models import encoder
+
+    calls = []
+
+    def factory(name, *, local_files_only=False, **_):
+        calls.append(local_files_only)
+        if local_files_only:
+            raise KeyError("a config key this version does not know")
+        return "downloaded"
+
+    monkeypatch.delenv("HF_HUB_OFFLINE", raising=False)
+    monkeypatch.setattr(encoder, "_hub_reachable", lambda timeout=3.0: True)
+    with pytest.raises(ModelLoadError, match="model cache but does not load"):
+        encoder.load_by_name(factory, "org/model", "model", public=False)
+    assert calls == [True]  # no download tried

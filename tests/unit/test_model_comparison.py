@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pytest
 from scipy.spatial import procrustes
@@ -114,17 +116,48 @@ def test_mismatched_sentence_counts_raise(trained):
         compare_models(trained, trained[:3])
 
 
-def test_summary_and_changes_table_read_the_comparison(model, trained):
-    result = compare_models(trained, embed(untrained_copy(model, seed=0), SENTENCES), k=3)
+def nearest(vectors: np.ndarray, k: int) -> list[set[int]]:
+    """Each sentence's k nearest other sentences by cosine, by brute force."""
+    cosines = util.cos_sim(vectors, vectors).numpy()  # (n, n)
+    np.fill_diagonal(cosines, -np.inf)
+    return [set(np.argsort(-row, kind="stable")[:k].tolist()) for row in cosines]
+
+
+def test_summary_and_changes_table_state_the_comparison(model, trained):
+    other = embed(untrained_copy(model, seed=0), SENTENCES)
+    result = compare_models(trained, other, k=3)
     off = ~np.eye(len(SENTENCES), dtype=bool)
+    cosines_a = util.cos_sim(trained, trained).numpy()[off]
+    cosines_b = util.cos_sim(other, other).numpy()[off]
+    before, after = nearest(trained, 3), nearest(other, 3)
+    kept = [len(a & b) / 3 for a, b in zip(before, after, strict=True)]
+
     figures = result.summary()
-    assert figures["Mean cosine, A"] == f"{result.similarity_a[off].mean():.3f}"
-    assert figures["Mean cosine, B"] == f"{result.similarity_b[off].mean():.3f}"
-    assert figures["Top-3 neighbours kept"] == f"{result.mean_overlap:.0%}"
-    assert figures["Procrustes disparity"] == f"{result.disparity:.3f}"
+    assert float(figures["Mean cosine, A"]) == pytest.approx(cosines_a.mean(), abs=5e-4)
+    assert float(figures["Mean cosine, B"]) == pytest.approx(cosines_b.mean(), abs=5e-4)
+    # Random weights: every pair looks alike under B, not under the trained model.
+    assert float(figures["Mean cosine, B"]) > float(figures["Mean cosine, A"]) + 0.3
+    assert float(figures["Top-3 neighbours kept"].rstrip("%")) / 100 == pytest.approx(
+        np.mean(kept), abs=0.005
+    )
+    assert 0 < float(figures["Procrustes disparity"]) <= 1
+    with warnings.catch_warnings():  # one sentence: no pairs, so the means are NaN
+        warnings.simplefilter("ignore", RuntimeWarning)
+        alone = compare_models(trained[:1], trained[:1]).summary()
+    assert alone["Procrustes disparity"] == "—"  # nothing to align: a dash, not "nan"
+
     table = result.changes_table(SENTENCES, 4)
-    worst = result.most_changed(4)
-    assert table["sentence"] == [SENTENCES[change.sentence] for change in worst]
-    assert table["kept"] == [change.overlap for change in worst]
-    assert table["neighbours under A"][0].split(" · ") == [SENTENCES[j] for j in worst[0].before]
-    assert table["neighbours under B"][0].split(" · ") == [SENTENCES[j] for j in worst[0].after]
+    assert len(table["sentence"]) == 4
+    assert table["kept"] == sorted(table["kept"])  # the most changed first
+    assert table["kept"][0] == pytest.approx(min(kept))
+    for sentence, under_a, under_b, share in zip(
+        table["sentence"],
+        table["neighbours under A"],
+        table["neighbours under B"],
+        table["kept"],
+        strict=True,
+    ):
+        row = SENTENCES.index(sentence)
+        assert {SENTENCES.index(text) for text in under_a.split(" · ")} == before[row]
+        assert {SENTENCES.index(text) for text in under_b.split(" · ")} == after[row]
+        assert share == pytest.approx(kept[row])

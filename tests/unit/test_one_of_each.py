@@ -19,14 +19,13 @@ from components.models.encoder import (
     trained_pooling,
 )
 from components.pooling.evaluation import PoolingBenchmark, pooling_quality
+from components.pooling.head_training import AttentionPoolingHead, triplet_thirds
 from components.pooling.pooling import (
     MODES,
-    AttentionPoolingHead,
     HeadRecord,
     compare_modes,
     pool,
     token_shares,
-    triplet_thirds,
 )
 from components.pooling.tokens import (
     occurrence_label,

@@ -132,9 +132,6 @@ def test_token_batches_equal_the_torch_model(onnx_model, model, texts):
     reference, reference_mask = token_embeddings(model, sample)
     np.testing.assert_array_equal(our_mask, reference_mask.numpy())
     np.testing.assert_allclose(ours, reference.numpy(), atol=1e-5, rtol=0)
-    np.testing.assert_allclose(
-        onnx_model.batched_token_embeddings(sample)[0], reference.numpy(), atol=1e-5, rtol=0
-    )
     batch, reference_batch = token_batch(onnx_model, sample), token_batch(model, sample)
     assert batch.pieces == reference_batch.pieces and batch.special == reference_batch.special
     np.testing.assert_allclose(batch.embeddings, reference_batch.embeddings, atol=1e-5, rtol=0)
@@ -172,7 +169,7 @@ def test_twelve_threads_at_once_give_the_serial_results(onnx_model, texts):
             return onnx_model.count_tokens(chunk)
         if kind == "tokenize":
             return [tokenize(onnx_model, text) for text in chunk]
-        return onnx_model.batched_token_embeddings(chunk)
+        return onnx_model.token_embeddings(chunk)
 
     serial = [run(job) for job in jobs]
     start = threading.Barrier(12)
@@ -266,7 +263,7 @@ def test_server_side_use_never_imports_torch():
         "from components.models.onnx_encoder import load_onnx_encoder\n"
         "model = load_onnx_encoder()\n"
         "model.embed(['hello', 'world']); model.count_tokens(['a'])\n"
-        "model.batched_token_embeddings(['c d'])\n"
+        "model.token_embeddings(['c d'])\n"
         "heavy = [name for name in ('torch', 'transformers', 'sentence_transformers') if name in sys.modules]\n"
         "print(heavy)\n"
     )
@@ -385,3 +382,45 @@ def test_a_fresh_cache_assembles_the_export_without_torch(tmp_path, monkeypatch,
     empty.mkdir()
     (empty / "config.json").write_text("{}")  # an architecture without a shipped graph
     assert not assemble(empty, empty)
+
+
+@pytest.mark.parametrize("damaged", [True, False])
+def test_only_a_damaged_export_is_deleted_and_redone(tmp_path, monkeypatch, damaged):
+    """A corrupt or incomplete export is removed and exported again; any other onnxruntime error
+    leaves the export alone (and the torch path takes over)."""
+    from onnxruntime.capi import onnxruntime_pybind11_state as state
+
+    from components.models import onnx_encoder
+    from components.models.onnx_encoder import OnnxEncoder, OnnxUnavailable
+
+    export = tmp_path / "export"
+    export.mkdir()
+    (export / ONNX_FILE).write_bytes(b"an export")
+    exports = []
+
+    def fake_ensure_onnx(*args, **kwargs):
+        export.mkdir(exist_ok=True)
+        exports.append(export)
+        return export
+
+    opened = []
+
+    def fake_open(self, folder):
+        opened.append(folder)
+        if len(opened) == 1:
+            error = state.InvalidProtobuf if damaged else state.InvalidArgument
+            raise error("[ONNXRuntimeError] : cannot open")
+        return "session"
+
+    monkeypatch.setattr(onnx_encoder, "ensure_onnx", fake_ensure_onnx)
+    monkeypatch.setattr(OnnxEncoder, "_open", fake_open)
+    encoder = OnnxEncoder(packaged_model_path(), "all-MiniLM-L6-v2")
+    if damaged:
+        encoder._onnx_runner(None)
+        assert len(exports) == 2 and len(opened) == 2  # deleted, exported again, reopened
+        assert not (export / ONNX_FILE).exists()  # the damaged file was removed
+    else:
+        with pytest.raises(OnnxUnavailable, match="cannot open the export"):
+            encoder._onnx_runner(None)
+        assert len(exports) == 1 and len(opened) == 1
+        assert (export / ONNX_FILE).read_bytes() == b"an export"  # left alone

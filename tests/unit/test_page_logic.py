@@ -14,7 +14,7 @@ from components.data.documents import Document, from_text, read_uploads, within_
 from components.data.triplets import COLUMNS, MAX_TABLE_ROWS, append_pasted
 from components.pooling.pooling_readings import quality_reading, untrained_head_note
 from components.retrieval.search_report import query_problem
-from components.training.training_setup import MAX_TRAIN_TRIPLETS, TrainConfig, plan_training
+from components.training.training_setup import TrainConfig, plan_training
 from components.vectors.array_pooling import check_shapes
 from components.vectors.find import found_table
 from components.vectors.losses import (
@@ -101,8 +101,8 @@ def test_plan_training_splits_caps_and_warns():
     assert len(plan.training) == 8 and len(plan.held_out) == 2 and not plan.messages
     assert not set(plan.training) & set(plan.held_out)
     assert plan.summary.startswith("8 triplets to train on, 2 held out: 1 epoch × 2 steps.")
-    capped = plan_training(MAX_TRAIN_TRIPLETS + 10, 0, TrainConfig())
-    assert len(capped.training) == MAX_TRAIN_TRIPLETS and capped.messages[0].level == "warning"
+    capped = plan_training(limits.TRAIN_TRIPLETS + 10, 0, TrainConfig())
+    assert len(capped.training) == limits.TRAIN_TRIPLETS and capped.messages[0].level == "warning"
     lonely = plan_training(1, 0, TrainConfig(loss="info_nce", use_negatives=False))
     assert [m.level for m in lonely.messages] == ["info"]
 

@@ -10,13 +10,12 @@ from hypothesis import strategies as st
 from sentence_transformers.sentence_transformer.modules import Pooling
 
 from components.models.encoder import embed, token_embeddings
+from components.pooling.head_training import AttentionPoolingHead, train_attention_head
 from components.pooling.pooling import (
     MODES,
     SENTENCE_TRANSFORMERS_MODE,
-    AttentionPoolingHead,
     pool,
     token_shares,
-    train_attention_head,
     trained_pooling_mode,
 )
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from components.data import result_cache
 from components.data.samples import DEFAULT_PRESET, load_preset
 from components.models.encoder import DEFAULT_MODEL
 from components.models.onnx_encoder import CACHE_ENV
-from components.services import result_cache
 from components.vectors.projection import ProjectionResult, project
 
 
@@ -87,9 +87,7 @@ def test_shipped_default_preset_equals_a_fresh_computation(model, cache_dir):
     fingerprint = result_cache.packaged_fingerprint(DEFAULT_MODEL)
     texts = load_preset(DEFAULT_PRESET).texts
     vectors = result_cache.load_vectors(fingerprint, texts)
-    assert vectors is not None, (
-        "run `python -m components.services.result_cache` to ship the entries"
-    )
+    assert vectors is not None, "run `python -m components.services.on_disk` to ship the entries"
     np.testing.assert_allclose(
         vectors, model.encode(texts, normalize_embeddings=True), atol=1e-5, rtol=0
     )
@@ -101,12 +99,13 @@ def test_shipped_default_preset_equals_a_fresh_computation(model, cache_dir):
 
 
 def test_shipped_fresh_head_is_the_torch_heads_initial_weights():
-    from components.pooling.pooling import AttentionPoolingHead
+    from components.pooling.attention_head import shipped_fresh_head
+    from components.pooling.head_training import AttentionPoolingHead
 
     head = AttentionPoolingHead(384)
-    shipped = result_cache.load_fresh_head(384, 64, 0)
+    shipped = shipped_fresh_head(384, 64, 0)
     assert shipped is not None
-    np.testing.assert_array_equal(shipped["dense_weight"], head.dense.weight.detach().numpy())
-    np.testing.assert_array_equal(shipped["dense_bias"], head.dense.bias.detach().numpy())
-    np.testing.assert_array_equal(shipped["score_weight"], head.score.weight.detach().numpy())
-    assert result_cache.load_fresh_head(384, 64, 1) is None
+    np.testing.assert_array_equal(shipped.dense_weight, head.dense.weight.detach().numpy())
+    np.testing.assert_array_equal(shipped.dense_bias, head.dense.bias.detach().numpy())
+    np.testing.assert_array_equal(shipped.score_weight, head.score.weight.detach().numpy())
+    assert shipped_fresh_head(384, 64, 1) is None

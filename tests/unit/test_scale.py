@@ -3,21 +3,21 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from components.core import limits
 from components.data.large_corpus import generate_corpus
 from components.explore import scale
 from components.explore.scale import largest_fitting, prepare, session_memory_mb
 from components.models.encoder import count_tokens, embed
-from components.vectors import neighbours
 from components.vectors.heatmap_blocks import block_mean_cosine
 
 
 def test_memory_estimate_grows_with_n_and_counts_the_index_past_its_size():
     small, large = session_memory_mb(10_000, 384), session_memory_mb(100_000, 384)
     assert 0 < small < large
-    # Past EXACT_MAX the neighbour index adds its 8-bit vectors and graph links.
-    below = session_memory_mb(neighbours.EXACT_MAX, 384)
-    above = session_memory_mb(neighbours.EXACT_MAX + 1, 384)
-    assert above - below > neighbours.EXACT_MAX * 384 / 1e6 * 0.99
+    # Past limits.INDEX_SENTENCES the neighbour index adds its 8-bit vectors and graph links.
+    below = session_memory_mb(limits.INDEX_SENTENCES, 384)
+    above = session_memory_mb(limits.INDEX_SENTENCES + 1, 384)
+    assert above - below > limits.INDEX_SENTENCES * 384 / 1e6 * 0.99
     # 100,000 x 384 float32 vectors are 154 MB, held twice (session + slice cache).
     assert large > 2 * 153.6
 
@@ -34,7 +34,7 @@ def test_memory_note_states_the_estimate():
 
 
 def test_memory_refusal_only_in_public_mode_and_only_past_the_budget():
-    most = largest_fitting(scale.PUBLIC_SESSION_MB, 384)
+    most = largest_fitting(limits.SESSION_MB, 384)
     assert scale.memory_refusal(most, 384, public=True) == ""  # fits
     assert scale.memory_refusal(most + 1, 384, public=False) == ""  # a private server
     assert scale.memory_refusal(scale.BACKGROUND_MIN - 1, 384, public=True) == ""  # small
@@ -42,13 +42,6 @@ def test_memory_refusal_only_in_public_mode_and_only_past_the_budget():
     needed = session_memory_mb(most + 1, 384)
     assert f"{most + 1:,} sentences" in message and f"{needed:,.0f} MB" in message
     assert f"about {most:,} sentences" in message and "make run" in message
-
-
-def test_npy_bytes_round_trips():
-    import io
-
-    vectors = np.random.default_rng(0).normal(size=(7, 5)).astype(np.float32)
-    np.testing.assert_array_equal(np.load(io.BytesIO(scale.npy_bytes(vectors))), vectors)
 
 
 def test_prepare_encodes_slice_by_slice_with_progress_and_builds_what_explore_needs(model):

@@ -8,9 +8,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from components.core import limits
 from components.core.texts import (
     MAX_SENTENCES,
-    MAX_UPLOAD_MB,
     InputError,
     clean_texts,
     csv_bytes,
@@ -90,8 +90,8 @@ def test_decode_upload_refuses_binary(data):
 
 
 def test_decode_upload_refuses_huge_files():
-    with pytest.raises(InputError, match=f"{MAX_UPLOAD_MB} MB"):
-        decode_upload(b"a" * (MAX_UPLOAD_MB * 1024 * 1024 + 1), "big.txt")
+    with pytest.raises(InputError, match=f"{limits.UPLOAD_MB} MB"):
+        decode_upload(b"a" * (limits.UPLOAD_MB * 1024 * 1024 + 1), "big.txt")
 
 
 def test_read_csv_and_pick_columns():

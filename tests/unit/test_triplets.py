@@ -5,12 +5,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from components.core import limits
 from components.core.texts import InputError
 from components.data.samples import TRIPLET_PRESETS, load_triplet_preset
 from components.data.triplets import (
     COLUMNS,
     MAX_TABLE_ROWS,
-    MAX_TRIPLETS,
     clean_triplets,
     held_out_indices,
     parse_pasted,
@@ -56,9 +56,9 @@ def test_clean_triplets_skips_blank_and_incomplete_rows_with_messages():
 
 
 def test_clean_triplets_caps_and_handles_empty_tables():
-    many = pd.DataFrame({c: [f"{c} {i}" for i in range(MAX_TRIPLETS + 5)] for c in COLUMNS})
+    many = pd.DataFrame({c: [f"{c} {i}" for i in range(limits.TRIPLETS + 5)] for c in COLUMNS})
     result = clean_triplets(many)
-    assert len(result) == MAX_TRIPLETS
+    assert len(result) == limits.TRIPLETS
     assert any("over the cap" in m.text for m in result.messages)
     empty = clean_triplets(pd.DataFrame({c: [] for c in COLUMNS}))
     assert len(empty) == 0 and empty.messages[-1].level == "error"

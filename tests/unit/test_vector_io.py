@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 
 import numpy as np
 import pandas as pd
@@ -11,10 +12,10 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
+from components.core import limits
 from components.core.texts import InputError
 from components.data import vector_io
 from components.data.vector_io import (
-    MAX_VECTOR_FILE_MB,
     projector_safe,
     read_npy,
     read_parquet,
@@ -246,8 +247,8 @@ def test_bad_metadata_tsv_gets_a_clear_message(metadata_tsv, message):
 
 
 def test_files_over_the_cap_are_refused_before_parsing():
-    big = b"1\t2\n" * (MAX_VECTOR_FILE_MB * 1024 * 1024 // 4 + 1)
-    with pytest.raises(InputError, match=f"over the {MAX_VECTOR_FILE_MB} MB cap"):
+    big = b"1\t2\n" * (limits.UPLOAD_MB * 1024 * 1024 // 4 + 1)
+    with pytest.raises(InputError, match=f"over the {limits.UPLOAD_MB} MB cap"):
         read_projector_tsv(big)
     with pytest.raises(InputError, match="cap"):
         read_npy(vector_io.NPY_MAGIC + big)
@@ -256,8 +257,8 @@ def test_files_over_the_cap_are_refused_before_parsing():
 
 
 def test_a_set_of_files_over_the_total_cap_is_refused():
-    part = b"x" * (vector_io.MAX_VECTOR_UPLOAD_MB * 1024 * 1024 // 3 + 1)
-    cap = vector_io.MAX_VECTOR_UPLOAD_MB
+    part = b"x" * (limits.VECTOR_UPLOAD_MB * 1024 * 1024 // 3 + 1)
+    cap = limits.VECTOR_UPLOAD_MB
     with pytest.raises(InputError, match=f"3 files hold {cap} MB together, over the {cap} MB cap"):
         read_uploads([(f"part.{i}.parquet", part) for i in range(3)])
 
@@ -273,7 +274,7 @@ def test_csv_cells_that_look_like_formulas_are_guarded_and_read_back_exactly():
 
 
 def test_files_on_disk_have_no_upload_cap(tmp_path, monkeypatch):
-    monkeypatch.setattr(vector_io, "MAX_VECTOR_FILE_MB", 0)  # every upload would be over it
+    monkeypatch.setattr(limits, "UPLOAD_MB", 0)  # every upload would be over it
     (tmp_path / "v.parquet").write_bytes(write_parquet(unit_vectors(3, 4)))
     assert read_parquet_path(tmp_path / "v.parquet")[0].shape == (3, 4)
     with pytest.raises(InputError, match="cap"):
@@ -449,7 +450,7 @@ def test_projector_round_trip_property(case):
 @given(vectors_and_metadata())
 def test_csv_round_trip_property(case):
     vectors, metadata = case
-    assume(not any(vector_io.re.fullmatch(r"dim_\d+", name) for name in metadata.columns))
+    assume(not any(re.fullmatch(r"dim_\d+", name) for name in metadata.columns))
     read_vectors, read_metadata = read_vectors_csv(write_vectors_csv(vectors, metadata))
     assert np.array_equal(read_vectors, vectors)
     assert_same_metadata(read_metadata, metadata)
@@ -516,7 +517,10 @@ def test_export_files_import_back_exactly(dimension):
     coordinates = RNG.standard_normal((5, 2)).astype(np.float32)
     texts = ["first", "a\ttab", "ünïcode 🚀", "<b>html</b>", "last"]
     labels = ["a", "b", "", "a", "c"]
-    files = vector_io.export_files(texts, labels, vectors, coordinates, "m")
+    files = {
+        fmt.file_name: fmt.build(texts, labels, vectors, coordinates, "m")
+        for fmt in vector_io.EXPORT_FORMATS
+    }
     assert set(files) == {
         "vectors.tsv",
         "metadata.tsv",

@@ -7,7 +7,8 @@ and weights hash, the texts, and for a map the method and its parameters; any ch
 
 Two places are read, in order:
 - `sample_data/cache/`: entries shipped with the repository (the default preset's vectors and
-  default map, a few hundred KB; regenerate with `python -m components.services.result_cache`);
+  default map, the fresh attention head, a few hundred KB; regenerate with
+  `python -m components.services.on_disk`);
 - `cache_root() / "results"`: entries written by this machine (atomic: temp file + rename).
 
 Files are `.npz` archives without pickles (arrays + a JSON string), so a damaged or foreign file
@@ -150,54 +151,3 @@ def save_projection(
 
 # The default view of the Explore lab: the default preset's map as the page first draws it.
 DEFAULT_MAP = ("umap", 2, {"n_neighbors": 15, "min_dist": 0.1})
-
-
-def head_key(dimension: int, hidden: int, seed: int) -> str:
-    return entry_key("attention-head", "", [], dimension=dimension, hidden=hidden, seed=seed)
-
-
-def load_fresh_head(dimension: int, hidden: int, seed: int) -> dict[str, np.ndarray] | None:
-    """The initial weights of `AttentionPoolingHead(dimension, hidden, seed)` (drawn by torch's
-    generator, so shipped rather than drawn again): `dense_weight`, `dense_bias`, `score_weight`."""
-    entry = load(head_key(dimension, hidden, seed))
-    return None if entry is None else entry[0]
-
-
-def ship_default_preset(name: str | None = None) -> list[Path]:
-    """Compute the default preset's vectors (with sentence-transformers itself, the reference),
-    its default map and the fresh attention head of the model's size, and write them into
-    `sample_data/cache/` (run after a model change)."""
-    from components.data.samples import DEFAULT_PRESET, load_preset
-    from components.models.encoder import DEFAULT_MODEL, embed, load_model
-    from components.vectors.projection import project
-
-    name = name or DEFAULT_MODEL
-    fingerprint = packaged_fingerprint(name)
-    texts = load_preset(DEFAULT_PRESET).texts
-    vectors = embed(load_model(), texts)  # (n, dim)
-    method, n_components, params = DEFAULT_MAP
-    result = project(vectors, method, n_components, **params)
-    for stale in SHIPPED_DIR.glob("*.npz"):
-        stale.unlink()
-    from components.pooling.pooling import AttentionPoolingHead
-
-    head = AttentionPoolingHead(vectors.shape[1])
-    head_arrays = {
-        "dense_weight": head.dense.weight.detach().numpy(),
-        "dense_bias": head.dense.bias.detach().numpy(),
-        "score_weight": head.score.weight.detach().numpy(),
-    }
-    hidden = head.dense.weight.shape[0]
-    written = [
-        save(head_key(vectors.shape[1], hidden, 0), head_arrays, folder=SHIPPED_DIR),
-        save_vectors(fingerprint, texts, vectors, folder=SHIPPED_DIR),
-        save_projection(
-            fingerprint, texts, method, n_components, params, result, folder=SHIPPED_DIR
-        ),
-    ]
-    return [path for path in written if path is not None]
-
-
-if __name__ == "__main__":
-    for path in ship_default_preset():
-        print(f"wrote {path} ({path.stat().st_size / 1024:.0f} KB)")
