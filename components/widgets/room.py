@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import io
 import time
+from dataclasses import dataclass
 from typing import Any
 
 import pandas as pd
@@ -43,6 +44,8 @@ SENT_KEY = "_room_sent"  # the last confirmation to show the student
 TEACHER_REFRESH_SECONDS = 3  # the teacher's live view re-reads the room this often
 STUDENT_REFRESH_SECONDS = 5  # a student's view looks for a new activity this often
 LESSON_ON_MAP = 60  # lesson sentences drawn with the class's on the shared map
+MAP_CACHE_KEY = "_room_map_drawing"  # session_state: (key, MapDrawing) of the last map drawn
+MAP_COMPUTED_KEY = "_room_map_computed"  # session_state: how many times the map was computed
 
 
 def limits_caption() -> str:
@@ -472,6 +475,57 @@ def _triplet_view(active: ActiveModel, room: dict, activity: Activity) -> set[in
     return {answer.student_id for answer in answers}
 
 
+@dataclass(frozen=True)
+class MapDrawing:
+    """What the shared map's view draws, computed once per set of sentences (see `_map_drawing`)."""
+
+    figure: Any  # the Plotly figure
+    pairs: pd.DataFrame  # nearest neighbours across students (may be empty)
+    class_count: int
+    lesson_count: int
+
+
+def _map_drawing(active: ActiveModel, sent: list, lesson: list[str], colour: str) -> MapDrawing:
+    """The map's figure and cross-student pairs, kept in this session for the last key: the
+    model, every sent sentence (id, text, author, label), the lesson's sentences and the colour.
+    An unchanged refresh reuses them (a database read and no more); a new, cleared or removed
+    sentence changes the key and recomputes the vectors, the PCA and the figure."""
+    key = (
+        active.key,
+        tuple((s.id, s.text, s.student_id, s.name, s.label) for s in sent),
+        tuple(lesson),
+        colour,
+    )
+    cached = st.session_state.get(MAP_CACHE_KEY)
+    if cached is not None and cached[0] == key:
+        return cached[1]
+    texts = [s.text for s in sent] + lesson
+    vectors = embed_texts(active, texts)  # (n, dim), cached per slice
+    coords = project(vectors, "pca", 2).coords
+    groups = [
+        (f"student: {s.name}" if colour == "student" else f"label: {s.label or '(none)'}")
+        for s in sent
+    ] + ["lesson sentences"] * len(lesson)
+    pairs = cross_student_pairs(vectors[: len(sent)], [s.student_id for s in sent], limit=10)
+    drawing = MapDrawing(
+        charts.projection_scatter(coords, texts, groups),
+        pd.DataFrame(
+            {
+                "sentence": [sent[p.row].text for p in pairs],
+                "by": [sent[p.row].name for p in pairs],
+                "nearest sentence by another student": [sent[p.neighbour].text for p in pairs],
+                "by ": [sent[p.neighbour].name for p in pairs],
+                "cosine": [round(p.cosine, 3) for p in pairs],
+            }
+        ),
+        len(sent),
+        len(lesson),
+    )
+    st.session_state[MAP_CACHE_KEY] = (key, drawing)
+    st.session_state[MAP_COMPUTED_KEY] = st.session_state.get(MAP_COMPUTED_KEY, 0) + 1
+    return drawing
+
+
 def _map_view(active: ActiveModel, room: dict, activity: Activity) -> set[int]:
     sent = room_store().sentences(room["code"])
     if activity.prompt.get("question"):
@@ -486,38 +540,15 @@ def _map_view(active: ActiveModel, room: dict, activity: Activity) -> set[int]:
         st.caption("No sentences yet: they appear here as students send them.")
         return set()
     lesson, _ = shared_sentences()
-    lesson = lesson[:LESSON_ON_MAP]
-    texts = [s.text for s in sent] + lesson
-    vectors = embed_texts(active, texts)  # (n, dim), cached per slice
-    coords = project(vectors, "pca", 2).coords
-    groups = [
-        (f"student: {s.name}" if colour == "student" else f"label: {s.label or '(none)'}")
-        for s in sent
-    ] + ["lesson sentences"] * len(lesson)
-    st.plotly_chart(
-        charts.projection_scatter(coords, texts, groups), width="stretch", key="room_map"
-    )
+    drawing = _map_drawing(active, sent, lesson[:LESSON_ON_MAP], colour)
+    st.plotly_chart(drawing.figure, width="stretch", key="room_map")
     st.caption(
-        f"{len(sent)} sentences from the class and {len(lesson)} of the lesson's, mapped with "
-        "PCA (the two directions of most variance). Hover a point to read it."
+        f"{drawing.class_count} sentences from the class and {drawing.lesson_count} of the "
+        "lesson's, mapped with PCA (the two directions of most variance). Hover a point to read it."
     )
-    pairs = cross_student_pairs(vectors[: len(sent)], [s.student_id for s in sent], limit=10)
-    if pairs:
+    if len(drawing.pairs):
         st.caption("Nearest neighbours across students (by cosine):")
-        st.dataframe(
-            pd.DataFrame(
-                {
-                    "sentence": [sent[p.row].text for p in pairs],
-                    "by": [sent[p.row].name for p in pairs],
-                    "nearest sentence by another student": [sent[p.neighbour].text for p in pairs],
-                    "by ": [sent[p.neighbour].name for p in pairs],
-                    "cosine": [round(p.cosine, 3) for p in pairs],
-                }
-            ),
-            hide_index=True,
-            width="stretch",
-            key="room_pairs",
-        )
+        st.dataframe(drawing.pairs, hide_index=True, width="stretch", key="room_pairs")
     return {s.student_id for s in sent}
 
 
