@@ -46,6 +46,7 @@ from sqlalchemy import (
     event,
     func,
     insert,
+    inspect,
     select,
     update,
 )
@@ -57,7 +58,7 @@ from components.core.texts import InputError
 from components.models.onnx_encoder import cache_root
 from components.rooms import codes
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: students.seat_hash (a student's rejoin secret)
 DATABASE_ENV = "LAB_DATABASE_URL"
 COSINE, MAP, TRIPLET = "cosine", "map", "triplet"
 KINDS = (COSINE, MAP, TRIPLET)
@@ -83,6 +84,7 @@ students = Table(
     Column("name_key", Text, nullable=False),  # casefolded: "Sam" and "sam" are one name
     Column("joined_at", Float, nullable=False),
     Column("left_at", Float),
+    Column("seat_hash", String(64)),  # SHA-256 of the student's rejoin secret
     UniqueConstraint("room_code", "name_key"),
 )
 activities = Table(
@@ -311,6 +313,11 @@ class RoomStore:
             found = conn.execute(select(schema_version.c.version)).scalars().all()
             if not found:
                 conn.execute(insert(schema_version).values(version=SCHEMA_VERSION))
+            elif max(found) < 2:  # version 1 had no rejoin secrets: add the column
+                columns = {column["name"] for column in inspect(conn).get_columns("students")}
+                if "seat_hash" not in columns:
+                    conn.exec_driver_sql("ALTER TABLE students ADD COLUMN seat_hash VARCHAR(64)")
+                conn.execute(insert(schema_version).values(version=2))
             elif max(found) > SCHEMA_VERSION:
                 raise RuntimeError(
                     f"The rooms database at {make_url(self.url).render_as_string()} has schema "
@@ -466,7 +473,18 @@ class RoomStore:
             InputError: bad code, closed/expired/full room, or the name is empty, too long or
                 taken (casefolded) in this room.
         """
+        return self.join_with_seat(code, name)[0]
+
+    def join_with_seat(self, code: object, name: object) -> tuple[int, str]:
+        """`join`, and the student's rejoin secret (their "seat"): kept in their own session and
+        link only; `rejoin(code, seat)` gives the same student back after a reload. The database
+        keeps only its SHA-256 hash.
+
+        Raises:
+            InputError: as `join`.
+        """
         cleaned = clean_name(name)
+        seat = codes.new_token()
         with self._write() as conn:
             row = self._open_room_row(conn, code)
             count = conn.execute(
@@ -493,11 +511,37 @@ class RoomStore:
                         name=cleaned,
                         name_key=cleaned.casefold(),
                         joined_at=self._clock(),
+                        seat_hash=codes.token_hash(seat),
                     )
                 )
             except IntegrityError as error:  # a race on the same name (PostgreSQL)
                 raise InputError("That name was just taken in this room: pick another.") from error
-            return int(result.inserted_primary_key[0])
+            return int(result.inserted_primary_key[0]), seat
+
+    def rejoin(self, code: object, seat: str | None) -> int:
+        """The student whose rejoin secret is `seat`, back in the room under the same name (after
+        a reload or a lost tab); returns their id. Only the browser that was given the seat has it.
+
+        Raises:
+            InputError: bad code, closed/expired room, or no student of this room holds that seat
+                (a wrong secret, or the student left or was removed).
+        """
+        with self._write() as conn:
+            row = self._open_room_row(conn, code)
+            found = None
+            if seat:
+                found = conn.execute(
+                    select(students).where(
+                        students.c.room_code == row.code,
+                        students.c.seat_hash == codes.token_hash(str(seat)),
+                    )
+                ).first()
+            if found is None or found.left_at is not None:
+                raise InputError(
+                    f"This rejoin link no longer works in room {row.code} (you left, or the "
+                    "teacher removed your name): join again with a name."
+                )
+            return int(found.id)
 
     def _student_row(self, conn: Connection, code: str, student_id: object) -> Any:
         try:

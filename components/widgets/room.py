@@ -36,8 +36,10 @@ from components.widgets.state import shared_sentences
 PAGE = "pages/7_Class_Room.py"
 PAGE_URL = "Class_Room"  # the page's address in the app (for the join link)
 ROOM_PARAM = "room"
+SEAT_PARAM = "seat"  # a joined student's rejoin secret, in their own link only
 TEACHER_KEY = "room_teacher"  # session_state: {"code", "token"} of the room this session opened
-STUDENT_KEY = "room_student"  # session_state: {"code", "id", "name"} of the room joined
+STUDENT_KEY = "room_student"  # session_state: {"code", "id", "name", "seat"} of the room joined
+REJOIN_ERROR_KEY = "_room_rejoin_error"  # why a `?seat=` link did not give the seat back
 ATTEMPTS_KEY = "_room_join_attempts"
 ON_ROOM_PAGE_KEY = "_room_page_run"  # set by the room page before its setup, read by the sidebar
 SENT_KEY = "_room_sent"  # the last confirmation to show the student
@@ -58,12 +60,14 @@ def _attempts() -> JoinAttempts:
     return st.session_state.setdefault(ATTEMPTS_KEY, JoinAttempts())
 
 
-def join_link(code: str) -> str:
-    """The link students open: this app's address, the room page, `?room=CODE` (no token)."""
+def join_link(code: str, seat: str = "") -> str:
+    """The link students open: this app's address, the room page, `?room=CODE` (no token).
+    With `seat`, a student's own rejoin link (`&seat=SECRET`), shown to that student only."""
     url = str(getattr(st.context, "url", "") or "http://localhost:8501/")
     scheme, _, rest = url.partition("://")
     host = rest.split("/", 1)[0].split("?", 1)[0] if rest else "localhost:8501"
-    return f"{scheme or 'http'}://{host}/{PAGE_URL}?{ROOM_PARAM}={code}"
+    link = f"{scheme or 'http'}://{host}/{PAGE_URL}?{ROOM_PARAM}={code}"
+    return f"{link}&{SEAT_PARAM}={seat}" if seat else link
 
 
 def qr_png(link: str) -> bytes:
@@ -88,14 +92,48 @@ def _join(code_key: str, name_key: str) -> None:
         _attempts().check(time.time())
         code = normalize_code(st.session_state.get(code_key, ""))
         name = st.session_state.get(name_key, "")
-        student_id = room_store().join(code, name)
+        student_id, seat = room_store().join_with_seat(code, name)
     except InputError as error:
         st.session_state[f"{name_key}_error"] = str(error)
         return
     st.session_state[f"{name_key}_error"] = ""
+    _seated(code, student_id, seat)
+
+
+def _seated(code: str, student_id: int, seat: str) -> None:
+    """This session is the student `student_id` of room `code`; the address bar gets their own
+    rejoin link (`?room=CODE&seat=SECRET`), so that reloading the page keeps their seat."""
     joined = room_store().student(code, student_id)
-    st.session_state[STUDENT_KEY] = {"code": code, "id": student_id, "name": joined.name}
+    name = joined.name if joined is not None else ""
+    st.session_state[STUDENT_KEY] = {"code": code, "id": student_id, "name": name, "seat": seat}
     st.session_state[SENT_KEY] = ""
+    st.session_state.pop(REJOIN_ERROR_KEY, None)
+    st.query_params[ROOM_PARAM] = code
+    st.query_params[SEAT_PARAM] = seat
+
+
+def rejoin_from_link() -> None:
+    """A page opened with `?room=CODE&seat=SECRET` in a session not in a room (a reload, a new
+    tab): the student gets their seat back under the same name, without typing. A join attempt
+    (rate-limited); a seat that no longer works is dropped from the link, with the reason."""
+    seat = str(st.query_params.get(SEAT_PARAM, ""))
+    if not seat or student() is not None or teacher() is not None:
+        return
+    try:
+        _attempts().check(time.time())
+        code = normalize_code(st.query_params.get(ROOM_PARAM, ""))
+        student_id = room_store().rejoin(code, seat)
+    except InputError as error:
+        st.session_state[REJOIN_ERROR_KEY] = str(error)
+        del st.query_params[SEAT_PARAM]
+        return
+    _seated(code, student_id, seat)
+
+
+def _drop_seat_link() -> None:
+    for param in (SEAT_PARAM, ROOM_PARAM):
+        if param in st.query_params:
+            del st.query_params[param]
 
 
 def join_form(prefix: str, compact: bool = False) -> None:
@@ -119,7 +157,7 @@ def join_form(prefix: str, compact: bool = False) -> None:
         st.form_submit_button(
             "Join the room", on_click=_join, args=(code_key, name_key), type="primary"
         )
-    error = st.session_state.get(f"{name_key}_error")
+    error = st.session_state.get(f"{name_key}_error") or st.session_state.pop(REJOIN_ERROR_KEY, "")
     if error:
         st.error(error)
 
@@ -132,6 +170,7 @@ def _leave() -> None:
         except InputError:
             pass
     st.session_state.pop(STUDENT_KEY, None)
+    _drop_seat_link()
 
 
 def _send(kind: str, prefix: str, activity_id: int) -> None:
@@ -221,6 +260,7 @@ def student_view(prefix: str) -> None:
         store = room_store()
         if store.student(me["code"], me["id"]) is None:
             st.session_state.pop(STUDENT_KEY, None)
+            _drop_seat_link()
             st.warning(
                 f"You are no longer in room {me['code']}: it was closed or expired, or your "
                 "name was removed."
@@ -236,6 +276,14 @@ def student_view(prefix: str) -> None:
         if sent:
             (st.success if sent[0] == "success" else st.error)(sent[1])
         st.button("Leave the room", key=f"{prefix}_leave", on_click=_leave)
+        if me.get("seat") and not prefix.startswith("room_sidebar"):
+            with st.expander("Reloading? Your own link back to this seat"):
+                st.caption(
+                    "This page's address keeps your seat: reload it and you are back as "
+                    f"{me['name']}, with what you sent. From another tab or page, open this link. "
+                    "Keep it to yourself: whoever opens it answers as you."
+                )
+                st.code(join_link(me["code"], me["seat"]), language=None)
 
     view()
 
@@ -244,6 +292,7 @@ def sidebar_view() -> None:
     """The compact room view in every page's sidebar: joined students see their room; a link
     with `?room=` offers to join. The room page shows the full view in its main area instead."""
     on_room_page = st.session_state.pop(ON_ROOM_PAGE_KEY, False)
+    rejoin_from_link()
     me = student()
     if me is None and (on_room_page or not st.query_params.get(ROOM_PARAM) or teacher()):
         return

@@ -329,3 +329,65 @@ def test_database_url_defaults_to_a_file_in_the_data_folder(tmp_path, monkeypatc
     assert (tmp_path / "data").is_dir()
     monkeypatch.setenv(store_module.DATABASE_ENV, "postgresql+psycopg://u@h/db")
     assert store_module.database_url() == "postgresql+psycopg://u@h/db"
+
+
+def test_a_reloaded_student_gets_their_seat_back_only_with_its_secret(store):
+    code, token = store.open_room()
+    sam, seat = store.join_with_seat(code, "Sam")
+    other, other_seat = store.join_with_seat(code, "Ana")
+    assert seat != other_seat and len(seat) >= 40
+    store.add_sentences(code, sam, ["I went hiking."])
+    assert store.rejoin(code, seat) == sam  # a reload: same id, same name, what was sent stays
+    assert store.rejoin(code.lower(), seat) == sam
+    assert [s.text for s in store.sentences(code) if s.student_id == sam] == ["I went hiking."]
+    with pytest.raises(InputError, match="taken"):
+        store.join(code, "sam")  # the name alone never gives the seat
+    for wrong in ("", None, seat[:-1] + ("A" if seat[-1] != "A" else "B"), other_seat + "x"):
+        with pytest.raises(InputError, match="rejoin link no longer works"):
+            store.rejoin(code, wrong)
+    second, _ = store.open_room()
+    with pytest.raises(InputError, match="rejoin link no longer works"):
+        store.rejoin(second, seat)  # a seat belongs to its room
+    store.leave(code, other)
+    with pytest.raises(InputError, match="rejoin link no longer works"):
+        store.rejoin(code, other_seat)  # who left chose to
+    store.remove_student(code, token, sam)
+    with pytest.raises(InputError, match="rejoin link no longer works"):
+        store.rejoin(code, seat)
+
+
+def test_a_version_1_database_gains_seats_and_keeps_its_rooms(tmp_path, clock):
+    url = f"sqlite:///{tmp_path / 'rooms.db'}"
+    engine = create_engine(url)
+    with engine.begin() as conn:  # the version 1 schema, as the first release made it
+        conn.exec_driver_sql(
+            "CREATE TABLE rooms (code VARCHAR(16) PRIMARY KEY, token_hash VARCHAR(64) NOT NULL, "
+            "created_at FLOAT NOT NULL, last_used FLOAT NOT NULL, closed_at FLOAT)"
+        )
+        conn.exec_driver_sql(
+            "CREATE TABLE students (id INTEGER PRIMARY KEY AUTOINCREMENT, room_code VARCHAR(16) "
+            "NOT NULL REFERENCES rooms(code) ON DELETE CASCADE, name TEXT NOT NULL, name_key TEXT "
+            "NOT NULL, joined_at FLOAT NOT NULL, left_at FLOAT, UNIQUE (room_code, name_key))"
+        )
+        conn.exec_driver_sql("CREATE TABLE schema_version (version INTEGER NOT NULL)")
+        conn.exec_driver_sql("INSERT INTO schema_version VALUES (1)")
+        conn.exec_driver_sql(
+            f"INSERT INTO rooms VALUES ('ACDEFH', '{codes.token_hash('t')}', {clock.now}, "
+            f"{clock.now}, NULL)"
+        )
+        conn.exec_driver_sql(
+            f"INSERT INTO students (room_code, name, name_key, joined_at) VALUES "
+            f"('ACDEFH', 'Old', 'old', {clock.now})"
+        )
+    engine.dispose()
+    store = RoomStore(url, clock=clock)
+    try:
+        assert store.schema_version() == store_module.SCHEMA_VERSION == 2
+        assert [s.name for s in store.students("ACDEFH")] == ["Old"]
+        with pytest.raises(InputError, match="rejoin link no longer works"):
+            store.rejoin("ACDEFH", "")  # a student of version 1 has no seat
+        new, seat = store.join_with_seat("ACDEFH", "New")
+        assert store.rejoin("ACDEFH", seat) == new
+    finally:
+        store.dispose()
+    assert RoomStore(url, clock=clock).schema_version() == 2  # a second start changes nothing
