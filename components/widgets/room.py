@@ -50,10 +50,12 @@ MAP_CACHE_KEY = "_room_map_drawing"  # session_state: (key, MapDrawing) of the l
 MAP_COMPUTED_KEY = "_room_map_computed"  # session_state: how many times the map was computed
 
 
+ROOM_LIMITS = tuple(name for name in limits.LIMITS if name.startswith("ROOM"))
+
+
 def limits_caption() -> str:
-    names = ("ROOM_STUDENTS", "ROOM_SENTENCES", "ROOM_NAME_CHARS", "ROOM_SENTENCE_CHARS")
-    more = ("ROOM_IDLE_HOURS", "ROOMS_OPEN")
-    return "Limits: " + "; ".join(limits.LIMITS[name].text for name in (*names, *more)) + "."
+    """Every class-room limit in one line (each as `limits.LIMITS[name].text`)."""
+    return "Limits: " + "; ".join(limits.LIMITS[name].text for name in ROOM_LIMITS) + "."
 
 
 def _attempts() -> JoinAttempts:
@@ -279,9 +281,9 @@ def student_view(prefix: str) -> None:
         if me.get("seat") and not prefix.startswith("room_sidebar"):
             with st.expander("Reloading? Your own link back to this seat"):
                 st.caption(
-                    "This page's address keeps your seat: reload it and you are back as "
-                    f"{me['name']}, with what you sent. From another tab or page, open this link. "
-                    "Keep it to yourself: whoever opens it answers as you."
+                    "This page's address keeps your seat: reload it and you are back under the same "
+                    "name, with what you sent. From another tab or page, open this link. Keep it "
+                    "to yourself: whoever opens it answers as you."
                 )
                 st.code(join_link(me["code"], me["seat"]), language=None)
 
@@ -448,11 +450,15 @@ def _reveal(active: ActiveModel, room: dict, activity: Activity) -> None:
     _teacher_action(room_store().reveal, room, activity.id, answer)
 
 
-def _teacher_action(action, room: dict, *args: object) -> None:
+def _teacher_action(action, room: dict, *args: object, done: str = "") -> None:
+    """Run a teacher's control; its confirmation (`done`, never a student's text) or its error
+    shows in the live view."""
     try:
         action(room["code"], room["token"], *args)
     except InputError as error:
         st.session_state["room_action_error"] = str(error)
+    else:
+        st.session_state["room_action_done"] = done
 
 
 def _names_table(people: list, answered: set[int]) -> pd.DataFrame:
@@ -636,6 +642,9 @@ def teacher_live(active: ActiveModel) -> None:
         error = st.session_state.pop("room_action_error", "")
         if error:
             st.error(error)
+        done = st.session_state.pop("room_action_done", "")
+        if done:
+            st.success(done)
         st.caption(
             f"Live: re-read every {TEACHER_REFRESH_SECONDS} s "
             f"(this refresh: {1000 * (time.perf_counter() - started):.0f} ms)."
@@ -647,7 +656,7 @@ def teacher_live(active: ActiveModel) -> None:
 def manage(room: dict, people: list, activity: Activity | None) -> None:
     """Remove a name, clear answers, close the room."""
     store = room_store()
-    with st.expander("Manage the room"):
+    with st.expander("Manage the room: remove a name, clear answers, close the room"):
         names = {person.id: person.name for person in people}
         if names:
             chosen = st.selectbox(
@@ -658,6 +667,7 @@ def manage(room: dict, people: list, activity: Activity | None) -> None:
                 key="room_remove",
                 on_click=_teacher_action,
                 args=(store.remove_student, room, chosen),
+                kwargs={"done": "Done ✓ the name was removed, with all it sent."},
             )
             if activity is not None:
                 st.button(
@@ -665,6 +675,7 @@ def manage(room: dict, people: list, activity: Activity | None) -> None:
                     key="room_clear_one",
                     on_click=_teacher_action,
                     args=(store.clear, room, activity.id, chosen),
+                    kwargs={"done": "Done ✓ that student's answer was cleared."},
                 )
         if activity is not None:
             st.button(
@@ -672,6 +683,7 @@ def manage(room: dict, people: list, activity: Activity | None) -> None:
                 key="room_clear",
                 on_click=_teacher_action,
                 args=(store.clear, room, activity.id),
+                kwargs={"done": "Done ✓ every answer to this activity was cleared."},
             )
         if st.button("Close the room (deletes every answer)", key="room_close"):
             _close_room()
