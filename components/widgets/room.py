@@ -450,6 +450,14 @@ def _reveal(active: ActiveModel, room: dict, activity: Activity) -> None:
     _teacher_action(room_store().reveal, room, activity.id, answer)
 
 
+def _reveal_button(label: str, active: ActiveModel, room: dict, activity: Activity) -> None:
+    """Reveal, computed in the fragment's run and not in a callback: encoding may draw a spinner,
+    and an element drawn by a fragment's callback replaces the top of the page (its title)."""
+    if st.button(label, key=f"room_reveal_{activity.id}", type="primary"):
+        _reveal(active, room, activity)
+        st.rerun()  # a full run: AppTest (and a click outside a fragment run) has no fragment scope
+
+
 def _teacher_action(action, room: dict, *args: object, done: str = "") -> None:
     """Run a teacher's control; its confirmation (`done`, never a student's text) or its error
     shows in the live view."""
@@ -492,13 +500,7 @@ def _cosine_view(active: ActiveModel, room: dict, activity: Activity) -> set[int
     if activity.revealed and activity.answer is not None:
         st.info(cosine_lesson(summary.mean, activity.answer))
     else:
-        st.button(
-            "Reveal the model's cosine",
-            key=f"room_reveal_{activity.id}",
-            type="primary",
-            on_click=_reveal,
-            args=(active, room, activity),
-        )
+        _reveal_button("Reveal the model's cosine", active, room, activity)
     return {answer.student_id for answer in answers}
 
 
@@ -520,13 +522,7 @@ def _triplet_view(active: ActiveModel, room: dict, activity: Activity) -> set[in
         cosines = cosines_to_first(active, [prompt["anchor"], prompt["first"], prompt["second"]])
         st.info(triplet_lesson(votes, (float(cosines[0]), float(cosines[1]))))
     else:
-        st.button(
-            "Reveal the model's answer",
-            key=f"room_reveal_{activity.id}",
-            type="primary",
-            on_click=_reveal,
-            args=(active, room, activity),
-        )
+        _reveal_button("Reveal the model's answer", active, room, activity)
     return {answer.student_id for answer in answers}
 
 

@@ -67,6 +67,10 @@ def test_a_teacher_and_three_students(browser, app_url):
     value = float(re.search(r"[+-]\d\.\d{3}", model.first.inner_text()).group(0))
     assert abs(value - 0.030) < 0.01, value  # physics/physics: the lesson's real number
     teacher.get_by_text("The class guessed 0.60 on average").wait_for(timeout=LIVE_MS)
+    # The reveal encodes in the fragment's run, not in a callback (an element drawn by a
+    # fragment's callback replaced the page's title).
+    assert teacher.locator("h1").filter(has_text="Class room").count() == 1
+    assert teacher.get_by_role("button", name="Reveal the model's cosine").count() == 0
     shot(teacher, "class-room-reveal")
 
     # The shared map: every student sends a sentence from their join view.
