@@ -35,6 +35,7 @@ from components.vectors.predictions import pair_cosines, pair_names, pick_pairs,
 from components.vectors.projection import METHOD_NAMES, ProjectionResult, honesty_reading
 from components.vectors.search import top_k
 from components.vectors.similarity import vector_figures
+from components.widgets.room import send_from_explore
 
 VALUES_MAX = 20  # print the cosine in each cell up to this many sentences
 MAX_COLOURS = 24  # a label column with more distinct values is not used for colour
@@ -399,6 +400,7 @@ with ui.section("sentences"):
     texts, labels, imported = sentences_section()
     if imported is None:
         ui.share_sentences(texts, labels)  # the Map lab works on the same sentences
+        send_from_explore(texts)  # a student in a class room may send some to its map
         views = active
         prepared = encode_section(active, texts)
     else:  # the user's own vectors: the views cache them under the import, not the model

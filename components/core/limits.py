@@ -83,6 +83,20 @@ QUEUE_LENGTH = 40  # jobs waiting at once; more are turned away with a message
 MODEL_MB = 150  # public mode: the largest model (weights on the hub) that may be downloaded
 
 
+# ---------------------------------------------------------------- Class rooms (components/rooms)
+ROOMS_OPEN = 50  # rooms open at once on one server (a closed or expired room frees its place)
+ROOM_STUDENTS = 60  # students who may join one room
+ROOM_SENTENCES = 5  # sentences one student may send to a room's shared map
+ROOM_NAME_CHARS = 40  # characters of a student's name
+ROOM_SENTENCE_CHARS = 300  # characters of one sentence (or one pair/triplet sentence) in a room
+ROOM_ANSWERS = 60  # answers one activity keeps (one per student; a new one replaces the old)
+ROOM_ACTIVITIES = 40  # activities a teacher may start in one room
+ROOM_IDLE_HOURS = 24  # a room nobody has written to for this long expires with all it holds
+ROOM_JOIN_ATTEMPTS = (
+    10  # join attempts per browser session per minute (a guessed code gives nothing)
+)
+
+
 @dataclass(frozen=True)
 class Limit:
     """One limit: its value and the sentence that tells a user about it."""
@@ -159,6 +173,21 @@ LIMITS: dict[str, Limit] = {
     "TRAIN_SECONDS": Limit(TRAIN_SECONDS, "seconds", "per training run before it is stopped"),
     "QUEUE_LENGTH": Limit(QUEUE_LENGTH, "jobs", "waiting at once"),
     "MODEL_MB": Limit(MODEL_MB, "MB", "per model download in public mode"),
+    "ROOMS_OPEN": Limit(ROOMS_OPEN, "class rooms", "open at once on the server"),
+    "ROOM_STUDENTS": Limit(ROOM_STUDENTS, "students", "per class room"),
+    "ROOM_SENTENCES": Limit(ROOM_SENTENCES, "sentences", "per student sent to a class room's map"),
+    "ROOM_NAME_CHARS": Limit(ROOM_NAME_CHARS, "characters", "per student name in a class room"),
+    "ROOM_SENTENCE_CHARS": Limit(
+        ROOM_SENTENCE_CHARS, "characters", "per sentence sent to (or set in) a class room"
+    ),
+    "ROOM_ANSWERS": Limit(ROOM_ANSWERS, "answers", "per class-room activity (one per student)"),
+    "ROOM_ACTIVITIES": Limit(ROOM_ACTIVITIES, "activities", "per class room"),
+    "ROOM_IDLE_HOURS": Limit(
+        ROOM_IDLE_HOURS, "hours", "unused before a class room expires with all it holds"
+    ),
+    "ROOM_JOIN_ATTEMPTS": Limit(
+        ROOM_JOIN_ATTEMPTS, "join attempts", "per browser session per minute"
+    ),
 }
 
 

@@ -54,6 +54,9 @@ MAX_INFLATED_BYTES = 262_144  # the JSON inside `z` may inflate to this much; mo
 VERSION_PARAM, BLOB_PARAM, CUT_PARAM, MODEL_PARAM = "v", "z", "cut", "model"
 STREAMLIT_PARAMS = frozenset({"embed", "embed_options"})  # Streamlit's own; never ours to judge
 PRESENT_PARAM = "present"  # presenter mode (`?present=1`): the viewer's choice, not page state
+ROOM_PARAMS = frozenset(
+    {"room", "seat"}
+)  # a class room's join link (widgets/room.py), not page state
 _BASE64URL = re.compile(r"[A-Za-z0-9_-]*")
 
 
@@ -275,7 +278,7 @@ def decode_link(state_type: type, params: Mapping[str, str | Sequence[str]]) -> 
 
     unknown = []
     for key, raw in items.items():
-        if key in STREAMLIT_PARAMS or key == PRESENT_PARAM:
+        if key in STREAMLIT_PARAMS or key in ROOM_PARAMS or key == PRESENT_PARAM:
             continue
         if key not in names:
             unknown.append(key)
