@@ -415,3 +415,93 @@ def texts_from_table(
             )
     labels = table[label_column].astype(str).tolist() if label_column else None
     return clean_texts(table[text_column].astype(str).tolist(), labels)
+
+
+# ---------------------------------------------------------------- values echoed into Markdown
+# Every Streamlit message box, caption and markdown element renders its body as Markdown (GitHub
+# flavour: links, autolinks of bare `https://…`/`www.…`/e-mail addresses). A value a visitor sent
+# (a link's parameter, a lesson file's key, a file name, a CSV column name) and shown in such a
+# body must stay text: a teacher's link is what a whole class clicks.
+_INVISIBLE = re.compile(r"[\x00-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2060-\u2064\ufeff]")
+_LINK_OPENER = re.compile(r"\](?=[(\[:])")
+_HTML_TAG = re.compile(r"<(?=[A-Za-z/!?])")
+_SCHEME = re.compile(r"(?i)\b(https?|ftp|mailto|javascript|data|file|vbscript):|\b(www)\.")
+_EMAIL_AT = re.compile(r"(?<=[\w.+-])@(?=[\w-]+\.)")
+
+
+def plain_value(value: object, width: int = 40) -> str:
+    """A value a visitor sent, safe inside a Markdown code span: one line, no backticks (which
+    would close the span), no control or invisible characters, at most `width` characters."""
+    text = _INVISIBLE.sub(" ", str(value)).replace("`", "'")
+    text = " ".join(text.split())
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def code_value(value: object, width: int = 40) -> str:
+    """`value` as an inline code span (shown as text, never as a link); see `plain_value`."""
+    return f"`{plain_value(value, width)}`"
+
+
+_INERT = re.compile(r"[\w\-+.,\"' ]*")  # nothing Markdown acts on (when not `www.`)
+
+
+def inline_value(value: object, width: int = 40) -> str:
+    """`value` as is when Markdown does nothing with it (`null`, `3.5`, `"Clustered"`), else as
+    a code span (`code_value`): shown as text either way."""
+    text = plain_value(value, width)
+    if _INERT.fullmatch(text) and "www." not in text.lower():
+        return text
+    return f"`{text}`"
+
+
+def defang_links(markdown: str) -> str:
+    """Markdown with nothing that renders as a live link or an HTML tag: `](`, `][` and `]:`
+    get a backslash after the `]`; `https:` / `www.` / `a@b.c` a backslash before their `:`,
+    `.` or `@`; `<` before a tag name becomes `&lt;`. Bold, code spans and the rest are kept.
+
+    The last line of defence for every message, caption and lesson text the app shows: the
+    values it echoes are already made safe where they are put in (`code_value`).
+    """
+    text = _LINK_OPENER.sub("]\\\\", markdown)
+    text = _SCHEME.sub(
+        lambda match: f"{match.group(1)}\\:" if match.group(1) else f"{match.group(2)}\\.", text
+    )
+    text = _EMAIL_AT.sub("\\\\@", text)
+    return _HTML_TAG.sub("&lt;", text)
+
+
+def is_blank(text: str) -> bool:
+    """True when `text` has nothing visible: whitespace, zero-width and other invisible
+    characters only (a query of zero-width spaces is an empty query)."""
+    return not _INVISIBLE.sub("", text).strip()
+
+
+MESSAGES_SHOWN = 8  # message boxes shown at once; the rest are counted in one more box
+
+
+def collapse_messages(messages: list[Message], most: int = MESSAGES_SHOWN) -> list[Message]:
+    """At most `most` messages: past that, the first `most - 1` and one that counts the rest
+    (a lesson file with 250,000 unknown keys shows 8 boxes, not 250,000)."""
+    if len(messages) <= most:
+        return list(messages)
+    kept = list(messages[: most - 1])
+    rest = messages[most - 1 :]
+    level: Level = "warning" if any(m.level != "info" for m in rest) else "info"
+    first = "; ".join(plain_value(m.text, 60) for m in rest[:3])
+    kept.append(Message(level, f"… and {len(rest):,} more messages like these (first: {first})."))
+    return kept
+
+
+def json_depth(text: str) -> int:
+    """How deeply a JSON text nests its arrays and objects (strings skipped), without parsing it
+    (so no recursion): `[[1]]` -> 2."""
+    import numpy as np
+
+    without_strings = re.sub(r'"(?:[^"\\]|\\.)*"', "", text)
+    brackets = np.frombuffer(
+        re.sub(r"[^\[\]{}]", "", without_strings).encode("ascii"), dtype=np.uint8
+    )
+    if brackets.size == 0:
+        return 0
+    steps = np.where((brackets == ord("[")) | (brackets == ord("{")), 1, -1)
+    return int(np.cumsum(steps).max())
