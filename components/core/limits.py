@@ -66,8 +66,13 @@ UPLOAD_MB = 20  # megabytes per uploaded file (= server.maxUploadSize)
 CSV_ROWS = 100_000  # rows read from a CSV (more are counted and cut)
 CSV_COLUMNS = 100  # columns read from a CSV
 
+CSV_HEADER_COLUMNS = 10_000  # a CSV header is cut here before its names are even read
 # ---------------------------------------------------------------- Vectors brought to Explore
 VECTOR_UPLOAD_MB = 60  # megabytes of all the files of one vector import (a pair, a dataset's parts)
+VECTOR_DIMENSIONS = 4_096  # numbers per imported vector (the largest common models: 4,096)
+PARQUET_EXPANDED_MB = 150  # MB a Parquet import may expand to (uncompressed, rows used only)
+PDF_PAGES = 2_000  # pages of a PDF read at most (counted as distinct page objects)
+PDF_SECONDS = 30  # wall time of reading one PDF's text before it is stopped
 
 # ---------------------------------------------------------------- Server
 CHART_MB = 10  # the largest chart (plotly JSON) any input can produce
@@ -147,9 +152,18 @@ LIMITS: dict[str, Limit] = {
     "UPLOAD_MB": Limit(UPLOAD_MB, "MB", "per uploaded file"),
     "CSV_ROWS": Limit(CSV_ROWS, "rows", "read from a CSV"),
     "CSV_COLUMNS": Limit(CSV_COLUMNS, "columns", "read from a CSV"),
+    "CSV_HEADER_COLUMNS": Limit(
+        CSV_HEADER_COLUMNS, "columns", "looked at in a CSV's header (more: refused before naming)"
+    ),
     "VECTOR_UPLOAD_MB": Limit(
         VECTOR_UPLOAD_MB, "MB", "of vector files together per import on Explore"
     ),
+    "VECTOR_DIMENSIONS": Limit(VECTOR_DIMENSIONS, "dimensions", "per imported vector"),
+    "PARQUET_EXPANDED_MB": Limit(
+        PARQUET_EXPANDED_MB, "MB", "a Parquet import may expand to (uncompressed, rows used)"
+    ),
+    "PDF_PAGES": Limit(PDF_PAGES, "pages", "of a PDF read at most (distinct page objects)"),
+    "PDF_SECONDS": Limit(PDF_SECONDS, "seconds", "of text extraction per PDF before it stops"),
     "CHART_MB": Limit(CHART_MB, "MB", "per chart at most, for any input"),
     "MESSAGE_MB": Limit(MESSAGE_MB, "MB", "per message from the server (server.maxMessageSize)"),
     "CACHE_MB": Limit(CACHE_MB, "MB", "for all cached results together"),

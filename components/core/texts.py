@@ -231,26 +231,41 @@ def sniff_delimiter(text: str) -> str | None:
 
 
 def _column_names(header: list[str]) -> tuple[list[str], list[Message]]:
-    """Header cells -> unique, non-empty column names (blank: `column 3`; repeated: `text (2)`)."""
+    """Header cells -> unique, non-empty column names (blank: `column 3`; repeated: `text (2)`).
+
+    Linear in the columns (a set of the names taken), however many are blank or repeated.
+    """
     names: list[str] = []
+    taken: set[str] = set()
+    next_copy: dict[str, int] = {}
     renamed: list[str] = []
+    renames = 0
     for position, cell in enumerate(header, start=1):
-        name = " ".join(unescape_formula(str(cell)).split())  # one line, single spaces
+        name = " ".join(unescape_formula(str(cell)[:400]).split())  # one line, single spaces
         if len(name) > 80:
             name = name[:79] + "…"
         if not name:
             name = f"column {position}"
-            renamed.append(f"column {position} had no name")
-        base, copy_number = name, 1
-        while name in names:
+            renames += 1
+            if len(renamed) < 5:
+                renamed.append(f"column {position} had no name")
+        base, copy_number = name, next_copy.get(name, 1)
+        while name in taken:
             copy_number += 1
             name = f"{base} ({copy_number})"
         if copy_number > 1:
-            renamed.append(f"`{base}` appears more than once (renamed `{name}`)")
+            next_copy[base] = copy_number
+            renames += 1
+            if len(renamed) < 5:
+                renamed.append(
+                    f"{code_value(base)} appears more than once (renamed {code_value(name)})"
+                )
         names.append(name)
+        taken.add(name)
     messages = []
     if renamed:
-        messages.append(Message("info", "Column names: " + "; ".join(renamed[:5]) + "."))
+        more = f"; and {renames - len(renamed):,} more" if renames > len(renamed) else ""
+        messages.append(Message("info", "Column names: " + "; ".join(renamed) + more + "."))
     return names, messages
 
 
@@ -294,6 +309,7 @@ def parse_csv(
         else:
             iterator = _records(text, delimiter)
         header: list[str] | None = None
+        width_seen = 0
         for row in iterator:
             if not any(cell.strip() for cell in row):
                 continue  # blank line
@@ -302,16 +318,17 @@ def parse_csv(
                 continue
             total += 1
             if len(rows) < max_rows:
-                rows.append(row)
+                width_seen = max(width_seen, len(row))
+                rows.append(row[:max_columns])  # cells past the cap are counted, not kept
     except csv.Error as error:
         line = getattr(iterator, "line_num", total + 1)
         raise InputError(f"Could not read the CSV (line {line:,}): {error}.") from error
     if header is None or not rows:
         raise InputError("The CSV has a header but no rows.")
     messages: list[Message] = []
-    width = max(len(header), *(len(row) for row in rows))
-    short = sum(len(row) < len(header) for row in rows)
-    long = sum(len(row) > len(header) for row in rows)
+    full_width = max(len(header), width_seen)
+    short = sum(len(row) < min(len(header), max_columns) for row in rows)
+    long = sum(len(row) > len(header) for row in rows) if len(header) < max_columns else 0
     if short:
         messages.append(
             Message(
@@ -328,17 +345,17 @@ def parse_csv(
                 'extra cells are in extra columns. A separator inside a cell needs "quotes".',
             )
         )
-    header = header + [""] * (width - len(header))
+    width = min(full_width, max_columns)  # columns are cut before they are named
+    header = (header + [""] * (width - len(header)))[:width]
     names, name_messages = _column_names(header)
     messages.extend(name_messages)
-    if width > max_columns:
+    if full_width > max_columns:
         messages.append(
             Message(
                 "warning",
-                f"The CSV has {width:,} columns: using the first {max_columns:,}.",
+                f"The CSV has {full_width:,} columns: using the first {max_columns:,}.",
             )
         )
-        names, width = names[:max_columns], max_columns
     if total > len(rows):
         messages.append(
             Message(

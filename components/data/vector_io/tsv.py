@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import re
+from collections import Counter
 
 import numpy as np
 import pandas as pd
 
+from components.core import limits
 from components.core.texts import InputError
 from components.data.vector_io.common import (
     _JS_WHITESPACE,
@@ -61,6 +63,11 @@ def parse_projector_vectors(text: str, name: str = "vectors.tsv") -> tuple[np.nd
             f"`{name}` has commas but no tabs: the Projector's vectors file is tab-separated. "
             "Upload it as CSV instead."
         )
+    if first.count("\t") > limits.VECTOR_DIMENSIONS:
+        raise InputError(
+            f"`{name}` has {first.count(chr(9)) + 1:,} values a line; vectors may have at most "
+            f"{limits.VECTOR_DIMENSIONS:,} dimensions here."
+        )
     rows = [line.split("\t") for _, line in lines]
     labelled = not _is_number(rows[0][0])
     labels = [row[0] for row in rows] if labelled else []
@@ -98,7 +105,12 @@ def parse_projector_metadata(text: str, name: str = "metadata.tsv") -> pd.DataFr
     first_number, first = lines[0]
     if "\t" in first:
         columns = first.split("\t")
-        repeated = sorted({c for c in columns if columns.count(c) > 1})
+        if len(columns) > limits.CSV_COLUMNS:
+            raise InputError(
+                f"`{name}` has {len(columns):,} columns; a metadata file may have at most "
+                f"{limits.CSV_COLUMNS} here."
+            )
+        repeated = sorted(column for column, count in Counter(columns).items() if count > 1)
         if repeated:
             raise InputError(
                 f"`{name}`: the header row repeats the column name(s) "
