@@ -47,7 +47,7 @@ def use_preset(name: str) -> None:
 def typed_sentences() -> ParsedInput:
     """A preset picker over a text area of one sentence per line (a preset's lines keep their
     labels)."""
-    preset_picker(
+    preset = preset_picker(
         "Start from a preset",
         PRESETS,
         EXPLORE_PRESET_KEY,
@@ -55,7 +55,7 @@ def typed_sentences() -> ParsedInput:
         use_preset,
         help=notes.EXPLORE_PRESET_HELP,
     )
-    st.caption(PRESETS[st.session_state[EXPLORE_PRESET_KEY]].description)
+    st.caption(PRESETS[preset].description)  # never a value the client made up
     text = limited_text(
         st.text_area,
         "One sentence per line",
