@@ -13,7 +13,7 @@ from components.core.tables import hits_table, similarity_table, vectors_table
 from components.core.texts import is_blank
 from components.data.imported_vectors import query_check, unit_vectors
 from components.data.sentence_input import colour_labels, truncation_warning
-from components.data.vector_io import EXPORT_FORMATS, ImportedVectors
+from components.data.vector_io import EXPORT_FORMATS, ImportedVectors, formula_warning
 from components.explore import scale
 from components.explore.reference_demo import ReferenceDemo, demo_sentences
 from components.models.encoder import DEFAULT_MODEL
@@ -341,6 +341,7 @@ def vectors_section(
         coordinates=None if projection is None else projection.coords,
         model=model,
     )
+    ui.show_messages([warning] if (warning := formula_warning(texts, labels)) else [])
 
 
 def reference_demo_section(active: ActiveModel) -> None:

@@ -13,12 +13,12 @@ from collections.abc import Sequence
 from dataclasses import replace
 
 from components.core import limits
-from components.core.texts import CsvTable, parse_csv
+from components.core.texts import CsvTable, code_value, defang_links, parse_csv
 from components.data.documents import LoadedDocument, from_upload
 from components.data.imported_vectors import first_rows
 from components.data.large_corpus import Corpus, generate_corpus
 from components.data.vector_io import ImportedVectors, read_uploads
-from components.services.caches import CORPORA, IMPORTS, UPLOADS, bytes_digest, digest
+from components.services.caches import CORPORA, IMPORTS, UPLOADS, bytes_digest, digest, queued
 from components.services.models import ActiveModel
 
 IMPORTED_KEY_PREFIX = "imported:"
@@ -58,10 +58,19 @@ def imported_source(active: ActiveModel, imported: ImportedVectors) -> ActiveMod
 def uploaded_document(data: bytes, filename: str) -> LoadedDocument:
     """An uploaded file as a document (PDF text extraction runs once per file, not per rerun).
 
-    Raises `InputError` (not cached) when the file cannot be used.
+    A PDF is read as one job of the heavy-work queue (its place and a Cancel button show while
+    it waits), stopped at `limits.PDF_SECONDS` with a message. Raises `InputError` (not cached)
+    when the file cannot be used.
     """
-    return UPLOADS.get_or_compute(
-        (digest(filename), bytes_digest(data)), lambda: from_upload(data, filename)
+    key = (digest(filename), bytes_digest(data))
+    if not (filename.lower().endswith(".pdf") or bytes(data[:4]) == b"%PDF"):
+        return UPLOADS.get_or_compute(key, lambda: from_upload(data, filename))
+    return queued(
+        UPLOADS,
+        key,
+        "pdf",
+        f"Reading the text of {defang_links(code_value(filename, 80))}",
+        lambda: from_upload(data, filename),
     )
 
 

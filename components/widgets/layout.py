@@ -196,4 +196,5 @@ def download_buttons(
             mime=fmt.mime,
             key=f"{key}_{number}",
             on_click="ignore",
+            help=fmt.help,
         )
