@@ -66,11 +66,11 @@ UPLOAD_MB = 20  # megabytes per uploaded file (= server.maxUploadSize)
 CSV_ROWS = 100_000  # rows read from a CSV (more are counted and cut)
 CSV_COLUMNS = 100  # columns read from a CSV
 
-CSV_HEADER_COLUMNS = 10_000  # a CSV header is cut here before its names are even read
+CSV_HEADER_COLUMNS = 100_000  # cells on one CSV line: a wider line is refused before it is split
 # ---------------------------------------------------------------- Vectors brought to Explore
 VECTOR_UPLOAD_MB = 60  # megabytes of all the files of one vector import (a pair, a dataset's parts)
 VECTOR_DIMENSIONS = 4_096  # numbers per imported vector (the largest common models: 4,096)
-PARQUET_EXPANDED_MB = 150  # MB a Parquet import may expand to (uncompressed, rows used only)
+PARQUET_EXPANDED_MB = 100  # MB a Parquet import may expand to (uncompressed, rows used only)
 PDF_PAGES = 2_000  # pages of a PDF read at most (counted as distinct page objects)
 PDF_SECONDS = 30  # wall time of reading one PDF's text before it is stopped
 
@@ -153,7 +153,7 @@ LIMITS: dict[str, Limit] = {
     "CSV_ROWS": Limit(CSV_ROWS, "rows", "read from a CSV"),
     "CSV_COLUMNS": Limit(CSV_COLUMNS, "columns", "read from a CSV"),
     "CSV_HEADER_COLUMNS": Limit(
-        CSV_HEADER_COLUMNS, "columns", "looked at in a CSV's header (more: refused before naming)"
+        CSV_HEADER_COLUMNS, "cells", "on one line of a CSV (a wider line is refused)"
     ),
     "VECTOR_UPLOAD_MB": Limit(
         VECTOR_UPLOAD_MB, "MB", "of vector files together per import on Explore"

@@ -269,6 +269,23 @@ def _column_names(header: list[str]) -> tuple[list[str], list[Message]]:
     return names, messages
 
 
+def _check_line_widths(text: str, delimiter: str) -> None:
+    """Refuse a CSV with a line of more than `limits.CSV_HEADER_COLUMNS` separators before any
+    row is split (20 MB of commas on one line would become 20 million cells). Only lines at
+    least that long are looked at, found by the regex engine."""
+    cap = limits.CSV_HEADER_COLUMNS
+    if text.count(delimiter) <= cap:
+        return
+    for match in re.finditer(rf"[^\n]{{{cap},}}", text):
+        cells = match.group().count(delimiter) + 1
+        if cells > cap:
+            line = text.count("\n", 0, match.start()) + 1
+            raise InputError(
+                f"Line {line:,} of the CSV has {cells:,} cells; at most {cap:,} are read (and "
+                f"the first {limits.CSV_COLUMNS} used)."
+            )
+
+
 def parse_csv(
     text: str, *, max_rows: int | None = None, max_columns: int | None = None
 ) -> CsvTable:
@@ -295,6 +312,8 @@ def parse_csv(
     if not text.strip():
         raise InputError("The CSV file is empty.")
     delimiter = sniff_delimiter(text)
+    if delimiter is not None:
+        _check_line_widths(text, delimiter)
     rows: list[list[str]] = []
     total = 0
     try:
@@ -511,12 +530,13 @@ def collapse_messages(messages: list[Message], most: int = MESSAGES_SHOWN) -> li
 
 def json_depth(text: str) -> int:
     """How deeply a JSON text nests its arrays and objects (strings skipped), without parsing it
-    (so no recursion): `[[1]]` -> 2."""
+    (so no recursion) and in linear time: `[[1]]` -> 2."""
     import numpy as np
 
-    without_strings = re.sub(r'"(?:[^"\\]|\\.)*"', "", text)
+    unescaped = text.replace("\\\\", "").replace('\\"', "")  # escapes are two characters
+    outside_strings = "".join(unescaped.split('"')[0::2])
     brackets = np.frombuffer(
-        re.sub(r"[^\[\]{}]", "", without_strings).encode("ascii"), dtype=np.uint8
+        re.sub(r"[^\[\]{}]+", "", outside_strings).encode("ascii"), dtype=np.uint8
     )
     if brackets.size == 0:
         return 0

@@ -140,7 +140,7 @@ def many_pages_pdf(pages: int = 5_000) -> bytes:
 def npy_header(shape: tuple[int, ...], dtype: str = "<f4", data: bytes = b"\0" * 64) -> bytes:
     """A .npy file whose header claims `shape` followed by `data` (issue 19: (10**9, 384) and
     64 bytes made numpy try to allocate 1.4 TiB)."""
-    header = "{'descr': '%s', 'fortran_order': False, 'shape': %r, }" % (dtype, shape)
+    header = f"{{'descr': '{dtype}', 'fortran_order': False, 'shape': {shape!r}, }}"
     header = header.encode("latin-1")
     padding = 64 - (10 + len(header) + 1) % 64
     header += b" " * padding + b"\n"
@@ -155,12 +155,19 @@ def parquet_bytes(table, **options) -> bytes:
     return buffer.getvalue()
 
 
-def parquet_vector_bomb(rows: int = 200_000, dimension: int = 500) -> bytes:
-    """Issue 19: 2.8 kB of zeros that expand to rows x dimension float32 vectors."""
+def parquet_vector_bomb(rows: int = 200_000, dimension: int = 500, group: int = 10_000) -> bytes:
+    """Issue 19: a few kB of zeros that expand to rows x dimension float32 vectors (written as
+    row groups of `group` rows, so building it does not take the memory it expands to)."""
     import pyarrow as pa
+    import pyarrow.parquet as pq
 
-    values = pa.array(np.zeros(rows * dimension, dtype=np.float32))
-    return parquet_bytes(pa.table({"vector": pa.FixedSizeListArray.from_arrays(values, dimension)}))
+    values = pa.array(np.zeros(group * dimension, dtype=np.float32))
+    table = pa.table({"vector": pa.FixedSizeListArray.from_arrays(values, dimension)})
+    buffer = io.BytesIO()
+    with pq.ParquetWriter(buffer, table.schema, compression="zstd") as writer:
+        for _ in range(rows // group):
+            writer.write_table(table)
+    return buffer.getvalue()
 
 
 def parquet_text_bomb(rows: int = 100_000, characters: int = 5_000) -> bytes:
@@ -187,8 +194,10 @@ def parquet_binary_text(valid_type: bool = False) -> bytes:
 
 
 def wide_csv_header(columns: int = 40_000, name: str = "") -> bytes:
-    """A header of `columns` names (blank by default) and one row."""
-    return (",".join([name] * columns) + "\n" + ",".join(["1"] * columns) + "\n").encode()
+    """A header of `columns` names (blank by default; a first column `id` so that the header
+    is not a blank line) and one row."""
+    header = ",".join(["id"] + [name] * (columns - 1))
+    return (header + "\n" + ",".join(["1"] * columns) + "\n").encode()
 
 
 def wide_number_csv(columns: int = 100_000, rows: int = 2) -> bytes:

@@ -84,7 +84,8 @@ def _check_width(text: str, separator: str, most: int, name: str, what: str) -> 
 
 
 def _read_string_table(text: str, separator: str, header: int | None = 0) -> pd.DataFrame:
-    """A CSV as strings, exactly as written (column names with a formula guard unguarded)."""
+    """A CSV as strings, exactly as written (column names with a formula guard unguarded); at
+    most `limits.SENTENCES` rows are read (the rows Explore uses)."""
     try:
         table = pd.read_csv(
             io.StringIO(text),
@@ -92,6 +93,7 @@ def _read_string_table(text: str, separator: str, header: int | None = 0) -> pd.
             dtype=str,
             keep_default_na=False,
             header=header,
+            nrows=limits.SENTENCES,
         )
     except (pd.errors.ParserError, pd.errors.EmptyDataError, ValueError) as error:
         raise InputError(f"Could not read the CSV: {str(error).splitlines()[0]}") from error
@@ -192,6 +194,11 @@ def read_vectors_csv(
     numbers = _parse_number_rows(rows, what, range(2, len(rows) + 2), cell)
     vectors = validate_vectors(numbers, what)
     metadata = _unguarded(table.drop(columns=chosen).reset_index(drop=True))
+    if len(vectors) == limits.SENTENCES:
+        notes.append(
+            f"`{name}`: at most {limits.SENTENCES:,} rows are read (the limit on this shared "
+            "server); rows after those are left out."
+        )
     return vectors, _with_attrs(metadata, notes)
 
 
