@@ -176,6 +176,32 @@ LIMITS: dict[str, Limit] = {
 }
 
 
+@dataclass(frozen=True)
+class ReaderBudget:
+    """What reading one input may cost at most, whatever a visitor sends: wall time and peak
+    extra memory, measured in a subprocess by tests/budget/ on hostile inputs up to the caps."""
+
+    what: str
+    seconds: float
+    mb: int
+
+
+# Measured figures (2 shared cores) are in docs/shared-server.md; each budget leaves room for a
+# busy machine. Every reader raises nothing but `InputError` on these inputs.
+READER_BUDGETS: dict[str, ReaderBudget] = {
+    "text box": ReaderBudget("a text box's value (Explore, at its cap)", 6, 100),
+    "pasted text (chunked)": ReaderBudget("a pasted or uploaded text, chunked", 40, 150),
+    "CSV": ReaderBudget("an uploaded CSV (sentences, triplets, vectors)", 10, 250),
+    "TXT": ReaderBudget("an uploaded .txt or .md", 5, 100),
+    "PDF": ReaderBudget("an uploaded PDF", 15 + PDF_SECONDS, 150),
+    "Parquet": ReaderBudget("uploaded Parquet", 6, 250),
+    "npy": ReaderBudget("an uploaded .npy", 5, 100),
+    "TSV": ReaderBudget("an uploaded Projector TSV pair", 6, 150),
+    "lesson": ReaderBudget("a lesson file", 8, 150),
+    "link": ReaderBudget("a link's parameters", 2, 50),
+}
+
+
 def help_text(name: str) -> str:
     """`Limit: 5,000 sentences used on Explore (typed or uploaded).` for a widget's `help=`."""
     return f"Limit: {LIMITS[name].text}."
@@ -187,5 +213,10 @@ def markdown_table() -> str:
     rows += [
         f"| {limit.unit} {limit.where} | {limit.value:,} | `{name}` |"
         for name, limit in LIMITS.items()
+    ]
+    rows += [
+        f"| time and extra memory to read {budget.what}, at most | {budget.seconds:g} s, "
+        f'{budget.mb:,} MB | `READER_BUDGETS["{name}"]` |'
+        for name, budget in READER_BUDGETS.items()
     ]
     return "\n".join(rows)

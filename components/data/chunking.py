@@ -128,10 +128,10 @@ def chunk_text(
         end = min(position + block, len(text))
         wanted = None if max_chunks is None else max_chunks - len(chunks) + 1
         found = _chunk_block(text[position:end], tokenizer, max_tokens, overlap, wanted)
-        if end < len(text) and len(found) < 2 and found:
+        if end < len(text) and len(found) < 2 and found and block < MAX_BLOCK_CHARS:
             block *= 2  # one chunk longer than the block: look further before cutting
             continue
-        if end < len(text) and found:
+        if end < len(text) and len(found) >= 2:
             restart = found.pop().start  # cut by the block's end: read again with what follows
         else:
             restart = end - position
@@ -145,6 +145,8 @@ def chunk_text(
 
 
 BLOCK_CHARS = 20_000  # characters tokenised at once by `chunk_text`
+MAX_BLOCK_CHARS = 8 * BLOCK_CHARS  # a "word" longer than this (no space in 160,000 characters,
+# e.g. emoji or a base64 blob, one [UNK] anyway) is cut at the block's end
 
 
 def _chunk_block(

@@ -128,7 +128,7 @@ def read_pdf(data: bytes, filename: str = "upload.pdf", time_cap: float | None =
                         )
                     )
                     break
-                if time.monotonic() - started > time_cap:
+                if pages_read and time.monotonic() - started > time_cap:
                     messages.append(
                         Message(
                             "warning",
