@@ -460,7 +460,9 @@ def texts_from_table(
 # body must stay text: a teacher's link is what a whole class clicks.
 _INVISIBLE = re.compile(r"[\x00-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2060-\u2064\ufeff]")
 _LINK_OPENER = re.compile(r"\](?=[(\[:])")
-_HTML_TAG = re.compile(r"<(?=[A-Za-z/!?])")
+_HTML_TAG = re.compile(
+    r"(?i)<(?=/?(a|img|iframe|script|form|link|meta|object|embed|svg|base|area|video)\b)"
+)
 _SCHEME = re.compile(r"(?i)\b(https?|ftp|mailto|javascript|data|file|vbscript):|\b(www)\.")
 _EMAIL_AT = re.compile(r"(?<=[\w.+-])@(?=[\w-]+\.)")
 
@@ -493,7 +495,7 @@ def inline_value(value: object, width: int = 40) -> str:
 def defang_links(markdown: str) -> str:
     """Markdown with nothing that renders as a live link or an HTML tag: `](`, `][` and `]:`
     get a backslash after the `]`; `https:` / `www.` / `a@b.c` a backslash before their `:`,
-    `.` or `@`; `<` before a tag name becomes `&lt;`. Bold, code spans and the rest are kept.
+    `.` or `@`; `<` before a link-making tag (`<a`, `<img`, …) becomes `&lt;`. Bold, code spans and the rest are kept.
 
     The last line of defence for every message, caption and lesson text the app shows: the
     values it echoes are already made safe where they are put in (`code_value`).
