@@ -221,7 +221,9 @@ def decode_link(state_type: type, params: Mapping[str, str | Sequence[str]]) -> 
 
     version = items.pop(VERSION_PARAM, None)
     if version is not None and version != str(STATE_VERSION):
-        newer = version.isdigit() and len(version) < 6 and int(version) > STATE_VERSION
+        newer = (version.isascii() and version.isdigit() and len(version) < 6) and int(
+            version
+        ) > STATE_VERSION  # "¹" is a digit to str.isdigit, not to int()
         messages.append(
             Message(
                 "warning",
