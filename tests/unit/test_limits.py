@@ -59,7 +59,8 @@ def test_server_config_matches_the_limits():
 
 def test_markdown_table_lists_every_limit():
     table = limits.markdown_table()
-    assert table.count("\n") == len(limits.LIMITS) + 1
+    assert table.count("\n") == len(limits.LIMITS) + len(limits.READER_BUDGETS) + 1
+    assert '| 5 s, 100 MB | `READER_BUDGETS["npy"]` |' in table  # each reader's budget too
     assert (
         f"| sentences used on Explore (typed, uploaded or generated) | {limits.SENTENCES:,} "
         "| `SENTENCES` |" in table
