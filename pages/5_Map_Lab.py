@@ -10,6 +10,7 @@ import streamlit as st
 from components import widgets as ui
 from components.charts import map_charts
 from components.core import limits
+from components.core.texts import is_blank
 from components.explore.axes import (
     SUBJECT_VS_MEANING,
     AxisError,
@@ -394,7 +395,7 @@ def find_section(active: ActiveModel, texts: list[str], labels: list[str], vecto
         "Nearest", 1, max(2, min(50, len(texts))), min(10, len(texts)), key="maplab_top"
     )
     found = {int(i): np.nan for i in find_text(texts, word)}
-    if query.strip():
+    if not is_blank(query):
         indices, cosines = find_near(embed_texts(active, [query])[0], vectors, top)
         found.update(zip(indices.tolist(), cosines.tolist(), strict=True))
     texts_id, picked = hash(tuple(texts)), ui.selected_rows("maplab_select")
@@ -404,7 +405,7 @@ def find_section(active: ActiveModel, texts: list[str], labels: list[str], vecto
     kept_for, selected = st.session_state.get(MAPLAB_SELECTED_KEY, (None, []))
     selected = selected if kept_for == texts_id else []  # never a selection of other sentences
     method = base_map(views, "maplab_select_method")
-    searching = bool(word.strip() or query.strip())
+    searching = not (is_blank(word) and is_blank(query))
     highlight = selected or (list(found) if searching else None)
     figure = cached_figure(
         map_charts.map_scatter,
@@ -427,7 +428,7 @@ def find_section(active: ActiveModel, texts: list[str], labels: list[str], vecto
     if not rows:
         st.caption("Type to find sentences, or drag on the map: the rest is greyed out.")
         return
-    table = found_table(rows, texts, labels, found if query.strip() else None)
+    table = found_table(rows, texts, labels, found if not is_blank(query) else None)
     st.markdown(f"**{ui.plural(len(rows), 'sentence')} {'selected' if selected else 'found'}**")
     ui.number_table(table, {"cosine to query": "%.3f"}, key="maplab_selection_table")
     ui.csv_download("Download these sentences (CSV)", lambda: table, "selection.csv", "maplab_csv")
