@@ -55,7 +55,7 @@ from sqlalchemy.exc import IntegrityError
 
 from components.core import limits
 from components.core.texts import InputError
-from components.models.onnx_encoder import cache_root
+from components.models.onnx_files import cache_root
 from components.rooms import codes
 
 SCHEMA_VERSION = 2  # 2: students.seat_hash (a student's rejoin secret)

@@ -277,7 +277,7 @@ def test_server_side_use_never_imports_torch():
 def test_two_processes_export_once_atomically_and_a_damaged_export_is_redone(tmp_path):
     """Two processes asking at once: one exports, the other waits and reuses it (file lock)."""
     program = (
-        "from components.models.onnx_encoder import ensure_onnx, packaged_model_path\n"
+        "from components.models.onnx_files import ensure_onnx, packaged_model_path\n"
         "messages = []\n"
         "ensure_onnx(packaged_model_path(), 'all-MiniLM-L6-v2', on_status=messages.append)\n"
         "print('exported' if messages else 'reused')\n"
