@@ -58,7 +58,9 @@ def test_upload_a_projector_pair_search_it_and_download_it_again(page, app_url, 
 
     downloads = {}
     for number in range(5):
-        button = page.locator(f".st-key-explore_export_{number} button")
+        # .first: a button with help= (metadata.tsv's formula warning) has a second, hidden copy
+        # in Streamlit's tooltip wrapper; one button shows on the page (seen in the screenshot)
+        button = page.locator(f".st-key-explore_export_{number} button").first
         with page.expect_download(timeout=60_000) as download:
             button.click()
         downloads[download.value.suggested_filename] = Path(download.value.path()).read_bytes()
