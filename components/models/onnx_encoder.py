@@ -52,7 +52,6 @@ DEFAULT_CACHE = Path.home() / ".cache" / "sentence-embedding-lab"
 EXPORT_FORMAT = "v1"  # bump when the export changes: old exports are then not reused
 EXPORT_TIMEOUT_S = 900
 ATTENTION_BUDGET = 2 * 256 * 256  # texts x tokens² per batch (see OnnxEncoder._batches)
-DEFAULT_THREADS = 2  # the deployment targets (Community Cloud, the lab machines) have 2 cores
 PACKAGED_NAME = "sentence-transformers/all-MiniLM-L6-v2"
 
 _POOLING_KEYS: dict[str, FixedMode] = {
@@ -311,12 +310,13 @@ def _run_into(
 
 
 def default_threads() -> int:
-    """Intra-op threads: the cores this process may use, at most DEFAULT_THREADS."""
+    """Intra-op threads: every core this process may use. The work queue runs one heavy job at
+    a time, so a forward pass has the cores to itself (idle intra-op threads sleep, see `_open`)."""
     try:
         available = len(os.sched_getaffinity(0))
     except AttributeError:  # not Linux
         available = os.cpu_count() or 1
-    return max(1, min(DEFAULT_THREADS, available))
+    return max(1, available)
 
 
 class OnnxEncoder:

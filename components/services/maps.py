@@ -20,6 +20,7 @@ from components.data import result_cache
 from components.explore.scale import Prepared, prepare
 from components.models.encoder import embed, is_fast, unnormalized_embed
 from components.runtime.background import BackgroundJob, replace_or_reuse
+from components.runtime.native_threads import threads_in_effect
 from components.services.caches import (
     BLOCKS,
     CLUSTERINGS,
@@ -89,7 +90,10 @@ def projection(
             return result
     with heavy("map", f"Projecting {len(texts):,} points"):
         result = PROJECTIONS.get_or_compute(
-            key, lambda: project(vectors, method, n_components, **dict(params))
+            key,
+            lambda: project(
+                vectors, method, n_components, threads=threads_in_effect(), **dict(params)
+            ),
         )
     if fingerprint is not None and keep_on_disk(texts):
         result_cache.save_projection(fingerprint, texts, method, n_components, dict(params), result)
@@ -134,7 +138,12 @@ def projection_job(
                 result = PROJECTIONS.get_or_compute(
                     key,
                     lambda: project(
-                        vectors, method, n_components, progress=progress, **dict(params)
+                        vectors,
+                        method,
+                        n_components,
+                        progress=progress,
+                        threads=threads_in_effect(),
+                        **dict(params),
                     ),
                 )
         return result
@@ -173,7 +182,7 @@ def map_honesty(
         key,
         "map",
         f"Checking the map of {len(texts):,} points",
-        lambda: honesty(vectors, coords, k),
+        lambda: honesty(vectors, coords, k, threads=threads_in_effect()),
     )
 
 

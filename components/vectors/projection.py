@@ -49,6 +49,7 @@ def project(
     *,
     random_state: int = 42,
     progress: Progress | None = None,
+    threads: int = 1,
     **params: float,
 ) -> ProjectionResult:
     """Project (n, dim) vectors to (n, n_components) coordinates.
@@ -56,6 +57,9 @@ def project(
     Params by method: umap `n_neighbors` (15), `min_dist` (0.1); tsne `perplexity` (30).
     `progress`, when given, is told the share done and the stage (UMAP on large n reports each
     stage and every few epochs; other paths report only the end).
+    `threads` > 1 lets UMAP on `LARGE_N` points or more use that many threads (its parallel
+    neighbour search and layout; umap-learn runs them only without a seed, so such a map is not
+    reproducible to the last digit); smaller maps stay seeded and single-threaded.
     """
     vectors = np.asarray(vectors, dtype=np.float32)  # (n, dim)
     n = vectors.shape[0]
@@ -80,7 +84,7 @@ def project(
             result, f"t-SNE needs at least {TSNE_MIN_POINTS} sentences; with {n}, PCA is shown."
         )
     if method == "umap":
-        result = _umap(vectors, n_components, random_state, progress, **params)
+        result = _umap(vectors, n_components, random_state, progress, threads, **params)
     elif method == "tsne":
         result = _tsne(vectors, n_components, random_state, **params)
     else:
@@ -181,6 +185,7 @@ def _umap(
     n_components: int,
     random_state: int,
     progress: Progress | None = None,
+    threads: int = 1,
     n_neighbors: float = 15,
     min_dist: float = 0.1,
 ) -> ProjectionResult:
@@ -216,17 +221,18 @@ def _umap(
         init = "pca"
     else:  # spectral init needs a connected graph with more points than dimensions
         init = "random" if n < 20 else "spectral"
+    parallel = large and threads > 1  # umap-learn runs its threads only without a seed
     reducer = umap.UMAP(
         n_components=n_components,
         n_neighbors=neighbors,
         min_dist=float(min_dist),
         metric="cosine",
-        random_state=random_state,
+        random_state=None if parallel else random_state,
         init=init,
         # Between ~2,000 and 4,095 points umap's exact path is 4x slower for the same quality.
         force_approximation_algorithm=large,
         n_epochs=umap_epochs(n),
-        n_jobs=1,
+        n_jobs=int(threads) if parallel else 1,
         tqdm_kwds=tqdm_kwds,
     )
     report("neighbours", f"Finding the {neighbors} nearest neighbours of {n:,} points")
@@ -291,7 +297,7 @@ class Honesty:
         return float(self.kept.mean()) if self.kept.size else float("nan")
 
 
-def honesty(vectors: np.ndarray, coords: np.ndarray, k: int = 10) -> Honesty:
+def honesty(vectors: np.ndarray, coords: np.ndarray, k: int = 10, *, threads: int = 1) -> Honesty:
     """Trustworthiness and per-point kept share of a map of the vectors.
 
     Neighbours are ranked by distance, ties by index (lower first), so duplicates and tied map
@@ -306,6 +312,7 @@ def honesty(vectors: np.ndarray, coords: np.ndarray, k: int = 10) -> Honesty:
         vectors: (n, dim) points in the space.
         coords: (n, c) the same points on the map.
         k: neighbours per point.
+        threads: blocks of rows judged at once, on that many threads (the same figures).
 
     Returns:
         An `Honesty`.
@@ -328,8 +335,9 @@ def honesty(vectors: np.ndarray, coords: np.ndarray, k: int = 10) -> Honesty:
     norms = np.sqrt(squared)
     norms[norms == 0] = 1.0
     kept = np.empty(n)
-    penalty = 0.0
-    for start in range(0, n, HONESTY_BLOCK):
+
+    def block(start: int) -> float:
+        """Fill `kept` for rows start..start+HONESTY_BLOCK; their trustworthiness penalty."""
         rows = np.arange(start, min(start + HONESTY_BLOCK, n))  # (b,)
         here = np.arange(rows.size)
         gram = space[rows] @ space.T  # (b, n): one product serves cosine and distance
@@ -343,11 +351,21 @@ def honesty(vectors: np.ndarray, coords: np.ndarray, k: int = 10) -> Honesty:
         map_near = _nearest(map_distance, max(kept_k, trust_k))  # (b, >= k)
         common = (space_near[:, :, None] == map_near[:, None, :kept_k]).any(axis=2)  # (b, kept_k)
         kept[rows] = common.sum(axis=1) / kept_k
-        if trust_k:
-            # Squared Euclidean in the space as sklearn computes it (|x|^2 + |y|^2 - 2 x.y).
-            distance = squared[rows, None] + squared[None, :] - 2.0 * gram
-            distance[here, rows] = np.inf  # (b, n)
-            penalty += _rank_penalty(distance, map_near[:, :trust_k], trust_k)
+        if not trust_k:
+            return 0.0
+        # Squared Euclidean in the space as sklearn computes it (|x|^2 + |y|^2 - 2 x.y).
+        distance = squared[rows, None] + squared[None, :] - 2.0 * gram
+        distance[here, rows] = np.inf  # (b, n)
+        return _rank_penalty(distance, map_near[:, :trust_k], trust_k)
+
+    starts = range(0, n, HONESTY_BLOCK)
+    if threads > 1 and len(starts) > 1:  # numpy releases the GIL in these array operations
+        from concurrent.futures import ThreadPoolExecutor
+
+        with ThreadPoolExecutor(min(int(threads), len(starts))) as pool:
+            penalty = float(sum(pool.map(block, starts)))
+    else:
+        penalty = float(sum(block(start) for start in starts))
     trust = 1.0
     if trust_k:
         trust = 1.0 - penalty * 2.0 / (n * trust_k * (2.0 * n - 3.0 * trust_k - 1.0))
