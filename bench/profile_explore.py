@@ -18,8 +18,9 @@ import time
 from bench.common import ROOT  # noqa: F401 - puts the project on sys.path
 
 
-def stages(n: int) -> dict[str, float]:
-    """Seconds per stage of the Explore path for n generated sentences (new texts each call)."""
+def stages(n: int, texts: list[str] | None = None) -> dict[str, float]:
+    """Seconds (and CPU seconds, "<stage> cpu") per stage of the Explore path for `texts`, or n
+    generated sentences (new ones each call)."""
     import numpy as np
 
     from components.charts import charts
@@ -32,7 +33,8 @@ def stages(n: int) -> dict[str, float]:
     from components.vectors.projection import honesty, project
 
     encoder = load_onnx_encoder()
-    pasted = "\n".join(generate_corpus(n, seed=int(time.time()) % 1000).texts)
+    texts = texts or generate_corpus(n, seed=int(time.time()) % 1000).texts
+    pasted = "\n".join(texts)
     seconds: dict[str, float] = {}
 
     def timed(name: str, function):
