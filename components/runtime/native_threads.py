@@ -79,12 +79,19 @@ def _set_pools(threads: int) -> None:
 
 def _set_numba(threads: int) -> int | None:
     """numba's threads for the calling thread (numba's setting is per thread); None when numba is
-    not imported (it is only imported by umap, lazily)."""
+    not imported (only umap imports it, lazily) or is being imported by another thread right now
+    (a partly initialised module in `sys.modules`)."""
     numba = sys.modules.get("numba")
-    if numba is None:
+    getter = getattr(numba, "get_num_threads", None)
+    setter = getattr(numba, "set_num_threads", None)
+    config = getattr(numba, "config", None)
+    if getter is None or setter is None or config is None:
         return None
-    previous = numba.get_num_threads()
-    numba.set_num_threads(max(1, min(threads, numba.config.NUMBA_NUM_THREADS)))
+    try:
+        previous = getter()
+        setter(max(1, min(threads, config.NUMBA_NUM_THREADS)))
+    except (AttributeError, ImportError, RuntimeError, ValueError):  # still initialising
+        return None
     return previous
 
 
@@ -116,7 +123,7 @@ def heavy_threads(threads: int | None = None) -> Iterator[int]:
         _LOCAL.threads = outer
         if numba_before is not None:
             _set_numba(numba_before)
-        elif "numba" in sys.modules:  # imported inside the block (umap): one thread from now on
+        else:  # numba imported inside the block (umap): one thread from now on
             _set_numba(1)
         with _LOCK:
             _WIDE -= 1
