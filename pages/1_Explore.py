@@ -10,9 +10,10 @@ from components.charts import block_charts, charts
 from components.content import lab_notes as notes
 from components.core import limits
 from components.core.tables import hits_table, similarity_table, vectors_table
+from components.core.texts import is_blank
 from components.data.imported_vectors import query_check, unit_vectors
 from components.data.sentence_input import colour_labels, truncation_warning
-from components.data.vector_io import EXPORT_FORMATS, ImportedVectors
+from components.data.vector_io import EXPORT_FORMATS, ImportedVectors, formula_warning
 from components.explore import scale
 from components.explore.reference_demo import ReferenceDemo, demo_sentences
 from components.models.encoder import DEFAULT_MODEL
@@ -35,6 +36,7 @@ from components.vectors.predictions import pair_cosines, pair_names, pick_pairs,
 from components.vectors.projection import METHOD_NAMES, ProjectionResult, honesty_reading
 from components.vectors.search import top_k
 from components.vectors.similarity import vector_figures
+from components.widgets.room import send_from_explore
 
 VALUES_MAX = 20  # print the cosine in each cell up to this many sentences
 MAX_COLOURS = 24  # a label column with more distinct values is not used for colour
@@ -294,7 +296,7 @@ def search_section(
         limits.QUERY_CHARS,
         placeholder="Type a question or a phrase: the closest sentences by cosine are listed",
     )
-    if query.strip():
+    if not is_blank(query):  # zero-width characters alone are no query
         query_vector = embed_texts(active, [query])[0]  # (dim,)
         indices, scores = top_k(query_vector, vectors, min(10, len(texts)))
         ui.number_table(
@@ -340,6 +342,7 @@ def vectors_section(
         coordinates=None if projection is None else projection.coords,
         model=model,
     )
+    ui.show_messages([warning] if (warning := formula_warning(texts, labels)) else [])
 
 
 def reference_demo_section(active: ActiveModel) -> None:
@@ -399,6 +402,7 @@ with ui.section("sentences"):
     texts, labels, imported = sentences_section()
     if imported is None:
         ui.share_sentences(texts, labels)  # the Map lab works on the same sentences
+        send_from_explore(texts)  # a student in a class room may send some to its map
         views = active
         prepared = encode_section(active, texts)
     else:  # the user's own vectors: the views cache them under the import, not the model

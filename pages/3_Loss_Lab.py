@@ -202,6 +202,7 @@ def softmax_section(triplets: tri.Triplets, vectors: tuple, settings: LossSettin
         help="Whose softmax over the batch's candidates is drawn below.",
         format_func=lambda i: f"{triplets.rows[i] + 1}. {triplets.anchors[i]}",
     )
+    focus = focus if focus in range(len(triplets)) else 0  # a made-up value is ignored
     a, p, n = vectors
     softmaxes = softmax_by_tau(a, p, n if settings.use_negatives else None, settings.tau, focus)
     candidates = triplets.positives + (triplets.negatives if settings.use_negatives else [])

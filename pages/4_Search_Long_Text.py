@@ -9,6 +9,7 @@ from components import widgets as ui
 from components.charts import charts, search_charts
 from components.content import lab_notes as notes
 from components.core import limits
+from components.core.texts import is_blank
 from components.data.chunking import MIN_MAX_TOKENS, default_max_tokens
 from components.data.corpus import Corpus, build_corpus, unique_names
 from components.data.documents import (
@@ -215,7 +216,7 @@ def query_section(
         help="Encoded like a chunk, then compared with every chunk vector by cosine. Up to "
         f"{limits.QUERY_CHARS:,} characters, and the model window in tokens.",
     )
-    if not text.strip():
+    if is_blank(text):  # zero-width characters alone are no question
         st.info("Type a question to search the chunks.")
         return None
     tokens = token_counts(active, (text,))[0] - (active.info.max_tokens - fits)

@@ -10,6 +10,7 @@ import streamlit as st
 from components import widgets as ui
 from components.charts import map_charts
 from components.core import limits
+from components.core.texts import is_blank
 from components.explore.axes import (
     SUBJECT_VS_MEANING,
     AxisError,
@@ -35,7 +36,7 @@ from components.services.session_keys import (
 )
 from components.vectors.clusters import NOISE, clusters_table, inverse_purity, purity
 from components.vectors.find import find_near, find_text, found_table
-from components.vectors.geometry import PRECISIONS, RAW_MAX, metric_neighbours
+from components.vectors.geometry import PRECISIONS, metric_neighbours
 from components.vectors.projection import METHOD_NAMES, explained_variance, honesty_reading
 
 METHODS = ["pca", "umap", "tsne"]
@@ -327,10 +328,10 @@ def axes_section(active: ActiveModel, texts: list[str], labels: list[str], vecto
 def geometry_section(active: ActiveModel, texts: list[str], vectors) -> None:
     st.header("4 · The geometry under the maps")
     used = texts[: limits.GEOMETRY_SENTENCES]
-    if len(texts) > RAW_MAX:
+    if len(texts) > limits.RAW_SENTENCES:
         st.caption(
             f"These lessons use the first {len(used):,} of {len(texts):,} sentences (the "
-            f"first lesson, which encodes them again, the first {RAW_MAX:,})."
+            f"first lesson, which encodes them again, the first {limits.RAW_SENTENCES:,})."
         )
     k = st.select_slider("Neighbours compared (k)", [1, 5, 10, 20], key=ui.persist("maplab_gk", 10))
     lessons = geometry_lessons(active, tuple(used), int(k), vectors[: len(used)])
@@ -348,7 +349,7 @@ def geometry_section(active: ActiveModel, texts: list[str], vectors) -> None:
         variant=lessons.metrics["metric"] + " · " + lessons.metrics["vectors"]
     )
     ui.chart(map_charts.overlap_bars(table, "variant", overlap), "maplab_metric_bars")
-    raw_texts = used[:RAW_MAX]
+    raw_texts = used[: limits.RAW_SENTENCES]
     focus = st.selectbox(
         "One sentence's 5 nearest under each metric (raw lengths)",
         raw_texts,
@@ -394,7 +395,7 @@ def find_section(active: ActiveModel, texts: list[str], labels: list[str], vecto
         "Nearest", 1, max(2, min(50, len(texts))), min(10, len(texts)), key="maplab_top"
     )
     found = {int(i): np.nan for i in find_text(texts, word)}
-    if query.strip():
+    if not is_blank(query):
         indices, cosines = find_near(embed_texts(active, [query])[0], vectors, top)
         found.update(zip(indices.tolist(), cosines.tolist(), strict=True))
     texts_id, picked = hash(tuple(texts)), ui.selected_rows("maplab_select")
@@ -404,7 +405,7 @@ def find_section(active: ActiveModel, texts: list[str], labels: list[str], vecto
     kept_for, selected = st.session_state.get(MAPLAB_SELECTED_KEY, (None, []))
     selected = selected if kept_for == texts_id else []  # never a selection of other sentences
     method = base_map(views, "maplab_select_method")
-    searching = bool(word.strip() or query.strip())
+    searching = not (is_blank(word) and is_blank(query))
     highlight = selected or (list(found) if searching else None)
     figure = cached_figure(
         map_charts.map_scatter,
@@ -427,7 +428,7 @@ def find_section(active: ActiveModel, texts: list[str], labels: list[str], vecto
     if not rows:
         st.caption("Type to find sentences, or drag on the map: the rest is greyed out.")
         return
-    table = found_table(rows, texts, labels, found if query.strip() else None)
+    table = found_table(rows, texts, labels, found if not is_blank(query) else None)
     st.markdown(f"**{ui.plural(len(rows), 'sentence')} {'selected' if selected else 'found'}**")
     ui.number_table(table, {"cosine to query": "%.3f"}, key="maplab_selection_table")
     ui.csv_download("Download these sentences (CSV)", lambda: table, "selection.csv", "maplab_csv")

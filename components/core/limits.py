@@ -66,8 +66,13 @@ UPLOAD_MB = 20  # megabytes per uploaded file (= server.maxUploadSize)
 CSV_ROWS = 100_000  # rows read from a CSV (more are counted and cut)
 CSV_COLUMNS = 100  # columns read from a CSV
 
+CSV_HEADER_COLUMNS = 100_000  # cells on one CSV line: a wider line is refused before it is split
 # ---------------------------------------------------------------- Vectors brought to Explore
 VECTOR_UPLOAD_MB = 60  # megabytes of all the files of one vector import (a pair, a dataset's parts)
+VECTOR_DIMENSIONS = 4_096  # numbers per imported vector (the largest common models: 4,096)
+PARQUET_EXPANDED_MB = 100  # MB a Parquet import may expand to (uncompressed, rows used only)
+PDF_PAGES = 2_000  # pages of a PDF read at most (counted as distinct page objects)
+PDF_SECONDS = 30  # wall time of reading one PDF's text before it is stopped
 
 # ---------------------------------------------------------------- Server
 CHART_MB = 10  # the largest chart (plotly JSON) any input can produce
@@ -81,6 +86,20 @@ MAP_SECONDS = (
 TRAIN_SECONDS = 120  # wall time of one training run (fine-tuning or the pooling head)
 QUEUE_LENGTH = 40  # jobs waiting at once; more are turned away with a message
 MODEL_MB = 150  # public mode: the largest model (weights on the hub) that may be downloaded
+
+
+# ---------------------------------------------------------------- Class rooms (components/rooms)
+ROOMS_OPEN = 50  # rooms open at once on one server (a closed or expired room frees its place)
+ROOM_STUDENTS = 60  # students who may join one room
+ROOM_SENTENCES = 5  # sentences one student may send to a room's shared map
+ROOM_NAME_CHARS = 40  # characters of a student's name
+ROOM_SENTENCE_CHARS = 300  # characters of one sentence (or one pair/triplet sentence) in a room
+ROOM_ANSWERS = 60  # answers one activity keeps (one per student; a new one replaces the old)
+ROOM_ACTIVITIES = 40  # activities a teacher may start in one room
+ROOM_IDLE_HOURS = 24  # a room nobody has written to for this long expires with all it holds
+ROOM_JOIN_ATTEMPTS = (
+    10  # join attempts per browser session per minute (a guessed code gives nothing)
+)
 
 
 @dataclass(frozen=True)
@@ -147,9 +166,18 @@ LIMITS: dict[str, Limit] = {
     "UPLOAD_MB": Limit(UPLOAD_MB, "MB", "per uploaded file"),
     "CSV_ROWS": Limit(CSV_ROWS, "rows", "read from a CSV"),
     "CSV_COLUMNS": Limit(CSV_COLUMNS, "columns", "read from a CSV"),
+    "CSV_HEADER_COLUMNS": Limit(
+        CSV_HEADER_COLUMNS, "cells", "on one line of a CSV (a wider line is refused)"
+    ),
     "VECTOR_UPLOAD_MB": Limit(
         VECTOR_UPLOAD_MB, "MB", "of vector files together per import on Explore"
     ),
+    "VECTOR_DIMENSIONS": Limit(VECTOR_DIMENSIONS, "dimensions", "per imported vector"),
+    "PARQUET_EXPANDED_MB": Limit(
+        PARQUET_EXPANDED_MB, "MB", "a Parquet import may expand to (uncompressed, rows used)"
+    ),
+    "PDF_PAGES": Limit(PDF_PAGES, "pages", "of a PDF read at most (distinct page objects)"),
+    "PDF_SECONDS": Limit(PDF_SECONDS, "seconds", "of text extraction per PDF before it stops"),
     "CHART_MB": Limit(CHART_MB, "MB", "per chart at most, for any input"),
     "MESSAGE_MB": Limit(MESSAGE_MB, "MB", "per message from the server (server.maxMessageSize)"),
     "CACHE_MB": Limit(CACHE_MB, "MB", "for all cached results together"),
@@ -159,6 +187,47 @@ LIMITS: dict[str, Limit] = {
     "TRAIN_SECONDS": Limit(TRAIN_SECONDS, "seconds", "per training run before it is stopped"),
     "QUEUE_LENGTH": Limit(QUEUE_LENGTH, "jobs", "waiting at once"),
     "MODEL_MB": Limit(MODEL_MB, "MB", "per model download in public mode"),
+    "ROOMS_OPEN": Limit(ROOMS_OPEN, "class rooms", "open at once on the server"),
+    "ROOM_STUDENTS": Limit(ROOM_STUDENTS, "students", "per class room"),
+    "ROOM_SENTENCES": Limit(ROOM_SENTENCES, "sentences", "per student sent to a class room's map"),
+    "ROOM_NAME_CHARS": Limit(ROOM_NAME_CHARS, "characters", "per student name in a class room"),
+    "ROOM_SENTENCE_CHARS": Limit(
+        ROOM_SENTENCE_CHARS, "characters", "per sentence sent to (or set in) a class room"
+    ),
+    "ROOM_ANSWERS": Limit(ROOM_ANSWERS, "answers", "per class-room activity (one per student)"),
+    "ROOM_ACTIVITIES": Limit(ROOM_ACTIVITIES, "activities", "per class room"),
+    "ROOM_IDLE_HOURS": Limit(
+        ROOM_IDLE_HOURS, "hours", "unused before a class room expires with all it holds"
+    ),
+    "ROOM_JOIN_ATTEMPTS": Limit(
+        ROOM_JOIN_ATTEMPTS, "join attempts", "per browser session per minute"
+    ),
+}
+
+
+@dataclass(frozen=True)
+class ReaderBudget:
+    """What reading one input may cost at most, whatever a visitor sends: wall time and peak
+    extra memory, measured in a subprocess by tests/budget/ on hostile inputs up to the caps."""
+
+    what: str
+    seconds: float
+    mb: int
+
+
+# Measured figures (2 shared cores) are in docs/shared-server.md; each budget leaves room for a
+# busy machine. Every reader raises nothing but `InputError` on these inputs.
+READER_BUDGETS: dict[str, ReaderBudget] = {
+    "text box": ReaderBudget("a text box's value (Explore, at its cap)", 6, 100),
+    "pasted text (chunked)": ReaderBudget("a pasted or uploaded text, chunked", 40, 150),
+    "CSV": ReaderBudget("an uploaded CSV (sentences, triplets, vectors)", 10, 250),
+    "TXT": ReaderBudget("an uploaded .txt or .md", 5, 100),
+    "PDF": ReaderBudget("an uploaded PDF", 15 + PDF_SECONDS, 150),
+    "Parquet": ReaderBudget("uploaded Parquet", 6, 250),
+    "npy": ReaderBudget("an uploaded .npy", 5, 100),
+    "TSV": ReaderBudget("an uploaded Projector TSV pair", 6, 150),
+    "lesson": ReaderBudget("a lesson file", 8, 150),
+    "link": ReaderBudget("a link's parameters", 2, 50),
 }
 
 
@@ -173,5 +242,10 @@ def markdown_table() -> str:
     rows += [
         f"| {limit.unit} {limit.where} | {limit.value:,} | `{name}` |"
         for name, limit in LIMITS.items()
+    ]
+    rows += [
+        f"| time and extra memory to read {budget.what}, at most | {budget.seconds:g} s, "
+        f'{budget.mb:,} MB | `READER_BUDGETS["{name}"]` |'
+        for name, budget in READER_BUDGETS.items()
     ]
     return "\n".join(rows)

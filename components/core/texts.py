@@ -17,8 +17,6 @@ import pandas as pd
 
 from components.core import limits
 
-MAX_SENTENCES = limits.SENTENCES  # the input cap: more lines are cut with a message
-
 Level = Literal["info", "warning", "error"]
 
 _BINARY_SIGNATURES = {
@@ -80,7 +78,7 @@ def decode_upload(data: bytes, filename: str = "upload") -> tuple[str, list[Mess
 
 
 def parse_lines(text: str, labels_by_text: dict[str, str] | None = None) -> ParsedInput:
-    """One sentence per line: strips, drops blank lines and duplicates, caps at MAX_SENTENCES."""
+    """One sentence per line: strips, drops blank lines and duplicates, caps at limits.SENTENCES."""
     lines = [line.strip() for line in text.splitlines()]
     labels = None
     if labels_by_text:
@@ -154,15 +152,15 @@ def clean_texts(texts: list[str], labels: list[str] | None = None) -> ParsedInpu
                 "are used (the model reads about 1,000 characters of a sentence anyway).",
             )
         )
-    if len(kept_texts) > MAX_SENTENCES:
+    if len(kept_texts) > limits.SENTENCES:
         messages.append(
             Message(
                 "warning",
-                f"{len(kept_texts):,} sentences is over the cap of {MAX_SENTENCES:,}: "
-                f"using the first {MAX_SENTENCES:,}. Your text is kept as it is.",
+                f"{len(kept_texts):,} sentences is over the cap of {limits.SENTENCES:,}: "
+                f"using the first {limits.SENTENCES:,}. Your text is kept as it is.",
             )
         )
-        kept_texts, kept_labels = kept_texts[:MAX_SENTENCES], kept_labels[:MAX_SENTENCES]
+        kept_texts, kept_labels = kept_texts[: limits.SENTENCES], kept_labels[: limits.SENTENCES]
     if not kept_texts:
         messages.append(Message("error", "No sentences yet: type one sentence per line."))
     return ParsedInput(kept_texts, kept_labels if labels is not None else None, messages)
@@ -231,27 +229,59 @@ def sniff_delimiter(text: str) -> str | None:
 
 
 def _column_names(header: list[str]) -> tuple[list[str], list[Message]]:
-    """Header cells -> unique, non-empty column names (blank: `column 3`; repeated: `text (2)`)."""
+    """Header cells -> unique, non-empty column names (blank: `column 3`; repeated: `text (2)`).
+
+    Linear in the columns (a set of the names taken), however many are blank or repeated.
+    """
     names: list[str] = []
+    taken: set[str] = set()
+    next_copy: dict[str, int] = {}
     renamed: list[str] = []
+    renames = 0
     for position, cell in enumerate(header, start=1):
-        name = " ".join(unescape_formula(str(cell)).split())  # one line, single spaces
+        name = " ".join(unescape_formula(str(cell)[:400]).split())  # one line, single spaces
         if len(name) > 80:
             name = name[:79] + "…"
         if not name:
             name = f"column {position}"
-            renamed.append(f"column {position} had no name")
-        base, copy_number = name, 1
-        while name in names:
+            renames += 1
+            if len(renamed) < 5:
+                renamed.append(f"column {position} had no name")
+        base, copy_number = name, next_copy.get(name, 1)
+        while name in taken:
             copy_number += 1
             name = f"{base} ({copy_number})"
         if copy_number > 1:
-            renamed.append(f"`{base}` appears more than once (renamed `{name}`)")
+            next_copy[base] = copy_number
+            renames += 1
+            if len(renamed) < 5:
+                renamed.append(
+                    f"{code_value(base)} appears more than once (renamed {code_value(name)})"
+                )
         names.append(name)
+        taken.add(name)
     messages = []
     if renamed:
-        messages.append(Message("info", "Column names: " + "; ".join(renamed[:5]) + "."))
+        more = f"; and {renames - len(renamed):,} more" if renames > len(renamed) else ""
+        messages.append(Message("info", "Column names: " + "; ".join(renamed) + more + "."))
     return names, messages
+
+
+def _check_line_widths(text: str, delimiter: str) -> None:
+    """Refuse a CSV with a line of more than `limits.CSV_HEADER_COLUMNS` separators before any
+    row is split (20 MB of commas on one line would become 20 million cells). Only lines at
+    least that long are looked at, found by the regex engine."""
+    cap = limits.CSV_HEADER_COLUMNS
+    if text.count(delimiter) <= cap:
+        return
+    for match in re.finditer(rf"[^\n]{{{cap},}}", text):
+        cells = match.group().count(delimiter) + 1
+        if cells > cap:
+            line = text.count("\n", 0, match.start()) + 1
+            raise InputError(
+                f"Line {line:,} of the CSV has {cells:,} cells; at most {cap:,} are read (and "
+                f"the first {limits.CSV_COLUMNS} used)."
+            )
 
 
 def parse_csv(
@@ -280,6 +310,8 @@ def parse_csv(
     if not text.strip():
         raise InputError("The CSV file is empty.")
     delimiter = sniff_delimiter(text)
+    if delimiter is not None:
+        _check_line_widths(text, delimiter)
     rows: list[list[str]] = []
     total = 0
     try:
@@ -294,6 +326,7 @@ def parse_csv(
         else:
             iterator = _records(text, delimiter)
         header: list[str] | None = None
+        width_seen = 0
         for row in iterator:
             if not any(cell.strip() for cell in row):
                 continue  # blank line
@@ -302,16 +335,17 @@ def parse_csv(
                 continue
             total += 1
             if len(rows) < max_rows:
-                rows.append(row)
+                width_seen = max(width_seen, len(row))
+                rows.append(row[:max_columns])  # cells past the cap are counted, not kept
     except csv.Error as error:
         line = getattr(iterator, "line_num", total + 1)
         raise InputError(f"Could not read the CSV (line {line:,}): {error}.") from error
     if header is None or not rows:
         raise InputError("The CSV has a header but no rows.")
     messages: list[Message] = []
-    width = max(len(header), *(len(row) for row in rows))
-    short = sum(len(row) < len(header) for row in rows)
-    long = sum(len(row) > len(header) for row in rows)
+    full_width = max(len(header), width_seen)
+    short = sum(len(row) < min(len(header), max_columns) for row in rows)
+    long = sum(len(row) > len(header) for row in rows) if len(header) < max_columns else 0
     if short:
         messages.append(
             Message(
@@ -328,17 +362,17 @@ def parse_csv(
                 'extra cells are in extra columns. A separator inside a cell needs "quotes".',
             )
         )
-    header = header + [""] * (width - len(header))
+    width = min(full_width, max_columns)  # columns are cut before they are named
+    header = (header + [""] * (width - len(header)))[:width]
     names, name_messages = _column_names(header)
     messages.extend(name_messages)
-    if width > max_columns:
+    if full_width > max_columns:
         messages.append(
             Message(
                 "warning",
-                f"The CSV has {width:,} columns: using the first {max_columns:,}.",
+                f"The CSV has {full_width:,} columns: using the first {max_columns:,}.",
             )
         )
-        names, width = names[:max_columns], max_columns
     if total > len(rows):
         messages.append(
             Message(
@@ -415,3 +449,96 @@ def texts_from_table(
             )
     labels = table[label_column].astype(str).tolist() if label_column else None
     return clean_texts(table[text_column].astype(str).tolist(), labels)
+
+
+# ---------------------------------------------------------------- values echoed into Markdown
+# Every Streamlit message box, caption and markdown element renders its body as Markdown (GitHub
+# flavour: links, autolinks of bare `https://…`/`www.…`/e-mail addresses). A value a visitor sent
+# (a link's parameter, a lesson file's key, a file name, a CSV column name) and shown in such a
+# body must stay text: a teacher's link is what a whole class clicks.
+_INVISIBLE = re.compile(r"[\x00-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2060-\u2064\ufeff]")
+_LINK_OPENER = re.compile(r"\](?=[(\[:])")
+_HTML_TAG = re.compile(
+    r"(?i)<(?=/?(a|img|iframe|script|form|link|meta|object|embed|svg|base|area|video)\b)"
+)
+_SCHEME = re.compile(r"(?i)\b(https?|ftp|mailto|javascript|data|file|vbscript):|\b(www)\.")
+_EMAIL_AT = re.compile(r"(?<=[\w.+-])@(?=[\w-]+\.)")
+
+
+def plain_value(value: object, width: int = 40) -> str:
+    """A value a visitor sent, safe inside a Markdown code span: one line, no backticks (which
+    would close the span), no control or invisible characters, at most `width` characters."""
+    text = _INVISIBLE.sub(" ", str(value)).replace("`", "'")
+    text = " ".join(text.split())
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def code_value(value: object, width: int = 40) -> str:
+    """`value` as an inline code span (shown as text, never as a link); see `plain_value`."""
+    return f"`{plain_value(value, width)}`"
+
+
+_INERT = re.compile(r"[\w\-+.,\"' ]*")  # nothing Markdown acts on (when not `www.`)
+
+
+def inline_value(value: object, width: int = 40) -> str:
+    """`value` as is when Markdown does nothing with it (`null`, `3.5`, `"Clustered"`), else as
+    a code span (`code_value`): shown as text either way."""
+    text = plain_value(value, width)
+    if _INERT.fullmatch(text) and "www." not in text.lower():
+        return text
+    return f"`{text}`"
+
+
+def defang_links(markdown: str) -> str:
+    """Markdown with nothing that renders as a live link or an HTML tag: `](`, `][` and `]:`
+    get a backslash after the `]`; `https:` / `www.` / `a@b.c` a backslash before their `:`,
+    `.` or `@`; `<` before a link-making tag (`<a`, `<img`, …) becomes `&lt;`. Bold, code spans and the rest are kept.
+
+    The last line of defence for every message, caption and lesson text the app shows: the
+    values it echoes are already made safe where they are put in (`code_value`).
+    """
+    text = _LINK_OPENER.sub("]\\\\", markdown)
+    text = _SCHEME.sub(
+        lambda match: f"{match.group(1)}\\:" if match.group(1) else f"{match.group(2)}\\.", text
+    )
+    text = _EMAIL_AT.sub("\\\\@", text)
+    return _HTML_TAG.sub("&lt;", text)
+
+
+def is_blank(text: str) -> bool:
+    """True when `text` has nothing visible: whitespace, zero-width and other invisible
+    characters only (a query of zero-width spaces is an empty query)."""
+    return not _INVISIBLE.sub("", text).strip()
+
+
+MESSAGES_SHOWN = 8  # message boxes shown at once; the rest are counted in one more box
+
+
+def collapse_messages(messages: list[Message], most: int = MESSAGES_SHOWN) -> list[Message]:
+    """At most `most` messages: past that, the first `most - 1` and one that counts the rest
+    (a lesson file with 250,000 unknown keys shows 8 boxes, not 250,000)."""
+    if len(messages) <= most:
+        return list(messages)
+    kept = list(messages[: most - 1])
+    rest = messages[most - 1 :]
+    level: Level = "warning" if any(m.level != "info" for m in rest) else "info"
+    first = "; ".join(plain_value(m.text, 60) for m in rest[:3])
+    kept.append(Message(level, f"… and {len(rest):,} more messages like these (first: {first})."))
+    return kept
+
+
+def json_depth(text: str) -> int:
+    """How deeply a JSON text nests its arrays and objects (strings skipped), without parsing it
+    (so no recursion) and in linear time: `[[1]]` -> 2."""
+    import numpy as np
+
+    unescaped = text.replace("\\\\", "").replace('\\"', "")  # escapes are two characters
+    outside_strings = "".join(unescaped.split('"')[0::2])
+    brackets = np.frombuffer(
+        re.sub(r"[^\[\]{}]+", "", outside_strings).encode("ascii"), dtype=np.uint8
+    )
+    if brackets.size == 0:
+        return 0
+    steps = np.where((brackets == ord("[")) | (brackets == ord("{")), 1, -1)
+    return int(np.cumsum(steps).max())

@@ -118,6 +118,41 @@ def chunk_text(
     if not text:
         return []
     tokenizer = guarded(tokenizer)
+    # In blocks of characters, so that a long text never has all its tokens (and offsets) in
+    # memory at once (1,000,000 CJK characters: +826 MB in one piece) and work stops at
+    # `max_chunks`. A block's last chunk may be cut by the block's end: it is dropped and the
+    # next block starts where it started (a word start, so it tokenises the same).
+    chunks: list[Chunk] = []
+    position, block = 0, BLOCK_CHARS
+    while position < len(text):
+        end = min(position + block, len(text))
+        wanted = None if max_chunks is None else max_chunks - len(chunks) + 1
+        found = _chunk_block(text[position:end], tokenizer, max_tokens, overlap, wanted)
+        if end < len(text) and len(found) < 2 and found and block < MAX_BLOCK_CHARS:
+            block *= 2  # one chunk longer than the block: look further before cutting
+            continue
+        if end < len(text) and len(found) >= 2:
+            restart = found.pop().start  # cut by the block's end: read again with what follows
+        else:
+            restart = end - position
+        chunks.extend(
+            Chunk(c.text, c.start + position, c.end + position, c.n_tokens) for c in found
+        )
+        if max_chunks is not None and len(chunks) >= max_chunks:
+            return chunks[:max_chunks]
+        position, block = position + max(restart, 1), BLOCK_CHARS
+    return chunks
+
+
+BLOCK_CHARS = 20_000  # characters tokenised at once by `chunk_text`
+MAX_BLOCK_CHARS = 8 * BLOCK_CHARS  # a "word" longer than this (no space in 160,000 characters,
+# e.g. emoji or a base64 blob, one [UNK] anyway) is cut at the block's end
+
+
+def _chunk_block(
+    text: str, tokenizer: Any, max_tokens: int, overlap: int, max_chunks: int | None
+) -> list[Chunk]:
+    """`chunk_text` of one block (its checks done; `tokenizer` guarded)."""
     encoding = tokenizer(
         text,
         add_special_tokens=False,

@@ -7,6 +7,7 @@ words the UI can show; no library traceback reaches the user.
 from __future__ import annotations
 
 import io
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
@@ -49,43 +50,133 @@ def from_text(text: str, name: str = "Pasted text") -> LoadedDocument:
     return _checked(name, text, "pasted", [])
 
 
+# pypdf's own limits, tightened for one visitor's upload on a shared server (pypdf's defaults
+# allow 75 MB per decoded stream and 100,000 page-tree entries).
+PDF_STREAM_MB = 16  # decoded bytes of one stream (a page's text is ~4 kB; 16 MB is ~4,000 pages')
+PDF_CONFIGURATION = {
+    "zlib_maximum_output_length": PDF_STREAM_MB * 2**20,
+    "lzw_maximum_output_length": PDF_STREAM_MB * 2**20,
+    "run_length_maximum_output_length": PDF_STREAM_MB * 2**20,
+    "brotli_maximum_output_length": PDF_STREAM_MB * 2**20,
+    "jbig2_maximum_output_length": PDF_STREAM_MB * 2**20,
+    "array_based_stream_maximum_output_length": PDF_STREAM_MB * 2**20,
+    "stream_decoding_work_maximum_length": 4 * PDF_STREAM_MB * 2**20,
+    "stream_parsing_work_maximum_count": 1_000_000,
+    "page_tree_maximum_depth": 32,
+    "page_tree_maximum_entries": 4 * limits.PDF_PAGES,
+    "page_tree_maximum_page_entries": 40 * limits.PDF_PAGES,
+    "xform_maximum_invocations_per_extraction": 200,
+}
+
+
+@dataclass
+class PdfText:
+    """The text read from a PDF and what was cut (for messages)."""
+
+    text: str
+    pages: int  # distinct page objects in the file (up to the cap)
+    pages_read: int
+    messages: list[Message] = field(default_factory=list)
+
+
+def read_pdf(data: bytes, filename: str = "upload.pdf", time_cap: float | None = None) -> PdfText:
+    """The text layer of a PDF, read within bounds: pages counted as distinct page objects (a
+    page tree whose kids all point at one page is one page, however often it is referenced),
+    at most `limits.PDF_PAGES` of them, reading stops once `limits.DOCUMENT_CHARS` characters are
+    in and after `time_cap` seconds (default `limits.PDF_SECONDS`), every stream decoded within
+    `PDF_STREAM_MB`. What was cut is said in `messages`.
+
+    Raises:
+        InputError: encrypted with a password, damaged, over pypdf's limits, or no text layer.
+    """
+    from pypdf import PdfReader, apply_configuration
+    from pypdf.errors import DependencyError, LimitReachedError, PyPdfError
+
+    time_cap = limits.PDF_SECONDS if time_cap is None else time_cap
+    started = time.monotonic()
+    messages: list[Message] = []
+    texts: list[str] = []
+    seen: set[tuple[int, int]] = set()
+    characters = pages_read = 0
+    try:
+        with apply_configuration(**PDF_CONFIGURATION):
+            reader = PdfReader(io.BytesIO(data))
+            if reader.is_encrypted:
+                try:
+                    unlocked = reader.decrypt("")  # many "protected" PDFs open with ""
+                except (DependencyError, NotImplementedError) as error:
+                    raise InputError(
+                        f"`{filename}` is encrypted with a method this app cannot open ({error})."
+                    ) from error
+                if not unlocked:
+                    raise InputError(
+                        f"`{filename}` is encrypted with a password. Save an unprotected copy "
+                        "and upload that."
+                    )
+            for page in reader.pages:
+                reference = page.indirect_reference
+                identity = (reference.idnum, reference.generation) if reference else (-1, len(seen))
+                if identity in seen:
+                    continue  # the same page object again (a shared node of the page tree)
+                seen.add(identity)
+                if len(seen) > limits.PDF_PAGES:
+                    messages.append(
+                        Message(
+                            "warning",
+                            f"`{filename}` has more than {limits.PDF_PAGES:,} pages: the text of "
+                            f"the first {limits.PDF_PAGES:,} is used.",
+                        )
+                    )
+                    break
+                if pages_read and time.monotonic() - started > time_cap:
+                    messages.append(
+                        Message(
+                            "warning",
+                            f"Reading `{filename}` stopped after {time_cap:.0f} s (the limit on "
+                            f"this shared server): the text of its first {pages_read:,} pages "
+                            "is used.",
+                        )
+                    )
+                    break
+                text = (page.extract_text() or "").strip()
+                pages_read += 1
+                if text:
+                    texts.append(text[: limits.DOCUMENT_CHARS - characters])
+                    characters += len(texts[-1]) + 2
+                if characters >= limits.DOCUMENT_CHARS:
+                    break  # `_checked` says the document was cut
+    except InputError:
+        raise
+    except RecursionError as error:
+        raise InputError(f"`{filename}` is not a readable PDF: it nests too deeply.") from error
+    except LimitReachedError as error:  # one of PDF_CONFIGURATION's bounds
+        raise InputError(
+            f"`{filename}` goes past what this shared server reads from one PDF ({error}): "
+            f"e.g. a stream that decodes to more than {PDF_STREAM_MB} MB, or a page tree that "
+            "refers to its pages thousands of times."
+        ) from error
+    except PyPdfError as error:  # damaged
+        raise InputError(f"`{filename}` is not a readable PDF: {error}") from error
+    except Exception as error:  # noqa: BLE001 - pypdf raises many kinds on damaged files
+        raise InputError(f"`{filename}` could not be read as a PDF: {error}") from error
+    text = "\n\n".join(texts)
+    if not text:
+        pages = len(seen)
+        raise InputError(
+            f"`{filename}` has no text layer ({pages} page{'s' if pages != 1 else ''}"
+            " of images, e.g. a scan): there is nothing to extract. Run OCR on it first."
+        )
+    return PdfText(text, len(seen), pages_read, messages)
+
+
 def pdf_text(data: bytes, filename: str = "upload.pdf") -> str:
-    """Text layer of a PDF (pages joined by blank lines), read with pypdf.
+    """Text layer of a PDF (pages joined by blank lines), read with pypdf within the bounds of
+    `read_pdf`.
 
     Raises:
         InputError: encrypted with a password, damaged, or no text layer (a scan).
     """
-    from pypdf import PdfReader
-    from pypdf.errors import DependencyError, PdfReadError
-
-    try:
-        reader = PdfReader(io.BytesIO(data))
-        if reader.is_encrypted:
-            try:
-                unlocked = reader.decrypt("")  # many "protected" PDFs open with an empty password
-            except (DependencyError, NotImplementedError) as error:
-                raise InputError(
-                    f"`{filename}` is encrypted with a method this app cannot open ({error})."
-                ) from error
-            if not unlocked:
-                raise InputError(
-                    f"`{filename}` is encrypted with a password. Save an unprotected copy and "
-                    "upload that."
-                )
-        pages = [page.extract_text() or "" for page in reader.pages]
-    except InputError:
-        raise
-    except Exception as error:  # noqa: BLE001 - pypdf raises many kinds on damaged files
-        if isinstance(error, PdfReadError) or "PDF" in type(error).__name__:
-            raise InputError(f"`{filename}` is not a readable PDF: {error}") from error
-        raise InputError(f"`{filename}` could not be read as a PDF: {error}") from error
-    text = "\n\n".join(page.strip() for page in pages if page.strip())
-    if not text:
-        raise InputError(
-            f"`{filename}` has no text layer ({len(pages)} page{'s' if len(pages) != 1 else ''}"
-            " of images, e.g. a scan): there is nothing to extract. Run OCR on it first."
-        )
-    return text
+    return read_pdf(data, filename).text
 
 
 def from_upload(data: bytes, filename: str) -> LoadedDocument:
@@ -101,7 +192,8 @@ def from_upload(data: bytes, filename: str) -> LoadedDocument:
     if not data:
         raise InputError(f"`{filename}` is empty: there is no text to chunk.")
     if filename.lower().endswith(".pdf") or data.startswith(b"%PDF"):
-        return _checked(filename, pdf_text(data, filename), "upload", [])
+        read = read_pdf(data, filename)
+        return _checked(filename, read.text, "upload", read.messages)
     text, messages = decode_upload(data, filename)
     return _checked(filename, text, "upload", list(messages))
 

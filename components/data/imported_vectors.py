@@ -55,9 +55,13 @@ def texts_and_labels(
     seen: set[str] = set()
     texts = []
     for row, value in enumerate(values, start=1):
-        text = value if value.strip() else f"row {row}"
+        text = base = value if value.strip() else f"row {row}"
         if text in seen:
-            text = f"{text} (row {row})"
+            text = f"{base} (row {row})"
+            copy = 1
+            while text in seen:  # `a (row 3)` may itself be another row's text
+                copy += 1
+                text = f"{base} (row {row}, {copy})"
         seen.add(text)
         texts.append(text)
     labels = (
@@ -163,10 +167,16 @@ def first_rows(imported: ImportedVectors, cap: int) -> ImportedVectors:
 def unit_vectors(vectors: np.ndarray) -> tuple[np.ndarray, Message | None]:
     """Rows scaled to length 1 for the views (cosine only sees directions), and a message when
     the imported lengths were not 1 already."""
-    norms = np.linalg.norm(vectors, axis=1)  # (n,)
+    # In float64, scaled by each row's largest value first: in float32, rows of 1e-30 have a
+    # squared norm of 0 (and 3e38 one of inf), so their cosine with themselves came out 0.
+    wide = np.asarray(vectors, dtype=np.float64)
+    scale = np.abs(wide).max(axis=1, keepdims=True)  # (n, 1)
+    scaled = wide / np.where(scale == 0, 1.0, scale)
+    norms = np.linalg.norm(scaled, axis=1) * scale[:, 0]  # (n,)
     if np.allclose(norms, 1.0, atol=1e-3):
         return vectors, None
-    return normalize_rows(vectors), Message(
+    unit = normalize_rows(scaled).astype(np.float32)
+    return unit, Message(
         "info",
         f"The vectors are not unit length (lengths {norms.min():.3g} to {norms.max():.3g}): "
         "every view compares their directions (cosine); the exports keep them as imported.",

@@ -8,6 +8,7 @@ benchmarks that use the services outside a page call it too.
 
 from __future__ import annotations
 
+import atexit
 import threading
 import time
 
@@ -23,6 +24,33 @@ _START_LOCK = threading.Lock()
 _started = False
 _PAGE_DRAWN = threading.Event()  # set at the end of the first page run of the process
 WARM_UP_WAIT_S = 60.0  # the warm-up starts anyway after this long
+WARM_UP_JOIN_S = 120.0  # at exit, how long to wait for a warm-up that is compiling
+_STOPPING = threading.Event()  # set at exit: a warm-up that has not started compiling never does
+_WARM_UPS: list[threading.Thread] = []
+
+
+def _finish_warm_ups() -> None:
+    """At interpreter exit: no new compilation starts, and one under way is waited for.
+
+    A daemon thread inside numba/LLVM's C++ code when the interpreter finalises is stopped
+    by `pthread_exit` in the middle of that C++ code, which aborts the whole process ("terminate
+    called without an active exception", exit status 134). atexit handlers run before daemon
+    threads are stopped, so joining here lets the compilation end cleanly first.
+    """
+    _STOPPING.set()
+    _PAGE_DRAWN.set()  # wake a warm-up that waits for the first page
+    for thread in list(_WARM_UPS):
+        thread.join(timeout=WARM_UP_JOIN_S)
+
+
+atexit.register(_finish_warm_ups)
+
+
+def _start_warm_up(target, name: str) -> threading.Thread:
+    thread = threading.Thread(target=target, name=name, daemon=True)
+    _WARM_UPS.append(thread)
+    thread.start()
+    return thread
 
 
 def start() -> None:
@@ -64,15 +92,16 @@ def warm_up_umap() -> threading.Thread:
         _PAGE_DRAWN.wait(timeout=WARM_UP_WAIT_S)
         deadline = time.monotonic() + WARM_UP_WAIT_S
         while QUEUE.snapshot() != (0, 0) and time.monotonic() < deadline:
-            time.sleep(0.5)
+            if _STOPPING.wait(0.5):
+                return
+        if _STOPPING.is_set():
+            return
         points = np.random.default_rng(0).normal(size=(30, 8)).astype(np.float32)
         project(points, "umap", 2)
         one_thread_per_call()  # pools umap's imports loaded
         trim_memory()
 
-    thread = threading.Thread(target=fit_a_tiny_map, name="umap-warm-up", daemon=True)
-    thread.start()
-    return thread
+    return _start_warm_up(fit_a_tiny_map, "umap-warm-up")
 
 
 @st.cache_resource(show_spinner=False)
@@ -83,9 +112,9 @@ def warm_up_large_umap() -> threading.Thread:
     need it. Not in the queue, like `warm_up_umap`."""
 
     def fit_a_large_map() -> None:
+        if _STOPPING.is_set():
+            return
         points = np.random.default_rng(0).normal(size=(LARGE_N, 64)).astype(np.float32)
         project(points, "umap", 2)
 
-    thread = threading.Thread(target=fit_a_large_map, name="large-umap-warm-up", daemon=True)
-    thread.start()
-    return thread
+    return _start_warm_up(fit_a_large_map, "large-umap-warm-up")

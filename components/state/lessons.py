@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from components.core.texts import Message
+from components.core.texts import Message, inline_value, json_depth
 from components.data.samples import SAMPLE_DIR
 from components.models.encoder import DEFAULT_MODEL
 from components.state.page_state import (
@@ -31,6 +31,7 @@ from components.state.page_state import (
     Choice,
     LabState,
     Text,
+    named_few,
     state_from_mapping,
     to_mapping,
 )
@@ -38,6 +39,9 @@ from components.state.page_state import (
 LESSON_SCHEMA = "sentence-embedding-lab/lesson"
 LESSON_VERSION = STATE_VERSION
 MAX_LESSON_BYTES = 4_000_000  # the largest valid lesson (every text at its cap) is ~3.2 MB
+MAX_LESSON_DEPTH = (
+    16  # arrays/objects nested in a lesson; a real one nests 5 ({pages{loss{rows[[]]}}})
+)
 LESSON_DIR = SAMPLE_DIR / "lessons"
 _METADATA = {
     "title": Text(200),
@@ -114,10 +118,19 @@ def lesson_from_json(data: bytes | str) -> tuple[Lesson | None, list[Message]]:
             ]
     else:
         return None, [_error("A lesson is text (JSON). Nothing was loaded.")]
+    depth = json_depth(text)
+    if depth > MAX_LESSON_DEPTH:
+        return None, [
+            _error(
+                f"The file nests too deeply to be a lesson ({depth:,} levels; a lesson has at "
+                f"most {MAX_LESSON_DEPTH}). Nothing was loaded."
+            )
+        ]
+    too_deep = [_error("The file nests too deeply to be a lesson. Nothing was loaded.")]
     try:
         content = json.loads(text)
     except RecursionError:
-        return None, [_error("The file nests too deeply to be a lesson. Nothing was loaded.")]
+        return None, too_deep
     except ValueError as error:
         where = f" (line {error.lineno}, column {error.colno})" if hasattr(error, "lineno") else ""
         return None, [
@@ -126,7 +139,10 @@ def lesson_from_json(data: bytes | str) -> tuple[Lesson | None, list[Message]]:
                 "Nothing was loaded."
             )
         ]
-    return lesson_from_dict(content)
+    try:
+        return lesson_from_dict(content)
+    except RecursionError:  # not reached within MAX_LESSON_DEPTH; never an exception anyway
+        return None, too_deep
 
 
 def lesson_from_dict(content: Any) -> tuple[Lesson | None, list[Message]]:
@@ -185,24 +201,35 @@ def lesson_from_dict(content: Any) -> tuple[Lesson | None, list[Message]]:
             )
         )
         pages = {}
+    unknown_pages = []
     for page, data in pages.items():
         if page not in PAGE_STATES:
-            messages.append(
-                Message(
-                    "warning",
-                    f"`pages.{page[:30]}` is not a page of this "
-                    f"lab ({', '.join(PAGE_STATES)}): ignored.",
-                )
-            )
+            unknown_pages.append(page)
             continue
         state, page_messages = state_from_mapping(PAGE_STATES[page], data, f"pages.{page}.")
         lab = lab.with_page(state)
         messages.extend(page_messages)
+    if unknown_pages:
+        messages.append(
+            Message(
+                "warning",
+                f"{named_few(unknown_pages, 'pages.')} "
+                f"{'is not a page' if len(unknown_pages) == 1 else 'are not pages'} of this "
+                f"lab ({', '.join(PAGE_STATES)}): ignored.",
+            )
+        )
 
     known = {"schema", "version", "pages", *_METADATA}
-    for key in content:
-        if key not in known:
-            messages.append(Message("info", f"`{key[:30]}` is not part of a lesson: ignored."))
+    unknown_keys = [key for key in content if key not in known]
+    if unknown_keys:
+        messages.append(
+            Message(
+                "info",
+                f"{named_few(unknown_keys)} "
+                f"{'is not part' if len(unknown_keys) == 1 else 'are not part'} of a lesson: "
+                "ignored.",
+            )
+        )
     return Lesson(**metadata, lab=lab), messages
 
 
@@ -221,8 +248,9 @@ def _error(text: str) -> Message:
 
 
 def _short(value: Any, width: int = 40) -> str:
+    """A value from the file, shown as a code span (text, never a live link)."""
     text = json.dumps(value, ensure_ascii=False) if _is_json(value) else repr(value)
-    return text if len(text) <= width else text[: width - 1] + "…"
+    return inline_value(text, width)
 
 
 def _is_json(value: Any) -> bool:

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any, ClassVar, Literal
 
 from components.core import limits
-from components.core.texts import Message
+from components.core.texts import Message, code_value, inline_value
 from components.data import triplets as triplet_tables
 from components.data.documents import sample_names
 from components.data.samples import (
@@ -258,8 +258,8 @@ def _is_unicode(text: str) -> bool:
 
 
 def _short(value: Any, width: int = 40) -> str:
-    text = repr(value)
-    return text if len(text) <= width else text[: width - 1] + "…"
+    """A value a link or lesson sent, shown as a code span (text, never a live link)."""
+    return inline_value(repr(value), width)
 
 
 def _float(raw: str) -> float | None:
@@ -354,7 +354,7 @@ class LossState:
         None,
         Rows(
             triplet_tables.COLUMNS,
-            triplet_tables.MAX_TABLE_ROWS,
+            limits.TABLE_ROWS,
             limits.SENTENCE_CHARS,
             optional=True,
         ),
@@ -371,7 +371,7 @@ class LossState:
     learning_rate: float = setting(5e-5, Choice(TRAIN_LEARNING_RATES), "AdamW learning rate")
     held_out: int | None = setting(
         None,
-        Whole(0, triplet_tables.MAX_TABLE_ROWS // 2, optional=True),
+        Whole(0, limits.TABLE_ROWS // 2, optional=True),
         "triplets kept out of training; null = a quarter of the table",
     )
 
@@ -505,16 +505,40 @@ def state_from_mapping(
     names = {item.name for item in dataclasses.fields(state_type)}
     values: dict[str, Any] = {}
     messages: list[Message] = []
+    unknown: list[Any] = []
     for key, value in data.items():
         if key not in names:
-            messages.append(unknown_setting(where, key))
+            unknown.append(key)
             continue
         values[key], message = check_field(state_type, key, value, where)
         if message:
             messages.append(message)
+    if unknown:
+        messages.append(unknown_settings(where, unknown))
     return state_type(**values), messages
 
 
+UNKNOWN_NAMED = 5  # unknown keys named in a message; the rest are counted
+
+
+def named_few(keys: list[Any], where: str = "", most: int = UNKNOWN_NAMED) -> str:
+    """`a`, `b` and 3 more: the first `most` keys as code spans, the rest counted."""
+    shown = ", ".join(code_value(f"{where}{key}", 40) for key in keys[:most])
+    return shown + (f" and {len(keys) - most:,} more" if len(keys) > most else "")
+
+
+def unknown_settings(where: str, keys: list[Any]) -> Message:
+    """One message for every setting the page does not know (never one box per key)."""
+    if len(keys) == 1:
+        return Message(
+            "warning", f"{named_few(keys, where)} is not a setting of this page: ignored."
+        )
+    return Message(
+        "warning",
+        f"{len(keys):,} settings are not settings of this page and were ignored: "
+        f"{named_few(keys, where)}.",
+    )
+
+
 def unknown_setting(where: str, key: Any) -> Message:
-    name = str(key) if len(str(key)) <= 30 else str(key)[:29] + "…"
-    return Message("warning", f"`{where}{name}` is not a setting of this page: ignored.")
+    return unknown_settings(where, [key])

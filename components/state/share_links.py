@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
 
-from components.core.texts import Message
+from components.core.texts import Message, inline_value, json_depth
 from components.models.encoder import DEFAULT_MODEL
 from components.state.page_state import (
     STATE_VERSION,
@@ -42,18 +42,23 @@ from components.state.page_state import (
     Whole,
     changed_fields,
     check_field,
+    named_few,
     parse_field,
     spec_of,
-    unknown_setting,
+    unknown_settings,
 )
 
 URL_LIMIT = 8_000  # characters of query string a link may use (see the module docstring)
 MAX_LINK_CHARS = 131_072  # query strings longer than this are refused before any decoding
 PLAIN_TEXT_MAX = 120  # texts up to this long (one line, printable) stay readable in the link
 MAX_INFLATED_BYTES = 262_144  # the JSON inside `z` may inflate to this much; more is a zip bomb
+MAX_JSON_DEPTH = 16  # nesting of the JSON inside `z` (a page's state needs 3: {"rows": [[...]]})
 VERSION_PARAM, BLOB_PARAM, CUT_PARAM, MODEL_PARAM = "v", "z", "cut", "model"
 STREAMLIT_PARAMS = frozenset({"embed", "embed_options"})  # Streamlit's own; never ours to judge
 PRESENT_PARAM = "present"  # presenter mode (`?present=1`): the viewer's choice, not page state
+ROOM_PARAMS = frozenset(
+    {"room", "seat"}
+)  # a class room's join link (widgets/room.py), not page state
 _BASE64URL = re.compile(r"[A-Za-z0-9_-]*")
 
 
@@ -133,7 +138,10 @@ def unpack(blob: str) -> tuple[Any, str | None]:
     if not inflater.eof:
         return None, "is cut short: the compressed data does not end"
     try:
-        return json.loads(raw.decode("utf-8")), None
+        text = raw.decode("utf-8")
+        if json_depth(text) > MAX_JSON_DEPTH:
+            return None, f"nests more than {MAX_JSON_DEPTH} levels deep: refused"
+        return json.loads(text), None
     except (UnicodeDecodeError, ValueError, RecursionError):
         return None, "does not hold valid JSON"
 
@@ -216,12 +224,14 @@ def decode_link(state_type: type, params: Mapping[str, str | Sequence[str]]) -> 
 
     version = items.pop(VERSION_PARAM, None)
     if version is not None and version != str(STATE_VERSION):
-        newer = version.isdigit() and len(version) < 6 and int(version) > STATE_VERSION
+        newer = (version.isascii() and version.isdigit() and len(version) < 6) and int(
+            version
+        ) > STATE_VERSION  # "¹" is a digit to str.isdigit, not to int()
         messages.append(
             Message(
                 "warning",
                 f"This link was made by {'a newer' if newer else 'another'} version of the lab "
-                f"(v={version[:12]!r}; this one reads v={STATE_VERSION}): the settings it "
+                f"(v={inline_value(version, 12)}; this one reads v={STATE_VERSION}): the settings it "
                 "understands are used, the rest are defaults.",
             )
         )
@@ -265,17 +275,20 @@ def decode_link(state_type: type, params: Mapping[str, str | Sequence[str]]) -> 
                 )
             )
         else:
+            unknown_in_blob = []
             for key, value in content.items():
                 if key not in names:
-                    messages.append(unknown_setting("z.", key))
+                    unknown_in_blob.append(key)
                     continue
                 values[key], message = check_field(state_type, key, value, "")
                 if message:
                     messages.append(message)
+            if unknown_in_blob:
+                messages.append(unknown_settings("z.", unknown_in_blob))
 
     unknown = []
     for key, raw in items.items():
-        if key in STREAMLIT_PARAMS or key == PRESENT_PARAM:
+        if key in STREAMLIT_PARAMS or key in ROOM_PARAMS or key == PRESENT_PARAM:
             continue
         if key not in names:
             unknown.append(key)
@@ -284,14 +297,11 @@ def decode_link(state_type: type, params: Mapping[str, str | Sequence[str]]) -> 
         if message:
             messages.append(message)
     if unknown:
-        shown = ", ".join(f"`{key[:30]}`" for key in unknown[:5]) + (
-            " …" if len(unknown) > 5 else ""
-        )
         messages.append(
             Message(
                 "warning",
-                f"The link has {'settings' if len(unknown) > 1 else 'a setting'} this page does "
-                f"not know: {shown} (ignored).",
+                f"The link has {f'{len(unknown):,} settings' if len(unknown) > 1 else 'a setting'}"
+                f" this page does not know: {named_few(unknown)} (ignored).",
             )
         )
     return DecodedLink(state_type(**values), model, omitted, messages)

@@ -10,7 +10,7 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from components.data.samples import load_preset, load_triplet_preset
+from components.data.samples import PRESETS, TRIPLET_PRESETS, load_preset, load_triplet_preset
 from components.data.triplets import COLUMNS as TRIPLET_COLUMNS
 from components.services.session_keys import (
     EXPLORE_PRESET_KEY,
@@ -59,7 +59,9 @@ def _explore_sentences_to_widget(state: ExploreState) -> str:
 
 def _explore_sentences_from_widget(text: str) -> str | None:
     preset = _stored(EXPLORE_PRESET_KEY)
-    return None if preset is not None and text == _preset_text(preset) else text
+    if preset not in PRESETS:  # None, or a value a modified client made up
+        return text
+    return None if text == _preset_text(preset) else text
 
 
 def _triplets_to_widget(state: LossState) -> object:
@@ -83,7 +85,7 @@ def _triplets_from_widget(_: Any) -> Any:
         return None
     rows = _table_rows(edited_table("loss"))  # with the edits of the last run
     preset = _stored(LOSS_PRESET_KEY)
-    if preset is not None and rows == _table_rows(load_triplet_preset(preset)):
+    if preset in TRIPLET_PRESETS and rows == _table_rows(load_triplet_preset(preset)):
         return None
     return rows
 

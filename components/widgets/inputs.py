@@ -14,7 +14,7 @@ from components.models import model_policy
 from components.models.encoder import ModelLoadError
 from components.services.search import cross_encoder
 from components.widgets.layout import show_messages
-from components.widgets.state import keep_if_in, persist
+from components.widgets.state import keep_if_in, kept_copy_key, persist
 
 if TYPE_CHECKING:
     from sentence_transformers import CrossEncoder
@@ -31,14 +31,24 @@ def preset_picker(
     help: str | None = None,
 ) -> str:
     """A select box whose choice, when the user changes it, is handed to `on_pick` (which
-    replaces the page's text or table); its value is kept across pages."""
-    return container.selectbox(
-        label,
-        list(options),
-        key=persist(key, default),
-        on_change=lambda: on_pick(st.session_state[key]),
-        help=help,
+    replaces the page's text or table); its value is kept across pages.
+
+    A value that is not one of `options` (a modified client can send any string) is ignored:
+    `on_pick` never sees it, the box shows `default` again and `default` is returned.
+    """
+    choices = list(options)
+    for name in (key, kept_copy_key(key)):
+        if name in st.session_state and st.session_state[name] not in choices:
+            st.session_state[name] = default
+
+    def picked() -> None:
+        if st.session_state.get(key) in choices:
+            on_pick(st.session_state[key])
+
+    value = container.selectbox(
+        label, choices, key=persist(key, default), on_change=picked, help=help
     )
+    return value if value in choices else default
 
 
 def limited_text(

@@ -12,7 +12,14 @@ import pandas as pd
 import streamlit as st
 
 from components.charts.presenter import present_figure, presenter_css
-from components.core.texts import InputError, Level, Message, csv_bytes
+from components.core.texts import (
+    InputError,
+    Level,
+    Message,
+    collapse_messages,
+    csv_bytes,
+    defang_links,
+)
 from components.data.vector_io import ExportFormat
 from components.models import model_policy
 from components.models.encoder import ModelLoadError
@@ -28,8 +35,11 @@ def try_notice(try_: str, notice: str) -> None:
 
 
 def show_messages(messages: Iterable[Message]) -> None:
-    for message in messages:
-        {"info": st.info, "warning": st.warning, "error": st.error}[message.level](message.text)
+    """Message boxes, at most `texts.MESSAGES_SHOWN` (the rest counted in one), each body with
+    no live link (`texts.defang_links`: messages echo values a visitor sent)."""
+    for message in collapse_messages(list(messages)):
+        show = {"info": st.info, "warning": st.warning, "error": st.error}
+        show.get(message.level, st.info)(defang_links(message.text))
 
 
 def show_message(level: Level, text: str | None, *, stop: bool = False) -> None:
@@ -53,15 +63,15 @@ def section(name: str) -> Iterator[None]:
     try:
         yield
     except (InputError, ModelLoadError) as error:
-        st.error(str(error))
+        st.error(defang_links(str(error)))
     except QueueError as error:
-        st.warning(str(error))
+        st.warning(defang_links(str(error)))
         retry_button(key=f"retry_{name}")
     except Exception as error:  # noqa: BLE001 - the section fails, never the page
         LOG.exception("section %r failed", name)
         st.error(
             f"This section could not be computed ({type(error).__name__}: "
-            f"{model_policy.shown(str(error), 200)}). The rest of the page still works; change "
+            f"{defang_links(model_policy.shown(str(error), 200))}). The rest of the page still works; change "
             "the input and try again."
         )
 
@@ -76,7 +86,7 @@ def or_error(read: Callable[[], T], suffix: str = "") -> T | None:
     try:
         return read()
     except InputError as error:
-        st.error(f"{error}{suffix}")
+        st.error(defang_links(f"{error}{suffix}"))
         return None
 
 
@@ -186,4 +196,5 @@ def download_buttons(
             mime=fmt.mime,
             key=f"{key}_{number}",
             on_click="ignore",
+            help=fmt.help,
         )

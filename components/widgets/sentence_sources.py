@@ -10,7 +10,6 @@ from components.core import limits
 from components.core.texts import (
     ParsedInput,
     guess_text_column,
-    parse_csv,
     parse_lines,
     texts_from_table,
 )
@@ -19,7 +18,7 @@ from components.data.samples import DEFAULT_PRESET, PRESETS, load_preset
 from components.data.sentence_input import read_sentence_file
 from components.data.vector_io import FORMATS_HELP, ImportedVectors, check_upload_size
 from components.explore import scale
-from components.services.inputs import generated_corpus, imported_vectors
+from components.services.inputs import generated_corpus, imported_vectors, uploaded_csv
 from components.services.session_keys import (
     EXPLORE_LABELS_KEY,
     EXPLORE_PRESET_KEY,
@@ -48,7 +47,7 @@ def use_preset(name: str) -> None:
 def typed_sentences() -> ParsedInput:
     """A preset picker over a text area of one sentence per line (a preset's lines keep their
     labels)."""
-    preset_picker(
+    preset = preset_picker(
         "Start from a preset",
         PRESETS,
         EXPLORE_PRESET_KEY,
@@ -56,7 +55,7 @@ def typed_sentences() -> ParsedInput:
         use_preset,
         help=notes.EXPLORE_PRESET_HELP,
     )
-    st.caption(PRESETS[st.session_state[EXPLORE_PRESET_KEY]].description)
+    st.caption(PRESETS[preset].description)  # never a value the client made up
     text = limited_text(
         st.text_area,
         "One sentence per line",
@@ -80,7 +79,7 @@ def uploaded_sentences() -> ParsedInput:
     )
     if not name.lower().endswith(".csv"):
         return parse_lines(content)
-    table = parse_csv(content).table
+    table = uploaded_csv(content).table  # parsed once per upload, not per rerun
     text, label = column_pickers(
         list(table.columns),
         guess_text_column(table),
@@ -117,7 +116,7 @@ def generated_sentences() -> ParsedInput:
     n = left.slider(
         "Sentences",
         1_000,
-        scale.MAX_SENTENCES,
+        limits.SENTENCES,
         step=1_000,
         key=persist("explore_generate_n", 20_000),
         help=notes.EXPLORE_GENERATE_HELP,

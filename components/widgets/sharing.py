@@ -7,7 +7,7 @@ from typing import Any
 
 import streamlit as st
 
-from components.core.texts import Message
+from components.core.texts import Message, code_value, defang_links, plain_value
 from components.models.encoder import DEFAULT_MODEL
 from components.services.models import ActiveModel
 from components.services.session_keys import (
@@ -47,7 +47,8 @@ def restore_from_link(state_type: type) -> None:
         messages.append(
             Message(
                 "info",
-                f"This link was made with the model `{decoded.model}`; this page uses the "
+                f"This link was made with the model {code_value(decoded.model, 80)}; this page "
+                "uses the "
                 "model picked in the sidebar, so the numbers may differ. Load that model there to "
                 "see the same page.",
             )
@@ -73,9 +74,12 @@ def lesson_banner(page: str) -> None:
         and lesson.start_page == page
         and (lesson.what_to_try or lesson.what_to_notice)
     ):
-        with st.expander(f"📘 Lesson: {lesson.title}", expanded=True):
-            st.markdown(f"**What to try.** {lesson.what_to_try}")
-            st.markdown(f"**What to notice.** {lesson.what_to_notice}")
+        # A lesson's texts keep their Markdown (bold, lists) but never a live link.
+        with st.expander(
+            f"📘 Lesson: {defang_links(plain_value(lesson.title, 200))}", expanded=True
+        ):
+            st.markdown(f"**What to try.** {defang_links(lesson.what_to_try)}")
+            st.markdown(f"**What to notice.** {defang_links(lesson.what_to_notice)}")
 
 
 def load_lesson(lesson: Lesson) -> None:

@@ -27,6 +27,7 @@ from components.services.session_keys import (
 from components.services.session_models import active_model, live_session_model_labels
 from components.services.startup import page_drawn, start
 from components.widgets.layout import presenter_style
+from components.widgets.room import sidebar_view as room_sidebar_view
 from components.widgets.sharing import lesson_banner, restore_from_link, share_sidebar
 from components.widgets.state import persist
 
@@ -67,6 +68,12 @@ LABS = [
         "📖 Glossary",
         "Every term of the lesson and the labs in one line, with the place to see it at work.",
     ),
+    (
+        "pages/7_Class_Room.py",
+        "🏫 Class room",
+        "A live room for a class: students join by code, guess cosines, vote on triplets and put "
+        "their sentences on one map; the projector shows the class's answers next to the model's.",
+    ),
 ]
 ROOT = PROJECT_ROOT  # the project folder
 CUSTOM_CHOICE = "Another model…"
@@ -86,6 +93,7 @@ def page_setup(title: str, icon: str, state_type: type | None = None) -> ActiveM
     if state_type is not None:
         restore_from_link(state_type)
     active = model_sidebar()
+    room_sidebar_view()  # a student's room (or a join form for a `?room=` link)
     presenter_style()
     if state_type is not None:
         share_sidebar(state_type, active)

@@ -121,7 +121,7 @@ def test_out_of_range_values_and_a_newer_version_are_named():
     warnings = texts_of(app.warning)
     assert "newer version" in warnings
     assert "`n_neighbors` is 500, outside 2–100" in warnings
-    assert "`method` is '<b>x</b>'" in warnings
+    assert "`method` is `'<b>x</b>'`" in warnings  # a code span: shown as text
     assert app.radio(key="explore_method").value == "umap"
 
 

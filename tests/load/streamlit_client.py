@@ -73,7 +73,8 @@ class StreamlitSession:
         values: dict[str, Any] | None = None,
         triggers: tuple[str, ...] = (),
     ) -> RunResult:
-        """Run `page` with widget values by user key (strings, numbers, bools) and buttons.
+        """Run `page` with widget values by user key (strings, numbers, bools, a list of floats
+        for a slider) and buttons.
 
         A key must have been drawn by an earlier run (its widget id comes from there).
         """
@@ -90,6 +91,8 @@ class StreamlitSession:
                 widget.int_value = value
             elif isinstance(value, float):
                 widget.double_value = value
+            elif isinstance(value, list):  # a slider's value (`double_array_value`)
+                widget.double_array_value.data.extend(float(number) for number in value)
             else:
                 widget.string_value = str(value)
         for key in triggers:

@@ -13,80 +13,18 @@ from __future__ import annotations
 import asyncio
 import json
 import os
-import re
-import socket
-import subprocess
-import sys
 import time
-import urllib.request
 from collections import deque
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from tests.conftest import ROOT
+from tests.load.conftest import ARTIFACTS, peak_rss_mb
 from tests.load.streamlit_client import RunResult, StreamlitSession
 
 SESSIONS = 20  # 5 per page
 PAGES = ("Explore", "Tokens_and_Pooling", "Loss_Lab", "Search_Long_Text")
-ARTIFACTS = ROOT / "test-artifacts"
 TIME_LIMIT = 240  # seconds for the whole test, warm-up included
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def _peak_rss_mb(pid: int) -> float:
-    status = open(f"/proc/{pid}/status").read()  # noqa: SIM115 - a tiny procfs read
-    return int(re.search(r"VmHWM:\s+(\d+) kB", status).group(1)) / 1024
-
-
-@pytest.fixture(scope="module")
-def server():
-    """The real app on a free loopback port, for this module; its log is checked after."""
-    port = _free_port()
-    ARTIFACTS.mkdir(exist_ok=True)
-    log_path = ARTIFACTS / "load-server.log"
-    log = open(log_path, "w")  # noqa: SIM115 - closed below
-    env = {**os.environ, "HF_HUB_OFFLINE": "1"}
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "streamlit",
-            "run",
-            str(ROOT / "app.py"),
-            "--server.port",
-            str(port),
-            "--server.address",
-            "127.0.0.1",
-            "--server.headless",
-            "true",
-            "--browser.gatherUsageStats",
-            "false",
-        ],
-        cwd=ROOT,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        env=env,
-    )
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:
-        try:
-            if urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=2):
-                break
-        except OSError:
-            time.sleep(0.5)
-    else:
-        process.terminate()
-        pytest.fail("the server did not start")
-    yield port, process, log_path
-    process.terminate()
-    process.wait(30)
-    log.close()
 
 
 # ---------------------------------------------------------------- one session per page kind
@@ -177,7 +115,7 @@ def test_twenty_sessions_each_see_only_their_own_result(server):
         assert marker in seen, f"{page} session {marker} does not see its own result"
         others = [other for other in markers if other != marker and other in seen]
         assert not others, f"{page} session {marker} sees other sessions' input: {others}"
-    peak = _peak_rss_mb(process.pid)
+    peak = peak_rss_mb(process.pid)
     log = log_path.read_text()
     assert "Traceback" not in log, log[-3000:]
     figures = {

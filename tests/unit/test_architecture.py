@@ -20,7 +20,7 @@ LAYERS: list[set[str]] = [
     {"runtime", "vectors", "content"},
     {"models"},
     {"data"},
-    {"pooling", "training", "retrieval", "explore"},
+    {"pooling", "training", "retrieval", "explore", "rooms"},
     {"charts", "state"},
     {"services"},
     {"widgets"},

@@ -178,7 +178,7 @@ def test_out_of_range_unknown_and_wrong_version():
     text = words(decoded)
     assert "newer version of the lab" in text
     assert "`n_neighbors` is 500, outside 2–100" in text
-    assert "`method` is '<script>'" in text
+    assert "`method` is `'<script>'`" in text  # a code span: shown as text
     assert "`colour`" in text and "embed" not in text  # Streamlit's own parameter is not ours
     assert len(decoded.messages) == 4
     assert "another version" in words(decode_link(ExploreState, {"v": "x"}))

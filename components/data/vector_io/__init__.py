@@ -22,7 +22,13 @@ from components.data.vector_io.common import (
     validate_vectors,
 )
 from components.data.vector_io.csv import CSV_VECTOR_PREFIX, read_vectors_csv, write_vectors_csv
-from components.data.vector_io.export import EXPORT_FORMATS, TSV_MIME, ExportFormat, export_table
+from components.data.vector_io.export import (
+    EXPORT_FORMATS,
+    TSV_MIME,
+    ExportFormat,
+    export_table,
+    formula_warning,
+)
 from components.data.vector_io.npy import read_metadata_file, read_npy, write_npy
 from components.data.vector_io.parquet import (
     MODEL_KEY,
@@ -64,6 +70,7 @@ __all__ = [
     "ImportedVectors",
     "check_upload_size",
     "export_table",
+    "formula_warning",
     "parquet_part_paths",
     "parquet_sort_key",
     "parse_projector_metadata",

@@ -10,6 +10,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
+from components.core import limits
 from components.core.texts import InputError, csv_safe, unescape_formula
 from components.data.vector_io.common import (
     _VECTOR_COLUMN_NAMES,
@@ -69,8 +70,22 @@ def _separator(text: str) -> str:
     return ","
 
 
+def _check_width(text: str, separator: str, most: int, name: str, what: str) -> None:
+    """Refuse a CSV whose first record has more than `most` cells, before pandas reads it (a
+    header-less line of 100,000 numbers took pandas 104 s and +486 MB)."""
+    try:
+        first = next(csv.reader(io.StringIO(text[: 64 * 2**20]), delimiter=separator), [])
+    except csv.Error:
+        return  # pandas says what is wrong with it
+    if len(first) > most:
+        raise InputError(
+            f"`{name}` has {len(first):,} columns; {what} may have at most {most:,} here."
+        )
+
+
 def _read_string_table(text: str, separator: str, header: int | None = 0) -> pd.DataFrame:
-    """A CSV as strings, exactly as written (column names with a formula guard unguarded)."""
+    """A CSV as strings, exactly as written (column names with a formula guard unguarded); at
+    most `limits.SENTENCES` rows are read (the rows Explore uses)."""
     try:
         table = pd.read_csv(
             io.StringIO(text),
@@ -78,6 +93,7 @@ def _read_string_table(text: str, separator: str, header: int | None = 0) -> pd.
             dtype=str,
             keep_default_na=False,
             header=header,
+            nrows=limits.SENTENCES,
         )
     except (pd.errors.ParserError, pd.errors.EmptyDataError, ValueError) as error:
         raise InputError(f"Could not read the CSV: {str(error).splitlines()[0]}") from error
@@ -98,6 +114,11 @@ def _list_cells_to_rows(values: Sequence[str], column: str) -> list[list[str]]:
         cells = [cell for cell in re.split(r"[,\s]+", inner) if cell]
         if not cells:
             raise InputError(f"The CSV, line {number}, column `{column}`: the vector is empty.")
+        if len(cells) > limits.VECTOR_DIMENSIONS:
+            raise InputError(
+                f"The CSV, line {number}, column `{column}`: {len(cells):,} values; vectors may "
+                f"have at most {limits.VECTOR_DIMENSIONS:,} dimensions here."
+            )
         rows.append(cells)
     width = len(rows[0])
     for number, row in enumerate(rows, start=2):
@@ -127,6 +148,14 @@ def read_vectors_csv(
     if not text.strip():
         raise InputError(f"`{name}` is empty.")
     separator = _separator(text)
+    _check_width(
+        text,
+        separator,
+        limits.VECTOR_DIMENSIONS + limits.CSV_COLUMNS,
+        name,
+        f"a vector CSV ({limits.VECTOR_DIMENSIONS:,} dimensions and {limits.CSV_COLUMNS} "
+        "other columns)",
+    )
     table = _read_string_table(text, separator)
     columns = [str(column) for column in table.columns]
     if vector_columns is None and columns and all(_is_number(c) for c in columns):
@@ -165,6 +194,11 @@ def read_vectors_csv(
     numbers = _parse_number_rows(rows, what, range(2, len(rows) + 2), cell)
     vectors = validate_vectors(numbers, what)
     metadata = _unguarded(table.drop(columns=chosen).reset_index(drop=True))
+    if len(vectors) == limits.SENTENCES:
+        notes.append(
+            f"`{name}`: at most {limits.SENTENCES:,} rows are read (the limit on this shared "
+            "server); rows after those are left out."
+        )
     return vectors, _with_attrs(metadata, notes)
 
 

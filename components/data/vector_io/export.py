@@ -8,6 +8,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from components.core.texts import FORMULA_STARTS, Message
 from components.data.vector_io.npy import write_npy
 from components.data.vector_io.parquet import write_parquet
 from components.data.vector_io.tsv import projector_safe, write_projector_tsv
@@ -35,6 +36,7 @@ class ExportFormat:
     file_name: str
     mime: str
     write: Callable[[pd.DataFrame, np.ndarray, str | None], bytes]  # (table, vectors, model)
+    help: str | None = None  # the download button's tooltip
 
     def build(
         self,
@@ -49,6 +51,29 @@ class ExportFormat:
 
 
 TSV_MIME = "text/tab-separated-values"
+TSV_FORMULAS = (
+    "Written exactly as the texts are, for the Embedding Projector (which shows them as labels "
+    "and runs nothing): a cell starting with =, +, - or @ is not guarded with a leading ' as in "
+    "the CSV files, so do not open this file in a spreadsheet."
+)
+
+
+def formula_warning(texts: Sequence[str], labels: Sequence[str]) -> Message | None:
+    """A warning when the Projector's metadata.tsv will hold cells a spreadsheet would run as
+    formulas (`=1+1`): that file keeps texts exactly (see `TSV_FORMULAS`); every CSV is guarded.
+    """
+    cells = sum(1 for cell in (*texts, *labels) if str(cell).lstrip("'").startswith(FORMULA_STARTS))
+    if not cells:
+        return None
+    return Message(
+        "warning",
+        f"{cells:,} text{'s' if cells > 1 else ''} or label{'s' if cells > 1 else ''} start like "
+        "a spreadsheet formula (=, +, -, @). The CSV downloads guard them (a leading '); "
+        "metadata.tsv keeps them exactly for the Embedding Projector: do not open it in a "
+        "spreadsheet.",
+    )
+
+
 EXPORT_FORMATS = (
     ExportFormat(
         "Projector: vectors.tsv",
@@ -61,6 +86,7 @@ EXPORT_FORMATS = (
         "metadata.tsv",
         TSV_MIME,
         lambda table, vectors, model: _projector_pair(table, vectors)[1],
+        TSV_FORMULAS,
     ),
     ExportFormat(
         "Parquet: text, label, vector, map",

@@ -8,6 +8,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from components.core import limits
 from components.core.texts import InputError
 from components.data.vector_io.common import (
     NPY_MAGIC,
@@ -21,6 +22,7 @@ from components.data.vector_io.common import (
 )
 from components.data.vector_io.csv import (
     _check_text_metadata,
+    _check_width,
     _csv_text_rows,
     _read_string_table,
     _separator,
@@ -37,7 +39,9 @@ def read_metadata_file(data: bytes, name: str, rows: int | None = None) -> pd.Da
     if suffix == ".csv":
         if not text.strip():
             raise InputError(f"`{name}` is empty.")
-        table = _unguarded(_read_string_table(text, _separator(text)))
+        separator = _separator(text)
+        _check_width(text, separator, limits.CSV_COLUMNS, name, "a metadata file")
+        table = _unguarded(_read_string_table(text, separator))
     elif suffix == ".tsv":
         table = parse_projector_metadata(text, name)
     else:
@@ -71,6 +75,7 @@ def read_npy(
             f"`{vectors_name}` is not a NumPy .npy file (it should start with \\x93NUMPY; "
             "save it with numpy.save)."
         )
+    _check_npy_header(vectors, vectors_name)
     try:
         array = np.load(io.BytesIO(vectors), allow_pickle=False)
     except ValueError as error:
@@ -87,6 +92,41 @@ def read_npy(
     if metadata is None:
         return array, _with_attrs(_empty_metadata(len(array)), [])
     return array, read_metadata_file(metadata, metadata_name, rows=len(array))
+
+
+def _check_npy_header(data: bytes, name: str) -> None:
+    """Refuse, from the header alone, an array whose shape × item size is not the bytes present
+    (a 100-byte file that claims (10**9, 384) would make numpy try to allocate 1.4 TiB), or
+    whose shape is no table of vectors the lab can use."""
+    from numpy.lib import format as npy_format
+
+    stream = io.BytesIO(data)
+    try:
+        version = npy_format.read_magic(stream)
+        if version == (1, 0):
+            shape, _, dtype = npy_format.read_array_header_1_0(stream)
+        else:
+            shape, _, dtype = npy_format.read_array_header_2_0(stream)
+    except (ValueError, OSError, EOFError, SyntaxError, TypeError) as error:
+        reason = str(error).splitlines()[0] if str(error) else type(error).__name__
+        raise InputError(f"`{name}` has a damaged .npy header: {reason[:200]}") from error
+    if dtype.hasobject:
+        raise InputError(
+            f"`{name}` could not be read: it holds Python objects (object arrays are refused: "
+            "save a float array)."
+        )
+    if len(shape) == 2 and shape[1] > limits.VECTOR_DIMENSIONS:
+        raise InputError(
+            f"`{name}` holds vectors of {shape[1]:,} dimensions; at most "
+            f"{limits.VECTOR_DIMENSIONS:,} are read here."
+        )
+    expected = int(np.prod(shape, dtype=object)) * dtype.itemsize
+    present = len(data) - stream.tell()
+    if expected != present:
+        raise InputError(
+            f"`{name}` is truncated or damaged: its header says shape {tuple(shape)} of "
+            f"{dtype} ({expected:,} bytes) but the file holds {present:,} bytes of data."
+        )
 
 
 def write_npy(vectors: np.ndarray, metadata: pd.DataFrame | None = None) -> tuple[bytes, bytes]:

@@ -10,6 +10,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from components.core import limits
 from components.core.texts import InputError
 from components.data.vector_io.common import (
     _VECTOR_COLUMN_NAMES,
@@ -25,7 +26,14 @@ VECTOR_COLUMN = "vector"  # Parquet: the list column written here (and by the ba
 MODEL_KEY = b"embedding_model"  # Parquet schema metadata: the model that made the vectors
 
 
-def _parquet_table(data: bytes, name: str, size_cap: bool = True):
+def _parquet_table(data: bytes, name: str, size_cap: bool = True, max_rows: int | None = None):
+    """The first `max_rows` rows of a Parquet file, and how many rows it holds.
+
+    Its footer is read first (rows, uncompressed sizes, values per row): a file that would
+    expand past `limits.PARQUET_EXPANDED_MB` or whose vectors have more than
+    `limits.VECTOR_DIMENSIONS` values is refused before any data is read. Then only the rows
+    used are read, in batches, counting the bytes as they come (a footer can lie).
+    """
     import pyarrow as pa
     import pyarrow.parquet as pq
 
@@ -34,9 +42,62 @@ def _parquet_table(data: bytes, name: str, size_cap: bool = True):
     if not (data.startswith(PARQUET_MAGIC) and data.endswith(PARQUET_MAGIC)):
         raise InputError(f"`{name}` is not a Parquet file (it should start and end with PAR1).")
     try:
-        return pq.read_table(io.BytesIO(data))
+        parquet = pq.ParquetFile(io.BytesIO(data))
+        footer = parquet.metadata
+        total = footer.num_rows
+        wanted = total if max_rows is None else min(total, max_rows)
+        _check_footer(footer, wanted, name)
+        cap = limits.PARQUET_EXPANDED_MB * 2**20
+        batches, rows, expanded = [], 0, 0
+        if wanted:
+            for batch in parquet.iter_batches(batch_size=min(wanted, 4_096)):
+                batch = batch.slice(0, wanted - rows)
+                batches.append(batch)
+                rows += batch.num_rows
+                expanded += batch.nbytes
+                if expanded > cap:
+                    raise InputError(_expands(name, cap))
+                if rows >= wanted:
+                    break
+        table = pa.Table.from_batches(batches, schema=parquet.schema_arrow)
     except (pa.ArrowException, OSError) as error:  # ArrowInvalid, a thrift OSError: unreadable
         raise InputError(f"`{name}` could not be read as Parquet: {error}") from error
+    return table, total
+
+
+def _expands(name: str, cap: int) -> str:
+    return (
+        f"`{name}` expands to more than {cap // 2**20:,} MB once uncompressed (the limit for one "
+        "import on this shared server): use fewer rows or shorter texts."
+    )
+
+
+def _check_footer(footer, rows: int, name: str) -> None:
+    """Refuse, from the footer alone, a file whose first `rows` rows expand past the cap or
+    whose list columns hold more than `limits.VECTOR_DIMENSIONS` values a row."""
+    if footer.num_columns > 10 * limits.CSV_COLUMNS:
+        raise InputError(
+            f"`{name}` has {footer.num_columns:,} columns; at most {10 * limits.CSV_COLUMNS:,} "
+            "are read."
+        )
+    expanded, counted, values = 0, 0, [0] * footer.num_columns
+    for group in range(footer.num_row_groups):
+        if counted >= rows:
+            break
+        row_group = footer.row_group(group)
+        expanded += row_group.total_byte_size
+        counted += row_group.num_rows
+        for column in range(row_group.num_columns):
+            values[column] += row_group.column(column).num_values
+    cap = limits.PARQUET_EXPANDED_MB * 2**20
+    share = rows / counted if counted > rows else 1.0  # the last group is read in part
+    if expanded * share > cap:
+        raise InputError(_expands(name, cap))
+    if counted and max(values, default=0) / counted > limits.VECTOR_DIMENSIONS + 1:
+        raise InputError(
+            f"`{name}` holds about {max(values) // counted:,} values a row: vectors may have at "
+            f"most {limits.VECTOR_DIMENSIONS:,} dimensions here."
+        )
 
 
 def _vectors_from_arrow(table, vector_column: str | None, name: str):
@@ -99,6 +160,7 @@ def read_parquet(
     vector_column: str | None = None,
     names: Sequence[str] | None = None,
     size_cap: bool = True,
+    max_rows: int | None = None,
 ) -> tuple[np.ndarray, pd.DataFrame]:
     """Parquet with a list column of vectors (e.g. the batch embedder's output).
 
@@ -107,6 +169,8 @@ def read_parquet(
         vector_column: the list column; None takes `vector`/`embedding` or the only list column.
         names: the files' names, for messages.
         size_cap: refuse a file over limits.UPLOAD_MB (uploads); files on disk have no cap.
+        max_rows: read only this many rows (the parts in order); None reads them all. The rows
+            left out are counted in a note (`metadata.attrs["notes"]`).
 
     Returns:
         float32 vectors (n, d) and every other column with its type (metadata.attrs["model"]
@@ -120,10 +184,12 @@ def read_parquet(
     labels = list(names) if names is not None else [f"part {i + 1}" for i in range(len(blobs))]
     if len(blobs) == 1 and names is None:
         labels = ["the Parquet file"]
-    tables = [
-        _parquet_table(bytes(blob), label, size_cap)
-        for blob, label in zip(blobs, labels, strict=True)
-    ]
+    tables, total = [], 0
+    for blob, label in zip(blobs, labels, strict=True):
+        left = None if max_rows is None else max(max_rows - sum(t.num_rows for t in tables), 0)
+        table, rows = _parquet_table(bytes(blob), label, size_cap, left)
+        tables.append(table)
+        total += rows
     first = tables[0].schema.remove_metadata()
     for table, label in zip(tables[1:], labels[1:], strict=True):
         if not table.schema.remove_metadata().equals(first):
@@ -137,12 +203,49 @@ def read_parquet(
         raise InputError(f"{label} holds no rows.")
     vectors, column = _vectors_from_arrow(table, vector_column, label)
     model = (tables[0].schema.metadata or {}).get(MODEL_KEY)
-    metadata = table.drop_columns([column]).to_pandas()
+    metadata = _text_columns(table.drop_columns([column]), label).to_pandas()
     if metadata.shape[1] == 0:
         metadata = _empty_metadata(len(vectors))
+    notes = []
+    if total > table.num_rows:
+        notes.append(
+            f"{label} holds {total:,} rows: the first {table.num_rows:,} are read (the limit on "
+            "this shared server)."
+        )
     return vectors, _with_attrs(
-        metadata.reset_index(drop=True), [], model.decode("utf-8") if model else None
+        metadata.reset_index(drop=True),
+        notes,
+        model.decode("utf-8", errors="replace") if model else None,
     )
+
+
+def _text_columns(table, name: str):
+    """The table with every text column checked as UTF-8 and binary columns read as text;
+    bytes that are not UTF-8 are an `InputError` naming the column (never a decode error)."""
+    import pyarrow as pa
+
+    for position, field in enumerate(table.schema):
+        kind = field.type
+        if not (
+            pa.types.is_string(kind)
+            or pa.types.is_large_string(kind)
+            or pa.types.is_binary(kind)
+            or pa.types.is_large_binary(kind)
+        ):
+            continue
+        column = table.column(position)
+        try:
+            if pa.types.is_binary(kind) or pa.types.is_large_binary(kind):
+                column = column.cast(pa.large_string())  # checks the bytes are UTF-8
+            else:
+                column.validate(full=True)
+        except pa.ArrowException as error:
+            raise InputError(
+                f"{name}, column `{field.name}`: its values are bytes that are not UTF-8 text, so "
+                "they cannot be shown. Store that column as text (UTF-8)."
+            ) from error
+        table = table.set_column(position, field.name, column)
+    return table
 
 
 def vectors_arrow_array(vectors: np.ndarray):

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import re
+from collections import Counter
 
 import numpy as np
 import pandas as pd
 
+from components.core import limits
 from components.core.texts import InputError
 from components.data.vector_io.common import (
     _JS_WHITESPACE,
@@ -35,14 +37,25 @@ from components.data.vector_io.common import (
 # would misread. We also accept Windows line ends (a trailing \r is dropped).
 
 
-def _lines(text: str) -> list[tuple[int, str]]:
-    """(1-based line number, line) for every line the Projector does not skip as blank."""
-    lines = text.split("\n")
-    return [
-        (number, line[:-1] if line.endswith("\r") else line)
-        for number, line in enumerate(lines, start=1)
-        if line.strip(_JS_WHITESPACE)
-    ]
+_WHITESPACE_CLASS = "".join(f"\\u{ord(c):04x}" for c in _JS_WHITESPACE if c != "\n")
+# A line with something besides whitespace: found by the regex engine, so that millions of
+# blank lines cost no Python loop (a line's leading whitespace is consumed possessively: linear).
+_NON_BLANK_LINE = re.compile(rf"(?m)^[{_WHITESPACE_CLASS}]*+[^{_WHITESPACE_CLASS}\n][^\n]*")
+
+
+def _lines(text: str, most: int | None = None) -> list[tuple[int, str]]:
+    """(1-based line number, line) for every line the Projector does not skip as blank; at most
+    `most` of them (the rest are not read)."""
+    found: list[tuple[int, str]] = []
+    number, position = 1, 0
+    for match in _NON_BLANK_LINE.finditer(text):
+        number += text.count("\n", position, match.start())
+        position = match.start()
+        line = match.group()
+        found.append((number, line[:-1] if line.endswith("\r") else line))
+        if most is not None and len(found) >= most:
+            break
+    return found
 
 
 def _shown_line(line: str, most: int = 60) -> str:
@@ -52,7 +65,11 @@ def _shown_line(line: str, most: int = 60) -> str:
 
 def parse_projector_vectors(text: str, name: str = "vectors.tsv") -> tuple[np.ndarray, list[str]]:
     """Vectors TSV text -> (float32 (n, d), labels from a leading text column or [])."""
-    lines = [(number, line.strip(_JS_WHITESPACE)) for number, line in _lines(text)]
+    lines = [
+        (number, line.strip(_JS_WHITESPACE)) for number, line in _lines(text, limits.SENTENCES + 1)
+    ]
+    if len(lines) > limits.SENTENCES:  # the rows Explore uses: no more are read
+        lines = lines[: limits.SENTENCES]
     if not lines:
         raise InputError(f"`{name}` is empty: it should hold one tab-separated vector a line.")
     first = lines[0][1]
@@ -60,6 +77,11 @@ def parse_projector_vectors(text: str, name: str = "vectors.tsv") -> tuple[np.nd
         raise InputError(
             f"`{name}` has commas but no tabs: the Projector's vectors file is tab-separated. "
             "Upload it as CSV instead."
+        )
+    if first.count("\t") > limits.VECTOR_DIMENSIONS:
+        raise InputError(
+            f"`{name}` has {first.count(chr(9)) + 1:,} values a line; vectors may have at most "
+            f"{limits.VECTOR_DIMENSIONS:,} dimensions here."
         )
     rows = [line.split("\t") for _, line in lines]
     labelled = not _is_number(rows[0][0])
@@ -91,14 +113,20 @@ def parse_projector_vectors(text: str, name: str = "vectors.tsv") -> tuple[np.nd
 
 
 def parse_projector_metadata(text: str, name: str = "metadata.tsv") -> pd.DataFrame:
-    """Metadata TSV text -> DataFrame of strings (a single column is called `label`)."""
-    lines = _lines(text)
+    """Metadata TSV text -> DataFrame of strings (a single column is called `label`); at most
+    `limits.SENTENCES` rows (one more with a header) are read."""
+    lines = _lines(text, limits.SENTENCES + 1)
     if not lines:
         raise InputError(f"`{name}` is empty.")
     first_number, first = lines[0]
     if "\t" in first:
         columns = first.split("\t")
-        repeated = sorted({c for c in columns if columns.count(c) > 1})
+        if len(columns) > limits.CSV_COLUMNS:
+            raise InputError(
+                f"`{name}` has {len(columns):,} columns; a metadata file may have at most "
+                f"{limits.CSV_COLUMNS} here."
+            )
+        repeated = sorted(column for column, count in Counter(columns).items() if count > 1)
         if repeated:
             raise InputError(
                 f"`{name}`: the header row repeats the column name(s) "
@@ -115,6 +143,7 @@ def parse_projector_metadata(text: str, name: str = "metadata.tsv") -> pd.DataFr
                 )
             rows.append(cells)
         return pd.DataFrame(rows, columns=columns, dtype=str)
+    lines = lines[: limits.SENTENCES]
     for number, line in lines[1:]:
         if "\t" in line:
             raise InputError(
@@ -164,6 +193,11 @@ def read_projector_tsv(
                 f"`{vectors_name}` has {len(array):,} vectors but `{metadata_name}` has "
                 f"{len(table):,} rows: they must match line for line.{hint}"
             )
+    if len(array) == limits.SENTENCES:
+        notes.append(
+            f"`{vectors_name}`: at most {limits.SENTENCES:,} vectors are read (the limit on this "
+            "shared server); lines after those are left out."
+        )
     if inline_labels:
         column = "label" if "label" not in table.columns else "vector_label"
         table.insert(0, column, pd.Series(inline_labels, dtype=str))

@@ -75,6 +75,11 @@ def read_uploads(files: Sequence[tuple[str, bytes]]) -> ImportedVectors:
     fingerprint = upload_fingerprint(files)
 
     def result(vectors, metadata, source):
+        if vectors.shape[1] > limits.VECTOR_DIMENSIONS:  # each reader refuses them earlier
+            raise InputError(
+                f"The vectors have {vectors.shape[1]:,} dimensions; at most "
+                f"{limits.VECTOR_DIMENSIONS:,} are read here."
+            )
         notes = [Message("warning", note) for note in metadata.attrs.get("notes", [])]
         return ImportedVectors(
             vectors, metadata, source, fingerprint, metadata.attrs.get("model"), notes
@@ -83,7 +88,9 @@ def read_uploads(files: Sequence[tuple[str, bytes]]) -> ImportedVectors:
     if suffixes == {".parquet"}:
         parts = sorted(by_suffix[".parquet"], key=lambda f: parquet_sort_key(f[0]))
         vectors, metadata = read_parquet(
-            [data for _, data in parts], names=[name for name, _ in parts]
+            [data for _, data in parts],
+            names=[name for name, _ in parts],
+            max_rows=limits.SENTENCES,  # the rows Explore uses: no more are read
         )
         count = f"{len(parts)} parts" if len(parts) > 1 else parts[0][0]
         return result(vectors, metadata, f"Parquet ({count})")
