@@ -47,6 +47,7 @@ from components.vectors.array_pooling import (
 
 ATTENTION_BUDGET = 2 * 256 * 256  # texts x tokens² per batch (see OnnxEncoder._batches)
 
+
 def default_threads() -> int:
     """Intra-op threads: every core this process may use. The work queue runs one heavy job at
     a time, so a forward pass has the cores to itself (idle intra-op threads sleep, see `_open`)."""
