@@ -53,9 +53,7 @@ def stages(n: int, texts: list[str] | None = None) -> dict[str, float]:
     )
     for stage, value in prepared.seconds.items():
         seconds[f"  {stage}"] = value
-    coords = timed(
-        "umap", lambda: project(prepared.vectors, "umap", 2, threads=threads_in_effect()).coords
-    )
+    coords = timed("umap", lambda: project(prepared.vectors, "umap", 2).coords)
     rows = np.arange(len(texts))
     if len(texts) > HONESTY_SAMPLE:
         rows = np.sort(np.random.default_rng(0).choice(len(texts), HONESTY_SAMPLE, replace=False))

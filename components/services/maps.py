@@ -90,9 +90,7 @@ def projection(
     with heavy("map", f"Projecting {len(texts):,} points"):
         result = PROJECTIONS.get_or_compute(
             key,
-            lambda: project(
-                vectors, method, n_components, threads=threads_in_effect(), **dict(params)
-            ),
+            lambda: project(vectors, method, n_components, **dict(params)),
         )
     if fingerprint is not None and keep_on_disk(texts):
         result_cache.save_projection(fingerprint, texts, method, n_components, dict(params), result)
@@ -141,7 +139,6 @@ def projection_job(
                         method,
                         n_components,
                         progress=progress,
-                        threads=threads_in_effect(),
                         **dict(params),
                     ),
                 )

@@ -49,7 +49,6 @@ def project(
     *,
     random_state: int = 42,
     progress: Progress | None = None,
-    threads: int = 1,
     **params: float,
 ) -> ProjectionResult:
     """Project (n, dim) vectors to (n, n_components) coordinates.
@@ -57,9 +56,9 @@ def project(
     Params by method: umap `n_neighbors` (15), `min_dist` (0.1); tsne `perplexity` (30).
     `progress`, when given, is told the share done and the stage (UMAP on large n reports each
     stage and every few epochs; other paths report only the end).
-    `threads` > 1 lets UMAP on `LARGE_N` points or more use that many threads (its parallel
-    neighbour search and layout; umap-learn runs them only without a seed, so such a map is not
-    reproducible to the last digit); smaller maps stay seeded and single-threaded.
+    UMAP is always seeded and single-threaded (umap-learn runs its threads only without a seed):
+    the same sentences give the same map, which share links rely on. Unseeded parallel UMAP on
+    10,000 points measured no gain on 2 cores (issue 22, docs/benchmarks.md).
     """
     vectors = np.asarray(vectors, dtype=np.float32)  # (n, dim)
     n = vectors.shape[0]
@@ -84,7 +83,7 @@ def project(
             result, f"t-SNE needs at least {TSNE_MIN_POINTS} sentences; with {n}, PCA is shown."
         )
     if method == "umap":
-        result = _umap(vectors, n_components, random_state, progress, threads, **params)
+        result = _umap(vectors, n_components, random_state, progress, **params)
     elif method == "tsne":
         result = _tsne(vectors, n_components, random_state, **params)
     else:
@@ -185,7 +184,6 @@ def _umap(
     n_components: int,
     random_state: int,
     progress: Progress | None = None,
-    threads: int = 1,
     n_neighbors: float = 15,
     min_dist: float = 0.1,
 ) -> ProjectionResult:
@@ -221,18 +219,17 @@ def _umap(
         init = "pca"
     else:  # spectral init needs a connected graph with more points than dimensions
         init = "random" if n < 20 else "spectral"
-    parallel = large and threads > 1  # umap-learn runs its threads only without a seed
     reducer = umap.UMAP(
         n_components=n_components,
         n_neighbors=neighbors,
         min_dist=float(min_dist),
         metric="cosine",
-        random_state=None if parallel else random_state,
+        random_state=random_state,
         init=init,
         # Between ~2,000 and 4,095 points umap's exact path is 4x slower for the same quality.
         force_approximation_algorithm=large,
         n_epochs=umap_epochs(n),
-        n_jobs=int(threads) if parallel else 1,
+        n_jobs=1,
         tqdm_kwds=tqdm_kwds,
     )
     report("neighbours", f"Finding the {neighbors} nearest neighbours of {n:,} points")
