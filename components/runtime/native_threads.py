@@ -130,3 +130,27 @@ def heavy_threads(threads: int | None = None) -> Iterator[int]:
             if _WIDE == 0:
                 _WIDE_THREADS = 1
                 _set_pools(1)
+
+
+@contextmanager
+def one_thread() -> Iterator[None]:
+    """Run the block with BLAS / OpenMP pools and numba at one thread, inside a heavy job too,
+    then back to what was in effect.
+
+    For results that must not depend on the thread count: a seeded UMAP map came out different
+    with two threads than with one (PCA's BLAS sums, numba's parallel loops), so a share link's map
+    depended on whether the job had been alone in the queue.
+    """
+    with _LOCK:
+        _set_pools(1)
+    numba_before = _set_numba(1)
+    outer = threads_in_effect()
+    _LOCAL.threads = 1
+    try:
+        yield
+    finally:
+        _LOCAL.threads = outer
+        if numba_before is not None:
+            _set_numba(numba_before)
+        with _LOCK:
+            _set_pools(_WIDE_THREADS if _WIDE else 1)

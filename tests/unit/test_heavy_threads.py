@@ -106,14 +106,17 @@ def test_encoding_uses_every_core():
 
 def test_a_large_umap_map_stays_seeded_and_reproducible(clustered):
     """UMAP is the one heavy job kept on one thread: umap-learn runs its threads only without a
-    seed, and share links need the same map for the same sentences (the unseeded parallel path
+    seed, a seeded map differs between one and two threads (BLAS, numba), and share links
+    need the same map for the same sentences (the unseeded parallel path
     measured no gain on 2 cores, see docs/benchmarks.md). Inside `heavy_threads` too."""
-    from components.vectors.projection import project
+    from components.services.maps import reproducible_projection
 
     points = clustered[:2_100]  # the large path (approximate neighbours) from LARGE_N points
-    first = project(points, "umap", 2).coords
-    with heavy_threads():
-        again = project(points, "umap", 2).coords
+    one_thread_per_call()
+    first = reproducible_projection(points, "umap", 2).coords
+    with heavy_threads() as threads:  # a job alone in the queue: every core
+        again = reproducible_projection(points, "umap", 2).coords
+        assert threads_in_effect() == threads  # back to the job's threads after the map
     np.testing.assert_array_equal(first, again)
 
 
