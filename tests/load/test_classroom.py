@@ -5,8 +5,9 @@ This test asserts what must always hold: every student sees a map of its own sen
 tokens and nothing of another's, no exception, no traceback in the server's log, and the server
 still answers after. The speed and memory goals (30 students: peak ≤ 600 MB, ≤ 0.5 s CPU per
 student, last map ≤ 30 s) are `make bench` rows (bench/bench_classroom.py), not assertions here:
-the figures are printed and written to test-artifacts/classroom.json. The class is 12 students
-by default to keep CI short (CLASSROOM_STUDENTS=30 for the full class).
+the figures are printed and written to test-artifacts/classroom.json. A class of 30 took 90 s
+with the server's start on the shared 2-core machine (load 6.5-8); CLASSROOM_STUDENTS=N for
+fewer.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ import urllib.request
 from tests.load.classroom_scenario import problems, run_class
 from tests.load.conftest import ARTIFACTS
 
-STUDENTS = int(os.environ.get("CLASSROOM_STUDENTS", "12"))
+STUDENTS = int(os.environ.get("CLASSROOM_STUDENTS", "30"))
 
 
 def test_a_class_each_sees_its_own_map_and_tokens(server):
