@@ -1,10 +1,14 @@
-"""Every page in AppTest with its defaults: rerun time with nothing changed, largest chart."""
+"""Every page in AppTest with its defaults: rerun time with nothing changed, largest chart.
+
+The rerun is issue 22's measure: the page's first two runs, then the best of 3 reruns with
+nothing changed (goal 0.1 s on every page)."""
 
 from __future__ import annotations
 
+import os
 import time
 
-from bench.common import ROOT, Measure, median_time, print_measures
+from bench.common import ROOT, Measure, print_measures
 
 PAGES = {
     "Home": None,
@@ -14,8 +18,11 @@ PAGES = {
     "Long text & search": "pages/4_Search_Long_Text.py",
     "Map lab": "pages/5_Map_Lab.py",
     "Glossary": "pages/6_Glossary.py",
+    "Class room": "pages/7_Class_Room.py",
 }
-RERUN_GOAL_S = 0.15
+RERUN_GOAL_S = 0.1  # issue 22 (0.15 in issue 10)
+# before issue 22's rerun work (best of 3, AppTest, 2026-12-04 on the shared 2-core machine)
+BEFORE_S: dict[str, float] = {}
 CHART_GOAL_MB = 2.0
 
 
@@ -28,9 +35,18 @@ def wait_for_warm_ups() -> None:
             thread.join(timeout=300)
 
 
+def best_time(function, repeat: int = 3, clock=time.perf_counter) -> float:
+    best = float("inf")
+    for _ in range(repeat):
+        started = clock()
+        function()
+        best = min(best, clock() - started)
+    return best
+
+
 def page_figures(page: str | None) -> tuple[float, float, float, float, str]:
-    """(first run s, median rerun s, median rerun CPU s, largest chart MB, its element key or
-    type) of one page. CPU time is the whole process's (the script runs on AppTest's thread):
+    """(first run s, best-of-3 rerun s, best-of-3 rerun CPU s, largest chart MB, its element key
+    or type) of one page, after its first two runs. CPU time is the whole process's (the script runs on AppTest's thread):
     on a shared machine it says what a rerun costs when the wall time is inflated by waiting."""
     from streamlit.testing.v1 import AppTest
 
@@ -42,8 +58,9 @@ def page_figures(page: str | None) -> tuple[float, float, float, float, str]:
     first = time.perf_counter() - start
     assert not app.exception, app.exception
     wait_for_warm_ups()  # steady state: one-time background work is not a rerun's cost
-    rerun = median_time(app.run, repeat=5, warmup=1)
-    cpu = median_time(app.run, repeat=5, warmup=0, clock=time.process_time)
+    app.run()  # the page's second run
+    rerun = best_time(app.run)
+    cpu = best_time(app.run, clock=time.process_time)
     assert not app.exception, app.exception
     largest, name = 0.0, "-"
     for chart in app.get("plotly_chart"):
@@ -63,8 +80,12 @@ def run() -> None:
                 rerun,
                 "s",
                 RERUN_GOAL_S,
-                f"CPU {cpu:.3f} s; first run {first:.1f} s (this process)",
+                f"CPU {cpu:.3f} s; first run {first:.1f} s (this process)"
+                + (f"; before {BEFORE_S[label]:.2f} s" if label in BEFORE_S else ""),
             )
         )
         measures.append(Measure(f"{label}: largest chart", chart_mb, "MB", CHART_GOAL_MB, chart))
-    print_measures("Pages with their defaults (AppTest)", measures)
+    print_measures(
+        f"Pages with their defaults (AppTest, best of 3 reruns; load {os.getloadavg()[0]:.1f})",
+        measures,
+    )

@@ -17,6 +17,7 @@ from components.data.vector_io import EXPORT_FORMATS, ImportedVectors, formula_w
 from components.explore import scale
 from components.explore.reference_demo import ReferenceDemo, demo_sentences
 from components.models.encoder import DEFAULT_MODEL
+from components.services.caches import cached_figure
 from components.services.encoding import embed_texts, embeddings_csv, token_counts
 from components.services.inputs import imported_source
 from components.services.maps import HONESTY_SAMPLE, map_honesty, similarity_matrix_view
@@ -118,13 +119,16 @@ def block_heatmap_section(texts: list[str], vectors: np.ndarray, blocks: BlockSu
     """Past `limits.HEATMAP_SENTENCES` sentences: the mean cosine between blocks of similar
     sentences, and one pair of blocks up close."""
     st.caption(notes.explore_blocks(len(texts), blocks.n_blocks))
-    ui.chart(block_charts.block_heatmap(blocks, texts), "explore_blocks")
+    ui.chart(cached_figure(block_charts.block_heatmap, blocks, texts), "explore_blocks")
     names = {b: block_charts.block_label(blocks, b, texts, 50) for b in range(blocks.n_blocks)}
     rows, columns = ui.select_pair(
         names, ("Rows: block", "Columns: block"), ("explore_block_rows", "explore_block_columns")
     )
     pair = block_pair(vectors, blocks, int(rows), int(columns))
-    ui.chart(block_charts.pair_heatmap(pair, texts, range(1, len(texts) + 1)), "explore_block_pair")
+    ui.chart(
+        cached_figure(block_charts.pair_heatmap, pair, texts, list(range(1, len(texts) + 1))),
+        "explore_block_pair",
+    )
     st.caption(
         notes.explore_block_pair(
             (pair.rows_a.size, pair.rows_b.size), (pair.total_a, pair.total_b), (rows, columns)
@@ -216,7 +220,9 @@ def map_section(
     if projection is None:
         return focus, None
     ui.show_message("info", projection.note)
-    scatter = charts.projection_scatter(projection.coords, texts, labels, highlight=focus)
+    scatter = cached_figure(
+        charts.projection_scatter, projection.coords, texts, labels, highlight=focus
+    )
     ui.chart(scatter, "explore_scatter", on_select="rerun", selection_mode="points")
     st.caption(notes.explore_map(METHOD_NAMES[projection.method_used]))
     honesty_section(active, texts, vectors, method, dims, settings)
@@ -261,7 +267,8 @@ def neighbours_section(
     if search.method == "hnsw":
         st.caption(notes.explore_hnsw(n, limits.INDEX_SENTENCES))
     ui.chart(
-        charts.neighbor_bars([texts[i] for i in indices], scores.tolist()), "explore_neighbors"
+        cached_figure(charts.neighbor_bars, [texts[i] for i in indices], scores.tolist()),
+        "explore_neighbors",
     )
     ui.number_table(hits_table("neighbour", texts, labels, indices, scores), {"cosine": "%.4f"})
 
@@ -385,10 +392,14 @@ def compare_section(active: ActiveModel, texts: list[str]) -> None:
     vectors_a, vectors_b = embed_texts(active, shown), embed_texts(other, shown)
     result = compare_models(vectors_a, vectors_b, k=min(3, len(shown) - 1))
     names = (f"A: {active.info.short_name}", f"B: {other.info.short_name} ({other.info.source})")
-    ui.chart(charts.similarity_heatmaps(result.heatmaps(names), shown), "explore_compare_heatmaps")
+    ui.chart(
+        cached_figure(charts.similarity_heatmaps, result.heatmaps(names), shown),
+        "explore_compare_heatmaps",
+    )
     ui.metric_row(result.summary())
     ui.chart(
-        charts.aligned_maps(result.coords_a, result.coords_b, shown, names), "explore_compare_map"
+        cached_figure(charts.aligned_maps, result.coords_a, result.coords_b, shown, names),
+        "explore_compare_map",
     )
     st.caption(notes.EXPLORE_ALIGNED_MAPS)
     ui.number_table(result.changes_table(shown, 8), {"kept": "%.2f"}, key="explore_compare_changes")

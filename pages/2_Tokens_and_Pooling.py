@@ -29,6 +29,7 @@ from components.pooling.pooling_readings import (
     trained_note,
     untrained_head_note,
 )
+from components.services.caches import cached_figure
 from components.services.encoding import token_vectors
 from components.services.models import ActiveModel, untrained_model
 from components.services.queue import heavy
@@ -101,7 +102,7 @@ def word_heatmap(active: ActiveModel, context: list[str], words: list[str]) -> N
     labels = [tokens.occurrence_label(occurrence, context) for occurrence in found]
     similarity = cosine_similarity_matrix(np.stack([occurrence.vector for occurrence in found]))
     ui.chart(
-        charts.similarity_heatmap(similarity, labels, show_values=len(labels) <= 20),
+        cached_figure(charts.similarity_heatmap, similarity, labels, show_values=len(labels) <= 20),
         "pooling_word_heatmap",
     )
     st.caption(notes.TOKENS_WORD_HEATMAP)
@@ -120,7 +121,9 @@ def token_map(active: ActiveModel, context: list[str]) -> None:
         return
     projection = project(points.vectors, "pca", 2)
     ui.chart(
-        charts.token_scatter(projection.coords, points.pieces, points.owners, context),
+        cached_figure(
+            charts.token_scatter, projection.coords, points.pieces, points.owners, context
+        ),
         "pooling_token_map",
     )
     st.caption(
@@ -203,11 +206,16 @@ def pooling_section(
     )
     comparison = pooling.compare_modes(batch, focus, head)
     ui.chart(
-        charts.token_share_heatmap(comparison.shares, list(MODES), batch.pieces[focus]),
+        cached_figure(
+            charts.token_share_heatmap, comparison.shares, list(MODES), batch.pieces[focus]
+        ),
         "pooling_shares",
     )
     st.caption(shares_caption(trained))
-    ui.chart(charts.similarity_heatmaps(comparison.similarities, texts), "pooling_mode_heatmaps")
+    ui.chart(
+        cached_figure(charts.similarity_heatmaps, comparison.similarities, texts),
+        "pooling_mode_heatmaps",
+    )
     if len(texts) > 1:
         st.caption(spread_caption({mode: comparison.mean_cosines[mode] for mode in MODES}))
     return texts, comparison, batch.pieces[focus]
@@ -335,7 +343,10 @@ def head_section(
         if comparison is not None:
             learned = comparison.shares[[MODES.index("mean"), MODES.index("attention")]]
             names = ["mean (uniform)", "attention (trained)"]
-            ui.chart(charts.token_share_heatmap(learned, names, pieces), "pooling_learned_weights")
+            ui.chart(
+                cached_figure(charts.token_share_heatmap, learned, names, pieces),
+                "pooling_learned_weights",
+            )
     else:
         shown = None if comparison is None else comparison.shares[MODES.index("attention")]
         st.info(untrained_head_note(shown))
@@ -366,7 +377,11 @@ def training_buys_section(
             "trained": comparison.similarities["mean"],
             "random weights": cosine_similarity_matrix(random_vectors),
         }
-        ui.chart(charts.similarity_heatmaps(matrices, texts), "pooling_training_heatmaps", left)
+        ui.chart(
+            cached_figure(charts.similarity_heatmaps, matrices, texts),
+            "pooling_training_heatmaps",
+            left,
+        )
         if len(texts) > 1:
             random_spread = mean_pairwise_cosine(random_vectors)
             left.caption(random_spread_caption(comparison.mean_cosines["mean"], random_spread))

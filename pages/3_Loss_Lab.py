@@ -15,6 +15,7 @@ from components.charts import charts, loss_charts
 from components.content import lab_notes as notes
 from components.core import limits
 from components.data import triplets as tri
+from components.services.caches import cached_figure
 from components.services.encoding import embed_texts
 from components.services.models import ActiveModel, trainable_model
 from components.services.queue import heavy, session_owner
@@ -182,8 +183,15 @@ def landscapes_section(triplets: tri.Triplets, settings: LossSettings, losses: B
     for column, key, (title, surface) in zip(
         st.columns(3), keys, landscapes(GRID, settings), strict=True
     ):
-        figure = loss_charts.loss_landscape(
-            GRID, surface, losses.cos_ap, losses.cos_an, triplets.anchors, losses.classes, title
+        figure = cached_figure(
+            loss_charts.loss_landscape,
+            GRID,
+            surface,
+            losses.cos_ap,
+            losses.cos_an,
+            triplets.anchors,
+            losses.classes,
+            title,
         )
         ui.chart(figure, key, column)
     st.latex(
@@ -206,7 +214,7 @@ def softmax_section(triplets: tri.Triplets, vectors: tuple, settings: LossSettin
     a, p, n = vectors
     softmaxes = softmax_by_tau(a, p, n if settings.use_negatives else None, settings.tau, focus)
     candidates = triplets.positives + (triplets.negatives if settings.use_negatives else [])
-    ui.chart(loss_charts.softmax_bars(softmaxes, candidates, focus), "loss_softmax")
+    ui.chart(cached_figure(loss_charts.softmax_bars, softmaxes, candidates, focus), "loss_softmax")
     st.caption(notes.loss_softmax_bars(len(triplets), settings.use_negatives))
 
 

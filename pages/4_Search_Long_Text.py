@@ -46,6 +46,7 @@ from components.retrieval.search_report import (
     result_rows,
 )
 from components.services import search
+from components.services.caches import cached_figure
 from components.services.encoding import chunk_vectors, embed_texts, token_counts, token_vectors
 from components.services.models import ActiveModel
 from components.services.queue import heavy
@@ -241,7 +242,10 @@ def query_section(
             st.html(context)
     coords = project_with_query(vectors, vector)
     names = [corpus.document_name(i) for i in range(len(corpus))]
-    ui.chart(search_charts.query_map(coords, corpus.texts, names, hits, text), "search_map")
+    ui.chart(
+        cached_figure(search_charts.query_map, coords, corpus.texts, names, hits, text),
+        "search_map",
+    )
     st.caption(notes.SEARCH_QUERY_MAP)
     return query
 
@@ -370,7 +374,8 @@ def book_vectors_section(
     books = book_vectors(vectors, corpus.owners, len(corpus.documents), pooling, temperature)
     similarity = cosine_similarity_matrix(books)
     ui.chart(
-        charts.similarity_heatmap(similarity, corpus.names, show_values=True), "search_book_heatmap"
+        cached_figure(charts.similarity_heatmap, similarity, corpus.names, show_values=True),
+        "search_book_heatmap",
     )
     if pooling == "attention":
         weights = attention_weights(vectors[corpus.owners == shown], temperature)

@@ -3,6 +3,8 @@ the geometry under the maps, and finding and selecting sentences on a map."""
 
 from __future__ import annotations
 
+import hashlib
+
 import numpy as np
 import pandas as pd
 import streamlit as st
@@ -138,8 +140,12 @@ def maps_section(active: ActiveModel, texts: list[str], labels: list[str], vecto
             column.info(view.note)
         honesty_panel(view, column)
         if method == "pca":
-            shares = explained_variance(vectors, EXPLAINED_AXES)
-            ui.chart(map_charts.explained_variance_bars(shares), "maplab_explained", column)
+            shares = _maplab_explained_shares(vectors)
+            ui.chart(
+                cached_figure(map_charts.explained_variance_bars, shares),
+                "maplab_explained",
+                column,
+            )
             column.caption(
                 f"PCA's two axes keep **{shares[:2].sum():.1%}** of the vectors' "
                 f"variance, {EXPLAINED_AXES} axes {shares.sum():.1%}: the rest is "
@@ -164,6 +170,16 @@ def names_order(name: str) -> tuple[int, str]:
     """Cluster names in id order ("0 · ...", "1 · ..."), the unclustered last."""
     number = name.split(" · ", 1)[0]
     return (int(number), name) if number.isdigit() else (1_000_000, name)
+
+
+def _maplab_explained_shares(vectors: np.ndarray) -> np.ndarray:
+    """PCA's explained variance of the vectors, kept per vectors (the page's reruns reuse it)."""
+    key = (vectors.shape, hashlib.blake2b(np.ascontiguousarray(vectors), digest_size=16).digest())
+    kept = st.session_state.get("_maplab_explained")
+    if kept is None or kept[0] != key:
+        kept = (key, explained_variance(vectors, EXPLAINED_AXES))
+        st.session_state["_maplab_explained"] = kept
+    return kept[1]
 
 
 @st.fragment
@@ -348,7 +364,9 @@ def geometry_section(active: ActiveModel, texts: list[str], vectors) -> None:
     table = lessons.metrics.assign(
         variant=lessons.metrics["metric"] + " · " + lessons.metrics["vectors"]
     )
-    ui.chart(map_charts.overlap_bars(table, "variant", overlap), "maplab_metric_bars")
+    ui.chart(
+        cached_figure(map_charts.overlap_bars, table, "variant", overlap), "maplab_metric_bars"
+    )
     raw_texts = used[: limits.RAW_SENTENCES]
     focus = st.selectbox(
         "One sentence's 5 nearest under each metric (raw lengths)",
@@ -362,7 +380,9 @@ def geometry_section(active: ActiveModel, texts: list[str], vectors) -> None:
     st.caption("Where the cosine rank differs from the rank, the metric moved that neighbour.")
 
     st.subheader("Fewer dimensions")
-    ui.chart(map_charts.truncation_line(lessons.truncation, overlap), "maplab_truncation")
+    ui.chart(
+        cached_figure(map_charts.truncation_line, lessons.truncation, overlap), "maplab_truncation"
+    )
     half = lessons.truncation.set_index("dims")[overlap].get(vectors.shape[1] // 2, np.nan)
     st.caption(
         f"Half the dimensions keep {half:.0%} of the neighbours: this model was not trained "
@@ -370,7 +390,10 @@ def geometry_section(active: ActiveModel, texts: list[str], vectors) -> None:
     )
 
     st.subheader("Quantisation: fewer bytes per number")
-    ui.chart(map_charts.overlap_bars(lessons.quantisation, "precision", overlap), "maplab_quant")
+    ui.chart(
+        cached_figure(map_charts.overlap_bars, lessons.quantisation, "precision", overlap),
+        "maplab_quant",
+    )
     quantised = lessons.quantisation.assign(how=lessons.quantisation["precision"].map(PRECISIONS))
     ui.number_table(quantised, {overlap: "%.3f", "same nearest": "%.3f"}, key="maplab_quant_table")
 

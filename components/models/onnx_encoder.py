@@ -46,16 +46,16 @@ from components.vectors.array_pooling import (
 )
 
 ATTENTION_BUDGET = 2 * 256 * 256  # texts x tokens² per batch (see OnnxEncoder._batches)
-DEFAULT_THREADS = 2  # the deployment targets (Community Cloud, the lab machines) have 2 cores
 
 
 def default_threads() -> int:
-    """Intra-op threads: the cores this process may use, at most DEFAULT_THREADS."""
+    """Intra-op threads: every core this process may use. The work queue runs one heavy job at
+    a time, so a forward pass has the cores to itself (idle intra-op threads sleep, see `_open`)."""
     try:
         available = len(os.sched_getaffinity(0))
     except AttributeError:  # not Linux
         available = os.cpu_count() or 1
-    return max(1, min(DEFAULT_THREADS, available))
+    return max(1, available)
 
 
 class OnnxEncoder:

@@ -50,8 +50,16 @@ def embed_texts(
         return np.zeros((0, active.info.dimension), dtype=np.float32)
     fingerprint = disk_fingerprint(active)
     if fingerprint is not None:
+        # The whole list's vectors read from disk stay in memory: a rerun does not read the
+        # `.npz` again (it did on every Explore rerun).
+        whole = (active.key, "from disk", digest(tuple(texts)))
+        kept = SENTENCE_VECTORS.get(whole)
+        if kept is not None:
+            return kept
         kept = result_cache.load_vectors(fingerprint, texts)
         if kept is not None:
+            kept.setflags(write=False)  # shared by every session from now on
+            SENTENCE_VECTORS.put(whole, kept)
             return kept
     step = texts_per_entry
     slices = [tuple(texts[i : i + step]) for i in range(0, len(texts), step)]

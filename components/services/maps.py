@@ -20,6 +20,7 @@ from components.data import result_cache
 from components.explore.scale import Prepared, prepare
 from components.models.encoder import embed, is_fast, unnormalized_embed
 from components.runtime.background import BackgroundJob, replace_or_reuse
+from components.runtime.native_threads import one_thread, threads_in_effect
 from components.services.caches import (
     BLOCKS,
     CLUSTERINGS,
@@ -61,6 +62,18 @@ HONESTY_SAMPLE = 5_000  # a map's honesty is judged on at most this many points
 
 
 # ---------------------------------------------------------------- projections
+def reproducible_projection(
+    vectors: np.ndarray, method: str, n_components: int, **kwargs
+) -> ProjectionResult:
+    """`project` on one thread whatever the job was given: the same sentences give the same map
+    (share links restore a page), which a seeded UMAP does only on the same thread count."""
+    if method == "umap":
+        import umap  # noqa: F401 - numba loaded before its threads are set to one
+
+    with one_thread():
+        return project(vectors, method, n_components, **kwargs)
+
+
 def projection(
     active: ActiveModel,
     texts: tuple[str, ...],
@@ -88,7 +101,8 @@ def projection(
             return result
     with heavy("map", f"Projecting {len(texts):,} points"):
         result = PROJECTIONS.get_or_compute(
-            key, lambda: project(vectors, method, n_components, **dict(params))
+            key,
+            lambda: reproducible_projection(vectors, method, n_components, **dict(params)),
         )
     if fingerprint is not None and keep_on_disk(texts):
         result_cache.save_projection(fingerprint, texts, method, n_components, dict(params), result)
@@ -132,8 +146,12 @@ def projection_job(
 
                 result = PROJECTIONS.get_or_compute(
                     key,
-                    lambda: project(
-                        vectors, method, n_components, progress=progress, **dict(params)
+                    lambda: reproducible_projection(
+                        vectors,
+                        method,
+                        n_components,
+                        progress=progress,
+                        **dict(params),
                     ),
                 )
         return result
@@ -172,7 +190,7 @@ def map_honesty(
         key,
         "map",
         f"Checking the map of {len(texts):,} points",
-        lambda: honesty(vectors, coords, k),
+        lambda: honesty(vectors, coords, k, threads=threads_in_effect()),
     )
 
 

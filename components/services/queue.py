@@ -17,6 +17,7 @@ import streamlit as st
 
 from components.core import limits
 from components.runtime.background import BackgroundJob
+from components.runtime.native_threads import available_cores, heavy_threads
 from components.runtime.work_queue import Job, JobCancelled, WorkQueue
 from components.services.session_keys import (
     CANCEL_KEY,
@@ -104,7 +105,8 @@ def heavy(kind: str, label: str = "", time_cap: float | None = None) -> Iterator
         ) as job:
             if shown:
                 box.empty()
-            yield job
+            with job_threads():
+                yield job
     finally:
         if shown:
             box.empty()
@@ -115,19 +117,33 @@ def session_jobs() -> dict[str, BackgroundJob]:
     return st.session_state.setdefault(JOBS_KEY, {})
 
 
+@contextmanager
 def background_turn(
     job: BackgroundJob,
     kind: str,
     label: str,
     alive: Callable[[], bool] | None,
     time_cap: float | None = None,
-) -> AbstractContextManager[Job]:
+) -> Iterator[Job]:
     """The queue's `run` for a background job: its place in line shows as the job's text, and a
-    cancel while waiting leaves the line."""
-    return QUEUE.run(
-        kind,
-        label=label,
-        alive=alive,
-        time_cap=time_cap,
-        on_wait=lambda status: job.report(job.share, status.text()),
-    )
+    cancel while waiting leaves the line; the turn runs with `job_threads`."""
+    with (
+        QUEUE.run(
+            kind,
+            label=label,
+            alive=alive,
+            time_cap=time_cap,
+            on_wait=lambda status: job.report(job.share, status.text()),
+        ) as turn,
+        job_threads(),
+    ):
+        yield turn
+
+
+def job_threads() -> AbstractContextManager[int]:
+    """Native threads for the job whose turn it is: every available core when no other job waits
+    behind it (the queue runs one at a time, so nothing else needs them), one thread per job
+    while others wait (their sessions' page reruns keep a core). The count is passed on with
+    `components.runtime.native_threads.threads_in_effect()`."""
+    waiting = QUEUE.snapshot()[1]
+    return heavy_threads(available_cores() if waiting == 0 else 1)

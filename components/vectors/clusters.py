@@ -236,8 +236,13 @@ def inverse_purity(clusters: Sequence[int] | np.ndarray, labels: Sequence[str]) 
 
 
 def _majority_share(table: pd.DataFrame, group: str, value: str) -> float:
-    majority = table.groupby(group)[value].agg(lambda column: column.value_counts().iloc[0])
-    return float(majority.sum() / len(table))
+    """Sum over groups of the group's most common value's count, over the rows (one count
+    table in numpy: a pandas groupby with value_counts per group took ~10 ms on 240 rows)."""
+    groups, _ = pd.factorize(table[group])
+    values, uniques = pd.factorize(table[value])
+    counts = np.zeros((groups.max() + 1, len(uniques)), dtype=np.int64)  # (groups, values)
+    np.add.at(counts, (groups, values), 1)
+    return float(counts.max(axis=1).sum() / len(table))
 
 
 def clusters_table(

@@ -56,6 +56,9 @@ def project(
     Params by method: umap `n_neighbors` (15), `min_dist` (0.1); tsne `perplexity` (30).
     `progress`, when given, is told the share done and the stage (UMAP on large n reports each
     stage and every few epochs; other paths report only the end).
+    UMAP is always seeded and single-threaded (umap-learn runs its threads only without a seed):
+    the same sentences give the same map, which share links rely on. Unseeded parallel UMAP on
+    10,000 points measured no gain on 2 cores (issue 22, docs/benchmarks.md).
     """
     vectors = np.asarray(vectors, dtype=np.float32)  # (n, dim)
     n = vectors.shape[0]
@@ -291,7 +294,7 @@ class Honesty:
         return float(self.kept.mean()) if self.kept.size else float("nan")
 
 
-def honesty(vectors: np.ndarray, coords: np.ndarray, k: int = 10) -> Honesty:
+def honesty(vectors: np.ndarray, coords: np.ndarray, k: int = 10, *, threads: int = 1) -> Honesty:
     """Trustworthiness and per-point kept share of a map of the vectors.
 
     Neighbours are ranked by distance, ties by index (lower first), so duplicates and tied map
@@ -306,6 +309,7 @@ def honesty(vectors: np.ndarray, coords: np.ndarray, k: int = 10) -> Honesty:
         vectors: (n, dim) points in the space.
         coords: (n, c) the same points on the map.
         k: neighbours per point.
+        threads: blocks of rows judged at once, on that many threads (the same figures).
 
     Returns:
         An `Honesty`.
@@ -328,8 +332,9 @@ def honesty(vectors: np.ndarray, coords: np.ndarray, k: int = 10) -> Honesty:
     norms = np.sqrt(squared)
     norms[norms == 0] = 1.0
     kept = np.empty(n)
-    penalty = 0.0
-    for start in range(0, n, HONESTY_BLOCK):
+
+    def block(start: int) -> float:
+        """Fill `kept` for rows start..start+HONESTY_BLOCK; their trustworthiness penalty."""
         rows = np.arange(start, min(start + HONESTY_BLOCK, n))  # (b,)
         here = np.arange(rows.size)
         gram = space[rows] @ space.T  # (b, n): one product serves cosine and distance
@@ -343,11 +348,21 @@ def honesty(vectors: np.ndarray, coords: np.ndarray, k: int = 10) -> Honesty:
         map_near = _nearest(map_distance, max(kept_k, trust_k))  # (b, >= k)
         common = (space_near[:, :, None] == map_near[:, None, :kept_k]).any(axis=2)  # (b, kept_k)
         kept[rows] = common.sum(axis=1) / kept_k
-        if trust_k:
-            # Squared Euclidean in the space as sklearn computes it (|x|^2 + |y|^2 - 2 x.y).
-            distance = squared[rows, None] + squared[None, :] - 2.0 * gram
-            distance[here, rows] = np.inf  # (b, n)
-            penalty += _rank_penalty(distance, map_near[:, :trust_k], trust_k)
+        if not trust_k:
+            return 0.0
+        # Squared Euclidean in the space as sklearn computes it (|x|^2 + |y|^2 - 2 x.y).
+        distance = squared[rows, None] + squared[None, :] - 2.0 * gram
+        distance[here, rows] = np.inf  # (b, n)
+        return _rank_penalty(distance, map_near[:, :trust_k], trust_k)
+
+    starts = range(0, n, HONESTY_BLOCK)
+    if threads > 1 and len(starts) > 1:  # numpy releases the GIL in these array operations
+        from concurrent.futures import ThreadPoolExecutor
+
+        with ThreadPoolExecutor(min(int(threads), len(starts))) as pool:
+            penalty = float(sum(pool.map(block, starts)))
+    else:
+        penalty = float(sum(block(start) for start in starts))
     trust = 1.0
     if trust_k:
         trust = 1.0 - penalty * 2.0 / (n * trust_k * (2.0 * n - 3.0 * trust_k - 1.0))
