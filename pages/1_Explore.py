@@ -36,7 +36,7 @@ from components.vectors.projection import METHOD_NAMES, ProjectionResult, honest
 from components.vectors.search import top_k
 from components.vectors.similarity import vector_figures
 
-VALUES_MAX = 20  # print the cosine in each cell up to this many sentences
+VALUES_MAX = 12  # print the cosine in each cell up to this many sentences (cells of 25 px)
 MAX_COLOURS = 24  # a label column with more distinct values is not used for colour
 SELECT_MAX = 2_000  # up to this many sentences, the neighbour list picks one from a select box
 FOCUS_KEYS = ("explore_focus", "explore_focus_number")  # its select box, its number past that
@@ -351,7 +351,14 @@ def reference_demo_section(active: ActiveModel) -> None:
     sentences = demo_sentences()
     demo = ReferenceDemo.measure(sentences, embed_texts(active, sentences))
     st.markdown(notes.EXPLORE_REFERENCE_CLAIM)
-    ui.number_table(demo.table(), {"this model": "%.3f"})
+    table = demo.table()  # the cosines first: the sentences are in the text above
+    order = ("pair", "lesson claims", "this model", "sentence A", "sentence B")
+    ui.number_table(
+        {name: table[name] for name in order},
+        {"this model": "%.3f"},
+        narrow=["sentence A", "sentence B"],
+        key="explore_demo_table",
+    )
     st.markdown(notes.explore_reference(active.info.short_name, *demo.cosines))
 
 

@@ -14,6 +14,7 @@ from components import widgets as ui
 from components.charts import charts, loss_charts
 from components.content import lab_notes as notes
 from components.core import limits
+from components.core.palettes import CATEGORY_ORDER
 from components.data import triplets as tri
 from components.services.encoding import embed_texts
 from components.services.models import ActiveModel, trainable_model
@@ -70,10 +71,13 @@ def triplets_section() -> tri.Triplets:
 
 # ---------------------------------------------------------------- 2. Losses
 def loss_settings() -> LossSettings:
-    columns = st.columns(3)
+    columns = st.container(key="wide_loss_settings").columns(3)  # stacks on narrow screens
     with columns[0]:
         st.subheader("Cosine-margin")
-        st.latex(r"L = \max(0,\ m - \cos(a,p)) + \max(0,\ \cos(a,n) - m)")
+        st.latex(
+            r"\begin{aligned} L = {} & \max(0,\ m - \cos(a,p)) \\ & + \max(0,\ \cos(a,n) - m)"
+            r"\end{aligned}"
+        )
         margin = st.slider(
             "Margin m",
             -1.0,
@@ -84,7 +88,10 @@ def loss_settings() -> LossSettings:
         )
     with columns[1]:
         st.subheader("Triplet")
-        st.latex(r"L = \max(0,\ \cos(a,n) - \cos(a,p) + \alpha)")
+        st.latex(
+            r"\begin{aligned} L &= \max(0,\ \delta) \\ \delta &= \cos(a,n) - \cos(a,p) + \alpha"
+            r"\end{aligned}"
+        )
         alpha = st.slider(
             "Margin α",
             0.0,
@@ -133,7 +140,17 @@ def losses_section(
     guess_hard_triplets(triplets, losses)
     ui.metric_row(batch_means(losses))
     per_triplet = tri.loss_rows(triplets, losses)
-    ui.number_table(per_triplet, dict.fromkeys(LOSS_COLUMNS, "%.4f"), key="loss_table_view")
+    # The numbers a teacher points at fit any screen; the sentences are one click away.
+    key_numbers = {name: per_triplet[name] for name in ("row", "anchor", *LOSS_COLUMNS, "class")}
+    ui.number_table(
+        key_numbers,
+        dict.fromkeys(LOSS_COLUMNS, "%.3f"),
+        key="loss_table_view",
+        narrow=["anchor"],
+    )
+    with st.expander("The sentences of each row"):
+        sentences = ("row", "anchor", "positive", "negative")
+        ui.number_table({name: per_triplet[name] for name in sentences}, key="loss_table_texts")
     ui.csv_download(
         "Download the per-triplet losses (CSV)",
         lambda: pd.DataFrame(per_triplet),
@@ -180,14 +197,19 @@ def landscapes_section(triplets: tri.Triplets, settings: LossSettings, losses: B
     st.caption(notes.LOSS_LANDSCAPES)
     keys = ("loss_landscape_margin", "loss_landscape_triplet", "loss_landscape_nce")
     for column, key, (title, surface) in zip(
-        st.columns(3), keys, landscapes(GRID, settings), strict=True
+        st.container(key="wide_loss_landscapes").columns(3),
+        keys,
+        landscapes(GRID, settings),
+        strict=True,
     ):
         figure = loss_charts.loss_landscape(
             GRID, surface, losses.cos_ap, losses.cos_an, triplets.anchors, losses.classes, title
         )
         ui.chart(figure, key, column)
     st.latex(
-        r"L_{\text{2 candidates}} = -\log \frac{e^{\cos(a,p)/\tau}}{e^{\cos(a,p)/\tau} + e^{\cos(a,n)/\tau}} = \operatorname{softplus}\!\left(\frac{\cos(a,n) - \cos(a,p)}{\tau}\right)"
+        r"\begin{aligned} L_{\text{2 candidates}} &= -\log \frac{e^{\cos(a,p)/\tau}}"
+        r"{e^{\cos(a,p)/\tau} + e^{\cos(a,n)/\tau}} \\ &= \operatorname{softplus}\!\left("
+        r"\frac{\cos(a,n) - \cos(a,p)}{\tau}\right) \end{aligned}"
     )
     st.caption(notes.LOSS_TWO_CANDIDATES)
 
@@ -206,7 +228,9 @@ def softmax_section(triplets: tri.Triplets, vectors: tuple, settings: LossSettin
     softmaxes = softmax_by_tau(a, p, n if settings.use_negatives else None, settings.tau, focus)
     candidates = triplets.positives + (triplets.negatives if settings.use_negatives else [])
     ui.chart(loss_charts.softmax_bars(softmaxes, candidates, focus), "loss_softmax")
-    st.caption(notes.loss_softmax_bars(len(triplets), settings.use_negatives))
+    # Presenter mode redraws the green bar in the first colour-blind-safe category colour.
+    colour = CATEGORY_ORDER[ui.theme()][0] if ui.presenter_mode() else "green"
+    st.caption(notes.loss_softmax_bars(len(triplets), settings.use_negatives, colour))
 
 
 # ---------------------------------------------------------------- 4. Fine-tuning

@@ -381,8 +381,13 @@ def book_vectors_section(
         st.info("Load the shipped texts (or ask a question above) to see the comparison.")
         return
     question_vectors = embed_texts(active, [q.question for q in questions])
+    rows = lesson_rows(questions, question_vectors, books, vectors, corpus)
+    verdicts = ["question", "right book?", "right passage?"]  # what the lesson is about, first
+    rows = rows[verdicts + [c for c in rows.columns if c not in verdicts]]
     ui.number_table(
-        lesson_rows(questions, question_vectors, books, vectors, corpus), key="search_lesson"
+        rows,
+        key="search_lesson",
+        narrow=[c for c in rows.columns if c not in verdicts[1:]],
     )
     st.caption(notes.SEARCH_BOOK_VS_CHUNK)
 

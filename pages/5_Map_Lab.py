@@ -115,7 +115,8 @@ def maps_section(active: ActiveModel, texts: list[str], labels: list[str], vecto
         help="Kept share: dark points have map neighbours that are not their real neighbours.",
     )
     views = {}
-    for column, method in zip(st.columns(len(methods)), methods, strict=True):
+    columns = st.container(key="wide_maplab_maps").columns(len(methods))  # stack when narrow
+    for column, method in zip(columns, methods, strict=True):
         knobs = tuple(sorted(params[method].items()))
         with st.spinner(f"{METHOD_NAMES[method]} of {len(texts):,} sentences…"):
             view = views[method] = map_view(active, tuple(texts), method, knobs, k, vectors)
@@ -215,7 +216,7 @@ def clusters_section(active: ActiveModel, texts: list[str], labels: list[str], v
             "Inverse purity": "Share of sentences in their label's most common cluster.",
         },
     )
-    left, right = st.columns([3, 2])
+    left, right = st.container(key="wide_maplab_clusters").columns([3, 2])
     with left:
         pick_map, pick_colour = st.columns(2)
         with pick_map:
@@ -234,6 +235,7 @@ def clusters_section(active: ActiveModel, texts: list[str], labels: list[str], v
             texts,
             groups=labels if by == "your labels" else names,
             group_order=sorted(set(names), key=names_order),
+            legend_below=True,  # a legend beside the map would leave the map a sliver
         )
         ui.chart(figure, "maplab_cluster_scatter")
     sizes = pd.Series(found.ids).value_counts()

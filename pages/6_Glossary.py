@@ -29,8 +29,9 @@ if not found:
     st.info(f"No term matches “{query}”. Try a shorter word, or clear the search to see all.")
 else:
     st.caption(f"{len(found)} of {len(TERMS)} terms" if query.strip() else "All terms, A–Z")
+terms = st.container(key="wide_glossary")  # a term and its link stack on narrow screens
 for term in found:
-    with st.container(border=True):
+    with terms.container(border=True):
         left, right = st.columns([3, 2])
         also = f" · *also: {', '.join(term.aliases)}*" if term.aliases else ""
         left.markdown(f"**{term.term}**{also}  \n{term.definition}")

@@ -389,6 +389,9 @@ def honesty_reading(result: Honesty) -> str:
     verdict = (
         "few map neighbours are strangers in the space"
         if trust >= 0.9
+        else "every sentence's nearest neighbours stay near it, but points a little farther "
+        "out on the map can come from far away in the space"
+        if result.mean_kept >= 0.95
         else "some map neighbours are far apart in the space"
         if trust >= 0.75
         else "many map neighbours are far apart in the space: read closeness on this map with care"

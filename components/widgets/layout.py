@@ -96,17 +96,29 @@ def number_table(
     key: str | None = None,
     hide_index: bool = True,
     container: Any = st,
+    narrow: Iterable[str] = (),
 ) -> None:
-    """A read-only table across the page; `formats` maps a column to its printf format."""
+    """A read-only table across the page; `formats` maps a column to its printf format.
+
+    `narrow` text columns are drawn small (their full text on hover), so that the numbers
+    beside them fit a 1024 px screen without sideways scrolling."""
+    frame = pd.DataFrame(data)
+    narrow = set(narrow)
+    config: dict[str, Any] = {  # a long text column never pushes the numbers off the screen
+        column: st.column_config.TextColumn(width="small" if column in narrow else "medium")
+        for column in frame.columns
+        if frame[column].dtype == object or column in narrow
+    }
+    config |= {
+        column: st.column_config.NumberColumn(format=format)
+        for column, format in (formats or {}).items()
+    }
     container.dataframe(
-        pd.DataFrame(data),
+        frame,
         hide_index=hide_index,
         width="stretch",
         key=key,
-        column_config={
-            column: st.column_config.NumberColumn(format=format)
-            for column, format in (formats or {}).items()
-        },
+        column_config=config,
     )
 
 
@@ -142,9 +154,20 @@ def theme() -> str:
     return theme if theme in ("light", "dark") else "light"
 
 
+# Columns wrap instead of squeezing: every column keeps at least COLUMN_MIN (in rem, so presenter
+# mode's larger type widens it too) and a row that does not fit stacks onto the next line. A
+# container keyed `wide_…` asks more of its columns (charts, formulas: WIDE_COLUMN_MIN).
+COLUMN_MIN, WIDE_COLUMN_MIN = "10rem", "22rem"
+PAGE_CSS = f"""<style>
+.stApp [data-testid="stHorizontalBlock"] {{ flex-wrap: wrap; }}
+.stApp [data-testid="stMain"] [data-testid="stColumn"] {{ min-width: min({COLUMN_MIN}, 100%); }}
+.stApp [class*="st-key-wide_"] [data-testid="stColumn"] {{ min-width: min({WIDE_COLUMN_MIN}, 100%); }}
+</style>"""
+
+
 def presenter_style() -> None:
-    if presenter_mode():
-        st.html(presenter_css(theme()))
+    """The page style (columns that stack when narrow), and presenter mode's when it is on."""
+    st.html(PAGE_CSS + (presenter_css(theme()) if presenter_mode() else ""))
 
 
 def plural(count: int, noun: str, plural_noun: str | None = None) -> str:

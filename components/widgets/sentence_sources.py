@@ -56,7 +56,14 @@ def typed_sentences() -> ParsedInput:
         use_preset,
         help=notes.EXPLORE_PRESET_HELP,
     )
-    st.caption(PRESETS[st.session_state[EXPLORE_PRESET_KEY]].description)
+    preset = st.session_state[EXPLORE_PRESET_KEY]
+    if st.session_state.get(EXPLORE_TEXT_KEY, "") == "\n".join(load_preset(preset).texts):
+        st.caption(PRESETS[preset].description)
+    else:  # typed, edited or opened from a lesson: the box shows where it started, not this
+        st.caption(
+            "**Your own sentences** below (edited, typed or from a lesson), not the preset "
+            "named above: pick a preset to replace them."
+        )
     text = limited_text(
         st.text_area,
         "One sentence per line",

@@ -17,6 +17,7 @@ from components.services.session_keys import (
     LESSON_UPLOAD_ID_KEY,
     LESSON_UPLOAD_KEY,
     LINK_MESSAGES_KEY,
+    LINK_SLOT_KEY,
     MODEL_NAME_KEY,
     PRESENTER_KEY,
     RESTORED_KEY,
@@ -105,26 +106,13 @@ def share_sidebar(state_type: type, active: ActiveModel) -> None:
         load_lesson(pending)  # switches page: nothing below runs
     link = _write_link(state_type, active)
     with st.sidebar:
-        st.divider()
-        st.toggle(
-            "Presenter mode",
-            key=persist(PRESENTER_KEY, False),
-            help="For a projector: large type, fewer controls, and colour-blind-safe colours "
-            "(Okabe-Ito categories, cividis and purple-orange heatmaps) in every chart.",
-        )
+        presenter_toggle()
         with st.expander("Share & lessons", expanded=False):
-            st.caption(
-                f"The address bar holds this page's inputs ({link.length:,} of at most "
-                f"{URL_LIMIT:,} characters): copy it to share the page exactly."
-            )
-            if link.omitted:
-                st.warning(
-                    f"Too long for a link: {', '.join(link.omitted)} left out of the address "
-                    f"(a link holds at most {URL_LIMIT:,} characters). Download a lesson file "
-                    "below to share everything."
-                )
-            base = str(getattr(st.context, "url", "") or "").split("?")[0]
-            st.code(f"{base}?{link.query}", language=None, wrap_lines=True)
+            slot = st.empty()
+            _draw_link(slot, link)
+            # The page may still change its inputs in this run (a click on a map picks a
+            # sentence): `finish_link` writes the link again at the end of the run.
+            st.session_state[LINK_SLOT_KEY] = (state_type, active, slot)
             st.download_button(
                 "Download lesson (every page)",
                 # Built now, not on click: a deferred callable runs outside this session's state.
@@ -155,6 +143,45 @@ def share_sidebar(state_type: type, active: ActiveModel) -> None:
                 )
                 if st.button("Open lesson", key="lesson_open"):
                     load_lesson(shipped[choice])
+
+
+def presenter_toggle() -> None:
+    """The sidebar's presenter-mode toggle (every page has it)."""
+    st.divider()
+    st.toggle(
+        "Presenter mode",
+        key=persist(PRESENTER_KEY, False),
+        help="For a projector: large type, fewer controls, and colour-blind-safe colours "
+        "(Okabe-Ito categories, cividis and purple-orange heatmaps) in every chart.",
+    )
+
+
+def _draw_link(slot: Any, link: Any) -> None:
+    """The page's link and how long it is, in its place in the sidebar."""
+    with slot.container():
+        st.caption(
+            f"The address bar holds this page's inputs ({link.length:,} of at most "
+            f"{URL_LIMIT:,} characters): copy it to share the page exactly."
+        )
+        if link.omitted:
+            st.warning(
+                f"Too long for a link: {', '.join(link.omitted)} left out of the address "
+                f"(a link holds at most {URL_LIMIT:,} characters). Download a lesson file "
+                "below to share everything."
+            )
+        base = str(getattr(st.context, "url", "") or "").split("?")[0]
+        st.code(f"{base}?{link.query}", language=None, wrap_lines=True)
+
+
+def finish_link() -> None:
+    """At the end of a run: the address bar and the sidebar link hold the inputs as they are
+    now, also those changed during this run (a map click), not as they were at its start."""
+    pending = st.session_state.pop(LINK_SLOT_KEY, None)
+    if pending is None:
+        return
+    state_type, active, slot = pending
+    link = _write_link(state_type, active)
+    _draw_link(slot, link)
 
 
 def _lesson_now(active: ActiveModel, page: str) -> Lesson:

@@ -27,7 +27,13 @@ from components.services.session_keys import (
 from components.services.session_models import active_model, live_session_model_labels
 from components.services.startup import page_drawn, start
 from components.widgets.layout import presenter_style
-from components.widgets.sharing import lesson_banner, restore_from_link, share_sidebar
+from components.widgets.sharing import (
+    finish_link,
+    lesson_banner,
+    presenter_toggle,
+    restore_from_link,
+    share_sidebar,
+)
 from components.widgets.state import persist
 
 LOG = logging.getLogger(__name__)
@@ -90,11 +96,16 @@ def page_setup(title: str, icon: str, state_type: type | None = None) -> ActiveM
     if state_type is not None:
         share_sidebar(state_type, active)
         lesson_banner(state_type.PAGE)
+    else:
+        with st.sidebar:
+            presenter_toggle()
     return active
 
 
 def page_done() -> None:
-    """The last call of every page: the page is drawn, background warm-ups may start."""
+    """The last call of every page: the share link catches up with this run's changes, the
+    page is drawn, background warm-ups may start."""
+    finish_link()
     page_drawn()
 
 
