@@ -234,7 +234,9 @@ def quality_section(
         {mode: scores[mode] for mode in MODES}, n_pairs, n_triplets, list(COLOURS.values())
     )
     keys = ("pooling_spearman", "pooling_triplet_accuracy")
-    for figure, key, column in zip(figures, keys, st.columns(2), strict=True):
+    for figure, key, column in zip(
+        figures, keys, st.container(key="wide_pooling_bars").columns(2), strict=True
+    ):
         ui.chart(figure, key, column)
     st.markdown(quality_reading(scores, n_pairs, n_triplets, mean_trained))
     with st.expander(f"The {n_pairs} scored pairs and their mean-pooling cosines"):
@@ -268,7 +270,7 @@ def trained_with_mean(active: ActiveModel) -> bool:
 
 def head_results(record: HeadRecord, scores: Scores, n_pairs: int, mean_trained: bool) -> None:
     fresh_rho, rho = record.fresh_quality[0], scores["attention"][0]
-    left, right = st.columns(2)
+    left, right = st.container(key="wide_pooling_head").columns(2)
     ui.chart(
         charts.loss_curve(record.losses, title="InfoNCE loss per step"), "pooling_loss_curve", left
     )
@@ -356,7 +358,7 @@ def training_buys_section(
     random_rho = bench.mean_pooling_spearman(
         token_vectors(untrained, tuple(pairs.first + pairs.second))
     )
-    left, right = st.columns([3, 2])
+    left, right = st.container(key="wide_pooling_random").columns([3, 2])
     if comparison is None:
         left.info("Type sentences in section 3 to compare their heatmaps here.")
     else:

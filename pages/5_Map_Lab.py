@@ -359,7 +359,7 @@ def geometry_section(active: ActiveModel, texts: list[str], vectors) -> None:
     raw = unnormalized_vectors(active, tuple(raw_texts))
     ranks = metric_neighbours(raw, raw_texts.index(focus), 5)
     ranks.insert(2, "neighbour", [raw_texts[i] for i in ranks.pop("index")])
-    ui.number_table(ranks, {"score": "%.3f"}, key="maplab_metric_table")
+    ui.number_table(ranks, {"score": "%.3f"}, key="maplab_metric_table", narrow=["neighbour"])
     st.caption("Where the cosine rank differs from the rank, the metric moved that neighbour.")
 
     st.subheader("Fewer dimensions")
@@ -373,7 +373,12 @@ def geometry_section(active: ActiveModel, texts: list[str], vectors) -> None:
     st.subheader("Quantisation: fewer bytes per number")
     ui.chart(map_charts.overlap_bars(lessons.quantisation, "precision", overlap), "maplab_quant")
     quantised = lessons.quantisation.assign(how=lessons.quantisation["precision"].map(PRECISIONS))
-    ui.number_table(quantised, {overlap: "%.3f", "same nearest": "%.3f"}, key="maplab_quant_table")
+    ui.number_table(
+        quantised.drop(columns=["bytes for all"], errors="ignore"),  # bytes per vector says it
+        {overlap: "%.3f", "same nearest": "%.3f"},
+        key="maplab_quant_table",
+        narrow=["how"],
+    )
 
 
 @st.fragment

@@ -503,10 +503,11 @@ def quality_bars(
             hovertemplate="%{x}<br><b>%{y:.4f}</b><extra></extra>",
         )
     )
+    title_lines = textwrap.wrap(title, 36)  # a half-width chart on a 1024 px screen
     figure.update_layout(
-        title=title or None,
-        height=320,
-        margin={"l": 10, "r": 10, "t": 40 if title else 10, "b": 10},
+        title="<br>".join(title_lines) or None,
+        height=320 + 18 * max(len(title_lines) - 1, 0),
+        margin={"l": 10, "r": 10, "t": 22 + 20 * len(title_lines) if title else 10, "b": 10},
         yaxis={"range": [value_range[0], value_range[1] * 1.12], "title": axis_title},
     )
     return figure
@@ -564,6 +565,8 @@ def token_scatter(
 ) -> go.Figure:
     """2D map of token vectors, one colour per sentence, each point labelled with its piece."""
     chars = hover_chars(len(coords))
+    # Pieces whose label would cover another are named in the hover box only.
+    where = label_positions(coords, list(pieces)) if len(coords) else []
     figure = go.Figure()
     for index, sentence in enumerate(sentences):
         rows = [i for i, owner in enumerate(sentence_of) if owner == index]
@@ -574,13 +577,15 @@ def token_scatter(
                 x=coords[rows, 0],
                 y=coords[rows, 1],
                 mode="markers+text",
-                text=[escape(pieces[i]) for i in rows],
-                textposition="top center",
+                text=[escape(pieces[i]) if where[i] else "" for i in rows],
+                textposition=[where[i] or "top center" for i in rows],
                 textfont={"size": 11, "color": PALETTE[index % len(PALETTE)]},
                 marker={"size": 8, "color": PALETTE[index % len(PALETTE)]},
                 name=f"{index + 1}. {short_label(sentence, 40)}",
-                customdata=[hover_text(sentence, max_chars=chars)] * len(rows),
-                hovertemplate="<b>%{text}</b><br>%{customdata}<extra></extra>",
+                customdata=[
+                    [escape(pieces[i]), hover_text(sentence, max_chars=chars)] for i in rows
+                ],
+                hovertemplate="<b>%{customdata[0]}</b><br>%{customdata[1]}<extra></extra>",
             )
         )
     figure.update_layout(

@@ -67,10 +67,24 @@ def _pole_lines(figure: go.Figure, axis: Axis, orientation: str) -> None:
     """Dashed lines at the two pole centres, named."""
     for position, name in ((-axis.half_length, axis.name_a), (axis.half_length, axis.name_b)):
         label = f"{'◀' if position < 0 else '▶'} {short_label(name, 30)}"
+        # x poles are named at the bottom, y poles on the left: the two names never meet in the
+        # top-right corner.
         if orientation == "x":
-            figure.add_vline(x=position, line_dash="dash", line_color="#555", annotation_text=label)
+            figure.add_vline(
+                x=position,
+                line_dash="dash",
+                line_color="#555",
+                annotation_text=label,
+                annotation_position="bottom right",
+            )
         else:
-            figure.add_hline(y=position, line_dash="dash", line_color="#555", annotation_text=label)
+            figure.add_hline(
+                y=position,
+                line_dash="dash",
+                line_color="#555",
+                annotation_text=label,
+                annotation_position="top left",
+            )
 
 
 def axis_strip(

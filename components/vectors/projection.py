@@ -399,7 +399,8 @@ def honesty_reading(result: Honesty) -> str:
     return (
         f"Trustworthiness {trust:.2f}: {verdict}. On average {result.mean_kept:.0%} of a "
         f"sentence's {result.k} nearest neighbours (cosine) are also its {result.k} nearest on "
-        "the map; the rest were pushed away by the squeeze to a screen."
+        "the map"
+        + ("." if result.mean_kept >= 0.995 else "; the rest were pushed away by the squeeze.")
     )
 
 

@@ -200,7 +200,7 @@ def download_buttons(
 ) -> None:
     """One download button per export format; a file is built only when its button is clicked
     (`format.build(**build)`, in Streamlit's download thread)."""
-    places = st.columns(columns)
+    places = st.container(key=f"wide_{key}").columns(columns)  # long labels: stack when narrow
     for number, fmt in enumerate(formats):
         places[number % columns].download_button(
             fmt.label,

@@ -44,15 +44,17 @@ MEASURE = r"""
   const text = el => (el.innerText || el.textContent || '').trim().replace(/\s+/g, ' ').slice(0, 70);
   const root = document.querySelector('[data-testid=stApp]');
 
-  // 1. Formulas: the KaTeX box against its own box and its column.
+  // 1. Formulas: the drawn glyphs (KaTeX's .base boxes) against the formula's own box and its
+  //    column; a formula box that scrolls sideways hides part of it too.
   for (const box of root.querySelectorAll('.katex-display, [data-testid=stMarkdownContainer] .katex')) {
-    if (!visible(box)) continue;
-    const html = box.querySelector('.katex-html') || box;
-    const column = box.closest('[data-testid=stColumn], [data-testid=stVerticalBlock]');
-    const right = html.getBoundingClientRect().right;
-    const limit = column ? column.getBoundingClientRect().right : window.innerWidth;
-    const scroller = box.closest('.katex-display') || box;
-    if (scroller.scrollWidth > scroller.clientWidth + 1 || right > limit + 1)
+    if (!visible(box) || box.closest('.katex-display') !== box && box.closest('.katex-display')) continue;
+    const bases = [...box.querySelectorAll('.katex-html .base')].map(b => b.getBoundingClientRect());
+    if (!bases.length) continue;
+    const right = Math.max(...bases.map(r => r.right)), left = Math.min(...bases.map(r => r.left));
+    const column = box.closest('[data-testid=stColumn]') || box.closest('[data-testid=stMarkdownContainer]');
+    const frame = column.getBoundingClientRect(), own = box.getBoundingClientRect();
+    const scrolls = box.scrollWidth > box.clientWidth + 4;
+    if (scrolls || right > Math.min(frame.right, own.right) + 2 || left < Math.max(frame.left, own.left) - 2)
       add('formula wider than its column', text(box).slice(0, 50));
   }
 
@@ -139,7 +141,27 @@ def _measure(page, where: str, size: str, found: list[str], presenter: bool = Fa
         found.append(f"{label}: {item['kind']}: {item['what']}")
     LAYOUT_SHOTS.mkdir(parents=True, exist_ok=True)
     name = f"{where.replace(' ', '_')}_{'presenter_' if presenter else ''}{size}.png"
-    page.screenshot(path=str(LAYOUT_SHOTS / name), full_page=True)
+    _full_page_shot(page, LAYOUT_SHOTS / name)
+
+
+# Streamlit scrolls inside its main container, so a "full page" screenshot would show the
+# viewport only: for the picture, the containers grow to their content (and shrink back after).
+UNROLL = """on => {
+    for (const el of document.querySelectorAll(
+            '[data-testid=stAppViewContainer], [data-testid=stMain], .stApp, #root')) {
+        if (on) { el.dataset.height = el.style.height; el.style.height = 'auto';
+                  el.style.overflow = 'visible'; }
+        else { el.style.height = el.dataset.height || ''; el.style.overflow = ''; }
+    }
+}"""
+
+
+def _full_page_shot(page, path) -> None:
+    page.evaluate(UNROLL, True)
+    try:
+        page.screenshot(path=str(path), full_page=True)
+    finally:
+        page.evaluate(UNROLL, False)
 
 
 def _presenter(page, on: bool) -> None:
