@@ -317,7 +317,7 @@ def map_scatter(
         if title
         else None,
         height=height,
-        margin={"l": 10, "r": 10, "t": 40 + 14 * subtitle_lines if title else 10, "b": 10},
+        margin={"l": 10, "r": 10, "t": 44 + 18 * subtitle_lines if title else 10, "b": 10},
         legend={"itemsizing": "constant"}
         | (
             {"orientation": "h", "y": -0.02, "yanchor": "top", "font": {"size": 11}}
