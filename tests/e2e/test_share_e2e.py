@@ -3,6 +3,8 @@ in light and dark themes; a lesson file downloaded in one browser and loaded in 
 
 from __future__ import annotations
 
+from urllib.parse import parse_qs
+
 from playwright.sync_api import expect
 
 from components.core.palettes import category_colours
@@ -166,7 +168,7 @@ def test_a_map_click_is_in_the_link_at_once_and_a_fresh_browser_opens_on_it(brow
     assert "focus=" in link
     shared = page.locator("[data-testid=stSidebar] [data-testid=stCode] code").text_content()
     # The sidebar's link (in its collapsed expander) is the address too.
-    assert shared.replace("\n", "").split("?")[1] == link.split("?")[1]
+    assert parse_qs(shared.replace("\n", "").split("?")[1]) == parse_qs(link.split("?")[1])
     sender.close()
 
     receiver = browser.new_context(viewport={"width": 1400, "height": 1000})
