@@ -17,7 +17,8 @@ def run() -> None:
 
     from bench.bench_explore import two_thousand_sentences
     from components.models.encoder import embed, load_model
-    from components.models.onnx_encoder import OnnxEncoder, packaged_model_path
+    from components.models.onnx_encoder import OnnxEncoder
+    from components.models.onnx_files import packaged_model_path
     from components.models.onnx_int8 import Int8Encoder
 
     texts = two_thousand_sentences()

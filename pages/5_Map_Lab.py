@@ -35,7 +35,7 @@ from components.services.session_keys import (
 )
 from components.vectors.clusters import NOISE, clusters_table, inverse_purity, purity
 from components.vectors.find import find_near, find_text, found_table
-from components.vectors.geometry import PRECISIONS, RAW_MAX, metric_neighbours
+from components.vectors.geometry import PRECISIONS, metric_neighbours
 from components.vectors.projection import METHOD_NAMES, explained_variance, honesty_reading
 
 METHODS = ["pca", "umap", "tsne"]
@@ -329,10 +329,10 @@ def axes_section(active: ActiveModel, texts: list[str], labels: list[str], vecto
 def geometry_section(active: ActiveModel, texts: list[str], vectors) -> None:
     st.header("4 · The geometry under the maps")
     used = texts[: limits.GEOMETRY_SENTENCES]
-    if len(texts) > RAW_MAX:
+    if len(texts) > limits.RAW_SENTENCES:
         st.caption(
             f"These lessons use the first {len(used):,} of {len(texts):,} sentences (the "
-            f"first lesson, which encodes them again, the first {RAW_MAX:,})."
+            f"first lesson, which encodes them again, the first {limits.RAW_SENTENCES:,})."
         )
     k = st.select_slider("Neighbours compared (k)", [1, 5, 10, 20], key=ui.persist("maplab_gk", 10))
     lessons = geometry_lessons(active, tuple(used), int(k), vectors[: len(used)])
@@ -350,7 +350,7 @@ def geometry_section(active: ActiveModel, texts: list[str], vectors) -> None:
         variant=lessons.metrics["metric"] + " · " + lessons.metrics["vectors"]
     )
     ui.chart(map_charts.overlap_bars(table, "variant", overlap), "maplab_metric_bars")
-    raw_texts = used[:RAW_MAX]
+    raw_texts = used[: limits.RAW_SENTENCES]
     focus = st.selectbox(
         "One sentence's 5 nearest under each metric (raw lengths)",
         raw_texts,

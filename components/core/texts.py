@@ -17,8 +17,6 @@ import pandas as pd
 
 from components.core import limits
 
-MAX_SENTENCES = limits.SENTENCES  # the input cap: more lines are cut with a message
-
 Level = Literal["info", "warning", "error"]
 
 _BINARY_SIGNATURES = {
@@ -80,7 +78,7 @@ def decode_upload(data: bytes, filename: str = "upload") -> tuple[str, list[Mess
 
 
 def parse_lines(text: str, labels_by_text: dict[str, str] | None = None) -> ParsedInput:
-    """One sentence per line: strips, drops blank lines and duplicates, caps at MAX_SENTENCES."""
+    """One sentence per line: strips, drops blank lines and duplicates, caps at limits.SENTENCES."""
     lines = [line.strip() for line in text.splitlines()]
     labels = None
     if labels_by_text:
@@ -154,15 +152,15 @@ def clean_texts(texts: list[str], labels: list[str] | None = None) -> ParsedInpu
                 "are used (the model reads about 1,000 characters of a sentence anyway).",
             )
         )
-    if len(kept_texts) > MAX_SENTENCES:
+    if len(kept_texts) > limits.SENTENCES:
         messages.append(
             Message(
                 "warning",
-                f"{len(kept_texts):,} sentences is over the cap of {MAX_SENTENCES:,}: "
-                f"using the first {MAX_SENTENCES:,}. Your text is kept as it is.",
+                f"{len(kept_texts):,} sentences is over the cap of {limits.SENTENCES:,}: "
+                f"using the first {limits.SENTENCES:,}. Your text is kept as it is.",
             )
         )
-        kept_texts, kept_labels = kept_texts[:MAX_SENTENCES], kept_labels[:MAX_SENTENCES]
+        kept_texts, kept_labels = kept_texts[: limits.SENTENCES], kept_labels[: limits.SENTENCES]
     if not kept_texts:
         messages.append(Message("error", "No sentences yet: type one sentence per line."))
     return ParsedInput(kept_texts, kept_labels if labels is not None else None, messages)

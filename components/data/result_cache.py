@@ -27,7 +27,7 @@ from pathlib import Path
 import numpy as np
 
 from components.core.paths import SAMPLE_DIR
-from components.models.onnx_encoder import (
+from components.models.onnx_files import (
     cache_root,
     packaged_model_path,
     read_pipeline,

@@ -22,7 +22,6 @@ if TYPE_CHECKING:
     from components.vectors.losses import BatchLosses
 
 COLUMNS = ("anchor", "positive", "negative")
-MAX_TABLE_ROWS = limits.TABLE_ROWS  # rows kept in the editor from an upload or paste; more are cut
 
 
 @dataclass
@@ -232,15 +231,15 @@ def read_triplet_csv(
             f"`{filename}` has no complete triplet (a row with an anchor, a positive and a "
             "negative), so it was not loaded."
         )
-    if len(table) > MAX_TABLE_ROWS:
+    if len(table) > limits.TABLE_ROWS:
         messages.append(
             Message(
                 "warning",
                 f"`{filename}` has {len(table):,} rows: the editor keeps the first "
-                f"{MAX_TABLE_ROWS:,} (the losses use at most {limits.TRIPLETS:,}, training fewer).",
+                f"{limits.TABLE_ROWS:,} (the losses use at most {limits.TRIPLETS:,}, training fewer).",
             )
         )
-        table = table.iloc[:MAX_TABLE_ROWS].reset_index(drop=True)
+        table = table.iloc[: limits.TABLE_ROWS].reset_index(drop=True)
     table, cut_messages = cut_cells(table)
     return table, messages + cut_messages
 
@@ -330,7 +329,7 @@ def loss_rows(triplets: Triplets, losses: BatchLosses) -> dict[str, list]:
 
 
 def append_pasted(current: pd.DataFrame, text: str) -> tuple[pd.DataFrame | None, Message]:
-    """The table with the pasted rows appended (up to `MAX_TABLE_ROWS` rows), and what happened;
+    """The table with the pasted rows appended (up to `limits.TABLE_ROWS` rows), and what happened;
     None (the table stays as it is) when the text is too long or cannot be read."""
     if len(text) > limits.PASTE_CHARS:
         return None, Message(
@@ -344,12 +343,12 @@ def append_pasted(current: pd.DataFrame, text: str) -> tuple[pd.DataFrame | None
     except InputError as error:
         return None, Message("error", str(error))
     pasted, _ = cut_cells(pasted)
-    room = max(0, MAX_TABLE_ROWS - len(current))
+    room = max(0, limits.TABLE_ROWS - len(current))
     message = Message("info", f"Added {len(pasted)} pasted row(s).")
     if len(pasted) > room:
         message = Message(
             "warning",
-            f"The table holds at most {MAX_TABLE_ROWS:,} rows: added "
+            f"The table holds at most {limits.TABLE_ROWS:,} rows: added "
             f"the first {room:,} of {len(pasted):,} pasted rows.",
         )
         pasted = pasted.iloc[:room]

@@ -20,9 +20,6 @@ from components.core import limits
 from components.vectors.heatmap_blocks import BlockSummary, block_similarity
 from components.vectors.neighbours import NeighbourSearch
 
-MAX_SENTENCES = limits.SENTENCES  # Explore's input cap (typed, pasted, uploaded, generated)
-BACKGROUND_MIN = limits.BACKGROUND_SENTENCES  # from here, Explore works in the background
-HEATMAP_MAX = limits.HEATMAP_SENTENCES  # up to here the heatmap shows every pair; past, blocks
 SLICE = 128  # sentences per cached slice of vectors (the unit of progress and of resuming)
 
 # Bytes per sentence besides its vectors and index: the text and its token count, the projection,
@@ -58,7 +55,7 @@ def session_memory_mb(n: int, dimension: int) -> float:
 
 def largest_fitting(budget_mb: float, dimension: int) -> int:
     """The most sentences whose `session_memory_mb` stays within `budget_mb` (for messages)."""
-    low, high = 0, MAX_SENTENCES
+    low, high = 0, limits.SENTENCES
     while low < high:
         middle = (low + high + 1) // 2
         if session_memory_mb(middle, dimension) <= budget_mb:
@@ -69,10 +66,10 @@ def largest_fitting(budget_mb: float, dimension: int) -> int:
 
 
 LIMITS_TEXT = (
-    f"Up to {MAX_SENTENCES:,} sentences: paste up to {limits.EXPLORE_CHARS:,} characters, upload "
-    f"a file of up to {limits.UPLOAD_MB} MB, or generate a corpus. From {BACKGROUND_MIN:,} "
+    f"Up to {limits.SENTENCES:,} sentences: paste up to {limits.EXPLORE_CHARS:,} characters, upload "
+    f"a file of up to {limits.UPLOAD_MB} MB, or generate a corpus. From {limits.BACKGROUND_SENTENCES:,} "
     "sentences on, they are encoded and mapped in the background (the page stays usable; cancel "
-    f"any time, finished parts are kept). Past {HEATMAP_MAX} the heatmap groups them into blocks; "
+    f"any time, finished parts are kept). Past {limits.HEATMAP_SENTENCES} the heatmap groups them into blocks; "
     f"past {limits.INDEX_SENTENCES:,}, neighbours come from an approximate index; t-SNE takes up "
     f"to {limits.TSNE_SENTENCES:,}."
 )  # what Explore says about its limits
@@ -90,10 +87,10 @@ def memory_note(n: int, dimension: int) -> str:
 def memory_refusal(n: int, dimension: int, public: bool) -> str:
     """Why a session of n sentences of `dimension` is refused, or "" when it fits.
 
-    Only in public mode (a shared server), and only from `BACKGROUND_MIN` sentences on: the
+    Only in public mode (a shared server), and only from `limits.BACKGROUND_SENTENCES` sentences on: the
     estimate `session_memory_mb` against `limits.SESSION_MB`, with the most that would fit.
     """
-    if n < BACKGROUND_MIN or not public:
+    if n < limits.BACKGROUND_SENTENCES or not public:
         return ""
     needed = session_memory_mb(n, dimension)
     if needed <= limits.SESSION_MB:
@@ -103,7 +100,7 @@ def memory_refusal(n: int, dimension: int, public: bool) -> str:
         f"Sorry: {n:,} sentences would need about **{needed:,.0f} MB** of memory on this shared "
         f"server, and one visitor may use {limits.SESSION_MB:,} MB (about {most:,} sentences). "
         "Use fewer sentences, or run the lab on your own machine (`make run`), where Explore "
-        f"takes up to {MAX_SENTENCES:,}."
+        f"takes up to {limits.SENTENCES:,}."
     )
 
 
@@ -115,7 +112,7 @@ class Prepared:
     vectors: np.ndarray  # (n, dim) unit length
     token_counts: list[int]  # tokens of each sentence, before truncation
     neighbours: NeighbourSearch  # exact up to limits.INDEX_SENTENCES sentences, an index past it
-    blocks: BlockSummary | None  # heatmap blocks past HEATMAP_MAX sentences, else None
+    blocks: BlockSummary | None  # heatmap blocks past limits.HEATMAP_SENTENCES sentences, else None
     seconds: dict[str, float] = field(default_factory=dict)  # wall time of each stage
 
 
@@ -161,7 +158,7 @@ def prepare(
 
     blocks = None
     started = time.perf_counter()
-    if n > HEATMAP_MAX:
+    if n > limits.HEATMAP_SENTENCES:
         report(0.97, "Grouping the sentences into heatmap blocks")
         blocks = block_similarity(vectors)
     seconds["blocks"] = time.perf_counter() - started

@@ -23,7 +23,8 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import numpy as np
 
 from components.models import model_policy
-from components.models.onnx_encoder import OnnxEncoder, OnnxUnavailable, packaged_model_path
+from components.models.onnx_encoder import OnnxEncoder
+from components.models.onnx_files import OnnxUnavailable, packaged_model_path
 from components.runtime.thread_safety import GuardedTokenizer, guarded, model_lock, seeded
 from components.vectors.array_pooling import SENTENCE_TRANSFORMERS_MODE
 

@@ -32,16 +32,16 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from components.models.onnx_encoder import (
+from components.models.onnx_encoder import OnnxEncoder
+from components.models.onnx_export import INFO_FILE, ONNX_FILE
+from components.models.onnx_files import (
     EXPORT_TIMEOUT_S,
-    OnnxEncoder,
     OnnxUnavailable,
     build_once,
     ensure_onnx,
     onnxruntime_errors,
     remove_leftovers,
 )
-from components.models.onnx_export import INFO_FILE, ONNX_FILE
 
 RECIPE = "int8-per-channel-v1"  # in the cache folder's name: a new recipe gets a new folder
 

@@ -85,13 +85,6 @@ class AttentionPoolingHead(nn.Module):
             self.score.weight.detach().numpy().copy(),
         )
 
-    @classmethod
-    def from_weights(cls, weights: HeadWeights) -> AttentionPoolingHead:
-        """A head holding these weights (e.g. a fresh `fresh_head` to train)."""
-        head = cls(weights.dimension, weights.hidden)
-        head._load(weights)
-        return head
-
     def _load(self, weights: HeadWeights) -> None:
         with torch.no_grad():
             self.dense.weight.copy_(torch.from_numpy(weights.dense_weight))

@@ -160,7 +160,7 @@ class WorkQueue:
     # ---------------------------------------------------------------- estimates
     def typical_seconds(self, kind: str) -> float:
         """Moving average of recent durations of `kind` (or its default)."""
-        with self._condition:
+        with self._condition:  # re-entrant (Condition's default RLock): `status` calls it too
             return self._averages.get(kind, self._defaults.get(kind, DEFAULT_SECONDS))
 
     def record(self, kind: str, seconds: float) -> None:
@@ -181,15 +181,13 @@ class WorkQueue:
                 return WaitStatus(0, 0, 0.0, now - ticket.taken, ticket.number)
             index = self._waiting.index(ticket)
             remaining = sum(
-                max(self._typical(t.kind) - (now - (t.started or now)), 0.0) for t in self._running
+                max(self.typical_seconds(t.kind) - (now - (t.started or now)), 0.0)
+                for t in self._running
             )
-            queued = sum(self._typical(t.kind) for t in self._waiting[:index])
+            queued = sum(self.typical_seconds(t.kind) for t in self._waiting[:index])
             ahead = len(self._running) + index
             estimate = (remaining + queued) / max(self.workers, 1)
             return WaitStatus(index + 1, ahead, estimate, now - ticket.taken, ticket.number)
-
-    def _typical(self, kind: str) -> float:
-        return self._averages.get(kind, self._defaults.get(kind, DEFAULT_SECONDS))
 
     def snapshot(self) -> tuple[int, int]:
         """(running, waiting) jobs right now."""
@@ -280,7 +278,7 @@ class WorkQueue:
                 if on_wait is not None:
                     on_wait(self.status(ticket))
                 told = True
-        except BaseException:
+        except BaseException:  # a cancelled or interrupted wait leaves the queue, then re-raises
             self._leave(ticket)
             raise
 

@@ -64,11 +64,6 @@ def digest(*parts: object) -> str:
     return hasher.hexdigest()
 
 
-def bytes_digest(data: bytes) -> str:
-    """A short, fixed-size key of one file's bytes."""
-    return hashlib.blake2b(data, digest_size=16).hexdigest()
-
-
 def queued(cache: NamedCache, key: tuple, kind: str, label: str, compute: Callable[[], T]) -> T:
     """`cache`'s value for `key`, computed as one queued heavy job when it is missing."""
     value = cache.get(key)

@@ -8,7 +8,6 @@ never taken for the model's own map of the same texts.
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Sequence
 from dataclasses import replace
 
@@ -16,8 +15,8 @@ from components.core import limits
 from components.data.documents import LoadedDocument, from_upload
 from components.data.imported_vectors import first_rows
 from components.data.large_corpus import Corpus, generate_corpus
-from components.data.vector_io import ImportedVectors, read_uploads
-from components.services.caches import CORPORA, IMPORTS, UPLOADS, bytes_digest, digest
+from components.data.vector_io import ImportedVectors, read_uploads, upload_fingerprint
+from components.services.caches import CORPORA, IMPORTS, UPLOADS
 from components.services.models import ActiveModel
 
 IMPORTED_KEY_PREFIX = "imported:"
@@ -26,12 +25,8 @@ IMPORTED_KEY_PREFIX = "imported:"
 def imported_vectors(files: Sequence[tuple[str, bytes]]) -> ImportedVectors:
     """Uploaded vector files (name, bytes), read once per set of files and cut to the first
     `limits.SENTENCES` rows. Raises `InputError` (never cached) when they cannot be used."""
-    hasher = hashlib.blake2b(digest_size=16)
-    for name, data in files:
-        hasher.update(f"{len(name)}:{name}:{len(data)}:".encode())
-        hasher.update(data)
     return IMPORTS.get_or_compute(
-        hasher.hexdigest(), lambda: first_rows(read_uploads(files), limits.SENTENCES)
+        upload_fingerprint(files), lambda: first_rows(read_uploads(files), limits.SENTENCES)
     )
 
 
@@ -50,7 +45,7 @@ def uploaded_document(data: bytes, filename: str) -> LoadedDocument:
     Raises `InputError` (not cached) when the file cannot be used.
     """
     return UPLOADS.get_or_compute(
-        (digest(filename), bytes_digest(data)), lambda: from_upload(data, filename)
+        upload_fingerprint([(filename, data)]), lambda: from_upload(data, filename)
     )
 
 

@@ -39,7 +39,6 @@ from components.services.queue import background_turn, heavy, session_alive, ses
 from components.services.startup import warm_up_large_umap
 from components.vectors.clusters import Clustering, ClusterMethod, cluster_sentences
 from components.vectors.geometry import (
-    RAW_MAX,
     TRUNCATION_DIMS,
     metric_agreement,
     quantisation_overlap,
@@ -246,7 +245,9 @@ def unnormalized_vectors(active: ActiveModel, texts: tuple[str, ...]) -> np.ndar
 @dataclass(frozen=True)
 class GeometryLessons:
     raw_lengths: np.ndarray  # (n,) length of each vector before Normalize
-    metrics: pd.DataFrame  # `geometry.metric_agreement` on the raw vectors (first RAW_MAX)
+    metrics: (
+        pd.DataFrame
+    )  # `geometry.metric_agreement` on the raw vectors (first limits.RAW_SENTENCES)
     truncation: pd.DataFrame  # `geometry.truncation_overlap` at `TRUNCATION_DIMS`
     quantisation: pd.DataFrame  # `geometry.quantisation_overlap`
 
@@ -255,8 +256,8 @@ def geometry_lessons(
     active: ActiveModel, texts: tuple[str, ...], k: int, vectors: np.ndarray
 ) -> GeometryLessons:
     """The three geometry lessons' tables for these sentences (one n x n pass each, in blocks);
-    the metric lesson re-encodes only the first `RAW_MAX` sentences without Normalize."""
-    raw = unnormalized_vectors(active, texts[:RAW_MAX])
+    the metric lesson re-encodes only the first `limits.RAW_SENTENCES` sentences without Normalize."""
+    raw = unnormalized_vectors(active, texts[: limits.RAW_SENTENCES])
     return queued(
         GEOMETRY,
         (active.key, digest(texts), k),

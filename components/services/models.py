@@ -26,7 +26,7 @@ from components.models.encoder import (
     model_info,
     untrained_copy,
 )
-from components.models.onnx_encoder import packaged_model_path
+from components.models.onnx_files import packaged_model_path
 from components.models.onnx_int8 import Int8Encoder
 from components.services.caches import MODELS
 from components.services.queue import heavy

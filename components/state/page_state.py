@@ -354,7 +354,7 @@ class LossState:
         None,
         Rows(
             triplet_tables.COLUMNS,
-            triplet_tables.MAX_TABLE_ROWS,
+            limits.TABLE_ROWS,
             limits.SENTENCE_CHARS,
             optional=True,
         ),
@@ -371,7 +371,7 @@ class LossState:
     learning_rate: float = setting(5e-5, Choice(TRAIN_LEARNING_RATES), "AdamW learning rate")
     held_out: int | None = setting(
         None,
-        Whole(0, triplet_tables.MAX_TABLE_ROWS // 2, optional=True),
+        Whole(0, limits.TABLE_ROWS // 2, optional=True),
         "triplets kept out of training; null = a quarter of the table",
     )
 

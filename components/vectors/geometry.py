@@ -16,14 +16,12 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
-from components.core import limits
 from components.vectors.similarity import normalize_rows
 
 Metric = Literal["cosine", "dot", "euclidean"]
 METRICS: tuple[Metric, ...] = ("cosine", "dot", "euclidean")
 METRIC_NAMES = {"cosine": "cosine", "dot": "dot product", "euclidean": "Euclidean distance"}
 BLOCK = 256  # query rows per block
-RAW_MAX = limits.RAW_SENTENCES  # re-encoded without Normalize for the metric lesson
 TRUNCATION_DIMS = (8, 16, 32, 64, 128, 192, 256, 384)
 
 

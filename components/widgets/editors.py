@@ -12,7 +12,7 @@ from components.core import limits
 from components.core.texts import Message
 from components.data.samples import DEFAULT_TRIPLET_PRESET, TRIPLET_PRESETS, load_triplet_preset
 from components.data.triplets import COLUMNS as TRIPLET_COLUMNS
-from components.data.triplets import MAX_TABLE_ROWS, append_pasted, read_triplet_csv, table_csv
+from components.data.triplets import append_pasted, read_triplet_csv, table_csv
 from components.widgets.inputs import preset_picker
 from components.widgets.layout import show_messages
 from components.widgets.uploads import read_once
@@ -65,7 +65,7 @@ def _paste_box(name: str) -> None:
             max_chars=limits.PASTE_CHARS,
             help="Copy three columns from a spreadsheet and paste them here. You can also paste "
             f"straight into the table below: select a cell and press Ctrl+V. Up to "
-            f"{limits.PASTE_CHARS:,} characters; the table keeps {MAX_TABLE_ROWS:,} rows.",
+            f"{limits.PASTE_CHARS:,} characters; the table keeps {limits.TABLE_ROWS:,} rows.",
         )
         st.button(
             "Add the pasted rows",
@@ -100,7 +100,7 @@ def triplet_table(name: str) -> pd.DataFrame:
         "Or upload a CSV with the columns anchor, positive, negative",
         type=["csv", "txt"],
         key=f"{name}_upload",
-        help=f"Up to {limits.UPLOAD_MB} MB; the table keeps the first {MAX_TABLE_ROWS:,} "
+        help=f"Up to {limits.UPLOAD_MB} MB; the table keeps the first {limits.TABLE_ROWS:,} "
         "rows. A file without one complete row is refused and your table is kept.",
     )
 

@@ -124,7 +124,7 @@ def generated_sentences() -> ParsedInput:
     n = left.slider(
         "Sentences",
         1_000,
-        scale.MAX_SENTENCES,
+        limits.SENTENCES,
         step=1_000,
         key=persist("explore_generate_n", 20_000),
         help=notes.EXPLORE_GENERATE_HELP,

@@ -5,7 +5,6 @@ import pytest
 
 from components.charts import charts
 from components.core import limits
-from components.core import texts as texts_module
 from components.data.large_corpus import generate_corpus
 from components.data.samples import load_preset
 from components.explore import scale
@@ -96,7 +95,7 @@ def test_duplicates_long_lines_and_html_get_messages(explore):
 
 def test_over_the_cap_uses_the_first_ones(explore, monkeypatch):
     """The cap is 100,000 sentences; a smaller one here keeps the test quick (same code path)."""
-    monkeypatch.setattr(texts_module, "MAX_SENTENCES", 50)
+    monkeypatch.setattr(limits, "SENTENCES", 50)
     explore.text_area(key="explore_text").input(
         "\n".join(f"line number {i}" for i in range(53))
     ).run(timeout=600)
@@ -147,8 +146,8 @@ def test_text_survives_a_visit_to_another_page():
 # The real thresholds are thousands of sentences; smaller ones here run the same code paths.
 @pytest.fixture
 def small_scale(monkeypatch):
-    monkeypatch.setattr(scale, "BACKGROUND_MIN", 100)
-    monkeypatch.setattr(scale, "HEATMAP_MAX", 50)
+    monkeypatch.setattr(limits, "BACKGROUND_SENTENCES", 100)
+    monkeypatch.setattr(limits, "HEATMAP_SENTENCES", 50)
     monkeypatch.setattr(limits, "INDEX_SENTENCES", 400)
     monkeypatch.setattr(charts, "BIG_SCATTER", 500)  # WebGL from this many points
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from components.models.onnx_encoder import OnnxUnavailable, build_once
+from components.models.onnx_files import OnnxUnavailable, build_once
 
 
 def done(folder: Path) -> bool:

@@ -1,4 +1,4 @@
-"""How far to trust a map: honesty(), explained_variance() and align() in components/projection."""
+"""How far to trust a map: honesty(), explained_variance() and align() in components/vectors/projection.py."""
 
 from __future__ import annotations
 

@@ -24,16 +24,16 @@ from components.models.encoder import (
     tokenize,
     untrained_copy,
 )
-from components.models.onnx_encoder import (
+from components.models.onnx_encoder import load_onnx_encoder
+from components.models.onnx_export import INFO_FILE, ONNX_FILE
+from components.models.onnx_files import (
     CACHE_ENV,
     OnnxUnavailable,
     ensure_onnx,
     export_dir,
-    load_onnx_encoder,
     packaged_model_path,
     read_pipeline,
 )
-from components.models.onnx_export import INFO_FILE, ONNX_FILE
 from tests.conftest import ROOT
 
 EDGE_TEXTS = [
@@ -391,7 +391,8 @@ def test_only_a_damaged_export_is_deleted_and_redone(tmp_path, monkeypatch, dama
     from onnxruntime.capi import onnxruntime_pybind11_state as state
 
     from components.models import onnx_encoder
-    from components.models.onnx_encoder import OnnxEncoder, OnnxUnavailable
+    from components.models.onnx_encoder import OnnxEncoder
+    from components.models.onnx_files import OnnxUnavailable
 
     export = tmp_path / "export"
     export.mkdir()

@@ -8,8 +8,9 @@ import pytest
 from components.data.large_corpus import generate_corpus
 from components.data.samples import DEFAULT_PRESET, load_preset
 from components.models.encoder import embed
-from components.models.onnx_encoder import OnnxEncoder, ensure_onnx, packaged_model_path
+from components.models.onnx_encoder import OnnxEncoder
 from components.models.onnx_export import INFO_FILE, ONNX_FILE
+from components.models.onnx_files import ensure_onnx, packaged_model_path
 from components.models.onnx_int8 import RECIPE, Int8Encoder, ensure_int8, int8_dir
 
 NAME = "sentence-transformers/all-MiniLM-L6-v2"

@@ -11,7 +11,7 @@ from components.content.lab_notes import loss_softmax_bars
 from components.core import limits
 from components.core.texts import InputError
 from components.data.documents import Document, from_text, read_uploads, within_budget
-from components.data.triplets import COLUMNS, MAX_TABLE_ROWS, append_pasted
+from components.data.triplets import COLUMNS, append_pasted
 from components.pooling.pooling_readings import quality_reading, untrained_head_note
 from components.retrieval.search_report import query_problem
 from components.training.training_setup import TrainConfig, plan_training
@@ -67,9 +67,9 @@ def test_append_pasted_adds_rows_up_to_the_table_limit():
     table, message = append_pasted(current, "b\tq\tm\nc\tr\to")
     assert table.values.tolist() == [["a", "p", "n"], ["b", "q", "m"], ["c", "r", "o"]]
     assert message.level == "info"
-    full = pd.DataFrame([["a", "p", "n"]] * (MAX_TABLE_ROWS - 1), columns=list(COLUMNS))
+    full = pd.DataFrame([["a", "p", "n"]] * (limits.TABLE_ROWS - 1), columns=list(COLUMNS))
     table, message = append_pasted(full, "b\tq\tm\nc\tr\to")
-    assert len(table) == MAX_TABLE_ROWS and message.level == "warning"
+    assert len(table) == limits.TABLE_ROWS and message.level == "warning"
     table, message = append_pasted(current, "x" * (limits.PASTE_CHARS + 1))
     assert table is None and message.level == "error"
 

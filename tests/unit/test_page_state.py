@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from components.data.triplets import MAX_TABLE_ROWS
+from components.core import limits
 from components.state.page_state import (
     PAGE_STATES,
     ExploreState,
@@ -90,7 +90,7 @@ def test_rows_are_checked_cell_by_cell():
         ([["a", "p"]], "row 1 should be 3 texts"),
         ([["a", "p", 3]], "row 1 has a number"),
         ([["a", "p", "x" * 2_001]], "over 2,000 characters"),
-        ([["a", "p", "n"]] * (MAX_TABLE_ROWS + 1), f"over the limit of {MAX_TABLE_ROWS:,}"),
+        ([["a", "p", "n"]] * (limits.TABLE_ROWS + 1), f"over the limit of {limits.TABLE_ROWS:,}"),
         ("a,p,n", "should be a list of rows"),
         ([["a", "p", "\ud800"]], "not valid Unicode"),
     ]:

@@ -7,7 +7,7 @@ import copy
 import numpy as np
 import pytest
 
-from components.models.onnx_encoder import packaged_model_path, read_pipeline
+from components.models.onnx_files import packaged_model_path, read_pipeline
 from components.models.random_weights import (
     TorchGenerator,
     bert_random_state,

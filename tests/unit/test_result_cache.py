@@ -8,7 +8,7 @@ import pytest
 from components.data import result_cache
 from components.data.samples import DEFAULT_PRESET, load_preset
 from components.models.encoder import DEFAULT_MODEL
-from components.models.onnx_encoder import CACHE_ENV
+from components.models.onnx_files import CACHE_ENV
 from components.vectors.projection import ProjectionResult, project
 
 

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from components.data.chunking import chunk_text
 from components.data.samples import DEFAULT_PRESET, load_preset
-from components.models.onnx_encoder import packaged_model_path, read_pipeline
+from components.models.onnx_files import packaged_model_path, read_pipeline
 from components.pooling.tokens import token_view
 from components.runtime.safe_tokenizer import SafeTokenizer
 

@@ -25,7 +25,7 @@ def test_memory_estimate_grows_with_n_and_counts_the_index_past_its_size():
 def test_largest_fitting_is_the_boundary_of_the_estimate():
     most = largest_fitting(150, 384)
     assert session_memory_mb(most, 384) <= 150 < session_memory_mb(most + 1, 384)
-    assert largest_fitting(10_000, 384) == scale.MAX_SENTENCES
+    assert largest_fitting(10_000, 384) == limits.SENTENCES
 
 
 def test_memory_note_states_the_estimate():
@@ -37,7 +37,7 @@ def test_memory_refusal_only_in_public_mode_and_only_past_the_budget():
     most = largest_fitting(limits.SESSION_MB, 384)
     assert scale.memory_refusal(most, 384, public=True) == ""  # fits
     assert scale.memory_refusal(most + 1, 384, public=False) == ""  # a private server
-    assert scale.memory_refusal(scale.BACKGROUND_MIN - 1, 384, public=True) == ""  # small
+    assert scale.memory_refusal(limits.BACKGROUND_SENTENCES - 1, 384, public=True) == ""  # small
     message = scale.memory_refusal(most + 1, 384, public=True)
     needed = session_memory_mb(most + 1, 384)
     assert f"{most + 1:,} sentences" in message and f"{needed:,.0f} MB" in message

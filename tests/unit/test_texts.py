@@ -10,7 +10,6 @@ from hypothesis import strategies as st
 
 from components.core import limits
 from components.core.texts import (
-    MAX_SENTENCES,
     InputError,
     clean_texts,
     csv_bytes,
@@ -42,11 +41,12 @@ def test_duplicates_are_merged_with_a_message():
 
 
 def test_cap_keeps_the_first_sentences_and_says_so():
-    parsed = parse_lines("\n".join(f"sentence {i}" for i in range(MAX_SENTENCES + 7)))
+    parsed = parse_lines("\n".join(f"sentence {i}" for i in range(limits.SENTENCES + 7)))
     assert (
-        len(parsed.texts) == MAX_SENTENCES and parsed.texts[-1] == f"sentence {MAX_SENTENCES - 1}"
+        len(parsed.texts) == limits.SENTENCES
+        and parsed.texts[-1] == f"sentence {limits.SENTENCES - 1}"
     )
-    assert any(m.level == "warning" and f"{MAX_SENTENCES:,}" in m.text for m in parsed.messages)
+    assert any(m.level == "warning" and f"{limits.SENTENCES:,}" in m.text for m in parsed.messages)
 
 
 def test_labels_follow_their_sentences_and_typed_lines_are_marked():
@@ -310,4 +310,4 @@ def test_minimally_quoted_csv_round_trips(table, delimiter):
 def test_parse_lines_never_raises(text):
     parsed = parse_lines(text)
     assert all(line == line.strip() and line for line in parsed.texts)
-    assert len(parsed.texts) <= MAX_SENTENCES
+    assert len(parsed.texts) <= limits.SENTENCES

@@ -10,7 +10,6 @@ from components.core.texts import InputError
 from components.data.samples import TRIPLET_PRESETS, load_triplet_preset
 from components.data.triplets import (
     COLUMNS,
-    MAX_TABLE_ROWS,
     clean_triplets,
     held_out_indices,
     parse_pasted,
@@ -97,7 +96,7 @@ def test_read_csv_with_a_short_row_and_latin1():
 def test_ten_thousand_rows_are_capped_with_a_message():
     rows = "\n".join(f"anchor {i},positive {i},negative {i}" for i in range(10_000))
     table, messages = read_triplet_csv(f"anchor,positive,negative\n{rows}\n".encode(), "big.csv")
-    assert len(table) == MAX_TABLE_ROWS
+    assert len(table) == limits.TABLE_ROWS
     assert "10,000 rows" in messages[-1].text
 
 
