@@ -48,7 +48,7 @@ RANDOM_WEIGHTS = "the same model with random weights (untrained)"
 def sentences_section() -> tuple[list[str], list[str], ImportedVectors | None]:
     """The sentences, their colour labels ("" for none) and the user's own vectors when they
     brought them; stops the page when there are no sentences."""
-    st.header("1 · Your sentences")
+    st.header("1 · Your sentences", anchor="your-sentences")
     ui.try_notice(
         "type two sentences that share words but not meaning",
         "duplicates and blank lines are merged, and every line becomes one vector",
@@ -131,7 +131,7 @@ def block_heatmap_section(texts: list[str], vectors: np.ndarray, blocks: BlockSu
 
 
 def heatmap_section(views: ActiveModel, texts: list[str], prepared: scale.Prepared) -> None:
-    st.header("2 · Cosine similarity of every pair")
+    st.header("2 · Cosine similarity of every pair", anchor="cosine-similarity-of-every-pair")
     ui.try_notice(
         "switch between input order and clustered",
         "topics form blocks on the diagonal; paraphrases are the darkest cells off it",
@@ -197,7 +197,7 @@ def map_section(
     active: ActiveModel, texts: list[str], labels: list[str], vectors: np.ndarray
 ) -> tuple[int, ProjectionResult | None]:
     """The projection of every sentence; returns the sentence picked on it, and the map."""
-    st.header("3 · A map of the space")
+    st.header("3 · A map of the space", anchor="a-map-of-the-space")
     ui.try_notice(
         "compare UMAP, PCA and t-SNE on the same sentences",
         "clusters move between methods; the cosine numbers do not",
@@ -224,7 +224,7 @@ def map_section(
 def neighbours_section(
     texts: list[str], labels: list[str], search: NeighbourSearch, focus: int
 ) -> None:
-    st.header("4 · Nearest neighbours")
+    st.header("4 · Nearest neighbours", anchor="nearest-neighbours")
     ui.try_notice(
         "click a point on the map, then a look-alike sentence",
         "a neighbour by cosine can sit far away on the map",
@@ -312,7 +312,7 @@ def vectors_section(
     projection: ProjectionResult | None,
     imported: ImportedVectors | None,
 ) -> None:
-    st.header("5 · The vectors themselves")
+    st.header("5 · The vectors themselves", anchor="the-vectors-themselves")
     ui.try_notice(
         "download the vectors and open them in a spreadsheet",
         "single dimensions carry no meaning on their own",
@@ -343,7 +343,7 @@ def vectors_section(
 
 
 def reference_demo_section(active: ActiveModel) -> None:
-    st.header("6 · The lesson's demo, with real numbers")
+    st.header("6 · The lesson's demo, with real numbers", anchor="the-lessons-demo")
     ui.try_notice(
         "read the lesson's claim, then the real number",
         "two physics sentences score lower than a paraphrase: same subject is not same meaning",
@@ -364,7 +364,7 @@ def reference_demo_section(active: ActiveModel) -> None:
 
 def compare_section(active: ActiveModel, texts: list[str]) -> None:
     """The same sentences under the model in use and another one: heatmaps, maps, neighbours."""
-    st.header("7 · Two models side by side")
+    st.header("7 · Two models side by side", anchor="two-models-side-by-side")
     st.caption(notes.EXPLORE_COMPARE_TRY)
     if not st.toggle(
         "Compare with another model",

@@ -44,7 +44,7 @@ COLOURS = dict(zip(MODES, charts.PALETTE, strict=False))
 
 
 def tokenizer_section(active: ActiveModel) -> None:
-    st.header("1 · The tokenizer: text → sub-word pieces")
+    st.header("1 · The tokenizer: text → sub-word pieces", anchor="the-tokenizer")
     ui.try_notice(
         "a typo, a rare name, an emoji",
         "unseen words are built from pieces; only emoji become [UNK]",
@@ -131,7 +131,10 @@ def token_map(active: ActiveModel, context: list[str]) -> None:
 
 
 def context_section(active: ActiveModel) -> None:
-    st.header("2 · Contextual token vectors: the same word, different meanings")
+    st.header(
+        "2 · Contextual token vectors: the same word, different meanings",
+        anchor="contextual-token-vectors",
+    )
     ui.try_notice(
         "add a sentence with a third sense of bank",
         "same-sense occurrences agree more, but every bank stays close to every bank",
@@ -172,7 +175,7 @@ def pooling_section(
     active: ActiveModel, head: HeadWeights | AttentionPoolingHead, trained: str
 ) -> tuple[list[str], ModeComparison | None, list[str]]:
     """The sentences to pool, every mode on them, and the pieces of the inspected sentence."""
-    st.header("3 · Pooling: five ways to turn token vectors into one vector")
+    st.header("3 · Pooling: five ways to turn token vectors into one vector", anchor="pooling")
     ui.try_notice(
         "look inside a short and a long sentence",
         "cls puts everything on one token; max spreads it by dimension",
@@ -219,7 +222,7 @@ def quality_section(
     mean_trained: bool,
 ) -> tuple[PoolingBenchmark, Scores]:
     """Every mode measured on the scored pairs and triplets (the benchmark and its scores)."""
-    st.header("4 · Measured quality of each pooling")
+    st.header("4 · Measured quality of each pooling", anchor="measured-quality")
     ui.try_notice(
         "compare the bars of cls, mean and max", "the pooling the model was trained with ranks best"
     )
@@ -291,7 +294,7 @@ def head_section(
     comparison: ModeComparison | None,
     pieces: list[str],
 ) -> None:
-    st.header("5 · An attention pooling head you can train")
+    st.header("5 · An attention pooling head you can train", anchor="an-attention-pooling-head")
     ui.try_notice(
         "train 100 steps, then 400 at a higher rate",
         "the pair Spearman drops when the head overfits the few triplets",

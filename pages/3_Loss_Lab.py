@@ -56,7 +56,7 @@ ss = st.session_state
 # ---------------------------------------------------------------- 1. Triplets
 def triplets_section() -> tri.Triplets:
     """The usable triplets of the table; stops the page when there is none."""
-    st.header("1 · Your triplets")
+    st.header("1 · Your triplets", anchor="your-triplets")
     ui.try_notice(
         "add a triplet whose negative shares most words with the anchor",
         "such look-alike negatives are the hard ones",
@@ -123,7 +123,7 @@ def loss_settings() -> LossSettings:
 def losses_section(
     active: ActiveModel, triplets: tri.Triplets, vectors: tuple
 ) -> tuple[LossSettings, BatchLosses]:
-    st.header("2 · Three losses")
+    st.header("2 · Three losses", anchor="three-losses")
     ui.try_notice(
         "move α and τ and watch the batch means",
         "easy triplets give zero triplet loss; InfoNCE is never exactly zero",
@@ -189,7 +189,7 @@ def guess_hard_triplets(triplets: tri.Triplets, losses: BatchLosses) -> None:
 
 # ---------------------------------------------------------------- 3. Landscapes
 def landscapes_section(triplets: tri.Triplets, settings: LossSettings, losses: BatchLosses) -> None:
-    st.header("3 · Loss landscapes")
+    st.header("3 · Loss landscapes", anchor="loss-landscapes")
     ui.try_notice(
         "raise α, then lower τ",
         "the zero-loss region shrinks; small τ turns InfoNCE into a hard maximum",
@@ -330,7 +330,7 @@ def train(
 
 
 def finetune_section(active: ActiveModel, triplets: tri.Triplets, settings: LossSettings) -> None:
-    st.header("4 · Fine-tune a private copy")
+    st.header("4 · Fine-tune a private copy", anchor="fine-tune-a-private-copy")
     ui.try_notice(
         "train 3 epochs, then compare trained and held-out triplets",
         "a gap that widens only on trained triplets is memorising",

@@ -108,7 +108,7 @@ def chunking_section(
     active: ActiveModel, documents: list[Document], fits: int
 ) -> tuple[Corpus, str]:
     """The documents cut into chunks by the user's window and overlap, and their fingerprint."""
-    st.header("2 · Chunking by tokens")
+    st.header("2 · Chunking by tokens", anchor="chunking-by-tokens")
     ui.try_notice(
         "set the window above the model's window",
         "the model silently drops the end of every longer chunk",
@@ -168,7 +168,7 @@ def chunk_view(corpus: Corpus) -> int:
 
 def index_section(active: ActiveModel, corpus: Corpus, fingerprint: str) -> tuple[np.ndarray, int]:
     """The chunk vectors (chunks, dim), and k, after timing exact against approximate search."""
-    st.header("3 · The index: exact and approximate search")
+    st.header("3 · The index: exact and approximate search", anchor="the-index")
     ui.try_notice("lower efSearch to 1", "recall@k falls: the graph walk misses true neighbours")
     encoded = chunk_vectors(active, fingerprint, corpus.texts)
     st.caption(notes.search_encoded(len(corpus), encoded.reused, encoded.seconds))
@@ -203,7 +203,7 @@ def query_section(
     active: ActiveModel, corpus: Corpus, vectors: np.ndarray, k: int, fits: int
 ) -> Query | None:
     """The user's question, encoded and answered; None when there is no usable question."""
-    st.header("4 · Ask a question")
+    st.header("4 · Ask a question", anchor="ask-a-question")
     ui.try_notice(
         "ask with words that are not in the text",
         "meaning still finds the passage; the map is only a rough picture",
@@ -295,7 +295,7 @@ def rerank_section(
     k: int,
     fingerprint: str,
 ) -> None:
-    st.header("5 · Re-ranking")
+    st.header("5 · Re-ranking", anchor="re-ranking")
     ui.try_notice(
         "switch re-rankers on the same question",
         "MMR removes near-duplicate chunks; BM25 rescues rare words",
@@ -337,7 +337,7 @@ def rerank_section(
 def book_vectors_section(
     active: ActiveModel, corpus: Corpus, vectors: np.ndarray, shown: int, query: Query | None
 ) -> None:
-    st.header("6 · Book vectors: one vector per document")
+    st.header("6 · Book vectors: one vector per document", anchor="book-vectors")
     ui.try_notice(
         "switch mean and attention pooling",
         "book vectors find the book; chunk vectors find the passage",

@@ -6,6 +6,7 @@ import streamlit as st
 
 from components.content.glossary import TERMS, search_terms
 from components.state.page_state import GlossaryState
+from components.state.share_links import SECTION_PARAM
 from components.widgets import LABS, page_done, page_setup, persist
 
 page_setup("Glossary", "📖", GlossaryState)
@@ -35,7 +36,10 @@ for term in found:
         left, right = st.columns([3, 2])
         also = f" · *also: {', '.join(term.aliases)}*" if term.aliases else ""
         left.markdown(f"**{term.term}**{also}  \n{term.definition}")
-        right.page_link(
-            term.page, label=f"{LAB_TITLES.get(term.page, term.page)} · {term.section}", icon="➡️"
+        right.page_link(  # opens the lab at the section (see `read_section`)
+            term.page,
+            label=f"{LAB_TITLES.get(term.page, term.page)} · {term.section}",
+            icon="➡️",
+            query_params={SECTION_PARAM: term.anchor},
         )
 page_done()

@@ -54,6 +54,9 @@ MAX_INFLATED_BYTES = 262_144  # the JSON inside `z` may inflate to this much; mo
 VERSION_PARAM, BLOB_PARAM, CUT_PARAM, MODEL_PARAM = "v", "z", "cut", "model"
 STREAMLIT_PARAMS = frozenset({"embed", "embed_options"})  # Streamlit's own; never ours to judge
 PRESENT_PARAM = "present"  # presenter mode (`?present=1`): the viewer's choice, not page state
+# The section to open the page at (`?section=a-map-of-the-space`, the glossary's links): where to
+# look, not page state; read once and dropped from the address.
+SECTION_PARAM = "section"
 _BASE64URL = re.compile(r"[A-Za-z0-9_-]*")
 
 
@@ -275,7 +278,7 @@ def decode_link(state_type: type, params: Mapping[str, str | Sequence[str]]) -> 
 
     unknown = []
     for key, raw in items.items():
-        if key in STREAMLIT_PARAMS or key == PRESENT_PARAM:
+        if key in STREAMLIT_PARAMS or key in (PRESENT_PARAM, SECTION_PARAM):
             continue
         if key not in names:
             unknown.append(key)

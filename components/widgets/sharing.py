@@ -3,6 +3,8 @@ and the lesson banner; the sidebar's presenter-mode toggle."""
 
 from __future__ import annotations
 
+import json
+import re
 from typing import Any
 
 import streamlit as st
@@ -21,10 +23,17 @@ from components.services.session_keys import (
     MODEL_NAME_KEY,
     PRESENTER_KEY,
     RESTORED_KEY,
+    SCROLL_TO_KEY,
 )
 from components.state.lessons import Lesson, lesson_from_json, lesson_to_json, shipped_lessons
 from components.state.page_state import PAGE_STATES
-from components.state.share_links import PRESENT_PARAM, URL_LIMIT, decode_link, encode_link
+from components.state.share_links import (
+    PRESENT_PARAM,
+    SECTION_PARAM,
+    URL_LIMIT,
+    decode_link,
+    encode_link,
+)
 from components.widgets.bindings import apply_state, current_lab, current_state
 from components.widgets.layout import show_messages
 from components.widgets.state import persist, set_persisted
@@ -37,6 +46,7 @@ def restore_from_link(state_type: type) -> None:
         return
     restored.add(state_type.PAGE)
     params = st.query_params.to_dict()
+    params.pop(SECTION_PARAM, None)  # where to look, not the page's inputs
     if params.pop(PRESENT_PARAM, None) == "1":
         set_persisted(PRESENTER_KEY, True)
     if not params:
@@ -54,6 +64,48 @@ def restore_from_link(state_type: type) -> None:
             )
         )
     st.session_state[LINK_MESSAGES_KEY] = messages
+
+
+def read_section() -> None:
+    """A link to a section of this page (`?section=<anchor>`, the glossary's): keep the anchor
+    for this run's end, when the page is drawn and can be scrolled there."""
+    anchor = st.query_params.get(SECTION_PARAM)
+    if anchor and re.fullmatch(r"[a-z0-9-]{1,80}", anchor):
+        st.session_state[SCROLL_TO_KEY] = anchor
+
+
+# Scrolls the page to a header's anchor. The charts and tables above it are drawn lazily and push
+# it down, so it keeps the header at the top until the page has stood still for a second (or ten
+# seconds passed); the reader's own scrolling, a key or a click ends it at once.
+SCROLL_SCRIPT = """<script>
+(() => {
+  const id = %s, started = Date.now();
+  let last = null, still = Date.now(), done = false;
+  const stop = () => { done = true; };
+  for (const kind of ['wheel', 'touchstart', 'keydown', 'mousedown'])
+    window.addEventListener(kind, stop, {once: true, capture: true});
+  const tick = () => {
+    if (done || Date.now() - started > 10000) return;
+    const header = document.getElementById(id);
+    if (header) {
+      const top = Math.round(header.getBoundingClientRect().top);
+      if (Math.abs(top) > 4) { header.scrollIntoView({block: 'start'}); still = Date.now(); }
+      const running = document.querySelector('[data-test-script-state=running]');
+      if (last === top && !running && Date.now() - still > 1000) return;
+      last = top;
+    }
+    setTimeout(tick, 200);
+  };
+  tick();
+})();
+</script>"""
+
+
+def scroll_to_section() -> None:
+    """At the end of a run opened by a section link: scroll the page to that section."""
+    anchor = st.session_state.pop(SCROLL_TO_KEY, None)
+    if anchor:
+        st.html(SCROLL_SCRIPT % json.dumps(anchor), unsafe_allow_javascript=True)
 
 
 def _write_link(state_type: type, active: ActiveModel) -> Any:

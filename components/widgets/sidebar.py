@@ -31,7 +31,9 @@ from components.widgets.sharing import (
     finish_link,
     lesson_banner,
     presenter_toggle,
+    read_section,
     restore_from_link,
+    scroll_to_section,
     share_sidebar,
 )
 from components.widgets.state import persist
@@ -90,6 +92,7 @@ def page_setup(title: str, icon: str, state_type: type | None = None) -> ActiveM
     )
     start()  # the process's start-up (once) and the warm-up
     if state_type is not None:
+        read_section()
         restore_from_link(state_type)
     active = model_sidebar()
     presenter_style()
@@ -106,6 +109,7 @@ def page_done() -> None:
     """The last call of every page: the share link catches up with this run's changes, the
     page is drawn, background warm-ups may start."""
     finish_link()
+    scroll_to_section()
     page_drawn()
 
 
