@@ -158,10 +158,17 @@ def theme() -> str:
 # mode's larger type widens it too) and a row that does not fit stacks onto the next line. A
 # container keyed `wide_…` asks more of its columns (charts, formulas: WIDE_COLUMN_MIN).
 COLUMN_MIN, WIDE_COLUMN_MIN = "10rem", "22rem"
+# The sidebar's share link is for copying (its copy button takes all of it), not for reading: in
+# small type set in px (presenter mode's larger rem does not grow it), broken anywhere so every
+# line is full, and at most a few lines tall, scrolling inside, however long the link.
+SHARE_LINK_CSS = """.stApp .st-key-share_link pre, .stApp .st-key-share_link code {
+  font-size: 12px; line-height: 1.4; word-break: break-all; overflow-wrap: anywhere; }
+.stApp .st-key-share_link pre { max-height: 7.5rem; overflow-y: auto; padding: 8px 10px; }"""
 PAGE_CSS = f"""<style>
 .stApp [data-testid="stHorizontalBlock"] {{ flex-wrap: wrap; }}
 .stApp [data-testid="stMain"] [data-testid="stColumn"] {{ min-width: min({COLUMN_MIN}, 100%); }}
 .stApp [class*="st-key-wide_"] [data-testid="stColumn"] {{ min-width: min({WIDE_COLUMN_MIN}, 100%); }}
+{SHARE_LINK_CSS}
 </style>"""
 
 

@@ -160,7 +160,7 @@ def share_sidebar(state_type: type, active: ActiveModel) -> None:
     with st.sidebar:
         presenter_toggle()
         with st.expander("Share & lessons", expanded=False):
-            slot = st.empty()
+            slot = st.container(key="share_link").empty()  # small type: see SHARE_LINK_CSS
             _draw_link(slot, link)
             # The page may still change its inputs in this run (a click on a map picks a
             # sentence): `finish_link` writes the link again at the end of the run.
