@@ -318,7 +318,11 @@ def vectors_section(
         "single dimensions carry no meaning on their own",
     )
     st.caption(notes.explore_vectors(vectors.shape[1]))
-    ui.number_table(vectors_table(texts[:50], labels[:50], vectors[:50], max_dims=12))
+    # Every number of each vector as bars, the first two as numbers: all fit a 1024 px screen;
+    # the download below has every number.
+    preview = vectors_table(texts[:50], labels[:50], vectors[:50], max_dims=2)
+    preview.insert(2, f"all {vectors.shape[1]} numbers", [row.tolist() for row in vectors[:50]])
+    ui.number_table(preview, {"dim_0": "%.3f", "dim_1": "%.3f"}, key="explore_vectors_table")
     raw = vectors if imported is None else imported.vectors  # as imported, for the exports
     st.download_button(
         f"Download all {ui.plural(len(texts), 'vector')} (CSV)",

@@ -291,7 +291,9 @@ def explore_vectors(dimension: int) -> str:
     """What a row of the vector table is."""
     return (
         f"Each row is one sentence's {dimension}-d vector (unit length, so cosine = dot "
-        "product). Individual dimensions mean nothing on their own; only directions do."
+        f"product): all {dimension} numbers as bars, the first two as numbers (the download "
+        "below has every number). Individual dimensions mean nothing on their own; only "
+        "directions do."
     )
 
 

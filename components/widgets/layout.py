@@ -8,6 +8,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import streamlit as st
 
@@ -89,6 +90,43 @@ def or_stop(read: Callable[[], T]) -> T:
     return value
 
 
+# The narrowest main column a table is drawn in: a 1024 px screen with the sidebar open leaves
+# ~560 px. Tables size their columns to fit it, so the numbers never need sideways scrolling.
+TABLE_PX = 540
+CHAR_PX, HEADER_CHAR_PX, CELL_PAD_PX, SPARKLINE_PX = 8, 7, 22, 140
+TEXT_MIN_PX, NARROW_PX = 100, 80
+
+
+def column_widths(frame: pd.DataFrame, formats: Mapping[str, str], narrow: set[str]) -> dict:
+    """Pixel widths that fit `frame` in `TABLE_PX`: numbers and short texts (labels, ranks) as
+    wide as their longest cell or header, long texts share what is left (full text on hover)."""
+    fixed: dict[str, int] = {}
+    long: list[str] = []
+    for column in frame.columns:
+        values = frame[column]
+        if column in narrow:
+            fixed[column] = NARROW_PX
+            continue
+        if len(values) and isinstance(values.iloc[0], list | tuple | np.ndarray):
+            fixed[column] = SPARKLINE_PX  # a whole vector, drawn as bars in its cell
+            continue
+        text = not pd.api.types.is_numeric_dtype(values) or pd.api.types.is_bool_dtype(values)
+        if text:
+            cells = [str(value) for value in values]
+        else:
+            spec = formats.get(column)
+            cells = [
+                spec % value if spec else f"{value:,.4g}" for value in values if value == value
+            ]
+        cell_px = max(map(len, cells), default=0) * CHAR_PX
+        if text and cell_px > 16 * CHAR_PX:
+            long.append(column)
+        else:
+            fixed[column] = max(cell_px, len(str(column)) * HEADER_CHAR_PX) + CELL_PAD_PX
+    share = max(TEXT_MIN_PX, (TABLE_PX - sum(fixed.values())) // max(1, len(long)))
+    return {column: fixed.get(column, share) for column in frame.columns}
+
+
 def number_table(
     data: pd.DataFrame | Mapping[str, Any],
     formats: Mapping[str, str] | None = None,
@@ -97,28 +135,41 @@ def number_table(
     hide_index: bool = True,
     container: Any = st,
     narrow: Iterable[str] = (),
+    hidden: Iterable[str] = (),
 ) -> None:
     """A read-only table across the page; `formats` maps a column to its printf format.
 
-    `narrow` text columns are drawn small (their full text on hover), so that the numbers
-    beside them fit a 1024 px screen without sideways scrolling."""
+    Its columns fit a 1024 px screen without sideways scrolling (`column_widths`); `narrow` text
+    columns get the least room (their full text on hover); `hidden` columns stay in the data (and
+    its download) but are not drawn."""
     frame = pd.DataFrame(data)
-    narrow = set(narrow)
-    config: dict[str, Any] = {  # a long text column never pushes the numbers off the screen
-        column: st.column_config.TextColumn(width="small" if column in narrow else "medium")
-        for column in frame.columns
-        if frame[column].dtype == object or column in narrow
-    }
-    config |= {
-        column: st.column_config.NumberColumn(format=format)
-        for column, format in (formats or {}).items()
-    }
+    formats = dict(formats or {})
+    hidden = set(hidden)
+    widths = column_widths(
+        frame[[c for c in frame.columns if c not in hidden]], formats, set(narrow)
+    )
+    config: dict[str, Any] = {}
+    for column in widths:
+        if column in formats:
+            config[column] = st.column_config.NumberColumn(
+                format=formats[column], width=widths[column]
+            )
+        elif widths[column] == SPARKLINE_PX and not pd.api.types.is_numeric_dtype(frame[column]):
+            top = float(
+                max((np.abs(np.asarray(v)).max(initial=0) for v in frame[column]), default=1)
+            )
+            config[column] = st.column_config.BarChartColumn(
+                width=widths[column], y_min=-top, y_max=top
+            )
+        else:
+            config[column] = st.column_config.Column(width=widths[column])
     container.dataframe(
         frame,
         hide_index=hide_index,
         width="stretch",
         key=key,
         column_config=config,
+        column_order=list(widths) if hidden else None,
     )
 
 
@@ -156,7 +207,9 @@ def theme() -> str:
 
 # Columns wrap instead of squeezing: every column keeps at least COLUMN_MIN (in rem, so presenter
 # mode's larger type widens it too) and a row that does not fit stacks onto the next line. A
-# container keyed `wide_…` asks more of its columns (charts, formulas: WIDE_COLUMN_MIN).
+# container keyed `wide_…` asks more of its columns (charts, formulas: WIDE_COLUMN_MIN); in one
+# keyed `wrap_…`, metric values (names, not numbers) wrap instead of being cut; metric labels
+# (words) always wrap.
 COLUMN_MIN, WIDE_COLUMN_MIN = "10rem", "22rem"
 # The sidebar's share link is for copying (its copy button takes all of it), not for reading: in
 # small type set in px (presenter mode's larger rem does not grow it), broken anywhere so every
@@ -168,6 +221,9 @@ PAGE_CSS = f"""<style>
 .stApp [data-testid="stHorizontalBlock"] {{ flex-wrap: wrap; }}
 .stApp [data-testid="stMain"] [data-testid="stColumn"] {{ min-width: min({COLUMN_MIN}, 100%); }}
 .stApp [class*="st-key-wide_"] [data-testid="stColumn"] {{ min-width: min({WIDE_COLUMN_MIN}, 100%); }}
+.stApp [data-testid="stMetricLabel"], .stApp [data-testid="stMetricLabel"] *,
+.stApp [class*="st-key-wrap_"] [data-testid="stMetricValue"] * {{
+  white-space: normal; overflow: visible; text-overflow: clip; }}
 {SHARE_LINK_CSS}
 </style>"""
 
