@@ -247,6 +247,7 @@ def clusters_section(active: ActiveModel, texts: list[str], labels: list[str], v
         },
         key="maplab_cluster_table",
         container=right,
+        fit_px=330,  # two fifths of the page beside the map at 1400 px (stacked when narrower)
     )
     ui.csv_download(
         "Download the clusters (CSV)",

@@ -97,8 +97,10 @@ CHAR_PX, HEADER_CHAR_PX, CELL_PAD_PX, SPARKLINE_PX = 8, 7, 22, 140
 TEXT_MIN_PX, NARROW_PX = 100, 80
 
 
-def column_widths(frame: pd.DataFrame, formats: Mapping[str, str], narrow: set[str]) -> dict:
-    """Pixel widths that fit `frame` in `TABLE_PX`: numbers and short texts (labels, ranks) as
+def column_widths(
+    frame: pd.DataFrame, formats: Mapping[str, str], narrow: set[str], fit_px: int = TABLE_PX
+) -> dict:
+    """Pixel widths that fit `frame` in `fit_px`: numbers and short texts (labels, ranks) as
     wide as their longest cell or header, long texts share what is left (full text on hover)."""
     fixed: dict[str, int] = {}
     long: list[str] = []
@@ -123,7 +125,7 @@ def column_widths(frame: pd.DataFrame, formats: Mapping[str, str], narrow: set[s
             long.append(column)
         else:
             fixed[column] = max(cell_px, len(str(column)) * HEADER_CHAR_PX) + CELL_PAD_PX
-    share = max(TEXT_MIN_PX, (TABLE_PX - sum(fixed.values())) // max(1, len(long)))
+    share = max(TEXT_MIN_PX, (fit_px - sum(fixed.values())) // max(1, len(long)))
     return {column: fixed.get(column, share) for column in frame.columns}
 
 
@@ -136,18 +138,19 @@ def number_table(
     container: Any = st,
     narrow: Iterable[str] = (),
     hidden: Iterable[str] = (),
+    fit_px: int = TABLE_PX,
 ) -> None:
     """A read-only table across the page; `formats` maps a column to its printf format.
 
     Its columns fit a 1024 px screen without sideways scrolling (`column_widths`); `narrow` text
     columns get the least room (their full text on hover); `hidden` columns stay in the data (and
-    its download) but are not drawn."""
+    its download) but are not drawn; a table in a narrower column than the page's says how wide
+    it is at its narrowest (`fit_px`)."""
     frame = pd.DataFrame(data)
     formats = dict(formats or {})
     hidden = set(hidden)
-    widths = column_widths(
-        frame[[c for c in frame.columns if c not in hidden]], formats, set(narrow)
-    )
+    shown = frame[[c for c in frame.columns if c not in hidden]]
+    widths = column_widths(shown, formats, set(narrow), fit_px)
     config: dict[str, Any] = {}
     for column in widths:
         if column in formats:
