@@ -93,8 +93,10 @@ def or_stop(read: Callable[[], T]) -> T:
 # The narrowest main column a table is drawn in: a 1024 px screen with the sidebar open leaves
 # ~560 px. Tables size their columns to fit it, so the numbers never need sideways scrolling.
 TABLE_PX = 540
-CHAR_PX, HEADER_CHAR_PX, CELL_PAD_PX, SPARKLINE_PX = 8, 7, 22, 140
-TEXT_MIN_PX, NARROW_PX = 100, 80
+# Measured on Streamlit's grid (14 px Source Sans): a digit ~7.5 px, a header letter ~6.5 px,
+# 8 px of padding on each side of a cell.
+CHAR_PX, HEADER_CHAR_PX, CELL_PAD_PX, SPARKLINE_PX = 7.5, 6.5, 18, 140
+TEXT_MIN_PX, NARROW_PX, NARROWEST_PX = 100, 80, 48
 
 
 def column_widths(
@@ -104,10 +106,10 @@ def column_widths(
     wide as their longest cell or header, long texts share what is left (full text on hover)."""
     fixed: dict[str, int] = {}
     long: list[str] = []
+    narrow_ones = [column for column in frame.columns if column in narrow]
     for column in frame.columns:
         values = frame[column]
         if column in narrow:
-            fixed[column] = NARROW_PX
             continue
         if len(values) and isinstance(values.iloc[0], list | tuple | np.ndarray):
             fixed[column] = SPARKLINE_PX  # a whole vector, drawn as bars in its cell
@@ -124,9 +126,18 @@ def column_widths(
         if text and cell_px > 16 * CHAR_PX:
             long.append(column)
         else:
-            fixed[column] = max(cell_px, len(str(column)) * HEADER_CHAR_PX) + CELL_PAD_PX
-    share = max(TEXT_MIN_PX, (fit_px - sum(fixed.values())) // max(1, len(long)))
-    return {column: fixed.get(column, share) for column in frame.columns}
+            fixed[column] = round(max(cell_px, len(str(column)) * HEADER_CHAR_PX) + CELL_PAD_PX)
+    # What is left goes to the texts: narrow ones get NARROW_PX (less when the numbers need it,
+    # never under NARROWEST_PX), long ones share the rest (at least TEXT_MIN_PX).
+    left = fit_px - sum(fixed.values())
+    narrow_px = NARROW_PX
+    if narrow_ones and left - len(long) * TEXT_MIN_PX < NARROW_PX * len(narrow_ones):
+        narrow_px = max(NARROWEST_PX, (left - len(long) * TEXT_MIN_PX) // len(narrow_ones))
+    share = max(TEXT_MIN_PX, (left - narrow_px * len(narrow_ones)) // max(1, len(long)))
+    return {
+        column: fixed.get(column, narrow_px if column in narrow else share)
+        for column in frame.columns
+    }
 
 
 def number_table(
