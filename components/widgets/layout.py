@@ -223,7 +223,8 @@ def theme() -> str:
 # mode's larger type widens it too) and a row that does not fit stacks onto the next line. A
 # container keyed `wide_…` asks more of its columns (charts, formulas: WIDE_COLUMN_MIN); in one
 # keyed `wrap_…`, metric values (names, not numbers) wrap instead of being cut; metric labels
-# (words) always wrap.
+# (words) always wrap, and so do a multiselect's chips (Streamlit scrolls them sideways, out of
+# sight).
 COLUMN_MIN, WIDE_COLUMN_MIN = "10rem", "22rem"
 # The sidebar's share link is for copying (its copy button takes all of it), not for reading: in
 # small type set in px (presenter mode's larger rem does not grow it), broken anywhere so every
@@ -238,6 +239,11 @@ PAGE_CSS = f"""<style>
 .stApp [data-testid="stMetricLabel"], .stApp [data-testid="stMetricLabel"] *,
 .stApp [class*="st-key-wrap_"] [data-testid="stMetricValue"] * {{
   white-space: normal; overflow: visible; text-overflow: clip; }}
+.stApp [data-testid="stMultiSelectTagsContainer"],
+.stApp [data-testid="stMultiSelectTagsContainer"] > [role="group"] {{
+  flex-wrap: wrap; overflow: visible; height: auto; row-gap: 4px; }}
+.stApp [data-testid="stMultiSelect"] div:has(> [data-testid="stMultiSelectTagsContainer"]) {{
+  height: auto; max-height: none; }}
 {SHARE_LINK_CSS}
 </style>"""
 

@@ -71,6 +71,14 @@ MEASURE = r"""
     add('text cut with an ellipsis', text(el));
   }
 
+  // 2b. A multiselect's chips: Streamlit puts them in one row that scrolls sideways, so a chip
+  //     is cut by the row's edge, not by an ellipsis of its own (check 2 cannot see that); chips
+  //     wrapped onto a second row must not be hidden below a fixed height either.
+  for (const row of root.querySelectorAll('[data-testid=stMultiSelectTagsContainer]')) {
+    if (visible(row) && (row.scrollWidth > row.clientWidth + 1 || row.scrollHeight > row.clientHeight + 1))
+      add('chips cut at the edge of their box', [...row.querySelectorAll('[title]')].map(text).join(', '));
+  }
+
   // 3. Tables that need sideways scrolling (the open ones: detail in a closed expander is fine).
   for (const table of root.querySelectorAll('[data-testid=stDataFrame], [data-testid=stTable]')) {
     if (!visible(table)) continue;
