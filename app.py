@@ -6,6 +6,7 @@ import streamlit as st
 
 from components.services.startup import start
 from components.widgets import LABS, ROOT, model_sidebar, page_done
+from components.widgets.layout import presenter_style
 
 st.set_page_config(page_title="Sentence Embedding Lab", page_icon="🧭", layout="wide")
 start()  # the process's start-up (once) and the warm-up
@@ -18,6 +19,7 @@ st.markdown(
 )
 
 active = model_sidebar()
+presenter_style()  # the lab's page style (and presenter mode's, when a lab turned it on)
 
 st.subheader("What a sentence encoder is")
 pipeline = st.columns(4)
@@ -50,7 +52,8 @@ for number, (path, title, blurb) in enumerate(LABS):
             st.caption("Coming soon.")
 
 st.subheader("The model in use")
-metrics = st.columns(3)
+# A model name is words, not a number: its metric wraps (at its hyphens) instead of being cut.
+metrics = st.container(key="wrap_model_metrics").columns(3)
 metrics[0].metric("Model", active.info.short_name)
 metrics[1].metric("Vector size", f"{active.info.dimension} d")
 metrics[2].metric("Context window", f"{active.info.max_tokens} tokens")

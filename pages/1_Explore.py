@@ -39,7 +39,7 @@ from components.vectors.search import top_k
 from components.vectors.similarity import vector_figures
 from components.widgets.room import send_from_explore
 
-VALUES_MAX = 20  # print the cosine in each cell up to this many sentences
+VALUES_MAX = 12  # print the cosine in each cell up to this many sentences (cells of 25 px)
 MAX_COLOURS = 24  # a label column with more distinct values is not used for colour
 SELECT_MAX = 2_000  # up to this many sentences, the neighbour list picks one from a select box
 FOCUS_KEYS = ("explore_focus", "explore_focus_number")  # its select box, its number past that
@@ -51,7 +51,7 @@ RANDOM_WEIGHTS = "the same model with random weights (untrained)"
 def sentences_section() -> tuple[list[str], list[str], ImportedVectors | None]:
     """The sentences, their colour labels ("" for none) and the user's own vectors when they
     brought them; stops the page when there are no sentences."""
-    st.header("1 · Your sentences")
+    st.header("1 · Your sentences", anchor="your-sentences")
     ui.try_notice(
         "type two sentences that share words but not meaning",
         "duplicates and blank lines are merged, and every line becomes one vector",
@@ -137,7 +137,7 @@ def block_heatmap_section(texts: list[str], vectors: np.ndarray, blocks: BlockSu
 
 
 def heatmap_section(views: ActiveModel, texts: list[str], prepared: scale.Prepared) -> None:
-    st.header("2 · Cosine similarity of every pair")
+    st.header("2 · Cosine similarity of every pair", anchor="cosine-similarity-of-every-pair")
     ui.try_notice(
         "switch between input order and clustered",
         "topics form blocks on the diagonal; paraphrases are the darkest cells off it",
@@ -203,7 +203,7 @@ def map_section(
     active: ActiveModel, texts: list[str], labels: list[str], vectors: np.ndarray
 ) -> tuple[int, ProjectionResult | None]:
     """The projection of every sentence; returns the sentence picked on it, and the map."""
-    st.header("3 · A map of the space")
+    st.header("3 · A map of the space", anchor="a-map-of-the-space")
     ui.try_notice(
         "compare UMAP, PCA and t-SNE on the same sentences",
         "clusters move between methods; the cosine numbers do not",
@@ -232,7 +232,7 @@ def map_section(
 def neighbours_section(
     texts: list[str], labels: list[str], search: NeighbourSearch, focus: int
 ) -> None:
-    st.header("4 · Nearest neighbours")
+    st.header("4 · Nearest neighbours", anchor="nearest-neighbours")
     ui.try_notice(
         "click a point on the map, then a look-alike sentence",
         "a neighbour by cosine can sit far away on the map",
@@ -321,13 +321,17 @@ def vectors_section(
     projection: ProjectionResult | None,
     imported: ImportedVectors | None,
 ) -> None:
-    st.header("5 · The vectors themselves")
+    st.header("5 · The vectors themselves", anchor="the-vectors-themselves")
     ui.try_notice(
         "download the vectors and open them in a spreadsheet",
         "single dimensions carry no meaning on their own",
     )
     st.caption(notes.explore_vectors(vectors.shape[1]))
-    ui.number_table(vectors_table(texts[:50], labels[:50], vectors[:50], max_dims=12))
+    # Every number of each vector as bars, the first two as numbers: all fit a 1024 px screen;
+    # the download below has every number.
+    preview = vectors_table(texts[:50], labels[:50], vectors[:50], max_dims=2)
+    preview.insert(2, f"all {vectors.shape[1]} numbers", [row.tolist() for row in vectors[:50]])
+    ui.number_table(preview, {"dim_0": "%.3f", "dim_1": "%.3f"}, key="explore_vectors_table")
     raw = vectors if imported is None else imported.vectors  # as imported, for the exports
     st.download_button(
         f"Download all {ui.plural(len(texts), 'vector')} (CSV)",
@@ -353,7 +357,7 @@ def vectors_section(
 
 
 def reference_demo_section(active: ActiveModel) -> None:
-    st.header("6 · The lesson's demo, with real numbers")
+    st.header("6 · The lesson's demo, with real numbers", anchor="the-lessons-demo")
     ui.try_notice(
         "read the lesson's claim, then the real number",
         "two physics sentences score lower than a paraphrase: same subject is not same meaning",
@@ -361,13 +365,20 @@ def reference_demo_section(active: ActiveModel) -> None:
     sentences = demo_sentences()
     demo = ReferenceDemo.measure(sentences, embed_texts(active, sentences))
     st.markdown(notes.EXPLORE_REFERENCE_CLAIM)
-    ui.number_table(demo.table(), {"this model": "%.3f"})
+    table = demo.table()  # the cosines first: the sentences are in the text above
+    order = ("pair", "lesson claims", "this model", "sentence A", "sentence B")
+    ui.number_table(
+        {name: table[name] for name in order},
+        {"this model": "%.3f"},
+        narrow=["sentence A", "sentence B"],
+        key="explore_demo_table",
+    )
     st.markdown(notes.explore_reference(active.info.short_name, *demo.cosines))
 
 
 def compare_section(active: ActiveModel, texts: list[str]) -> None:
     """The same sentences under the model in use and another one: heatmaps, maps, neighbours."""
-    st.header("7 · Two models side by side")
+    st.header("7 · Two models side by side", anchor="two-models-side-by-side")
     st.caption(notes.EXPLORE_COMPARE_TRY)
     if not st.toggle(
         "Compare with another model",

@@ -45,7 +45,7 @@ COLOURS = dict(zip(MODES, charts.PALETTE, strict=False))
 
 
 def tokenizer_section(active: ActiveModel) -> None:
-    st.header("1 · The tokenizer: text → sub-word pieces")
+    st.header("1 · The tokenizer: text → sub-word pieces", anchor="the-tokenizer")
     ui.try_notice(
         "a typo, a rare name, an emoji",
         "unseen words are built from pieces; only emoji become [UNK]",
@@ -134,7 +134,10 @@ def token_map(active: ActiveModel, context: list[str]) -> None:
 
 
 def context_section(active: ActiveModel) -> None:
-    st.header("2 · Contextual token vectors: the same word, different meanings")
+    st.header(
+        "2 · Contextual token vectors: the same word, different meanings",
+        anchor="contextual-token-vectors",
+    )
     ui.try_notice(
         "add a sentence with a third sense of bank",
         "same-sense occurrences agree more, but every bank stays close to every bank",
@@ -175,7 +178,7 @@ def pooling_section(
     active: ActiveModel, head: HeadWeights | AttentionPoolingHead, trained: str
 ) -> tuple[list[str], ModeComparison | None, list[str]]:
     """The sentences to pool, every mode on them, and the pieces of the inspected sentence."""
-    st.header("3 · Pooling: five ways to turn token vectors into one vector")
+    st.header("3 · Pooling: five ways to turn token vectors into one vector", anchor="pooling")
     ui.try_notice(
         "look inside a short and a long sentence",
         "cls puts everything on one token; max spreads it by dimension",
@@ -227,7 +230,7 @@ def quality_section(
     mean_trained: bool,
 ) -> tuple[PoolingBenchmark, Scores]:
     """Every mode measured on the scored pairs and triplets (the benchmark and its scores)."""
-    st.header("4 · Measured quality of each pooling")
+    st.header("4 · Measured quality of each pooling", anchor="measured-quality")
     ui.try_notice(
         "compare the bars of cls, mean and max", "the pooling the model was trained with ranks best"
     )
@@ -242,7 +245,9 @@ def quality_section(
         {mode: scores[mode] for mode in MODES}, n_pairs, n_triplets, list(COLOURS.values())
     )
     keys = ("pooling_spearman", "pooling_triplet_accuracy")
-    for figure, key, column in zip(figures, keys, st.columns(2), strict=True):
+    for figure, key, column in zip(
+        figures, keys, st.container(key="wide_pooling_bars").columns(2), strict=True
+    ):
         ui.chart(figure, key, column)
     st.markdown(quality_reading(scores, n_pairs, n_triplets, mean_trained))
     with st.expander(f"The {n_pairs} scored pairs and their mean-pooling cosines"):
@@ -276,7 +281,7 @@ def trained_with_mean(active: ActiveModel) -> bool:
 
 def head_results(record: HeadRecord, scores: Scores, n_pairs: int, mean_trained: bool) -> None:
     fresh_rho, rho = record.fresh_quality[0], scores["attention"][0]
-    left, right = st.columns(2)
+    left, right = st.container(key="wide_pooling_head").columns(2)
     ui.chart(
         charts.loss_curve(record.losses, title="InfoNCE loss per step"), "pooling_loss_curve", left
     )
@@ -297,7 +302,7 @@ def head_section(
     comparison: ModeComparison | None,
     pieces: list[str],
 ) -> None:
-    st.header("5 · An attention pooling head you can train")
+    st.header("5 · An attention pooling head you can train", anchor="an-attention-pooling-head")
     ui.try_notice(
         "train 100 steps, then 400 at a higher rate",
         "the pair Spearman drops when the head overfits the few triplets",
@@ -367,7 +372,7 @@ def training_buys_section(
     random_rho = bench.mean_pooling_spearman(
         token_vectors(untrained, tuple(pairs.first + pairs.second))
     )
-    left, right = st.columns([3, 2])
+    left, right = st.container(key="wide_pooling_random").columns([3, 2])
     if comparison is None:
         left.info("Type sentences in section 3 to compare their heatmaps here.")
     else:

@@ -14,6 +14,7 @@ from components import widgets as ui
 from components.charts import charts, loss_charts
 from components.content import lab_notes as notes
 from components.core import limits
+from components.core.palettes import CATEGORY_ORDER
 from components.data import triplets as tri
 from components.services.caches import cached_figure
 from components.services.encoding import embed_texts
@@ -56,7 +57,7 @@ ss = st.session_state
 # ---------------------------------------------------------------- 1. Triplets
 def triplets_section() -> tri.Triplets:
     """The usable triplets of the table; stops the page when there is none."""
-    st.header("1 · Your triplets")
+    st.header("1 · Your triplets", anchor="your-triplets")
     ui.try_notice(
         "add a triplet whose negative shares most words with the anchor",
         "such look-alike negatives are the hard ones",
@@ -71,10 +72,13 @@ def triplets_section() -> tri.Triplets:
 
 # ---------------------------------------------------------------- 2. Losses
 def loss_settings() -> LossSettings:
-    columns = st.columns(3)
+    columns = st.container(key="wide_loss_settings").columns(3)  # stacks on narrow screens
     with columns[0]:
         st.subheader("Cosine-margin")
-        st.latex(r"L = \max(0,\ m - \cos(a,p)) + \max(0,\ \cos(a,n) - m)")
+        st.latex(
+            r"\begin{aligned} L = {} & \max(0,\ m - \cos(a,p)) \\ & + \max(0,\ \cos(a,n) - m)"
+            r"\end{aligned}"
+        )
         margin = st.slider(
             "Margin m",
             -1.0,
@@ -85,7 +89,10 @@ def loss_settings() -> LossSettings:
         )
     with columns[1]:
         st.subheader("Triplet")
-        st.latex(r"L = \max(0,\ \cos(a,n) - \cos(a,p) + \alpha)")
+        st.latex(
+            r"\begin{aligned} L &= \max(0,\ \delta) \\ \delta &= \cos(a,n) - \cos(a,p) + \alpha"
+            r"\end{aligned}"
+        )
         alpha = st.slider(
             "Margin α",
             0.0,
@@ -117,7 +124,7 @@ def loss_settings() -> LossSettings:
 def losses_section(
     active: ActiveModel, triplets: tri.Triplets, vectors: tuple
 ) -> tuple[LossSettings, BatchLosses]:
-    st.header("2 · Three losses")
+    st.header("2 · Three losses", anchor="three-losses")
     ui.try_notice(
         "move α and τ and watch the batch means",
         "easy triplets give zero triplet loss; InfoNCE is never exactly zero",
@@ -134,7 +141,17 @@ def losses_section(
     guess_hard_triplets(triplets, losses)
     ui.metric_row(batch_means(losses))
     per_triplet = tri.loss_rows(triplets, losses)
-    ui.number_table(per_triplet, dict.fromkeys(LOSS_COLUMNS, "%.4f"), key="loss_table_view")
+    # The numbers a teacher points at fit any screen; the sentences are one click away.
+    key_numbers = {name: per_triplet[name] for name in ("row", "anchor", *LOSS_COLUMNS, "class")}
+    ui.number_table(
+        key_numbers,
+        dict.fromkeys(LOSS_COLUMNS, "%.3f"),
+        key="loss_table_view",
+        narrow=["anchor"],
+    )
+    with st.expander("The sentences of each row"):
+        sentences = ("row", "anchor", "positive", "negative")
+        ui.number_table({name: per_triplet[name] for name in sentences}, key="loss_table_texts")
     ui.csv_download(
         "Download the per-triplet losses (CSV)",
         lambda: pd.DataFrame(per_triplet),
@@ -173,7 +190,7 @@ def guess_hard_triplets(triplets: tri.Triplets, losses: BatchLosses) -> None:
 
 # ---------------------------------------------------------------- 3. Landscapes
 def landscapes_section(triplets: tri.Triplets, settings: LossSettings, losses: BatchLosses) -> None:
-    st.header("3 · Loss landscapes")
+    st.header("3 · Loss landscapes", anchor="loss-landscapes")
     ui.try_notice(
         "raise α, then lower τ",
         "the zero-loss region shrinks; small τ turns InfoNCE into a hard maximum",
@@ -181,7 +198,10 @@ def landscapes_section(triplets: tri.Triplets, settings: LossSettings, losses: B
     st.caption(notes.LOSS_LANDSCAPES)
     keys = ("loss_landscape_margin", "loss_landscape_triplet", "loss_landscape_nce")
     for column, key, (title, surface) in zip(
-        st.columns(3), keys, landscapes(GRID, settings), strict=True
+        st.container(key="wide_loss_landscapes").columns(3),
+        keys,
+        landscapes(GRID, settings),
+        strict=True,
     ):
         figure = cached_figure(
             loss_charts.loss_landscape,
@@ -195,7 +215,9 @@ def landscapes_section(triplets: tri.Triplets, settings: LossSettings, losses: B
         )
         ui.chart(figure, key, column)
     st.latex(
-        r"L_{\text{2 candidates}} = -\log \frac{e^{\cos(a,p)/\tau}}{e^{\cos(a,p)/\tau} + e^{\cos(a,n)/\tau}} = \operatorname{softplus}\!\left(\frac{\cos(a,n) - \cos(a,p)}{\tau}\right)"
+        r"\begin{aligned} L_{\text{2 candidates}} &= -\log \frac{e^{\cos(a,p)/\tau}}"
+        r"{e^{\cos(a,p)/\tau} + e^{\cos(a,n)/\tau}} \\ &= \operatorname{softplus}\!\left("
+        r"\frac{\cos(a,n) - \cos(a,p)}{\tau}\right) \end{aligned}"
     )
     st.caption(notes.LOSS_TWO_CANDIDATES)
 
@@ -215,7 +237,9 @@ def softmax_section(triplets: tri.Triplets, vectors: tuple, settings: LossSettin
     softmaxes = softmax_by_tau(a, p, n if settings.use_negatives else None, settings.tau, focus)
     candidates = triplets.positives + (triplets.negatives if settings.use_negatives else [])
     ui.chart(cached_figure(loss_charts.softmax_bars, softmaxes, candidates, focus), "loss_softmax")
-    st.caption(notes.loss_softmax_bars(len(triplets), settings.use_negatives))
+    # Presenter mode redraws the green bar in the first colour-blind-safe category colour.
+    colour = CATEGORY_ORDER[ui.theme()][0] if ui.presenter_mode() else "green"
+    st.caption(notes.loss_softmax_bars(len(triplets), settings.use_negatives, colour))
 
 
 # ---------------------------------------------------------------- 4. Fine-tuning
@@ -315,7 +339,7 @@ def train(
 
 
 def finetune_section(active: ActiveModel, triplets: tri.Triplets, settings: LossSettings) -> None:
-    st.header("4 · Fine-tune a private copy")
+    st.header("4 · Fine-tune a private copy", anchor="fine-tune-a-private-copy")
     ui.try_notice(
         "train 3 epochs, then compare trained and held-out triplets",
         "a gap that widens only on trained triplets is memorising",

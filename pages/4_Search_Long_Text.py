@@ -110,7 +110,7 @@ def chunking_section(
     active: ActiveModel, documents: list[Document], fits: int
 ) -> tuple[Corpus, str]:
     """The documents cut into chunks by the user's window and overlap, and their fingerprint."""
-    st.header("2 · Chunking by tokens")
+    st.header("2 · Chunking by tokens", anchor="chunking-by-tokens")
     ui.try_notice(
         "set the window above the model's window",
         "the model silently drops the end of every longer chunk",
@@ -170,7 +170,7 @@ def chunk_view(corpus: Corpus) -> int:
 
 def index_section(active: ActiveModel, corpus: Corpus, fingerprint: str) -> tuple[np.ndarray, int]:
     """The chunk vectors (chunks, dim), and k, after timing exact against approximate search."""
-    st.header("3 · The index: exact and approximate search")
+    st.header("3 · The index: exact and approximate search", anchor="the-index")
     ui.try_notice("lower efSearch to 1", "recall@k falls: the graph walk misses true neighbours")
     encoded = chunk_vectors(active, fingerprint, corpus.texts)
     st.caption(notes.search_encoded(len(corpus), encoded.reused, encoded.seconds))
@@ -205,7 +205,7 @@ def query_section(
     active: ActiveModel, corpus: Corpus, vectors: np.ndarray, k: int, fits: int
 ) -> Query | None:
     """The user's question, encoded and answered; None when there is no usable question."""
-    st.header("4 · Ask a question")
+    st.header("4 · Ask a question", anchor="ask-a-question")
     ui.try_notice(
         "ask with words that are not in the text",
         "meaning still finds the passage; the map is only a rough picture",
@@ -300,7 +300,7 @@ def rerank_section(
     k: int,
     fingerprint: str,
 ) -> None:
-    st.header("5 · Re-ranking")
+    st.header("5 · Re-ranking", anchor="re-ranking")
     ui.try_notice(
         "switch re-rankers on the same question",
         "MMR removes near-duplicate chunks; BM25 rescues rare words",
@@ -334,15 +334,19 @@ def rerank_section(
             rows.head(max(k, 10)),
             {"re-rank score": "%.4f", "cosine": "%.4f"},
             key="search_rerank_table",
+            hidden=["dense rank"],  # new rank and change say it; the numbers fit a 1024 px screen
         )
     moved = int((rows["change"].head(k) != "=").sum())
-    st.caption(f"{moved} of the top {min(k, len(rows))} changed place after re-ranking.")
+    st.caption(
+        f"{moved} of the top {min(k, len(rows))} changed place after re-ranking (▲ 2: two places "
+        "higher than in the dense ranking)."
+    )
 
 
 def book_vectors_section(
     active: ActiveModel, corpus: Corpus, vectors: np.ndarray, shown: int, query: Query | None
 ) -> None:
-    st.header("6 · Book vectors: one vector per document")
+    st.header("6 · Book vectors: one vector per document", anchor="book-vectors")
     ui.try_notice(
         "switch mean and attention pooling",
         "book vectors find the book; chunk vectors find the passage",
@@ -387,8 +391,13 @@ def book_vectors_section(
         st.info("Load the shipped texts (or ask a question above) to see the comparison.")
         return
     question_vectors = embed_texts(active, [q.question for q in questions])
+    rows = lesson_rows(questions, question_vectors, books, vectors, corpus)
+    verdicts = ["question", "right book?", "right passage?"]  # what the lesson is about, first
+    rows = rows[verdicts + [c for c in rows.columns if c not in verdicts]]
     ui.number_table(
-        lesson_rows(questions, question_vectors, books, vectors, corpus), key="search_lesson"
+        rows,
+        key="search_lesson",
+        narrow=[c for c in rows.columns if c not in verdicts[1:]],
     )
     st.caption(notes.SEARCH_BOOK_VS_CHUNK)
 

@@ -118,7 +118,8 @@ def maps_section(active: ActiveModel, texts: list[str], labels: list[str], vecto
         help="Kept share: dark points have map neighbours that are not their real neighbours.",
     )
     views = {}
-    for column, method in zip(st.columns(len(methods)), methods, strict=True):
+    columns = st.container(key="wide_maplab_maps").columns(len(methods))  # stack when narrow
+    for column, method in zip(columns, methods, strict=True):
         knobs = tuple(sorted(params[method].items()))
         with st.spinner(f"{METHOD_NAMES[method]} of {len(texts):,} sentences…"):
             view = views[method] = map_view(active, tuple(texts), method, knobs, k, vectors)
@@ -232,7 +233,7 @@ def clusters_section(active: ActiveModel, texts: list[str], labels: list[str], v
             "Inverse purity": "Share of sentences in their label's most common cluster.",
         },
     )
-    left, right = st.columns([3, 2])
+    left, right = st.container(key="wide_maplab_clusters").columns([3, 2])
     with left:
         pick_map, pick_colour = st.columns(2)
         with pick_map:
@@ -251,6 +252,7 @@ def clusters_section(active: ActiveModel, texts: list[str], labels: list[str], v
             texts,
             groups=labels if by == "your labels" else names,
             group_order=sorted(set(names), key=names_order),
+            legend_below=True,  # a legend beside the map would leave the map a sliver
         )
         ui.chart(figure, "maplab_cluster_scatter")
     sizes = pd.Series(found.ids).value_counts()
@@ -262,6 +264,7 @@ def clusters_section(active: ActiveModel, texts: list[str], labels: list[str], v
         },
         key="maplab_cluster_table",
         container=right,
+        fit_px=330,  # two fifths of the page beside the map at 1400 px (stacked when narrower)
     )
     ui.csv_download(
         "Download the clusters (CSV)",
@@ -376,7 +379,7 @@ def geometry_section(active: ActiveModel, texts: list[str], vectors) -> None:
     raw = unnormalized_vectors(active, tuple(raw_texts))
     ranks = metric_neighbours(raw, raw_texts.index(focus), 5)
     ranks.insert(2, "neighbour", [raw_texts[i] for i in ranks.pop("index")])
-    ui.number_table(ranks, {"score": "%.3f"}, key="maplab_metric_table")
+    ui.number_table(ranks, {"score": "%.3f"}, key="maplab_metric_table", narrow=["neighbour"])
     st.caption("Where the cosine rank differs from the rank, the metric moved that neighbour.")
 
     st.subheader("Fewer dimensions")
@@ -395,7 +398,12 @@ def geometry_section(active: ActiveModel, texts: list[str], vectors) -> None:
         "maplab_quant",
     )
     quantised = lessons.quantisation.assign(how=lessons.quantisation["precision"].map(PRECISIONS))
-    ui.number_table(quantised, {overlap: "%.3f", "same nearest": "%.3f"}, key="maplab_quant_table")
+    ui.number_table(
+        quantised.drop(columns=["bytes for all"], errors="ignore"),  # bytes per vector says it
+        {overlap: "%.3f", "same nearest": "%.3f"},
+        key="maplab_quant_table",
+        narrow=["how"],
+    )
 
 
 @st.fragment

@@ -6,6 +6,7 @@ import streamlit as st
 
 from components.content.glossary import TERMS, search_terms
 from components.state.page_state import GlossaryState
+from components.state.share_links import SECTION_PARAM
 from components.widgets import LABS, page_done, page_setup, persist
 
 page_setup("Glossary", "📖", GlossaryState)
@@ -29,12 +30,16 @@ if not found:
     st.info(f"No term matches “{query}”. Try a shorter word, or clear the search to see all.")
 else:
     st.caption(f"{len(found)} of {len(TERMS)} terms" if query.strip() else "All terms, A–Z")
+terms = st.container(key="wide_glossary")  # a term and its link stack on narrow screens
 for term in found:
-    with st.container(border=True):
+    with terms.container(border=True):
         left, right = st.columns([3, 2])
         also = f" · *also: {', '.join(term.aliases)}*" if term.aliases else ""
         left.markdown(f"**{term.term}**{also}  \n{term.definition}")
-        right.page_link(
-            term.page, label=f"{LAB_TITLES.get(term.page, term.page)} · {term.section}", icon="➡️"
+        right.page_link(  # opens the lab at the section (see `read_section`)
+            term.page,
+            label=f"{LAB_TITLES.get(term.page, term.page)} · {term.section}",
+            icon="➡️",
+            query_params={SECTION_PARAM: term.anchor},
         )
 page_done()

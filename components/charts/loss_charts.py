@@ -39,7 +39,8 @@ def loss_landscape(
             y=grid,
             z=loss,
             colorscale="Viridis",
-            colorbar={"title": {"text": "loss"}, "len": 0.8},
+            # ticks a size up from plotly's 12 px (presenter mode grows them to 22 px)
+            colorbar={"title": {"text": "loss"}, "len": 0.8, "tickfont": {"size": 13}, "nticks": 6},
             hovertemplate="cos(a,p) %{x:.2f}<br>cos(a,n) %{y:.2f}<br><b>loss %{z:.3f}</b>"
             "<extra></extra>",
         )

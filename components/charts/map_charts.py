@@ -1,5 +1,6 @@
-"""Figures of the map lab: honest maps (coloured by kept share, selections greyed out), semantic
-axes, and the geometry lessons. User text is HTML-escaped before it reaches a figure.
+"""Figures of the map lab: semantic axes and the geometry lessons; its maps (coloured by kept
+share, selections greyed out) are drawn by the one map builder, `charts.map_scatter`, shared with
+Explore. User text is HTML-escaped before it reaches a figure.
 
 Every map is a 2D scatter whose `customdata[0]` is the row index of the sentence (selections and
 clicks read it back). Payloads stay small by construction: one hover string per point, shortened
@@ -15,13 +16,19 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
-from components.charts.charts import BIG_SCATTER, PALETTE, hover_text, short_label
+from components.charts.charts import (  # noqa: F401 - map_scatter and its colours live there
+    BIG_SCATTER,
+    GREY,
+    KEPT_SCALE,
+    MAP_HEIGHT,
+    PALETTE,
+    hover_text,
+    map_scatter,
+    short_label,
+)
 from components.explore.axes import Axis
 
-GREY = "rgba(160, 160, 160, 0.25)"
-KEPT_SCALE = "Viridis"  # dark = few real neighbours kept, yellow = all kept
 HOVER_CHARS_SMALL, HOVER_CHARS_BIG = 300, 120  # per point: a 5,000-point map stays ~1-2 MB
-MAP_HEIGHT = 460
 
 
 def _hovers(texts: Sequence[str], rows: np.ndarray, extra: Sequence[str] | None = None) -> list:
@@ -30,119 +37,6 @@ def _hovers(texts: Sequence[str], rows: np.ndarray, extra: Sequence[str] | None 
         [int(i), hover_text(texts[i], 60, max_chars) + (extra[i] if extra is not None else "")]
         for i in rows
     ]
-
-
-def map_scatter(
-    coords: np.ndarray,
-    texts: Sequence[str],
-    *,
-    groups: Sequence[str] | None = None,
-    kept: np.ndarray | None = None,
-    highlight: Sequence[int] | None = None,
-    title: str = "",
-    subtitle: str = "",
-    height: int = MAP_HEIGHT,
-    dragmode: str = "zoom",
-    legend_below: bool = False,
-    group_order: Sequence[str] | None = None,
-) -> go.Figure:
-    """A 2D map of sentences.
-
-    Args:
-        coords: (n, 2) map coordinates.
-        texts: the n sentences (hover).
-        groups: a label per sentence: one colour each (ignored when `kept` is given).
-        kept: (n,) kept share per sentence (see `projection.honesty`): colours the points on a
-            0-1 scale, dark = its map neighbours are mostly not its real neighbours.
-        highlight: row indices to show; when given (even empty), every other point is greyed.
-        title: shown above the map, `subtitle` under it (what it was computed with).
-        dragmode: what a mouse drag does: "zoom", "select" (a box) or "lasso".
-        legend_below: legend and colour bar under the map (for narrow columns).
-        group_order: the groups in legend order (default: order of first appearance).
-    """
-    coords = np.asarray(coords, dtype=np.float64).reshape(-1, 2)
-    n = coords.shape[0]
-    groups = list(groups) if groups is not None else [""] * n
-    shown = np.arange(n) if highlight is None else np.unique(np.asarray(highlight, dtype=int))
-    shown = shown[(shown >= 0) & (shown < n)]
-    size = 7 if n > BIG_SCATTER else 9
-    extra = None
-    if kept is not None:
-        extra = [f"<br>kept {share:.0%} of its neighbours" for share in np.asarray(kept)]
-
-    def points(rows: np.ndarray, name: str, marker: dict, legend: bool) -> go.Scatter:
-        trace = go.Scattergl if n > BIG_SCATTER else go.Scatter
-        return trace(
-            x=coords[rows, 0],
-            y=coords[rows, 1],
-            mode="markers",
-            name=name,
-            marker=marker,
-            customdata=_hovers(texts, rows, extra),
-            hovertemplate="%{customdata[1]}<extra>%{fullData.name}</extra>",
-            showlegend=legend,
-        )
-
-    figure = go.Figure()
-    if highlight is not None:
-        rest = np.setdiff1d(np.arange(n), shown)
-        grey = {"size": size - 2, "color": GREY}
-        figure.add_trace(points(rest, "not selected", grey, bool(rest.size)))
-    if kept is not None:
-        scale = {
-            "size": size,
-            "color": np.asarray(kept, dtype=float)[shown],
-            "colorscale": KEPT_SCALE,
-            "cmin": 0.0,
-            "cmax": 1.0,
-            "colorbar": {"title": {"text": "kept"}, "tickformat": ".0%", "len": 0.8}
-            | (
-                {"orientation": "h", "y": -0.05, "yanchor": "top", "thickness": 12}
-                if legend_below
-                else {}
-            ),
-        }
-        figure.add_trace(points(shown, "kept share", scale, False))
-    else:
-        order = dict.fromkeys([*(group_order or []), *groups])
-        for number, group in enumerate(order):
-            rows = np.array([i for i in shown if groups[i] == group], dtype=int)
-            if rows.size:
-                colour = {"size": size, "color": PALETTE[number % len(PALETTE)]}
-                figure.add_trace(
-                    points(rows, html.escape(group) or "sentences", colour, bool(group))
-                )
-    figure.update_layout(
-        title={
-            "text": html.escape(title),
-            "font": {"size": 14},
-            "subtitle": {"text": html.escape(subtitle), "font": {"size": 11}},
-        }
-        if title
-        else None,
-        height=height,
-        margin={"l": 10, "r": 10, "t": (55 if subtitle else 40) if title else 10, "b": 10},
-        legend={"itemsizing": "constant"}
-        | (
-            {"orientation": "h", "y": -0.02, "yanchor": "top", "font": {"size": 11}}
-            if legend_below
-            else {}
-        ),
-        dragmode=dragmode,
-    )
-    # Projected axes have no units: no ticks, no grid, only a frame.
-    frame = {
-        "showticklabels": False,
-        "title": None,
-        "showgrid": False,
-        "zeroline": False,
-        "showline": True,
-        "linecolor": "#ddd",
-        "mirror": True,
-    }
-    figure.update_xaxes(**frame)
-    figure.update_yaxes(**frame, scaleanchor="x")
-    return figure
 
 
 def explained_variance_bars(shares: np.ndarray) -> go.Figure:
@@ -173,10 +67,24 @@ def _pole_lines(figure: go.Figure, axis: Axis, orientation: str) -> None:
     """Dashed lines at the two pole centres, named."""
     for position, name in ((-axis.half_length, axis.name_a), (axis.half_length, axis.name_b)):
         label = f"{'◀' if position < 0 else '▶'} {short_label(name, 30)}"
+        # x poles are named at the bottom, y poles on the left: the two names never meet in the
+        # top-right corner.
         if orientation == "x":
-            figure.add_vline(x=position, line_dash="dash", line_color="#555", annotation_text=label)
+            figure.add_vline(
+                x=position,
+                line_dash="dash",
+                line_color="#555",
+                annotation_text=label,
+                annotation_position="bottom right",
+            )
         else:
-            figure.add_hline(y=position, line_dash="dash", line_color="#555", annotation_text=label)
+            figure.add_hline(
+                y=position,
+                line_dash="dash",
+                line_color="#555",
+                annotation_text=label,
+                annotation_position="top left",
+            )
 
 
 def axis_strip(

@@ -21,6 +21,8 @@ from components.core.palettes import (
 
 ROOT_FONT_PX = 22  # Streamlit's default is 16: 22 px reads from the back of a classroom
 FIGURE_FONT_PX = 20
+FONT_SCALE = FIGURE_FONT_PX / 12  # plotly's default font is 12 px: every set size grows as much
+CELL_FONT_SCALE = 1.2  # numbers inside heatmap cells grow less: the cells do not grow
 ADVANCED_KEY_PREFIX = "advanced_"  # containers keyed `advanced_…` are hidden in presenter mode
 _DIVERGING_SCALES = {"RdBu", "RdBu_r", "rdbu", "PuOr", "Picnic", "Portland", "balance"}
 
@@ -59,7 +61,7 @@ def present_figure(figure: go.Figure, theme: Theme = "light") -> go.Figure:
         paper_bgcolor=BACKGROUND[theme],
         plot_bgcolor=BACKGROUND[theme],
     )
-    figure.update_annotations(font_size=FIGURE_FONT_PX - 2)
+    _scale_fonts(figure)
     for trace in figure.data:
         if trace.type == "heatmap":
             scale = _scale_name(trace.colorscale)
@@ -78,6 +80,41 @@ def present_figure(figure: go.Figure, theme: Theme = "light") -> go.Figure:
             if trace.line is not None and trace.line.width is not None:
                 trace.update(line_width=max(float(trace.line.width), 3.0))
     return figure
+
+
+def _scale_fonts(figure: go.Figure) -> None:
+    """Every font size the figure sets (titles, subtitles, ticks, legends, colour bars, point
+    labels, annotations) grown by `FONT_SCALE`; sizes it leaves unset follow the layout font.
+    Numbers inside heatmap cells grow by `CELL_FONT_SCALE` only."""
+    layout = figure.layout.to_plotly_json()
+    layout.pop("font", None)
+    layout.pop("hoverlabel", None)
+    figure.update_layout(_scaled(layout, FONT_SCALE))
+    for annotation in figure.layout.annotations:
+        size = annotation.font.size if annotation.font is not None else None
+        annotation.update(font_size=round(size * FONT_SCALE) if size else FIGURE_FONT_PX - 2)
+    for trace in figure.data:
+        factor = CELL_FONT_SCALE if trace.type == "heatmap" else FONT_SCALE
+        trace.update(_scaled(trace.to_plotly_json(), factor))
+
+
+def _scaled(tree: object, factor: float) -> dict:
+    """The parts of a figure's JSON that set a font size, each size multiplied by `factor`."""
+    if isinstance(tree, dict):
+        found = {}
+        for key, value in tree.items():
+            if key.endswith("font") and isinstance(value, dict) and _is_number(value.get("size")):
+                found[key] = {"size": round(float(value["size"]) * factor)}
+            elif isinstance(value, dict) and key != "annotations":
+                inner = _scaled(value, factor)
+                if inner:
+                    found[key] = inner
+        return found
+    return {}
+
+
+def _is_number(value: object) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
 
 
 class _Recolour:

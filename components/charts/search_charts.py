@@ -9,6 +9,50 @@ import plotly.graph_objects as go
 
 from components.charts.charts import PALETTE, hover_chars, hover_text
 
+RANK_FONT_PX = 13
+# A rank's label box in pixels: one digit's width and the label's height at presenter mode's
+# size (the larger one), on the smallest plot area the map gets (a 1024 px screen).
+RANK_CHAR_PX, RANK_LINE_PX, RING_PX = 14.0, 22.0, 9.0
+MAP_PLOT_PX = (460.0, 400.0)
+_SIDES = {  # textposition -> the label box's (left, bottom) offset from the point, given its width
+    "top center": lambda w: (-w / 2, RING_PX),
+    "bottom center": lambda w: (-w / 2, -RING_PX - RANK_LINE_PX),
+    "middle right": lambda w: (RING_PX, -RANK_LINE_PX / 2),
+    "middle left": lambda w: (-RING_PX - w, -RANK_LINE_PX / 2),
+}
+
+
+def rank_label_sides(coords: np.ndarray, hits: Sequence[int]) -> list[str | None]:
+    """Where each result's rank goes (above, below, right or left of its ring), best rank first;
+    None (hover only) when every side would cover a rank already written or another ring."""
+    points = np.asarray(coords, dtype=float)[:, :2]
+    low, span = points.min(axis=0), np.maximum(np.ptp(points, axis=0), 1e-9)
+    scale = min(MAP_PLOT_PX[0] / span[0], MAP_PLOT_PX[1] / span[1])  # equal scales (scaleanchor)
+    rings = (points[list(hits)] - low) * scale
+    placed: list[tuple[float, float, float, float]] = []
+    sides: list[str | None] = []
+    for rank, (x, y) in enumerate(rings, start=1):
+        width = RANK_CHAR_PX * len(str(rank)) + 4
+        chosen = None
+        for side, offset in _SIDES.items():
+            dx, dy = offset(width)
+            box = (x + dx, y + dy, x + dx + width, y + dy + RANK_LINE_PX)
+            on_label = any(
+                box[0] < o[2] and o[0] < box[2] and box[1] < o[3] and o[1] < box[3] for o in placed
+            )
+            on_ring = any(
+                box[0] - RING_PX < rx < box[2] + RING_PX
+                and box[1] - RING_PX < ry < box[3] + RING_PX
+                for j, (rx, ry) in enumerate(rings, start=1)
+                if j != rank
+            )
+            if not on_label and not on_ring:
+                chosen = side
+                placed.append(box)
+                break
+        sides.append(chosen)
+    return sides
+
 
 def query_map(
     coords: np.ndarray,
@@ -42,14 +86,16 @@ def query_map(
             )
         )
     if len(hits):
+        sides = rank_label_sides(coords, hits)
         figure.add_trace(
             go.Scatter(
                 x=coords[list(hits), 0],
                 y=coords[list(hits), 1],
                 mode="markers+text",
                 name="top-k results",
-                text=[str(rank) for rank in range(1, len(hits) + 1)],
-                textposition="top center",
+                text=[str(rank) if side else "" for rank, side in enumerate(sides, start=1)],
+                textposition=[side or "top center" for side in sides],
+                textfont={"size": RANK_FONT_PX},
                 marker={
                     "size": 16,
                     "color": "rgba(0,0,0,0)",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from dataclasses import dataclass
 
@@ -18,6 +19,18 @@ class Term:
     page: str  # the script where to see it
     section: str  # the section of that page
     aliases: tuple[str, ...] = ()
+
+    @property
+    def anchor(self) -> str:
+        """The section's anchor on its page (`st.header(..., anchor=...)`), e.g. `a-map-of-the-space`
+        for "3 · A map of the space": the glossary's link opens the page there."""
+        return section_anchor(self.section)
+
+
+def section_anchor(section: str) -> str:
+    """A section title as a header anchor: without its number, lower case, words joined by -."""
+    words = re.findall(r"[a-z0-9]+", re.sub(r"^\d+ · ", "", section).casefold().replace("'", ""))
+    return "-".join(words)
 
 
 TERMS: tuple[Term, ...] = (
@@ -233,7 +246,7 @@ TERMS: tuple[Term, ...] = (
         "Shifting, scaling and rotating one map onto another so the same "
         "point sits in the same place.",
         EXPLORE,
-        "Two models side by side",
+        "7 · Two models side by side",
     ),
     # ------------------------------------------------ training
     Term(

@@ -102,7 +102,8 @@ LOSS_GAP = (
 
 LOSS_MOVEMENT = (
     "One PCA of the vectors before and after training, so both share the same axes: faint "
-    "dots are the original model, arrows lead to where the fine-tuned copy puts each sentence."
+    "dots are the original model; a line (its arrowhead at the new place) leads to where the "
+    "fine-tuned copy puts each sentence."
 )
 
 LOSS_COPIES = (
@@ -130,12 +131,14 @@ def loss_classes(alpha: float) -> str:
     )
 
 
-def loss_softmax_bars(count: int, use_negatives: bool) -> str:
-    """How to read the softmax bars of one anchor over `count` positives (+ `count` negatives)."""
+def loss_softmax_bars(count: int, use_negatives: bool, colour: str = "green") -> str:
+    """How to read the softmax bars of one anchor over `count` positives (+ `count` negatives);
+    `colour` is the colour its own positive is drawn in (presenter mode draws another)."""
     return (
         f"Bars 1–{count} are the batch's positives"
         + (f", bars {count + 1}–{2 * count} its negatives" if use_negatives else "")
-        + "; green is this anchor's own positive. The loss is −log of the green bar. At τ = 1 "
+        + f"; {colour} is this anchor's own positive (the others are grey). The loss is −log of "
+        f"the {colour} bar. At τ = 1 "
         "every candidate gets a similar share (cosines differ by < 2); at small τ the softmax "
         "becomes a hard maximum, and all the gradient goes to the closest competitors."
     )
@@ -288,7 +291,9 @@ def explore_vectors(dimension: int) -> str:
     """What a row of the vector table is."""
     return (
         f"Each row is one sentence's {dimension}-d vector (unit length, so cosine = dot "
-        "product). Individual dimensions mean nothing on their own; only directions do."
+        f"product): all {dimension} numbers as bars, the first two as numbers (the download "
+        "below has every number). Individual dimensions mean nothing on their own; only "
+        "directions do."
     )
 
 

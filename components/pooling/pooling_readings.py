@@ -107,7 +107,7 @@ def head_description(hidden: int, dimension: int, n_triplets: int) -> str:
     """How the attention head pools and what training it changes (W is `hidden` x `dimension`)."""
     return (
         "The lesson's third pooling choice: a small layer scores every token, "
-        "a score per token (the formula below), a softmax over the real tokens turns the scores into "
+        "a score per token (the formula above), a softmax over the real tokens turns the scores into "
         "weights, and the sentence vector is the weighted sum of the token vectors. A fresh head "
         "has a tiny `w`, so every score is ≈ 0 and the weights are ≈ uniform: it pools like "
         f"mean. Training fits only the head (W: {hidden} × {dimension}, b, w) on the "

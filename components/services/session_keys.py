@@ -37,6 +37,8 @@ LESSON_UPLOAD_KEY = "lesson_upload"  # the sidebar's lesson file uploader
 LESSON_UPLOAD_ID_KEY = "_lesson_upload_id"  # the id of the lesson file last read
 LESSON_MESSAGES_KEY = "_lesson_messages"  # what reading the lesson file said
 LINK_MESSAGES_KEY = "_link_messages"  # what applying the page's link said
+SCROLL_TO_KEY = "_scroll_to"  # this run's section anchor to open the page at (a glossary link)
+LINK_SLOT_KEY = "_link_slot"  # this run's page, model and sidebar place of the share link
 
 # ---------------------------------------------------------------- Explore's sentences
 EXPLORE_PRESET_KEY = "explore_preset"  # the preset picker

@@ -59,6 +59,9 @@ PRESENT_PARAM = "present"  # presenter mode (`?present=1`): the viewer's choice,
 ROOM_PARAMS = frozenset(
     {"room", "seat"}
 )  # a class room's join link (widgets/room.py), not page state
+# The section to open the page at (`?section=a-map-of-the-space`, the glossary's links): where to
+# look, not page state; read once and dropped from the address.
+SECTION_PARAM = "section"
 _BASE64URL = re.compile(r"[A-Za-z0-9_-]*")
 
 
@@ -288,7 +291,7 @@ def decode_link(state_type: type, params: Mapping[str, str | Sequence[str]]) -> 
 
     unknown = []
     for key, raw in items.items():
-        if key in STREAMLIT_PARAMS or key in ROOM_PARAMS or key == PRESENT_PARAM:
+        if key in STREAMLIT_PARAMS or key in ROOM_PARAMS or key in (PRESENT_PARAM, SECTION_PARAM):
             continue
         if key not in names:
             unknown.append(key)

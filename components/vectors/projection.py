@@ -404,6 +404,9 @@ def honesty_reading(result: Honesty) -> str:
     verdict = (
         "few map neighbours are strangers in the space"
         if trust >= 0.9
+        else "every sentence's nearest neighbours stay near it, but points a little farther "
+        "out on the map can come from far away in the space"
+        if result.mean_kept >= 0.95
         else "some map neighbours are far apart in the space"
         if trust >= 0.75
         else "many map neighbours are far apart in the space: read closeness on this map with care"
@@ -411,7 +414,8 @@ def honesty_reading(result: Honesty) -> str:
     return (
         f"Trustworthiness {trust:.2f}: {verdict}. On average {result.mean_kept:.0%} of a "
         f"sentence's {result.k} nearest neighbours (cosine) are also its {result.k} nearest on "
-        "the map; the rest were pushed away by the squeeze to a screen."
+        "the map"
+        + ("." if result.mean_kept >= 0.995 else "; the rest were pushed away by the squeeze.")
     )
 
 

@@ -49,6 +49,7 @@ from components.widgets.layout import (
     section,
     show_message,
     show_messages,
+    theme,
     try_notice,
 )
 from components.widgets.maps import (
@@ -134,6 +135,7 @@ __all__ = [
     "set_persisted",
     "plural",
     "presenter_mode",
+    "theme",
     "prepared_views",
     "preset_picker",
     "progress",

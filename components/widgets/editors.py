@@ -119,7 +119,7 @@ def triplet_table(name: str) -> pd.DataFrame:
         width="stretch",
         height=min(420, 36 * (rows + 2)),
         column_config={
-            column: st.column_config.TextColumn(column, width="medium", max_chars=limits.CELL_CHARS)
+            column: st.column_config.TextColumn(column, width=150, max_chars=limits.CELL_CHARS)
             for column in TRIPLET_COLUMNS
         },
     )

@@ -55,7 +55,13 @@ def typed_sentences() -> ParsedInput:
         use_preset,
         help=notes.EXPLORE_PRESET_HELP,
     )
-    st.caption(PRESETS[preset].description)  # never a value the client made up
+    if st.session_state.get(EXPLORE_TEXT_KEY, "") == "\n".join(load_preset(preset).texts):
+        st.caption(PRESETS[preset].description)  # never a value the client made up
+    else:  # typed, edited or opened from a lesson: the box shows where it started, not this
+        st.caption(
+            "**Your own sentences** below (edited, typed or from a lesson), not the preset "
+            "named above: pick a preset to replace them."
+        )
     text = limited_text(
         st.text_area,
         "One sentence per line",

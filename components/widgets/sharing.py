@@ -3,6 +3,8 @@ and the lesson banner; the sidebar's presenter-mode toggle."""
 
 from __future__ import annotations
 
+import json
+import re
 from typing import Any
 
 import streamlit as st
@@ -17,13 +19,21 @@ from components.services.session_keys import (
     LESSON_UPLOAD_ID_KEY,
     LESSON_UPLOAD_KEY,
     LINK_MESSAGES_KEY,
+    LINK_SLOT_KEY,
     MODEL_NAME_KEY,
     PRESENTER_KEY,
     RESTORED_KEY,
+    SCROLL_TO_KEY,
 )
 from components.state.lessons import Lesson, lesson_from_json, lesson_to_json, shipped_lessons
 from components.state.page_state import PAGE_STATES
-from components.state.share_links import PRESENT_PARAM, URL_LIMIT, decode_link, encode_link
+from components.state.share_links import (
+    PRESENT_PARAM,
+    SECTION_PARAM,
+    URL_LIMIT,
+    decode_link,
+    encode_link,
+)
 from components.widgets.bindings import apply_state, current_lab, current_state
 from components.widgets.layout import show_messages
 from components.widgets.state import persist, set_persisted
@@ -36,6 +46,7 @@ def restore_from_link(state_type: type) -> None:
         return
     restored.add(state_type.PAGE)
     params = st.query_params.to_dict()
+    params.pop(SECTION_PARAM, None)  # where to look, not the page's inputs
     if params.pop(PRESENT_PARAM, None) == "1":
         set_persisted(PRESENTER_KEY, True)
     if not params:
@@ -54,6 +65,48 @@ def restore_from_link(state_type: type) -> None:
             )
         )
     st.session_state[LINK_MESSAGES_KEY] = messages
+
+
+def read_section() -> None:
+    """A link to a section of this page (`?section=<anchor>`, the glossary's): keep the anchor
+    for this run's end, when the page is drawn and can be scrolled there."""
+    anchor = st.query_params.get(SECTION_PARAM)
+    if anchor and re.fullmatch(r"[a-z0-9-]{1,80}", anchor):
+        st.session_state[SCROLL_TO_KEY] = anchor
+
+
+# Scrolls the page to a header's anchor. The charts and tables above it are drawn lazily and push
+# it down, so it keeps the header at the top until the page has stood still for a second (or ten
+# seconds passed); the reader's own scrolling, a key or a click ends it at once.
+SCROLL_SCRIPT = """<script>
+(() => {
+  const id = %s, started = Date.now();
+  let last = null, still = Date.now(), done = false;
+  const stop = () => { done = true; };
+  for (const kind of ['wheel', 'touchstart', 'keydown', 'mousedown'])
+    window.addEventListener(kind, stop, {once: true, capture: true});
+  const tick = () => {
+    if (done || Date.now() - started > 10000) return;
+    const header = document.getElementById(id);
+    if (header) {
+      const top = Math.round(header.getBoundingClientRect().top);
+      if (Math.abs(top) > 4) { header.scrollIntoView({block: 'start'}); still = Date.now(); }
+      const running = document.querySelector('[data-test-script-state=running]');
+      if (last === top && !running && Date.now() - still > 1000) return;
+      last = top;
+    }
+    setTimeout(tick, 200);
+  };
+  tick();
+})();
+</script>"""
+
+
+def scroll_to_section() -> None:
+    """At the end of a run opened by a section link: scroll the page to that section."""
+    anchor = st.session_state.pop(SCROLL_TO_KEY, None)
+    if anchor:
+        st.html(SCROLL_SCRIPT % json.dumps(anchor), unsafe_allow_javascript=True)
 
 
 def _write_link(state_type: type, active: ActiveModel) -> Any:
@@ -109,26 +162,13 @@ def share_sidebar(state_type: type, active: ActiveModel) -> None:
         load_lesson(pending)  # switches page: nothing below runs
     link = _write_link(state_type, active)
     with st.sidebar:
-        st.divider()
-        st.toggle(
-            "Presenter mode",
-            key=persist(PRESENTER_KEY, False),
-            help="For a projector: large type, fewer controls, and colour-blind-safe colours "
-            "(Okabe-Ito categories, cividis and purple-orange heatmaps) in every chart.",
-        )
+        presenter_toggle()
         with st.expander("Share & lessons", expanded=False):
-            st.caption(
-                f"The address bar holds this page's inputs ({link.length:,} of at most "
-                f"{URL_LIMIT:,} characters): copy it to share the page exactly."
-            )
-            if link.omitted:
-                st.warning(
-                    f"Too long for a link: {', '.join(link.omitted)} left out of the address "
-                    f"(a link holds at most {URL_LIMIT:,} characters). Download a lesson file "
-                    "below to share everything."
-                )
-            base = str(getattr(st.context, "url", "") or "").split("?")[0]
-            st.code(f"{base}?{link.query}", language=None, wrap_lines=True)
+            slot = st.container(key="share_link").empty()  # small type: see SHARE_LINK_CSS
+            _draw_link(slot, link)
+            # The page may still change its inputs in this run (a click on a map picks a
+            # sentence): `finish_link` writes the link again at the end of the run.
+            st.session_state[LINK_SLOT_KEY] = (state_type, active, slot)
             st.download_button(
                 "Download lesson (every page)",
                 # Built now, not on click: a deferred callable runs outside this session's state.
@@ -159,6 +199,45 @@ def share_sidebar(state_type: type, active: ActiveModel) -> None:
                 )
                 if st.button("Open lesson", key="lesson_open"):
                     load_lesson(shipped[choice])
+
+
+def presenter_toggle() -> None:
+    """The sidebar's presenter-mode toggle (every page has it)."""
+    st.divider()
+    st.toggle(
+        "Presenter mode",
+        key=persist(PRESENTER_KEY, False),
+        help="For a projector: large type, fewer controls, and colour-blind-safe colours "
+        "(Okabe-Ito categories, cividis and purple-orange heatmaps) in every chart.",
+    )
+
+
+def _draw_link(slot: Any, link: Any) -> None:
+    """The page's link and how long it is, in its place in the sidebar."""
+    with slot.container():
+        st.caption(
+            f"The address bar holds this page's inputs ({link.length:,} of at most "
+            f"{URL_LIMIT:,} characters): copy it to share the page exactly."
+        )
+        if link.omitted:
+            st.warning(
+                f"Too long for a link: {', '.join(link.omitted)} left out of the address "
+                f"(a link holds at most {URL_LIMIT:,} characters). Download a lesson file "
+                "below to share everything."
+            )
+        base = str(getattr(st.context, "url", "") or "").split("?")[0]
+        st.code(f"{base}?{link.query}", language=None, wrap_lines=True)
+
+
+def finish_link() -> None:
+    """At the end of a run: the address bar and the sidebar link hold the inputs as they are
+    now, also those changed during this run (a map click), not as they were at its start."""
+    pending = st.session_state.pop(LINK_SLOT_KEY, None)
+    if pending is None:
+        return
+    state_type, active, slot = pending
+    link = _write_link(state_type, active)
+    _draw_link(slot, link)
 
 
 def _lesson_now(active: ActiveModel, page: str) -> Lesson:

@@ -28,7 +28,15 @@ from components.services.session_models import active_model, live_session_model_
 from components.services.startup import page_drawn, start
 from components.widgets.layout import presenter_style
 from components.widgets.room import sidebar_view as room_sidebar_view
-from components.widgets.sharing import lesson_banner, restore_from_link, share_sidebar
+from components.widgets.sharing import (
+    finish_link,
+    lesson_banner,
+    presenter_toggle,
+    read_section,
+    restore_from_link,
+    scroll_to_section,
+    share_sidebar,
+)
 from components.widgets.state import persist
 
 LOG = logging.getLogger(__name__)
@@ -91,6 +99,7 @@ def page_setup(title: str, icon: str, state_type: type | None = None) -> ActiveM
     )
     start()  # the process's start-up (once) and the warm-up
     if state_type is not None:
+        read_section()
         restore_from_link(state_type)
     active = model_sidebar()
     room_sidebar_view()  # a student's room (or a join form for a `?room=` link)
@@ -98,11 +107,17 @@ def page_setup(title: str, icon: str, state_type: type | None = None) -> ActiveM
     if state_type is not None:
         share_sidebar(state_type, active)
         lesson_banner(state_type.PAGE)
+    else:
+        with st.sidebar:
+            presenter_toggle()
     return active
 
 
 def page_done() -> None:
-    """The last call of every page: the page is drawn, background warm-ups may start."""
+    """The last call of every page: the share link catches up with this run's changes, the
+    page is drawn, background warm-ups may start."""
+    finish_link()
+    scroll_to_section()
     page_drawn()
 
 

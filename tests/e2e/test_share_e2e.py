@@ -3,6 +3,8 @@ in light and dark themes; a lesson file downloaded in one browser and loaded in 
 
 from __future__ import annotations
 
+from urllib.parse import parse_qs
+
 from playwright.sync_api import expect
 
 from components.core.palettes import category_colours
@@ -127,3 +129,51 @@ def test_a_lesson_file_moves_the_whole_lab_to_another_browser(browser, app_url, 
     assert "tau=0.2" in page.url and "alpha=0.3" in page.url
     shot(page, "share_4_lesson_loaded")
     student.close()
+
+
+def test_a_map_click_is_in_the_link_at_once_and_a_fresh_browser_opens_on_it(browser, app_url):
+    """The share link is written at the end of the run that changed the state: right after a
+    click on the map (no other rerun), the address bar holds the clicked sentence."""
+    sender = browser.new_context(viewport={"width": 1400, "height": 1000})
+    page = sender.new_page()
+    page.goto(f"{app_url}/Explore")
+    settle(page)
+    box = page.locator(".st-key-explore_text textarea")
+    box.fill("\n".join(SENTENCES))
+    box.press("Control+Enter")
+    settle(page)
+    page.locator(".st-key-explore_method").get_by_text("PCA").click()
+    settle(page)
+    page.locator(".st-key-explore_scatter").scroll_into_view_if_needed()
+    before = page.locator(".st-key-explore_focus input").input_value()
+    target = next(text for text in SENTENCES if not before.startswith(text[:20]))
+    row = SENTENCES.index(target)
+    x, y = page.evaluate(
+        """row => {
+            const plot = document.querySelector('.st-key-explore_scatter .js-plotly-plot');
+            for (const trace of plot._fullData) {
+                const i = (trace.customdata || []).findIndex(c => Number(c[0]) === row);
+                if (i < 0) continue;
+                const layout = plot._fullLayout, box = plot.getBoundingClientRect();
+                return [box.left + layout._size.l + layout.xaxis.d2p(trace.x[i]),
+                        box.top + layout._size.t + layout.yaxis.d2p(trace.y[i])];
+            }
+        }""",
+        row,
+    )
+    page.mouse.click(x, y)
+    settle(page)
+    assert page.locator(".st-key-explore_focus input").input_value() == target
+    link = page.url
+    assert "focus=" in link
+    shared = page.locator("[data-testid=stSidebar] [data-testid=stCode] code").text_content()
+    # The sidebar's link (in its collapsed expander) is the address too.
+    assert parse_qs(shared.replace("\n", "").split("?")[1]) == parse_qs(link.split("?")[1])
+    sender.close()
+
+    receiver = browser.new_context(viewport={"width": 1400, "height": 1000})
+    other = receiver.new_page()
+    other.goto(link)
+    settle(other)
+    assert other.locator(".st-key-explore_focus input").input_value() == target
+    receiver.close()

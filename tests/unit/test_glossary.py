@@ -50,8 +50,12 @@ def test_every_term_is_one_line_and_points_at_a_real_section(term):
     assert "\n" not in term.definition and 20 <= len(term.definition) <= 180
     script = (ROOT / term.page).read_text(encoding="utf-8")
     number = re.match(r"(\d) · ", term.section)
-    if number:  # a numbered section: the page has a header starting with that number
-        assert f'st.header("{number.group(1)} · ' in script, (term.term, term.section)
+    assert number, term.section  # a numbered section: the page has a header with that number,
+    header = re.search(
+        rf'st\.header\(\s*"{number.group(1)} · [^"]*",\s*anchor="([a-z0-9-]+)"', script
+    )
+    assert header, (term.term, term.section)  # and the anchor the glossary's link opens it at
+    assert header.group(1) == term.anchor, (term.term, term.section)
 
 
 @pytest.mark.parametrize(

@@ -17,6 +17,7 @@ from components.state.page_state import PAGE_STATES, ExploreState, LossState, To
 from components.state.share_links import (
     MAX_INFLATED_BYTES,
     MAX_LINK_CHARS,
+    SECTION_PARAM,
     URL_LIMIT,
     decode_link,
     encode_link,
@@ -240,3 +241,8 @@ def test_any_compressed_bytes_in_z_never_raise(state_type, payload):
     else:
         if content == {}:
             assert decoded.messages == []
+
+
+def test_a_section_to_open_at_is_not_page_state_and_not_an_unknown_setting():
+    decoded = decode_link(LossState, {"v": "1", SECTION_PARAM: "loss-landscapes"})
+    assert decoded.state == LossState() and not decoded.messages
