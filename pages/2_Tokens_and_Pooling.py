@@ -197,6 +197,7 @@ def pooling_section(
         st.info("Type one sentence per line to compare the pooling modes.")
         return texts, None, []
     batch = token_vectors(active, tuple(texts))
+    ui.note_page_default(POOLING_FOCUS_KEY, texts[0])
     if st.session_state.get(POOLING_FOCUS_KEY) not in texts:
         st.session_state[POOLING_FOCUS_KEY] = texts[0]
     focus = texts.index(

@@ -286,6 +286,7 @@ def training_controls(triplets: tri.Triplets) -> tuple[str, int, int, float, lis
         help="AdamW step size. Large rates learn these few triplets fast, and forget other things.",
     )
     most = len(triplets) // 2
+    ui.note_page_default("loss_held_out", len(triplets) // 4)
     key = ui.persist("loss_held_out", len(triplets) // 4)
     ss[key] = min(ss[key], most)  # the table may have shrunk
     held_out = controls[3].slider(

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 # ---------------------------------------------------------------- the model this session uses
 MODEL_NAME_KEY = "model_name"  # the name of the model this session uses
+PAGE_DEFAULTS_KEY = "_page_defaults"  # widget key -> the value the page itself gives it this run
 MODEL_CHOICE_KEY = "model_choice"  # the sidebar's model picker
 MODEL_CUSTOM_NAME_KEY = "model_custom_name"  # the sidebar's "another model" text box
 MODEL_ERROR_KEY = "model_error"  # the last model-loading error, shown in the sidebar

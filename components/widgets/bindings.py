@@ -24,7 +24,7 @@ from components.services.session_keys import (
 from components.state.page_state import PAGE_STATES, ExploreState, LabState, LossState, check_field
 from components.widgets.editors import edited_table, replace_table
 from components.widgets.sentence_sources import TYPE, use_preset
-from components.widgets.state import forget_persisted, kept_copy_key, set_persisted
+from components.widgets.state import forget_persisted, kept_copy_key, page_default, set_persisted
 
 _UNSET = object()  # a widget value to remove: the page then uses its own default
 
@@ -177,6 +177,12 @@ def apply_state(state: Any) -> None:
             set_persisted(binding.key, value)
 
 
+def _is_page_default(key: str, value: Any) -> bool:
+    """True when widget `key` holds what the page itself gave it this run (`note_page_default`)."""
+    default = page_default(key)
+    return default is not None and type(value) is type(default) and bool(value == default)
+
+
 def current_state(state_type: type) -> Any:
     """The page's state as its widgets hold it now (fields never drawn keep their default)."""
     values = {}
@@ -184,6 +190,8 @@ def current_state(state_type: type) -> Any:
         value = _stored(binding.key)
         if value is None and binding.from_widget is not _triplets_from_widget:
             continue
+        if _is_page_default(binding.key, value):
+            continue  # the page's own choice, not the user's: the field keeps its default
         if binding.from_widget is not None:
             value = binding.from_widget(value)
         checked, problem = check_field(state_type, binding.field, value, "")

@@ -8,7 +8,7 @@ from typing import Any
 import streamlit as st
 
 from components.vectors.projection import METHOD_NAMES
-from components.widgets.state import persist
+from components.widgets.state import note_page_default, persist
 
 
 def projection_controls(prefix: str) -> tuple[str, int, dict[str, float]]:
@@ -110,6 +110,7 @@ def row_picker(
     select_key, number_key = keys
     n = len(texts)
     if n <= select_max:
+        note_page_default(select_key, texts[0])
         if st.session_state.get(select_key) not in texts:
             st.session_state[select_key] = texts[focus]
         return texts.index(container.selectbox("Sentence", texts, key=select_key, help=help))

@@ -9,7 +9,7 @@ from typing import Any, TypeVar
 import streamlit as st
 
 from components.data.samples import DEFAULT_PRESET, load_preset
-from components.services.session_keys import PRESENTER_KEY, SENTENCES_KEY
+from components.services.session_keys import PAGE_DEFAULTS_KEY, PRESENTER_KEY, SENTENCES_KEY
 
 T = TypeVar("T")
 
@@ -43,6 +43,18 @@ def persist(key: str, default: Any) -> str:
         st.session_state[store] = st.session_state[key]
     st.session_state[key] = st.session_state[store]
     return key
+
+
+def note_page_default(key: str, value: Any) -> None:
+    """Record the value the page itself gives widget `key` this run (its first sentence, a
+    quarter of the triplets...). A share link leaves out a widget that still holds it: the
+    receiving page computes the same value from the same inputs."""
+    st.session_state.setdefault(PAGE_DEFAULTS_KEY, {})[key] = value
+
+
+def page_default(key: str) -> Any:
+    """What `note_page_default` recorded for `key` (None when nothing was)."""
+    return st.session_state.get(PAGE_DEFAULTS_KEY, {}).get(key)
 
 
 def keep_in_range(key: str, low: Any, high: Any) -> None:
