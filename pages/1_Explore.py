@@ -37,7 +37,7 @@ from components.vectors.predictions import pair_cosines, pair_names, pick_pairs,
 from components.vectors.projection import METHOD_NAMES, ProjectionResult, honesty_reading
 from components.vectors.search import top_k
 from components.vectors.similarity import vector_figures
-from components.widgets.room import send_from_explore
+from components.widgets.room_student import send_from_explore
 
 VALUES_MAX = 12  # print the cosine in each cell up to this many sentences (cells of 25 px)
 MAX_COLOURS = 24  # a label column with more distinct values is not used for colour

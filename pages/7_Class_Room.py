@@ -6,7 +6,7 @@ import streamlit as st
 
 from components import widgets as ui
 from components.rooms.activities import preset_pairs, preset_triplets
-from components.widgets import room
+from components.widgets import room, room_student, room_teacher
 
 st.session_state[room.ON_ROOM_PAGE_KEY] = True  # the sidebar leaves the join view to this page
 active = ui.page_setup("Class room", "🏫")
@@ -20,25 +20,25 @@ st.caption(
 with ui.section("room"):
     if room.teacher() is not None:
         code = room.teacher()["code"]
-        room.room_header(code)
+        room_teacher.room_header(code)
         st.subheader("Start an activity")
-        room.start_activity_form({"pairs": preset_pairs(), "triplets": preset_triplets()})
+        room_teacher.start_activity_form({"pairs": preset_pairs(), "triplets": preset_triplets()})
         st.divider()
-        room.teacher_live(active)
+        room_teacher.teacher_live(active)
     elif room.student() is not None:
         st.subheader("Your room")
-        room.student_view("room_main")
+        room_student.student_view("room_main")
     else:
         join, teach = st.columns(2)
         with join:
             st.subheader("Join a room")
-            room.join_form("room_main_join")
+            room_student.join_form("room_main_join")
         with teach:
             st.subheader("Teach")
             st.caption(
                 "Open a room for your class: you get a code, a link and a QR code for the "
                 "projector. Only this browser tab's session can control the room."
             )
-            room.open_room_button()
+            room_teacher.open_room_button()
             st.caption(room.limits_caption())
 ui.page_done()

@@ -11,7 +11,8 @@ sentences; stored in a real database (SQLite by default, PostgreSQL by URL). No 
 from __future__ import annotations
 
 from components.rooms.codes import JoinAttempts, normalize_code
-from components.rooms.store import (
+from components.rooms.database import database_url
+from components.rooms.records import (
     COSINE,
     KINDS,
     MAP,
@@ -19,11 +20,10 @@ from components.rooms.store import (
     Activity,
     Prediction,
     RoomStatus,
-    RoomStore,
     Sentence,
     Student,
-    database_url,
 )
+from components.rooms.store import RoomStore
 
 __all__ = [
     "COSINE",

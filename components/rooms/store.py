@@ -1,269 +1,55 @@
-"""The class rooms' database: rooms, students, activities and answers, through SQLAlchemy Core.
+"""The class rooms' store: rooms, students, activities and answers, through SQLAlchemy Core.
 
 One `RoomStore(url)` per process (the app caches it); it is safe to share between threads. The
-URL decides where rooms live:
-
-- `sqlite:///path/rooms.db` (the default, under the app's data folder, see `database_url`): one
-  file, WAL mode (readers never wait for the writer), each write transaction takes the write lock
-  at its start (`BEGIN IMMEDIATE`) so concurrent writers queue instead of failing.
-- `postgresql+psycopg://user@host/db`: the same code, for a deployment with several app replicas;
-  each write locks its room's row (`SELECT … FOR UPDATE`) so per-room limits hold under races.
+URL decides where rooms live (`database.py`: SQLite file in WAL mode, or PostgreSQL); on
+PostgreSQL each write locks its room's row (`SELECT … FOR UPDATE`) so per-room limits hold under
+races.
 
 Every value goes through bound parameters (never into SQL text). Names and texts are checked
-against `components.core.limits` and refused with an `InputError` whose message never repeats
-what a student typed (the UI shows messages as Markdown; student text is only shown as text).
+against `components.core.limits` (`records.py`) and refused with an `InputError` whose message
+never repeats what a student typed (the UI shows messages as Markdown; student text is only
+shown as text).
 
-The schema is created on start, with a `schema_version` table. A room unused (nothing written)
-for `limits.ROOM_IDLE_HOURS` expires: it refuses everything and is deleted, with all it holds,
-the next time a room is opened. Closing a room deletes its students and answers at once.
+A room unused (nothing written) for `limits.ROOM_IDLE_HOURS` expires: it refuses everything and
+is deleted, with all it holds, the next time a room is opened. Closing a room deletes its
+students and answers at once.
 """
 
 from __future__ import annotations
 
 import json
-import math
-import os
-import threading
-import time
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
-from dataclasses import dataclass
-from pathlib import Path
-from typing import Any
+from collections.abc import Sequence
 
-from sqlalchemy import (
-    Column,
-    Float,
-    ForeignKey,
-    Integer,
-    MetaData,
-    String,
-    Table,
-    Text,
-    UniqueConstraint,
-    create_engine,
-    delete,
-    event,
-    func,
-    insert,
-    inspect,
-    select,
-    update,
-)
-from sqlalchemy.engine import Connection, Engine, make_url
+from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from components.core import limits
 from components.core.texts import InputError
-from components.models.onnx_files import cache_root
 from components.rooms import codes
-
-SCHEMA_VERSION = 2  # 2: students.seat_hash (a student's rejoin secret)
-DATABASE_ENV = "LAB_DATABASE_URL"
-COSINE, MAP, TRIPLET = "cosine", "map", "triplet"
-KINDS = (COSINE, MAP, TRIPLET)
-IDLE_SECONDS = limits.ROOM_IDLE_HOURS * 3600
-
-metadata = MetaData()
-schema_version = Table("schema_version", metadata, Column("version", Integer, nullable=False))
-rooms = Table(
-    "rooms",
-    metadata,
-    Column("code", String(16), primary_key=True),
-    Column("token_hash", String(64), nullable=False),
-    Column("created_at", Float, nullable=False),
-    Column("last_used", Float, nullable=False, index=True),
-    Column("closed_at", Float),
+from components.rooms.database import (
+    IDLE_SECONDS,
+    RoomDatabase,
+    activities,
+    predictions,
+    rooms,
+    sentences,
+    students,
 )
-students = Table(
-    "students",
-    metadata,
-    Column("id", Integer, primary_key=True, autoincrement=True),
-    Column("room_code", ForeignKey("rooms.code", ondelete="CASCADE"), nullable=False, index=True),
-    Column("name", Text, nullable=False),
-    Column("name_key", Text, nullable=False),  # casefolded: "Sam" and "sam" are one name
-    Column("joined_at", Float, nullable=False),
-    Column("left_at", Float),
-    Column("seat_hash", String(64)),  # SHA-256 of the student's rejoin secret
-    UniqueConstraint("room_code", "name_key"),
-)
-activities = Table(
-    "activities",
-    metadata,
-    Column("id", Integer, primary_key=True, autoincrement=True),
-    Column("room_code", ForeignKey("rooms.code", ondelete="CASCADE"), nullable=False, index=True),
-    Column("kind", String(16), nullable=False),
-    Column("prompt", Text, nullable=False),  # JSON: {"a", "b"} | {"question"} | {"anchor", ...}
-    Column("label", Text, nullable=False, default=""),
-    Column("started_at", Float, nullable=False),
-    Column("revealed_at", Float),
-    Column("answer", Float),  # the model's answer, stored when revealed
-)
-sentences = Table(
-    "sentences",
-    metadata,
-    Column("id", Integer, primary_key=True, autoincrement=True),
-    Column("room_code", ForeignKey("rooms.code", ondelete="CASCADE"), nullable=False, index=True),
-    Column("student_id", ForeignKey("students.id", ondelete="CASCADE"), nullable=False),
-    Column("activity_id", Integer),  # the map activity current when sent (None: none was)
-    Column("label", Text, nullable=False, default=""),
-    Column("text", Text, nullable=False),
-    Column("sent_at", Float, nullable=False),
-)
-predictions = Table(
-    "predictions",
-    metadata,
-    Column("id", Integer, primary_key=True, autoincrement=True),
-    Column("room_code", ForeignKey("rooms.code", ondelete="CASCADE"), nullable=False, index=True),
-    Column("activity_id", ForeignKey("activities.id", ondelete="CASCADE"), nullable=False),
-    Column("student_id", ForeignKey("students.id", ondelete="CASCADE"), nullable=False),
-    Column("value", Float, nullable=False),
-    Column("sent_at", Float, nullable=False),
-    UniqueConstraint("activity_id", "student_id"),
+from components.rooms.records import (
+    MAP,
+    Activity,
+    Prediction,
+    RoomStatus,
+    Sentence,
+    Student,
+    check_value,
+    clean_name,
+    clean_prompt,
+    clean_texts,
 )
 
 
-def database_url() -> str:
-    """`$LAB_DATABASE_URL`, else an SQLite file `rooms.db` in the app's data folder (made when
-    missing): `$SENTENCE_EMBEDDING_LAB_CACHE` or `~/.cache/sentence-embedding-lab`."""
-    url = os.environ.get(DATABASE_ENV, "").strip()
-    if url:
-        return url
-    folder = cache_root()
-    folder.mkdir(parents=True, exist_ok=True)
-    return f"sqlite:///{folder / 'rooms.db'}"
-
-
-@dataclass(frozen=True)
-class Student:
-    id: int
-    name: str
-    joined_at: float
-    active: bool  # False once the student has left
-
-
-@dataclass(frozen=True)
-class Sentence:
-    id: int
-    student_id: int
-    name: str  # the student's name
-    text: str
-    label: str  # the label of the map activity it was sent to ("" for none)
-    activity_id: int | None
-
-
-@dataclass(frozen=True)
-class Prediction:
-    student_id: int
-    name: str
-    value: float
-
-
-@dataclass(frozen=True)
-class Activity:
-    id: int
-    kind: str  # COSINE, MAP or TRIPLET
-    prompt: dict[str, str]
-    label: str
-    started_at: float
-    revealed: bool
-    answer: float | None  # the model's answer, once revealed
-
-
-@dataclass(frozen=True)
-class RoomStatus:
-    code: str
-    created_at: float
-    last_used: float
-    closed: bool
-    expired: bool
-
-    @property
-    def open(self) -> bool:
-        return not self.closed and not self.expired
-
-
-# ---------------------------------------------------------------- checks of what people type
-def _no_nul(text: str, what: str) -> None:
-    if "\x00" in text:
-        raise InputError(f"{what} contains a NUL character (code 0), which cannot be stored.")
-
-
-def clean_name(name: object) -> str:
-    """A student's name with its whitespace collapsed.
-
-    Raises:
-        InputError: empty, too long or with a NUL character.
-    """
-    text = " ".join(str(name if name is not None else "").split())
-    if not text:
-        raise InputError("Type a name your class will recognise (no account is needed).")
-    _no_nul(text, "The name")
-    if len(text) > limits.ROOM_NAME_CHARS:
-        raise InputError(
-            f"The name has {len(text):,} characters; the limit is "
-            f"{limits.LIMITS['ROOM_NAME_CHARS'].text}."
-        )
-    return text
-
-
-def clean_texts(texts: Sequence[str] | str, *, what: str = "Sentence") -> list[str]:
-    """Sentences stripped, blank ones dropped.
-
-    Raises:
-        InputError: none left, one too long or with a NUL character.
-    """
-    if isinstance(texts, str):
-        texts = [texts]
-    kept = []
-    for number, text in enumerate(texts, start=1):
-        text = str(text).strip()
-        if not text:
-            continue
-        _no_nul(text, f"{what} {number}")
-        if len(text) > limits.ROOM_SENTENCE_CHARS:
-            raise InputError(
-                f"{what} {number} has {len(text):,} characters; the limit is "
-                f"{limits.LIMITS['ROOM_SENTENCE_CHARS'].text}."
-            )
-        kept.append(text)
-    if not kept:
-        raise InputError("Type at least one sentence.")
-    return kept
-
-
-def clean_prompt(kind: str, prompt: dict[str, str]) -> dict[str, str]:
-    """The prompt of a new activity, each field checked like a sentence."""
-    fields = {COSINE: ("a", "b"), TRIPLET: ("anchor", "first", "second"), MAP: ("question",)}
-    if kind not in fields:
-        raise InputError(f"Unknown activity {kind!r}: one of {', '.join(KINDS)}.")
-    cleaned = {}
-    for name in fields[kind]:
-        value = str(prompt.get(name, "") or "").strip()
-        if not value and kind == MAP:
-            cleaned[name] = ""
-            continue
-        cleaned[name] = clean_texts([value], what=f"The {name} sentence")[0]
-    return cleaned
-
-
-def check_value(kind: str, value: object) -> float:
-    """A student's answer to an activity: a cosine in [-1, 1], or a vote 0 (first) / 1 (second)."""
-    if kind == MAP:
-        raise InputError("This activity takes sentences, not a guess: send sentences instead.")
-    try:
-        number = float(value)  # type: ignore[arg-type]
-    except (TypeError, ValueError):
-        number = math.nan
-    if kind == COSINE and not (math.isfinite(number) and -1.0 <= number <= 1.0):
-        raise InputError("A cosine guess is a number from -1 to 1.")
-    if kind == TRIPLET and number not in (0.0, 1.0):
-        raise InputError("A vote is 0 (the first sentence is closer) or 1 (the second is).")
-    return number
-
-
-# ---------------------------------------------------------------- the store
-class RoomStore:
+class RoomStore(RoomDatabase):
     """Class rooms in a database at `url` (SQLite file or PostgreSQL), schema made on start.
 
     Args:
@@ -271,114 +57,6 @@ class RoomStore:
             `postgresql+psycopg://lab@db/lab`.
         clock: seconds since the epoch (tests pass a fake clock to see rooms expire).
     """
-
-    def __init__(self, url: str, *, clock: Callable[[], float] = time.time) -> None:
-        self.url = url
-        self._clock = clock
-        parsed = make_url(url)
-        self.dialect = parsed.get_backend_name()
-        options: dict[str, Any] = {"future": True}
-        if self.dialect == "sqlite":
-            if parsed.database and parsed.database != ":memory:":
-                Path(parsed.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
-            options["connect_args"] = {"timeout": 30, "check_same_thread": False}
-        else:
-            options.update(pool_pre_ping=True, pool_size=5, max_overflow=10)
-        self._engine: Engine = create_engine(url, **options)
-        if self.dialect == "sqlite":
-            self._sqlite_setup(self._engine)
-        self._schema_lock = threading.Lock()
-        self._create_schema()
-
-    # -------------------------------------------------------------- engine and schema
-    @staticmethod
-    def _sqlite_setup(engine: Engine) -> None:
-        @event.listens_for(engine, "connect")
-        def _connect(dbapi_connection, _record) -> None:
-            dbapi_connection.isolation_level = None  # SQLAlchemy's BEGIN below, not pysqlite's
-            cursor = dbapi_connection.cursor()
-            cursor.execute("PRAGMA journal_mode=WAL")
-            cursor.execute("PRAGMA foreign_keys=ON")
-            cursor.execute("PRAGMA busy_timeout=30000")
-            cursor.close()
-
-        @event.listens_for(engine, "begin")
-        def _begin(connection: Connection) -> None:
-            write = connection.get_execution_options().get("room_write", False)
-            connection.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
-
-    def _create_schema(self) -> None:
-        with self._schema_lock, self._write() as conn:
-            metadata.create_all(conn, checkfirst=True)
-            found = conn.execute(select(schema_version.c.version)).scalars().all()
-            if not found:
-                conn.execute(insert(schema_version).values(version=SCHEMA_VERSION))
-            elif max(found) < 2:  # version 1 had no rejoin secrets: add the column
-                columns = {column["name"] for column in inspect(conn).get_columns("students")}
-                if "seat_hash" not in columns:
-                    conn.exec_driver_sql("ALTER TABLE students ADD COLUMN seat_hash VARCHAR(64)")
-                conn.execute(insert(schema_version).values(version=2))
-            elif max(found) > SCHEMA_VERSION:
-                raise RuntimeError(
-                    f"The rooms database at {make_url(self.url).render_as_string()} has schema "
-                    f"version {max(found)}; this lab reads version {SCHEMA_VERSION}. Update the lab."
-                )
-
-    def schema_version(self) -> int:
-        with self._engine.connect() as conn:
-            return int(conn.execute(select(func.max(schema_version.c.version))).scalar_one())
-
-    @contextmanager
-    def _write(self) -> Iterator[Connection]:
-        """One write transaction (SQLite: holding the write lock from its start)."""
-        with self._engine.connect() as conn:
-            conn.execution_options(room_write=True)
-            with conn.begin():
-                yield conn
-
-    def dispose(self) -> None:
-        """Close the pooled connections (the data stays in the database)."""
-        self._engine.dispose()
-
-    # -------------------------------------------------------------- rooms
-    def _room_row(self, conn: Connection, code: str, *, lock: bool) -> Any:
-        query = select(rooms).where(rooms.c.code == code)
-        if lock and self.dialect != "sqlite":
-            query = query.with_for_update()
-        return conn.execute(query).first()
-
-    def _open_room_row(self, conn: Connection, typed_code: object, *, lock: bool = True) -> Any:
-        """The room's row when it is open (and, for a write, its use recorded).
-
-        Raises:
-            InputError: no such room, or it is closed or expired.
-        """
-        code = codes.normalize_code(typed_code)
-        row = self._room_row(conn, code, lock=lock)
-        now = self._clock()
-        if row is None:
-            raise InputError(
-                f"There is no room {code}. Check the code on the teacher's screen (rooms "
-                f"expire after {limits.ROOM_IDLE_HOURS} hours unused)."
-            )
-        if row.closed_at is not None:
-            raise InputError(f"Room {code} is closed: the teacher has ended it.")
-        if now - row.last_used > IDLE_SECONDS:
-            raise InputError(
-                f"Room {code} has expired: nothing was sent to it for "
-                f"{limits.ROOM_IDLE_HOURS} hours. Ask your teacher for a new one."
-            )
-        if lock:
-            conn.execute(update(rooms).where(rooms.c.code == code).values(last_used=now))
-        return row
-
-    def _teacher_room(self, conn: Connection, code: object, token: str | None) -> str:
-        row = self._open_room_row(conn, code)
-        if not codes.token_matches(token, row.token_hash):
-            raise InputError(
-                f"Only the browser session that opened room {row.code} can control it."
-            )
-        return row.code
 
     def open_room(self) -> tuple[str, str]:
         """Open a new room: its code (for the link) and the teacher's secret token.
@@ -543,21 +221,6 @@ class RoomStore:
                 )
             return int(found.id)
 
-    def _student_row(self, conn: Connection, code: str, student_id: object) -> Any:
-        try:
-            number = int(student_id)  # type: ignore[call-overload]
-        except (TypeError, ValueError):
-            number = -1
-        row = conn.execute(
-            select(students).where(students.c.id == number, students.c.room_code == code)
-        ).first()
-        if row is None or row.left_at is not None:
-            raise InputError(
-                f"You are not in room {code} any more (you left, or the teacher removed your "
-                "name). Join again to take part."
-            )
-        return row
-
     def student(self, code: object, student_id: object) -> Student | None:
         """The student, or None when they left, were removed, or the room is gone."""
         try:
@@ -634,18 +297,6 @@ class RoomStore:
             )
             return int(result.inserted_primary_key[0])
 
-    @staticmethod
-    def _activity(row: Any) -> Activity:
-        return Activity(
-            row.id,
-            row.kind,
-            json.loads(row.prompt),
-            row.label,
-            row.started_at,
-            revealed=row.revealed_at is not None,
-            answer=row.answer,
-        )
-
     def activities(self, code: object) -> list[Activity]:
         """The room's activities, oldest first."""
         normalized = codes.normalize_code(code)
@@ -668,18 +319,6 @@ class RoomStore:
                 .limit(1)
             ).first()
         return None if row is None else self._activity(row)
-
-    def _activity_row(self, conn: Connection, code: str, activity_id: object) -> Any:
-        try:
-            number = int(activity_id)  # type: ignore[call-overload]
-        except (TypeError, ValueError):
-            number = -1
-        row = conn.execute(
-            select(activities).where(activities.c.id == number, activities.c.room_code == code)
-        ).first()
-        if row is None:
-            raise InputError(f"Room {code} has no such activity (the teacher may have cleared it).")
-        return row
 
     def reveal(self, code: object, token: str | None, activity_id: object, answer: float) -> None:
         """The teacher reveals the model's `answer` (a cosine, or 0/1 for the closer sentence)."""

@@ -27,7 +27,7 @@ from components.services.session_keys import (
 from components.services.session_models import active_model, live_session_model_labels
 from components.services.startup import page_drawn, start
 from components.widgets.layout import presenter_style
-from components.widgets.room import sidebar_view as room_sidebar_view
+from components.widgets.room_student import sidebar_view as room_sidebar_view
 from components.widgets.sharing import (
     finish_link,
     lesson_banner,

@@ -13,7 +13,7 @@ from sqlalchemy import create_engine
 from components.core import limits
 from components.core.texts import InputError
 from components.rooms import COSINE, MAP, TRIPLET, JoinAttempts, RoomStore, codes, normalize_code
-from components.rooms import store as store_module
+from components.rooms import database as database_module
 
 POSTGRES_URL = os.environ.get("LAB_TEST_POSTGRES_URL", "")
 BACKENDS = ["sqlite", "postgresql"]
@@ -22,7 +22,7 @@ BACKENDS = ["sqlite", "postgresql"]
 def _fresh_postgres(url: str) -> None:
     engine = create_engine(url)
     with engine.begin() as conn:
-        store_module.metadata.drop_all(conn)
+        database_module.metadata.drop_all(conn)
     engine.dispose()
 
 
@@ -217,7 +217,7 @@ def test_schema_version_and_restart_lose_nothing(url, clock):
     first.add_sentences(code, sam, ["kept across a restart"])
     first.dispose()
     second = RoomStore(url, clock=clock)  # a new process on the same database
-    assert second.schema_version() == store_module.SCHEMA_VERSION
+    assert second.schema_version() == database_module.SCHEMA_VERSION
     assert [s.text for s in second.sentences(code)] == ["kept across a restart"]
     assert second.predictions(code, pair)[0].value == 0.5
     assert second.is_teacher(code, token)
@@ -323,12 +323,12 @@ def test_codes_and_join_attempts():
 
 
 def test_database_url_defaults_to_a_file_in_the_data_folder(tmp_path, monkeypatch):
-    monkeypatch.delenv(store_module.DATABASE_ENV, raising=False)
+    monkeypatch.delenv(database_module.DATABASE_ENV, raising=False)
     monkeypatch.setenv("SENTENCE_EMBEDDING_LAB_CACHE", str(tmp_path / "data"))
-    assert store_module.database_url() == f"sqlite:///{tmp_path / 'data' / 'rooms.db'}"
+    assert database_module.database_url() == f"sqlite:///{tmp_path / 'data' / 'rooms.db'}"
     assert (tmp_path / "data").is_dir()
-    monkeypatch.setenv(store_module.DATABASE_ENV, "postgresql+psycopg://u@h/db")
-    assert store_module.database_url() == "postgresql+psycopg://u@h/db"
+    monkeypatch.setenv(database_module.DATABASE_ENV, "postgresql+psycopg://u@h/db")
+    assert database_module.database_url() == "postgresql+psycopg://u@h/db"
 
 
 def test_a_reloaded_student_gets_their_seat_back_only_with_its_secret(store):
@@ -382,7 +382,7 @@ def test_a_version_1_database_gains_seats_and_keeps_its_rooms(tmp_path, clock):
     engine.dispose()
     store = RoomStore(url, clock=clock)
     try:
-        assert store.schema_version() == store_module.SCHEMA_VERSION == 2
+        assert store.schema_version() == database_module.SCHEMA_VERSION == 2
         assert [s.name for s in store.students("ACDEFH")] == ["Old"]
         with pytest.raises(InputError, match="rejoin link no longer works"):
             store.rejoin("ACDEFH", "")  # a student of version 1 has no seat
