@@ -23,7 +23,7 @@ def stages(n: int, texts: list[str] | None = None) -> dict[str, float]:
     generated sentences (new ones each call)."""
     import numpy as np
 
-    from components.charts import charts
+    from components.charts import scatter
     from components.core.texts import parse_lines
     from components.data.large_corpus import generate_corpus
     from components.explore.scale import prepare
@@ -61,7 +61,7 @@ def stages(n: int, texts: list[str] | None = None) -> dict[str, float]:
         "honesty",
         lambda: honesty(prepared.vectors[rows], coords[rows], 10, threads=threads_in_effect()),
     )
-    figure = timed("figure", lambda: charts.projection_scatter(coords, texts, [""] * len(texts)))
+    figure = timed("figure", lambda: scatter.projection_scatter(coords, texts, [""] * len(texts)))
     timed("serialise", lambda: figure.to_json())
     return seconds
 

@@ -7,6 +7,7 @@ import streamlit as st
 
 from components import widgets as ui
 from components.charts import block_charts, charts
+from components.charts.scatter import projection_scatter
 from components.content import lab_notes as notes
 from components.core import limits
 from components.core.tables import hits_table, similarity_table, vectors_table
@@ -220,9 +221,7 @@ def map_section(
     if projection is None:
         return focus, None
     ui.show_message("info", projection.note)
-    scatter = cached_figure(
-        charts.projection_scatter, projection.coords, texts, labels, highlight=focus
-    )
+    scatter = cached_figure(projection_scatter, projection.coords, texts, labels, highlight=focus)
     ui.chart(scatter, "explore_scatter", on_select="rerun", selection_mode="points")
     st.caption(notes.explore_map(METHOD_NAMES[projection.method_used]))
     honesty_section(active, texts, vectors, method, dims, settings)

@@ -8,7 +8,7 @@ import numpy as np
 import streamlit as st
 
 from components import widgets as ui
-from components.charts import charts
+from components.charts import charts, common
 from components.content import lab_notes as notes
 from components.core import limits
 from components.data import samples
@@ -41,7 +41,7 @@ from components.vectors.similarity import cosine_similarity_matrix, mean_pairwis
 if TYPE_CHECKING:
     from components.pooling.head_training import AttentionPoolingHead
 
-COLOURS = dict(zip(MODES, charts.PALETTE, strict=False))
+COLOURS = dict(zip(MODES, common.PALETTE, strict=False))
 
 
 def tokenizer_section(active: ActiveModel) -> None:

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 import numpy as np
 import plotly.graph_objects as go
 
-from components.charts.charts import hover_text, short_label
+from components.charts.common import hover_text, short_label
 from components.vectors.heatmap_blocks import BlockPair, BlockSummary
 
 

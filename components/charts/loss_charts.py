@@ -1,6 +1,6 @@
 """Plotly figures of the Loss lab: loss landscapes, softmax bars, training curves, movement maps.
 
-User text goes through `charts.hover_text` / `charts.short_label` (HTML-escaped).
+User text goes through `common.hover_text` / `common.short_label` (HTML-escaped).
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from components.charts.charts import hover_chars, hover_text, short_label
+from components.charts.common import hover_chars, hover_text, short_label
 
 ROLE_COLOURS = {"anchor": "#332288", "positive": "#117733", "negative": "#CC6677"}
 LABELS_MAX = 30  # up to this many sentences, the movement map writes each one next to its dot

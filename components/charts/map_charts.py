@@ -1,5 +1,5 @@
 """Figures of the map lab: semantic axes and the geometry lessons; its maps (coloured by kept
-share, selections greyed out) are drawn by the one map builder, `charts.map_scatter`, shared with
+share, selections greyed out) are drawn by the one map builder, `scatter.map_scatter`, shared with
 Explore. User text is HTML-escaped before it reaches a figure.
 
 Every map is a 2D scatter whose `customdata[0]` is the row index of the sentence (selections and
@@ -16,15 +16,13 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
-from components.charts.charts import (  # noqa: F401 - map_scatter and its colours live there
+from components.charts.common import PALETTE, hover_text, short_label
+from components.charts.scatter import (  # noqa: F401 - map_scatter and its colours live there
     BIG_SCATTER,
     GREY,
     KEPT_SCALE,
     MAP_HEIGHT,
-    PALETTE,
-    hover_text,
     map_scatter,
-    short_label,
 )
 from components.explore.axes import Axis
 

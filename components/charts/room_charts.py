@@ -1,7 +1,7 @@
 """Figures of a class room: the class's cosine guesses, a triplet vote. (The shared map uses
-`charts.projection_scatter`, which escapes every student's text in its hover boxes.)
+`scatter.projection_scatter`, which escapes every student's text in its hover boxes.)
 
-No student text is drawn here except through `charts.escape` / `charts.hover_text`.
+No student text is drawn here except through `common.escape` / `common.hover_text`.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from collections.abc import Sequence
 import numpy as np
 import plotly.graph_objects as go
 
-from components.charts.charts import PALETTE, escape, hover_text, short_label
+from components.charts.common import PALETTE, escape, hover_text, short_label
 
 BIN = 0.1  # width of a histogram bar, in cosine
 

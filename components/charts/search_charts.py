@@ -7,7 +7,7 @@ from collections.abc import Sequence
 import numpy as np
 import plotly.graph_objects as go
 
-from components.charts.charts import PALETTE, hover_chars, hover_text
+from components.charts.common import PALETTE, hover_chars, hover_text
 
 RANK_FONT_PX = 13
 # A rank's label box in pixels: one digit's width and the label's height at presenter mode's

@@ -16,7 +16,7 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from components.charts import charts, room_charts
+from components.charts import common, room_charts, scatter
 from components.core import limits
 from components.core.texts import InputError
 from components.rooms import COSINE, MAP, TRIPLET, Activity
@@ -109,7 +109,7 @@ def start_activity_form(presets: dict[str, list[tuple[str, ...]]]) -> None:
                 "A pair from the labs (or type your own below)",
                 range(len(pairs)),
                 format_func=lambda i: " ↔ ".join(
-                    charts.short_label(s, 50, webgl=True) for s in pairs[i]
+                    common.short_label(s, 50, webgl=True) for s in pairs[i]
                 ),
                 key="room_preset_pair",
             )
@@ -126,7 +126,7 @@ def start_activity_form(presets: dict[str, list[tuple[str, ...]]]) -> None:
             choice = st.selectbox(
                 "A triplet from the Loss lab (or type your own below)",
                 range(len(triplets)),
-                format_func=lambda i: charts.short_label(triplets[i][0], 80, webgl=True),
+                format_func=lambda i: common.short_label(triplets[i][0], 80, webgl=True),
                 key="room_preset_triplet",
             )
             typed = [
@@ -279,7 +279,7 @@ def _map_drawing(active: ActiveModel, sent: list, lesson: list[str], colour: str
     ] + ["lesson sentences"] * len(lesson)
     pairs = cross_student_pairs(vectors[: len(sent)], [s.student_id for s in sent], limit=10)
     drawing = MapDrawing(
-        charts.projection_scatter(coords, texts, groups),
+        scatter.projection_scatter(coords, texts, groups),
         pd.DataFrame(
             {
                 "sentence": [sent[p.row].text for p in pairs],

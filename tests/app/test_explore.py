@@ -3,7 +3,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from components.charts import charts
+from components.charts import scatter
 from components.core import limits
 from components.data.large_corpus import generate_corpus
 from components.data.samples import load_preset
@@ -149,7 +149,7 @@ def small_scale(monkeypatch):
     monkeypatch.setattr(limits, "BACKGROUND_SENTENCES", 100)
     monkeypatch.setattr(limits, "HEATMAP_SENTENCES", 50)
     monkeypatch.setattr(limits, "INDEX_SENTENCES", 400)
-    monkeypatch.setattr(charts, "BIG_SCATTER", 500)  # WebGL from this many points
+    monkeypatch.setattr(scatter, "BIG_SCATTER", 500)  # WebGL from this many points
 
 
 def finish(app, slot: str, timeout: float = 600):

@@ -148,7 +148,7 @@ def test_a_large_upload_is_encoded_in_the_background_and_mapped_with_webgl(page,
     from components.data.large_corpus import generate_corpus
 
     n = 5_000  # past limits.BACKGROUND_SENTENCES (background), HEATMAP_SENTENCES (blocks) and
-    # charts.BIG_SCATTER (WebGL); small enough for CI (the 100,000 case is in `make bench`)
+    # scatter.BIG_SCATTER (WebGL); small enough for CI (the 100,000 case is in `make bench`)
     texts = generate_corpus(n, seed=7).texts
     upload = tmp_path / "five_thousand.txt"
     upload.write_text("\n".join(texts), encoding="utf-8")

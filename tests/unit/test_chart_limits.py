@@ -12,7 +12,7 @@ import numpy as np
 import plotly.io
 import pytest
 
-from components.charts import block_charts, charts, loss_charts, search_charts
+from components.charts import block_charts, charts, common, loss_charts, scatter, search_charts
 from components.core import limits
 from components.data.chunking import chunk_text
 from components.vectors.heatmap_blocks import block_pair, block_similarity
@@ -70,7 +70,7 @@ def test_explore_charts(kind):
         coords = _rng().normal(size=(n, dims))
         _check(
             f"Explore map {dims}D, {n:,} sentences",
-            charts.projection_scatter(coords, texts, groups, highlight=0),
+            scatter.projection_scatter(coords, texts, groups, highlight=0),
         )
     vectors = _rng().normal(size=(n, 16)).astype(np.float32)
     blocks = block_similarity(vectors)
@@ -80,10 +80,10 @@ def test_explore_charts(kind):
         f"Explore block pair, {n:,} sentences",
         block_charts.pair_heatmap(pair, texts, range(1, n + 1)),
     )
-    small = charts.TEXT_LABELS_MAX
+    small = scatter.TEXT_LABELS_MAX
     _check(
         f"Explore map 3D, {small} labelled sentences",
-        charts.projection_scatter(_rng().normal(size=(small, 3)), texts[:small], groups[:small]),
+        scatter.projection_scatter(_rng().normal(size=(small, 3)), texts[:small], groups[:small]),
     )
     _check("Explore neighbours, 20", charts.neighbor_bars(texts[:20], list(np.linspace(1, -1, 20))))
 
@@ -187,9 +187,9 @@ def test_search_charts(kind):
 
 
 def test_hover_chars_shrink_with_the_count_and_stay_readable():
-    assert charts.hover_chars(10) == 400
-    assert charts.hover_chars(5_000) == charts.HOVER_BYTES // 5_000 // 12
-    assert charts.hover_chars(10**7) == 40
+    assert common.hover_chars(10) == 400
+    assert common.hover_chars(5_000) == common.HOVER_BYTES // 5_000 // 12
+    assert common.hover_chars(10**7) == 40
 
 
 def test_chunk_text_stops_at_max_chunks(model):
@@ -201,8 +201,8 @@ def test_chunk_text_stops_at_max_chunks(model):
 
 def test_3d_labels_show_text_as_typed_and_2d_labels_escape_only_what_plotly_reads():
     texts = ["you're <b>bold</b> & co"] * 3
-    three_d = charts.projection_scatter(np.eye(3), texts)
+    three_d = scatter.projection_scatter(np.eye(3), texts)
     assert three_d.data[0].text[0] == "you're <b>bold</b> & co"  # WebGL: shown verbatim
-    two_d = charts.projection_scatter(np.eye(3)[:, :2], texts)
+    two_d = scatter.projection_scatter(np.eye(3)[:, :2], texts)
     assert two_d.data[0].text[0] == "you're &lt;b&gt;bold&lt;/b&gt; &amp; co"
     assert "you're" in two_d.data[0].customdata[0][1]  # hover: no &#x27;

@@ -3,13 +3,13 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from components.charts import charts
+from components.charts import charts, common, scatter
 from components.core.tables import vectors_table
 from components.data.samples import PRESETS, load_preset, load_table
 
 
 def test_hover_text_escapes_html_and_wraps():
-    text = charts.hover_text("<script>alert('x')</script> " + "word " * 30)
+    text = common.hover_text("<script>alert('x')</script> " + "word " * 30)
     assert "<script>" not in text and "&lt;script&gt;" in text and "<br>" in text
 
 
@@ -38,7 +38,7 @@ def test_heatmap_hover_grows_with_n_not_n_squared():
 
 def test_scatter_has_one_trace_per_label_with_row_ids():
     coords = np.arange(8, dtype=float).reshape(4, 2)
-    figure = charts.projection_scatter(coords, list("abcd"), ["x", "y", "x", "y"], highlight=1)
+    figure = scatter.projection_scatter(coords, list("abcd"), ["x", "y", "x", "y"], highlight=1)
     groups = {
         trace.name: [int(row) for row in trace.customdata[:, 0]]
         for trace in figure.data
@@ -50,8 +50,8 @@ def test_scatter_has_one_trace_per_label_with_row_ids():
 
 
 def test_scatter_3d_and_webgl_for_big_sets():
-    assert charts.projection_scatter(np.zeros((3, 3)), list("abc")).data[0].type == "scatter3d"
-    big = charts.projection_scatter(np.zeros((1500, 2)), [str(i) for i in range(1500)])
+    assert scatter.projection_scatter(np.zeros((3, 3)), list("abc")).data[0].type == "scatter3d"
+    big = scatter.projection_scatter(np.zeros((1500, 2)), [str(i) for i in range(1500)])
     assert big.data[0].type == "scattergl"
 
 
@@ -86,7 +86,7 @@ def test_loss_curve_line_epoch_markers_and_log_scale():
 def test_within_bytes_bounds_the_json_of_a_hover(text):
     import json
 
-    from components.charts.charts import escape, within_bytes
+    from components.charts.common import escape, within_bytes
 
     for budget in (20, 50, 200):
         cut = within_bytes(text, budget)
@@ -98,7 +98,7 @@ def test_within_bytes_bounds_the_json_of_a_hover(text):
 def test_a_100k_point_map_keeps_hover_text_and_stays_under_the_chart_limit():
     import plotly.io
 
-    from components.charts.charts import projection_scatter
+    from components.charts.scatter import projection_scatter
     from components.core import limits
 
     n = 100_000

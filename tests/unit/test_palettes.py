@@ -10,6 +10,7 @@ from plotly.colors import qualitative
 
 from components.charts import charts
 from components.charts.presenter import ROOT_FONT_PX, present_figure, presenter_css
+from components.charts.scatter import projection_scatter
 from components.core.palettes import (
     BACKGROUND,
     DIVERGING_SCALE,
@@ -162,7 +163,7 @@ def test_presenter_css_has_a_large_root_font_and_both_themes():
 
 @pytest.mark.parametrize("theme", ["light", "dark"])
 def test_present_figure_swaps_in_the_safe_colours(theme):
-    scatter = charts.projection_scatter(
+    scatter = projection_scatter(
         np.random.default_rng(0).random((6, 2)), list("abcdef"), list("xyxyzz"), highlight=0
     )
     present_figure(scatter, theme)
