@@ -34,12 +34,13 @@ STUDENTS = 30
 PAGE = "Class_Room"
 TIME_LIMIT = 110  # seconds for the whole test, server start excluded
 QUIET_RERUNS = 3
-# Explore's reruns while 30 students join and send at once: the median at most 5 s, every one at
+# Explore's reruns while 30 students join and send at once: the median at most 10 s, every one at
 # most 20 s (quiet: 0.3-0.7 s on the 2-core machine). All sessions share one process and its GIL,
 # so 30 page scripts running at once slow Explore by their share of the CPU (measured: median
-# 2.2-2.8 s, max 10-11 s, with other jobs on the machine); a page held up behind the room's
-# database writes, or a queue the room filled, would take longer than this bound.
-BUSY_MEDIAN_SECONDS = 5.0
+# 2.2-3.5 s alone, 5.5 s inside the full suite on a loaded machine, max 7-11 s). The bound is
+# what tells that apart from a page held up behind the room's database writes or a queue the room
+# filled: that would wait out the whole storm (~30 s).
+BUSY_MEDIAN_SECONDS = 10.0
 BUSY_MAX_SECONDS = 20.0
 
 
