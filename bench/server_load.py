@@ -32,6 +32,7 @@ from pathlib import Path
 import psutil
 
 from bench.common import ROOT
+from tests.server_command import streamlit_command
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -270,21 +271,7 @@ def run_server_scenario(
     log = tempfile.NamedTemporaryFile("w", prefix="streamlit-bench-", suffix=".log", delete=False)
     launched = time.perf_counter()
     server = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "streamlit",
-            "run",
-            str(ROOT / "app.py"),
-            "--server.port",
-            str(port),
-            "--server.address",
-            "127.0.0.1",
-            "--server.headless",
-            "true",
-            "--browser.gatherUsageStats",
-            "false",
-        ],
+        streamlit_command(ROOT, port),
         cwd=ROOT,
         stdout=log,
         stderr=subprocess.STDOUT,
