@@ -32,6 +32,7 @@ from pathlib import Path
 import psutil
 
 from bench.common import ROOT
+from tests.load.classroom_scenario import SENTENCES
 from tests.server_command import streamlit_command
 
 CHROMIUM = "/usr/bin/chromium"
@@ -51,22 +52,7 @@ EXPLORE_TEXT = ".st-key-explore_text textarea"
 EXPLORE_MAP = ".st-key-explore_scatter .js-plotly-plot"
 TOKENIZER_TEXT = ".st-key-pooling_text textarea"
 STUDENTS = 8
-STUDENT_SENTENCES = [
-    "How do I sort a list in Python?",
-    "Python list sort methods?",
-    "What is the GDP of Canada?",
-    "Signs you're low on iron",
-    "Symptoms of iron-deficiency anaemia?",
-    "The cat sat on the warm windowsill.",
-    "A kitten was sleeping in the sun by the window.",
-    "Stock markets fell sharply on Monday.",
-    "Shares dropped at the start of the week.",
-    "My favourite food is a spicy taco.",
-    "Quantum computers use qubits.",
-    "Superconductors expel magnetic fields below a critical temperature.",
-    "The train to Berlin leaves at nine.",
-    "I missed the nine o'clock train to Berlin.",
-]
+STUDENT_SENTENCES = SENTENCES  # the class-of-30 test's own 14 sentences, one list for both
 
 
 def free_port() -> int:
