@@ -149,5 +149,21 @@ def save_projection(
     return save(key, {"coords": np.asarray(result.coords)}, meta, **kw)
 
 
+def load_order(fingerprint: str, texts: Sequence[str]) -> list[int] | None:
+    """A cached heatmap order of `texts` (`similarity.cluster_order` of their cosines), or None."""
+    entry = load(entry_key("order", fingerprint, texts))
+    if entry is None:
+        return None
+    order = entry[0]["order"]
+    if sorted(order.tolist()) != list(range(len(texts))):
+        return None  # not a permutation of these texts: a miss
+    return order.tolist()
+
+
+def save_order(fingerprint: str, texts: Sequence[str], order: Sequence[int], **kw) -> Path | None:
+    key = entry_key("order", fingerprint, texts)
+    return save(key, {"order": np.asarray(order, dtype=np.int64)}, **kw)
+
+
 # The default view of the Explore lab: the default preset's map as the page first draws it.
 DEFAULT_MAP = ("umap", 2, {"n_neighbors": 15, "min_dist": 0.1})

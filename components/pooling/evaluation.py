@@ -11,7 +11,6 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
-from scipy.stats import spearmanr
 
 from components.data.samples import ScoredPairs
 from components.data.triplets import Triplets
@@ -37,6 +36,8 @@ def spearman(predicted: np.ndarray, gold: np.ndarray) -> float:
     predicted, gold = np.asarray(predicted, dtype=np.float64), np.asarray(gold, dtype=np.float64)
     if len(predicted) < 2 or np.ptp(predicted) == 0 or np.ptp(gold) == 0:
         return 0.0
+    from scipy.stats import spearmanr  # ~0.5 s import: only when a score is asked for
+
     return float(spearmanr(predicted, gold).statistic)
 
 

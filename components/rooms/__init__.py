@@ -10,8 +10,9 @@ sentences; stored in a real database (SQLite by default, PostgreSQL by URL). No 
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from components.rooms.codes import JoinAttempts, normalize_code
-from components.rooms.database import database_url
 from components.rooms.records import (
     COSINE,
     KINDS,
@@ -23,7 +24,25 @@ from components.rooms.records import (
     Sentence,
     Student,
 )
-from components.rooms.store import RoomStore
+
+if TYPE_CHECKING:
+    from components.rooms.database import database_url
+    from components.rooms.store import RoomStore
+
+
+def __getattr__(name: str):
+    """`RoomStore` and `database_url` on first use: they import SQLAlchemy (~0.2 s and ~15 MB),
+    which a page that shows no room (most visits, a cold server's first page) never needs."""
+    if name == "RoomStore":
+        from components.rooms.store import RoomStore
+
+        return RoomStore
+    if name == "database_url":
+        from components.rooms.database import database_url
+
+        return database_url
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 __all__ = [
     "COSINE",

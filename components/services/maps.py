@@ -360,6 +360,24 @@ class SimilarityMatrixView:
     similarity: np.ndarray  # (rows, rows) their cosines, in that order
 
 
+def heatmap_order(active: ActiveModel, texts: Sequence[str], similarity: np.ndarray) -> list[int]:
+    """`similarity.cluster_order` of the texts' cosines (n, n); for the default preset under the
+    packaged model, read from disk (a cold server's first Explore: scipy's import and the
+    clustering took ~0.4 s of it)."""
+    from components.vectors.similarity import cluster_order
+
+    fingerprint = disk_fingerprint(active)
+    on_disk = fingerprint is not None and keep_on_disk(texts)
+    if on_disk:
+        kept = result_cache.load_order(fingerprint, texts)
+        if kept is not None:
+            return kept
+    order = cluster_order(similarity)
+    if on_disk:
+        result_cache.save_order(fingerprint, texts, order)
+    return order
+
+
 def similarity_matrix_view(
     active: ActiveModel,
     texts: Sequence[str],
@@ -377,13 +395,13 @@ def similarity_matrix_view(
     Explore rerun. Plotly copies a figure before sending it, so sessions can share it.
     """
     from components.charts import charts
-    from components.vectors.similarity import cluster_order, cosine_similarity_matrix
+    from components.vectors.similarity import cosine_similarity_matrix
 
     def build() -> SimilarityMatrixView:
         shown = np.arange(rows)
         similarity = cosine_similarity_matrix(vectors[shown])  # (rows, rows): never n x n
         if clustered:
-            order = cluster_order(similarity)
+            order = heatmap_order(active, texts[:rows], similarity)
             shown, similarity = shown[order], similarity[np.ix_(order, order)]
         figure = charts.similarity_heatmap(
             similarity,

@@ -53,6 +53,7 @@ def ship_default_preset(name: str | None = None) -> list[Path]:
     from components.models.encoder import embed, load_model
     from components.pooling.attention_head import ship_fresh_head
     from components.vectors.projection import project
+    from components.vectors.similarity import cluster_order, cosine_similarity_matrix
 
     name = name or DEFAULT_MODEL
     fingerprint = result_cache.packaged_fingerprint(name)
@@ -60,6 +61,7 @@ def ship_default_preset(name: str | None = None) -> list[Path]:
     vectors = embed(load_model(), texts)  # (n, dim)
     method, n_components, params = result_cache.DEFAULT_MAP
     result = project(vectors, method, n_components, **params)
+    order = cluster_order(cosine_similarity_matrix(vectors))
     for stale in result_cache.SHIPPED_DIR.glob("*.npz"):
         stale.unlink()
     folder = result_cache.SHIPPED_DIR
@@ -69,6 +71,7 @@ def ship_default_preset(name: str | None = None) -> list[Path]:
         result_cache.save_projection(
             fingerprint, texts, method, n_components, params, result, folder=folder
         ),
+        result_cache.save_order(fingerprint, texts, order, folder=folder),
     ]
     return [path for path in written if path is not None]
 

@@ -3,21 +3,29 @@ RoomStore is thread-safe and holds no session's data), and the model's answers f
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 import streamlit as st
 
-from components.rooms import RoomStore, database_url
 from components.services.encoding import embed_texts
 from components.services.models import ActiveModel
+
+if TYPE_CHECKING:
+    from components.rooms.store import RoomStore
 
 
 @st.cache_resource(show_spinner=False, max_entries=2)
 def _store(url: str) -> RoomStore:
+    from components.rooms.store import RoomStore  # SQLAlchemy: only once a room is used
+
     return RoomStore(url)
 
 
 def room_store() -> RoomStore:
     """The RoomStore of `$LAB_DATABASE_URL` (default: SQLite in the app's data folder)."""
+    from components.rooms.database import database_url
+
     return _store(database_url())
 
 

@@ -13,7 +13,6 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from scipy.stats import rankdata, spearmanr
 
 from components.vectors.similarity import normalize_rows
 
@@ -125,6 +124,8 @@ def score_pair_ranking(
         raise ValueError("ranking needs at least two pairs")
     if not (np.isfinite(ranks).all() and np.isfinite(scores).all()):
         raise ValueError("ranks and cosines must be finite numbers")
+    from scipy.stats import rankdata, spearmanr  # ~0.5 s import: only once a student answers
+
     student = rankdata(ranks, method="average")  # re-ranked: 1..n with ties averaged
     model = rankdata(-scores, method="average")  # 1 = the highest cosine
     if np.ptp(student) == 0:

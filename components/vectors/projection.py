@@ -21,7 +21,6 @@ from dataclasses import dataclass
 from typing import Literal
 
 import numpy as np
-from sklearn.decomposition import PCA
 
 Method = Literal["umap", "pca", "tsne"]
 METHOD_NAMES = {"umap": "UMAP", "pca": "PCA", "tsne": "t-SNE", "none": "none"}
@@ -135,6 +134,14 @@ class _EpochReport:
         pass
 
 
+def _sklearn_pca(**options):
+    """sklearn's PCA, imported on first use: sklearn and the scipy it loads take ~1 s of a cold
+    server's first page, which draws its map from disk."""
+    from sklearn.decomposition import PCA
+
+    return PCA(**options)
+
+
 def project_with_query(chunk_vecs: np.ndarray, query_vec: np.ndarray) -> np.ndarray:
     """PCA fitted on the chunks only; the query is placed with the same rotation.
 
@@ -147,7 +154,7 @@ def project_with_query(chunk_vecs: np.ndarray, query_vec: np.ndarray) -> np.ndar
     n = chunk_vecs.shape[0]
     if n < 2:
         return np.zeros((n + 1, 2))
-    pca = PCA(n_components=min(2, n), random_state=0).fit(chunk_vecs)
+    pca = _sklearn_pca(n_components=min(2, n), random_state=0).fit(chunk_vecs)
     coords = pca.transform(np.vstack([chunk_vecs, query_vec[None, :]]))  # (n + 1, <=2)
     return _pad(coords, 2)
 
@@ -175,7 +182,7 @@ def _pca(vectors: np.ndarray, n_components: int) -> ProjectionResult:
             f"the other axis is flat (0)."
         )
     with np.errstate(invalid="ignore", divide="ignore"):  # identical points: 0/0 variance ratio
-        coords = PCA(n_components=usable).fit_transform(vectors.astype(np.float64))
+        coords = _sklearn_pca(n_components=usable).fit_transform(vectors.astype(np.float64))
     return ProjectionResult(_pad(coords, n_components), "pca", note)
 
 
@@ -204,7 +211,7 @@ def _umap(
     data = vectors  # (n, dim)
     if large and vectors.shape[1] > PRE_DIMS:
         report("pca", f"Reducing {vectors.shape[1]} dimensions to {PRE_DIMS} with PCA")
-        pca = PCA(n_components=PRE_DIMS, random_state=random_state)
+        pca = _sklearn_pca(n_components=PRE_DIMS, random_state=random_state)
         data = pca.fit_transform(vectors).astype(np.float32)  # (n, PRE_DIMS)
     tqdm_kwds, epochs = None, None
     if progress is not None:
@@ -439,7 +446,7 @@ def explained_variance(vectors: np.ndarray, n_components: int = 2) -> np.ndarray
     if usable < 1:
         return shares
     with np.errstate(invalid="ignore", divide="ignore"):
-        ratio = PCA(n_components=usable).fit(vectors).explained_variance_ratio_
+        ratio = _sklearn_pca(n_components=usable).fit(vectors).explained_variance_ratio_
     shares[:usable] = np.nan_to_num(ratio)  # identical points: no variance to explain
     return shares
 

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import numpy as np
-from scipy.cluster.hierarchy import leaves_list, linkage, optimal_leaf_ordering
-from scipy.spatial.distance import squareform
 
 
 def normalize_rows(vectors: np.ndarray) -> np.ndarray:
@@ -46,6 +44,9 @@ def vector_figures(noun: str, vectors: np.ndarray, third: tuple[str, str]) -> di
 
 def cluster_order(similarity: np.ndarray) -> list[int]:
     """Row order that puts similar sentences next to each other (average-linkage clustering)."""
+    from scipy.cluster.hierarchy import leaves_list, linkage, optimal_leaf_ordering
+    from scipy.spatial.distance import squareform
+
     n = similarity.shape[0]
     if n < 3:
         return list(range(n))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import json
 
 import numpy as np
 import pandas as pd
@@ -18,6 +19,7 @@ from components.services.encoding import (
 )
 from components.services.models import ActiveModel, get_model
 from components.services.startup import warm_up_umap
+from tests.conftest import ROOT
 
 
 def test_embed_texts_in_chunks_equals_embed(model):
@@ -111,3 +113,24 @@ def test_cached_figure_is_built_once_per_arguments_and_keyed_by_array_contents()
     one, other = Axis(np.zeros(2000)), Axis(np.eye(1, 2000, 1000).ravel())
     assert cached_figure(strip, one) is cached_figure(strip, Axis(np.zeros(2000)))
     assert cached_figure(strip, one) is not cached_figure(strip, other)
+
+
+def test_the_first_page_drawn_freezes_the_imported_heap_out_of_the_collectors_walk():
+    import subprocess
+    import sys
+
+    program = (
+        "import gc, json\n"
+        "import components.widgets\n"
+        "from components.services import startup\n"
+        "before = len(gc.get_objects())\n"
+        "startup.page_drawn()\n"
+        "print(json.dumps([before, gc.get_freeze_count(), len(gc.get_objects())]))\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", program], cwd=ROOT, capture_output=True, text=True, timeout=120
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    before, frozen, walked = json.loads(result.stdout.strip().splitlines()[-1])
+    assert before > 100_000 and frozen >= before  # every module's objects ...
+    assert walked < before / 20  # ... no longer walked by Streamlit's collection after each run

@@ -11,6 +11,7 @@ import subprocess
 import sys
 import threading
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -425,3 +426,15 @@ def test_only_a_damaged_export_is_deleted_and_redone(tmp_path, monkeypatch, dama
             encoder._onnx_runner(None)
         assert len(exports) == 1 and len(opened) == 1
         assert (export / ONNX_FILE).read_bytes() == b"an export"  # left alone
+
+
+def test_the_packaged_weights_digest_read_from_the_install_record_equals_hashing_them():
+    import hashlib
+
+    from components.models.onnx_files import recorded_sha256
+
+    weights = (Path(packaged_model_path()) / "model.safetensors").resolve()
+    recorded = recorded_sha256(weights, weights.stat().st_size)
+    assert recorded == hashlib.sha256(weights.read_bytes()).hexdigest()
+    assert recorded_sha256(weights, weights.stat().st_size + 1) is None  # another size
+    assert recorded_sha256(Path(__file__).resolve(), Path(__file__).stat().st_size) is None

@@ -109,3 +109,23 @@ def test_shipped_fresh_head_is_the_torch_heads_initial_weights():
     np.testing.assert_array_equal(shipped.dense_bias, head.dense.bias.detach().numpy())
     np.testing.assert_array_equal(shipped.score_weight, head.score.weight.detach().numpy())
     assert shipped_fresh_head(384, 64, 1) is None
+
+
+def test_the_shipped_heatmap_order_is_the_clustering_of_the_shipped_vectors():
+    from components.vectors.similarity import cluster_order, cosine_similarity_matrix
+
+    texts = load_preset(DEFAULT_PRESET).texts
+    fingerprint = result_cache.packaged_fingerprint(DEFAULT_MODEL)
+    vectors = result_cache.load_vectors(fingerprint, texts)
+    assert vectors is not None
+    shipped = result_cache.load_order(fingerprint, texts)
+    assert shipped == cluster_order(cosine_similarity_matrix(vectors))
+
+
+def test_an_order_that_is_not_a_permutation_of_the_texts_is_a_miss(cache_dir):
+    texts = ["a", "b", "c"]
+    result_cache.save_order("m@1", texts, [0, 1, 2])
+    assert result_cache.load_order("m@1", texts) == [0, 1, 2]
+    result_cache.save_order("m@1", texts, [0, 0, 2])
+    assert result_cache.load_order("m@1", texts) is None
+    assert result_cache.load_order("m@1", ["a", "b"]) is None  # other texts: another key
