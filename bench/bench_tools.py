@@ -1,11 +1,14 @@
 """Issue 22: faster than the tools people pick instead, measured side by side in one run.
 
-- 10,000 pasted sentences -> drawn map (Explore in AppTest, server side: paste, encode, map,
-  honesty, figures) against bare sentence-transformers `model.encode` of the same sentences in a
-  fresh process with its default threads (the library as a user runs it): goal <= 0.8x.
+- 10,000 pasted sentences -> drawn map against bare sentence-transformers `model.encode` of the
+  same sentences in a fresh process with its default threads (the library as a user runs it):
+  goal <= 0.8x. Measured twice: in headless Chromium on a fresh real server
+  (`bench/browser_paste.py`: Ctrl+Enter until Plotly drew every point), and server side only
+  (Explore in AppTest: encode, map, honesty, figures; no browser, no polling).
 - The same against embedding-atlas (Apple, the tool a user would pick instead), launched on the
   same sentences with the same packaged model, offline, until its server serves the data with the
-  projection: goal <= 0.5x. It runs from its own virtualenv (`ATLAS_VENV`, default
+  projection; ours from the server's launch (first Explore drawn) plus the Chromium paste to the
+  drawn map: goal <= 0.5x. It runs from its own virtualenv (`ATLAS_VENV`, default
   `bench/.atlas-venv`, created when missing: `python3 -m venv` + `pip install
   embedding-atlas==0.26.0 torch==2.13.0`).
 - BENCH_LARGE=1 adds 100,000 sentences against embedding-atlas (goal <= 1.0x): ours is the
@@ -131,6 +134,7 @@ def atlas_seconds(texts: list[str], timeout: float = 3_600) -> float:
 
 def run() -> None:
     from bench.bench_scale import paste_to_map
+    from bench.browser_paste import browser_paste_to_map
     from components.core import limits
     from components.data.large_corpus import generate_corpus
     from components.services.queue import QUEUE
@@ -141,30 +145,42 @@ def run() -> None:
     QUEUE.time_cap = None
     repeat = int(os.environ.get("BENCH_REPEAT", "1"))
     paste_to_map(generate_corpus(2_100, seed=98).texts)  # warm-up: imports, numba, the model
-    ours, bare, atlas = [], [], []
+    ours, browser, bare, atlas = [], [], [], []
     for run_number in range(repeat):
         texts = generate_corpus(10_000, seed=200 + run_number).texts
+        marks = browser_paste_to_map(texts)
+        browser.append((marks["map drawn"], load(), marks))
         ours.append((paste_to_map(texts), load()))
         bare.append((bare_encode_seconds(texts), load()))
         atlas.append((atlas_seconds(texts), load()))
         print(
-            f"10,000 sentences, run {run_number + 1}: ours {ours[-1]}, bare {bare[-1]}, "
-            f"embedding-atlas {atlas[-1]}"
+            f"10,000 sentences, run {run_number + 1}: Chromium {browser[-1]}, AppTest {ours[-1]}, "
+            f"bare {bare[-1]}, embedding-atlas {atlas[-1]}"
         )
+    best_browser = min(browser, key=lambda run: run[0])
     best_ours, best_bare, best_atlas = min(ours), min(bare), min(atlas)
+    stages = ", ".join(f"{name} {value:.1f} s" for name, value in best_browser[2].items())
     rows = [
         Row(
-            "10,000 pasted sentences -> drawn map (AppTest, ONNX fp32)",
-            best_ours[0],
+            "10,000 pasted sentences -> drawn map (Chromium, real server, ONNX fp32)",
+            best_browser[0],
             best_bare[0],
-            f"bare model.encode, default threads ({best_ours[1]} / {best_bare[1]})",
+            f"bare model.encode, default threads ({best_browser[1]} / {best_bare[1]}; {stages})",
             goal=0.8,
         ),
         Row(
-            "10,000 sentences -> map, ours vs embedding-atlas",
+            "the same, server side only (AppTest, no browser)",
             best_ours[0],
+            best_bare[0],
+            f"bare model.encode ({best_ours[1]})",
+            goal=0.8,
+        ),
+        Row(
+            "10,000 sentences -> map, ours vs embedding-atlas (server launch included)",
+            best_browser[0] + best_browser[2]["server launch -> Explore drawn"],
             best_atlas[0],
-            f"embedding-atlas {ATLAS_VERSION} launch -> served map ({best_atlas[1]})",
+            f"embedding-atlas {ATLAS_VERSION} launch -> served map ({best_atlas[1]}); ours: "
+            "launch -> Explore drawn + paste -> map drawn, in Chromium",
             goal=0.5,
         ),
     ]
